@@ -1,0 +1,86 @@
+/* relay-cli.c
+ *
+ * Copyright 2026 The Mail Relay developers
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "relay-cli"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <locale.h>
+#include <stdio.h>
+
+#include "relay-cli.h"
+
+/**
+ * relay_cli_printerr:
+ *
+ * Prints “mail-relay-cli: MESSAGE” on stderr.
+ */
+void
+relay_cli_printerr (const char *format,
+                    ...)
+{
+  g_autofree char *message = NULL;
+  va_list args;
+
+  va_start (args, format);
+  message = g_strdup_vprintf (format, args);
+  va_end (args);
+
+  g_printerr ("mail-relay-cli: %s\n", message);
+}
+
+static void
+print_usage (FILE *stream)
+{
+  fprintf (stream, "%s\n\n%s\n",
+           _("Usage: mail-relay-cli COMMAND [OPTIONS]"),
+           _("Commands:\n"
+             "  account set [ACCOUNT OPTIONS]   create or update the account\n"
+             "  account show [--json]           show the account\n"
+             "  account delete                  delete the account and its password\n"
+             "\n"
+             "Run “mail-relay-cli account set --help” for the account options."));
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  const char *localedir = g_getenv ("MAIL_RELAY_LOCALEDIR");
+
+  setlocale (LC_ALL, "");
+  bindtextdomain (GETTEXT_PACKAGE, localedir ? localedir : LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
+  g_set_prgname ("mail-relay-cli");
+
+  if (argc < 2)
+    {
+      print_usage (stderr);
+      return RELAY_CLI_EXIT_USAGE;
+    }
+
+  if (g_str_equal (argv[1], "--help") || g_str_equal (argv[1], "-h") || g_str_equal (argv[1], "help"))
+    {
+      print_usage (stdout);
+      return RELAY_CLI_EXIT_OK;
+    }
+
+  if (g_str_equal (argv[1], "--version"))
+    {
+      g_print ("mail-relay-cli %s\n", PACKAGE_VERSION);
+      return RELAY_CLI_EXIT_OK;
+    }
+
+  if (g_str_equal (argv[1], "account"))
+    return relay_cli_account (argc - 1, argv + 1);
+
+  relay_cli_printerr (_("“%s” is not a command"), argv[1]);
+  print_usage (stderr);
+  return RELAY_CLI_EXIT_USAGE;
+}

@@ -1,0 +1,27 @@
+/* relay-cli.h
+ *
+ * Copyright 2026 The Mail Relay developers
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* Exit statuses, as documented in DESIGN.md */
+enum
+{
+  RELAY_CLI_EXIT_OK = 0,
+  RELAY_CLI_EXIT_FAILED = 1,
+  RELAY_CLI_EXIT_USAGE = 2,
+};
+
+int  relay_cli_account      (int          argc,
+                             char       **argv);
+void relay_cli_printerr     (const char  *format,
+                             ...) G_GNUC_PRINTF (1, 2);
+
+G_END_DECLS

@@ -1,0 +1,37 @@
+/* relay-account-store.h
+ *
+ * Copyright 2026 The Mail Relay developers
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <gio/gio.h>
+
+#include "relay-account.h"
+
+G_BEGIN_DECLS
+
+#define RELAY_TYPE_ACCOUNT_STORE (relay_account_store_get_type ())
+
+G_DECLARE_FINAL_TYPE (RelayAccountStore, relay_account_store, RELAY, ACCOUNT_STORE, GObject)
+
+RelayAccountStore *relay_account_store_new               (const char         *path);
+const char        *relay_account_store_get_path          (RelayAccountStore  *self);
+gboolean           relay_account_store_load              (RelayAccountStore  *self,
+                                                          GError            **error);
+gboolean           relay_account_store_save              (RelayAccountStore  *self,
+                                                          GError            **error);
+GListModel        *relay_account_store_get_accounts      (RelayAccountStore  *self);
+RelayAccount      *relay_account_store_get_default       (RelayAccountStore  *self);
+RelayAccount      *relay_account_store_lookup            (RelayAccountStore  *self,
+                                                          const char         *id);
+void               relay_account_store_put               (RelayAccountStore  *self,
+                                                          RelayAccount       *account);
+gboolean           relay_account_store_remove            (RelayAccountStore  *self,
+                                                          const char         *id);
+const char        *relay_account_store_get_corrupt_path  (RelayAccountStore  *self);
+const char        *relay_account_store_get_corrupt_reason (RelayAccountStore *self);
+
+G_END_DECLS

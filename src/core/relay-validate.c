@@ -1,0 +1,493 @@
+/* relay-validate.c
+ *
+ * Copyright 2026 The Mail Relay developers
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "relay-validate"
+
+#include "config.h"
+
+#include <gio/gio.h>
+#include <glib/gi18n.h>
+#include <string.h>
+
+#include "relay-validate.h"
+
+#define MAX_HOST_LENGTH 253
+#define MAX_LABEL_LENGTH 63
+#define MAX_LOCAL_PART_LENGTH 64
+#define MAX_ADDRESS_LENGTH 254
+#define MAX_FIELD_LENGTH 1024
+
+G_DEFINE_QUARK (relay-account-error-quark, relay_account_error)
+
+/**
+ * relay_account_error_get_option:
+ *
+ * Returns: the mail-relay-cli option that sets the field behind @code
+ */
+const char *
+relay_account_error_get_option (RelayAccountError code)
+{
+  switch (code)
+    {
+    case RELAY_ACCOUNT_ERROR_PROVIDER: return "--provider";
+    case RELAY_ACCOUNT_ERROR_HOST:     return "--host";
+    case RELAY_ACCOUNT_ERROR_PORT:     return "--port";
+    case RELAY_ACCOUNT_ERROR_SECURITY: return "--security";
+    case RELAY_ACCOUNT_ERROR_AUTH:     return "--auth";
+    case RELAY_ACCOUNT_ERROR_USERNAME: return "--username";
+    case RELAY_ACCOUNT_ERROR_PASSWORD: return "--password-stdin";
+    case RELAY_ACCOUNT_ERROR_FROM:     return "--from";
+    case RELAY_ACCOUNT_ERROR_CA_FILE:  return "--ca-file";
+    case RELAY_ACCOUNT_ERROR_PIN:      return "--pin";
+    case RELAY_ACCOUNT_ERROR_LIMITS:   return "--max-messages/--max-recipients/--per";
+    case RELAY_ACCOUNT_ERROR_INSECURE: return "--allow-insecure";
+    default:
+      g_return_val_if_reached ("");
+    }
+}
+
+static gboolean
+has_control_characters (const char *text)
+{
+  for (const char *p = text; *p; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      if (g_unichar_iscntrl (c) || c == 0x2028 || c == 0x2029)
+        return TRUE;
+    }
+
+  return FALSE;
+}
+
+static gboolean
+has_spaces (const char *text)
+{
+  for (const char *p = text; *p; p = g_utf8_next_char (p))
+    if (g_unichar_isspace (g_utf8_get_char (p)) && !g_unichar_iscntrl (g_utf8_get_char (p)))
+      return TRUE;
+
+  return FALSE;
+}
+
+static gboolean
+ascii_label_is_valid (const char *label,
+                      gsize       length)
+{
+  if (length == 0 || length > MAX_LABEL_LENGTH)
+    return FALSE;
+  if (label[0] == '-' || label[length - 1] == '-')
+    return FALSE;
+
+  for (gsize i = 0; i < length; i++)
+    if (!g_ascii_isalnum (label[i]) && label[i] != '-')
+      return FALSE;
+
+  return TRUE;
+}
+
+static gboolean
+ascii_domain_is_valid (const char *ascii)
+{
+  const char *label = ascii;
+  gsize length = strlen (ascii);
+
+  if (length == 0 || length > MAX_HOST_LENGTH)
+    return FALSE;
+
+  /* a single trailing dot names the root and is allowed */
+  if (ascii[length - 1] == '.')
+    length--;
+
+  while (label < ascii + length)
+    {
+      const char *dot = memchr (label, '.', ascii + length - label);
+      const char *end = dot ? dot : ascii + length;
+
+      if (!ascii_label_is_valid (label, end - label))
+        return FALSE;
+
+      label = end + 1;
+      if (dot != NULL && label >= ascii + length)
+        return FALSE;
+    }
+
+  return TRUE;
+}
+
+typedef enum
+{
+  DOMAIN_OK,
+  DOMAIN_CONTROL,
+  DOMAIN_SPACES,
+  DOMAIN_INVALID,
+} DomainProblem;
+
+/* Shared by the server name and the domain of an address: returns the
+ * ASCII (punycode) form, or NULL with a reason that the caller words. */
+static char *
+normalize_domain (const char    *text,
+                  DomainProblem *problem)
+{
+  g_autofree char *ascii = NULL;
+
+  *problem = DOMAIN_OK;
+
+  if (!g_utf8_validate (text, -1, NULL) || has_control_characters (text))
+    return (*problem = DOMAIN_CONTROL, NULL);
+  if (has_spaces (text))
+    return (*problem = DOMAIN_SPACES, NULL);
+
+  if (g_hostname_is_ip_address (text))
+    return g_strdup (text);
+
+  /* “[::1]” as typed in URLs */
+  if (text[0] == '[' && g_str_has_suffix (text, "]"))
+    {
+      g_autofree char *inner = g_strndup (text + 1, strlen (text) - 2);
+
+      if (g_hostname_is_ip_address (inner))
+        return g_steal_pointer (&inner);
+    }
+
+  ascii = g_hostname_to_ascii (text);
+  if (ascii == NULL || !ascii_domain_is_valid (ascii))
+    return (*problem = DOMAIN_INVALID, NULL);
+
+  return g_ascii_strdown (ascii, -1);
+}
+
+/**
+ * relay_validate_host:
+ * @text: a server name as the user typed it
+ *
+ * Internationalised names are converted with g_hostname_to_ascii().
+ *
+ * Returns: (transfer full) (nullable): the name to connect to, or %NULL
+ */
+char *
+relay_validate_host (const char  *text,
+                     GError     **error)
+{
+  g_autofree char *trimmed = NULL;
+  DomainProblem problem;
+  char *ascii;
+
+  g_return_val_if_fail (text != NULL, NULL);
+
+  trimmed = g_strstrip (g_strdup (text));
+  if (trimmed[0] == '\0')
+    {
+      g_set_error (error, RELAY_ACCOUNT_ERROR, RELAY_ACCOUNT_ERROR_HOST,
+                   _("Server: enter the name of the SMTP server, such as smtp.example.com"));
+      return NULL;
+    }
+
+  if (strlen (trimmed) > MAX_FIELD_LENGTH)
+    {
+      g_set_error (error, RELAY_ACCOUNT_ERROR, RELAY_ACCOUNT_ERROR_HOST,
+                   _("Server: the name is too long"));
+      return NULL;
+    }
+
+  ascii = normalize_domain (trimmed, &problem);
+  switch (problem)
+    {
+    case DOMAIN_CONTROL:
+      g_set_error (error, RELAY_ACCOUNT_ERROR, RELAY_ACCOUNT_ERROR_HOST,
+                   _("Server: the name contains control characters"));
+      break;
+    case DOMAIN_SPACES:
+      g_set_error (error, RELAY_ACCOUNT_ERROR, RELAY_ACCOUNT_ERROR_HOST,
+                   _("Server: a host name cannot contain spaces"));
+      break;
+    case DOMAIN_INVALID:
+      g_set_error (error, RELAY_ACCOUNT_ERROR, RELAY_ACCOUNT_ERROR_HOST,
+                   _("Server: “%s” is not a valid host name"), trimmed);
+      break;
+    case DOMAIN_OK:
+    default:
+      break;
+    }
+
+  return ascii;
+}
+
+/**
+ * relay_validate_port:
+ *
+ * Returns: %TRUE and sets @port when @text is a number from 1 to 65535
+ */
+gboolean
+relay_validate_port (const char  *text,
+                     guint       *port,
+                     GError     **error)
+{
+  g_autofree char *trimmed = NULL;
+  guint64 value;
+
+  g_return_val_if_fail (text != NULL, FALSE);
+
+  trimmed = g_strstrip (g_strdup (text));
+  if (trimmed[0] == '\0')
+    {
+      g_set_error (error, RELAY_ACCOUNT_ERROR, RELAY_ACCOUNT_ERROR_PORT,
+                   _("Port: enter the server’s port, usually 587 or 465"));
+      return FALSE;
+    }
+
+  for (const char *p = trimmed; *p; p++)
+    if (!g_ascii_isdigit (*p))
+      {
+        g_set_error (error, RELAY_ACCOUNT_ERROR, RELAY_ACCOUNT_ERROR_PORT,
+                     _("Port: “%s” is not a number"), trimmed);
+        return FALSE;
+      }
+
+  if (!g_ascii_string_to_unsigned (trimmed, 10, 1, 65535, &value, NULL))
+    {
+      g_set_error (error, RELAY_ACCOUNT_ERROR, RELAY_ACCOUNT_ERROR_PORT,
+                   _("Port: %s is outside the range 1 to 65535"), trimmed);
+      return FALSE;
+    }
+
+  if (port != NULL)
+    *port = value;
+
+  return TRUE;
+}
+
+static gboolean
+atext_is_valid (gunichar c)
+{
+  /* RFC 5322 atext, plus any non-ASCII letter (RFC 6531) */
+  return (c > 0x7f && !g_unichar_iscntrl (c) && !g_unichar_isspace (c)) ||
+         g_ascii_isalnum (c) || (c < 0x80 && strchr ("!#$%&'*+-/=?^_`{|}~", c) != NULL);
+}
+
+/**
+ * relay_validate_address:
+ * @text: a sender address such as “a@example.com”
+ *
+ * Returns: (transfer full) (nullable): the address with its domain in
+ *   ASCII form, or %NULL
+ */
+char *
+relay_validate_address (const char  *text,
+                        GError     **error)
+{
+  g_autofree char *trimmed = NULL;
+  g_autofree char *domain = NULL;
+  DomainProblem problem;
+  const char *at;
+  gboolean dot_ok = FALSE;
+
+  g_return_val_if_fail (text != NULL, NULL);
+
+  trimmed = g_strstrip (g_strdup (text));
+
+  if (trimmed[0] == '\0')
+    {
+      g_set_error (error, RELAY_ACCOUNT_ERROR, RELAY_ACCOUNT_ERROR_FROM,
+                   _("Sender address: enter the address your mail is sent from"));
+      return NULL;
+    }
+
+  if (!g_utf8_validate (trimmed, -1, NULL) || has_control_characters (trimmed))
+    {
+      g_set_error (error, RELAY_ACCOUNT_ERROR, RELAY_ACCOUNT_ERROR_FROM,
+                   _("Sender address: it contains control characters"));
+      return NULL;
+    }
+
+  if (has_spaces (trimmed))
+    {
+      g_set_error (error, RELAY_ACCOUNT_ERROR, RELAY_ACCOUNT_ERROR_FROM,
+                   _("Sender address: “%s” contains spaces"), trimmed);
+      return NULL;
+    }
+
+  at = strrchr (trimmed, '@');
+  if (at == NULL || at == trimmed || at[1] == '\0' || strlen (trimmed) > MAX_ADDRESS_LENGTH)
+    {
+      g_set_error (error, RELAY_ACCOUNT_ERROR, RELAY_ACCOUNT_ERROR_FROM,
+                   _("Sender address: “%s” is not an email address such as name@example.com"),
+                   trimmed);
+      return NULL;
+    }
+
+  if (at - trimmed > MAX_LOCAL_PART_LENGTH || trimmed[0] == '.' || at[-1] == '.')
+    goto bad_local;
+
+  for (const char *p = trimmed; p < at; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      if (c == '.')
+        {
+          if (!dot_ok)
+            goto bad_local;
+          dot_ok = FALSE;
+          continue;
+        }
+
+      if (!atext_is_valid (c))
+        goto bad_local;
+      dot_ok = TRUE;
+    }
+
+  domain = normalize_domain (at + 1, &problem);
+  if (domain == NULL || g_hostname_is_ip_address (domain) || strchr (domain, '.') == NULL)
+    {
+      g_set_error (error, RELAY_ACCOUNT_ERROR, RELAY_ACCOUNT_ERROR_FROM,
+                   _("Sender address: “%s” is not a valid mail domain"), at + 1);
+      return NULL;
+    }
+
+  return g_strdup_printf ("%.*s@%s", (int)(at - trimmed), trimmed, domain);
+
+bad_local:
+  g_set_error (error, RELAY_ACCOUNT_ERROR, RELAY_ACCOUNT_ERROR_FROM,
+               _("Sender address: the part before “@” in “%s” is not valid"), trimmed);
+  return NULL;
+}
+
+/**
+ * relay_validate_username:
+ *
+ * An empty user name is allowed: some servers take mail without AUTH.
+ */
+gboolean
+relay_validate_username (const char  *text,
+                         GError     **error)
+{
+  g_return_val_if_fail (text != NULL, FALSE);
+
+  if (!g_utf8_validate (text, -1, NULL) || has_control_characters (text))
+    {
+      g_set_error (error, RELAY_ACCOUNT_ERROR, RELAY_ACCOUNT_ERROR_USERNAME,
+                   _("User name: it contains control characters"));
+      return FALSE;
+    }
+
+  if (strlen (text) > MAX_FIELD_LENGTH)
+    {
+      g_set_error (error, RELAY_ACCOUNT_ERROR, RELAY_ACCOUNT_ERROR_USERNAME,
+                   _("User name: it is too long"));
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+/**
+ * relay_validate_password:
+ *
+ * The password itself never appears in the message.
+ */
+gboolean
+relay_validate_password (const char  *text,
+                         GError     **error)
+{
+  g_return_val_if_fail (text != NULL, FALSE);
+
+  if (!g_utf8_validate (text, -1, NULL) || strchr (text, '\r') || strchr (text, '\n') ||
+      strlen (text) > MAX_FIELD_LENGTH)
+    {
+      g_set_error (error, RELAY_ACCOUNT_ERROR, RELAY_ACCOUNT_ERROR_PASSWORD,
+                   _("Password: it must be one line of UTF-8 text, at most 1024 bytes"));
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+/**
+ * relay_validate_pin:
+ * @text: a SHA-256 fingerprint, hex, with or without colons
+ *
+ * Returns: (transfer full) (nullable): 64 lower-case hex digits, or %NULL
+ */
+char *
+relay_validate_pin (const char  *text,
+                    GError     **error)
+{
+  g_autoptr(GString) hex = g_string_new (NULL);
+
+  g_return_val_if_fail (text != NULL, NULL);
+
+  for (const char *p = text; *p; p++)
+    {
+      if (*p == ':' || *p == ' ')
+        continue;
+      if (!g_ascii_isxdigit (*p) || hex->len >= 64)
+        {
+          hex->len = 0;
+          break;
+        }
+      g_string_append_c (hex, g_ascii_tolower (*p));
+    }
+
+  if (hex->len != 64)
+    {
+      g_set_error (error, RELAY_ACCOUNT_ERROR, RELAY_ACCOUNT_ERROR_PIN,
+                   _("Certificate pin: expected a SHA-256 fingerprint of 64 hexadecimal digits"));
+      return NULL;
+    }
+
+  return g_string_free (g_steal_pointer (&hex), FALSE);
+}
+
+/**
+ * relay_validate_count:
+ * @label: the field's translated name, used in the message
+ *
+ * Returns: %TRUE and sets @value when @text is a whole number ≥ @min
+ */
+gboolean
+relay_validate_count (const char         *text,
+                      RelayAccountError   code,
+                      const char         *label,
+                      guint               min,
+                      guint              *value,
+                      GError            **error)
+{
+  guint64 number;
+
+  g_return_val_if_fail (text != NULL, FALSE);
+
+  if (!g_ascii_string_to_unsigned (text, 10, min, G_MAXINT32, &number, NULL))
+    {
+      /* Translators: the first %s is a field name, %u its minimum */
+      g_set_error (error, RELAY_ACCOUNT_ERROR, code,
+                   _("%s: “%s” is not a whole number of at least %u"), label, text, min);
+      return FALSE;
+    }
+
+  *value = number;
+  return TRUE;
+}
+
+/**
+ * relay_host_is_loopback:
+ *
+ * Returns: %TRUE for “localhost” and loopback addresses, the only hosts
+ *   to which plaintext AUTH is sent without asking
+ */
+gboolean
+relay_host_is_loopback (const char *host)
+{
+  g_autoptr(GInetAddress) address = NULL;
+
+  g_return_val_if_fail (host != NULL, FALSE);
+
+  if (g_ascii_strcasecmp (host, "localhost") == 0)
+    return TRUE;
+
+  address = g_inet_address_new_from_string (host);
+  return address != NULL && g_inet_address_get_is_loopback (address);
+}
