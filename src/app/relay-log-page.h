@@ -1,0 +1,18 @@
+/* relay-log-page.h
+ *
+ * Copyright 2026 The Mail Relay developers
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <adwaita.h>
+
+G_BEGIN_DECLS
+
+#define RELAY_TYPE_LOG_PAGE (relay_log_page_get_type ())
+
+G_DECLARE_FINAL_TYPE (RelayLogPage, relay_log_page, RELAY, LOG_PAGE, AdwBin)
+
+G_END_DECLS

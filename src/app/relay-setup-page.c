@@ -1,0 +1,822 @@
+/* relay-setup-page.c
+ *
+ * Copyright 2026 The Mail Relay developers
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "relay-setup-page"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <string.h>
+
+#include "relay-secrets.h"
+#include "relay-setup-page.h"
+#include "relay-validate.h"
+
+typedef enum
+{
+  FIELD_HOST,
+  FIELD_PORT,
+  FIELD_USERNAME,
+  FIELD_PASSWORD,
+  FIELD_FROM,
+  N_FIELDS
+} Field;
+
+struct _RelaySetupPage
+{
+  AdwBin              parent_instance;
+
+  RelayAccountStore  *store;
+  RelayAccount       *saved;
+  GCancellable       *cancellable;
+
+  guint               touched[N_FIELDS];
+  guint               show_all_errors : 1;
+  guint               loading : 1;
+  guint               busy : 1;
+  guint               password_stored : 1;
+
+  GtkRevealer        *problem_revealer;
+  GtkLabel           *problem_label;
+  AdwComboRow        *provider_row;
+  AdwPreferencesGroup *guidance_group;
+  AdwActionRow       *pros_row;
+  AdwActionRow       *cons_row;
+  AdwActionRow       *limits_row;
+  AdwActionRow       *sharing_row;
+  GtkImage           *sharing_icon;
+  AdwEntryRow        *host_row;
+  AdwEntryRow        *port_row;
+  AdwComboRow        *security_row;
+  GtkLabel           *server_error_label;
+  AdwPreferencesGroup *account_group;
+  AdwEntryRow        *username_row;
+  AdwEntryRow        *password_row;
+  AdwActionRow       *sign_in_row;
+  AdwEntryRow        *from_row;
+  GtkLabel           *account_error_label;
+};
+
+G_DEFINE_FINAL_TYPE (RelaySetupPage, relay_setup_page, ADW_TYPE_BIN)
+
+enum {
+  PROP_0,
+  PROP_STORE,
+  N_PROPS
+};
+
+enum {
+  SAVED,
+  N_SIGNALS
+};
+
+static GParamSpec *properties[N_PROPS];
+static guint signals[N_SIGNALS];
+
+static GtkWidget *
+field_row (RelaySetupPage *self,
+           Field           field)
+{
+  switch (field)
+    {
+    case FIELD_HOST:     return GTK_WIDGET (self->host_row);
+    case FIELD_PORT:     return GTK_WIDGET (self->port_row);
+    case FIELD_USERNAME: return GTK_WIDGET (self->username_row);
+    case FIELD_PASSWORD: return GTK_WIDGET (self->password_row);
+    case FIELD_FROM:     return GTK_WIDGET (self->from_row);
+    case N_FIELDS:
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+static const char *
+field_text (RelaySetupPage *self,
+            Field           field)
+{
+  return gtk_editable_get_text (GTK_EDITABLE (field_row (self, field)));
+}
+
+static RelayProvider *
+selected_provider (RelaySetupPage *self)
+{
+  g_autoptr(RelayProvider) provider = NULL;
+
+  provider = g_list_model_get_item (relay_provider_get_all (),
+                                    adw_combo_row_get_selected (self->provider_row));
+  return provider;
+}
+
+static void
+set_editable_text (AdwEntryRow *row,
+                   const char  *text)
+{
+  if (g_strcmp0 (gtk_editable_get_text (GTK_EDITABLE (row)), text) != 0)
+    gtk_editable_set_text (GTK_EDITABLE (row), text);
+}
+
+static char *
+join_lines (const char * const *items)
+{
+  g_autoptr(GString) text = g_string_new (NULL);
+
+  for (guint i = 0; items[i]; i++)
+    g_string_append_printf (text, "%s• %s", i ? "\n" : "", items[i]);
+
+  return g_string_free (g_steal_pointer (&text), FALSE);
+}
+
+static void
+update_guidance (RelaySetupPage *self,
+                 RelayProvider  *provider)
+{
+  const char * const *pros = relay_provider_get_pros (provider);
+  const char * const *cons = relay_provider_get_cons (provider);
+  g_autofree char *pros_text = join_lines (pros);
+  g_autofree char *cons_text = join_lines (cons);
+  g_autoptr(GString) limits = g_string_new (NULL);
+  gboolean sign_in = relay_provider_uses_sign_in (provider);
+
+  adw_preferences_group_set_title (self->guidance_group, relay_provider_get_name (provider));
+  adw_preferences_group_set_description (self->guidance_group, relay_provider_get_summary (provider));
+
+  adw_action_row_set_subtitle (self->pros_row, pros_text);
+  gtk_widget_set_visible (GTK_WIDGET (self->pros_row), pros[0] != NULL);
+  adw_action_row_set_subtitle (self->cons_row, cons_text);
+  gtk_widget_set_visible (GTK_WIDGET (self->cons_row), cons[0] != NULL);
+
+  if (relay_provider_get_max_messages (provider) > 0)
+    {
+      g_autofree char *text = relay_format_limit (relay_provider_get_max_messages (provider),
+                                                  relay_provider_get_message_window (provider),
+                                                  FALSE);
+      g_string_append (limits, text);
+    }
+  if (relay_provider_get_max_recipients (provider) > 0)
+    {
+      g_autofree char *text = relay_format_limit (relay_provider_get_max_recipients (provider),
+                                                  relay_provider_get_recipient_window (provider),
+                                                  TRUE);
+      g_string_append_printf (limits, "%s%s", limits->len ? "\n" : "", text);
+    }
+  if (relay_provider_get_max_connections (provider) > 0)
+    {
+      g_autofree char *text = g_strdup_printf (ngettext ("At most %u connection at a time",
+                                                         "At most %u connections at a time",
+                                                         relay_provider_get_max_connections (provider)),
+                                               relay_provider_get_max_connections (provider));
+      g_string_append_printf (limits, "%s%s", limits->len ? "\n" : "", text);
+    }
+  if (relay_provider_get_messages_per_connection (provider) > 0)
+    {
+      g_autofree char *text = g_strdup_printf (ngettext ("A new connection after every message",
+                                                         "A new connection after every %u messages",
+                                                         relay_provider_get_messages_per_connection (provider)),
+                                               relay_provider_get_messages_per_connection (provider));
+      g_string_append_printf (limits, "%s%s", limits->len ? "\n" : "", text);
+    }
+  adw_action_row_set_subtitle (self->limits_row, limits->str);
+  gtk_widget_set_visible (GTK_WIDGET (self->limits_row), limits->len > 0);
+
+  adw_action_row_set_subtitle (self->sharing_row, relay_provider_get_sharing_text (provider));
+  gtk_image_set_from_icon_name (self->sharing_icon,
+                                relay_provider_get_sharing (provider) == RELAY_SHARING_PER_MAILBOX
+                                ? "system-lock-screen-symbolic" : "system-users-symbolic");
+
+  gtk_widget_set_visible (GTK_WIDGET (self->password_row), !sign_in);
+  gtk_widget_set_visible (GTK_WIDGET (self->sign_in_row), sign_in);
+
+  if (relay_provider_get_username_hint (provider)[0] != '\0')
+    gtk_widget_set_tooltip_text (GTK_WIDGET (self->username_row),
+                                 relay_provider_get_username_hint (provider));
+  else
+    gtk_widget_set_tooltip_text (GTK_WIDGET (self->username_row), NULL);
+}
+
+static void
+update_password_description (RelaySetupPage *self)
+{
+  adw_preferences_group_set_description (self->account_group,
+                                         self->password_stored
+                                         ? _("A password is kept in your keyring. Type a new one only to change it.")
+                                         : _("The password is kept in your keyring, never in a file."));
+}
+
+/* Checks one field; the message names it. Returns NULL when it is fine. */
+static char *
+check_field (RelaySetupPage *self,
+             Field           field)
+{
+  g_autoptr(GError) error = NULL;
+  const char *text = field_text (self, field);
+  g_autofree char *normalized = NULL;
+
+  switch (field)
+    {
+    case FIELD_HOST:
+      normalized = relay_validate_host (text, &error);
+      break;
+    case FIELD_PORT:
+      relay_validate_port (text, NULL, &error);
+      break;
+    case FIELD_USERNAME:
+      relay_validate_username (text, &error);
+      break;
+    case FIELD_PASSWORD:
+      if (gtk_widget_get_visible (field_row (self, field)))
+        relay_validate_password (text, &error);
+      break;
+    case FIELD_FROM:
+      normalized = relay_validate_address (text, &error);
+      break;
+    case N_FIELDS:
+    default:
+      g_assert_not_reached ();
+    }
+
+  return error ? g_strdup (error->message) : NULL;
+}
+
+static void
+show_errors (GtkLabel  *label,
+             GString   *messages)
+{
+  gtk_label_set_text (label, messages->str);
+  gtk_widget_set_visible (GTK_WIDGET (label), messages->len > 0);
+}
+
+/* Marks the bad rows and lists what is wrong under their group.
+ * Returns the first bad row, or NULL when the form is valid. */
+static GtkWidget *
+validate_form (RelaySetupPage *self)
+{
+  g_autoptr(GString) server = g_string_new (NULL);
+  g_autoptr(GString) account = g_string_new (NULL);
+  GtkWidget *first_bad = NULL;
+
+  for (Field field = 0; field < N_FIELDS; field++)
+    {
+      g_autofree char *message = check_field (self, field);
+      GtkWidget *row = field_row (self, field);
+      gboolean shown = message != NULL && (self->touched[field] || self->show_all_errors);
+      GString *list = field <= FIELD_PORT ? server : account;
+
+      if (message != NULL && first_bad == NULL)
+        first_bad = row;
+
+      if (shown)
+        {
+          gtk_widget_add_css_class (row, "error");
+          g_string_append_printf (list, "%s%s", list->len ? "\n" : "", message);
+          gtk_accessible_update_state (GTK_ACCESSIBLE (row),
+                                       GTK_ACCESSIBLE_STATE_INVALID, GTK_ACCESSIBLE_INVALID_TRUE,
+                                       -1);
+          gtk_accessible_update_property (GTK_ACCESSIBLE (row),
+                                          GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, message,
+                                          -1);
+        }
+      else
+        {
+          gtk_widget_remove_css_class (row, "error");
+          gtk_accessible_reset_state (GTK_ACCESSIBLE (row), GTK_ACCESSIBLE_STATE_INVALID);
+          gtk_accessible_reset_property (GTK_ACCESSIBLE (row), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION);
+        }
+    }
+
+  show_errors (self->server_error_label, server);
+  show_errors (self->account_error_label, account);
+
+  return first_bad;
+}
+
+static gboolean
+is_dirty (RelaySetupPage *self)
+{
+  RelayProvider *provider = selected_provider (self);
+  g_autofree char *port = NULL;
+
+  if (field_text (self, FIELD_PASSWORD)[0] != '\0')
+    return TRUE;
+
+  if (self->saved == NULL)
+    return TRUE;
+
+  port = g_strdup_printf ("%u", relay_account_get_port (self->saved));
+
+  return g_strcmp0 (relay_provider_get_id (provider), relay_account_get_provider (self->saved)) != 0 ||
+         g_strcmp0 (field_text (self, FIELD_HOST), relay_account_get_host (self->saved)) != 0 ||
+         g_strcmp0 (field_text (self, FIELD_PORT), port) != 0 ||
+         adw_combo_row_get_selected (self->security_row) != relay_account_get_security (self->saved) ||
+         g_strcmp0 (field_text (self, FIELD_USERNAME), relay_account_get_username (self->saved)) != 0 ||
+         g_strcmp0 (field_text (self, FIELD_FROM), relay_account_get_from (self->saved)) != 0;
+}
+
+static void
+update_actions (RelaySetupPage *self)
+{
+  gboolean dirty = is_dirty (self);
+
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "setup.save", dirty && !self->busy);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "setup.revert",
+                                 dirty && !self->busy && self->saved != NULL);
+}
+
+static void
+apply_provider_to_form (RelaySetupPage *self,
+                        RelayProvider  *provider)
+{
+  g_autofree char *port = g_strdup_printf ("%u", relay_provider_get_port (provider));
+
+  set_editable_text (self->host_row, relay_provider_get_host (provider));
+  set_editable_text (self->port_row, port);
+  adw_combo_row_set_selected (self->security_row, relay_provider_get_security (provider));
+  if (relay_provider_get_username (provider)[0] != '\0')
+    set_editable_text (self->username_row, relay_provider_get_username (provider));
+}
+
+static void
+lookup_password_cb (GObject      *object,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(RelaySetupPage) self = user_data;
+  g_autoptr(GError) error = NULL;
+  char *secret;
+
+  secret = relay_secrets_lookup_finish (result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+
+  if (error != NULL)
+    relay_setup_page_show_problem (self, error->message);
+
+  self->password_stored = secret != NULL;
+  secret_password_free (secret);
+  update_password_description (self);
+}
+
+static void
+load_form (RelaySetupPage *self)
+{
+  RelayAccount *account = self->saved;
+  g_autofree char *port = NULL;
+  guint position;
+
+  self->loading = TRUE;
+
+  memset (self->touched, 0, sizeof self->touched);
+  self->show_all_errors = FALSE;
+  self->password_stored = FALSE;
+  gtk_editable_set_text (GTK_EDITABLE (self->password_row), "");
+
+  if (account == NULL)
+    {
+      g_autoptr(RelayProvider) first = g_list_model_get_item (relay_provider_get_all (), 0);
+
+      adw_combo_row_set_selected (self->provider_row, 0);
+      apply_provider_to_form (self, first);
+      set_editable_text (self->username_row, relay_provider_get_username (first));
+      set_editable_text (self->from_row, "");
+      update_guidance (self, first);
+    }
+  else
+    {
+      position = relay_provider_get_position (relay_account_get_provider (account));
+      if (position == G_MAXUINT)
+        position = relay_provider_get_position ("custom");
+
+      adw_combo_row_set_selected (self->provider_row, position);
+      port = g_strdup_printf ("%u", relay_account_get_port (account));
+      set_editable_text (self->host_row, relay_account_get_host (account));
+      set_editable_text (self->port_row, port);
+      adw_combo_row_set_selected (self->security_row, relay_account_get_security (account));
+      set_editable_text (self->username_row, relay_account_get_username (account));
+      set_editable_text (self->from_row, relay_account_get_from (account));
+      update_guidance (self, selected_provider (self));
+
+      relay_secrets_lookup_async (relay_account_get_id (account), RELAY_SECRET_PASSWORD,
+                                  self->cancellable, lookup_password_cb, g_object_ref (self));
+    }
+
+  self->loading = FALSE;
+
+  update_password_description (self);
+  validate_form (self);
+  update_actions (self);
+}
+
+static void
+provider_changed_cb (RelaySetupPage *self)
+{
+  RelayProvider *provider;
+
+  if (self->loading || self->store == NULL)
+    return;
+
+  provider = selected_provider (self);
+  apply_provider_to_form (self, provider);
+  update_guidance (self, provider);
+  validate_form (self);
+  update_actions (self);
+}
+
+static void
+field_changed_cb (RelaySetupPage *self)
+{
+  if (self->loading)
+    return;
+
+  validate_form (self);
+  update_actions (self);
+}
+
+static void
+editable_changed_cb (GtkEditable    *editable,
+                     RelaySetupPage *self)
+{
+  if (self->loading)
+    return;
+
+  for (Field field = 0; field < N_FIELDS; field++)
+    if (field_row (self, field) == GTK_WIDGET (editable))
+      self->touched[field] = TRUE;
+
+  field_changed_cb (self);
+}
+
+static void
+dismiss_problem_cb (RelaySetupPage *self)
+{
+  gtk_revealer_set_reveal_child (self->problem_revealer, FALSE);
+}
+
+/* The account as the form describes it: the saved one (same id) with
+ * the form's values, or a new one. A changed provider brings its
+ * authentication method and limits. */
+static RelayAccount *
+build_account (RelaySetupPage *self)
+{
+  RelayProvider *provider = selected_provider (self);
+  g_autoptr(RelayAccount) account = NULL;
+  g_autofree char *host = NULL;
+  g_autofree char *from = NULL;
+  guint port = 0;
+
+  account = self->saved ? relay_account_copy (self->saved) : relay_account_new ();
+
+  if (self->saved == NULL ||
+      g_strcmp0 (relay_account_get_provider (self->saved), relay_provider_get_id (provider)) != 0)
+    relay_account_apply_provider (account, provider);
+
+  host = relay_validate_host (field_text (self, FIELD_HOST), NULL);
+  from = relay_validate_address (field_text (self, FIELD_FROM), NULL);
+  relay_validate_port (field_text (self, FIELD_PORT), &port, NULL);
+  g_assert (host != NULL && from != NULL && port != 0);
+
+  relay_account_set_host (account, host);
+  relay_account_set_port (account, port);
+  relay_account_set_security (account, adw_combo_row_get_selected (self->security_row));
+  relay_account_set_username (account, field_text (self, FIELD_USERNAME));
+  relay_account_set_from (account, from);
+
+  return g_steal_pointer (&account);
+}
+
+static void
+add_toast (RelaySetupPage *self,
+           const char     *title)
+{
+  GtkWidget *overlay = gtk_widget_get_ancestor (GTK_WIDGET (self), ADW_TYPE_TOAST_OVERLAY);
+
+  if (overlay != NULL)
+    adw_toast_overlay_add_toast (ADW_TOAST_OVERLAY (overlay), adw_toast_new (title));
+}
+
+static void
+finish_save (RelaySetupPage *self,
+             RelayAccount   *account)
+{
+  g_autoptr(GError) error = NULL;
+
+  relay_account_store_put (self->store, account);
+  if (!relay_account_store_save (self->store, &error))
+    {
+      g_autofree char *message = g_strdup_printf (_("The settings could not be saved: %s"), error->message);
+
+      /* keep the file and the store in agreement */
+      if (self->saved != NULL)
+        relay_account_store_put (self->store, self->saved);
+      else
+        relay_account_store_remove (self->store, relay_account_get_id (account));
+
+      relay_setup_page_show_problem (self, message);
+      self->busy = FALSE;
+      update_actions (self);
+      return;
+    }
+
+  g_set_object (&self->saved, account);
+  self->busy = FALSE;
+  self->show_all_errors = FALSE;
+  gtk_editable_set_text (GTK_EDITABLE (self->password_row), "");
+  memset (self->touched, 0, sizeof self->touched);
+
+  update_password_description (self);
+  validate_form (self);
+  update_actions (self);
+
+  add_toast (self, _("Settings saved"));
+  g_signal_emit (self, signals[SAVED], 0);
+}
+
+typedef struct
+{
+  RelaySetupPage *self;
+  RelayAccount   *account;
+} SaveData;
+
+static void
+save_data_free (SaveData *data)
+{
+  g_clear_object (&data->self);
+  g_clear_object (&data->account);
+  g_free (data);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SaveData, save_data_free)
+
+static void
+store_password_cb (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(SaveData) data = user_data;
+  g_autoptr(GError) error = NULL;
+  RelaySetupPage *self = data->self;
+
+  if (!relay_secrets_store_finish (result, &error))
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+
+      /* Nothing is saved, and the form keeps what was typed */
+      relay_setup_page_show_problem (self, error->message);
+      self->busy = FALSE;
+      update_actions (self);
+      return;
+    }
+
+  self->password_stored = TRUE;
+  finish_save (self, data->account);
+}
+
+static void
+save_action (GtkWidget  *widget,
+             const char *action_name,
+             GVariant   *parameter)
+{
+  RelaySetupPage *self = RELAY_SETUP_PAGE (widget);
+  g_autoptr(RelayAccount) account = NULL;
+  const char *password;
+  GtkWidget *first_bad;
+
+  if (self->busy || self->store == NULL)
+    return;
+
+  self->show_all_errors = TRUE;
+  if ((first_bad = validate_form (self)) != NULL)
+    {
+      gtk_widget_grab_focus (first_bad);
+      return;
+    }
+
+  account = build_account (self);
+  password = field_text (self, FIELD_PASSWORD);
+
+  self->busy = TRUE;
+  update_actions (self);
+  gtk_revealer_set_reveal_child (self->problem_revealer, FALSE);
+
+  /* The keyring first: when it cannot keep the password nothing is
+   * saved, and never the password anywhere else. */
+  if (password[0] != '\0' && gtk_widget_get_visible (GTK_WIDGET (self->password_row)))
+    {
+      SaveData *data = g_new0 (SaveData, 1);
+      const char *username = relay_account_get_username (account);
+
+      data->self = g_object_ref (self);
+      data->account = g_object_ref (account);
+      relay_secrets_store_async (relay_account_get_id (account), RELAY_SECRET_PASSWORD,
+                                 username[0] ? username : relay_account_get_host (account),
+                                 password, self->cancellable, store_password_cb, data);
+      return;
+    }
+
+  finish_save (self, account);
+}
+
+static void
+revert_action (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *parameter)
+{
+  RelaySetupPage *self = RELAY_SETUP_PAGE (widget);
+
+  if (self->busy)
+    return;
+
+  load_form (self);
+}
+
+static void
+relay_setup_page_dispose (GObject *object)
+{
+  RelaySetupPage *self = (RelaySetupPage *)object;
+
+  g_cancellable_cancel (self->cancellable);
+  gtk_widget_dispose_template (GTK_WIDGET (self), RELAY_TYPE_SETUP_PAGE);
+  g_clear_object (&self->store);
+  g_clear_object (&self->saved);
+  g_clear_object (&self->cancellable);
+
+  G_OBJECT_CLASS (relay_setup_page_parent_class)->dispose (object);
+}
+
+static void
+relay_setup_page_get_property (GObject    *object,
+                               guint       prop_id,
+                               GValue     *value,
+                               GParamSpec *pspec)
+{
+  RelaySetupPage *self = RELAY_SETUP_PAGE (object);
+
+  switch (prop_id)
+    {
+    case PROP_STORE:
+      g_value_set_object (value, self->store);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+relay_setup_page_set_property (GObject      *object,
+                               guint         prop_id,
+                               const GValue *value,
+                               GParamSpec   *pspec)
+{
+  RelaySetupPage *self = RELAY_SETUP_PAGE (object);
+
+  switch (prop_id)
+    {
+    case PROP_STORE:
+      relay_setup_page_set_store (self, g_value_get_object (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+relay_setup_page_class_init (RelaySetupPageClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = relay_setup_page_dispose;
+  object_class->get_property = relay_setup_page_get_property;
+  object_class->set_property = relay_setup_page_set_property;
+
+  properties[PROP_STORE] =
+    g_param_spec_object ("store", NULL, NULL, RELAY_TYPE_ACCOUNT_STORE,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /**
+   * RelaySetupPage::saved:
+   *
+   * The account was written to the keyring and to accounts.json.
+   */
+  signals[SAVED] = g_signal_new ("saved", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                 0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+
+  gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_PREFIX "/relay-setup-page.ui");
+  gtk_widget_class_bind_template_child (widget_class, RelaySetupPage, problem_revealer);
+  gtk_widget_class_bind_template_child (widget_class, RelaySetupPage, problem_label);
+  gtk_widget_class_bind_template_child (widget_class, RelaySetupPage, provider_row);
+  gtk_widget_class_bind_template_child (widget_class, RelaySetupPage, guidance_group);
+  gtk_widget_class_bind_template_child (widget_class, RelaySetupPage, pros_row);
+  gtk_widget_class_bind_template_child (widget_class, RelaySetupPage, cons_row);
+  gtk_widget_class_bind_template_child (widget_class, RelaySetupPage, limits_row);
+  gtk_widget_class_bind_template_child (widget_class, RelaySetupPage, sharing_row);
+  gtk_widget_class_bind_template_child (widget_class, RelaySetupPage, sharing_icon);
+  gtk_widget_class_bind_template_child (widget_class, RelaySetupPage, host_row);
+  gtk_widget_class_bind_template_child (widget_class, RelaySetupPage, port_row);
+  gtk_widget_class_bind_template_child (widget_class, RelaySetupPage, security_row);
+  gtk_widget_class_bind_template_child (widget_class, RelaySetupPage, server_error_label);
+  gtk_widget_class_bind_template_child (widget_class, RelaySetupPage, account_group);
+  gtk_widget_class_bind_template_child (widget_class, RelaySetupPage, username_row);
+  gtk_widget_class_bind_template_child (widget_class, RelaySetupPage, password_row);
+  gtk_widget_class_bind_template_child (widget_class, RelaySetupPage, sign_in_row);
+  gtk_widget_class_bind_template_child (widget_class, RelaySetupPage, from_row);
+  gtk_widget_class_bind_template_child (widget_class, RelaySetupPage, account_error_label);
+  gtk_widget_class_bind_template_callback (widget_class, provider_changed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, field_changed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, dismiss_problem_cb);
+
+  gtk_widget_class_install_action (widget_class, "setup.save", NULL, save_action);
+  gtk_widget_class_install_action (widget_class, "setup.revert", NULL, revert_action);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_s, GDK_CONTROL_MASK, "setup.save", NULL);
+}
+
+static void
+relay_setup_page_init (RelaySetupPage *self)
+{
+  GListModel *providers = relay_provider_get_all ();
+  g_autoptr(GtkStringList) names = gtk_string_list_new (NULL);
+
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  self->cancellable = g_cancellable_new ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (providers); i++)
+    {
+      g_autoptr(RelayProvider) provider = g_list_model_get_item (providers, i);
+
+      gtk_string_list_append (names, relay_provider_get_name (provider));
+    }
+
+  self->loading = TRUE;
+  adw_combo_row_set_model (self->provider_row, G_LIST_MODEL (names));
+  self->loading = FALSE;
+
+  for (Field field = 0; field < N_FIELDS; field++)
+    g_signal_connect (field_row (self, field), "changed", G_CALLBACK (editable_changed_cb), self);
+
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "setup.save", FALSE);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "setup.revert", FALSE);
+}
+
+RelayAccountStore *
+relay_setup_page_get_store (RelaySetupPage *self)
+{
+  g_return_val_if_fail (RELAY_IS_SETUP_PAGE (self), NULL);
+
+  return self->store;
+}
+
+/**
+ * relay_setup_page_set_store:
+ *
+ * Shows the store's default account, or a new one from the first preset.
+ */
+void
+relay_setup_page_set_store (RelaySetupPage    *self,
+                            RelayAccountStore *store)
+{
+  RelayAccount *account;
+
+  g_return_if_fail (RELAY_IS_SETUP_PAGE (self));
+  g_return_if_fail (!store || RELAY_IS_ACCOUNT_STORE (store));
+
+  if (!g_set_object (&self->store, store))
+    return;
+
+  account = store ? relay_account_store_get_default (store) : NULL;
+  g_clear_object (&self->saved);
+  if (account != NULL)
+    self->saved = relay_account_copy (account);
+
+  if (store != NULL && relay_account_store_get_corrupt_path (store) != NULL)
+    {
+      g_autofree char *message = NULL;
+
+      message = g_strdup_printf (_("Your saved settings could not be read (%s). The file was kept as %s, and the form starts afresh."),
+                                 relay_account_store_get_corrupt_reason (store),
+                                 relay_account_store_get_corrupt_path (store));
+      relay_setup_page_show_problem (self, message);
+    }
+
+  load_form (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STORE]);
+}
+
+/**
+ * relay_setup_page_show_problem:
+ *
+ * Shows @message above the form until the user dismisses it.
+ */
+void
+relay_setup_page_show_problem (RelaySetupPage *self,
+                               const char     *message)
+{
+  g_return_if_fail (RELAY_IS_SETUP_PAGE (self));
+
+  gtk_label_set_text (self->problem_label, message);
+  gtk_revealer_set_reveal_child (self->problem_revealer, TRUE);
+}

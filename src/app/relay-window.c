@@ -1,0 +1,99 @@
+/* relay-window.c
+ *
+ * Copyright 2026 The Mail Relay developers
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "relay-window"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "relay-log-page.h"
+#include "relay-setup-page.h"
+#include "relay-window.h"
+
+struct _RelayWindow
+{
+  AdwApplicationWindow  parent_instance;
+
+  GSettings            *settings;
+
+  AdwToastOverlay      *toast_overlay;
+  AdwViewStack         *stack;
+  RelaySetupPage       *setup_page;
+};
+
+G_DEFINE_FINAL_TYPE (RelayWindow, relay_window, ADW_TYPE_APPLICATION_WINDOW)
+
+static void
+relay_window_dispose (GObject *object)
+{
+  RelayWindow *self = (RelayWindow *)object;
+
+  gtk_widget_dispose_template (GTK_WIDGET (self), RELAY_TYPE_WINDOW);
+  g_clear_object (&self->settings);
+
+  G_OBJECT_CLASS (relay_window_parent_class)->dispose (object);
+}
+
+static void
+relay_window_class_init (RelayWindowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = relay_window_dispose;
+
+  g_type_ensure (RELAY_TYPE_SETUP_PAGE);
+  g_type_ensure (RELAY_TYPE_LOG_PAGE);
+
+  gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_PREFIX "/relay-window.ui");
+  gtk_widget_class_bind_template_child (widget_class, RelayWindow, toast_overlay);
+  gtk_widget_class_bind_template_child (widget_class, RelayWindow, stack);
+  gtk_widget_class_bind_template_child (widget_class, RelayWindow, setup_page);
+}
+
+static void
+relay_window_init (RelayWindow *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  self->settings = g_settings_new (APP_ID);
+  g_settings_bind (self->settings, "window-width", self, "default-width", G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (self->settings, "window-height", self, "default-height", G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (self->settings, "window-maximized", self, "maximized", G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (self->settings, "last-page", self->stack, "visible-child-name", G_SETTINGS_BIND_DEFAULT);
+}
+
+RelayWindow *
+relay_window_new (RelayApplication *application)
+{
+  RelayWindow *self;
+
+  g_return_val_if_fail (RELAY_IS_APPLICATION (application), NULL);
+
+  self = g_object_new (RELAY_TYPE_WINDOW,
+                       "application", application,
+                       NULL);
+  relay_setup_page_set_store (self->setup_page,
+                              relay_application_get_account_store (application));
+
+  return self;
+}
+
+/**
+ * relay_window_show_error:
+ *
+ * Shows a problem that stays until the user dismisses it.
+ */
+void
+relay_window_show_error (RelayWindow *self,
+                         const char  *message)
+{
+  g_return_if_fail (RELAY_IS_WINDOW (self));
+
+  relay_setup_page_show_problem (self->setup_page, message);
+}
