@@ -521,13 +521,9 @@ finish_save (RelaySetupPage *self,
 
   g_set_object (&self->saved, account);
   self->busy = FALSE;
-  self->show_all_errors = FALSE;
-  gtk_editable_set_text (GTK_EDITABLE (self->password_row), "");
-  memset (self->touched, 0, sizeof self->touched);
 
-  update_password_description (self);
-  validate_form (self);
-  update_actions (self);
+  /* shows the values as stored, such as a host name in ASCII form */
+  load_form (self);
 
   add_toast (self, _("Settings saved"));
   g_signal_emit (self, signals[SAVED], 0);

@@ -1,0 +1,232 @@
+/* test-account-store.c
+ *
+ * Copyright 2026 The Mail Relay developers
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <glib/gstdio.h>
+#include <sys/stat.h>
+
+#include "relay-account-store.h"
+
+static char *
+accounts_path (void)
+{
+  return g_build_filename (g_get_user_config_dir (), "mail-relay", "accounts.json", NULL);
+}
+
+static RelayAccount *
+make_account (void)
+{
+  RelayAccount *account = relay_account_new ();
+  const char *pins[] = { "4fa10b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8", NULL };
+
+  relay_account_apply_provider (account, relay_provider_lookup ("sparkpost"));
+  relay_account_set_host (account, "smtp.eu.sparkpostmail.com");
+  relay_account_set_port (account, 2525);
+  relay_account_set_auth (account, RELAY_AUTH_METHOD_LOGIN);
+  relay_account_set_from (account, "news@example.org");
+  relay_account_set_pins (account, pins);
+  relay_account_set_max_messages (account, 12);
+  relay_account_set_message_window (account, 90);
+  relay_account_set_allow_insecure (account, TRUE);
+
+  return account;
+}
+
+static void
+assert_same_account (RelayAccount *a,
+                     RelayAccount *b)
+{
+  g_assert_cmpstr (relay_account_get_id (a), ==, relay_account_get_id (b));
+  g_assert_cmpstr (relay_account_get_provider (a), ==, relay_account_get_provider (b));
+  g_assert_cmpstr (relay_account_get_host (a), ==, relay_account_get_host (b));
+  g_assert_cmpuint (relay_account_get_port (a), ==, relay_account_get_port (b));
+  g_assert_cmpint (relay_account_get_security (a), ==, relay_account_get_security (b));
+  g_assert_cmpint (relay_account_get_auth (a), ==, relay_account_get_auth (b));
+  g_assert_cmpstr (relay_account_get_username (a), ==, relay_account_get_username (b));
+  g_assert_cmpstr (relay_account_get_from (a), ==, relay_account_get_from (b));
+  g_assert_true (g_strv_equal (relay_account_get_pins (a), relay_account_get_pins (b)));
+  g_assert_cmpuint (relay_account_get_max_messages (a), ==, relay_account_get_max_messages (b));
+  g_assert_cmpuint (relay_account_get_message_window (a), ==, relay_account_get_message_window (b));
+  g_assert_cmpuint (relay_account_get_max_recipients (a), ==, relay_account_get_max_recipients (b));
+  g_assert_cmpuint (relay_account_get_recipient_window (a), ==, relay_account_get_recipient_window (b));
+  g_assert_cmpint (relay_account_get_allow_insecure (a), ==, relay_account_get_allow_insecure (b));
+}
+
+static void
+test_round_trip (void)
+{
+  g_autoptr(RelayAccountStore) store = relay_account_store_new (NULL);
+  g_autoptr(RelayAccountStore) reloaded = relay_account_store_new (NULL);
+  g_autoptr(RelayAccount) account = make_account ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = accounts_path ();
+  g_autofree char *dir = g_path_get_dirname (path);
+  struct stat st;
+
+  g_assert_cmpstr (relay_account_store_get_path (store), ==, path);
+
+  /* no file: an empty store, no warning */
+  g_assert_true (relay_account_store_load (store, &error));
+  g_assert_no_error (error);
+  g_assert_null (relay_account_store_get_default (store));
+  g_assert_null (relay_account_store_get_corrupt_path (store));
+
+  relay_account_store_put (store, account);
+  g_assert_true (relay_account_store_save (store, &error));
+  g_assert_no_error (error);
+
+  /* only the user can read it, and nothing is left behind */
+  g_assert_cmpint (g_stat (path, &st), ==, 0);
+  g_assert_cmpint (st.st_mode & 0777, ==, 0600);
+  g_assert_cmpint (g_stat (dir, &st), ==, 0);
+  g_assert_cmpint (st.st_mode & 0077, ==, 0);
+  {
+    g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
+    const char *name;
+    guint n = 0;
+
+    while ((name = g_dir_read_name (d)) != NULL)
+      {
+        g_assert_cmpstr (name, ==, "accounts.json");
+        n++;
+      }
+    g_assert_cmpuint (n, ==, 1);
+  }
+
+  g_assert_true (relay_account_store_load (reloaded, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_list_model_get_n_items (relay_account_store_get_accounts (reloaded)), ==, 1);
+  assert_same_account (account, relay_account_store_get_default (reloaded));
+  assert_same_account (account, relay_account_store_lookup (reloaded, relay_account_get_id (account)));
+}
+
+static void
+test_replace_and_remove (void)
+{
+  g_autoptr(RelayAccountStore) store = relay_account_store_new (NULL);
+  g_autoptr(RelayAccount) first = make_account ();
+  g_autoptr(RelayAccount) second = make_account ();
+  g_autoptr(RelayAccount) changed = NULL;
+  g_autoptr(GError) error = NULL;
+
+  relay_account_store_put (store, first);
+  relay_account_store_put (store, second);
+  g_assert_cmpuint (g_list_model_get_n_items (relay_account_store_get_accounts (store)), ==, 2);
+
+  changed = relay_account_copy (first);
+  relay_account_set_host (changed, "smtp.sparkpostmail.com");
+  relay_account_store_put (store, changed);
+
+  /* replaced in place: still two, and the first stays the default */
+  g_assert_cmpuint (g_list_model_get_n_items (relay_account_store_get_accounts (store)), ==, 2);
+  g_assert_true (relay_account_store_get_default (store) == changed);
+
+  g_assert_true (relay_account_store_remove (store, relay_account_get_id (first)));
+  g_assert_false (relay_account_store_remove (store, relay_account_get_id (first)));
+  g_assert_true (relay_account_store_get_default (store) == second);
+  g_assert_true (relay_account_store_save (store, &error));
+  g_assert_no_error (error);
+}
+
+static void
+assert_moved_aside (const char *contents)
+{
+  g_autoptr(RelayAccountStore) store = relay_account_store_new (NULL);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = accounts_path ();
+  g_autofree char *dir = g_path_get_dirname (path);
+  g_autofree char *kept = NULL;
+  g_autofree char *basename = NULL;
+  const char *corrupt;
+
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+  g_assert_true (g_file_set_contents (path, contents, -1, NULL));
+
+  g_assert_true (relay_account_store_load (store, &error));
+  g_assert_no_error (error);
+  g_assert_null (relay_account_store_get_default (store));
+
+  corrupt = relay_account_store_get_corrupt_path (store);
+  g_assert_nonnull (corrupt);
+  g_assert_nonnull (relay_account_store_get_corrupt_reason (store));
+  basename = g_path_get_basename (corrupt);
+  g_assert_true (g_str_has_prefix (basename, "accounts.json.corrupt-"));
+
+  /* nothing is lost: the bytes are kept, and the name is free again */
+  g_assert_true (g_file_get_contents (corrupt, &kept, NULL, NULL));
+  g_assert_cmpstr (kept, ==, contents);
+  g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
+
+  g_assert_cmpint (g_unlink (corrupt), ==, 0);
+}
+
+static void
+test_corrupt (void)
+{
+  assert_moved_aside ("{ \"version\": 1, \"accounts\": [ { \"id\": ");
+  assert_moved_aside ("not json at all");
+  assert_moved_aside ("[]");
+  assert_moved_aside ("{ \"version\": 99, \"accounts\": [] }");
+  assert_moved_aside ("{ \"version\": 1, \"accounts\": {} }");
+  assert_moved_aside ("{ \"version\": 1, \"accounts\": [ { \"id\": \"not-a-uuid\" } ] }");
+  assert_moved_aside ("{ \"version\": 1, \"accounts\": [ { \"id\": \"9b2f6f8e-2a9e-4d55-9d5c-3c1f0a9e4b11\", \"port\": 70000 } ] }");
+  assert_moved_aside ("{ \"version\": 1, \"accounts\": [ { \"id\": \"9b2f6f8e-2a9e-4d55-9d5c-3c1f0a9e4b11\", \"security\": \"maybe\" } ] }");
+  assert_moved_aside ("{ \"version\": 1, \"accounts\": [ { \"id\": \"9b2f6f8e-2a9e-4d55-9d5c-3c1f0a9e4b11\", \"pins\": [ \"xyz\" ] } ] }");
+}
+
+static void
+test_corrupt_twice (void)
+{
+  g_autoptr(RelayAccountStore) one = relay_account_store_new (NULL);
+  g_autoptr(RelayAccountStore) two = relay_account_store_new (NULL);
+  g_autofree char *path = accounts_path ();
+  g_autofree char *dir = g_path_get_dirname (path);
+
+  /* two bad files within the same second are both kept */
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+  g_assert_true (g_file_set_contents (path, "first", -1, NULL));
+  g_assert_true (relay_account_store_load (one, NULL));
+  g_assert_true (g_file_set_contents (path, "second", -1, NULL));
+  g_assert_true (relay_account_store_load (two, NULL));
+
+  g_assert_cmpstr (relay_account_store_get_corrupt_path (one), !=,
+                   relay_account_store_get_corrupt_path (two));
+  g_assert_true (g_file_test (relay_account_store_get_corrupt_path (one), G_FILE_TEST_EXISTS));
+  g_assert_true (g_file_test (relay_account_store_get_corrupt_path (two), G_FILE_TEST_EXISTS));
+}
+
+static void
+test_unreadable (void)
+{
+  g_autoptr(RelayAccountStore) store = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = accounts_path ();
+
+  /* a directory where the file should be: an error, and nothing moved */
+  g_assert_cmpint (g_mkdir_with_parents (path, 0700), ==, 0);
+  store = relay_account_store_new (NULL);
+  g_assert_false (relay_account_store_load (store, &error));
+  g_assert_nonnull (error);
+  g_assert_true (g_file_test (path, G_FILE_TEST_IS_DIR));
+  g_assert_null (relay_account_store_get_corrupt_path (store));
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+
+  g_test_add_func ("/account-store/round-trip", test_round_trip);
+  g_test_add_func ("/account-store/replace-and-remove", test_replace_and_remove);
+  g_test_add_func ("/account-store/corrupt", test_corrupt);
+  g_test_add_func ("/account-store/corrupt-twice", test_corrupt_twice);
+  g_test_add_func ("/account-store/unreadable", test_unreadable);
+
+  return g_test_run ();
+}

@@ -1,0 +1,18 @@
+/* test-helpers.h
+ *
+ * Copyright 2026 The Mail Relay developers
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+void  assert_no_file_contains (const char *secret);
+char *run_secret_tool_lookup  (const char *account_id,
+                               const char *kind);
+
+G_END_DECLS

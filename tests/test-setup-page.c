@@ -1,0 +1,351 @@
+/* test-setup-page.c
+ *
+ * Copyright 2026 The Mail Relay developers
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The setup form under Xvfb, driven through its widgets, saving into the
+ * real keyring that build-aux/test starts.
+ */
+
+#include "config.h"
+
+#include <adwaita.h>
+#include <string.h>
+
+#include "relay-secrets.h"
+#include "relay-setup-page.h"
+#include "test-helpers.h"
+
+typedef struct
+{
+  RelayAccountStore *store;
+  GtkWindow         *window;
+  RelaySetupPage    *page;
+} Fixture;
+
+static void
+fixture_set_up (Fixture       *fixture,
+                gconstpointer  data)
+{
+  fixture->store = relay_account_store_new (NULL);
+  g_assert_true (relay_account_store_load (fixture->store, NULL));
+
+  fixture->page = g_object_new (RELAY_TYPE_SETUP_PAGE, "store", fixture->store, NULL);
+  fixture->window = GTK_WINDOW (gtk_window_new ());
+  gtk_window_set_default_size (fixture->window, 600, 900);
+  gtk_window_set_child (fixture->window, GTK_WIDGET (fixture->page));
+  gtk_window_present (fixture->window);
+}
+
+static void
+fixture_tear_down (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+
+  /* a keyring look-up still on its way holds the page until it returns */
+  g_object_add_weak_pointer (G_OBJECT (fixture->page), (gpointer *)&fixture->page);
+  gtk_window_destroy (fixture->window);
+  while (fixture->page != NULL && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_null (fixture->page);
+  g_assert_finalize_object (fixture->store);
+}
+
+static gboolean
+title_matches (GtkWidget  *widget,
+               const char *title)
+{
+  g_autoptr(GString) plain = NULL;
+
+  if (!ADW_IS_PREFERENCES_ROW (widget))
+    return FALSE;
+
+  /* titles carry mnemonics: “_Server” */
+  plain = g_string_new (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (widget)));
+  g_string_replace (plain, "_", "", 0);
+
+  return g_str_equal (plain->str, title);
+}
+
+static GtkWidget *
+find_row (GtkWidget  *root,
+          const char *title)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (root);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found;
+
+      if (title_matches (child, title))
+        return child;
+      if ((found = find_row (child, title)) != NULL)
+        return found;
+    }
+
+  return NULL;
+}
+
+static GtkWidget *
+row (Fixture    *fixture,
+     const char *title)
+{
+  GtkWidget *found = find_row (GTK_WIDGET (fixture->page), title);
+
+  if (found == NULL)
+    g_error ("no row titled “%s”", title);
+
+  return found;
+}
+
+static void
+type (Fixture    *fixture,
+      const char *title,
+      const char *text)
+{
+  gtk_editable_set_text (GTK_EDITABLE (row (fixture, title)), text);
+}
+
+static gboolean
+error_label_shows (GtkWidget  *root,
+                   const char *needle)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (root);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      if (GTK_IS_LABEL (child) && gtk_widget_has_css_class (child, "error") &&
+          gtk_widget_get_visible (child) &&
+          strstr (gtk_label_get_text (GTK_LABEL (child)), needle) != NULL)
+        return TRUE;
+      if (error_label_shows (child, needle))
+        return TRUE;
+    }
+
+  return FALSE;
+}
+
+static gboolean
+action_enabled (Fixture    *fixture,
+                const char *name)
+{
+  GtkWidget *button = NULL;
+  gboolean enabled;
+
+  /* the buttons bound to the action follow its state */
+  for (GtkWidget *w = gtk_widget_get_first_child (GTK_WIDGET (fixture->page)); w; )
+    {
+      if (GTK_IS_ACTIONABLE (w) && g_strcmp0 (gtk_actionable_get_action_name (GTK_ACTIONABLE (w)), name) == 0)
+        {
+          button = w;
+          break;
+        }
+      if (gtk_widget_get_first_child (w))
+        w = gtk_widget_get_first_child (w);
+      else
+        {
+          while (w && !gtk_widget_get_next_sibling (w))
+            {
+              w = gtk_widget_get_parent (w);
+              if (w == GTK_WIDGET (fixture->page))
+                w = NULL;
+            }
+          if (w)
+            w = gtk_widget_get_next_sibling (w);
+        }
+    }
+
+  g_assert_nonnull (button);
+  enabled = gtk_widget_get_sensitive (button);
+  return enabled;
+}
+
+static void
+saved_cb (RelaySetupPage *page,
+          gboolean       *saved)
+{
+  *saved = TRUE;
+}
+
+static void
+save_and_wait (Fixture *fixture)
+{
+  gboolean saved = FALSE;
+  gulong id = g_signal_connect (fixture->page, "saved", G_CALLBACK (saved_cb), &saved);
+  gint64 deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->page), "setup.save", NULL));
+  while (!saved && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+
+  g_signal_handler_disconnect (fixture->page, id);
+  g_assert_true (saved);
+}
+
+static void
+test_presets (Fixture       *fixture,
+              gconstpointer  data)
+{
+  AdwComboRow *provider = ADW_COMBO_ROW (row (fixture, "Provider"));
+  GtkWidget *password = row (fixture, "Password");
+
+  /* a new account starts from the first preset */
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (row (fixture, "Server"))), ==, "smtp.office365.com");
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (row (fixture, "Port"))), ==, "587");
+  g_assert_cmpuint (adw_combo_row_get_selected (ADW_COMBO_ROW (row (fixture, "Security"))), ==, RELAY_SECURITY_STARTTLS);
+  g_assert_nonnull (strstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row (fixture, "Sending Limits"))),
+                            "30 messages per minute"));
+  g_assert_true (gtk_widget_get_visible (password));
+
+  adw_combo_row_set_selected (provider, relay_provider_get_position ("gmail"));
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (row (fixture, "Server"))), ==, "smtp.gmail.com");
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (row (fixture, "Port"))), ==, "465");
+  g_assert_cmpuint (adw_combo_row_get_selected (ADW_COMBO_ROW (row (fixture, "Security"))), ==, RELAY_SECURITY_TLS);
+  /* Gmail signs in instead of taking a password */
+  g_assert_false (gtk_widget_get_visible (password));
+  g_assert_true (gtk_widget_get_visible (row (fixture, "Sign In With Your Browser")));
+
+  adw_combo_row_set_selected (provider, relay_provider_get_position ("sparkpost"));
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (row (fixture, "User Name"))), ==, "SMTP_Injection");
+  g_assert_true (gtk_widget_get_visible (password));
+  g_assert_nonnull (strstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row (fixture, "Sharing Credentials With a Team"))),
+                            "may be shared"));
+}
+
+static void
+test_validation (Fixture       *fixture,
+                 gconstpointer  data)
+{
+  g_autofree char *path = g_build_filename (g_get_user_config_dir (), "mail-relay", "accounts.json", NULL);
+
+  type (fixture, "Port", "70000");
+  g_assert_true (gtk_widget_has_css_class (row (fixture, "Port"), "error"));
+  g_assert_true (error_label_shows (GTK_WIDGET (fixture->page), "Port:"));
+
+  type (fixture, "Port", "abc");
+  g_assert_true (error_label_shows (GTK_WIDGET (fixture->page), "not a number"));
+
+  type (fixture, "Port", "587");
+  g_assert_false (gtk_widget_has_css_class (row (fixture, "Port"), "error"));
+  g_assert_false (error_label_shows (GTK_WIDGET (fixture->page), "Port:"));
+
+  type (fixture, "Server", "bad host");
+  g_assert_true (gtk_widget_has_css_class (row (fixture, "Server"), "error"));
+  g_assert_true (error_label_shows (GTK_WIDGET (fixture->page), "Server:"));
+
+  type (fixture, "Server", "");
+  g_assert_true (error_label_shows (GTK_WIDGET (fixture->page), "Server:"));
+
+  /* an untouched, empty sender is not an error until Save */
+  g_assert_false (gtk_widget_has_css_class (row (fixture, "Sender Address"), "error"));
+  type (fixture, "Server", "smtp.example.org");
+  g_assert_true (action_enabled (fixture, "setup.save"));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->page), "setup.save", NULL));
+  g_assert_true (gtk_widget_has_css_class (row (fixture, "Sender Address"), "error"));
+  g_assert_true (error_label_shows (GTK_WIDGET (fixture->page), "Sender address:"));
+  g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
+
+  type (fixture, "Sender Address", "me@exa mple.org");
+  g_assert_true (error_label_shows (GTK_WIDGET (fixture->page), "Sender address:"));
+}
+
+static void
+test_save_and_revert (Fixture       *fixture,
+                      gconstpointer  data)
+{
+  const char *password = "Hw3-widget-secret-0a7";
+  g_autoptr(RelayAccountStore) reloaded = relay_account_store_new (NULL);
+  g_autofree char *stored = NULL;
+  RelayAccount *account;
+
+  adw_combo_row_set_selected (ADW_COMBO_ROW (row (fixture, "Provider")), relay_provider_get_position ("custom"));
+  type (fixture, "Server", "bücher.example");
+  type (fixture, "Port", "2525");
+  adw_combo_row_set_selected (ADW_COMBO_ROW (row (fixture, "Security")), RELAY_SECURITY_TLS);
+  type (fixture, "User Name", "me@example.org");
+  type (fixture, "Password", password);
+  type (fixture, "Sender Address", "me@example.org");
+  g_assert_false (action_enabled (fixture, "setup.revert"));
+
+  save_and_wait (fixture);
+
+  g_assert_true (relay_account_store_load (reloaded, NULL));
+  account = relay_account_store_get_default (reloaded);
+  g_assert_nonnull (account);
+  g_assert_cmpstr (relay_account_get_provider (account), ==, "custom");
+  g_assert_cmpstr (relay_account_get_host (account), ==, "xn--bcher-kva.example");
+  g_assert_cmpuint (relay_account_get_port (account), ==, 2525);
+  g_assert_cmpint (relay_account_get_security (account), ==, RELAY_SECURITY_TLS);
+  g_assert_cmpstr (relay_account_get_username (account), ==, "me@example.org");
+  g_assert_cmpstr (relay_account_get_from (account), ==, "me@example.org");
+
+  stored = run_secret_tool_lookup (relay_account_get_id (account), "password");
+  g_assert_cmpstr (stored, ==, password);
+  assert_no_file_contains (password);
+
+  /* the password field is emptied: the keyring has it now */
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (row (fixture, "Password"))), ==, "");
+  g_assert_false (action_enabled (fixture, "setup.save"));
+
+  /* Revert brings back what was saved */
+  type (fixture, "Port", "9999");
+  g_assert_true (action_enabled (fixture, "setup.revert"));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->page), "setup.revert", NULL));
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (row (fixture, "Port"))), ==, "2525");
+  g_assert_false (action_enabled (fixture, "setup.revert"));
+
+  /* saving again without a password keeps the stored one */
+  type (fixture, "Port", "2526");
+  save_and_wait (fixture);
+  g_clear_pointer (&stored, g_free);
+  stored = run_secret_tool_lookup (relay_account_get_id (account), "password");
+  g_assert_cmpstr (stored, ==, password);
+
+  relay_secrets_clear_sync (relay_account_get_id (account), NULL, NULL);
+}
+
+static void
+test_corrupt_warning (void)
+{
+  g_autofree char *dir = g_build_filename (g_get_user_config_dir (), "mail-relay", NULL);
+  g_autofree char *path = g_build_filename (dir, "accounts.json", NULL);
+  Fixture fixture = { 0 };
+
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+  g_assert_true (g_file_set_contents (path, "{ \"version\": 1, \"accounts\": [", -1, NULL));
+
+  fixture_set_up (&fixture, NULL);
+
+  /* the problem is shown, naming where the file went */
+  {
+    GtkWidget *revealer = gtk_widget_get_first_child (gtk_widget_get_first_child (GTK_WIDGET (fixture.page)));
+    GtkWidget *box, *label;
+
+    g_assert_true (GTK_IS_REVEALER (revealer));
+    g_assert_true (gtk_revealer_get_reveal_child (GTK_REVEALER (revealer)));
+    box = gtk_revealer_get_child (GTK_REVEALER (revealer));
+    label = gtk_widget_get_next_sibling (gtk_widget_get_first_child (box));
+    g_assert_nonnull (strstr (gtk_label_get_text (GTK_LABEL (label)),
+                              relay_account_store_get_corrupt_path (fixture.store)));
+  }
+
+  fixture_tear_down (&fixture, NULL);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+  gtk_init ();
+  adw_init ();
+
+  g_test_add ("/setup-page/presets", Fixture, NULL, fixture_set_up, test_presets, fixture_tear_down);
+  g_test_add ("/setup-page/validation", Fixture, NULL, fixture_set_up, test_validation, fixture_tear_down);
+  g_test_add ("/setup-page/save-and-revert", Fixture, NULL, fixture_set_up, test_save_and_revert, fixture_tear_down);
+  g_test_add_func ("/setup-page/corrupt-warning", test_corrupt_warning);
+
+  return g_test_run ();
+}

@@ -1,0 +1,320 @@
+/* test-validate.c
+ *
+ * Copyright 2026 The Mail Relay developers
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include "relay-account.h"
+#include "relay-validate.h"
+
+typedef struct
+{
+  const char *input;
+  const char *expected;  /* NULL: must be refused */
+} Case;
+
+static void
+test_host (void)
+{
+  static const Case cases[] = {
+    { "smtp.office365.com", "smtp.office365.com" },
+    { "  SMTP.Example.ORG  ", "smtp.example.org" },
+    { "mail.example.org.", "mail.example.org." },
+    { "127.0.0.1", "127.0.0.1" },
+    { "::1", "::1" },
+    { "[::1]", "::1" },
+    { "localhost", "localhost" },
+    { "bücher.example", "xn--bcher-kva.example" },
+    { "邮件.例子.中国", NULL },  /* replaced below: computed with GLib */
+    { "", NULL },
+    { "   ", NULL },
+    { "bad host", NULL },
+    { "bad\thost", NULL },
+    { "smtp.example.org\r\nMAIL FROM:<x>", NULL },
+    { "smtp\x01.example", NULL },
+    { "smtp..example.org", NULL },
+    { "-smtp.example.org", NULL },
+    { "smtp-.example.org", NULL },
+    { "smtp_relay.example.org", NULL },
+    { "a.b.c.d.e.f.g.h.aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", NULL },
+    { "smtp.example.org:587", NULL },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autofree char *host = relay_validate_host (cases[i].input, &error);
+
+      if (g_str_equal (cases[i].input, "邮件.例子.中国"))
+        {
+          g_autofree char *ascii = g_hostname_to_ascii (cases[i].input);
+
+          g_assert_no_error (error);
+          g_assert_cmpstr (host, ==, ascii);
+          g_assert_true (g_str_has_prefix (host, "xn--"));
+          continue;
+        }
+
+      if (cases[i].expected != NULL)
+        {
+          g_assert_no_error (error);
+          g_assert_cmpstr (host, ==, cases[i].expected);
+        }
+      else
+        {
+          g_assert_null (host);
+          g_assert_error (error, RELAY_ACCOUNT_ERROR, RELAY_ACCOUNT_ERROR_HOST);
+          /* the message names the field */
+          g_assert_true (g_str_has_prefix (error->message, "Server:"));
+          /* and never echoes a control character back */
+          for (const char *p = error->message; *p; p++)
+            g_assert_false (g_ascii_iscntrl (*p));
+        }
+    }
+}
+
+static void
+test_port (void)
+{
+  static const struct { const char *input; guint expected; const char *needle; } cases[] = {
+    { "587", 587, NULL },
+    { " 465 ", 465, NULL },
+    { "1", 1, NULL },
+    { "65535", 65535, NULL },
+    { "0", 0, "outside" },
+    { "65536", 0, "outside" },
+    { "70000", 0, "outside" },
+    { "99999999999999999999", 0, "outside" },
+    { "", 0, "enter" },
+    { "58a", 0, "not a number" },
+    { "-1", 0, "not a number" },
+    { "+25", 0, "not a number" },
+    { "5 87", 0, "not a number" },
+    { "0x1F", 0, "not a number" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      guint port = 0;
+      gboolean ok = relay_validate_port (cases[i].input, &port, &error);
+
+      if (cases[i].expected != 0)
+        {
+          g_assert_no_error (error);
+          g_assert_true (ok);
+          g_assert_cmpuint (port, ==, cases[i].expected);
+        }
+      else
+        {
+          g_assert_false (ok);
+          g_assert_error (error, RELAY_ACCOUNT_ERROR, RELAY_ACCOUNT_ERROR_PORT);
+          g_assert_true (g_str_has_prefix (error->message, "Port:"));
+          g_assert_nonnull (strstr (error->message, cases[i].needle));
+        }
+    }
+}
+
+static void
+test_address (void)
+{
+  static const Case cases[] = {
+    { "a@example.com", "a@example.com" },
+    { " first.last+tag@example.co.uk ", "first.last+tag@example.co.uk" },
+    { "o'brien@example.org", "o'brien@example.org" },
+    { "user@bücher.example", "user@xn--bcher-kva.example" },
+    { "用户@example.com", "用户@example.com" },
+    { "", NULL },
+    { "a", NULL },
+    { "@example.com", NULL },
+    { "a@", NULL },
+    { "a@b", NULL },
+    { "a b@example.com", NULL },
+    { "a@example.com\r\nRCPT TO:<x@y.z>", NULL },
+    { "a@example.com\n", "a@example.com" },  /* trailing whitespace is trimmed */
+    { ".a@example.com", NULL },
+    { "a.@example.com", NULL },
+    { "a..b@example.com", NULL },
+    { "a@exa mple.com", NULL },
+    { "a@127.0.0.1", NULL },
+    { "a(b)@example.com", NULL },
+    { "<a@example.com>", NULL },
+    { "a@-example.com", NULL },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autofree char *address = relay_validate_address (cases[i].input, &error);
+
+      if (cases[i].expected != NULL)
+        {
+          g_assert_no_error (error);
+          g_assert_cmpstr (address, ==, cases[i].expected);
+        }
+      else
+        {
+          g_assert_null (address);
+          g_assert_error (error, RELAY_ACCOUNT_ERROR, RELAY_ACCOUNT_ERROR_FROM);
+          g_assert_true (g_str_has_prefix (error->message, "Sender address:"));
+        }
+    }
+}
+
+static void
+test_username_password (void)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (relay_validate_username ("", NULL));
+  g_assert_true (relay_validate_username ("apikey", NULL));
+  g_assert_true (relay_validate_username ("postmaster@mg.example.com", NULL));
+  g_assert_false (relay_validate_username ("a\r\nQUIT", &error));
+  g_assert_error (error, RELAY_ACCOUNT_ERROR, RELAY_ACCOUNT_ERROR_USERNAME);
+  g_clear_error (&error);
+
+  g_assert_true (relay_validate_password ("correct horse battery staple", NULL));
+  g_assert_false (relay_validate_password ("two\nlines", &error));
+  g_assert_error (error, RELAY_ACCOUNT_ERROR, RELAY_ACCOUNT_ERROR_PASSWORD);
+  /* the message never quotes the password */
+  g_assert_null (strstr (error->message, "two"));
+  g_assert_null (strstr (error->message, "lines"));
+}
+
+static void
+test_pin (void)
+{
+  const char *hex = "4F:A1:0B:2C:3D:4E:5F:60:71:82:93:A4:B5:C6:D7:E8:F9:0A:1B:2C:3D:4E:5F:60:71:82:93:A4:B5:C6:D7:E8";
+  g_autofree char *pin = relay_validate_pin (hex, NULL);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_cmpstr (pin, ==, "4fa10b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8");
+  g_assert_null (relay_validate_pin ("abcd", &error));
+  g_assert_error (error, RELAY_ACCOUNT_ERROR, RELAY_ACCOUNT_ERROR_PIN);
+  g_clear_error (&error);
+  g_assert_null (relay_validate_pin ("4fa10b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8ff", NULL));
+  g_assert_null (relay_validate_pin ("zza10b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8", NULL));
+}
+
+static void
+test_account (void)
+{
+  g_autoptr(RelayAccount) account = relay_account_new ();
+  g_autoptr(GError) error = NULL;
+  RelayProvider *office = relay_provider_lookup ("office365");
+
+  g_assert_nonnull (office);
+  g_assert_true (g_uuid_string_is_valid (relay_account_get_id (account)));
+
+  /* a new custom account has no server yet */
+  g_assert_false (relay_account_validate (account, &error));
+  g_assert_error (error, RELAY_ACCOUNT_ERROR, RELAY_ACCOUNT_ERROR_HOST);
+  g_clear_error (&error);
+
+  relay_account_apply_provider (account, office);
+  g_assert_cmpstr (relay_account_get_host (account), ==, "smtp.office365.com");
+  g_assert_cmpuint (relay_account_get_port (account), ==, 587);
+  g_assert_cmpint (relay_account_get_security (account), ==, RELAY_SECURITY_STARTTLS);
+  g_assert_cmpuint (relay_account_get_max_messages (account), ==, 30);
+  g_assert_cmpuint (relay_account_get_message_window (account), ==, 60);
+  g_assert_cmpuint (relay_account_get_max_recipients (account), ==, 10000);
+  g_assert_cmpuint (relay_account_get_recipient_window (account), ==, 86400);
+
+  /* the sender is still missing */
+  g_assert_false (relay_account_validate (account, &error));
+  g_assert_error (error, RELAY_ACCOUNT_ERROR, RELAY_ACCOUNT_ERROR_FROM);
+  g_clear_error (&error);
+
+  relay_account_set_from (account, "a@example.com");
+  g_assert_true (relay_account_validate (account, &error));
+  g_assert_no_error (error);
+
+  relay_account_set_max_messages (account, 10);
+  relay_account_set_message_window (account, 0);
+  g_assert_false (relay_account_validate (account, &error));
+  g_assert_error (error, RELAY_ACCOUNT_ERROR, RELAY_ACCOUNT_ERROR_LIMITS);
+  g_clear_error (&error);
+
+  relay_account_set_provider (account, "no-such-provider");
+  g_assert_false (relay_account_validate (account, &error));
+  g_assert_error (error, RELAY_ACCOUNT_ERROR, RELAY_ACCOUNT_ERROR_PROVIDER);
+}
+
+static void
+test_presets (void)
+{
+  static const char *ids[] = { "office365", "gmail", "sparkpost", "sendgrid", "ses", "mailgun", "custom", "local" };
+  GListModel *all = relay_provider_get_all ();
+  RelayProvider *provider;
+  g_autofree char *limit = NULL;
+
+  g_assert_cmpuint (g_list_model_get_n_items (all), ==, G_N_ELEMENTS (ids));
+  for (guint i = 0; i < G_N_ELEMENTS (ids); i++)
+    {
+      g_autoptr(RelayProvider) item = g_list_model_get_item (all, i);
+
+      g_assert_cmpstr (relay_provider_get_id (item), ==, ids[i]);
+      g_assert_cmpuint (relay_provider_get_position (ids[i]), ==, i);
+      g_assert_cmpstr (relay_provider_get_summary (item), !=, "");
+      g_assert_cmpstr (relay_provider_get_sharing_text (item), !=, "");
+    }
+
+  provider = relay_provider_lookup ("office365");
+  g_assert_cmpint (relay_provider_get_sharing (provider), ==, RELAY_SHARING_PER_MAILBOX);
+  g_assert_cmpuint (relay_provider_get_max_connections (provider), ==, 3);
+  g_assert_false (relay_provider_uses_sign_in (provider));
+
+  provider = relay_provider_lookup ("gmail");
+  g_assert_true (relay_provider_uses_sign_in (provider));
+  g_assert_cmpstr (relay_provider_get_host (provider), ==, "smtp.gmail.com");
+
+  provider = relay_provider_lookup ("sparkpost");
+  g_assert_cmpint (relay_provider_get_sharing (provider), ==, RELAY_SHARING_SHAREABLE);
+  g_assert_cmpuint (relay_provider_get_messages_per_connection (provider), ==, 100);
+  g_assert_cmpstr (relay_provider_get_username (provider), ==, "SMTP_Injection");
+
+  g_assert_null (relay_provider_lookup ("nope"));
+  g_assert_cmpuint (relay_provider_get_position ("nope"), ==, G_MAXUINT);
+
+  limit = relay_format_limit (30, 60, FALSE);
+  g_assert_cmpstr (limit, ==, "30 messages per minute");
+  g_clear_pointer (&limit, g_free);
+  limit = relay_format_limit (1, 86400, TRUE);
+  g_assert_cmpstr (limit, ==, "1 recipient per day");
+  g_clear_pointer (&limit, g_free);
+  limit = relay_format_limit (5, 90, FALSE);
+  g_assert_cmpstr (limit, ==, "5 messages every 90 seconds");
+}
+
+static void
+test_loopback (void)
+{
+  g_assert_true (relay_host_is_loopback ("localhost"));
+  g_assert_true (relay_host_is_loopback ("127.0.0.1"));
+  g_assert_true (relay_host_is_loopback ("127.8.9.10"));
+  g_assert_true (relay_host_is_loopback ("::1"));
+  g_assert_false (relay_host_is_loopback ("localhost.example.com"));
+  g_assert_false (relay_host_is_loopback ("10.0.0.1"));
+  g_assert_false (relay_host_is_loopback ("smtp.gmail.com"));
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/validate/host", test_host);
+  g_test_add_func ("/validate/port", test_port);
+  g_test_add_func ("/validate/address", test_address);
+  g_test_add_func ("/validate/username-password", test_username_password);
+  g_test_add_func ("/validate/pin", test_pin);
+  g_test_add_func ("/validate/account", test_account);
+  g_test_add_func ("/validate/presets", test_presets);
+  g_test_add_func ("/validate/loopback", test_loopback);
+
+  return g_test_run ();
+}
