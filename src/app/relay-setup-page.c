@@ -44,6 +44,7 @@ struct _RelaySetupPage
   GtkLabel           *problem_label;
   AdwComboRow        *provider_row;
   AdwPreferencesGroup *guidance_group;
+  AdwExpanderRow     *pros_cons_row;
   AdwActionRow       *pros_row;
   AdwActionRow       *cons_row;
   AdwActionRow       *limits_row;
@@ -148,6 +149,7 @@ update_guidance (RelaySetupPage *self,
   gtk_widget_set_visible (GTK_WIDGET (self->pros_row), pros[0] != NULL);
   adw_action_row_set_subtitle (self->cons_row, cons_text);
   gtk_widget_set_visible (GTK_WIDGET (self->cons_row), cons[0] != NULL);
+  gtk_widget_set_visible (GTK_WIDGET (self->pros_cons_row), pros[0] != NULL || cons[0] != NULL);
 
   if (relay_provider_get_max_messages (provider) > 0)
     {
@@ -706,6 +708,7 @@ relay_setup_page_class_init (RelaySetupPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, RelaySetupPage, problem_label);
   gtk_widget_class_bind_template_child (widget_class, RelaySetupPage, provider_row);
   gtk_widget_class_bind_template_child (widget_class, RelaySetupPage, guidance_group);
+  gtk_widget_class_bind_template_child (widget_class, RelaySetupPage, pros_cons_row);
   gtk_widget_class_bind_template_child (widget_class, RelaySetupPage, pros_row);
   gtk_widget_class_bind_template_child (widget_class, RelaySetupPage, cons_row);
   gtk_widget_class_bind_template_child (widget_class, RelaySetupPage, limits_row);
