@@ -9,6 +9,7 @@
 
 #include "config.h"
 
+#include <glib/gstdio.h>
 #include <string.h>
 
 #include "test-helpers.h"
@@ -45,6 +46,62 @@ scan_tree (const char *path,
 
       scan_tree (child, secret, n_files);
     }
+}
+
+/**
+ * isolate_user_dirs:
+ *
+ * Points HOME and the XDG user directories at a fresh temporary tree.
+ * For tests that need the system data directories (MIME data to load
+ * SVG icons), which G_TEST_OPTION_ISOLATE_DIRS would hide. Call it before
+ * anything reads those directories.
+ */
+void
+isolate_user_dirs (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *root = g_dir_make_tmp ("mail-relay-test-XXXXXX", &error);
+  const char *vars[][2] = {
+    { "HOME", "home" },
+    { "XDG_CONFIG_HOME", "config" },
+    { "XDG_DATA_HOME", "data" },
+    { "XDG_CACHE_HOME", "cache" },
+    { "XDG_STATE_HOME", "state" },
+  };
+
+  g_assert_no_error (error);
+
+  for (guint i = 0; i < G_N_ELEMENTS (vars); i++)
+    {
+      g_autofree char *path = g_build_filename (root, vars[i][1], NULL);
+
+      g_assert_cmpint (g_mkdir_with_parents (path, 0700), ==, 0);
+      g_setenv (vars[i][0], path, TRUE);
+    }
+}
+
+/**
+ * remove_tree:
+ *
+ * Deletes @path and everything below it, if it exists.
+ */
+void
+remove_tree (const char *path)
+{
+  if (g_file_test (path, G_FILE_TEST_IS_DIR) && !g_file_test (path, G_FILE_TEST_IS_SYMLINK))
+    {
+      g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+      const char *name;
+
+      while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+        {
+          g_autofree char *child = g_build_filename (path, name, NULL);
+
+          remove_tree (child);
+        }
+    }
+
+  g_remove (path);
 }
 
 /**

@@ -11,6 +11,8 @@
 
 G_BEGIN_DECLS
 
+void  isolate_user_dirs       (void);
+void  remove_tree             (const char *path);
 void  assert_no_file_contains (const char *secret);
 char *run_secret_tool_lookup  (const char *account_id,
                                const char *kind);

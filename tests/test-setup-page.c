@@ -28,6 +28,11 @@ static void
 fixture_set_up (Fixture       *fixture,
                 gconstpointer  data)
 {
+  g_autofree char *dir = g_build_filename (g_get_user_config_dir (), "mail-relay", NULL);
+
+  if (data == NULL)
+    remove_tree (dir);
+
   fixture->store = relay_account_store_new (NULL);
   g_assert_true (relay_account_store_load (fixture->store, NULL));
 
@@ -313,10 +318,11 @@ test_corrupt_warning (void)
   g_autofree char *path = g_build_filename (dir, "accounts.json", NULL);
   Fixture fixture = { 0 };
 
+  remove_tree (dir);
   g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
   g_assert_true (g_file_set_contents (path, "{ \"version\": 1, \"accounts\": [", -1, NULL));
 
-  fixture_set_up (&fixture, NULL);
+  fixture_set_up (&fixture, "keep the corrupt file");
 
   /* the problem is shown, naming where the file went */
   {
@@ -338,7 +344,9 @@ int
 main (int   argc,
       char *argv[])
 {
-  g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+  /* not G_TEST_OPTION_ISOLATE_DIRS: GTK needs the MIME data to load icons */
+  isolate_user_dirs ();
+  g_test_init (&argc, &argv, NULL);
   gtk_init ();
   adw_init ();
 
