@@ -444,6 +444,19 @@ enum_nick (GType type,
   return g_enum_get_value (klass, value)->value_nick;
 }
 
+/* Pads by display width, so that Chinese labels line up too */
+static void
+print_field (const char *label,
+             const char *value)
+{
+  int width = 0;
+
+  for (const char *p = label; *p; p = g_utf8_next_char (p))
+    width += g_unichar_iswide (g_utf8_get_char (p)) ? 2 : 1;
+
+  g_print ("%s%*s%s\n", label, MAX (16 - width, 1), "", value);
+}
+
 static int
 account_show (int    argc,
               char **argv)
@@ -504,37 +517,37 @@ account_show (int    argc,
   else
     {
       RelayProvider *provider = relay_provider_lookup (relay_account_get_provider (account));
-      g_autoptr(GString) limits = g_string_new (NULL);
+      g_autofree char *port = g_strdup_printf ("%u", relay_account_get_port (account));
+      g_autofree char *messages = NULL;
+      g_autofree char *recipients = NULL;
 
       if (relay_account_get_max_messages (account) > 0)
-        {
-          g_autofree char *text = relay_format_limit (relay_account_get_max_messages (account),
-                                                      relay_account_get_message_window (account),
-                                                      FALSE);
-          g_string_append (limits, text);
-        }
+        messages = relay_format_limit (relay_account_get_max_messages (account),
+                                       relay_account_get_message_window (account), FALSE);
       if (relay_account_get_max_recipients (account) > 0)
-        {
-          g_autofree char *text = relay_format_limit (relay_account_get_max_recipients (account),
-                                                      relay_account_get_recipient_window (account),
-                                                      TRUE);
-          g_string_append_printf (limits, "%s%s", limits->len ? "; " : "", text);
-        }
+        recipients = relay_format_limit (relay_account_get_max_recipients (account),
+                                         relay_account_get_recipient_window (account), TRUE);
 
-      g_print ("%-16s%s\n", _("Account"), relay_account_get_id (account));
-      g_print ("%-16s%s\n", _("Provider"),
-               provider ? relay_provider_get_name (provider) : relay_account_get_provider (account));
-      g_print ("%-16s%s:%u (%s)\n", _("Server"), relay_account_get_host (account),
-               relay_account_get_port (account), security_label (relay_account_get_security (account)));
-      g_print ("%-16s%s\n", _("Authentication"),
-               enum_nick (RELAY_TYPE_AUTH_METHOD, relay_account_get_auth (account)));
-      g_print ("%-16s%s\n", _("User name"), relay_account_get_username (account));
-      g_print ("%-16s%s\n", _("Password"),
-               g_str_equal (password_state, "stored") ? _("stored in the keyring")
-               : g_str_equal (password_state, "none") ? _("none stored")
-               : _("unknown: the keyring is not available"));
-      g_print ("%-16s%s\n", _("Sender"), relay_account_get_from (account));
-      g_print ("%-16s%s\n", _("Limits"), limits->len ? limits->str : _("none"));
+      print_field (_("Account"), relay_account_get_id (account));
+      print_field (_("Provider"),
+                   provider ? relay_provider_get_name (provider) : relay_account_get_provider (account));
+      print_field (_("Server"), relay_account_get_host (account));
+      print_field (_("Port"), port);
+      print_field (_("Security"), security_label (relay_account_get_security (account)));
+      print_field (_("Authentication"),
+                   enum_nick (RELAY_TYPE_AUTH_METHOD, relay_account_get_auth (account)));
+      print_field (_("User name"), relay_account_get_username (account));
+      print_field (_("Password"),
+                   g_str_equal (password_state, "stored") ? _("stored in the keyring")
+                   : g_str_equal (password_state, "none") ? _("none stored")
+                   : _("unknown: the keyring is not available"));
+      print_field (_("Sender"), relay_account_get_from (account));
+      if (messages == NULL && recipients == NULL)
+        print_field (_("Limits"), _("none"));
+      if (messages != NULL)
+        print_field (_("Limits"), messages);
+      if (recipients != NULL)
+        print_field (messages ? "" : _("Limits"), recipients);
     }
 
   if (keyring_error != NULL)
