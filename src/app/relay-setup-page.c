@@ -131,6 +131,15 @@ join_lines (const char * const *items)
   return g_string_free (g_steal_pointer (&text), FALSE);
 }
 
+/* Appends @line, which it frees, on a line of its own */
+static void
+append_line (GString *text,
+             char    *line)
+{
+  g_string_append_printf (text, "%s%s", text->len ? "\n" : "", line);
+  g_free (line);
+}
+
 static void
 update_guidance (RelaySetupPage *self,
                  RelayProvider  *provider)
@@ -152,35 +161,23 @@ update_guidance (RelaySetupPage *self,
   gtk_widget_set_visible (GTK_WIDGET (self->pros_cons_row), pros[0] != NULL || cons[0] != NULL);
 
   if (relay_provider_get_max_messages (provider) > 0)
-    {
-      g_autofree char *text = relay_format_limit (relay_provider_get_max_messages (provider),
-                                                  relay_provider_get_message_window (provider),
-                                                  FALSE);
-      g_string_append (limits, text);
-    }
+    append_line (limits, relay_format_limit (relay_provider_get_max_messages (provider),
+                                             relay_provider_get_message_window (provider),
+                                             FALSE));
   if (relay_provider_get_max_recipients (provider) > 0)
-    {
-      g_autofree char *text = relay_format_limit (relay_provider_get_max_recipients (provider),
-                                                  relay_provider_get_recipient_window (provider),
-                                                  TRUE);
-      g_string_append_printf (limits, "%s%s", limits->len ? "\n" : "", text);
-    }
+    append_line (limits, relay_format_limit (relay_provider_get_max_recipients (provider),
+                                             relay_provider_get_recipient_window (provider),
+                                             TRUE));
   if (relay_provider_get_max_connections (provider) > 0)
-    {
-      g_autofree char *text = g_strdup_printf (ngettext ("At most %u connection at a time",
-                                                         "At most %u connections at a time",
-                                                         relay_provider_get_max_connections (provider)),
-                                               relay_provider_get_max_connections (provider));
-      g_string_append_printf (limits, "%s%s", limits->len ? "\n" : "", text);
-    }
+    append_line (limits, g_strdup_printf (ngettext ("At most %u connection at a time",
+                                                    "At most %u connections at a time",
+                                                    relay_provider_get_max_connections (provider)),
+                                          relay_provider_get_max_connections (provider)));
   if (relay_provider_get_messages_per_connection (provider) > 0)
-    {
-      g_autofree char *text = g_strdup_printf (ngettext ("A new connection after every message",
-                                                         "A new connection after every %u messages",
-                                                         relay_provider_get_messages_per_connection (provider)),
-                                               relay_provider_get_messages_per_connection (provider));
-      g_string_append_printf (limits, "%s%s", limits->len ? "\n" : "", text);
-    }
+    append_line (limits, g_strdup_printf (ngettext ("A new connection after every message",
+                                                    "A new connection after every %u messages",
+                                                    relay_provider_get_messages_per_connection (provider)),
+                                          relay_provider_get_messages_per_connection (provider)));
   adw_action_row_set_subtitle (self->limits_row, limits->str);
   gtk_widget_set_visible (GTK_WIDGET (self->limits_row), limits->len > 0);
 
