@@ -43,6 +43,8 @@ print_usage (FILE *stream)
              "  account set [ACCOUNT OPTIONS]   create or update the account\n"
              "  account show [--json]           show the account\n"
              "  account delete                  delete the account and its password\n"
+             "  test [ACCOUNT OPTIONS] [--send-to ADDR] [--timeout SECONDS] [--json]\n"
+             "                                  test the server step by step\n"
              "\n"
              "Run “mail-relay-cli account set --help” for the account options."));
 }
@@ -79,6 +81,9 @@ main (int   argc,
 
   if (g_str_equal (argv[1], "account"))
     return relay_cli_account (argc - 1, argv + 1);
+
+  if (g_str_equal (argv[1], "test"))
+    return relay_cli_test (argc - 1, argv + 1);
 
   relay_cli_printerr (_("“%s” is not a command"), argv[1]);
   print_usage (stderr);

@@ -1,0 +1,345 @@
+/* relay-cli-options.c
+ *
+ * Copyright 2026 The Mail Relay developers
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "relay-cli"
+
+#include "config.h"
+
+#include <gio/gunixinputstream.h>
+#include <glib/gi18n.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "relay-cli.h"
+#include "relay-cli-options.h"
+#include "relay-enum-types.h"
+#include "relay-validate.h"
+
+#define MAX_PASSWORD_INPUT 4096
+
+RelayAccountStore *
+relay_cli_load_store (GError **error)
+{
+  g_autoptr(RelayAccountStore) store = relay_account_store_new (NULL);
+
+  if (!relay_account_store_load (store, error))
+    return NULL;
+
+  if (relay_account_store_get_corrupt_path (store) != NULL)
+    relay_cli_printerr (_("warning: %s could not be read (%s); it was moved to %s and a new file is started"),
+                        relay_account_store_get_path (store),
+                        relay_account_store_get_corrupt_reason (store),
+                        relay_account_store_get_corrupt_path (store));
+
+  return g_steal_pointer (&store);
+}
+
+int
+relay_cli_usage_error (const GError *error)
+{
+  if (error->domain == RELAY_ACCOUNT_ERROR)
+    relay_cli_printerr ("%s: %s", relay_account_error_get_option (error->code), error->message);
+  else
+    relay_cli_printerr ("%s", error->message);
+
+  return RELAY_CLI_EXIT_USAGE;
+}
+
+/* Reads one line, without keeping a copy beyond the returned string */
+char *
+relay_cli_read_password (GError **error)
+{
+  g_autoptr(GInputStream) input = g_unix_input_stream_new (STDIN_FILENO, FALSE);
+  char buffer[MAX_PASSWORD_INPUT + 1];
+  gsize length = 0;
+  char *end;
+
+  if (isatty (STDIN_FILENO))
+    g_printerr ("%s", _("Password (input is not hidden; end with Enter): "));
+
+  if (!g_input_stream_read_all (input, buffer, MAX_PASSWORD_INPUT, &length, NULL, error))
+    return NULL;
+  buffer[length] = '\0';
+
+  if ((end = strchr (buffer, '\n')) != NULL)
+    {
+      if (end > buffer && end[-1] == '\r')
+        end--;
+      *end = '\0';
+    }
+
+  if (strlen (buffer) != length && end == NULL)
+    {
+      memset (buffer, 0, sizeof buffer);
+      g_set_error (error, RELAY_ACCOUNT_ERROR, RELAY_ACCOUNT_ERROR_PASSWORD,
+                   _("Password: it contains a NUL byte"));
+      return NULL;
+    }
+
+  if (buffer[0] == '\0')
+    {
+      g_set_error (error, RELAY_ACCOUNT_ERROR, RELAY_ACCOUNT_ERROR_PASSWORD,
+                   _("Password: nothing was read from standard input"));
+      return NULL;
+    }
+
+  {
+    char *password = g_strdup (buffer);
+
+    memset (buffer, 0, sizeof buffer);
+    if (!relay_validate_password (password, error))
+      {
+        memset (password, 0, strlen (password));
+        g_free (password);
+        return NULL;
+      }
+
+    return password;
+  }
+}
+
+static gboolean
+parse_enum (GType              type,
+            const char        *text,
+            RelayAccountError  code,
+            const char        *choices,
+            guint             *value,
+            GError           **error)
+{
+  g_autoptr(GEnumClass) klass = g_type_class_ref (type);
+  GEnumValue *enum_value = g_enum_get_value_by_nick (klass, text);
+
+  if (enum_value == NULL)
+    {
+      /* Translators: the second %s is a list of choices */
+      g_set_error (error, RELAY_ACCOUNT_ERROR, code,
+                   _("“%s” is not one of %s"), text, choices);
+      return FALSE;
+    }
+
+  *value = enum_value->value;
+  return TRUE;
+}
+
+static char *
+provider_ids (void)
+{
+  GListModel *providers = relay_provider_get_all ();
+  g_autoptr(GString) ids = g_string_new (NULL);
+
+  for (guint i = 0; i < g_list_model_get_n_items (providers); i++)
+    {
+      g_autoptr(RelayProvider) provider = g_list_model_get_item (providers, i);
+
+      if (ids->len > 0)
+        g_string_append (ids, ", ");
+      g_string_append (ids, relay_provider_get_id (provider));
+    }
+
+  return g_string_free (g_steal_pointer (&ids), FALSE);
+}
+
+
+void
+relay_cli_account_options_clear (RelayCliAccountOptions *options)
+{
+  g_free (options->provider);
+  g_free (options->host);
+  g_free (options->port);
+  g_free (options->security);
+  g_free (options->auth);
+  g_free (options->username);
+  g_free (options->from);
+  g_free (options->ca_file);
+  g_strfreev (options->pins);
+  g_free (options->max_messages);
+  g_free (options->max_recipients);
+  g_free (options->per);
+}
+
+
+/* Applies what was given on the command line, in the order a person
+ * reads it: the preset first, then each field that overrides it. */
+gboolean
+relay_cli_account_options_apply (RelayCliAccountOptions  *options,
+                                 RelayAccount            *account,
+                                 GError                 **error)
+{
+  guint value;
+
+  if (options->provider != NULL)
+    {
+      RelayProvider *provider = relay_provider_lookup (options->provider);
+
+      if (provider == NULL)
+        {
+          g_autofree char *ids = provider_ids ();
+
+          g_set_error (error, RELAY_ACCOUNT_ERROR, RELAY_ACCOUNT_ERROR_PROVIDER,
+                       _("“%s” is not one of %s"), options->provider, ids);
+          return FALSE;
+        }
+
+      relay_account_apply_provider (account, provider);
+    }
+
+  if (options->host != NULL)
+    {
+      g_autofree char *host = relay_validate_host (options->host, error);
+
+      if (host == NULL)
+        return FALSE;
+      relay_account_set_host (account, host);
+    }
+
+  if (options->port != NULL)
+    {
+      if (!relay_validate_port (options->port, &value, error))
+        return FALSE;
+      relay_account_set_port (account, value);
+    }
+
+  if (options->security != NULL)
+    {
+      if (!parse_enum (RELAY_TYPE_SECURITY, options->security, RELAY_ACCOUNT_ERROR_SECURITY,
+                       "tls, starttls, none", &value, error))
+        return FALSE;
+      relay_account_set_security (account, value);
+    }
+
+  if (options->auth != NULL)
+    {
+      if (!parse_enum (RELAY_TYPE_AUTH_METHOD, options->auth, RELAY_ACCOUNT_ERROR_AUTH,
+                       "auto, plain, login, xoauth2, oauthbearer", &value, error))
+        return FALSE;
+      relay_account_set_auth (account, value);
+    }
+
+  if (options->username != NULL)
+    {
+      if (!relay_validate_username (options->username, error))
+        return FALSE;
+      relay_account_set_username (account, options->username);
+    }
+
+  if (options->from != NULL)
+    {
+      g_autofree char *from = relay_validate_address (options->from, error);
+
+      if (from == NULL)
+        return FALSE;
+      relay_account_set_from (account, from);
+    }
+
+  if (options->ca_file != NULL)
+    {
+      g_autofree char *path = g_canonicalize_filename (options->ca_file, NULL);
+
+      if (options->ca_file[0] != '\0' && !g_file_test (path, G_FILE_TEST_IS_REGULAR))
+        {
+          g_set_error (error, RELAY_ACCOUNT_ERROR, RELAY_ACCOUNT_ERROR_CA_FILE,
+                       _("CA file: “%s” is not a readable file"), options->ca_file);
+          return FALSE;
+        }
+      relay_account_set_ca_file (account, options->ca_file[0] ? path : "");
+    }
+
+  if (options->pins != NULL)
+    {
+      g_autoptr(GStrvBuilder) pins = g_strv_builder_new ();
+      g_auto(GStrv) result = NULL;
+
+      for (guint i = 0; options->pins[i]; i++)
+        {
+          g_autofree char *pin = relay_validate_pin (options->pins[i], error);
+
+          if (pin == NULL)
+            return FALSE;
+          g_strv_builder_add (pins, pin);
+        }
+
+      result = g_strv_builder_end (pins);
+      relay_account_set_pins (account, (const char * const *)result);
+    }
+
+  if (options->per != NULL)
+    {
+      if (!relay_validate_count (options->per, RELAY_ACCOUNT_ERROR_LIMITS, "--per", 1, &value, error))
+        return FALSE;
+      relay_account_set_message_window (account, value);
+      relay_account_set_recipient_window (account, value);
+    }
+
+  if (options->max_messages != NULL)
+    {
+      if (!relay_validate_count (options->max_messages, RELAY_ACCOUNT_ERROR_LIMITS,
+                                 "--max-messages", 0, &value, error))
+        return FALSE;
+      relay_account_set_max_messages (account, value);
+      if (value == 0)
+        relay_account_set_message_window (account, 0);
+    }
+
+  if (options->max_recipients != NULL)
+    {
+      if (!relay_validate_count (options->max_recipients, RELAY_ACCOUNT_ERROR_LIMITS,
+                                 "--max-recipients", 0, &value, error))
+        return FALSE;
+      relay_account_set_max_recipients (account, value);
+      if (value == 0)
+        relay_account_set_recipient_window (account, 0);
+    }
+
+  if (options->allow_insecure)
+    relay_account_set_allow_insecure (account, TRUE);
+
+  return TRUE;
+}
+
+/**
+ * relay_cli_account_options_add:
+ *
+ * Adds the ACCOUNT OPTIONS of DESIGN.md to @context, parsed into @options.
+ */
+void
+relay_cli_account_options_add (GOptionContext         *context,
+                               RelayCliAccountOptions *options)
+{
+  const GOptionEntry entries[] = {
+    { "provider", 0, 0, G_OPTION_ARG_STRING, &options->provider, N_("Provider preset"), "ID" },
+    { "host", 0, 0, G_OPTION_ARG_STRING, &options->host, N_("SMTP server"), "NAME" },
+    { "port", 0, 0, G_OPTION_ARG_STRING, &options->port, N_("Port, 1 to 65535"), "N" },
+    { "security", 0, 0, G_OPTION_ARG_STRING, &options->security, N_("Connection security"), "tls|starttls|none" },
+    { "username", 0, 0, G_OPTION_ARG_STRING, &options->username, N_("User name"), "NAME" },
+    { "password-stdin", 0, 0, G_OPTION_ARG_NONE, &options->password_stdin, N_("Read the password from standard input"), NULL },
+    { "from", 0, 0, G_OPTION_ARG_STRING, &options->from, N_("Sender address"), "ADDR" },
+    { "auth", 0, 0, G_OPTION_ARG_STRING, &options->auth, N_("Authentication method"), "auto|plain|login|xoauth2|oauthbearer" },
+    { "ca-file", 0, 0, G_OPTION_ARG_FILENAME, &options->ca_file, N_("Trust the certificate authorities in FILE"), "FILE" },
+    { "pin", 0, 0, G_OPTION_ARG_STRING_ARRAY, &options->pins, N_("Accept the certificate with this SHA-256 fingerprint"), "SHA256" },
+    { "max-messages", 0, 0, G_OPTION_ARG_STRING, &options->max_messages, N_("Send at most N messages per window"), "N" },
+    { "max-recipients", 0, 0, G_OPTION_ARG_STRING, &options->max_recipients, N_("Send to at most N recipients per window"), "N" },
+    { "per", 0, 0, G_OPTION_ARG_STRING, &options->per, N_("Length of the limits’ window"), "SECONDS" },
+    { "allow-insecure", 0, 0, G_OPTION_ARG_NONE, &options->allow_insecure, N_("Allow a password over an unencrypted connection"), NULL },
+    { NULL }
+  };
+
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+}
+
+/**
+ * relay_cli_account_options_given:
+ *
+ * Returns: whether any option that describes an account was given
+ */
+gboolean
+relay_cli_account_options_given (RelayCliAccountOptions *options)
+{
+  return options->provider || options->host || options->port || options->security ||
+         options->username || options->password_stdin || options->from || options->auth ||
+         options->ca_file || options->pins || options->max_messages || options->max_recipients ||
+         options->per || options->allow_insecure;
+}

@@ -1,0 +1,1133 @@
+/* relay-diagnosis.c
+ *
+ * Copyright 2026 The Mail Relay developers
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "relay-diagnosis"
+
+#include "config.h"
+
+#include <gio/gio.h>
+#include <glib/gi18n.h>
+#include <string.h>
+
+#include "relay-diagnosis.h"
+#include "relay-secrets.h"
+#include "relay-smtp-error.h"
+#include "relay-validate.h"
+
+G_DEFINE_BOXED_TYPE (RelayDiagnosis, relay_diagnosis, relay_diagnosis_copy, relay_diagnosis_free)
+
+static RelayDiagnosis *
+diagnosis_new (RelayErrorKind    kind,
+               RelayDisposition  disposition,
+               const char       *message,
+               const char       *hint)
+{
+  RelayDiagnosis *diagnosis = g_new0 (RelayDiagnosis, 1);
+
+  diagnosis->kind = kind;
+  diagnosis->disposition = disposition;
+  diagnosis->message = g_strdup (message != NULL ? message : "");
+  diagnosis->hint = g_strdup (hint != NULL ? hint : "");
+
+  return diagnosis;
+}
+
+static RelayDiagnosis *
+diagnosis_new_take (RelayErrorKind    kind,
+                    RelayDisposition  disposition,
+                    char             *message,
+                    char             *hint)
+{
+  RelayDiagnosis *diagnosis = g_new0 (RelayDiagnosis, 1);
+
+  diagnosis->kind = kind;
+  diagnosis->disposition = disposition;
+  diagnosis->message = message != NULL ? message : g_strdup ("");
+  diagnosis->hint = hint != NULL ? hint : g_strdup ("");
+
+  return diagnosis;
+}
+
+RelayDiagnosis *
+relay_diagnosis_copy (const RelayDiagnosis *diagnosis)
+{
+  g_return_val_if_fail (diagnosis != NULL, NULL);
+
+  return diagnosis_new (diagnosis->kind, diagnosis->disposition,
+                        diagnosis->message, diagnosis->hint);
+}
+
+/* NULL-safe, like g_free () */
+void
+relay_diagnosis_free (RelayDiagnosis *diagnosis)
+{
+  if (diagnosis == NULL)
+    return;
+
+  g_free (diagnosis->message);
+  g_free (diagnosis->hint);
+  g_free (diagnosis);
+}
+
+/**
+ * relay_error_kind_to_string:
+ *
+ * Returns: the `error.kind` token of `mail-relay-cli test --json`, or "" for
+ *   %RELAY_ERROR_KIND_NONE
+ */
+const char *
+relay_error_kind_to_string (RelayErrorKind kind)
+{
+  switch (kind)
+    {
+    case RELAY_ERROR_KIND_NONE:                 return "";
+    case RELAY_ERROR_KIND_DNS:                  return "dns";
+    case RELAY_ERROR_KIND_CONNECT:              return "connect";
+    case RELAY_ERROR_KIND_TIMEOUT:              return "timeout";
+    case RELAY_ERROR_KIND_TLS:                  return "tls";
+    case RELAY_ERROR_KIND_STARTTLS_UNAVAILABLE: return "starttls-unavailable";
+    case RELAY_ERROR_KIND_AUTH:                 return "auth";
+    case RELAY_ERROR_KIND_REJECTED:             return "rejected";
+    case RELAY_ERROR_KIND_PROTOCOL:             return "protocol";
+    case RELAY_ERROR_KIND_CONFIG:               return "config";
+    case RELAY_ERROR_KIND_KEYRING:              return "keyring";
+    default:
+      g_return_val_if_reached ("");
+    }
+}
+
+/* Replies */
+
+typedef struct
+{
+  guint             code_min;     /* 0: any code */
+  guint             code_max;
+  const char       *enhanced;     /* "5.7.139" exactly, or a class such as "5.7."; NULL: any */
+  const char       *text;         /* case-insensitive substring of the reply text; NULL: any */
+  const char       *steps;        /* space-separated steps; NULL: any */
+  RelayErrorKind    kind;
+  RelayDisposition  disposition;
+  const char       *message;
+  const char       *hint;
+} ReplyRule;
+
+#define ANY_4XX 400, 499
+#define ANY_5XX 500, 599
+
+#define HINT_RETRY_LATER \
+  N_("Nothing to do now: the app tries again later. If it keeps happening, ask your mail provider.")
+#define HINT_WRONG_PASSWORD \
+  N_("Check the user name (usually the full email address) and type the password again. " \
+     "Some providers want an app password or an API key instead: Gmail an app password or " \
+     "“Sign In”, SendGrid the user “apikey”, SparkPost the user “SMTP_Injection”, Amazon SES " \
+     "its SMTP credentials (not IAM keys).")
+#define HINT_SENDER \
+  N_("Use the address of the mailbox you sign in with as the sender, or an address on a " \
+     "domain your provider has verified for your account.")
+#define HINT_NEED_TLS \
+  N_("Set Security to STARTTLS (port 587) or SSL/TLS (port 465).")
+
+/* Scanned in order: the most specific rules first, the fallbacks by class last */
+static const ReplyRule reply_rules[] = {
+  /* Microsoft 365 / Exchange Online */
+  { ANY_5XX, "5.7.139", "SmtpClientAuthentication is disabled", NULL,
+    RELAY_ERROR_KIND_AUTH, RELAY_DISPOSITION_PERMANENT,
+    N_("Microsoft 365 refused the sign-in: authenticated SMTP is turned off for this mailbox or "
+       "organization (5.7.139)."),
+    N_("Ask your Microsoft 365 administrator to enable “Authenticated SMTP” for this mailbox "
+       "(Microsoft 365 admin center → Users → Active users → the user → Mail → Manage email apps), or use “Sign In” "
+       "instead of a password.") },
+  { ANY_5XX, "5.7.139", "security defaults", NULL,
+    RELAY_ERROR_KIND_AUTH, RELAY_DISPOSITION_PERMANENT,
+    N_("Microsoft 365 refused the password sign-in because your organization uses security "
+       "defaults, which block password sign-in for sending mail (5.7.139)."),
+    N_("Use “Sign In” instead of a password, or ask your Microsoft 365 administrator to allow "
+       "authenticated SMTP for this mailbox.") },
+  { ANY_5XX, "5.7.139", NULL, NULL,
+    RELAY_ERROR_KIND_AUTH, RELAY_DISPOSITION_PERMANENT,
+    N_("Microsoft 365 refused the sign-in because of a policy of your account or organization "
+       "(5.7.139)."),
+    N_("Ask your Microsoft 365 administrator whether authenticated SMTP is enabled for this "
+       "mailbox and whether a policy such as multi-factor authentication blocks it; or use "
+       "“Sign In” instead of a password.") },
+  { ANY_5XX, "5.7.30", NULL, NULL,
+    RELAY_ERROR_KIND_AUTH, RELAY_DISPOSITION_PERMANENT,
+    N_("The server no longer accepts a password for sending mail: basic authentication is not "
+       "supported (5.7.30)."),
+    N_("Use “Sign In” (OAuth) instead of a password for this account. Microsoft retires "
+       "password sign-in for sending mail during 2026.") },
+  { 535, 535, "5.7.3", NULL, NULL,
+    RELAY_ERROR_KIND_AUTH, RELAY_DISPOSITION_PERMANENT,
+    N_("The server refused the sign-in (5.7.3): either the password is wrong or password "
+       "sign-in is blocked for this account."),
+    N_("Type the password again. If it is right, use “Sign In” instead, or ask your "
+       "administrator whether password sign-in for sending mail (authenticated SMTP) is "
+       "allowed for this mailbox.") },
+  { ANY_5XX, "5.7.57", NULL, NULL,
+    RELAY_ERROR_KIND_AUTH, RELAY_DISPOSITION_PERMANENT,
+    N_("The server accepts mail only after signing in, and this connection was not signed in "
+       "(5.7.57)."),
+    N_("Set Authentication to a sign-in method and enter the mailbox’s user name and password, "
+       "or use “Sign In”.") },
+  { ANY_5XX, "5.7.60", NULL, NULL,
+    RELAY_ERROR_KIND_REJECTED, RELAY_DISPOSITION_PERMANENT,
+    N_("This mailbox is not allowed to send as the sender address (5.7.60)."),
+    N_("Use the mailbox’s own address as the sender, or ask your administrator for “Send As” "
+       "permission on the other address.") },
+  { 432, 432, NULL, NULL, NULL,
+    RELAY_ERROR_KIND_REJECTED, RELAY_DISPOSITION_TEMPORARY,
+    N_("Too many connections to the server are open at the same time (4.3.2); Office 365 "
+       "allows 3 per mailbox."),
+    N_("Close other apps or devices that send from this mailbox, or wait; the app tries again "
+       "later.") },
+  { ANY_5XX, NULL, "SubmissionQuotaExceeded", NULL,
+    RELAY_ERROR_KIND_REJECTED, RELAY_DISPOSITION_QUOTA,
+    N_("The mailbox has reached its sending limit (Office 365: 10,000 recipients in 24 hours)."),
+    N_("Queued messages stay in the outbox and go out when the 24-hour window allows. For bulk "
+       "mail use a sending service such as SparkPost or SendGrid.") },
+
+  /* Gmail */
+  { ANY_5XX, "5.4.5", NULL, NULL,
+    RELAY_ERROR_KIND_REJECTED, RELAY_DISPOSITION_QUOTA,
+    N_("The account has reached Gmail’s daily sending limit (5.4.5)."),
+    N_("Queued messages stay in the outbox and go out when the 24-hour window allows. Google "
+       "Workspace accounts have a higher limit than personal Gmail accounts.") },
+  { ANY_5XX, "5.7.9", NULL, NULL,
+    RELAY_ERROR_KIND_AUTH, RELAY_DISPOSITION_PERMANENT,
+    N_("Google does not accept the account password here; it wants an app password or a "
+       "browser sign-in (5.7.9)."),
+    N_("Use “Sign In”, or create an app password in your Google Account (Security → 2-Step "
+       "Verification → App passwords) and type it instead of your normal password.") },
+
+  /* Amazon SES */
+  { ANY_4XX, NULL, "Maximum sending rate exceeded", NULL,
+    RELAY_ERROR_KIND_REJECTED, RELAY_DISPOSITION_TEMPORARY,
+    N_("Amazon SES received messages faster than your account’s maximum sending rate."),
+    N_("Nothing to do now: the app tries again later. To send faster, ask for a higher sending "
+       "rate in the Amazon SES console.") },
+  { 400, 599, NULL, "Daily message quota exceeded", NULL,
+    RELAY_ERROR_KIND_REJECTED, RELAY_DISPOSITION_QUOTA,
+    N_("Your Amazon SES account has reached its daily sending quota."),
+    N_("Queued messages stay in the outbox and go out when the 24-hour window allows. Ask for "
+       "a higher quota in the Amazon SES console.") },
+
+  /* SparkPost */
+  { ANY_5XX, NULL, "Unconfigured Sending Domain", NULL,
+    RELAY_ERROR_KIND_REJECTED, RELAY_DISPOSITION_PERMANENT,
+    N_("SparkPost refused the sender address: its domain is not a sending domain of your "
+       "SparkPost account."),
+    N_("Add the sender’s domain under Sending Domains in SparkPost and verify it (its DNS "
+       "records), or send from an address on a domain that is already verified.") },
+
+  /* Encryption required */
+  { 530, 530, NULL, "STARTTLS", NULL,
+    RELAY_ERROR_KIND_CONFIG, RELAY_DISPOSITION_PERMANENT,
+    N_("The server accepts commands only over an encrypted connection, and this connection is "
+       "not encrypted."),
+    HINT_NEED_TLS },
+  { ANY_5XX, "5.7.0", "STARTTLS", NULL,
+    RELAY_ERROR_KIND_CONFIG, RELAY_DISPOSITION_PERMANENT,
+    N_("The server accepts commands only over an encrypted connection, and this connection is "
+       "not encrypted."),
+    HINT_NEED_TLS },
+  { 538, 538, NULL, NULL, NULL,
+    RELAY_ERROR_KIND_AUTH, RELAY_DISPOSITION_PERMANENT,
+    N_("The server accepts this sign-in method only over an encrypted connection (538)."),
+    HINT_NEED_TLS },
+
+  /* Sign-in */
+  { 535, 535, "5.7.8", NULL, NULL,
+    RELAY_ERROR_KIND_AUTH, RELAY_DISPOSITION_PERMANENT,
+    N_("The server refused the user name or password (5.7.8)."),
+    HINT_WRONG_PASSWORD },
+  { 535, 535, NULL, NULL, NULL,
+    RELAY_ERROR_KIND_AUTH, RELAY_DISPOSITION_PERMANENT,
+    N_("The server refused the user name or password."),
+    HINT_WRONG_PASSWORD },
+  { 534, 534, NULL, NULL, NULL,
+    RELAY_ERROR_KIND_AUTH, RELAY_DISPOSITION_PERMANENT,
+    N_("The server wants a stronger sign-in method than the one used (534)."),
+    N_("Use “Sign In” if the provider offers it, or choose another authentication method; "
+       "your provider’s help pages say which one it needs.") },
+  { 530, 530, NULL, NULL, NULL,
+    RELAY_ERROR_KIND_AUTH, RELAY_DISPOSITION_PERMANENT,
+    N_("The server accepts mail only after signing in (530)."),
+    N_("Set Authentication to a sign-in method and enter the user name and password, or use "
+       "“Sign In”.") },
+  { 504, 504, NULL, NULL, "auth",
+    RELAY_ERROR_KIND_AUTH, RELAY_DISPOSITION_PERMANENT,
+    N_("The server does not support the chosen sign-in method (504)."),
+    N_("Set Authentication to “Automatic” so that the app picks a method the server offers.") },
+  { 454, 454, NULL, NULL, "starttls",
+    RELAY_ERROR_KIND_TLS, RELAY_DISPOSITION_TEMPORARY,
+    N_("The server could not start encryption right now (454)."),
+    HINT_RETRY_LATER },
+  { 454, 454, NULL, NULL, "auth",
+    RELAY_ERROR_KIND_AUTH, RELAY_DISPOSITION_TEMPORARY,
+    N_("The server could not check the sign-in right now (454)."),
+    HINT_RETRY_LATER },
+
+  /* Order of commands */
+  { 503, 503, NULL, "hello", NULL,
+    RELAY_ERROR_KIND_PROTOCOL, RELAY_DISPOSITION_PERMANENT,
+    N_("The server expected the EHLO greeting before this command."),
+    N_("Try again. If it keeps happening, a proxy or security software on your network may "
+       "be changing the connection; report it with the transcript of the test.") },
+
+  /* Service closing */
+  { 421, 421, NULL, NULL, NULL,
+    RELAY_ERROR_KIND_REJECTED, RELAY_DISPOSITION_TEMPORARY,
+    N_("The server is not available right now and closed the connection (421)."),
+    HINT_RETRY_LATER },
+
+  /* Size */
+  { ANY_5XX, "5.3.4", NULL, NULL,
+    RELAY_ERROR_KIND_REJECTED, RELAY_DISPOSITION_PERMANENT,
+    N_("The message is larger than the server accepts (5.3.4)."),
+    N_("Make the message smaller: send large attachments as links, or split them over several "
+       "messages.") },
+  { ANY_5XX, "5.2.2", NULL, NULL,
+    RELAY_ERROR_KIND_REJECTED, RELAY_DISPOSITION_PERMANENT,
+    N_("The recipient’s mailbox is full (5.2.2)."),
+    N_("Tell the recipient another way, or send the message again once they have made room.") },
+  { ANY_5XX, "5.5.3", NULL, NULL,
+    RELAY_ERROR_KIND_REJECTED, RELAY_DISPOSITION_PERMANENT,
+    N_("The message has more recipients than the server accepts at once (5.5.3)."),
+    N_("Send the message to fewer recipients at a time.") },
+  { 552, 552, NULL, NULL, NULL,
+    RELAY_ERROR_KIND_REJECTED, RELAY_DISPOSITION_PERMANENT,
+    N_("The message is larger than the server accepts (552)."),
+    N_("Make the message smaller: send large attachments as links, or split them over several "
+       "messages.") },
+
+  /* Recipients */
+  { ANY_5XX, "5.1.1", NULL, NULL,
+    RELAY_ERROR_KIND_REJECTED, RELAY_DISPOSITION_PERMANENT,
+    N_("The recipient address does not exist (5.1.1)."),
+    N_("Check the recipient address for typing mistakes; the message was not sent to it.") },
+  { ANY_5XX, "5.1.10", NULL, NULL,
+    RELAY_ERROR_KIND_REJECTED, RELAY_DISPOSITION_PERMANENT,
+    N_("The recipient address does not exist (5.1.10)."),
+    N_("Check the recipient address for typing mistakes; the message was not sent to it.") },
+  { ANY_5XX, NULL, "user unknown", NULL,
+    RELAY_ERROR_KIND_REJECTED, RELAY_DISPOSITION_PERMANENT,
+    N_("The recipient address does not exist."),
+    N_("Check the recipient address for typing mistakes; the message was not sent to it.") },
+
+  /* Relaying and senders */
+  { ANY_5XX, NULL, "relay", "mail rcpt",
+    RELAY_ERROR_KIND_REJECTED, RELAY_DISPOSITION_PERMANENT,
+    N_("The server refused to pass the message on to the recipient’s domain (relaying denied), "
+       "usually because the connection was not signed in or the sender is not allowed."),
+    N_("Set Authentication to a sign-in method and enter the account’s user name and password; "
+       "use the submission port 587 or 465, not port 25.") },
+  { 553, 553, NULL, NULL, NULL,
+    RELAY_ERROR_KIND_REJECTED, RELAY_DISPOSITION_PERMANENT,
+    N_("The server does not accept this sender address (553)."),
+    HINT_SENDER },
+  { ANY_5XX, "5.7.1", NULL, "mail",
+    RELAY_ERROR_KIND_REJECTED, RELAY_DISPOSITION_PERMANENT,
+    N_("The server does not allow this account to send from this sender address (5.7.1)."),
+    HINT_SENDER },
+  { ANY_5XX, "5.7.1", NULL, NULL,
+    RELAY_ERROR_KIND_REJECTED, RELAY_DISPOSITION_PERMANENT,
+    N_("The server’s policy does not allow this account to send this message (5.7.1): the "
+       "sender or the recipient was refused."),
+    HINT_SENDER },
+
+  /* Greylisting and other temporary refusals */
+  { ANY_4XX, NULL, "greylist", NULL,
+    RELAY_ERROR_KIND_REJECTED, RELAY_DISPOSITION_TEMPORARY,
+    N_("The server postponed the message (greylisting), as some servers do with a new sender."),
+    N_("Nothing to do: the app tries again later, and the server then accepts the message.") },
+  { ANY_4XX, NULL, "graylist", NULL,
+    RELAY_ERROR_KIND_REJECTED, RELAY_DISPOSITION_TEMPORARY,
+    N_("The server postponed the message (greylisting), as some servers do with a new sender."),
+    N_("Nothing to do: the app tries again later, and the server then accepts the message.") },
+  { 450, 450, NULL, NULL, NULL,
+    RELAY_ERROR_KIND_REJECTED, RELAY_DISPOSITION_TEMPORARY,
+    N_("The server cannot take the message for this mailbox right now (450)."),
+    HINT_RETRY_LATER },
+  { 451, 451, NULL, NULL, NULL,
+    RELAY_ERROR_KIND_REJECTED, RELAY_DISPOSITION_TEMPORARY,
+    N_("The server had a temporary problem while handling the message (451)."),
+    HINT_RETRY_LATER },
+  { 452, 452, NULL, NULL, NULL,
+    RELAY_ERROR_KIND_REJECTED, RELAY_DISPOSITION_TEMPORARY,
+    N_("The server cannot take more right now: it is short of storage, or there were too many "
+       "recipients at once (452)."),
+    HINT_RETRY_LATER },
+
+  /* Fallbacks by step and class */
+  { ANY_4XX, NULL, NULL, "auth",
+    RELAY_ERROR_KIND_AUTH, RELAY_DISPOSITION_TEMPORARY,
+    N_("The server could not complete the sign-in right now."),
+    HINT_RETRY_LATER },
+  { ANY_5XX, NULL, NULL, "auth",
+    RELAY_ERROR_KIND_AUTH, RELAY_DISPOSITION_PERMANENT,
+    N_("The server refused the sign-in."),
+    HINT_WRONG_PASSWORD },
+  { 503, 503, NULL, NULL, NULL,
+    RELAY_ERROR_KIND_PROTOCOL, RELAY_DISPOSITION_PERMANENT,
+    N_("The server did not expect this command at this point (503)."),
+    N_("Try again. If it keeps happening, report it with the transcript of the test.") },
+  { ANY_4XX, NULL, NULL, "mail",
+    RELAY_ERROR_KIND_REJECTED, RELAY_DISPOSITION_TEMPORARY,
+    N_("The server temporarily refused the sender address."),
+    HINT_RETRY_LATER },
+  { ANY_4XX, NULL, NULL, "rcpt",
+    RELAY_ERROR_KIND_REJECTED, RELAY_DISPOSITION_TEMPORARY,
+    N_("The server temporarily refused the recipient address."),
+    HINT_RETRY_LATER },
+  { ANY_4XX, NULL, NULL, "data",
+    RELAY_ERROR_KIND_REJECTED, RELAY_DISPOSITION_TEMPORARY,
+    N_("The server temporarily refused the message."),
+    HINT_RETRY_LATER },
+  { ANY_5XX, NULL, NULL, "mail",
+    RELAY_ERROR_KIND_REJECTED, RELAY_DISPOSITION_PERMANENT,
+    N_("The server refused the sender address."),
+    HINT_SENDER },
+  { ANY_5XX, NULL, NULL, "rcpt",
+    RELAY_ERROR_KIND_REJECTED, RELAY_DISPOSITION_PERMANENT,
+    N_("The server refused the recipient address."),
+    N_("Check the recipient address; if it is right, the recipient’s server does not accept "
+       "mail from you — ask the recipient or your mail provider.") },
+  { ANY_5XX, NULL, NULL, "data",
+    RELAY_ERROR_KIND_REJECTED, RELAY_DISPOSITION_PERMANENT,
+    N_("The server refused the message."),
+    N_("The server’s reply may say why (for example spam filtering or a missing sender "
+       "domain record); if it does not, ask your mail provider.") },
+  { ANY_5XX, NULL, NULL, "greeting connect",
+    RELAY_ERROR_KIND_REJECTED, RELAY_DISPOSITION_PERMANENT,
+    N_("The server refuses connections from this computer or network."),
+    N_("Your network’s address may be on a block list, or the server accepts mail only from "
+       "some networks; ask the server’s administrator or your mail provider.") },
+  { ANY_5XX, NULL, NULL, "starttls",
+    RELAY_ERROR_KIND_TLS, RELAY_DISPOSITION_PERMANENT,
+    N_("The server refused to start encryption."),
+    N_("Try SSL/TLS on port 465 instead, or ask your mail provider which security setting to "
+       "use.") },
+  { ANY_5XX, NULL, NULL, "ehlo",
+    RELAY_ERROR_KIND_PROTOCOL, RELAY_DISPOSITION_PERMANENT,
+    N_("The server refused the EHLO greeting."),
+    N_("Check that the server name and port are those of a mail submission service (usually "
+       "port 587 or 465).") },
+  { ANY_4XX, NULL, NULL, NULL,
+    RELAY_ERROR_KIND_REJECTED, RELAY_DISPOSITION_TEMPORARY,
+    N_("The server cannot continue right now."),
+    HINT_RETRY_LATER },
+  { ANY_5XX, NULL, NULL, NULL,
+    RELAY_ERROR_KIND_REJECTED, RELAY_DISPOSITION_PERMANENT,
+    N_("The server refused the request."),
+    N_("The server’s reply may say why; if it does not, ask your mail provider.") },
+  { 0, 0, NULL, NULL, NULL,
+    RELAY_ERROR_KIND_PROTOCOL, RELAY_DISPOSITION_PERMANENT,
+    N_("The server sent a reply that is not valid SMTP."),
+    N_("Check that the server name and port are those of a mail submission service (usually "
+       "port 587 or 465), not for example a web or IMAP server.") },
+};
+
+static gboolean
+ascii_contains (const char *haystack,
+                const char *needle)
+{
+  gsize n = strlen (needle);
+
+  for (const char *p = haystack; *p; p++)
+    if (g_ascii_strncasecmp (p, needle, n) == 0)
+      return TRUE;
+
+  return FALSE;
+}
+
+static gboolean
+step_matches (const char *steps,
+              const char *step)
+{
+  g_auto(GStrv) names = NULL;
+
+  if (steps == NULL)
+    return TRUE;
+  if (step == NULL)
+    return FALSE;
+
+  names = g_strsplit (steps, " ", -1);
+
+  return g_strv_contains ((const char * const *) names, step);
+}
+
+/* "5.7.1" matches only "5.7.1" (not "5.7.139"); a class "5.7." matches its members */
+static gboolean
+enhanced_matches (const char *pattern,
+                  const char *enhanced)
+{
+  if (pattern == NULL)
+    return TRUE;
+  if (enhanced == NULL)
+    return FALSE;
+  if (g_str_has_suffix (pattern, "."))
+    return g_str_has_prefix (enhanced, pattern);
+
+  return g_str_equal (pattern, enhanced);
+}
+
+/* Reads an enhanced status code "c.sss.ddd" (RFC 3463) at @p; returns its length, or 0 */
+static gsize
+parse_enhanced (const char *p)
+{
+  const char *start = p;
+
+  if (*p != '2' && *p != '4' && *p != '5')
+    return 0;
+  p++;
+
+  for (guint part = 0; part < 2; part++)
+    {
+      guint digits = 0;
+
+      if (*p != '.')
+        return 0;
+      p++;
+      while (g_ascii_isdigit (*p) && digits < 4)
+        {
+          p++;
+          digits++;
+        }
+      if (digits == 0 || digits > 3)
+        return 0;
+    }
+
+  if (*p != '\0' && !g_ascii_isspace (*p))
+    return 0;
+
+  return p - start;
+}
+
+/* Finds "NNN[ -]x.y.z text" in @message; any of the parts may be missing */
+static gboolean
+parse_reply (const char  *message,
+             guint       *code,
+             char       **enhanced,
+             const char **text)
+{
+  for (const char *p = message; *p; p++)
+    {
+      gsize length;
+
+      if (p != message && g_ascii_isdigit (p[-1]))
+        continue;
+      if (!(p[0] >= '2' && p[0] <= '5' && g_ascii_isdigit (p[1]) && g_ascii_isdigit (p[2])))
+        continue;
+      if (p[3] != '\0' && p[3] != ' ' && p[3] != '-')
+        continue;
+
+      *code = (p[0] - '0') * 100 + (p[1] - '0') * 10 + (p[2] - '0');
+      p += 3;
+      if (*p != '\0')
+        p++;
+
+      length = parse_enhanced (p);
+      *enhanced = length > 0 ? g_strndup (p, length) : NULL;
+      p += length;
+      while (*p == ' ')
+        p++;
+      *text = p;
+
+      return TRUE;
+    }
+
+  return FALSE;
+}
+
+/**
+ * relay_diagnose_reply:
+ * @step: (nullable): the step, as in `steps[].step` of `test --json`
+ * @code: the reply code
+ * @enhanced: (nullable): the enhanced status code, such as "5.7.139"; when
+ *   %NULL it is read from the start of @text
+ * @text: (nullable): the text of the reply
+ *
+ * Returns: (transfer full): what the reply means, from the first matching
+ *   rule of a table of known provider replies and fallbacks by class
+ */
+RelayDiagnosis *
+relay_diagnose_reply (const char *step,
+                      guint       code,
+                      const char *enhanced,
+                      const char *text)
+{
+  g_autofree char *parsed = NULL;
+
+  if (text == NULL)
+    text = "";
+
+  if (code >= 200 && code < 400)
+    return diagnosis_new (RELAY_ERROR_KIND_NONE, RELAY_DISPOSITION_OK, _("The server accepted."), "");
+
+  if (enhanced == NULL || *enhanced == '\0')
+    {
+      gsize length = parse_enhanced (text);
+
+      if (length > 0)
+        enhanced = parsed = g_strndup (text, length);
+      else
+        enhanced = NULL;
+    }
+
+  for (guint i = 0; i < G_N_ELEMENTS (reply_rules); i++)
+    {
+      const ReplyRule *rule = &reply_rules[i];
+
+      if (rule->code_min != 0 && (code < rule->code_min || code > rule->code_max))
+        continue;
+      if (!enhanced_matches (rule->enhanced, enhanced))
+        continue;
+      if (rule->text != NULL && !ascii_contains (text, rule->text))
+        continue;
+      if (!step_matches (rule->steps, step))
+        continue;
+
+      return diagnosis_new (rule->kind, rule->disposition, _(rule->message), _(rule->hint));
+    }
+
+  g_return_val_if_reached (NULL);
+}
+
+/* Errors */
+
+typedef struct
+{
+  const char *step;
+  const char *timeout;
+  const char *closed;
+} StepText;
+
+static const StepText step_texts[] = {
+  { "resolve",
+    N_("Looking up the server name took too long."),
+    N_("The connection was closed while looking up the server name.") },
+  { "connect",
+    N_("The server did not accept the connection in time."),
+    N_("The connection was closed before it was set up.") },
+  { "greeting",
+    N_("The server did not send its greeting in time."),
+    N_("The server closed the connection before greeting.") },
+  { "ehlo",
+    N_("The server did not answer the EHLO greeting in time."),
+    N_("The server closed the connection after the EHLO greeting.") },
+  { "starttls",
+    N_("The server did not answer STARTTLS in time."),
+    N_("The server closed the connection after STARTTLS.") },
+  { "tls",
+    N_("Setting up encryption (the TLS handshake) took too long."),
+    N_("The server closed the connection while setting up encryption.") },
+  { "auth",
+    N_("The server did not answer the sign-in in time."),
+    N_("The server closed the connection during the sign-in.") },
+  { "mail",
+    N_("The server did not answer the sender address in time."),
+    N_("The server closed the connection after the sender address.") },
+  { "rcpt",
+    N_("The server did not answer the recipient address in time."),
+    N_("The server closed the connection after the recipient address.") },
+  { "data",
+    N_("The server did not confirm the message in time; it may or may not have been delivered."),
+    N_("The server closed the connection before confirming the message; it may or may not have "
+       "been delivered.") },
+  { "quit",
+    N_("The server did not answer QUIT in time."),
+    N_("The server closed the connection before answering QUIT.") },
+  { NULL,
+    N_("The server did not answer in time."),
+    N_("The server closed the connection.") },
+};
+
+static const StepText *
+lookup_step (const char *step)
+{
+  guint i;
+
+  for (i = 0; step_texts[i].step != NULL; i++)
+    if (g_strcmp0 (step_texts[i].step, step) == 0)
+      break;
+
+  return &step_texts[i];
+}
+
+static gboolean
+step_is_before_session (const char *step)
+{
+  return step == NULL || g_str_equal (step, "resolve") || g_str_equal (step, "connect");
+}
+
+static RelayDiagnosis *
+diagnose_timeout (const char *step)
+{
+  const char *hint;
+
+  if (g_strcmp0 (step, "resolve") == 0)
+    hint = _("Check your internet connection, then try again.");
+  else if (g_strcmp0 (step, "connect") == 0)
+    hint = _("Check the server name and port. A firewall or your network may block outgoing "
+             "mail ports: try 587, 465 or 2525 if your provider offers them.");
+  else if (g_strcmp0 (step, "greeting") == 0)
+    hint = _("On port 465 set Security to SSL/TLS: that port waits for encryption before it "
+             "greets. Otherwise the server may be busy; try again later.");
+  else
+    hint = _("The server may be busy. Try again later; if it keeps happening, ask your mail "
+             "provider.");
+
+  return diagnosis_new (RELAY_ERROR_KIND_TIMEOUT, RELAY_DISPOSITION_TEMPORARY,
+                        _(lookup_step (step)->timeout), hint);
+}
+
+static RelayDiagnosis *
+diagnose_closed (const char *step)
+{
+  if (step_is_before_session (step))
+    return diagnosis_new (RELAY_ERROR_KIND_CONNECT, RELAY_DISPOSITION_TEMPORARY,
+                          _(lookup_step (step)->closed),
+                          _("Check the server name and port, and your internet connection."));
+
+  return diagnosis_new (RELAY_ERROR_KIND_PROTOCOL, RELAY_DISPOSITION_TEMPORARY,
+                        _(lookup_step (step)->closed),
+                        _("Check the port and Security setting (587: STARTTLS, 465: SSL/TLS). "
+                          "The server may also refuse connections from your network; if it "
+                          "keeps happening, ask your mail provider."));
+}
+
+static RelayDiagnosis *
+diagnose_resolver_error (const GError *error)
+{
+  switch (error->code)
+    {
+    case G_RESOLVER_ERROR_NOT_FOUND:
+      return diagnosis_new (RELAY_ERROR_KIND_DNS, RELAY_DISPOSITION_TEMPORARY,
+                            _("The server name was not found."),
+                            _("Check the server name for typing mistakes, such as "
+                              "smtp.office365.com or smtp.gmail.com; your mail provider or IT "
+                              "department can tell you the right one."));
+
+    case G_RESOLVER_ERROR_TEMPORARY_FAILURE:
+      return diagnosis_new (RELAY_ERROR_KIND_DNS, RELAY_DISPOSITION_TEMPORARY,
+                            _("The server name could not be looked up right now."),
+                            _("Check your internet connection, then try again."));
+
+    default:
+      return diagnosis_new (RELAY_ERROR_KIND_DNS, RELAY_DISPOSITION_TEMPORARY,
+                            _("Looking up the server name failed."),
+                            _("Check your internet connection and the server name, then try "
+                              "again."));
+    }
+}
+
+static RelayDiagnosis *
+diagnose_io_error (const char   *step,
+                   const GError *error)
+{
+  switch (error->code)
+    {
+    case G_IO_ERROR_CANCELLED:
+      return diagnosis_new (RELAY_ERROR_KIND_NONE, RELAY_DISPOSITION_TEMPORARY, _("Cancelled"), "");
+
+    case G_IO_ERROR_TIMED_OUT:
+      return diagnose_timeout (step);
+
+    case G_IO_ERROR_HOST_NOT_FOUND:
+      return diagnosis_new (RELAY_ERROR_KIND_DNS, RELAY_DISPOSITION_TEMPORARY,
+                            _("The server name was not found."),
+                            _("Check the server name for typing mistakes; your mail provider or "
+                              "IT department can tell you the right one."));
+
+    case G_IO_ERROR_CONNECTION_REFUSED:
+      return diagnosis_new (RELAY_ERROR_KIND_CONNECT, RELAY_DISPOSITION_TEMPORARY,
+                            _("The server refused the connection on this port."),
+                            _("Check the port: 587 for STARTTLS, 465 for SSL/TLS; some providers "
+                              "also offer 2525. Check the server name too."));
+
+    case G_IO_ERROR_HOST_UNREACHABLE:
+      return diagnosis_new (RELAY_ERROR_KIND_CONNECT, RELAY_DISPOSITION_TEMPORARY,
+                            _("The server cannot be reached from this network."),
+                            _("Check your internet connection. A firewall may block outgoing "
+                              "mail ports: try 587, 465 or 2525 if your provider offers them."));
+
+    case G_IO_ERROR_NETWORK_UNREACHABLE:
+      return diagnosis_new (RELAY_ERROR_KIND_CONNECT, RELAY_DISPOSITION_TEMPORARY,
+                            _("This computer is not connected to a network that reaches the "
+                              "server."),
+                            _("Check your internet connection or VPN, then try again."));
+
+    case G_IO_ERROR_PERMISSION_DENIED:
+      if (!step_is_before_session (step))
+        break;
+      return diagnosis_new (RELAY_ERROR_KIND_CONNECT, RELAY_DISPOSITION_TEMPORARY,
+                            _("This computer does not allow the connection to the server."),
+                            _("Check that a firewall or security software lets this app connect "
+                              "to the server’s port."));
+
+    case G_IO_ERROR_PROXY_FAILED:
+    case G_IO_ERROR_PROXY_AUTH_FAILED:
+    case G_IO_ERROR_PROXY_NEED_AUTH:
+    case G_IO_ERROR_PROXY_NOT_ALLOWED:
+      return diagnosis_new (RELAY_ERROR_KIND_CONNECT, RELAY_DISPOSITION_TEMPORARY,
+                            _("The network proxy did not let the connection through."),
+                            _("Check the proxy settings in Settings → Network, or ask your IT "
+                              "department whether mail ports may pass the proxy."));
+
+    case G_IO_ERROR_CONNECTION_CLOSED:  /* also G_IO_ERROR_BROKEN_PIPE */
+    case G_IO_ERROR_NOT_CONNECTED:
+      return diagnose_closed (step);
+
+    default:
+      break;
+    }
+
+  return NULL;
+}
+
+static RelayDiagnosis *
+diagnose_tls_error (const GError *error)
+{
+  switch (error->code)
+    {
+    case G_TLS_ERROR_NOT_TLS:
+      return diagnosis_new (RELAY_ERROR_KIND_TLS, RELAY_DISPOSITION_PERMANENT,
+                            _("The port answered in plain text, but an implicit TLS port was "
+                              "expected."),
+                            _("Set Security to STARTTLS for port 587 (or 25 and 2525), or to "
+                              "SSL/TLS for port 465."));
+
+    case G_TLS_ERROR_HANDSHAKE:
+      return diagnosis_new (RELAY_ERROR_KIND_TLS, RELAY_DISPOSITION_TEMPORARY,
+                            _("Encryption could not be set up: the TLS handshake failed."),
+                            _("Check the port and Security setting (587: STARTTLS, 465: "
+                              "SSL/TLS). If they are right, the server may only offer old TLS "
+                              "versions; ask its administrator to enable TLS 1.2 or newer."));
+
+    case G_TLS_ERROR_BAD_CERTIFICATE:
+      return diagnosis_new (RELAY_ERROR_KIND_TLS, RELAY_DISPOSITION_PERMANENT,
+                            _("The server’s certificate was not accepted."),
+                            _("Check the server name. Trust a certificate only for a server you "
+                              "know, after comparing its SHA-256 fingerprint with the one your "
+                              "administrator gives you."));
+
+    case G_TLS_ERROR_EOF:
+      return diagnosis_new (RELAY_ERROR_KIND_TLS, RELAY_DISPOSITION_TEMPORARY,
+                            _("The server closed the connection while setting up encryption."),
+                            _("Check the port and Security setting (587: STARTTLS, 465: "
+                              "SSL/TLS), then try again."));
+
+    case G_TLS_ERROR_INAPPROPRIATE_FALLBACK:
+      return diagnosis_new (RELAY_ERROR_KIND_TLS, RELAY_DISPOSITION_PERMANENT,
+                            _("The connection was pushed down to an older TLS version, which can "
+                              "be an attack; it was stopped and nothing was sent."),
+                            _("Try again from another network. If it keeps happening, tell the "
+                              "server’s administrator."));
+
+    case G_TLS_ERROR_CERTIFICATE_REQUIRED:
+      return diagnosis_new (RELAY_ERROR_KIND_TLS, RELAY_DISPOSITION_PERMANENT,
+                            _("The server requires a client certificate, which this app does not "
+                              "support."),
+                            _("Ask the server’s administrator for a way to sign in with a user "
+                              "name and password or with “Sign In” instead."));
+
+    case G_TLS_ERROR_UNAVAILABLE:
+      return diagnosis_new (RELAY_ERROR_KIND_TLS, RELAY_DISPOSITION_PERMANENT,
+                            _("Encryption (TLS) is not available on this computer."),
+                            _("Install the glib-networking package, then try again."));
+
+    case G_TLS_ERROR_MISC:
+    default:
+      return diagnosis_new (RELAY_ERROR_KIND_TLS, RELAY_DISPOSITION_TEMPORARY,
+                            _("The encrypted connection failed."),
+                            _("Try again. If it keeps happening, check the port and Security "
+                              "setting (587: STARTTLS, 465: SSL/TLS)."));
+    }
+}
+
+static RelayDiagnosis *
+diagnose_smtp_error (const char   *step,
+                     const GError *error)
+{
+  switch (error->code)
+    {
+    case RELAY_SMTP_ERROR_REPLY:
+      {
+        g_autofree char *enhanced = NULL;
+        const char *text = NULL;
+        guint code = 0;
+
+        if (parse_reply (error->message, &code, &enhanced, &text))
+          return relay_diagnose_reply (step, code, enhanced, text);
+
+        return diagnosis_new (RELAY_ERROR_KIND_REJECTED, RELAY_DISPOSITION_PERMANENT,
+                              _("The server refused the request."),
+                              _("The server’s reply may say why; if it does not, ask your mail "
+                                "provider."));
+      }
+
+    case RELAY_SMTP_ERROR_PROTOCOL:
+      return diagnosis_new (RELAY_ERROR_KIND_PROTOCOL, RELAY_DISPOSITION_TEMPORARY,
+                            _("The server answered in a way that does not follow SMTP."),
+                            _("Check that the server name and port are those of a mail "
+                              "submission service (usually port 587 or 465), not for example a "
+                              "web or IMAP server."));
+
+    case RELAY_SMTP_ERROR_LINE_TOO_LONG:
+      return diagnosis_new (RELAY_ERROR_KIND_PROTOCOL, RELAY_DISPOSITION_TEMPORARY,
+                            _("The server sent a reply far longer than SMTP allows, so the "
+                              "connection was stopped."),
+                            _("Check that the server name and port are those of a mail "
+                              "submission service (usually port 587 or 465)."));
+
+    case RELAY_SMTP_ERROR_CLOSED:
+      {
+        g_autoptr(RelayDiagnosis) diagnosis = diagnose_closed (step);
+
+        /* the SMTP session was up: whatever the step, this is not a connect error */
+        diagnosis->kind = RELAY_ERROR_KIND_PROTOCOL;
+        return g_steal_pointer (&diagnosis);
+      }
+
+    case RELAY_SMTP_ERROR_STARTTLS_UNAVAILABLE:
+      return diagnosis_new (RELAY_ERROR_KIND_STARTTLS_UNAVAILABLE, RELAY_DISPOSITION_PERMANENT,
+                            _("The server did not offer STARTTLS, so the connection was stopped; "
+                              "the password was not sent."),
+                            _("Check the port: 587 with STARTTLS, or 465 with SSL/TLS. If they "
+                              "are right, something on your network may be removing encryption; "
+                              "try another network and tell the server’s administrator."));
+
+    case RELAY_SMTP_ERROR_INJECTION:
+      return diagnosis_new (RELAY_ERROR_KIND_TLS, RELAY_DISPOSITION_PERMANENT,
+                            _("Unencrypted data was injected after STARTTLS — a possible attack; "
+                              "the connection was stopped and nothing was sent."),
+                            _("Do not send from this network. Try another network, and tell the "
+                              "server’s administrator; SSL/TLS on port 465 avoids STARTTLS "
+                              "altogether."));
+
+    case RELAY_SMTP_ERROR_AUTH_UNAVAILABLE:
+      return diagnosis_new (RELAY_ERROR_KIND_AUTH, RELAY_DISPOSITION_PERMANENT,
+                            _("The server offers no sign-in method this app can use on this "
+                              "connection."),
+                            _("Many servers offer sign-in only over encryption: set Security to "
+                              "STARTTLS or SSL/TLS. Otherwise set Authentication to “Automatic” "
+                              "or ask your mail provider which method it supports."));
+
+    case RELAY_SMTP_ERROR_INSECURE:
+      return diagnosis_new (RELAY_ERROR_KIND_CONFIG, RELAY_DISPOSITION_PERMANENT,
+                            _("The password would travel unencrypted to another computer, so "
+                              "nothing was sent."),
+                            _("Set Security to STARTTLS (port 587) or SSL/TLS (port 465)."));
+
+    case RELAY_SMTP_ERROR_BAD_INPUT:
+      return diagnosis_new (RELAY_ERROR_KIND_CONFIG, RELAY_DISPOSITION_PERMANENT,
+                            _("An address or header contains a line break or another character "
+                              "that is not allowed, so nothing was sent."),
+                            _("Check the sender and recipient addresses and the subject."));
+
+    case RELAY_SMTP_ERROR_TOO_BIG:
+      return diagnosis_new (RELAY_ERROR_KIND_REJECTED, RELAY_DISPOSITION_PERMANENT,
+                            _("The message is larger than the server accepts, so it was not "
+                              "sent."),
+                            _("Make the message smaller: send large attachments as links, or "
+                              "split them over several messages."));
+
+    case RELAY_SMTP_ERROR_CERTIFICATE:
+      return diagnosis_new (RELAY_ERROR_KIND_TLS, RELAY_DISPOSITION_PERMANENT,
+                            _("The server’s certificate could not be verified."),
+                            _("Check the server name. Trust a certificate only for a server you "
+                              "know, after comparing its SHA-256 fingerprint with the one your "
+                              "administrator gives you."));
+
+    default:
+      return NULL;
+    }
+}
+
+/**
+ * relay_diagnose_error:
+ * @step: (nullable): the step that failed, as in `steps[].step` of `test --json`
+ * @error: the error of that step
+ *
+ * Network errors and timeouts are %RELAY_DISPOSITION_TEMPORARY; a drop
+ * during the DATA step is too, and the caller decides whether the result
+ * is unknown. Cancellation gives %RELAY_ERROR_KIND_NONE.
+ *
+ * Returns: (transfer full): what the error means
+ */
+RelayDiagnosis *
+relay_diagnose_error (const char   *step,
+                      const GError *error)
+{
+  RelayDiagnosis *diagnosis = NULL;
+
+  g_return_val_if_fail (error != NULL, NULL);
+
+  if (error->domain == G_RESOLVER_ERROR)
+    diagnosis = diagnose_resolver_error (error);
+  else if (error->domain == G_IO_ERROR)
+    diagnosis = diagnose_io_error (step, error);
+  else if (error->domain == G_TLS_ERROR)
+    diagnosis = diagnose_tls_error (error);
+  else if (error->domain == RELAY_SMTP_ERROR)
+    diagnosis = diagnose_smtp_error (step, error);
+  else if (error->domain == RELAY_SECRETS_ERROR || error->domain == SECRET_ERROR)
+    diagnosis = diagnosis_new (RELAY_ERROR_KIND_KEYRING, RELAY_DISPOSITION_PERMANENT,
+                               _("The password could not be read from the keyring."),
+                               _("Make sure the keyring (GNOME Keyring or another Secret "
+                                 "Service) is running and unlocked, then try again."));
+  else if (error->domain == RELAY_ACCOUNT_ERROR)
+    /* its message already names the field */
+    diagnosis = diagnosis_new (RELAY_ERROR_KIND_CONFIG, RELAY_DISPOSITION_PERMANENT,
+                               error->message, _("Correct the account settings, then try again."));
+
+  if (diagnosis == NULL)
+    diagnosis = diagnosis_new (RELAY_ERROR_KIND_PROTOCOL, RELAY_DISPOSITION_TEMPORARY,
+                               error->message,
+                               _("Try again. If it keeps happening, report it with the transcript "
+                                 "of the test."));
+
+  return diagnosis;
+}
+
+/* Certificates */
+
+typedef struct
+{
+  GTlsCertificateFlags  flag;
+  const char           *token;
+} CertificateToken;
+
+static const CertificateToken certificate_tokens[] = {
+  { G_TLS_CERTIFICATE_UNKNOWN_CA, "unknown-ca" },
+  { G_TLS_CERTIFICATE_BAD_IDENTITY, "bad-identity" },
+  { G_TLS_CERTIFICATE_NOT_ACTIVATED, "not-activated" },
+  { G_TLS_CERTIFICATE_EXPIRED, "expired" },
+  { G_TLS_CERTIFICATE_REVOKED, "revoked" },
+  { G_TLS_CERTIFICATE_INSECURE, "insecure" },
+  { G_TLS_CERTIFICATE_GENERIC_ERROR, "generic-error" },
+};
+
+/* Providers whose certificates are always valid: an error there is interception */
+static const char * const public_domains[] = {
+  "gmail.com", "googlemail.com", "google.com", "office365.com", "outlook.com",
+  "sparkpostmail.com", "sendgrid.net", "amazonaws.com", "mailgun.org",
+};
+
+static gboolean
+is_public_provider (const char *host)
+{
+  if (host == NULL)
+    return FALSE;
+
+  for (guint i = 0; i < G_N_ELEMENTS (public_domains); i++)
+    {
+      gsize host_length = strlen (host);
+      gsize length = strlen (public_domains[i]);
+
+      if (g_ascii_strcasecmp (host, public_domains[i]) == 0)
+        return TRUE;
+      if (host_length > length
+          && host[host_length - length - 1] == '.'
+          && g_ascii_strcasecmp (host + host_length - length, public_domains[i]) == 0)
+        return TRUE;
+    }
+
+  return FALSE;
+}
+
+/**
+ * relay_certificate_errors_to_string:
+ * @errors: the validation errors of a certificate
+ *
+ * The tokens, in this order, are unknown-ca, bad-identity, not-activated,
+ * expired, revoked, insecure and generic-error; they are not translated
+ * (`tls.errors[]` of `test --json` uses them too).
+ *
+ * Returns: (transfer full): the tokens of @errors joined by ", ", or "" when
+ *   there is none
+ */
+char *
+relay_certificate_errors_to_string (GTlsCertificateFlags errors)
+{
+  GString *string = g_string_new (NULL);
+
+  for (guint i = 0; i < G_N_ELEMENTS (certificate_tokens); i++)
+    {
+      if ((errors & certificate_tokens[i].flag) == 0)
+        continue;
+      if (string->len > 0)
+        g_string_append (string, ", ");
+      g_string_append (string, certificate_tokens[i].token);
+    }
+
+  return g_string_free (string, FALSE);
+}
+
+/**
+ * relay_diagnose_certificate:
+ * @errors: the validation errors of the server's certificate
+ * @host: (nullable): the server name the user typed
+ *
+ * Returns: (transfer full): a %RELAY_ERROR_KIND_TLS diagnosis that names
+ *   every problem, or %RELAY_ERROR_KIND_NONE when @errors is empty
+ */
+RelayDiagnosis *
+relay_diagnose_certificate (GTlsCertificateFlags  errors,
+                            const char           *host)
+{
+  GString *message;
+  GString *hint;
+
+  if ((errors & G_TLS_CERTIFICATE_VALIDATE_ALL) == 0)
+    return diagnosis_new (RELAY_ERROR_KIND_NONE, RELAY_DISPOSITION_OK,
+                          _("The server’s certificate is valid."), "");
+
+  message = g_string_new (_("The server’s certificate was not accepted."));
+
+  if (errors & G_TLS_CERTIFICATE_UNKNOWN_CA)
+    g_string_append_printf (message, " %s",
+                            _("It is issued by an authority this computer does not trust."));
+  if (errors & G_TLS_CERTIFICATE_BAD_IDENTITY)
+    {
+      g_string_append_c (message, ' ');
+      if (host != NULL)
+        g_string_append_printf (message, _("It is issued for a different name than “%s”."), host);
+      else
+        g_string_append (message, _("It is issued for a different server name."));
+    }
+  if (errors & G_TLS_CERTIFICATE_NOT_ACTIVATED)
+    g_string_append_printf (message, " %s", _("It is not valid yet."));
+  if (errors & G_TLS_CERTIFICATE_EXPIRED)
+    g_string_append_printf (message, " %s", _("It has expired."));
+  if (errors & G_TLS_CERTIFICATE_REVOKED)
+    g_string_append_printf (message, " %s", _("It has been revoked by its issuer."));
+  if (errors & G_TLS_CERTIFICATE_INSECURE)
+    g_string_append_printf (message, " %s", _("It uses insecure cryptography."));
+  if (errors & G_TLS_CERTIFICATE_GENERIC_ERROR)
+    g_string_append_printf (message, " %s", _("It could not be checked."));
+
+  hint = g_string_new (NULL);
+
+  if (errors & (G_TLS_CERTIFICATE_NOT_ACTIVATED | G_TLS_CERTIFICATE_EXPIRED))
+    g_string_append_printf (hint, "%s ", _("Check that this computer’s date and time are right."));
+
+  if (is_public_provider (host))
+    g_string_append_printf (hint, _("Do not trust this certificate: the certificates of “%s” "
+                                    "are always valid, so the connection is probably being "
+                                    "intercepted. Try another network."),
+                            host);
+  else
+    g_string_append (hint, _("Check the server name. If you trust this server — for example your "
+                             "own, with a self-signed certificate — compare the certificate’s "
+                             "SHA-256 fingerprint with the one your administrator gives you, and "
+                             "only then trust (pin) it. Never do this for a public provider such "
+                             "as Gmail or Office 365: their certificates are always valid."));
+
+  return diagnosis_new_take (RELAY_ERROR_KIND_TLS, RELAY_DISPOSITION_PERMANENT,
+                             g_string_free (message, FALSE), g_string_free (hint, FALSE));
+}

@@ -1,0 +1,21 @@
+/* relay-message.h
+ *
+ * Copyright 2026 The Mail Relay developers
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+gboolean  relay_message_check_header_value (const char  *value,
+                                            GError     **error);
+GBytes   *relay_message_new_test           (const char  *from,
+                                            const char  *to,
+                                            GError     **error);
+GBytes   *relay_message_encode_data        (GBytes      *message);
+
+G_END_DECLS

@@ -1,0 +1,810 @@
+/* relay-probe.c
+ *
+ * Copyright 2026 The Mail Relay developers
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The staged connection test behind “Test connection” and
+ * `mail-relay-cli test`. The conversation runs in a worker thread; each
+ * step is reported back in the caller's main context as it ends.
+ */
+
+#define G_LOG_DOMAIN "relay-probe"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <string.h>
+
+#include "relay-enum-types.h"
+#include "relay-message.h"
+#include "relay-probe.h"
+#include "relay-sasl.h"
+#include "relay-smtp-session.h"
+
+struct _RelayProbe
+{
+  GObject               parent_instance;
+
+  RelayAccount         *account;
+  char                 *secret;
+  char                 *send_to;
+  guint                 timeout;
+  gboolean              running;
+
+  /* results, written by the worker before the task returns */
+  RelaySmtpSession     *session;
+  gboolean              ok;
+  RelayDiagnosis       *diagnosis;
+  char                 *error_reply;
+  GStrv                 transcript;
+
+  /* written in the caller's context only */
+  GPtrArray            *steps;
+};
+
+G_DEFINE_FINAL_TYPE (RelayProbe, relay_probe, G_TYPE_OBJECT)
+
+G_DEFINE_BOXED_TYPE (RelayProbeStep, relay_probe_step, relay_probe_step_copy, relay_probe_step_free)
+
+enum {
+  STEP_STARTED,
+  STEP_FINISHED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+RelayProbeStep *
+relay_probe_step_copy (const RelayProbeStep *step)
+{
+  RelayProbeStep *copy = g_new0 (RelayProbeStep, 1);
+
+  copy->name = g_strdup (step->name);
+  copy->ok = step->ok;
+  copy->ms = step->ms;
+  copy->detail = g_strdup (step->detail);
+
+  return copy;
+}
+
+void
+relay_probe_step_free (RelayProbeStep *step)
+{
+  if (step == NULL)
+    return;
+
+  g_free (step->name);
+  g_free (step->detail);
+  g_free (step);
+}
+
+static void
+relay_probe_finalize (GObject *object)
+{
+  RelayProbe *self = (RelayProbe *)object;
+
+  g_clear_object (&self->account);
+  g_clear_pointer (&self->secret, relay_sasl_wipe);
+  g_clear_pointer (&self->send_to, g_free);
+  g_clear_object (&self->session);
+  g_clear_pointer (&self->diagnosis, relay_diagnosis_free);
+  g_clear_pointer (&self->error_reply, g_free);
+  g_clear_pointer (&self->transcript, g_strfreev);
+  g_clear_pointer (&self->steps, g_ptr_array_unref);
+
+  G_OBJECT_CLASS (relay_probe_parent_class)->finalize (object);
+}
+
+static void
+relay_probe_class_init (RelayProbeClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = relay_probe_finalize;
+
+  /**
+   * RelayProbe::step-started:
+   * @name: the step
+   */
+  signals[STEP_STARTED] =
+    g_signal_new ("step-started", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+
+  /**
+   * RelayProbe::step-finished:
+   * @step: the step, with its outcome
+   */
+  signals[STEP_FINISHED] =
+    g_signal_new ("step-finished", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1,
+                  RELAY_TYPE_PROBE_STEP | G_SIGNAL_TYPE_STATIC_SCOPE);
+}
+
+static void
+relay_probe_init (RelayProbe *self)
+{
+  self->timeout = 20;
+  self->steps = g_ptr_array_new_with_free_func ((GDestroyNotify)relay_probe_step_free);
+  self->transcript = g_new0 (char *, 1);
+}
+
+/**
+ * relay_probe_new:
+ *
+ * Tests @account's server as it is now (later changes are not seen).
+ */
+RelayProbe *
+relay_probe_new (RelayAccount *account)
+{
+  RelayProbe *self;
+
+  g_return_val_if_fail (RELAY_IS_ACCOUNT (account), NULL);
+
+  self = g_object_new (RELAY_TYPE_PROBE, NULL);
+  self->account = relay_account_copy (account);
+
+  return self;
+}
+
+/**
+ * relay_probe_set_secret:
+ * @secret: (nullable): the password (or access token for XOAUTH2 and
+ *   OAUTHBEARER); without it the test stops before authentication
+ */
+void
+relay_probe_set_secret (RelayProbe *self,
+                        const char *secret)
+{
+  g_return_if_fail (RELAY_IS_PROBE (self));
+  g_return_if_fail (!self->running);
+
+  g_clear_pointer (&self->secret, relay_sasl_wipe);
+  self->secret = g_strdup (secret);
+}
+
+/**
+ * relay_probe_set_send_to:
+ * @address: (nullable): where to send a test message, or %NULL for none
+ */
+void
+relay_probe_set_send_to (RelayProbe *self,
+                         const char *address)
+{
+  g_return_if_fail (RELAY_IS_PROBE (self));
+  g_return_if_fail (!self->running);
+
+  g_free (self->send_to);
+  self->send_to = address && address[0] ? g_strdup (address) : NULL;
+}
+
+void
+relay_probe_set_timeout (RelayProbe *self,
+                         guint       seconds)
+{
+  g_return_if_fail (RELAY_IS_PROBE (self));
+
+  self->timeout = seconds ? seconds : 20;
+}
+
+typedef struct
+{
+  RelayProbe     *probe;
+  RelayProbeStep *step;  /* NULL: started */
+  char           *name;
+} StepEvent;
+
+static gboolean
+emit_step_event (gpointer user_data)
+{
+  StepEvent *event = user_data;
+
+  if (event->step == NULL)
+    g_signal_emit (event->probe, signals[STEP_STARTED], 0, event->name);
+  else
+    {
+      g_ptr_array_add (event->probe->steps, relay_probe_step_copy (event->step));
+      g_signal_emit (event->probe, signals[STEP_FINISHED], 0, event->step);
+    }
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+step_event_free (gpointer user_data)
+{
+  StepEvent *event = user_data;
+
+  g_object_unref (event->probe);
+  relay_probe_step_free (event->step);
+  g_free (event->name);
+  g_free (event);
+}
+
+/* Queued above the task's own completion, so that every step is seen
+ * before the result. */
+static void
+post_step_event (GTask          *task,
+                 const char     *name,
+                 RelayProbeStep *step)
+{
+  StepEvent *event = g_new0 (StepEvent, 1);
+
+  event->probe = g_object_ref (g_task_get_source_object (task));
+  event->name = g_strdup (name);
+  event->step = step;
+  g_main_context_invoke_full (g_task_get_context (task), G_PRIORITY_HIGH,
+                              emit_step_event, event, step_event_free);
+}
+
+typedef struct
+{
+  GTask            *task;
+  RelayProbe       *self;
+  RelaySmtpSession *session;
+  GCancellable     *cancellable;
+  const char       *step;
+  gint64            started;
+} Run;
+
+static void
+begin (Run        *run,
+       const char *step)
+{
+  run->step = step;
+  run->started = g_get_monotonic_time ();
+  post_step_event (run->task, step, NULL);
+}
+
+static void
+end (Run        *run,
+     gboolean    ok,
+     const char *detail)
+{
+  RelayProbeStep *step = g_new0 (RelayProbeStep, 1);
+
+  step->name = g_strdup (run->step);
+  step->ok = ok;
+  step->ms = (g_get_monotonic_time () - run->started) / 1000;
+  step->detail = g_strdup (detail ? detail : "");
+  post_step_event (run->task, run->step, step);
+}
+
+/* Records the failure of the current step with its diagnosis */
+static void
+fail (Run    *run,
+      GError *error)
+{
+  RelayProbe *self = run->self;
+  const RelaySmtpReply *reply = relay_smtp_session_get_last_reply (run->session);
+  const char *host = relay_account_get_host (self->account);
+
+  end (run, FALSE, error->message);
+
+  if (g_error_matches (error, RELAY_SMTP_ERROR, RELAY_SMTP_ERROR_REPLY) && reply != NULL)
+    {
+      self->diagnosis = relay_diagnose_reply (run->step, reply->code, reply->enhanced,
+                                              relay_smtp_reply_get_text (reply));
+      self->error_reply = relay_smtp_reply_to_string (reply);
+    }
+  else if (g_error_matches (error, RELAY_SMTP_ERROR, RELAY_SMTP_ERROR_CERTIFICATE))
+    self->diagnosis = relay_diagnose_certificate (relay_smtp_session_get_peer_errors (run->session), host);
+  else
+    {
+      self->diagnosis = relay_diagnose_error (run->step, error);
+      /* a refused STARTTLS has a reply worth showing */
+      if (g_error_matches (error, RELAY_SMTP_ERROR, RELAY_SMTP_ERROR_STARTTLS_UNAVAILABLE) &&
+          reply != NULL && reply->code != 250)
+        self->error_reply = relay_smtp_reply_to_string (reply);
+    }
+}
+
+static gboolean
+cancel_on_timeout (gpointer user_data)
+{
+  g_cancellable_cancel (user_data);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+cancel_with_parent (GCancellable *parent,
+                    GCancellable *child)
+{
+  g_cancellable_cancel (child);
+}
+
+static gboolean
+resolve_with_timeout (Run     *run,
+                      GError **error)
+{
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GSource) timer = g_timeout_source_new_seconds (run->self->timeout);
+  g_autoptr(GError) local_error = NULL;
+  gulong handler = 0;
+  gboolean ok;
+
+  /* GResolver has no timeout of its own before GLib 2.78 */
+  g_source_set_callback (timer, cancel_on_timeout, g_object_ref (cancellable), g_object_unref);
+  g_source_attach (timer, g_task_get_context (run->task));
+  if (run->cancellable != NULL)
+    handler = g_cancellable_connect (run->cancellable, G_CALLBACK (cancel_with_parent),
+                                     g_object_ref (cancellable), g_object_unref);
+
+  ok = relay_smtp_session_resolve (run->session, cancellable, &local_error);
+
+  g_source_destroy (timer);
+  g_cancellable_disconnect (run->cancellable, handler);
+
+  if (!ok && g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_CANCELLED) &&
+      !g_cancellable_is_cancelled (run->cancellable))
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
+                   _("Looking up %s took longer than %u seconds"),
+                   relay_account_get_host (run->self->account), run->self->timeout);
+      return FALSE;
+    }
+
+  if (!ok)
+    g_propagate_error (error, g_steal_pointer (&local_error));
+
+  return ok;
+}
+
+static char *
+capabilities_detail (RelaySmtpSession *session)
+{
+  const char * const *capabilities = relay_smtp_session_get_capabilities (session);
+
+  if (capabilities[0] == NULL)
+    return g_strdup (_("No extensions offered"));
+
+  return g_strjoinv (", ", (char **)capabilities);
+}
+
+/* A polite end after a refusal, when the server is still talking */
+static void
+try_quit (Run *run)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!relay_smtp_session_is_connected (run->session))
+    return;
+
+  begin (run, "quit");
+  if (relay_smtp_session_quit (run->session, run->cancellable, &error))
+    end (run, TRUE, NULL);
+  else
+    end (run, FALSE, error->message);
+}
+
+static gboolean
+converse (Run *run)
+{
+  RelayProbe *self = run->self;
+  RelayAccount *account = self->account;
+  RelaySecurity security = relay_account_get_security (account);
+  RelaySmtpSession *session = run->session;
+  GCancellable *cancellable = run->cancellable;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) message = NULL;
+  g_autofree char *detail = NULL;
+  const char *username = relay_account_get_username (account);
+
+  begin (run, "resolve");
+  if (!resolve_with_timeout (run, &error))
+    return (fail (run, error), FALSE);
+  end (run, TRUE, relay_smtp_session_get_address (session));
+
+  begin (run, "connect");
+  if (!relay_smtp_session_connect (session, cancellable, &error))
+    return (fail (run, error), FALSE);
+  detail = g_strdup_printf ("%s port %u", relay_smtp_session_get_address (session),
+                            relay_account_get_port (account));
+  end (run, TRUE, detail);
+
+  if (security == RELAY_SECURITY_TLS)
+    {
+      begin (run, "tls");
+      if (!relay_smtp_session_handshake (session, cancellable, &error))
+        return (fail (run, error), FALSE);
+      end (run, TRUE, relay_smtp_session_get_tls_version (session));
+    }
+
+  begin (run, "greeting");
+  if (!relay_smtp_session_read_greeting (session, cancellable, &error))
+    {
+      fail (run, error);
+      if (g_error_matches (error, RELAY_SMTP_ERROR, RELAY_SMTP_ERROR_REPLY))
+        try_quit (run);
+      return FALSE;
+    }
+  end (run, TRUE, relay_smtp_session_get_greeting (session));
+
+  begin (run, "ehlo");
+  if (!relay_smtp_session_ehlo (session, cancellable, &error))
+    return (fail (run, error), try_quit (run), FALSE);
+  g_free (detail);
+  detail = capabilities_detail (session);
+  end (run, TRUE, detail);
+
+  if (security == RELAY_SECURITY_STARTTLS)
+    {
+      begin (run, "starttls");
+      if (!relay_smtp_session_starttls (session, cancellable, &error))
+        {
+          fail (run, error);
+          /* nothing more after injected data: the stream is not trusted */
+          if (g_error_matches (error, RELAY_SMTP_ERROR, RELAY_SMTP_ERROR_STARTTLS_UNAVAILABLE))
+            try_quit (run);
+          return FALSE;
+        }
+      end (run, TRUE, NULL);
+
+      begin (run, "tls");
+      if (!relay_smtp_session_handshake (session, cancellable, &error))
+        return (fail (run, error), FALSE);
+      end (run, TRUE, relay_smtp_session_get_tls_version (session));
+
+      begin (run, "ehlo");
+      if (!relay_smtp_session_ehlo (session, cancellable, &error))
+        return (fail (run, error), try_quit (run), FALSE);
+      g_free (detail);
+      detail = capabilities_detail (session);
+      end (run, TRUE, detail);
+    }
+
+  if (username[0] != '\0' && self->secret != NULL)
+    {
+      begin (run, "auth");
+      relay_smtp_session_set_allow_insecure (session, relay_account_get_allow_insecure (account));
+      if (!relay_smtp_session_authenticate (session, relay_account_get_auth (account),
+                                            username, self->secret, cancellable, &error))
+        {
+          fail (run, error);
+          if (g_error_matches (error, RELAY_SMTP_ERROR, RELAY_SMTP_ERROR_REPLY) ||
+              g_error_matches (error, RELAY_SMTP_ERROR, RELAY_SMTP_ERROR_AUTH_UNAVAILABLE) ||
+              g_error_matches (error, RELAY_SMTP_ERROR, RELAY_SMTP_ERROR_INSECURE))
+            try_quit (run);
+          return FALSE;
+        }
+      g_free (detail);
+      detail = g_strdup_printf (_("Signed in as %s with %s"), username,
+                                relay_sasl_mechanism_name (relay_smtp_session_get_auth_used (session)));
+      end (run, TRUE, detail);
+    }
+
+  if (self->send_to != NULL)
+    {
+      const char *from = relay_account_get_from (account);
+
+      if (!(message = relay_message_new_test (from, self->send_to, &error)))
+        {
+          begin (run, "mail");
+          return (fail (run, error), try_quit (run), FALSE);
+        }
+
+      begin (run, "mail");
+      if (!relay_smtp_session_mail (session, from, g_bytes_get_size (message), cancellable, &error))
+        return (fail (run, error), try_quit (run), FALSE);
+      end (run, TRUE, from);
+
+      begin (run, "rcpt");
+      if (!relay_smtp_session_rcpt (session, self->send_to, cancellable, &error))
+        return (fail (run, error), try_quit (run), FALSE);
+      end (run, TRUE, self->send_to);
+
+      begin (run, "data");
+      if (!relay_smtp_session_data (session, message, cancellable, &error))
+        {
+          fail (run, error);
+          if (g_error_matches (error, RELAY_SMTP_ERROR, RELAY_SMTP_ERROR_REPLY))
+            try_quit (run);
+          return FALSE;
+        }
+      g_free (detail);
+      detail = relay_smtp_reply_to_string (relay_smtp_session_get_last_reply (session));
+      end (run, TRUE, detail);
+    }
+
+  /* The test has passed once the server took what it was asked; an odd
+   * answer to QUIT is shown but does not undo that. */
+  begin (run, "quit");
+  if (relay_smtp_session_quit (session, cancellable, &error))
+    end (run, TRUE, NULL);
+  else
+    end (run, FALSE, error->message);
+
+  return TRUE;
+}
+
+static void
+relay_probe_thread (GTask        *task,
+                    gpointer      source_object,
+                    gpointer      task_data,
+                    GCancellable *cancellable)
+{
+  RelayProbe *self = source_object;
+  RelayAccount *account = self->account;
+  Run run = { task, self, NULL, cancellable, NULL, 0 };
+
+  run.session = relay_smtp_session_new (relay_account_get_host (account),
+                                        relay_account_get_port (account),
+                                        relay_account_get_security (account));
+  relay_smtp_session_set_timeout (run.session, self->timeout);
+  relay_smtp_session_set_ca_file (run.session, relay_account_get_ca_file (account));
+  relay_smtp_session_set_pins (run.session, relay_account_get_pins (account));
+
+  self->ok = converse (&run);
+  relay_smtp_session_close (run.session);
+
+  self->transcript = (g_strfreev (self->transcript), relay_smtp_session_dup_transcript (run.session));
+  self->session = run.session;
+
+  if (g_cancellable_is_cancelled (cancellable))
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED, _("The test was cancelled"));
+      return;
+    }
+
+  g_task_return_boolean (task, TRUE);
+}
+
+/**
+ * relay_probe_run_async:
+ *
+ * Runs the test once. Progress comes as RelayProbe::step-started and
+ * RelayProbe::step-finished in the calling thread's main context.
+ */
+void
+relay_probe_run_async (RelayProbe          *self,
+                       GCancellable        *cancellable,
+                       GAsyncReadyCallback  callback,
+                       gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (RELAY_IS_PROBE (self));
+  g_return_if_fail (!self->running && self->session == NULL);
+
+  self->running = TRUE;
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, relay_probe_run_async);
+  g_task_run_in_thread (task, relay_probe_thread);
+}
+
+/**
+ * relay_probe_run_finish:
+ *
+ * Returns: %FALSE only when the test could not run to its end (it was
+ *   cancelled); whether the server passed is relay_probe_get_ok()
+ */
+gboolean
+relay_probe_run_finish (RelayProbe    *self,
+                        GAsyncResult  *result,
+                        GError       **error)
+{
+  g_return_val_if_fail (RELAY_IS_PROBE (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  self->running = FALSE;
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+gboolean
+relay_probe_get_ok (RelayProbe *self)
+{
+  g_return_val_if_fail (RELAY_IS_PROBE (self), FALSE);
+
+  return self->ok;
+}
+
+/**
+ * relay_probe_get_steps:
+ *
+ * Returns: (transfer none) (element-type RelayProbeStep): the finished steps
+ */
+GPtrArray *
+relay_probe_get_steps (RelayProbe *self)
+{
+  g_return_val_if_fail (RELAY_IS_PROBE (self), NULL);
+
+  return self->steps;
+}
+
+const RelayDiagnosis *
+relay_probe_get_diagnosis (RelayProbe *self)
+{
+  g_return_val_if_fail (RELAY_IS_PROBE (self), NULL);
+
+  return self->diagnosis;
+}
+
+const char *
+relay_probe_get_error_reply (RelayProbe *self)
+{
+  g_return_val_if_fail (RELAY_IS_PROBE (self), NULL);
+
+  return self->error_reply;
+}
+
+GTlsCertificate *
+relay_probe_get_certificate (RelayProbe *self)
+{
+  g_return_val_if_fail (RELAY_IS_PROBE (self), NULL);
+
+  return self->session ? relay_smtp_session_get_peer_certificate (self->session) : NULL;
+}
+
+const char *
+relay_probe_get_certificate_sha256 (RelayProbe *self)
+{
+  g_return_val_if_fail (RELAY_IS_PROBE (self), NULL);
+
+  return self->session ? relay_smtp_session_get_peer_sha256 (self->session) : NULL;
+}
+
+GTlsCertificateFlags
+relay_probe_get_certificate_errors (RelayProbe *self)
+{
+  g_return_val_if_fail (RELAY_IS_PROBE (self), 0);
+
+  return self->session ? relay_smtp_session_get_peer_errors (self->session) : 0;
+}
+
+const char * const *
+relay_probe_get_transcript (RelayProbe *self)
+{
+  g_return_val_if_fail (RELAY_IS_PROBE (self), NULL);
+
+  return (const char * const *)self->transcript;
+}
+
+static void
+add_string (JsonBuilder *builder,
+            const char  *member,
+            const char  *value)
+{
+  json_builder_set_member_name (builder, member);
+  if (value != NULL)
+    json_builder_add_string_value (builder, value);
+  else
+    json_builder_add_null_value (builder);
+}
+
+static void
+add_strv (JsonBuilder        *builder,
+          const char         *member,
+          const char * const *values)
+{
+  json_builder_set_member_name (builder, member);
+  json_builder_begin_array (builder);
+  for (guint i = 0; values != NULL && values[i]; i++)
+    json_builder_add_string_value (builder, values[i]);
+  json_builder_end_array (builder);
+}
+
+static char *
+format_time (GDateTime *time)
+{
+  return time ? g_date_time_format_iso8601 (time) : NULL;
+}
+
+static void
+add_tls (RelayProbe  *self,
+         JsonBuilder *builder)
+{
+  GTlsCertificate *certificate = relay_probe_get_certificate (self);
+  g_autofree char *subject = NULL;
+  g_autofree char *issuer = NULL;
+  g_autofree char *not_before = NULL;
+  g_autofree char *not_after = NULL;
+  g_autofree char *errors = NULL;
+  g_auto(GStrv) error_list = NULL;
+  g_autoptr(GDateTime) before = NULL;
+  g_autoptr(GDateTime) after = NULL;
+
+  json_builder_set_member_name (builder, "tls");
+  if (certificate == NULL)
+    {
+      json_builder_add_null_value (builder);
+      return;
+    }
+
+  subject = g_tls_certificate_get_subject_name (certificate);
+  issuer = g_tls_certificate_get_issuer_name (certificate);
+  before = g_tls_certificate_get_not_valid_before (certificate);
+  after = g_tls_certificate_get_not_valid_after (certificate);
+  not_before = format_time (before);
+  not_after = format_time (after);
+  errors = relay_certificate_errors_to_string (relay_probe_get_certificate_errors (self));
+  error_list = errors[0] ? g_strsplit (errors, ", ", -1) : g_new0 (char *, 1);
+
+  json_builder_begin_object (builder);
+  add_string (builder, "version", relay_smtp_session_get_tls_version (self->session));
+  json_builder_set_member_name (builder, "certificate");
+  json_builder_begin_object (builder);
+  add_string (builder, "subject", subject);
+  add_string (builder, "issuer", issuer);
+  add_string (builder, "not_before", not_before);
+  add_string (builder, "not_after", not_after);
+  add_string (builder, "sha256", relay_probe_get_certificate_sha256 (self));
+  json_builder_end_object (builder);
+  add_strv (builder, "errors", (const char * const *)error_list);
+  json_builder_set_member_name (builder, "pinned");
+  json_builder_add_boolean_value (builder, relay_smtp_session_get_pinned (self->session));
+  json_builder_end_object (builder);
+}
+
+/**
+ * relay_probe_to_json:
+ *
+ * Returns: (transfer full): the result in the form of
+ *   `mail-relay-cli test --json` (DESIGN.md)
+ */
+JsonNode *
+relay_probe_to_json (RelayProbe *self)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(GEnumClass) security = g_type_class_ref (RELAY_TYPE_SECURITY);
+  RelaySmtpSession *session = self->session;
+
+  g_return_val_if_fail (RELAY_IS_PROBE (self), NULL);
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "ok");
+  json_builder_add_boolean_value (builder, self->ok);
+  add_string (builder, "host", relay_account_get_host (self->account));
+  json_builder_set_member_name (builder, "port");
+  json_builder_add_int_value (builder, relay_account_get_port (self->account));
+  add_string (builder, "security",
+              g_enum_get_value (security, relay_account_get_security (self->account))->value_nick);
+
+  json_builder_set_member_name (builder, "steps");
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < self->steps->len; i++)
+    {
+      RelayProbeStep *step = g_ptr_array_index (self->steps, i);
+
+      json_builder_begin_object (builder);
+      add_string (builder, "step", step->name);
+      json_builder_set_member_name (builder, "ok");
+      json_builder_add_boolean_value (builder, step->ok);
+      json_builder_set_member_name (builder, "ms");
+      json_builder_add_int_value (builder, step->ms);
+      add_string (builder, "detail", step->detail);
+      json_builder_end_object (builder);
+    }
+  json_builder_end_array (builder);
+
+  json_builder_set_member_name (builder, "server");
+  json_builder_begin_object (builder);
+  add_string (builder, "greeting", session ? relay_smtp_session_get_greeting (session) : NULL);
+  add_strv (builder, "capabilities", session ? relay_smtp_session_get_capabilities (session) : NULL);
+  add_strv (builder, "auth_mechanisms", session ? relay_smtp_session_get_auth_mechanisms (session) : NULL);
+  json_builder_set_member_name (builder, "size_limit");
+  json_builder_add_int_value (builder, session ? relay_smtp_session_get_size_limit (session) : 0);
+  json_builder_end_object (builder);
+
+  if (session != NULL)
+    add_tls (self, builder);
+  else
+    add_string (builder, "tls", NULL);
+
+  json_builder_set_member_name (builder, "error");
+  if (self->diagnosis != NULL && !self->ok)
+    {
+      json_builder_begin_object (builder);
+      add_string (builder, "kind", relay_error_kind_to_string (self->diagnosis->kind));
+      add_string (builder, "reply", self->error_reply ? self->error_reply : "");
+      add_string (builder, "message", self->diagnosis->message);
+      add_string (builder, "hint", self->diagnosis->hint);
+      json_builder_end_object (builder);
+    }
+  else
+    json_builder_add_null_value (builder);
+
+  add_strv (builder, "transcript", (const char * const *)self->transcript);
+  json_builder_end_object (builder);
+
+  return json_builder_get_root (builder);
+}

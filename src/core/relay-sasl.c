@@ -1,0 +1,106 @@
+/* relay-sasl.c
+ *
+ * Copyright 2026 The Mail Relay developers
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The initial client responses of the SASL mechanisms, base64-encoded.
+ * They carry secrets: callers wipe them with relay_sasl_wipe().
+ */
+
+#define G_LOG_DOMAIN "relay-sasl"
+
+#include "config.h"
+
+#include <string.h>
+
+#include "relay-sasl.h"
+
+const char *
+relay_sasl_mechanism_name (RelayAuthMethod method)
+{
+  switch (method)
+    {
+    case RELAY_AUTH_METHOD_PLAIN:       return "PLAIN";
+    case RELAY_AUTH_METHOD_LOGIN:       return "LOGIN";
+    case RELAY_AUTH_METHOD_XOAUTH2:     return "XOAUTH2";
+    case RELAY_AUTH_METHOD_OAUTHBEARER: return "OAUTHBEARER";
+    case RELAY_AUTH_METHOD_AUTO:
+    default:
+      return NULL;
+    }
+}
+
+static char *
+encode_and_wipe (GString *raw)
+{
+  char *encoded = g_base64_encode ((const guchar *)raw->str, raw->len);
+
+  memset (raw->str, 0, raw->len);
+  g_string_free (raw, TRUE);
+
+  return encoded;
+}
+
+/* RFC 4616: authzid NUL authcid NUL passwd, with an empty authzid */
+char *
+relay_sasl_plain (const char *username,
+                  const char *password)
+{
+  GString *raw = g_string_new (NULL);
+
+  g_return_val_if_fail (username != NULL && password != NULL, NULL);
+
+  g_string_append_c (raw, '\0');
+  g_string_append (raw, username);
+  g_string_append_c (raw, '\0');
+  g_string_append (raw, password);
+
+  return encode_and_wipe (raw);
+}
+
+/* Google's and Microsoft's format: user=U ^A auth=Bearer T ^A ^A */
+char *
+relay_sasl_xoauth2 (const char *username,
+                    const char *token)
+{
+  GString *raw = g_string_new (NULL);
+
+  g_return_val_if_fail (username != NULL && token != NULL, NULL);
+
+  g_string_append_printf (raw, "user=%s\001auth=Bearer %s\001\001", username, token);
+
+  return encode_and_wipe (raw);
+}
+
+/* RFC 7628: gs2-header ^A host=H ^A port=P ^A auth=Bearer T ^A ^A */
+char *
+relay_sasl_oauthbearer (const char *username,
+                        const char *host,
+                        guint       port,
+                        const char *token)
+{
+  GString *raw = g_string_new (NULL);
+
+  g_return_val_if_fail (username != NULL && host != NULL && token != NULL, NULL);
+
+  g_string_append_printf (raw, "n,a=%s,\001host=%s\001port=%u\001auth=Bearer %s\001\001",
+                          username, host, port, token);
+
+  return encode_and_wipe (raw);
+}
+
+/**
+ * relay_sasl_wipe:
+ *
+ * Overwrites and frees a string that held a secret.
+ */
+void
+relay_sasl_wipe (char *text)
+{
+  if (text == NULL)
+    return;
+
+  memset (text, 0, strlen (text));
+  g_free (text);
+}
