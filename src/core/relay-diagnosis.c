@@ -971,6 +971,9 @@ relay_diagnose_error (const char   *step,
     diagnosis = diagnose_resolver_error (error);
   else if (error->domain == G_IO_ERROR)
     diagnosis = diagnose_io_error (step, error);
+  /* once encrypted, an unannounced end is a dropped connection */
+  else if (g_error_matches (error, G_TLS_ERROR, G_TLS_ERROR_EOF) && g_strcmp0 (step, "tls") != 0)
+    diagnosis = diagnose_closed (step);
   else if (error->domain == G_TLS_ERROR)
     diagnosis = diagnose_tls_error (error);
   else if (error->domain == RELAY_SMTP_ERROR)
