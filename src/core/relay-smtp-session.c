@@ -10,6 +10,8 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <string.h>
 
 #include "relay-message.h"
@@ -269,6 +271,9 @@ relay_smtp_session_connect (RelaySmtpSession  *self,
 
   /* also the timeout of every read and write on the socket */
   g_socket_client_set_timeout (client, self->timeout);
+  /* The address is already resolved, and resolved here: a proxy would
+   * see another name than the one the certificate is checked against */
+  g_socket_client_set_enable_proxy (client, FALSE);
 
   for (GList *l = self->addresses; l != NULL; l = l->next)
     {
@@ -278,6 +283,11 @@ relay_smtp_session_connect (RelaySmtpSession  *self,
       self->tcp = g_socket_client_connect (client, G_SOCKET_CONNECTABLE (address), cancellable, &last_error);
       if (self->tcp != NULL)
         {
+          /* Commands are small and answered one by one: without this,
+           * Nagle's algorithm and delayed ACKs add 40 ms to a round trip */
+          g_socket_set_option (g_socket_connection_get_socket (self->tcp),
+                               IPPROTO_TCP, TCP_NODELAY, TRUE, NULL);
+
           g_free (self->address);
           self->address = g_inet_address_to_string (l->data);
           use_stream (self, G_IO_STREAM (self->tcp));
@@ -381,9 +391,6 @@ relay_smtp_session_handshake (RelaySmtpSession  *self,
   g_return_val_if_fail (self->tcp != NULL && self->tls == NULL, FALSE);
 
   identity = g_network_address_new (self->host, self->port);
-  tls = g_tls_client_connection_new (G_IO_STREAM (self->tcp), identity, error);
-  if (tls == NULL)
-    return FALSE;
 
   if (self->ca_file != NULL)
     {
@@ -391,8 +398,20 @@ relay_smtp_session_handshake (RelaySmtpSession  *self,
 
       if (database == NULL)
         return FALSE;
-      g_tls_connection_set_database (G_TLS_CONNECTION (tls), database);
+
+      /* given at construction, the system's trust store is never loaded */
+      tls = g_initable_new (g_tls_backend_get_client_connection_type (g_tls_backend_get_default ()),
+                            cancellable, error,
+                            "base-io-stream", self->tcp,
+                            "server-identity", identity,
+                            "database", database,
+                            NULL);
     }
+  else
+    tls = g_tls_client_connection_new (G_IO_STREAM (self->tcp), identity, error);
+
+  if (tls == NULL)
+    return FALSE;
 
   g_signal_connect (tls, "accept-certificate", G_CALLBACK (accept_certificate_cb), self);
 

@@ -1,0 +1,46 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""A real SMTP server for the happy path (tests and benchmarks): Debian's
+python3-aiosmtpd on 127.0.0.1 with STARTTLS required and AUTH after TLS
+(user@example.org / right-pass). Usage: aiosmtpd-server.py CERTDIR OUTDIR;
+prints "PORT n", stores each message as OUTDIR/msg-N.eml."""
+import os, socket, ssl, sys, threading
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
+
+certs, outdir = sys.argv[1], sys.argv[2]
+
+class Handler:
+    async def handle_DATA(self, server, session, envelope):
+        n = len([f for f in os.listdir(outdir) if f.endswith(".eml")])
+        path = os.path.join(outdir, "msg-%d.eml" % n)
+        with open(path + ".tmp", "wb") as f:
+            f.write(envelope.original_content or envelope.content)
+        with open(os.path.join(outdir, "env-%d.txt" % n), "w") as f:
+            f.write("%s\n%s\n" % (envelope.mail_from, " ".join(envelope.rcpt_tos)))
+        os.rename(path + ".tmp", path)
+        return "250 2.0.0 OK"
+
+def authenticator(server, session, envelope, mechanism, auth_data):
+    ok = (isinstance(auth_data, LoginPassword)
+          and auth_data.login == b"user@example.org"
+          and auth_data.password == b"right-pass")
+    return AuthResult(success=ok)
+
+ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+ctx.load_cert_chain(os.path.join(certs, "good.pem"), os.path.join(certs, "good.key"))
+for attempt in range(20):
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    controller = Controller(Handler(), hostname="127.0.0.1", port=port,
+                            tls_context=ctx, require_starttls=True,
+                            auth_require_tls=True, authenticator=authenticator)
+    try:
+        controller.start()
+        break
+    except Exception:
+        continue
+print("PORT %d" % port, flush=True)
+threading.Event().wait()
