@@ -1,0 +1,436 @@
+/* test-probe-view.c
+ *
+ * Copyright 2026 The Mail Relay developers
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The “Test Connection” dialog under Xvfb, against a scripted SMTP server
+ * that the test runs on 127.0.0.1.
+ */
+
+#include "config.h"
+
+#include <adwaita.h>
+#include <string.h>
+
+#include "relay-diagnosis.h"
+#include "relay-probe-view.h"
+#include "test-helpers.h"
+
+/* What the scripted server answers to EHLO (and HELO); NULL: it never
+ * says a word and only waits for the client to leave */
+typedef struct
+{
+  GSocketService *service;
+  guint16         port;
+  const char     *hello_reply;
+  int             n_closed;    /* connections the client ended, atomic */
+} Server;
+
+static gboolean
+server_run_cb (GThreadedSocketService *service,
+               GSocketConnection      *connection,
+               GObject                *source_object,
+               Server                 *server)
+{
+  GOutputStream *out = g_io_stream_get_output_stream (G_IO_STREAM (connection));
+  g_autoptr(GDataInputStream) in = NULL;
+  const char *greeting = "220 test.invalid ESMTP scripted\r\n";
+
+  in = g_data_input_stream_new (g_io_stream_get_input_stream (G_IO_STREAM (connection)));
+  g_data_input_stream_set_newline_type (in, G_DATA_STREAM_NEWLINE_TYPE_CR_LF);
+
+  if (server->hello_reply == NULL)
+    {
+      g_autofree char *line = g_data_input_stream_read_line (in, NULL, NULL, NULL);
+
+      g_atomic_int_inc (&server->n_closed);
+      return TRUE;
+    }
+
+  if (!g_output_stream_write_all (out, greeting, strlen (greeting), NULL, NULL, NULL))
+    return TRUE;
+
+  for (;;)
+    {
+      g_autofree char *line = g_data_input_stream_read_line (in, NULL, NULL, NULL);
+      g_autofree char *reply = NULL;
+      gboolean quit = FALSE;
+
+      if (line == NULL)
+        break;
+
+      if (g_ascii_strncasecmp (line, "EHLO", 4) == 0 || g_ascii_strncasecmp (line, "HELO", 4) == 0)
+        reply = g_strdup_printf ("%s\r\n", server->hello_reply);
+      else if (g_ascii_strncasecmp (line, "QUIT", 4) == 0)
+        {
+          reply = g_strdup ("221 2.0.0 bye\r\n");
+          quit = TRUE;
+        }
+      else
+        reply = g_strdup ("502 5.5.2 not in this script\r\n");
+
+      if (!g_output_stream_write_all (out, reply, strlen (reply), NULL, NULL, NULL) || quit)
+        break;
+    }
+
+  g_io_stream_close (G_IO_STREAM (connection), NULL, NULL);
+  return TRUE;
+}
+
+static void
+server_start (Server     *server,
+              const char *hello_reply)
+{
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GSocketAddress) effective = NULL;
+  g_autoptr(GError) error = NULL;
+
+  server->hello_reply = hello_reply;
+  server->service = g_threaded_socket_service_new (2);
+  g_socket_listener_add_address (G_SOCKET_LISTENER (server->service), address,
+                                 G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP,
+                                 NULL, &effective, &error);
+  g_assert_no_error (error);
+  server->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (effective));
+  g_signal_connect (server->service, "run", G_CALLBACK (server_run_cb), server);
+  g_socket_service_start (server->service);
+}
+
+static void
+server_stop (Server *server)
+{
+  g_socket_service_stop (server->service);
+  g_socket_listener_close (G_SOCKET_LISTENER (server->service));
+  g_clear_object (&server->service);
+}
+
+typedef struct
+{
+  Server          server;
+  RelayProbeView *view;
+} Fixture;
+
+static void
+wait_until_finished (Fixture *fixture)
+{
+  gint64 deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
+
+  while (relay_probe_view_get_running (fixture->view) && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+
+  g_assert_false (relay_probe_view_get_running (fixture->view));
+}
+
+static void
+start_view (Fixture    *fixture,
+            const char *hello_reply)
+{
+  g_autoptr(RelayAccount) account = relay_account_new ();
+
+  server_start (&fixture->server, hello_reply);
+
+  relay_account_set_provider (account, "custom");
+  relay_account_set_host (account, "127.0.0.1");
+  relay_account_set_port (account, fixture->server.port);
+  relay_account_set_security (account, RELAY_SECURITY_NONE);
+  relay_account_set_from (account, "a@example.org");
+
+  fixture->view = relay_probe_view_new (NULL, account, NULL, NULL);
+  g_assert_true (RELAY_IS_PROBE_VIEW (fixture->view));
+  gtk_window_present (GTK_WINDOW (fixture->view));
+}
+
+static void
+open_view (Fixture    *fixture,
+           const char *hello_reply)
+{
+  start_view (fixture, hello_reply);
+  wait_until_finished (fixture);
+}
+
+static void
+fixture_tear_down (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  if (fixture->view != NULL)
+    {
+      RelayProbeView *view = g_object_ref (fixture->view);
+
+      gtk_window_destroy (GTK_WINDOW (view));
+      g_assert_finalize_object (view);
+    }
+  server_stop (&fixture->server);
+}
+
+/* Depth first, in the order the widgets are shown */
+static GtkWidget *
+find_widget (GtkWidget *root,
+             gboolean (*match) (GtkWidget *, gconstpointer),
+             gconstpointer data)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (root);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found;
+
+      if (match (child, data))
+        return child;
+      if ((found = find_widget (child, match, data)) != NULL)
+        return found;
+    }
+
+  return NULL;
+}
+
+static gboolean
+is_row_titled (GtkWidget     *widget,
+               gconstpointer  title)
+{
+  return ADW_IS_PREFERENCES_ROW (widget) &&
+         gtk_widget_get_visible (widget) &&
+         g_strcmp0 (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (widget)), title) == 0;
+}
+
+static gboolean
+is_label_showing (GtkWidget     *widget,
+                  gconstpointer  text)
+{
+  return GTK_IS_LABEL (widget) &&
+         gtk_widget_is_drawable (widget) &&
+         g_strcmp0 (gtk_label_get_text (GTK_LABEL (widget)), text) == 0;
+}
+
+static gboolean
+is_icon_named (GtkWidget     *widget,
+               gconstpointer  name)
+{
+  return GTK_IS_IMAGE (widget) &&
+         g_strcmp0 (gtk_image_get_icon_name (GTK_IMAGE (widget)), name) == 0;
+}
+
+static gboolean
+is_button_labelled (GtkWidget     *widget,
+                    gconstpointer  label)
+{
+  return GTK_IS_BUTTON (widget) &&
+         g_strcmp0 (gtk_button_get_label (GTK_BUTTON (widget)), label) == 0;
+}
+
+static gboolean
+is_button_with_icon (GtkWidget     *widget,
+                     gconstpointer  name)
+{
+  return GTK_IS_BUTTON (widget) &&
+         g_strcmp0 (gtk_button_get_icon_name (GTK_BUTTON (widget)), name) == 0;
+}
+
+static gboolean
+is_label_containing (GtkWidget     *widget,
+                     gconstpointer  needle)
+{
+  return GTK_IS_LABEL (widget) &&
+         strstr (gtk_label_get_text (GTK_LABEL (widget)), needle) != NULL;
+}
+
+static GtkWidget *
+row (Fixture    *fixture,
+     const char *title)
+{
+  GtkWidget *found = find_widget (GTK_WIDGET (fixture->view), is_row_titled, title);
+
+  if (found == NULL)
+    g_error ("no row titled “%s”", title);
+
+  return found;
+}
+
+static void
+assert_step_passed (Fixture    *fixture,
+                    const char *title)
+{
+  GtkWidget *step = row (fixture, title);
+  GtkWidget *icon = find_widget (step, is_icon_named, "emblem-ok-symbolic");
+
+  g_assert_nonnull (icon);
+  g_assert_true (gtk_widget_has_css_class (icon, "success"));
+  g_assert_null (find_widget (step, is_icon_named, "dialog-error-symbolic"));
+  g_assert_nonnull (find_widget (step, is_label_containing, " ms"));
+}
+
+static void
+read_text_cb (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  char **text = user_data;
+  g_autoptr(GError) error = NULL;
+
+  *text = gdk_clipboard_read_text_finish (GDK_CLIPBOARD (object), result, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (*text);
+}
+
+static char *
+copy_transcript (Fixture *fixture)
+{
+  GtkWidget *button = find_widget (GTK_WIDGET (fixture->view), is_button_with_icon,
+                                   "edit-copy-symbolic");
+  GdkClipboard *clipboard = gtk_widget_get_clipboard (GTK_WIDGET (fixture->view));
+  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  char *text = NULL;
+
+  g_assert_nonnull (button);
+  g_assert_true (gtk_widget_get_sensitive (button));
+  g_signal_emit_by_name (button, "clicked");
+
+  gdk_clipboard_read_text_async (clipboard, NULL, read_text_cb, &text);
+  while (text == NULL && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+
+  return text;
+}
+
+static void
+test_server_works (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  const char *steps[] = {
+    "Look up the server", "Connect", "Server greeting", "Say hello (EHLO)", "Say goodbye",
+  };
+  g_autofree char *transcript = NULL;
+
+  open_view (fixture, "250 test.invalid");
+
+  for (guint i = 0; i < G_N_ELEMENTS (steps); i++)
+    assert_step_passed (fixture, steps[i]);
+  /* nothing was asked beyond the greeting */
+  g_assert_null (find_widget (GTK_WIDGET (fixture->view), is_row_titled, "Sign in"));
+  g_assert_null (find_widget (GTK_WIDGET (fixture->view), is_row_titled, "Send the test message"));
+  g_assert_null (find_widget (GTK_WIDGET (fixture->view), is_icon_named, "dialog-error-symbolic"));
+
+  g_assert_nonnull (find_widget (GTK_WIDGET (fixture->view), is_label_showing, "The server works"));
+  g_assert_null (find_widget (GTK_WIDGET (fixture->view), is_label_showing, "Server reply"));
+  /* no TLS, so no certificate */
+  g_assert_null (find_widget (GTK_WIDGET (fixture->view), is_label_showing, "Certificate"));
+
+  transcript = copy_transcript (fixture);
+  g_assert_nonnull (transcript);
+  g_assert_nonnull (strstr (transcript, "S: 220"));
+  g_assert_nonnull (strstr (transcript, "\nC: EHLO"));
+  g_assert_nonnull (strstr (transcript, "S: 221"));
+}
+
+static void
+test_server_refuses (Fixture       *fixture,
+                     gconstpointer  data)
+{
+  g_autoptr(RelayDiagnosis) expected = relay_diagnose_reply ("ehlo", 554, "5.7.1", "go away");
+  GtkWidget *reply;
+  GtkWidget *ehlo;
+  GtkWidget *icon;
+
+  open_view (fixture, "554 5.7.1 go away");
+
+  assert_step_passed (fixture, "Server greeting");
+  ehlo = row (fixture, "Say hello (EHLO)");
+  icon = find_widget (ehlo, is_icon_named, "dialog-error-symbolic");
+  g_assert_nonnull (icon);
+  g_assert_true (gtk_widget_has_css_class (icon, "error"));
+  g_assert_null (find_widget (GTK_WIDGET (fixture->view), is_label_showing, "The server works"));
+
+  /* the probe's own diagnosis, shown as it is */
+  g_assert_nonnull (strstr (expected->message, "5.7.1"));
+  g_assert_nonnull (find_widget (GTK_WIDGET (fixture->view), is_label_showing, expected->message));
+  g_assert_nonnull (find_widget (GTK_WIDGET (fixture->view), is_label_showing, expected->hint));
+
+  reply = row (fixture, "Server reply");
+  g_assert_nonnull (find_widget (reply, is_label_containing, "554"));
+}
+
+static void
+wait_for_row (Fixture    *fixture,
+              const char *title)
+{
+  gint64 deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
+
+  while (find_widget (GTK_WIDGET (fixture->view), is_row_titled, title) == NULL &&
+         g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+
+  row (fixture, title);
+}
+
+static void
+test_cancel (Fixture       *fixture,
+             gconstpointer  data)
+{
+  GtkWidget *cancel;
+  GtkWidget *again;
+
+  start_view (fixture, NULL);
+  wait_for_row (fixture, "Server greeting");
+  g_assert_true (relay_probe_view_get_running (fixture->view));
+
+  cancel = find_widget (GTK_WIDGET (fixture->view), is_button_labelled, "_Cancel");
+  again = find_widget (GTK_WIDGET (fixture->view), is_button_labelled, "_Test Again");
+  g_assert_nonnull (cancel);
+  g_assert_nonnull (again);
+  g_assert_true (gtk_widget_get_visible (cancel));
+  g_assert_false (gtk_widget_get_visible (again));
+
+  g_signal_emit_by_name (cancel, "clicked");
+  wait_until_finished (fixture);
+
+  g_assert_false (gtk_widget_get_visible (cancel));
+  g_assert_true (gtk_widget_get_visible (again));
+  g_assert_nonnull (find_widget (GTK_WIDGET (fixture->view), is_label_showing,
+                                 "The test was cancelled"));
+  g_assert_null (find_widget (GTK_WIDGET (fixture->view), is_label_showing, "The server works"));
+}
+
+static void
+test_close_while_running (Fixture       *fixture,
+                          gconstpointer  data)
+{
+  gint64 deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+  RelayProbeView *view;
+
+  start_view (fixture, NULL);
+  wait_for_row (fixture, "Server greeting");
+
+  /* gone at once, though the probe is still waiting for the greeting */
+  view = g_steal_pointer (&fixture->view);
+  g_object_ref (view);
+  gtk_window_destroy (GTK_WINDOW (view));
+  g_assert_finalize_object (view);
+
+  /* and the probe hung up well before its 20 s timeout */
+  while (g_atomic_int_get (&fixture->server.n_closed) == 0 && g_get_monotonic_time () < deadline)
+    {
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (G_USEC_PER_SEC / 100);
+    }
+  g_assert_cmpint (g_atomic_int_get (&fixture->server.n_closed), ==, 1);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  /* not G_TEST_OPTION_ISOLATE_DIRS: GTK needs the MIME data to load icons */
+  isolate_user_dirs ();
+  g_test_init (&argc, &argv, NULL);
+  gtk_init ();
+  adw_init ();
+
+  g_test_add ("/probe-view/server-works", Fixture, NULL, NULL, test_server_works, fixture_tear_down);
+  g_test_add ("/probe-view/server-refuses", Fixture, NULL, NULL, test_server_refuses, fixture_tear_down);
+  g_test_add ("/probe-view/cancel", Fixture, NULL, NULL, test_cancel, fixture_tear_down);
+  g_test_add ("/probe-view/close-while-running", Fixture, NULL, NULL, test_close_while_running,
+              fixture_tear_down);
+
+  return g_test_run ();
+}
