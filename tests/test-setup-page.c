@@ -13,6 +13,7 @@
 #include <adwaita.h>
 #include <string.h>
 
+#include "relay-probe-view.h"
 #include "relay-secrets.h"
 #include "relay-setup-page.h"
 #include "test-helpers.h"
@@ -340,6 +341,67 @@ test_corrupt_warning (void)
   fixture_tear_down (&fixture, NULL);
 }
 
+static RelayProbeView *
+find_probe_view (void)
+{
+  g_autoptr(GList) toplevels = gtk_window_list_toplevels ();
+
+  for (GList *l = toplevels; l != NULL; l = l->next)
+    if (RELAY_IS_PROBE_VIEW (l->data))
+      return l->data;
+
+  return NULL;
+}
+
+static void
+test_connection (Fixture       *fixture,
+                 gconstpointer  data)
+{
+  g_autoptr(GSocket) socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, 0, NULL);
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) any = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+  g_autofree char *port = NULL;
+  gint64 deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
+  RelayProbeView *view;
+
+  /* a port that was free a moment ago: the connection is refused */
+  g_assert_true (g_socket_bind (socket, any, TRUE, NULL));
+  bound = g_socket_get_local_address (socket, NULL);
+  port = g_strdup_printf ("%u", g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)));
+  g_socket_close (socket, NULL);
+
+  adw_combo_row_set_selected (ADW_COMBO_ROW (row (fixture, "Provider")), relay_provider_get_position ("custom"));
+  type (fixture, "Server", "127.0.0.1");
+  type (fixture, "Port", port);
+  adw_combo_row_set_selected (ADW_COMBO_ROW (row (fixture, "Security")), RELAY_SECURITY_NONE);
+
+  /* a test message needs a sender */
+  type (fixture, "Send a Test Message To (Optional)", "you@example.org");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->page), "setup.test", NULL));
+  g_assert_null (find_probe_view ());
+  g_assert_true (gtk_widget_has_css_class (row (fixture, "Sender Address"), "error"));
+
+  /* an invalid test address is refused before anything runs */
+  type (fixture, "Sender Address", "me@example.org");
+  type (fixture, "Send a Test Message To (Optional)", "not an address");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->page), "setup.test", NULL));
+  g_assert_null (find_probe_view ());
+  g_assert_true (gtk_widget_has_css_class (row (fixture, "Send a Test Message To (Optional)"), "error"));
+
+  /* no sender and no message: the test runs all the same */
+  type (fixture, "Send a Test Message To (Optional)", "");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->page), "setup.test", NULL));
+  view = find_probe_view ();
+  g_assert_nonnull (view);
+
+  while (relay_probe_view_get_running (view) && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_false (relay_probe_view_get_running (view));
+
+  gtk_window_destroy (GTK_WINDOW (view));
+}
+
 static void
 test_no_keyring (Fixture       *fixture,
                  gconstpointer  data)
@@ -386,6 +448,7 @@ main (int   argc,
   g_test_add ("/setup-page/presets", Fixture, NULL, fixture_set_up, test_presets, fixture_tear_down);
   g_test_add ("/setup-page/validation", Fixture, NULL, fixture_set_up, test_validation, fixture_tear_down);
   g_test_add ("/setup-page/save-and-revert", Fixture, NULL, fixture_set_up, test_save_and_revert, fixture_tear_down);
+  g_test_add ("/setup-page/test-connection", Fixture, NULL, fixture_set_up, test_connection, fixture_tear_down);
   g_test_add_func ("/setup-page/corrupt-warning", test_corrupt_warning);
 
   return g_test_run ();

@@ -12,6 +12,7 @@
 #include <glib/gi18n.h>
 #include <string.h>
 
+#include "relay-probe-view.h"
 #include "relay-secrets.h"
 #include "relay-setup-page.h"
 #include "relay-validate.h"
@@ -60,6 +61,10 @@ struct _RelaySetupPage
   AdwActionRow       *sign_in_row;
   AdwEntryRow        *from_row;
   GtkLabel           *account_error_label;
+  AdwEntryRow        *send_to_row;
+
+  /* fingerprints trusted before the account was first saved */
+  GStrv               pending_pins;
 };
 
 G_DEFINE_FINAL_TYPE (RelaySetupPage, relay_setup_page, ADW_TYPE_BIN)
@@ -298,7 +303,7 @@ is_dirty (RelaySetupPage *self)
   RelayProvider *provider = selected_provider (self);
   g_autofree char *port = NULL;
 
-  if (field_text (self, FIELD_PASSWORD)[0] != '\0')
+  if (field_text (self, FIELD_PASSWORD)[0] != '\0' || self->pending_pins != NULL)
     return TRUE;
 
   if (self->saved == NULL)
@@ -474,13 +479,27 @@ build_account (RelaySetupPage *self)
   host = relay_validate_host (field_text (self, FIELD_HOST), NULL);
   from = relay_validate_address (field_text (self, FIELD_FROM), NULL);
   relay_validate_port (field_text (self, FIELD_PORT), &port, NULL);
-  g_assert (host != NULL && from != NULL && port != 0);
+  g_assert (host != NULL && port != 0);
 
   relay_account_set_host (account, host);
   relay_account_set_port (account, port);
   relay_account_set_security (account, adw_combo_row_get_selected (self->security_row));
   relay_account_set_username (account, field_text (self, FIELD_USERNAME));
-  relay_account_set_from (account, from);
+  /* a connection test needs no sender unless it sends a message */
+  relay_account_set_from (account, from ? from : "");
+
+  if (self->pending_pins != NULL)
+    {
+      g_autoptr(GStrvBuilder) pins = g_strv_builder_new ();
+      g_auto(GStrv) all = NULL;
+
+      g_strv_builder_addv (pins, (const char **)relay_account_get_pins (account));
+      for (guint i = 0; self->pending_pins[i]; i++)
+        if (!g_strv_contains (relay_account_get_pins (account), self->pending_pins[i]))
+          g_strv_builder_add (pins, self->pending_pins[i]);
+      all = g_strv_builder_end (pins);
+      relay_account_set_pins (account, (const char * const *)all);
+    }
 
   return g_steal_pointer (&account);
 }
@@ -519,6 +538,7 @@ finish_save (RelaySetupPage *self,
     }
 
   g_set_object (&self->saved, account);
+  g_clear_pointer (&self->pending_pins, g_strfreev);
   self->busy = FALSE;
 
   /* shows the values as stored, such as a host name in ASCII form */
@@ -614,6 +634,144 @@ save_action (GtkWidget  *widget,
   finish_save (self, account);
 }
 
+/* The pin belongs to the account: kept at once when the account is saved,
+ * else with the next Save. */
+static void
+trust_certificate_cb (RelayProbeView *view,
+                      const char     *sha256,
+                      RelaySetupPage *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (self->saved != NULL)
+    {
+      g_autoptr(RelayAccount) account = relay_account_copy (self->saved);
+      g_autoptr(GStrvBuilder) pins = g_strv_builder_new ();
+      g_auto(GStrv) all = NULL;
+
+      g_strv_builder_addv (pins, (const char **)relay_account_get_pins (account));
+      if (!g_strv_contains (relay_account_get_pins (account), sha256))
+        g_strv_builder_add (pins, sha256);
+      all = g_strv_builder_end (pins);
+      relay_account_set_pins (account, (const char * const *)all);
+
+      relay_account_store_put (self->store, account);
+      if (!relay_account_store_save (self->store, &error))
+        {
+          g_autofree char *message = g_strdup_printf (_("The trusted certificate could not be saved: %s"),
+                                                      error->message);
+
+          relay_account_store_put (self->store, self->saved);
+          relay_setup_page_show_problem (self, message);
+          return;
+        }
+
+      g_set_object (&self->saved, account);
+      add_toast (self, _("The certificate is trusted for this account"));
+      return;
+    }
+
+  if (self->pending_pins == NULL || !g_strv_contains ((const char * const *)self->pending_pins, sha256))
+    {
+      g_autoptr(GStrvBuilder) pins = g_strv_builder_new ();
+
+      if (self->pending_pins != NULL)
+        g_strv_builder_addv (pins, (const char **)self->pending_pins);
+      g_strv_builder_add (pins, sha256);
+      g_strfreev (self->pending_pins);
+      self->pending_pins = g_strv_builder_end (pins);
+    }
+
+  add_toast (self, _("The certificate will be trusted once the account is saved"));
+  update_actions (self);
+}
+
+static void
+open_probe_view (RelaySetupPage *self,
+                 const char     *secret)
+{
+  g_autoptr(RelayAccount) account = build_account (self);
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+  const char *send_to = gtk_editable_get_text (GTK_EDITABLE (self->send_to_row));
+  g_autofree char *send_to_ascii = send_to[0] ? relay_validate_address (send_to, NULL) : NULL;
+  RelayProbeView *view;
+
+  view = relay_probe_view_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
+                               account, secret, send_to_ascii);
+  g_signal_connect_object (view, "trust-certificate", G_CALLBACK (trust_certificate_cb), self, 0);
+  gtk_window_present (GTK_WINDOW (view));
+}
+
+static void
+lookup_for_test_cb (GObject      *object,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(RelaySetupPage) self = user_data;
+  g_autoptr(GError) error = NULL;
+  char *secret;
+
+  secret = relay_secrets_lookup_finish (result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+
+  /* without the password the test still shows everything up to sign-in */
+  if (error != NULL)
+    relay_setup_page_show_problem (self, error->message);
+
+  open_probe_view (self, secret);
+  secret_password_free (secret);
+}
+
+static void
+test_action (GtkWidget  *widget,
+             const char *action_name,
+             GVariant   *parameter)
+{
+  RelaySetupPage *self = RELAY_SETUP_PAGE (widget);
+  const char *send_to = gtk_editable_get_text (GTK_EDITABLE (self->send_to_row));
+  const Field needed[] = { FIELD_HOST, FIELD_PORT, FIELD_USERNAME, FIELD_PASSWORD, FIELD_FROM };
+  g_autoptr(GError) error = NULL;
+  g_autofree char *send_to_ascii = NULL;
+  const char *password = field_text (self, FIELD_PASSWORD);
+
+  /* the sender matters only when a message is sent */
+  for (guint i = 0; i < G_N_ELEMENTS (needed); i++)
+    {
+      g_autofree char *message = NULL;
+
+      if (needed[i] == FIELD_FROM && send_to[0] == '\0')
+        continue;
+      if ((message = check_field (self, needed[i])) != NULL)
+        {
+          self->touched[needed[i]] = TRUE;
+          validate_form (self);
+          gtk_widget_grab_focus (field_row (self, needed[i]));
+          return;
+        }
+    }
+
+  if (send_to[0] != '\0' && !(send_to_ascii = relay_validate_address (send_to, &error)))
+    {
+      g_autofree char *message = g_strdup_printf (_("Test message: %s"), error->message);
+
+      gtk_widget_add_css_class (GTK_WIDGET (self->send_to_row), "error");
+      relay_setup_page_show_problem (self, message);
+      gtk_widget_grab_focus (GTK_WIDGET (self->send_to_row));
+      return;
+    }
+  gtk_widget_remove_css_class (GTK_WIDGET (self->send_to_row), "error");
+
+  if (gtk_widget_get_visible (GTK_WIDGET (self->password_row)) && password[0] != '\0')
+    open_probe_view (self, password);
+  else if (self->saved != NULL && self->password_stored &&
+           field_text (self, FIELD_USERNAME)[0] != '\0')
+    relay_secrets_lookup_async (relay_account_get_id (self->saved), RELAY_SECRET_PASSWORD,
+                                self->cancellable, lookup_for_test_cb, g_object_ref (self));
+  else
+    open_probe_view (self, NULL);
+}
+
 static void
 revert_action (GtkWidget  *widget,
                const char *action_name,
@@ -637,6 +795,7 @@ relay_setup_page_dispose (GObject *object)
   g_clear_object (&self->store);
   g_clear_object (&self->saved);
   g_clear_object (&self->cancellable);
+  g_clear_pointer (&self->pending_pins, g_strfreev);
 
   G_OBJECT_CLASS (relay_setup_page_parent_class)->dispose (object);
 }
@@ -721,13 +880,16 @@ relay_setup_page_class_init (RelaySetupPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, RelaySetupPage, sign_in_row);
   gtk_widget_class_bind_template_child (widget_class, RelaySetupPage, from_row);
   gtk_widget_class_bind_template_child (widget_class, RelaySetupPage, account_error_label);
+  gtk_widget_class_bind_template_child (widget_class, RelaySetupPage, send_to_row);
   gtk_widget_class_bind_template_callback (widget_class, provider_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, field_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, dismiss_problem_cb);
 
   gtk_widget_class_install_action (widget_class, "setup.save", NULL, save_action);
   gtk_widget_class_install_action (widget_class, "setup.revert", NULL, revert_action);
+  gtk_widget_class_install_action (widget_class, "setup.test", NULL, test_action);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_s, GDK_CONTROL_MASK, "setup.save", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_t, GDK_CONTROL_MASK, "setup.test", NULL);
 }
 
 static void
