@@ -403,6 +403,44 @@ test_connection (Fixture       *fixture,
 }
 
 static void
+test_insecure_consent (Fixture       *fixture,
+                       gconstpointer  data)
+{
+  g_autoptr(GList) toplevels = NULL;
+  AdwMessageDialog *dialog = NULL;
+
+  adw_combo_row_set_selected (ADW_COMBO_ROW (row (fixture, "Provider")), relay_provider_get_position ("custom"));
+  type (fixture, "Server", "mail.example.org");
+  type (fixture, "Port", "25");
+  adw_combo_row_set_selected (ADW_COMBO_ROW (row (fixture, "Security")), RELAY_SECURITY_NONE);
+  type (fixture, "User Name", "me@example.org");
+  type (fixture, "Password", "never-in-clear-3c9");
+
+  /* a password in the clear to another host: asked first, nothing runs */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->page), "setup.test", NULL));
+  g_assert_null (find_probe_view ());
+
+  toplevels = gtk_window_list_toplevels ();
+  for (GList *l = toplevels; l != NULL; l = l->next)
+    if (ADW_IS_MESSAGE_DIALOG (l->data))
+      dialog = l->data;
+  g_assert_nonnull (dialog);
+  g_assert_cmpstr (adw_message_dialog_get_default_response (dialog), ==, "cancel");
+
+  /* declining runs nothing */
+  adw_message_dialog_response (dialog, "cancel");
+  g_assert_null (find_probe_view ());
+  gtk_window_destroy (GTK_WINDOW (dialog));
+
+  /* to the loopback address no consent is needed */
+  type (fixture, "Server", "127.0.0.1");
+  type (fixture, "Port", "9");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->page), "setup.test", NULL));
+  g_assert_nonnull (find_probe_view ());
+  gtk_window_destroy (GTK_WINDOW (find_probe_view ()));
+}
+
+static void
 test_no_keyring (Fixture       *fixture,
                  gconstpointer  data)
 {
@@ -448,6 +486,7 @@ main (int   argc,
   g_test_add ("/setup-page/presets", Fixture, NULL, fixture_set_up, test_presets, fixture_tear_down);
   g_test_add ("/setup-page/validation", Fixture, NULL, fixture_set_up, test_validation, fixture_tear_down);
   g_test_add ("/setup-page/save-and-revert", Fixture, NULL, fixture_set_up, test_save_and_revert, fixture_tear_down);
+  g_test_add ("/setup-page/insecure-consent", Fixture, NULL, fixture_set_up, test_insecure_consent, fixture_tear_down);
   g_test_add ("/setup-page/test-connection", Fixture, NULL, fixture_set_up, test_connection, fixture_tear_down);
   g_test_add_func ("/setup-page/corrupt-warning", test_corrupt_warning);
 

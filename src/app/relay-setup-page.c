@@ -65,6 +65,8 @@ struct _RelaySetupPage
 
   /* fingerprints trusted before the account was first saved */
   GStrv               pending_pins;
+  /* the user agreed to send the password unencrypted to this host */
+  char               *insecure_host;
 };
 
 G_DEFINE_FINAL_TYPE (RelaySetupPage, relay_setup_page, ADW_TYPE_BIN)
@@ -487,6 +489,10 @@ build_account (RelaySetupPage *self)
   relay_account_set_username (account, field_text (self, FIELD_USERNAME));
   /* a connection test needs no sender unless it sends a message */
   relay_account_set_from (account, from ? from : "");
+  relay_account_set_allow_insecure (account, g_strcmp0 (self->insecure_host, host) == 0 ||
+                                             (self->saved != NULL &&
+                                              relay_account_get_allow_insecure (self->saved) &&
+                                              g_strcmp0 (relay_account_get_host (self->saved), host) == 0));
 
   if (self->pending_pins != NULL)
     {
@@ -724,6 +730,74 @@ lookup_for_test_cb (GObject      *object,
 }
 
 static void
+run_test (RelaySetupPage *self)
+{
+  const char *password = field_text (self, FIELD_PASSWORD);
+
+  if (gtk_widget_get_visible (GTK_WIDGET (self->password_row)) && password[0] != '\0')
+    open_probe_view (self, password);
+  else if (self->saved != NULL && self->password_stored &&
+           field_text (self, FIELD_USERNAME)[0] != '\0')
+    relay_secrets_lookup_async (relay_account_get_id (self->saved), RELAY_SECRET_PASSWORD,
+                                self->cancellable, lookup_for_test_cb, g_object_ref (self));
+  else
+    open_probe_view (self, NULL);
+}
+
+static gboolean
+needs_insecure_consent (RelaySetupPage *self)
+{
+  g_autoptr(RelayAccount) account = build_account (self);
+  gboolean has_password = field_text (self, FIELD_PASSWORD)[0] != '\0' || self->password_stored;
+
+  return relay_account_get_security (account) == RELAY_SECURITY_NONE &&
+         relay_account_get_username (account)[0] != '\0' && has_password &&
+         !relay_host_is_loopback (relay_account_get_host (account)) &&
+         !relay_account_get_allow_insecure (account);
+}
+
+static void
+insecure_response_cb (AdwMessageDialog *dialog,
+                      const char       *response,
+                      RelaySetupPage   *self)
+{
+  g_autofree char *host = NULL;
+
+  if (g_strcmp0 (response, "send") != 0)
+    return;
+
+  host = relay_validate_host (field_text (self, FIELD_HOST), NULL);
+  g_free (self->insecure_host);
+  self->insecure_host = g_steal_pointer (&host);
+  run_test (self);
+}
+
+static void
+ask_insecure_consent (RelaySetupPage *self)
+{
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+  GtkWidget *dialog;
+
+  dialog = adw_message_dialog_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
+                                   _("Send the Password Unencrypted?"), NULL);
+  adw_message_dialog_format_body (ADW_MESSAGE_DIALOG (dialog),
+                                  _("Security is set to None, so the password would cross the network "
+                                    "as plain text to %s, where anyone on the way can read it. Choose "
+                                    "STARTTLS or SSL/TLS if the server offers them."),
+                                  field_text (self, FIELD_HOST));
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
+                                    "cancel", _("_Cancel"),
+                                    "send", _("_Send Unencrypted"),
+                                    NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "send",
+                                              ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  g_signal_connect_object (dialog, "response", G_CALLBACK (insecure_response_cb), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
 test_action (GtkWidget  *widget,
              const char *action_name,
              GVariant   *parameter)
@@ -733,7 +807,6 @@ test_action (GtkWidget  *widget,
   const Field needed[] = { FIELD_HOST, FIELD_PORT, FIELD_USERNAME, FIELD_PASSWORD, FIELD_FROM };
   g_autoptr(GError) error = NULL;
   g_autofree char *send_to_ascii = NULL;
-  const char *password = field_text (self, FIELD_PASSWORD);
 
   /* the sender matters only when a message is sent */
   for (guint i = 0; i < G_N_ELEMENTS (needed); i++)
@@ -762,14 +835,14 @@ test_action (GtkWidget  *widget,
     }
   gtk_widget_remove_css_class (GTK_WIDGET (self->send_to_row), "error");
 
-  if (gtk_widget_get_visible (GTK_WIDGET (self->password_row)) && password[0] != '\0')
-    open_probe_view (self, password);
-  else if (self->saved != NULL && self->password_stored &&
-           field_text (self, FIELD_USERNAME)[0] != '\0')
-    relay_secrets_lookup_async (relay_account_get_id (self->saved), RELAY_SECRET_PASSWORD,
-                                self->cancellable, lookup_for_test_cb, g_object_ref (self));
-  else
-    open_probe_view (self, NULL);
+  /* A password in the clear to another computer: only when asked for */
+  if (needs_insecure_consent (self))
+    {
+      ask_insecure_consent (self);
+      return;
+    }
+
+  run_test (self);
 }
 
 static void
@@ -796,6 +869,7 @@ relay_setup_page_dispose (GObject *object)
   g_clear_object (&self->saved);
   g_clear_object (&self->cancellable);
   g_clear_pointer (&self->pending_pins, g_strfreev);
+  g_clear_pointer (&self->insecure_host, g_free);
 
   G_OBJECT_CLASS (relay_setup_page_parent_class)->dispose (object);
 }
