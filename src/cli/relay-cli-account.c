@@ -299,12 +299,13 @@ int
 relay_cli_account (int    argc,
                    char **argv)
 {
+  /* GOption's usage line names the program after argv[0] */
   if (argc >= 2 && g_str_equal (argv[1], "set"))
-    return account_set (argc - 1, argv + 1);
+    return (argv[1] = (char *)"mail-relay-cli account set", account_set (argc - 1, argv + 1));
   if (argc >= 2 && g_str_equal (argv[1], "show"))
-    return account_show (argc - 1, argv + 1);
+    return (argv[1] = (char *)"mail-relay-cli account show", account_show (argc - 1, argv + 1));
   if (argc >= 2 && g_str_equal (argv[1], "delete"))
-    return account_delete (argc - 1, argv + 1);
+    return (argv[1] = (char *)"mail-relay-cli account delete", account_delete (argc - 1, argv + 1));
 
   relay_cli_printerr (_("usage: mail-relay-cli account set|show|delete [OPTIONS]"));
   return RELAY_CLI_EXIT_USAGE;

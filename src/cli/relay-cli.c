@@ -59,7 +59,6 @@ main (int   argc,
   bindtextdomain (GETTEXT_PACKAGE, localedir ? localedir : LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
-  g_set_prgname ("mail-relay-cli");
 
   if (argc < 2)
     {
@@ -82,8 +81,12 @@ main (int   argc,
   if (g_str_equal (argv[1], "account"))
     return relay_cli_account (argc - 1, argv + 1);
 
+  /* GOption's usage line names the program after argv[0] */
   if (g_str_equal (argv[1], "test"))
-    return relay_cli_test (argc - 1, argv + 1);
+    {
+      argv[1] = (char *)"mail-relay-cli test";
+      return relay_cli_test (argc - 1, argv + 1);
+    }
 
   relay_cli_printerr (_("“%s” is not a command"), argv[1]);
   print_usage (stderr);

@@ -396,7 +396,8 @@ converse (Run *run)
   begin (run, "connect");
   if (!relay_smtp_session_connect (session, cancellable, &error))
     return (fail (run, error), FALSE);
-  detail = g_strdup_printf ("%s port %u", relay_smtp_session_get_address (session),
+  /* Translators: an address and a port number */
+  detail = g_strdup_printf (_("%s port %u"), relay_smtp_session_get_address (session),
                             relay_account_get_port (account));
   end (run, TRUE, detail);
 

@@ -980,9 +980,12 @@ mail_command (RelaySmtpSession  *self,
 
   if (self->size_limit > 0 && size > self->size_limit)
     {
+      g_autofree char *have = g_strdup_printf ("%" G_GSIZE_FORMAT, size);
+      g_autofree char *limit = g_strdup_printf ("%" G_GUINT64_FORMAT, self->size_limit);
+
       g_set_error (error, RELAY_SMTP_ERROR, RELAY_SMTP_ERROR_TOO_BIG,
-                   _("The message (%" G_GSIZE_FORMAT " bytes) is larger than the server accepts (%" G_GUINT64_FORMAT " bytes)"),
-                   size, self->size_limit);
+                   _("The message (%s bytes) is larger than the server accepts (%s bytes)"),
+                   have, limit);
       return NULL;
     }
 
