@@ -45,6 +45,7 @@ print_usage (FILE *stream)
              "  account delete                  delete the account and its password\n"
              "  test [ACCOUNT OPTIONS] [--send-to ADDR] [--timeout SECONDS] [--json]\n"
              "                                  test the server step by step\n"
+             "  sandbox [--port N]              run the local test server\n"
              "\n"
              "Run “mail-relay-cli account set --help” for the account options."));
 }
@@ -82,6 +83,12 @@ main (int   argc,
     return relay_cli_account (argc - 1, argv + 1);
 
   /* GOption's usage line names the program after argv[0] */
+  if (g_str_equal (argv[1], "sandbox"))
+    {
+      argv[1] = (char *)"mail-relay-cli sandbox";
+      return relay_cli_sandbox (argc - 1, argv + 1);
+    }
+
   if (g_str_equal (argv[1], "test"))
     {
       argv[1] = (char *)"mail-relay-cli test";

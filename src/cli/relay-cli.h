@@ -23,6 +23,8 @@ int  relay_cli_account      (int          argc,
                              char       **argv);
 int  relay_cli_test         (int          argc,
                              char       **argv);
+int  relay_cli_sandbox      (int          argc,
+                             char       **argv);
 void relay_cli_printerr     (const char  *format,
                              ...) G_GNUC_PRINTF (1, 2);
 
