@@ -441,6 +441,56 @@ test_insecure_consent (Fixture       *fixture,
 }
 
 static void
+test_first_run_sandbox (void)
+{
+  g_autoptr(RelaySandboxServer) sandbox = relay_sandbox_server_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_build_filename (g_get_user_config_dir (), "mail-relay", NULL);
+  g_autofree char *port = NULL;
+  gint64 deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+  Fixture fixture = { 0 };
+  RelayProbeView *view;
+
+  g_assert_true (relay_sandbox_server_start (sandbox, 0, 0, &error));
+  g_assert_no_error (error);
+
+  remove_tree (dir);
+  fixture.store = relay_account_store_new (NULL);
+  g_assert_true (relay_account_store_load (fixture.store, NULL));
+  fixture.page = g_object_new (RELAY_TYPE_SETUP_PAGE, NULL);
+  relay_setup_page_set_sandbox (fixture.page, sandbox);
+  relay_setup_page_set_store (fixture.page, fixture.store);
+  fixture.window = GTK_WINDOW (gtk_window_new ());
+  gtk_window_set_child (fixture.window, GTK_WIDGET (fixture.page));
+  gtk_window_present (fixture.window);
+
+  /* with no account yet, the form points at the running test server */
+  port = g_strdup_printf ("%u", relay_sandbox_server_get_starttls_port (sandbox));
+  g_assert_cmpuint (adw_combo_row_get_selected (ADW_COMBO_ROW (row (&fixture, "Provider"))), ==,
+                    relay_provider_get_position ("local"));
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (row (&fixture, "Server"))), ==, "127.0.0.1");
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (row (&fixture, "Port"))), ==, port);
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (row (&fixture, "User Name"))), ==, "sandbox");
+  g_assert_true (g_str_equal (gtk_editable_get_text (GTK_EDITABLE (row (&fixture, "Password"))),
+                              relay_sandbox_server_get_password (sandbox)));
+
+  /* and the test passes at once, message included */
+  type (&fixture, "Sender Address", "me@example.org");
+  type (&fixture, "Send a Test Message To (Optional)", "you@example.org");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture.page), "setup.test", NULL));
+  view = find_probe_view ();
+  g_assert_nonnull (view);
+  while ((relay_probe_view_get_running (view) || relay_sandbox_server_get_n_received (sandbox) == 0) &&
+         g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpuint (relay_sandbox_server_get_n_received (sandbox), ==, 1);
+  gtk_window_destroy (GTK_WINDOW (view));
+
+  fixture_tear_down (&fixture, NULL);
+  relay_sandbox_server_stop (sandbox);
+}
+
+static void
 test_no_keyring (Fixture       *fixture,
                  gconstpointer  data)
 {
@@ -489,6 +539,7 @@ main (int   argc,
   g_test_add ("/setup-page/insecure-consent", Fixture, NULL, fixture_set_up, test_insecure_consent, fixture_tear_down);
   g_test_add ("/setup-page/test-connection", Fixture, NULL, fixture_set_up, test_connection, fixture_tear_down);
   g_test_add_func ("/setup-page/corrupt-warning", test_corrupt_warning);
+  g_test_add_func ("/setup-page/first-run-sandbox", test_first_run_sandbox);
 
   return g_test_run ();
 }

@@ -18,8 +18,9 @@ struct _RelayApplication
 {
   AdwApplication     parent_instance;
 
-  RelayAccountStore *store;
-  GError            *load_error;
+  RelayAccountStore  *store;
+  GError             *load_error;
+  RelaySandboxServer *sandbox;
 };
 
 G_DEFINE_FINAL_TYPE (RelayApplication, relay_application, ADW_TYPE_APPLICATION)
@@ -71,6 +72,9 @@ relay_application_finalize (GObject *object)
 
   g_clear_object (&self->store);
   g_clear_error (&self->load_error);
+  if (self->sandbox != NULL)
+    relay_sandbox_server_stop (self->sandbox);
+  g_clear_object (&self->sandbox);
 
   G_OBJECT_CLASS (relay_application_parent_class)->finalize (object);
 }
@@ -132,6 +136,36 @@ relay_application_init (RelayApplication *self)
   g_action_map_add_action_entries (G_ACTION_MAP (self), app_actions, G_N_ELEMENTS (app_actions), self);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.quit", (const char *[]) { "<primary>q", NULL });
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "window.close", (const char *[]) { "<primary>w", NULL });
+}
+
+/**
+ * relay_application_get_sandbox:
+ *
+ * The local test server, started on first use: on the ports of
+ * `mail-relay-cli sandbox` when they are free, else on any.
+ *
+ * Returns: (transfer none) (nullable): the running server, or %NULL when
+ *   it could not start
+ */
+RelaySandboxServer *
+relay_application_get_sandbox (RelayApplication *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_return_val_if_fail (RELAY_IS_APPLICATION (self), NULL);
+
+  if (self->sandbox != NULL)
+    return self->sandbox;
+
+  self->sandbox = relay_sandbox_server_new ();
+  if (!relay_sandbox_server_start (self->sandbox, 2525, 2465, NULL) &&
+      !relay_sandbox_server_start (self->sandbox, 0, 0, &error))
+    {
+      g_message ("The local test server could not start: %s", error->message);
+      g_clear_object (&self->sandbox);
+    }
+
+  return self->sandbox;
 }
 
 /**

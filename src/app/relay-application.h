@@ -10,6 +10,7 @@
 #include <adwaita.h>
 
 #include "relay-account-store.h"
+#include "relay-sandbox-server.h"
 
 G_BEGIN_DECLS
 
@@ -18,6 +19,7 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (RelayApplication, relay_application, RELAY, APPLICATION, AdwApplication)
 
 RelayApplication  *relay_application_new               (void);
-RelayAccountStore *relay_application_get_account_store (RelayApplication *self);
+RelayAccountStore  *relay_application_get_account_store (RelayApplication *self);
+RelaySandboxServer *relay_application_get_sandbox       (RelayApplication *self);
 
 G_END_DECLS

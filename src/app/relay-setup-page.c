@@ -67,6 +67,8 @@ struct _RelaySetupPage
   GStrv               pending_pins;
   /* the user agreed to send the password unencrypted to this host */
   char               *insecure_host;
+  /* the local test server, for the “local” preset */
+  RelaySandboxServer *sandbox;
 };
 
 G_DEFINE_FINAL_TYPE (RelaySetupPage, relay_setup_page, ADW_TYPE_BIN)
@@ -331,6 +333,27 @@ update_actions (RelaySetupPage *self)
                                  dirty && !self->busy && self->saved != NULL);
 }
 
+static gboolean
+uses_sandbox (RelaySetupPage *self,
+              RelayProvider  *provider)
+{
+  return self->sandbox != NULL && g_str_equal (relay_provider_get_id (provider), "local");
+}
+
+/* The running test server's port and password: both change from one run
+ * of Mail Relay to the next */
+static void
+apply_sandbox_to_form (RelaySetupPage *self)
+{
+  g_autofree char *port = g_strdup_printf ("%u", relay_sandbox_server_get_starttls_port (self->sandbox));
+
+  set_editable_text (self->host_row, "127.0.0.1");
+  set_editable_text (self->port_row, port);
+  adw_combo_row_set_selected (self->security_row, RELAY_SECURITY_STARTTLS);
+  set_editable_text (self->username_row, relay_sandbox_server_get_username (self->sandbox));
+  set_editable_text (self->password_row, relay_sandbox_server_get_password (self->sandbox));
+}
+
 static void
 apply_provider_to_form (RelaySetupPage *self,
                         RelayProvider  *provider)
@@ -342,6 +365,9 @@ apply_provider_to_form (RelaySetupPage *self,
   adw_combo_row_set_selected (self->security_row, relay_provider_get_security (provider));
   if (relay_provider_get_username (provider)[0] != '\0')
     set_editable_text (self->username_row, relay_provider_get_username (provider));
+
+  if (uses_sandbox (self, provider))
+    apply_sandbox_to_form (self);
 }
 
 static void
@@ -381,12 +407,16 @@ load_form (RelaySetupPage *self)
 
   if (account == NULL)
     {
-      g_autoptr(RelayProvider) first = g_list_model_get_item (relay_provider_get_all (), 0);
+      /* A first run starts with the local test server, which works at
+       * once; without it, with the first preset */
+      g_autoptr(RelayProvider) first = NULL;
 
-      adw_combo_row_set_selected (self->provider_row, 0);
-      apply_provider_to_form (self, first);
+      position = self->sandbox ? relay_provider_get_position ("local") : 0;
+      first = g_list_model_get_item (relay_provider_get_all (), position);
+      adw_combo_row_set_selected (self->provider_row, position);
       set_editable_text (self->username_row, relay_provider_get_username (first));
       set_editable_text (self->from_row, "");
+      apply_provider_to_form (self, first);
       update_guidance (self, first);
     }
   else
@@ -403,6 +433,8 @@ load_form (RelaySetupPage *self)
       set_editable_text (self->username_row, relay_account_get_username (account));
       set_editable_text (self->from_row, relay_account_get_from (account));
       update_guidance (self, selected_provider (self));
+      if (uses_sandbox (self, selected_provider (self)))
+        apply_sandbox_to_form (self);
 
       relay_secrets_lookup_async (relay_account_get_id (account), RELAY_SECRET_PASSWORD,
                                   self->cancellable, lookup_password_cb, g_object_ref (self));
@@ -494,7 +526,14 @@ build_account (RelaySetupPage *self)
                                               relay_account_get_allow_insecure (self->saved) &&
                                               g_strcmp0 (relay_account_get_host (self->saved), host) == 0));
 
-  if (self->pending_pins != NULL)
+  /* Mail Relay's own server: its certificate, and only that, is trusted */
+  if (uses_sandbox (self, provider))
+    {
+      const char *pins[] = { relay_sandbox_server_get_certificate_sha256 (self->sandbox), NULL };
+
+      relay_account_set_pins (account, pins);
+    }
+  else if (self->pending_pins != NULL)
     {
       g_autoptr(GStrvBuilder) pins = g_strv_builder_new ();
       g_auto(GStrv) all = NULL;
@@ -870,6 +909,7 @@ relay_setup_page_dispose (GObject *object)
   g_clear_object (&self->cancellable);
   g_clear_pointer (&self->pending_pins, g_strfreev);
   g_clear_pointer (&self->insecure_host, g_free);
+  g_clear_object (&self->sandbox);
 
   G_OBJECT_CLASS (relay_setup_page_parent_class)->dispose (object);
 }
@@ -1036,6 +1076,23 @@ relay_setup_page_set_store (RelaySetupPage    *self,
 
   load_form (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STORE]);
+}
+
+/**
+ * relay_setup_page_set_sandbox:
+ * @sandbox: (nullable): the running local test server
+ *
+ * Lets the “Local test server” preset point at @sandbox. Call before
+ * relay_setup_page_set_store().
+ */
+void
+relay_setup_page_set_sandbox (RelaySetupPage     *self,
+                              RelaySandboxServer *sandbox)
+{
+  g_return_if_fail (RELAY_IS_SETUP_PAGE (self));
+  g_return_if_fail (!sandbox || RELAY_IS_SANDBOX_SERVER (sandbox));
+
+  g_set_object (&self->sandbox, sandbox);
 }
 
 /**

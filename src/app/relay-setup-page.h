@@ -10,6 +10,7 @@
 #include <adwaita.h>
 
 #include "relay-account-store.h"
+#include "relay-sandbox-server.h"
 
 G_BEGIN_DECLS
 
@@ -22,5 +23,7 @@ void               relay_setup_page_set_store    (RelaySetupPage    *self,
                                                   RelayAccountStore *store);
 void               relay_setup_page_show_problem (RelaySetupPage    *self,
                                                   const char        *message);
+void               relay_setup_page_set_sandbox  (RelaySetupPage    *self,
+                                                  RelaySandboxServer *sandbox);
 
 G_END_DECLS

@@ -78,6 +78,7 @@ relay_window_new (RelayApplication *application)
   self = g_object_new (RELAY_TYPE_WINDOW,
                        "application", application,
                        NULL);
+  relay_setup_page_set_sandbox (self->setup_page, relay_application_get_sandbox (application));
   relay_setup_page_set_store (self->setup_page,
                               relay_application_get_account_store (application));
 
