@@ -32,7 +32,7 @@ SCENARIOS = [
     "greeting-554", "ehlo-500", "mail-550", "rcpt-550", "data-554", "data-end-552",
     "quit-odd", "auth-535", "endless-334", "long-line", "silent", "drop-in-data",
     "421-after-mail", "multiline", "plaintext-on-tls-port", "o365-5.7.139",
-    "ses-throttle", "size-small", "reset-in-data",
+    "ses-throttle", "size-small", "reset-in-data", "unsolicited",
 ]
 
 
@@ -214,6 +214,9 @@ class Session:
         if s == "multiline":
             await self.reply(220, HOST + " ESMTP first line", "second line of the greeting",
                              "third line of the greeting")
+        elif s == "unsolicited":
+            # a reply to a command nobody sent, in the same write as the greeting
+            await self.send(("220 " + HOST + " ESMTP ready\r\n250 unsolicited\r\n").encode())
         else:
             await self.reply(220, HOST + " ESMTP fake server ready")
 

@@ -506,6 +506,16 @@ def _(t):
                    step="mail")(t)
 
 
+@case("unsolicited: a reply nobody asked for is a protocol error, nothing sent after")
+def _(t):
+    with FakeServer("unsolicited") as srv:
+        r = run_cli(cli_args(srv.port))
+        t.r, t.srv = r, srv
+        check_failure(t, r, "protocol")
+        no_verb(t, srv, "EHLO", "STARTTLS", "AUTH")
+        check_secrets(t, r, srv)
+
+
 @case("multiline: multi-line greeting and replies everywhere")
 def _(t):
     with FakeServer("multiline") as srv:

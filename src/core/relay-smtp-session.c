@@ -529,6 +529,21 @@ read_reply (RelaySmtpSession  *self,
 
 /* @shown is what the transcript records instead of @line when the line
  * carries a credential */
+/* A reply already waiting before a command was sent answers nothing the
+ * client asked: reading on would pair every later reply with the wrong
+ * command. */
+static gboolean
+check_unsolicited (RelaySmtpSession  *self,
+                   GError           **error)
+{
+  if (g_buffered_input_stream_get_available (self->input) == 0)
+    return TRUE;
+
+  g_set_error_literal (error, RELAY_SMTP_ERROR, RELAY_SMTP_ERROR_PROTOCOL,
+                       _("The server sent a reply that nothing had asked for"));
+  return FALSE;
+}
+
 static gboolean
 send_line (RelaySmtpSession  *self,
            const char        *line,
@@ -536,8 +551,13 @@ send_line (RelaySmtpSession  *self,
            GCancellable      *cancellable,
            GError           **error)
 {
-  g_autofree char *wire = g_strconcat (line, "\r\n", NULL);
+  g_autofree char *wire = NULL;
   gboolean ok;
+
+  if (!check_unsolicited (self, error))
+    return FALSE;
+
+  wire = g_strconcat (line, "\r\n", NULL);
 
   transcript_add (self, "C", shown ? shown : line);
   ok = g_output_stream_write_all (self->output, wire, strlen (wire), NULL, cancellable, error);
@@ -1099,7 +1119,8 @@ relay_smtp_session_envelope (RelaySmtpSession    *self,
           g_string_append_printf (batch, "%s\r\n", (char *)g_ptr_array_index (lines, i));
         }
 
-      if (!g_output_stream_write_all (self->output, batch->str, batch->len, NULL, cancellable, error) ||
+      if (!check_unsolicited (self, error) ||
+          !g_output_stream_write_all (self->output, batch->str, batch->len, NULL, cancellable, error) ||
           !(mail_reply = read_reply (self, cancellable, error)))
         return FALSE;
 
