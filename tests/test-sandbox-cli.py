@@ -72,6 +72,19 @@ def main():
         check("Received message 1 from <you@example.org>" in open(out_path).read(),
               "the server reports the message")
 
+        # the saved account, its password read back from the keyring
+        saved = subprocess.run([CLI, "account", "set", "--provider", "local", "--port", str(port),
+                                "--password-stdin", "--pin", sha, "--from", "you@example.org"],
+                               input=password, env=env, capture_output=True, text=True, timeout=30)
+        check(saved.returncode == 0, "account set for the test server (%s)" % saved.stderr[-200:])
+        again = subprocess.run([CLI, "test", "--json"], env=env, capture_output=True, text=True,
+                               timeout=30)
+        check(again.returncode == 0 and json.loads(again.stdout or "{}").get("ok") is True,
+              "test of the saved account, password from the keyring (%s)" % again.stderr[-200:])
+        check(any(s["step"] == "auth" and s["ok"] for s in json.loads(again.stdout or "{}").get("steps", [])),
+              "the saved account signs in")
+        subprocess.run([CLI, "account", "delete"], env=env, capture_output=True, timeout=30)
+
         wrong = subprocess.run([CLI, "test", "--provider", "local", "--port", str(port),
                                 "--username", "sandbox", "--password-stdin", "--pin", "0" * 64,
                                 "--json"], input=password, env=env, capture_output=True,
