@@ -246,7 +246,7 @@ test_account (void)
 static void
 test_presets (void)
 {
-  static const char *ids[] = { "office365", "gmail", "sparkpost", "sendgrid", "ses", "mailgun", "custom", "local" };
+  static const char *ids[] = { "office365", "gmail", "microsoft365", "sparkpost", "sendgrid", "ses", "mailgun", "custom", "local" };
   GListModel *all = relay_provider_get_all ();
   RelayProvider *provider;
   g_autofree char *limit = NULL;
