@@ -40,6 +40,10 @@ struct _RelayProvider
   GStrv            pros;
   GStrv            cons;
   char            *sharing_text;
+  char            *oauth_service;
+  char            *oauth_auth_url;
+  char            *oauth_token_url;
+  char            *oauth_scope;
 };
 
 G_DEFINE_FINAL_TYPE (RelayProvider, relay_provider, G_TYPE_OBJECT)
@@ -58,6 +62,10 @@ relay_provider_finalize (GObject *object)
   g_clear_pointer (&self->pros, g_strfreev);
   g_clear_pointer (&self->cons, g_strfreev);
   g_clear_pointer (&self->sharing_text, g_free);
+  g_clear_pointer (&self->oauth_service, g_free);
+  g_clear_pointer (&self->oauth_auth_url, g_free);
+  g_clear_pointer (&self->oauth_token_url, g_free);
+  g_clear_pointer (&self->oauth_scope, g_free);
 
   G_OBJECT_CLASS (relay_provider_parent_class)->finalize (object);
 }
@@ -157,6 +165,16 @@ relay_provider_new_from_json (JsonObject *object)
   self->username_hint = dup_translated (object, "username_hint");
   self->sharing = enum_from_nick (RELAY_TYPE_SHARING,
                                   json_object_get_string_member_with_default (object, "sharing", "depends"));
+
+  if (json_object_has_member (object, "oauth"))
+    {
+      JsonObject *oauth = json_object_get_object_member (object, "oauth");
+
+      self->oauth_service = g_strdup (json_object_get_string_member (oauth, "service"));
+      self->oauth_auth_url = g_strdup (json_object_get_string_member (oauth, "auth_url"));
+      self->oauth_token_url = g_strdup (json_object_get_string_member (oauth, "token_url"));
+      self->oauth_scope = g_strdup (json_object_get_string_member (oauth, "scope"));
+    }
 
   read_limit (limits, "messages", &self->max_messages, &self->message_window);
   read_limit (limits, "recipients", &self->max_recipients, &self->recipient_window);
@@ -300,6 +318,10 @@ GETTER (guint, messages_per_connection, messages_per_connection)
 GETTER (RelaySharing, sharing, sharing)
 GETTER (const char *, summary, summary)
 GETTER (const char *, sharing_text, sharing_text)
+GETTER (const char *, oauth_service, oauth_service)
+GETTER (const char *, oauth_auth_url, oauth_auth_url)
+GETTER (const char *, oauth_token_url, oauth_token_url)
+GETTER (const char *, oauth_scope, oauth_scope)
 
 #undef GETTER
 

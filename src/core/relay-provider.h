@@ -41,6 +41,10 @@ const char          *relay_provider_get_summary                 (RelayProvider *
 const char * const  *relay_provider_get_pros                    (RelayProvider *self);
 const char * const  *relay_provider_get_cons                    (RelayProvider *self);
 const char          *relay_provider_get_sharing_text            (RelayProvider *self);
+const char          *relay_provider_get_oauth_service           (RelayProvider *self);
+const char          *relay_provider_get_oauth_auth_url          (RelayProvider *self);
+const char          *relay_provider_get_oauth_token_url         (RelayProvider *self);
+const char          *relay_provider_get_oauth_scope             (RelayProvider *self);
 
 char                *relay_format_limit                         (guint          max,
                                                                  guint          per_seconds,
