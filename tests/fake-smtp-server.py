@@ -165,7 +165,7 @@ class Session:
         if not self.tls and self.server.tls_ctx is not None:
             lines.append("STARTTLS")
         if self.tls:
-            lines.append("AUTH PLAIN LOGIN")
+            lines.append("AUTH PLAIN LOGIN XOAUTH2 OAUTHBEARER")
         return lines
 
     def size_limit(self):
@@ -262,6 +262,36 @@ class Session:
         await self.start_tls()
         self.reset_all()
 
+    async def auth_token(self, mech, initial):
+        """XOAUTH2 (Google's format) or OAUTHBEARER (RFC 7628): accepts the
+        token "right-token" for USER; any other gets the 401 challenge,
+        which the client must answer with an empty line (XOAUTH2) or
+        "AQ==" (OAUTHBEARER) before the final 535."""
+        try:
+            raw = base64.b64decode(initial or "", validate=True).decode()
+        except Exception:
+            await self.reply(501, "5.5.2 Cannot decode response")
+            return
+        fields = dict(f.split("=", 1) for f in raw.split("\x01") if "=" in f and not f.startswith("n,"))
+        if mech == "OAUTHBEARER":
+            gs2 = raw.split("\x01", 1)[0]
+            user = gs2[len("n,a="):-1] if gs2.startswith("n,a=") else ""
+        else:
+            user = fields.get("user", "")
+        token = fields.get("auth", "")
+        if user == USER and token == "Bearer right-token":
+            self.authed = True
+            await self.reply(235, "2.7.0 Accepted")
+            return
+        challenge = base64.b64encode(b'{"status":"401","schemes":"bearer","scope":"https://mail.google.com/"}')
+        await self.reply(334, challenge.decode())
+        answer = await self.readline()
+        expected = "" if mech == "XOAUTH2" else "AQ=="
+        if answer != expected:
+            await self.reply(501, "5.5.2 Expected the dummy response to the challenge")
+            return
+        await self.reply(535, "5.7.8 Username and Password not accepted")
+
     async def cmd_auth(self, arg):
         s = self.scenario
         if not self.greeted:
@@ -279,6 +309,9 @@ class Session:
                 await self.readline()
         if mech not in self.auth_mechs():
             await self.reply(504, "5.5.4 Unrecognized authentication type")
+            return
+        if mech in ("XOAUTH2", "OAUTHBEARER"):
+            await self.auth_token(mech, initial)
             return
         if mech == "PLAIN":
             if initial is None:

@@ -13,8 +13,9 @@ import tempfile
 import time
 
 CLI = os.environ["MAIL_RELAY_CLI"]
-LOOKUP = ["secret-tool", "lookup", "xdg:schema", "io.github.mailrelay.MailRelay",
-          "account", "sandbox", "kind", "password"]
+def lookup_argv(port):
+    return ["secret-tool", "lookup", "xdg:schema", "io.github.mailrelay.MailRelay",
+            "account", "sandbox-%d" % port, "kind", "password"]
 results = []
 
 
@@ -47,10 +48,11 @@ def main():
         fields = dict(line.split(None, 1) for line in text.splitlines()
                       if line.startswith("  ") and len(line.split(None, 1)) == 2)
         check(fields.get("STARTTLS") == str(port), "STARTTLS on the asked port")
+        check(" ".join(lookup_argv(port)) in text, "the command that reads the password is shown")
         sha = fields.get("SHA-256", "")
         check(len(sha) == 64, "certificate fingerprint printed")
 
-        password = subprocess.run(LOOKUP, env=env, capture_output=True, text=True).stdout
+        password = subprocess.run(lookup_argv(port), env=env, capture_output=True, text=True).stdout
         check(len(password) == 24, "the password is in the keyring")
         check(password not in text, "the password is never printed")
 
@@ -98,7 +100,7 @@ def main():
         except subprocess.TimeoutExpired:
             server.kill()
     check(server.returncode == 0, "stops cleanly on SIGTERM")
-    after = subprocess.run(LOOKUP, env=env, capture_output=True, text=True)
+    after = subprocess.run(lookup_argv(port), env=env, capture_output=True, text=True)
     check(after.returncode != 0 and after.stdout == "", "the password leaves the keyring with the server")
     subprocess.run(["rm", "-rf", home])
 

@@ -506,6 +506,43 @@ def _(t):
                    step="mail")(t)
 
 
+def token_run(port, mech, token):
+    args = cli_args(port, auth=False, extra=["--auth", mech, "--username", USER, "--password-stdin"])
+    home = tempfile.mkdtemp(prefix="cli-", dir=WORK)
+    env = dict(os.environ, HOME=home, XDG_CONFIG_HOME=os.path.join(home, "c"),
+               XDG_DATA_HOME=os.path.join(home, "d"))
+    proc = subprocess.run([CLI, "test"] + args + ["--json"], input=(token + "\n").encode(),
+                          capture_output=True, env=env, timeout=CLI_TIMEOUT)
+    return proc
+
+
+for _mech in ("xoauth2", "oauthbearer"):
+    @case("%s: a good token signs in" % _mech)
+    def _(t, mech=_mech):
+        with FakeServer("good") as srv:
+            proc = token_run(srv.port, mech, "right-token")
+            out = proc.stdout.decode() + proc.stderr.decode()
+            t.eq(proc.returncode, 0, "exit status (%s)" % out[-400:])
+            t.check("right-token" not in out, "the token appears in the output")
+            t.check(base64.b64encode(b"Bearer right-token") not in proc.stdout, "encoded token in the output")
+            t.check(any(l.upper().startswith("AUTH " + mech.upper()) for l in srv.commands()),
+                    "the server did not receive AUTH %s" % mech.upper())
+
+    @case("%s: a refused token gets the 334 challenge answered, then auth" % _mech)
+    def _(t, mech=_mech):
+        with FakeServer("good") as srv:
+            proc = token_run(srv.port, mech, "stale-token")
+            t.eq(proc.returncode, 1, "exit status")
+            result = json.loads(proc.stdout or b"{}")
+            t.eq((result.get("error") or {}).get("kind"), "auth", "error.kind")
+            t.check(((result.get("error") or {}).get("reply") or "").startswith("535"), "the final 535")
+            answer = "" if mech == "xoauth2" else "AQ=="
+            cmds = srv.commands()
+            t.check(answer in cmds[cmds.index(next(c for c in cmds if c.upper().startswith("AUTH"))) + 1:][:1],
+                    "the challenge was not answered with %r: %s" % (answer, cmds))
+            t.check("stale-token" not in proc.stdout.decode() + proc.stderr.decode(), "token in the output")
+
+
 @case("unsolicited: a reply nobody asked for is a protocol error, nothing sent after")
 def _(t):
     with FakeServer("unsolicited") as srv:

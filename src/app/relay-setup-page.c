@@ -69,6 +69,7 @@ struct _RelaySetupPage
   char               *insecure_host;
   /* the local test server, for the “local” preset */
   RelaySandboxServer *sandbox;
+  guint               shown_provider;
 };
 
 G_DEFINE_FINAL_TYPE (RelaySetupPage, relay_setup_page, ADW_TYPE_BIN)
@@ -116,8 +117,12 @@ selected_provider (RelaySetupPage *self)
 {
   g_autoptr(RelayProvider) provider = NULL;
 
-  provider = g_list_model_get_item (relay_provider_get_all (),
-                                    adw_combo_row_get_selected (self->provider_row));
+  guint position = adw_combo_row_get_selected (self->provider_row);
+
+  if (position == GTK_INVALID_LIST_POSITION)
+    position = relay_provider_get_position ("custom");
+
+  provider = g_list_model_get_item (relay_provider_get_all (), position);
   return provider;
 }
 
@@ -302,12 +307,22 @@ validate_form (RelaySetupPage *self)
 }
 
 static gboolean
+uses_sandbox (RelaySetupPage *self,
+              RelayProvider  *provider)
+{
+  return self->sandbox != NULL && g_str_equal (relay_provider_get_id (provider), "local");
+}
+
+static gboolean
 is_dirty (RelaySetupPage *self)
 {
   RelayProvider *provider = selected_provider (self);
   g_autofree char *port = NULL;
 
-  if (field_text (self, FIELD_PASSWORD)[0] != '\0' || self->pending_pins != NULL)
+  /* the test server's port and password change with every run */
+  gboolean live = uses_sandbox (self, provider);
+
+  if ((!live && field_text (self, FIELD_PASSWORD)[0] != '\0') || self->pending_pins != NULL)
     return TRUE;
 
   if (self->saved == NULL)
@@ -317,7 +332,7 @@ is_dirty (RelaySetupPage *self)
 
   return g_strcmp0 (relay_provider_get_id (provider), relay_account_get_provider (self->saved)) != 0 ||
          g_strcmp0 (field_text (self, FIELD_HOST), relay_account_get_host (self->saved)) != 0 ||
-         g_strcmp0 (field_text (self, FIELD_PORT), port) != 0 ||
+         (!live && g_strcmp0 (field_text (self, FIELD_PORT), port) != 0) ||
          adw_combo_row_get_selected (self->security_row) != relay_account_get_security (self->saved) ||
          g_strcmp0 (field_text (self, FIELD_USERNAME), relay_account_get_username (self->saved)) != 0 ||
          g_strcmp0 (field_text (self, FIELD_FROM), relay_account_get_from (self->saved)) != 0;
@@ -331,13 +346,6 @@ update_actions (RelaySetupPage *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "setup.save", dirty && !self->busy);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "setup.revert",
                                  dirty && !self->busy && self->saved != NULL);
-}
-
-static gboolean
-uses_sandbox (RelaySetupPage *self,
-              RelayProvider  *provider)
-{
-  return self->sandbox != NULL && g_str_equal (relay_provider_get_id (provider), "local");
 }
 
 /* The running test server's port and password: both change from one run
@@ -441,6 +449,7 @@ load_form (RelaySetupPage *self)
     }
 
   self->loading = FALSE;
+  self->shown_provider = adw_combo_row_get_selected (self->provider_row);
 
   update_password_description (self);
   validate_form (self);
@@ -456,6 +465,16 @@ provider_changed_cb (RelaySetupPage *self)
     return;
 
   provider = selected_provider (self);
+
+  /* the test server's credentials stay with the test server */
+  if (self->sandbox != NULL && self->shown_provider == relay_provider_get_position ("local"))
+    {
+      gtk_editable_set_text (GTK_EDITABLE (self->password_row), "");
+      if (g_strcmp0 (field_text (self, FIELD_USERNAME), relay_sandbox_server_get_username (self->sandbox)) == 0)
+        gtk_editable_set_text (GTK_EDITABLE (self->username_row), "");
+    }
+  self->shown_provider = adw_combo_row_get_selected (self->provider_row);
+
   apply_provider_to_form (self, provider);
   update_guidance (self, provider);
   validate_form (self);
@@ -688,7 +707,8 @@ trust_certificate_cb (RelayProbeView *view,
 {
   g_autoptr(GError) error = NULL;
 
-  if (self->saved != NULL)
+  /* the test ran on the form: into the saved account only if it is that */
+  if (self->saved != NULL && !is_dirty (self))
     {
       g_autoptr(RelayAccount) account = relay_account_copy (self->saved);
       g_autoptr(GStrvBuilder) pins = g_strv_builder_new ();
@@ -776,7 +796,9 @@ run_test (RelaySetupPage *self)
   if (gtk_widget_get_visible (GTK_WIDGET (self->password_row)) && password[0] != '\0')
     open_probe_view (self, password);
   else if (self->saved != NULL && self->password_stored &&
-           field_text (self, FIELD_USERNAME)[0] != '\0')
+           field_text (self, FIELD_USERNAME)[0] != '\0' &&
+           g_strcmp0 (field_text (self, FIELD_USERNAME), relay_account_get_username (self->saved)) == 0 &&
+           g_strcmp0 (field_text (self, FIELD_HOST), relay_account_get_host (self->saved)) == 0)
     relay_secrets_lookup_async (relay_account_get_id (self->saved), RELAY_SECRET_PASSWORD,
                                 self->cancellable, lookup_for_test_cb, g_object_ref (self));
   else
@@ -787,7 +809,9 @@ static gboolean
 needs_insecure_consent (RelaySetupPage *self)
 {
   g_autoptr(RelayAccount) account = build_account (self);
-  gboolean has_password = field_text (self, FIELD_PASSWORD)[0] != '\0' || self->password_stored;
+  gboolean has_password = field_text (self, FIELD_PASSWORD)[0] != '\0' ||
+                          (self->password_stored && self->saved != NULL &&
+                           g_strcmp0 (field_text (self, FIELD_HOST), relay_account_get_host (self->saved)) == 0);
 
   return relay_account_get_security (account) == RELAY_SECURITY_NONE &&
          relay_account_get_username (account)[0] != '\0' && has_password &&

@@ -12,6 +12,7 @@
 #include <gio/gunixinputstream.h>
 #include <glib/gi18n.h>
 #include <string.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "relay-cli.h"
@@ -55,24 +56,52 @@ relay_cli_read_password (GError **error)
 {
   g_autoptr(GInputStream) input = g_unix_input_stream_new (STDIN_FILENO, FALSE);
   char buffer[MAX_PASSWORD_INPUT + 1];
+  gboolean tty = isatty (STDIN_FILENO);
+  struct termios saved, quiet;
+  gboolean echo_off = FALSE;
   gsize length = 0;
-  char *end;
+  char *password;
 
-  if (isatty (STDIN_FILENO))
-    g_printerr ("%s", _("Password (input is not hidden; end with Enter): "));
-
-  if (!g_input_stream_read_all (input, buffer, MAX_PASSWORD_INPUT, &length, NULL, error))
-    return NULL;
-  buffer[length] = '\0';
-
-  if ((end = strchr (buffer, '\n')) != NULL)
+  /* on a terminal: prompt, and do not echo */
+  if (tty)
     {
-      if (end > buffer && end[-1] == '\r')
-        end--;
-      *end = '\0';
+      g_printerr ("%s", _("Password: "));
+      if (tcgetattr (STDIN_FILENO, &saved) == 0)
+        {
+          quiet = saved;
+          quiet.c_lflag &= ~ECHO;
+          echo_off = tcsetattr (STDIN_FILENO, TCSAFLUSH, &quiet) == 0;
+        }
     }
 
-  if (strlen (buffer) != length && end == NULL)
+  /* one line: stop at the newline, byte by byte, reading nothing after it */
+  while (length < MAX_PASSWORD_INPUT)
+    {
+      gssize n = g_input_stream_read (input, buffer + length, 1, NULL, error);
+
+      if (n < 0)
+        {
+          memset (buffer, 0, sizeof buffer);
+          if (echo_off)
+            tcsetattr (STDIN_FILENO, TCSAFLUSH, &saved);
+          return NULL;
+        }
+      if (n == 0 || buffer[length] == '\n')
+        break;
+      length++;
+    }
+
+  if (echo_off)
+    {
+      tcsetattr (STDIN_FILENO, TCSAFLUSH, &saved);
+      g_printerr ("\n");
+    }
+
+  if (length > 0 && buffer[length - 1] == '\r')
+    length--;
+  buffer[length] = '\0';
+
+  if (memchr (buffer, '\0', length) != NULL)
     {
       memset (buffer, 0, sizeof buffer);
       g_set_error (error, RELAY_ACCOUNT_ERROR, RELAY_ACCOUNT_ERROR_PASSWORD,
@@ -80,26 +109,24 @@ relay_cli_read_password (GError **error)
       return NULL;
     }
 
-  if (buffer[0] == '\0')
+  if (length == 0)
     {
       g_set_error (error, RELAY_ACCOUNT_ERROR, RELAY_ACCOUNT_ERROR_PASSWORD,
                    _("Password: nothing was read from standard input"));
       return NULL;
     }
 
-  {
-    char *password = g_strdup (buffer);
+  password = g_strndup (buffer, length);
+  memset (buffer, 0, sizeof buffer);
 
-    memset (buffer, 0, sizeof buffer);
-    if (!relay_validate_password (password, error))
-      {
-        memset (password, 0, strlen (password));
-        g_free (password);
-        return NULL;
-      }
+  if (!relay_validate_password (password, error))
+    {
+      memset (password, 0, strlen (password));
+      g_free (password);
+      return NULL;
+    }
 
-    return password;
-  }
+  return password;
 }
 
 static gboolean
@@ -244,6 +271,20 @@ relay_cli_account_options_apply (RelayCliAccountOptions  *options,
           g_set_error (error, RELAY_ACCOUNT_ERROR, RELAY_ACCOUNT_ERROR_CA_FILE,
                        _("CA file: “%s” is not a readable file"), options->ca_file);
           return FALSE;
+        }
+
+      if (options->ca_file[0] != '\0')
+        {
+          g_autoptr(GError) ca_error = NULL;
+          g_autoptr(GTlsDatabase) database = g_tls_file_database_new (path, &ca_error);
+
+          if (database == NULL)
+            {
+              g_set_error (error, RELAY_ACCOUNT_ERROR, RELAY_ACCOUNT_ERROR_CA_FILE,
+                           _("CA file: “%s” holds no certificates that can be read (%s)"),
+                           options->ca_file, ca_error->message);
+              return FALSE;
+            }
         }
       relay_account_set_ca_file (account, options->ca_file[0] ? path : "");
     }

@@ -18,8 +18,6 @@
 #include "relay-secrets.h"
 #include "relay-validate.h"
 
-/* The keyring item of the running test server's password */
-#define SANDBOX_ACCOUNT "sandbox"
 
 static gboolean
 quit_cb (gpointer user_data)
@@ -65,6 +63,8 @@ relay_cli_sandbox (int    argc,
   g_autoptr(GError) keyring_error = NULL;
   guint port = 2525;
   const char *sha256;
+  g_autofree char *item = NULL;
+  g_autofree char *lookup = NULL;
 
   g_option_context_set_summary (context, _("Run Mail Relay’s local test server on 127.0.0.1 until interrupted."));
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
@@ -87,7 +87,11 @@ relay_cli_sandbox (int    argc,
       return RELAY_CLI_EXIT_FAILED;
     }
 
-  relay_secrets_store_sync (SANDBOX_ACCOUNT, RELAY_SECRET_PASSWORD, _("the local test server"),
+  /* one keyring item per running server, named after its port */
+  item = g_strdup_printf ("sandbox-%u", relay_sandbox_server_get_starttls_port (server));
+  lookup = g_strdup_printf ("secret-tool lookup xdg:schema io.github.mailrelay.MailRelay account %s kind password",
+                            item);
+  relay_secrets_store_sync (item, RELAY_SECRET_PASSWORD, _("the local test server"),
                             relay_sandbox_server_get_password (server), NULL, &keyring_error);
 
   sha256 = relay_sandbox_server_get_certificate_sha256 (server);
@@ -97,15 +101,17 @@ relay_cli_sandbox (int    argc,
   g_print ("  %-12s %u\n", "SSL/TLS", relay_sandbox_server_get_tls_port (server));
   g_print ("  %-12s %s\n", _("User name"), relay_sandbox_server_get_username (server));
   if (keyring_error == NULL)
-    g_print ("  %-12s %s\n", _("Password"),
-             _("in the keyring: secret-tool lookup xdg:schema io.github.mailrelay.MailRelay account sandbox kind password"));
+    {
+      g_print ("  %-12s %s\n", _("Password"), _("kept in the keyring while the server runs:"));
+      g_print ("  %-12s %s\n", "", lookup);
+    }
   else
     relay_cli_printerr ("%s", keyring_error->message);
   g_print ("  %-12s %s\n", "SHA-256", sha256);
-  g_print ("\n%s\n  secret-tool lookup xdg:schema io.github.mailrelay.MailRelay account sandbox kind password |\n"
+  g_print ("\n%s\n  %s |\n"
            "    mail-relay-cli test --provider local --port %u --username sandbox --password-stdin \\\n"
            "      --pin %s --from you@example.org --send-to you@example.org\n\n",
-           _("Try it:"), relay_sandbox_server_get_starttls_port (server), sha256);
+           _("Try it:"), lookup, relay_sandbox_server_get_starttls_port (server), sha256);
   g_print ("%s\n", _("Press Ctrl+C to stop."));
 
   g_signal_connect (server, "message-received", G_CALLBACK (message_received_cb), NULL);
@@ -118,7 +124,7 @@ relay_cli_sandbox (int    argc,
   relay_sandbox_server_stop (server);
   /* the password dies with the server */
   if (keyring_error == NULL)
-    relay_secrets_clear_sync (SANDBOX_ACCOUNT, NULL, NULL);
+    relay_secrets_clear_sync (item, NULL, NULL);
 
   return RELAY_CLI_EXIT_OK;
 }

@@ -16,6 +16,8 @@
 
 #include "relay-cli.h"
 #include "relay-cli-options.h"
+#include "relay-enum-types.h"
+#include "relay-oauth-account.h"
 #include "relay-probe.h"
 #include "relay-sasl.h"
 #include "relay-secrets.h"
@@ -72,6 +74,14 @@ print_json (JsonNode *node)
   g_print ("%s\n", text);
 }
 
+static const char *
+security_nick (RelaySecurity security)
+{
+  g_autoptr(GEnumClass) klass = g_type_class_ref (RELAY_TYPE_SECURITY);
+
+  return g_enum_get_value (klass, security)->value_nick;
+}
+
 /* For a failure before any conversation: bad settings, no keyring */
 static int
 print_early_error (gboolean        json,
@@ -92,9 +102,27 @@ print_early_error (gboolean        json,
       json_builder_add_string_value (builder, relay_account_get_host (account));
       json_builder_set_member_name (builder, "port");
       json_builder_add_int_value (builder, relay_account_get_port (account));
+      json_builder_set_member_name (builder, "security");
+      json_builder_add_string_value (builder, security_nick (relay_account_get_security (account)));
       json_builder_set_member_name (builder, "steps");
       json_builder_begin_array (builder);
       json_builder_end_array (builder);
+      /* nothing was asked of the server */
+      json_builder_set_member_name (builder, "server");
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "greeting");
+      json_builder_add_null_value (builder);
+      json_builder_set_member_name (builder, "capabilities");
+      json_builder_begin_array (builder);
+      json_builder_end_array (builder);
+      json_builder_set_member_name (builder, "auth_mechanisms");
+      json_builder_begin_array (builder);
+      json_builder_end_array (builder);
+      json_builder_set_member_name (builder, "size_limit");
+      json_builder_add_int_value (builder, 0);
+      json_builder_end_object (builder);
+      json_builder_set_member_name (builder, "tls");
+      json_builder_add_null_value (builder);
       json_builder_set_member_name (builder, "error");
       json_builder_begin_object (builder);
       json_builder_set_member_name (builder, "kind");
@@ -120,6 +148,34 @@ print_early_error (gboolean        json,
     g_printerr ("%s\n", hint);
 
   return RELAY_CLI_EXIT_FAILED;
+}
+
+static gboolean
+uses_token (RelayAccount *account)
+{
+  RelayAuthMethod auth = relay_account_get_auth (account);
+
+  return auth == RELAY_AUTH_METHOD_XOAUTH2 || auth == RELAY_AUTH_METHOD_OAUTHBEARER;
+}
+
+static char *
+refresh_token_cb (gpointer       user_data,
+                  GCancellable  *cancellable,
+                  GError       **error)
+{
+  return relay_oauth_account_get_access_token (user_data, TRUE, cancellable, error);
+}
+
+/* A provider that refused the stored sign-in: say so in the account */
+static void
+mark_sign_in_again (RelayAccountStore *store,
+                    RelayAccount      *account)
+{
+  g_autoptr(RelayAccount) marked = relay_account_copy (account);
+
+  relay_account_set_sign_in_again (marked, TRUE);
+  relay_account_store_put (store, marked);
+  relay_account_store_save (store, NULL);
 }
 
 /**
@@ -200,6 +256,12 @@ relay_cli_test (int    argc,
           return RELAY_CLI_EXIT_USAGE;
         }
 
+      if (options.password_stdin && relay_account_get_username (account)[0] == '\0')
+        {
+          relay_cli_printerr (_("--username: a password needs a user name"));
+          return RELAY_CLI_EXIT_USAGE;
+        }
+
       if (options.password_stdin && !(secret = relay_cli_read_password (&error)))
         {
           if (error->domain == RELAY_ACCOUNT_ERROR)
@@ -225,13 +287,34 @@ relay_cli_test (int    argc,
 
       account = relay_account_copy (relay_account_store_get_default (store));
 
-      if (relay_account_get_username (account)[0] != '\0')
+      if (uses_token (account))
+        {
+          /* refreshed first when it has expired */
+          secret = relay_oauth_account_get_access_token (account, FALSE, NULL, &error);
+          if (secret == NULL)
+            {
+              if (g_error_matches (error, RELAY_OAUTH_ERROR, RELAY_OAUTH_ERROR_INVALID_GRANT))
+                mark_sign_in_again (store, account);
+              return print_early_error (json, account,
+                                        error->domain == RELAY_OAUTH_ERROR ? RELAY_ERROR_KIND_AUTH
+                                                                           : RELAY_ERROR_KIND_KEYRING,
+                                        error->message,
+                                        _("Sign in again: in Mail Relay’s setup page, or with “mail-relay-cli link-gmail”."));
+            }
+        }
+      else if (relay_account_get_username (account)[0] != '\0')
         {
           secret = relay_secrets_lookup_sync (relay_account_get_id (account), RELAY_SECRET_PASSWORD,
                                               NULL, &error);
           if (error != NULL)
             return print_early_error (json, account, RELAY_ERROR_KIND_KEYRING, error->message,
                                       _("Mail Relay reads the saved password from the keyring."));
+          /* never a silent pass that skipped the sign-in */
+          if (secret == NULL)
+            return print_early_error (json, account, RELAY_ERROR_KIND_CONFIG,
+                                      _("No password is stored for this account."),
+                                      _("Store it with “mail-relay-cli account set --password-stdin”, "
+                                        "or remove the user name if the server takes mail without signing in."));
         }
     }
 
@@ -239,6 +322,8 @@ relay_cli_test (int    argc,
   relay_probe_set_secret (probe, secret);
   relay_probe_set_send_to (probe, send_to_ascii);
   relay_probe_set_timeout (probe, seconds);
+  if (store != NULL && uses_token (account))
+    relay_probe_set_token_refresher (probe, refresh_token_cb, g_object_ref (account), g_object_unref);
   if (secret != NULL)
     relay_sasl_wipe (secret);
 
@@ -258,6 +343,11 @@ relay_cli_test (int    argc,
       g_clear_error (&run.error);
       return RELAY_CLI_EXIT_FAILED;
     }
+
+  /* a refresh the provider refused deleted the tokens */
+  if (store != NULL && uses_token (account) && !relay_probe_get_ok (probe) &&
+      !relay_oauth_account_is_linked (account, NULL, NULL))
+    mark_sign_in_again (store, account);
 
   diagnosis = relay_probe_get_diagnosis (probe);
 

@@ -45,6 +45,9 @@ print_usage (FILE *stream)
              "  account delete                  delete the account and its password\n"
              "  test [ACCOUNT OPTIONS] [--send-to ADDR] [--timeout SECONDS] [--json]\n"
              "                                  test the server step by step\n"
+             "  link-gmail [--no-browser] [--timeout SECONDS]\n"
+             "                                  sign in with Google for Gmail\n"
+             "  unlink                          sign out: forget the sign-in tokens\n"
              "  sandbox [--port N]              run the local test server\n"
              "\n"
              "Run “mail-relay-cli account set --help” for the account options."));
@@ -83,6 +86,18 @@ main (int   argc,
     return relay_cli_account (argc - 1, argv + 1);
 
   /* GOption's usage line names the program after argv[0] */
+  if (g_str_equal (argv[1], "link-gmail"))
+    {
+      argv[1] = (char *)"mail-relay-cli link-gmail";
+      return relay_cli_link_gmail (argc - 1, argv + 1);
+    }
+
+  if (g_str_equal (argv[1], "unlink"))
+    {
+      argv[1] = (char *)"mail-relay-cli unlink";
+      return relay_cli_unlink (argc - 1, argv + 1);
+    }
+
   if (g_str_equal (argv[1], "sandbox"))
     {
       argv[1] = (char *)"mail-relay-cli sandbox";

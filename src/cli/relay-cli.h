@@ -25,6 +25,10 @@ int  relay_cli_test         (int          argc,
                              char       **argv);
 int  relay_cli_sandbox      (int          argc,
                              char       **argv);
+int  relay_cli_link_gmail   (int          argc,
+                             char       **argv);
+int  relay_cli_unlink       (int          argc,
+                             char       **argv);
 void relay_cli_printerr     (const char  *format,
                              ...) G_GNUC_PRINTF (1, 2);
 

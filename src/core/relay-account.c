@@ -34,6 +34,7 @@ struct _RelayAccount
   guint            max_recipients;
   guint            recipient_window;
   guint            allow_insecure : 1;
+  guint            sign_in_again : 1;
 };
 
 G_DEFINE_FINAL_TYPE (RelayAccount, relay_account, G_TYPE_OBJECT)
@@ -55,6 +56,7 @@ enum {
   PROP_MAX_RECIPIENTS,
   PROP_RECIPIENT_WINDOW,
   PROP_ALLOW_INSECURE,
+  PROP_SIGN_IN_AGAIN,
   N_PROPS
 };
 
@@ -131,6 +133,7 @@ relay_account_get_property (GObject    *object,
     case PROP_MAX_RECIPIENTS: g_value_set_uint (value, self->max_recipients); break;
     case PROP_RECIPIENT_WINDOW: g_value_set_uint (value, self->recipient_window); break;
     case PROP_ALLOW_INSECURE: g_value_set_boolean (value, self->allow_insecure); break;
+    case PROP_SIGN_IN_AGAIN: g_value_set_boolean (value, self->sign_in_again); break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -164,6 +167,7 @@ relay_account_set_property (GObject      *object,
     case PROP_MAX_RECIPIENTS: relay_account_set_max_recipients (self, g_value_get_uint (value)); break;
     case PROP_RECIPIENT_WINDOW: relay_account_set_recipient_window (self, g_value_get_uint (value)); break;
     case PROP_ALLOW_INSECURE: relay_account_set_allow_insecure (self, g_value_get_boolean (value)); break;
+    case PROP_SIGN_IN_AGAIN: relay_account_set_sign_in_again (self, g_value_get_boolean (value)); break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -215,6 +219,8 @@ relay_account_class_init (RelayAccountClass *klass)
   properties[PROP_MAX_RECIPIENTS] = g_param_spec_uint ("max-recipients", NULL, NULL, 0, G_MAXINT32, 0, flags);
   properties[PROP_RECIPIENT_WINDOW] = g_param_spec_uint ("recipient-window", NULL, NULL, 0, G_MAXINT32, 0, flags);
   properties[PROP_ALLOW_INSECURE] = g_param_spec_boolean ("allow-insecure", NULL, NULL, FALSE, flags);
+  /* the provider refused the stored sign-in (invalid_grant) */
+  properties[PROP_SIGN_IN_AGAIN] = g_param_spec_boolean ("sign-in-again", NULL, NULL, FALSE, flags);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
@@ -343,6 +349,8 @@ relay_account_to_json (RelayAccount *self)
   json_builder_end_object (builder);
   json_builder_set_member_name (builder, "allow_insecure");
   json_builder_add_boolean_value (builder, self->allow_insecure);
+  json_builder_set_member_name (builder, "sign_in_again");
+  json_builder_add_boolean_value (builder, self->sign_in_again);
   json_builder_end_object (builder);
 
   return json_builder_get_root (builder);
@@ -531,6 +539,7 @@ relay_account_new_from_json (JsonObject  *object,
   self->max_recipients = max_recipients;
   self->recipient_window = recipient_window;
   self->allow_insecure = json_object_get_boolean_member_with_default (object, "allow_insecure", FALSE);
+  self->sign_in_again = json_object_get_boolean_member_with_default (object, "sign_in_again", FALSE);
 
   return g_steal_pointer (&self);
 }
@@ -628,6 +637,7 @@ UINT_ACCESSORS (message_window, guint, PROP_MESSAGE_WINDOW)
 UINT_ACCESSORS (max_recipients, guint, PROP_MAX_RECIPIENTS)
 UINT_ACCESSORS (recipient_window, guint, PROP_RECIPIENT_WINDOW)
 UINT_ACCESSORS (allow_insecure, gboolean, PROP_ALLOW_INSECURE)
+UINT_ACCESSORS (sign_in_again, gboolean, PROP_SIGN_IN_AGAIN)
 
 #undef STRING_ACCESSORS
 #undef UINT_ACCESSORS

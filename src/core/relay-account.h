@@ -68,6 +68,9 @@ void                 relay_account_set_max_recipients   (RelayAccount    *self,
 guint                relay_account_get_recipient_window (RelayAccount    *self);
 void                 relay_account_set_recipient_window (RelayAccount    *self,
                                                          guint            seconds);
+gboolean             relay_account_get_sign_in_again    (RelayAccount    *self);
+void                 relay_account_set_sign_in_again    (RelayAccount    *self,
+                                                         gboolean         sign_in_again);
 gboolean             relay_account_get_allow_insecure   (RelayAccount    *self);
 void                 relay_account_set_allow_insecure   (RelayAccount    *self,
                                                          gboolean         allow_insecure);

@@ -18,6 +18,7 @@
 
 #include "relay-enum-types.h"
 #include "relay-message.h"
+#include "relay-oauth.h"
 #include "relay-probe.h"
 #include "relay-sasl.h"
 #include "relay-smtp-session.h"
@@ -31,6 +32,9 @@ struct _RelayProbe
   char                 *send_to;
   guint                 timeout;
   gboolean              running;
+  RelayProbeTokenFunc   refresh;
+  gpointer              refresh_data;
+  GDestroyNotify        refresh_destroy;
 
   /* results, written by the worker before the task returns */
   RelaySmtpSession     *session;
@@ -92,6 +96,8 @@ relay_probe_finalize (GObject *object)
   g_clear_pointer (&self->error_reply, g_free);
   g_clear_pointer (&self->transcript, g_strfreev);
   g_clear_pointer (&self->steps, g_ptr_array_unref);
+  if (self->refresh_destroy != NULL)
+    self->refresh_destroy (self->refresh_data);
 
   G_OBJECT_CLASS (relay_probe_parent_class)->finalize (object);
 }
@@ -185,6 +191,31 @@ relay_probe_set_timeout (RelayProbe *self,
   self->timeout = seconds ? seconds : 20;
 }
 
+/**
+ * relay_probe_set_token_refresher:
+ * @func: called at most once, in the worker thread, when the server
+ *   refuses the access token; returns a fresh one
+ *
+ * For XOAUTH2 and OAUTHBEARER: a refused token is refreshed and tried
+ * again once.
+ */
+void
+relay_probe_set_token_refresher (RelayProbe          *self,
+                                 RelayProbeTokenFunc  func,
+                                 gpointer             user_data,
+                                 GDestroyNotify       destroy)
+{
+  g_return_if_fail (RELAY_IS_PROBE (self));
+  g_return_if_fail (!self->running);
+
+  if (self->refresh_destroy != NULL)
+    self->refresh_destroy (self->refresh_data);
+
+  self->refresh = func;
+  self->refresh_data = user_data;
+  self->refresh_destroy = destroy;
+}
+
 typedef struct
 {
   RelayProbe     *probe;
@@ -240,62 +271,13 @@ typedef struct
   GTask            *task;
   RelayProbe       *self;
   RelaySmtpSession *session;
-  GCancellable     *cancellable;
+  GCancellable     *cancellable;       /* the caller's */
+  GCancellable     *step_cancellable;  /* also cancelled at the step's deadline */
+  GSource          *deadline;
+  gulong            handler;
   const char       *step;
   gint64            started;
 } Run;
-
-static void
-begin (Run        *run,
-       const char *step)
-{
-  run->step = step;
-  run->started = g_get_monotonic_time ();
-  post_step_event (run->task, step, NULL);
-}
-
-static void
-end (Run        *run,
-     gboolean    ok,
-     const char *detail)
-{
-  RelayProbeStep *step = g_new0 (RelayProbeStep, 1);
-
-  step->name = g_strdup (run->step);
-  step->ok = ok;
-  step->ms = (g_get_monotonic_time () - run->started) / 1000;
-  step->detail = g_strdup (detail ? detail : "");
-  post_step_event (run->task, run->step, step);
-}
-
-/* Records the failure of the current step with its diagnosis */
-static void
-fail (Run    *run,
-      GError *error)
-{
-  RelayProbe *self = run->self;
-  const RelaySmtpReply *reply = relay_smtp_session_get_last_reply (run->session);
-  const char *host = relay_account_get_host (self->account);
-
-  end (run, FALSE, error->message);
-
-  if (g_error_matches (error, RELAY_SMTP_ERROR, RELAY_SMTP_ERROR_REPLY) && reply != NULL)
-    {
-      self->diagnosis = relay_diagnose_reply (run->step, reply->code, reply->enhanced,
-                                              relay_smtp_reply_get_text (reply));
-      self->error_reply = relay_smtp_reply_to_string (reply);
-    }
-  else if (g_error_matches (error, RELAY_SMTP_ERROR, RELAY_SMTP_ERROR_CERTIFICATE))
-    self->diagnosis = relay_diagnose_certificate (relay_smtp_session_get_peer_errors (run->session), host);
-  else
-    {
-      self->diagnosis = relay_diagnose_error (run->step, error);
-      /* a refused STARTTLS has a reply worth showing */
-      if (g_error_matches (error, RELAY_SMTP_ERROR, RELAY_SMTP_ERROR_STARTTLS_UNAVAILABLE) &&
-          reply != NULL && reply->code != 250)
-        self->error_reply = relay_smtp_reply_to_string (reply);
-    }
-}
 
 static gboolean
 cancel_on_timeout (gpointer user_data)
@@ -311,41 +293,114 @@ cancel_with_parent (GCancellable *parent,
   g_cancellable_cancel (child);
 }
 
-static gboolean
-resolve_with_timeout (Run     *run,
-                      GError **error)
+/* Each step has a deadline of its own, whatever the server trickles: a
+ * timer in the caller's context cancels the step. Socket timeouts alone
+ * would let a byte every few seconds go on for ever. */
+static void
+deadline_begin (Run *run)
 {
-  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
-  g_autoptr(GSource) timer = g_timeout_source_new_seconds (run->self->timeout);
-  g_autoptr(GError) local_error = NULL;
-  gulong handler = 0;
-  gboolean ok;
-
-  /* GResolver has no timeout of its own before GLib 2.78 */
-  g_source_set_callback (timer, cancel_on_timeout, g_object_ref (cancellable), g_object_unref);
-  g_source_attach (timer, g_task_get_context (run->task));
+  run->step_cancellable = g_cancellable_new ();
+  run->deadline = g_timeout_source_new_seconds (run->self->timeout);
+  g_source_set_callback (run->deadline, cancel_on_timeout,
+                         g_object_ref (run->step_cancellable), g_object_unref);
+  g_source_attach (run->deadline, g_task_get_context (run->task));
   if (run->cancellable != NULL)
-    handler = g_cancellable_connect (run->cancellable, G_CALLBACK (cancel_with_parent),
-                                     g_object_ref (cancellable), g_object_unref);
+    run->handler = g_cancellable_connect (run->cancellable, G_CALLBACK (cancel_with_parent),
+                                          g_object_ref (run->step_cancellable), g_object_unref);
+}
 
-  ok = relay_smtp_session_resolve (run->session, cancellable, &local_error);
+static void
+deadline_end (Run *run)
+{
+  if (run->deadline == NULL)
+    return;
 
-  g_source_destroy (timer);
-  g_cancellable_disconnect (run->cancellable, handler);
+  g_source_destroy (run->deadline);
+  g_clear_pointer (&run->deadline, g_source_unref);
+  g_cancellable_disconnect (run->cancellable, run->handler);
+  run->handler = 0;
+  g_clear_object (&run->step_cancellable);
+}
 
-  if (!ok && g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_CANCELLED) &&
+/* A step cancelled by its deadline rather than by the caller timed out */
+static void
+deadline_check (Run     *run,
+                GError **error)
+{
+  if (g_error_matches (*error, G_IO_ERROR, G_IO_ERROR_CANCELLED) &&
       !g_cancellable_is_cancelled (run->cancellable))
     {
+      g_clear_error (error);
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
-                   _("Looking up %s took longer than %u seconds"),
-                   relay_account_get_host (run->self->account), run->self->timeout);
-      return FALSE;
+                   _("No answer within %u seconds"), run->self->timeout);
     }
+}
 
-  if (!ok)
-    g_propagate_error (error, g_steal_pointer (&local_error));
+static void
+begin (Run        *run,
+       const char *step)
+{
+  deadline_end (run);
+  run->step = step;
+  run->started = g_get_monotonic_time ();
+  deadline_begin (run);
+  post_step_event (run->task, step, NULL);
+}
 
-  return ok;
+static void
+end (Run        *run,
+     gboolean    ok,
+     const char *detail)
+{
+  RelayProbeStep *step = g_new0 (RelayProbeStep, 1);
+
+  deadline_end (run);
+  step->name = g_strdup (run->step);
+  step->ok = ok;
+  step->ms = (g_get_monotonic_time () - run->started) / 1000;
+  step->detail = g_strdup (detail ? detail : "");
+  post_step_event (run->task, run->step, step);
+}
+
+/* Records the failure of the current step with its diagnosis */
+static void
+fail (Run    *run,
+      GError *step_error)
+{
+  g_autoptr(GError) error = g_error_copy (step_error);
+
+  RelayProbe *self = run->self;
+  const RelaySmtpReply *reply = relay_smtp_session_get_last_reply (run->session);
+  const char *host = relay_account_get_host (self->account);
+
+  deadline_check (run, &error);
+  end (run, FALSE, error->message);
+
+  if (g_error_matches (error, RELAY_SMTP_ERROR, RELAY_SMTP_ERROR_REPLY) && reply != NULL)
+    {
+      self->diagnosis = relay_diagnose_reply (run->step, reply->code, reply->enhanced,
+                                              relay_smtp_reply_get_text (reply));
+      self->error_reply = relay_smtp_reply_to_string (reply);
+    }
+  else if (g_error_matches (error, RELAY_SMTP_ERROR, RELAY_SMTP_ERROR_CERTIFICATE))
+    self->diagnosis = relay_diagnose_certificate (relay_smtp_session_get_peer_errors (run->session), host);
+  else if (error->domain == RELAY_OAUTH_ERROR)
+    {
+      /* the access token could not be renewed */
+      self->diagnosis = g_new0 (RelayDiagnosis, 1);
+      self->diagnosis->kind = RELAY_ERROR_KIND_AUTH;
+      self->diagnosis->disposition = RELAY_DISPOSITION_PERMANENT;
+      self->diagnosis->message = g_strdup (error->message);
+      self->diagnosis->hint = g_strdup (_("Sign in again: in Mail Relay’s setup page, or with “mail-relay-cli link-gmail”."));
+    }
+  else
+    {
+      self->diagnosis = relay_diagnose_error (run->step, error);
+      /* a refused STARTTLS has a reply worth showing */
+      if (g_error_matches (error, RELAY_SMTP_ERROR, RELAY_SMTP_ERROR_STARTTLS_UNAVAILABLE) &&
+          reply != NULL && reply->code != 250)
+        self->error_reply = relay_smtp_reply_to_string (reply);
+    }
 }
 
 static char *
@@ -369,10 +424,43 @@ try_quit (Run *run)
     return;
 
   begin (run, "quit");
-  if (relay_smtp_session_quit (run->session, run->cancellable, &error))
+  if (relay_smtp_session_quit (run->session, run->step_cancellable, &error))
     end (run, TRUE, NULL);
   else
     end (run, FALSE, error->message);
+}
+
+/* The server refused an access token (after its 401 challenge): refresh
+ * it once and sign in again on the same connection */
+static gboolean
+retry_with_fresh_token (Run     *run,
+                        GError **error)
+{
+  RelayProbe *self = run->self;
+  RelayAuthMethod method = relay_account_get_auth (self->account);
+  g_autoptr(GError) refresh_error = NULL;
+  char *token;
+
+  if (self->refresh == NULL ||
+      (method != RELAY_AUTH_METHOD_XOAUTH2 && method != RELAY_AUTH_METHOD_OAUTHBEARER) ||
+      !g_error_matches (*error, RELAY_SMTP_ERROR, RELAY_SMTP_ERROR_REPLY))
+    return FALSE;
+
+  token = self->refresh (self->refresh_data, run->step_cancellable, &refresh_error);
+  self->refresh = NULL;
+  if (token == NULL)
+    {
+      g_clear_error (error);
+      g_propagate_error (error, g_steal_pointer (&refresh_error));
+      return FALSE;
+    }
+
+  relay_sasl_wipe (self->secret);
+  self->secret = token;
+  g_clear_error (error);
+
+  return relay_smtp_session_authenticate (run->session, method, relay_account_get_username (self->account),
+                                          self->secret, run->step_cancellable, error);
 }
 
 static gboolean
@@ -382,19 +470,18 @@ converse (Run *run)
   RelayAccount *account = self->account;
   RelaySecurity security = relay_account_get_security (account);
   RelaySmtpSession *session = run->session;
-  GCancellable *cancellable = run->cancellable;
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) message = NULL;
   g_autofree char *detail = NULL;
   const char *username = relay_account_get_username (account);
 
   begin (run, "resolve");
-  if (!resolve_with_timeout (run, &error))
+  if (!relay_smtp_session_resolve (session, run->step_cancellable, &error))
     return (fail (run, error), FALSE);
   end (run, TRUE, relay_smtp_session_get_address (session));
 
   begin (run, "connect");
-  if (!relay_smtp_session_connect (session, cancellable, &error))
+  if (!relay_smtp_session_connect (session, run->step_cancellable, &error))
     return (fail (run, error), FALSE);
   /* Translators: an address and a port number */
   detail = g_strdup_printf (_("%s port %u"), relay_smtp_session_get_address (session),
@@ -404,13 +491,13 @@ converse (Run *run)
   if (security == RELAY_SECURITY_TLS)
     {
       begin (run, "tls");
-      if (!relay_smtp_session_handshake (session, cancellable, &error))
+      if (!relay_smtp_session_handshake (session, run->step_cancellable, &error))
         return (fail (run, error), FALSE);
       end (run, TRUE, relay_smtp_session_get_tls_version (session));
     }
 
   begin (run, "greeting");
-  if (!relay_smtp_session_read_greeting (session, cancellable, &error))
+  if (!relay_smtp_session_read_greeting (session, run->step_cancellable, &error))
     {
       fail (run, error);
       if (g_error_matches (error, RELAY_SMTP_ERROR, RELAY_SMTP_ERROR_REPLY))
@@ -420,7 +507,7 @@ converse (Run *run)
   end (run, TRUE, relay_smtp_session_get_greeting (session));
 
   begin (run, "ehlo");
-  if (!relay_smtp_session_ehlo (session, cancellable, &error))
+  if (!relay_smtp_session_ehlo (session, run->step_cancellable, &error))
     return (fail (run, error), try_quit (run), FALSE);
   g_free (detail);
   detail = capabilities_detail (session);
@@ -429,7 +516,7 @@ converse (Run *run)
   if (security == RELAY_SECURITY_STARTTLS)
     {
       begin (run, "starttls");
-      if (!relay_smtp_session_starttls (session, cancellable, &error))
+      if (!relay_smtp_session_starttls (session, run->step_cancellable, &error))
         {
           fail (run, error);
           /* nothing more after injected data: the stream is not trusted */
@@ -440,12 +527,12 @@ converse (Run *run)
       end (run, TRUE, NULL);
 
       begin (run, "tls");
-      if (!relay_smtp_session_handshake (session, cancellable, &error))
+      if (!relay_smtp_session_handshake (session, run->step_cancellable, &error))
         return (fail (run, error), FALSE);
       end (run, TRUE, relay_smtp_session_get_tls_version (session));
 
       begin (run, "ehlo");
-      if (!relay_smtp_session_ehlo (session, cancellable, &error))
+      if (!relay_smtp_session_ehlo (session, run->step_cancellable, &error))
         return (fail (run, error), try_quit (run), FALSE);
       g_free (detail);
       detail = capabilities_detail (session);
@@ -457,7 +544,8 @@ converse (Run *run)
       begin (run, "auth");
       relay_smtp_session_set_allow_insecure (session, relay_account_get_allow_insecure (account));
       if (!relay_smtp_session_authenticate (session, relay_account_get_auth (account),
-                                            username, self->secret, cancellable, &error))
+                                            username, self->secret, run->step_cancellable, &error) &&
+          !retry_with_fresh_token (run, &error))
         {
           fail (run, error);
           if (g_error_matches (error, RELAY_SMTP_ERROR, RELAY_SMTP_ERROR_REPLY) ||
@@ -483,17 +571,17 @@ converse (Run *run)
         }
 
       begin (run, "mail");
-      if (!relay_smtp_session_mail (session, from, g_bytes_get_size (message), cancellable, &error))
+      if (!relay_smtp_session_mail (session, from, g_bytes_get_size (message), run->step_cancellable, &error))
         return (fail (run, error), try_quit (run), FALSE);
       end (run, TRUE, from);
 
       begin (run, "rcpt");
-      if (!relay_smtp_session_rcpt (session, self->send_to, cancellable, &error))
+      if (!relay_smtp_session_rcpt (session, self->send_to, run->step_cancellable, &error))
         return (fail (run, error), try_quit (run), FALSE);
       end (run, TRUE, self->send_to);
 
       begin (run, "data");
-      if (!relay_smtp_session_data (session, message, cancellable, &error))
+      if (!relay_smtp_session_data (session, message, run->step_cancellable, &error))
         {
           fail (run, error);
           if (g_error_matches (error, RELAY_SMTP_ERROR, RELAY_SMTP_ERROR_REPLY))
@@ -508,7 +596,7 @@ converse (Run *run)
   /* The test has passed once the server took what it was asked; an odd
    * answer to QUIT is shown but does not undo that. */
   begin (run, "quit");
-  if (relay_smtp_session_quit (session, cancellable, &error))
+  if (relay_smtp_session_quit (session, run->step_cancellable, &error))
     end (run, TRUE, NULL);
   else
     end (run, FALSE, error->message);
@@ -524,7 +612,7 @@ relay_probe_thread (GTask        *task,
 {
   RelayProbe *self = source_object;
   RelayAccount *account = self->account;
-  Run run = { task, self, NULL, cancellable, NULL, 0 };
+  Run run = { .task = task, .self = self, .cancellable = cancellable };
 
   run.session = relay_smtp_session_new (relay_account_get_host (account),
                                         relay_account_get_port (account),
@@ -534,6 +622,7 @@ relay_probe_thread (GTask        *task,
   relay_smtp_session_set_pins (run.session, relay_account_get_pins (account));
 
   self->ok = converse (&run);
+  deadline_end (&run);
   relay_smtp_session_close (run.session);
 
   self->transcript = (g_strfreev (self->transcript), relay_smtp_session_dup_transcript (run.session));

@@ -32,6 +32,11 @@ void            relay_probe_step_free     (RelayProbeStep       *step);
 
 G_DECLARE_FINAL_TYPE (RelayProbe, relay_probe, RELAY, PROBE, GObject)
 
+/* Returns a new access token, in the probe's worker thread */
+typedef char *(*RelayProbeTokenFunc) (gpointer       user_data,
+                                      GCancellable  *cancellable,
+                                      GError       **error);
+
 RelayProbe           *relay_probe_new                 (RelayAccount         *account);
 void                  relay_probe_set_secret          (RelayProbe           *self,
                                                        const char           *secret);
@@ -39,6 +44,10 @@ void                  relay_probe_set_send_to         (RelayProbe           *sel
                                                        const char           *address);
 void                  relay_probe_set_timeout         (RelayProbe           *self,
                                                        guint                 seconds);
+void                  relay_probe_set_token_refresher (RelayProbe           *self,
+                                                       RelayProbeTokenFunc   func,
+                                                       gpointer              user_data,
+                                                       GDestroyNotify        destroy);
 void                  relay_probe_run_async           (RelayProbe           *self,
                                                        GCancellable         *cancellable,
                                                        GAsyncReadyCallback   callback,

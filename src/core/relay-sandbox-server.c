@@ -953,7 +953,7 @@ consume_data (Connection *conn)
     {
       const guint8 *start = conn->input->data + conn->input_pos;
       gsize available = conn->input->len - conn->input_pos;
-      const guint8 *newline = memchr (start, '\n', available);
+      const guint8 *newline = available ? memchr (start, '\n', available) : NULL;
       gboolean line_end = FALSE;
       gsize length;
 
@@ -1090,7 +1090,7 @@ connection_process (Connection *conn)
 
   start = conn->input->data + conn->input_pos;
   available = conn->input->len - conn->input_pos;
-  newline = memchr (start, '\n', MIN (available, MAX_LINE + 2));
+  newline = available ? memchr (start, '\n', MIN (available, MAX_LINE + 2)) : NULL;
 
   if (newline == NULL)
     {

@@ -47,10 +47,11 @@ char *
 relay_sasl_plain (const char *username,
                   const char *password)
 {
-  GString *raw = g_string_new (NULL);
+  GString *raw;
 
   g_return_val_if_fail (username != NULL && password != NULL, NULL);
 
+  raw = g_string_new (NULL);
   g_string_append_c (raw, '\0');
   g_string_append (raw, username);
   g_string_append_c (raw, '\0');
@@ -64,10 +65,11 @@ char *
 relay_sasl_xoauth2 (const char *username,
                     const char *token)
 {
-  GString *raw = g_string_new (NULL);
+  GString *raw;
 
   g_return_val_if_fail (username != NULL && token != NULL, NULL);
 
+  raw = g_string_new (NULL);
   g_string_append_printf (raw, "user=%s\001auth=Bearer %s\001\001", username, token);
 
   return encode_and_wipe (raw);
@@ -80,12 +82,19 @@ relay_sasl_oauthbearer (const char *username,
                         guint       port,
                         const char *token)
 {
-  GString *raw = g_string_new (NULL);
+  g_autoptr(GString) authzid = NULL;
+  GString *raw;
 
   g_return_val_if_fail (username != NULL && host != NULL && token != NULL, NULL);
 
+  /* RFC 5801: “,” and “=” in the authzid become =2C and =3D */
+  authzid = g_string_new (username);
+  g_string_replace (authzid, "=", "=3D", 0);
+  g_string_replace (authzid, ",", "=2C", 0);
+
+  raw = g_string_new (NULL);
   g_string_append_printf (raw, "n,a=%s,\001host=%s\001port=%u\001auth=Bearer %s\001\001",
-                          username, host, port, token);
+                          authzid->str, host, port, token);
 
   return encode_and_wipe (raw);
 }

@@ -350,7 +350,7 @@ accept_certificate_cb (GTlsConnection       *connection,
 static char *
 protocol_version_name (GTlsConnection *tls)
 {
-  const char *cipher = g_tls_connection_get_ciphersuite_name (tls);
+  g_autofree char *cipher = g_tls_connection_get_ciphersuite_name (tls);
   const char *version;
 
   switch (g_tls_connection_get_protocol_version (tls))
@@ -394,10 +394,16 @@ relay_smtp_session_handshake (RelaySmtpSession  *self,
 
   if (self->ca_file != NULL)
     {
-      g_autoptr(GTlsDatabase) database = g_tls_file_database_new (self->ca_file, error);
+      g_autoptr(GError) ca_error = NULL;
+      g_autoptr(GTlsDatabase) database = g_tls_file_database_new (self->ca_file, &ca_error);
 
+      /* the user's setting, not the server, is at fault */
       if (database == NULL)
-        return FALSE;
+        {
+          g_set_error (error, RELAY_SMTP_ERROR, RELAY_SMTP_ERROR_BAD_INPUT,
+                       _("The CA file “%s” could not be read: %s"), self->ca_file, ca_error->message);
+          return FALSE;
+        }
 
       /* given at construction, the system's trust store is never loaded */
       tls = g_initable_new (g_tls_backend_get_client_connection_type (g_tls_backend_get_default ()),
@@ -506,6 +512,7 @@ read_reply (RelaySmtpSession  *self,
   for (;;)
     {
       g_autofree char *line = NULL;
+      g_autoptr(GError) local_error = NULL;
       RelaySmtpReply *reply;
       gsize length;
 
@@ -514,7 +521,7 @@ read_reply (RelaySmtpSession  *self,
 
       transcript_add (self, "S", line);
 
-      reply = relay_smtp_reply_parser_feed (parser, line, length, error);
+      reply = relay_smtp_reply_parser_feed (parser, line, length, &local_error);
       if (reply != NULL)
         {
           g_clear_pointer (&self->last_reply, relay_smtp_reply_free);
@@ -522,8 +529,11 @@ read_reply (RelaySmtpSession  *self,
           return reply;
         }
 
-      if (error != NULL && *error != NULL)
-        return NULL;
+      if (local_error != NULL)
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return NULL;
+        }
     }
 }
 
@@ -919,7 +929,10 @@ relay_smtp_session_authenticate (RelaySmtpSession  *self,
   g_return_val_if_fail (RELAY_IS_SMTP_SESSION (self), FALSE);
   g_return_val_if_fail (username != NULL && secret != NULL, FALSE);
 
-  if (self->tls == NULL && !self->allow_insecure && !relay_host_is_loopback (self->host))
+  /* the name and the address actually connected to must both be loopback */
+  if (self->tls == NULL && !self->allow_insecure &&
+      !(relay_host_is_loopback (self->host) && self->address != NULL &&
+        relay_host_is_loopback (self->address)))
     {
       g_set_error (error, RELAY_SMTP_ERROR, RELAY_SMTP_ERROR_INSECURE,
                    _("The password was not sent: the connection to %s is not encrypted"), self->host);

@@ -1,0 +1,204 @@
+/* relay-cli-oauth.c
+ *
+ * Copyright 2026 The Mail Relay developers
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "relay-cli"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <stdio.h>
+
+#include "relay-cli.h"
+#include "relay-cli-options.h"
+#include "relay-oauth-account.h"
+#include "relay-validate.h"
+
+typedef struct
+{
+  GMainLoop        *loop;
+  RelayOAuthTokens *tokens;
+  GError           *error;
+} LinkRun;
+
+static void
+wait_cb (GObject      *object,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  LinkRun *run = user_data;
+
+  run->tokens = relay_oauth_flow_wait_finish (RELAY_OAUTH_FLOW (object), result, &run->error);
+  g_main_loop_quit (run->loop);
+}
+
+/**
+ * relay_cli_link_gmail:
+ *
+ * `mail-relay-cli link-gmail [--no-browser] [--timeout S]`: signs in with
+ * Google through the browser and keeps the tokens in the keyring. The
+ * authorization URL is printed alone on one line first.
+ */
+int
+relay_cli_link_gmail (int    argc,
+                      char **argv)
+{
+  gboolean no_browser = FALSE;
+  g_autofree char *timeout_text = NULL;
+  const GOptionEntry entries[] = {
+    { "no-browser", 0, 0, G_OPTION_ARG_NONE, &no_browser, N_("Only print the link to open"), NULL },
+    { "timeout", 0, 0, G_OPTION_ARG_STRING, &timeout_text, N_("Give up after SECONDS (default 300)"), "SECONDS" },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context = g_option_context_new (NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(RelayOAuthConfig) config = NULL;
+  g_autoptr(RelayOAuthFlow) flow = NULL;
+  g_autoptr(RelayAccountStore) store = NULL;
+  g_autoptr(RelayAccount) account = NULL;
+  g_autoptr(GMainLoop) loop = NULL;
+  g_autofree char *email = NULL;
+  RelayProvider *gmail = relay_provider_lookup ("gmail");
+  LinkRun run = { 0 };
+  guint timeout = 300;
+
+  g_option_context_set_summary (context, _("Link a Gmail account: sign in with Google in the browser; "
+                                           "Mail Relay keeps the access it grants in the keyring."));
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    {
+      relay_cli_printerr ("%s", error->message);
+      return RELAY_CLI_EXIT_USAGE;
+    }
+
+  if (timeout_text != NULL &&
+      !relay_validate_count (timeout_text, RELAY_ACCOUNT_ERROR_LIMITS, "--timeout", 1, &timeout, &error))
+    {
+      relay_cli_printerr ("--timeout: %s", error->message);
+      return RELAY_CLI_EXIT_USAGE;
+    }
+
+  if (!(config = relay_oauth_config_new_for_provider (gmail, &error)))
+    {
+      relay_cli_printerr ("%s", error->message);
+      return RELAY_CLI_EXIT_FAILED;
+    }
+
+  /* Read first: a broken accounts file is reported before the browser */
+  if (!(store = relay_cli_load_store (&error)))
+    {
+      relay_cli_printerr ("%s", error->message);
+      return RELAY_CLI_EXIT_FAILED;
+    }
+
+  flow = relay_oauth_flow_new (config);
+  if (!relay_oauth_flow_start (flow, &error))
+    {
+      relay_cli_printerr ("%s", error->message);
+      return RELAY_CLI_EXIT_FAILED;
+    }
+
+  g_print ("%s\n", relay_oauth_flow_get_authorization_uri (flow));
+  fflush (stdout);
+
+  if (!no_browser &&
+      !g_app_info_launch_default_for_uri (relay_oauth_flow_get_authorization_uri (flow), NULL, &error))
+    {
+      relay_cli_printerr (_("could not open the browser (%s): open the link above yourself"), error->message);
+      g_clear_error (&error);
+    }
+
+  loop = g_main_loop_new (NULL, FALSE);
+  run.loop = loop;
+  relay_oauth_flow_wait_async (flow, timeout, NULL, wait_cb, &run);
+  g_main_loop_run (loop);
+
+  if (run.tokens == NULL)
+    {
+      if (g_error_matches (run.error, RELAY_OAUTH_ERROR, RELAY_OAUTH_ERROR_ACCESS_DENIED))
+        relay_cli_printerr (_("you declined the sign-in; nothing was linked"));
+      else
+        relay_cli_printerr ("%s", run.error->message);
+      g_clear_error (&run.error);
+      return RELAY_CLI_EXIT_FAILED;
+    }
+
+  email = g_strdup (run.tokens->email);
+  account = relay_account_store_get_default (store)
+            ? relay_account_copy (relay_account_store_get_default (store))
+            : relay_account_new ();
+  relay_account_apply_provider (account, gmail);
+  if (email != NULL)
+    {
+      relay_account_set_username (account, email);
+      if (relay_account_get_from (account)[0] == '\0')
+        relay_account_set_from (account, email);
+    }
+  relay_account_set_sign_in_again (account, FALSE);
+
+  /* the keyring first: without it nothing is saved */
+  if (!relay_oauth_account_store_tokens (account, run.tokens, NULL, &error))
+    {
+      relay_oauth_tokens_free (run.tokens);
+      relay_cli_printerr ("%s", error->message);
+      return RELAY_CLI_EXIT_FAILED;
+    }
+  relay_oauth_tokens_free (run.tokens);
+
+  relay_account_store_put (store, account);
+  if (!relay_account_store_save (store, &error))
+    {
+      relay_cli_printerr (_("could not save the account: %s"), error->message);
+      return RELAY_CLI_EXIT_FAILED;
+    }
+
+  g_print (_("Linked %s\n"), email ? email : _("the Google account"));
+  return RELAY_CLI_EXIT_OK;
+}
+
+/**
+ * relay_cli_unlink:
+ *
+ * `mail-relay-cli unlink`: forgets the tokens of the account.
+ */
+int
+relay_cli_unlink (int    argc,
+                  char **argv)
+{
+  g_autoptr(GOptionContext) context = g_option_context_new (NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(RelayAccountStore) store = NULL;
+  RelayAccount *account;
+
+  g_option_context_set_summary (context, _("Sign out: forget the account’s sign-in tokens."));
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    {
+      relay_cli_printerr ("%s", error->message);
+      return RELAY_CLI_EXIT_USAGE;
+    }
+
+  if (!(store = relay_cli_load_store (&error)))
+    {
+      relay_cli_printerr ("%s", error->message);
+      return RELAY_CLI_EXIT_FAILED;
+    }
+
+  account = relay_account_store_get_default (store);
+  if (account == NULL)
+    {
+      relay_cli_printerr (_("there is no account to sign out of"));
+      return RELAY_CLI_EXIT_FAILED;
+    }
+
+  if (!relay_oauth_account_sign_out (account, NULL, &error))
+    {
+      relay_cli_printerr ("%s", error->message);
+      return RELAY_CLI_EXIT_FAILED;
+    }
+
+  g_print (_("Signed out of %s\n"), relay_account_get_username (account));
+  return RELAY_CLI_EXIT_OK;
+}

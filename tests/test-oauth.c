@@ -1,0 +1,1278 @@
+/* test-oauth.c
+ *
+ * Copyright 2026 The Mail Relay developers
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The loopback sign-in against a mock authorization server (libsoup, on
+ * 127.0.0.1) and a test browser that follows the redirect itself.
+ * Everything runs on the main context with deadlines.
+ */
+
+#include "config.h"
+
+#include <string.h>
+
+#include <json-glib/json-glib.h>
+#include <libsoup/soup.h>
+
+#include "relay-oauth.h"
+
+#define CLIENT_ID      "test-client.apps.example.org"
+#define CLIENT_SECRET  "CLIENT-SECRET-42"
+#define CODE           "CODE-SECRET-4/0Ab+c d"
+#define ACCESS_TOKEN   "ACCESS-SECRET-1"
+#define ACCESS_TOKEN_2 "ACCESS-SECRET-2"
+#define REFRESH_TOKEN  "REFRESH-SECRET-1"
+#define REFRESH_TOKEN_2 "REFRESH-SECRET-2"
+#define EMAIL          "user@example.org"
+#define DEADLINE       10  /* seconds */
+
+typedef struct
+{
+  SoupServer   *mock;
+  char         *mock_base;
+  SoupSession  *browser;
+
+  /* how /auth answers */
+  const char   *auth_error;        /* error=… instead of a code */
+  const char   *auth_error_description;
+  gboolean      omit_code;
+
+  /* what /auth saw */
+  char         *challenge;
+  char         *redirect_uri;
+  char         *state;
+  char         *authorization_query;
+  GPtrArray    *verifiers;
+
+  /* how /token answers */
+  gboolean      refresh_invalid;
+  const char   *token_error;       /* an error code for the code exchange */
+  gboolean      hold_token;        /* pause the exchange until released */
+  SoupServerMessage *held;
+
+  guint         token_requests;
+  guint         refresh_requests;
+} Fixture;
+
+typedef struct
+{
+  gboolean  done;
+  guint     status;
+  char     *body;
+  char     *location;
+  GError   *error;
+} Response;
+
+static void
+response_clear (Response *response)
+{
+  g_clear_pointer (&response->body, g_free);
+  g_clear_pointer (&response->location, g_free);
+  g_clear_error (&response->error);
+  response->done = FALSE;
+  response->status = 0;
+}
+
+/* No error message may carry a secret */
+static void
+assert_clean (const GError *error)
+{
+  g_assert_nonnull (error);
+  g_assert_null (strstr (error->message, "SECRET"));
+  g_assert_null (strstr (error->message, CLIENT_ID));
+}
+
+/* ... nor any log message, debug ones included */
+static GLogWriterOutput
+log_writer (GLogLevelFlags   level,
+            const GLogField *fields,
+            gsize            n_fields,
+            gpointer         user_data)
+{
+  for (gsize i = 0; i < n_fields; i++)
+    if (g_str_equal (fields[i].key, "MESSAGE") && fields[i].length < 0 &&
+        strstr (fields[i].value, "SECRET") != NULL)
+      g_error ("a secret was logged");
+
+  return g_log_writer_default (level, fields, n_fields, user_data);
+}
+
+static gboolean
+deadline_cb (gpointer user_data)
+{
+  gboolean *expired = user_data;
+
+  *expired = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+static void
+run_until (const gboolean *done)
+{
+  gboolean expired = FALSE;
+  guint id = g_timeout_add_seconds (DEADLINE, deadline_cb, &expired);
+
+  while (!*done && !expired)
+    g_main_context_iteration (NULL, TRUE);
+  if (!expired)
+    g_source_remove (id);
+  g_assert_false (expired);
+}
+
+/* Lets the main context run a little, e.g. to show that nothing ends */
+static void
+spin (guint milliseconds)
+{
+  gboolean expired = FALSE;
+
+  g_timeout_add (milliseconds, deadline_cb, &expired);
+  while (!expired)
+    g_main_context_iteration (NULL, TRUE);
+}
+
+/* Mock authorization server {{{1 */
+
+static gboolean
+is_verifier (const char *verifier)
+{
+  if (strlen (verifier) != 64)
+    return FALSE;
+  for (const char *p = verifier; *p; p++)
+    if (!g_ascii_isalnum (*p) && strchr ("-._~", *p) == NULL)
+      return FALSE;
+  return TRUE;
+}
+
+static void
+mock_auth (Fixture           *f,
+           SoupServerMessage *message,
+           GHashTable        *query)
+{
+  g_autoptr(GRegex) loopback = g_regex_new ("^http://127\\.0\\.0\\.1:[0-9]+/oauth2/callback$",
+                                            0, 0, NULL);
+  const char *redirect_uri = g_hash_table_lookup (query, "redirect_uri");
+  const char *state = g_hash_table_lookup (query, "state");
+  g_autofree char *escaped_state = NULL;
+  g_autofree char *location = NULL;
+
+  g_assert_cmpstr (soup_server_message_get_method (message), ==, "GET");
+  g_assert_cmpstr (g_hash_table_lookup (query, "response_type"), ==, "code");
+  g_assert_cmpstr (g_hash_table_lookup (query, "client_id"), ==, CLIENT_ID);
+  g_assert_nonnull (redirect_uri);
+  g_assert_true (g_regex_match (loopback, redirect_uri, 0, NULL));
+  g_assert_cmpstr (g_hash_table_lookup (query, "code_challenge_method"), ==, "S256");
+  g_assert_nonnull (g_hash_table_lookup (query, "code_challenge"));
+  g_assert_cmpuint (strlen (g_hash_table_lookup (query, "code_challenge")), ==, 43);
+  g_assert_nonnull (state);
+  g_assert_cmpuint (strlen (state), >=, 43);
+  g_assert_cmpstr (g_hash_table_lookup (query, "scope"), ==, "https://mail.google.com/ openid email");
+  g_assert_cmpstr (g_hash_table_lookup (query, "access_type"), ==, "offline");
+  g_assert_cmpstr (g_hash_table_lookup (query, "prompt"), ==, "consent");
+
+  g_free (f->challenge);
+  f->challenge = g_strdup (g_hash_table_lookup (query, "code_challenge"));
+  g_free (f->redirect_uri);
+  f->redirect_uri = g_strdup (redirect_uri);
+  g_free (f->state);
+  f->state = g_strdup (state);
+  g_free (f->authorization_query);
+  f->authorization_query = g_strdup (g_uri_get_query (soup_server_message_get_uri (message)));
+
+  escaped_state = g_uri_escape_string (state, NULL, FALSE);
+  if (f->auth_error != NULL)
+    {
+      g_autofree char *description = g_uri_escape_string (f->auth_error_description ?
+                                                          f->auth_error_description : "",
+                                                          NULL, FALSE);
+      location = g_strdup_printf ("%s?error=%s&error_description=%s&state=%s", redirect_uri,
+                                  f->auth_error, description, escaped_state);
+    }
+  else if (f->omit_code)
+    {
+      location = g_strdup_printf ("%s?state=%s", redirect_uri, escaped_state);
+    }
+  else
+    {
+      g_autofree char *code = g_uri_escape_string (CODE, NULL, FALSE);
+      location = g_strdup_printf ("%s?code=%s&state=%s&scope=x", redirect_uri, code,
+                                  escaped_state);
+    }
+
+  soup_server_message_set_redirect (message, SOUP_STATUS_FOUND, location);
+}
+
+static void
+set_json (SoupServerMessage *message,
+          guint              status,
+          const char        *json)
+{
+  soup_server_message_set_status (message, status, NULL);
+  soup_server_message_set_response (message, "application/json", SOUP_MEMORY_COPY,
+                                    json, strlen (json));
+}
+
+static char *
+make_id_token (void)
+{
+  const char *payload = "{\"iss\":\"https://mock\",\"email\":\"" EMAIL "\",\"sub\":\"1\"}";
+  g_autofree char *encoded = g_base64_encode ((const guchar *)payload, strlen (payload));
+  char *end;
+
+  /* base64url without padding, as in a JWT */
+  g_strdelimit (encoded, "+", '-');
+  g_strdelimit (encoded, "/", '_');
+  if ((end = strchr (encoded, '=')) != NULL)
+    *end = '\0';
+
+  return g_strdup_printf ("eyJhbGciOiJSUzI1NiJ9.%s.c2lnbmF0dXJl", encoded);
+}
+
+static void
+mock_token (Fixture           *f,
+            SoupServerMessage *message)
+{
+  g_autoptr(GBytes) body = NULL;
+  g_autoptr(GHashTable) form = NULL;
+  const char *grant_type;
+
+  g_assert_cmpstr (soup_server_message_get_method (message), ==, "POST");
+  g_assert_cmpstr (soup_message_headers_get_content_type (soup_server_message_get_request_headers (message), NULL),
+                   ==, "application/x-www-form-urlencoded");
+
+  body = soup_message_body_flatten (soup_server_message_get_request_body (message));
+  form = soup_form_decode (g_bytes_get_data (body, NULL));
+  grant_type = g_hash_table_lookup (form, "grant_type");
+
+  g_assert_cmpstr (g_hash_table_lookup (form, "client_id"), ==, CLIENT_ID);
+  g_assert_cmpstr (g_hash_table_lookup (form, "client_secret"), ==, CLIENT_SECRET);
+
+  if (g_strcmp0 (grant_type, "authorization_code") == 0)
+    {
+      const char *verifier = g_hash_table_lookup (form, "code_verifier");
+      g_autofree char *challenge = NULL;
+      g_autofree char *id_token = NULL;
+      g_autofree char *json = NULL;
+
+      f->token_requests++;
+      g_assert_cmpstr (g_hash_table_lookup (form, "code"), ==, CODE);
+      g_assert_cmpstr (g_hash_table_lookup (form, "redirect_uri"), ==, f->redirect_uri);
+      g_assert_nonnull (verifier);
+      g_assert_true (is_verifier (verifier));
+      challenge = relay_oauth_pkce_challenge (verifier);
+      g_assert_cmpstr (challenge, ==, f->challenge);
+      g_ptr_array_add (f->verifiers, g_strdup (verifier));
+
+      if (f->token_error != NULL)
+        {
+          json = g_strdup_printf ("{\"error\":\"%s\",\"error_description\":\"code " CODE "\"}",
+                                  f->token_error);
+          set_json (message, SOUP_STATUS_BAD_REQUEST, json);
+          return;
+        }
+
+      id_token = make_id_token ();
+      json = g_strdup_printf ("{\"access_token\":\"" ACCESS_TOKEN "\",\"token_type\":\"Bearer\","
+                              "\"refresh_token\":\"" REFRESH_TOKEN "\",\"expires_in\":3600,"
+                              "\"id_token\":\"%s\"}", id_token);
+      set_json (message, SOUP_STATUS_OK, json);
+
+      if (f->hold_token)
+        {
+          soup_server_message_pause (message);
+          f->held = g_object_ref (message);
+        }
+    }
+  else if (g_strcmp0 (grant_type, "refresh_token") == 0)
+    {
+      f->refresh_requests++;
+      g_assert_cmpstr (g_hash_table_lookup (form, "refresh_token"), ==, REFRESH_TOKEN);
+
+      if (f->refresh_invalid)
+        set_json (message, SOUP_STATUS_BAD_REQUEST,
+                  "{\"error\":\"invalid_grant\",\"error_description\":\"Token has been expired or revoked.\"}");
+      else
+        set_json (message, SOUP_STATUS_OK,
+                  "{\"access_token\":\"" ACCESS_TOKEN_2 "\",\"expires_in\":\"3599\","
+                  "\"refresh_token\":\"" REFRESH_TOKEN_2 "\",\"token_type\":\"Bearer\"}");
+    }
+  else
+    {
+      set_json (message, SOUP_STATUS_BAD_REQUEST, "{\"error\":\"unsupported_grant_type\"}");
+    }
+}
+
+static void
+mock_handler (SoupServer        *server,
+              SoupServerMessage *message,
+              const char        *path,
+              GHashTable        *query,
+              gpointer           user_data)
+{
+  Fixture *f = user_data;
+
+  if (g_str_equal (path, "/auth") && query != NULL)
+    mock_auth (f, message, query);
+  else if (g_str_equal (path, "/token"))
+    mock_token (f, message);
+  else
+    soup_server_message_set_status (message, SOUP_STATUS_NOT_FOUND, NULL);
+}
+
+static void
+setup (Fixture       *f,
+       gconstpointer  data)
+{
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *auth_url = NULL;
+  g_autofree char *token_url = NULL;
+  GSList *uris;
+
+  f->verifiers = g_ptr_array_new_with_free_func (g_free);
+  f->mock = soup_server_new (NULL, NULL);
+  soup_server_add_handler (f->mock, NULL, mock_handler, f, NULL);
+  soup_server_listen (f->mock, address, 0, &error);
+  g_assert_no_error (error);
+
+  uris = soup_server_get_uris (f->mock);
+  f->mock_base = g_strdup_printf ("http://127.0.0.1:%d", g_uri_get_port (uris->data));
+  g_slist_free_full (uris, (GDestroyNotify)g_uri_unref);
+
+  auth_url = g_strconcat (f->mock_base, "/auth", NULL);
+  token_url = g_strconcat (f->mock_base, "/token", NULL);
+  g_setenv ("MAIL_RELAY_GOOGLE_AUTH_URL", auth_url, TRUE);
+  g_setenv ("MAIL_RELAY_GOOGLE_TOKEN_URL", token_url, TRUE);
+  g_setenv ("MAIL_RELAY_GOOGLE_CLIENT_ID", CLIENT_ID, TRUE);
+  g_setenv ("MAIL_RELAY_GOOGLE_CLIENT_SECRET", CLIENT_SECRET, TRUE);
+
+  /* loopback only: no proxy */
+  f->browser = soup_session_new_with_options ("proxy-resolver", NULL, "timeout", DEADLINE, NULL);
+}
+
+static void
+teardown (Fixture       *f,
+          gconstpointer  data)
+{
+  g_assert_null (f->held);
+  soup_server_disconnect (f->mock);
+  g_assert_finalize_object (f->mock);
+  g_clear_object (&f->browser);
+  g_clear_pointer (&f->mock_base, g_free);
+  g_clear_pointer (&f->challenge, g_free);
+  g_clear_pointer (&f->redirect_uri, g_free);
+  g_clear_pointer (&f->state, g_free);
+  g_clear_pointer (&f->authorization_query, g_free);
+  g_clear_pointer (&f->verifiers, g_ptr_array_unref);
+}
+
+/* Test browser {{{1 */
+
+static void
+browser_cb (GObject      *object,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  Response *response = user_data;
+  SoupMessage *message = soup_session_get_async_result_message (SOUP_SESSION (object), result);
+  g_autoptr(GBytes) bytes = NULL;
+
+  bytes = soup_session_send_and_read_finish (SOUP_SESSION (object), result, &response->error);
+  if (bytes != NULL)
+    {
+      response->status = soup_message_get_status (message);
+      response->body = g_strndup (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
+      response->location = g_strdup (soup_message_headers_get_one (soup_message_get_response_headers (message),
+                                                                   "Location"));
+    }
+  response->done = TRUE;
+}
+
+static void
+browser_request (Fixture    *f,
+                 const char *method,
+                 const char *uri,
+                 const char *body,
+                 Response   *response)
+{
+  g_autoptr(SoupMessage) message = soup_message_new (method, uri);
+
+  g_assert_nonnull (message);
+  response_clear (response);
+  /* the browser follows the redirect itself, below */
+  soup_message_add_flags (message, SOUP_MESSAGE_NO_REDIRECT);
+  if (body != NULL)
+    {
+      g_autoptr(GBytes) bytes = g_bytes_new (body, strlen (body));
+      soup_message_set_request_body_from_bytes (message, "text/plain", bytes);
+    }
+  soup_session_send_and_read_async (f->browser, message, G_PRIORITY_DEFAULT, NULL,
+                                    browser_cb, response);
+  run_until (&response->done);
+}
+
+static void
+browser_get (Fixture    *f,
+             const char *uri,
+             Response   *response)
+{
+  browser_request (f, "GET", uri, NULL, response);
+}
+
+/* Opens the authorization URI and follows the 302 to the loopback
+ * callback; returns the callback's URI and its answer. */
+static char *
+browse_sign_in (Fixture        *f,
+                RelayOAuthFlow *flow,
+                Response       *response)
+{
+  char *callback_uri;
+
+  browser_get (f, relay_oauth_flow_get_authorization_uri (flow), response);
+  g_assert_no_error (response->error);
+  g_assert_cmpuint (response->status, ==, SOUP_STATUS_FOUND);
+  g_assert_nonnull (response->location);
+  g_assert_true (g_str_has_prefix (response->location, relay_oauth_flow_get_redirect_uri (flow)));
+  g_assert_cmpstr (f->redirect_uri, ==, relay_oauth_flow_get_redirect_uri (flow));
+
+  callback_uri = g_strdup (response->location);
+  browser_get (f, callback_uri, response);
+
+  return callback_uri;
+}
+
+static guint16
+port_of (const char *uri)
+{
+  g_autoptr(GUri) parsed = g_uri_parse (uri, G_URI_FLAGS_NONE, NULL);
+
+  g_assert_nonnull (parsed);
+  g_assert_cmpstr (g_uri_get_host (parsed), ==, "127.0.0.1");
+  return g_uri_get_port (parsed);
+}
+
+static void
+assert_closed (const char *redirect_uri)
+{
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  g_autoptr(GSocketConnection) connection = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_socket_client_set_enable_proxy (client, FALSE);
+  connection = g_socket_client_connect_to_host (client, "127.0.0.1", port_of (redirect_uri),
+                                                NULL, &error);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED);
+}
+
+/* Flow helpers {{{1 */
+
+typedef struct
+{
+  gboolean          done;
+  RelayOAuthTokens *tokens;
+  GError           *error;
+} Outcome;
+
+static void
+wait_cb (GObject      *object,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  Outcome *outcome = user_data;
+
+  outcome->tokens = relay_oauth_flow_wait_finish (RELAY_OAUTH_FLOW (object), result,
+                                                  &outcome->error);
+  outcome->done = TRUE;
+}
+
+static void
+outcome_clear (Outcome *outcome)
+{
+  g_clear_pointer (&outcome->tokens, relay_oauth_tokens_free);
+  g_clear_error (&outcome->error);
+  outcome->done = FALSE;
+}
+
+static RelayOAuthConfig *
+gmail_config (void)
+{
+  g_autoptr(GError) error = NULL;
+  RelayOAuthConfig *config;
+
+  config = relay_oauth_config_new_for_provider (relay_provider_lookup ("gmail"), &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (config);
+  return config;
+}
+
+static RelayOAuthFlow *
+start_flow (Fixture *f,
+            Outcome *outcome,
+            guint    timeout_seconds)
+{
+  g_autoptr(RelayOAuthConfig) config = gmail_config ();
+  g_autoptr(GError) error = NULL;
+  RelayOAuthFlow *flow = relay_oauth_flow_new (config);
+
+  g_assert_true (relay_oauth_flow_start (flow, &error));
+  g_assert_no_error (error);
+  relay_oauth_flow_wait_async (flow, timeout_seconds, NULL, wait_cb, outcome);
+
+  return flow;
+}
+
+static void
+assert_signed_in (Outcome *outcome)
+{
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+
+  g_assert_no_error (outcome->error);
+  g_assert_nonnull (outcome->tokens);
+  g_assert_cmpstr (outcome->tokens->access_token, ==, ACCESS_TOKEN);
+  g_assert_cmpstr (outcome->tokens->refresh_token, ==, REFRESH_TOKEN);
+  g_assert_cmpstr (outcome->tokens->email, ==, EMAIL);
+  g_assert_cmpint (outcome->tokens->expires_at, >=, now + 3590);
+  g_assert_cmpint (outcome->tokens->expires_at, <=, now + 3610);
+}
+
+/* Tests {{{1 */
+
+/* RFC 7636 Appendix B; the "-" checks the base64url alphabet */
+static void
+test_pkce_rfc7636 (void)
+{
+  g_autofree char *challenge = relay_oauth_pkce_challenge ("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk");
+
+  g_assert_cmpstr (challenge, ==, "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
+}
+
+static void
+test_config (void)
+{
+  g_autoptr(RelayOAuthConfig) config = NULL;
+  g_autoptr(RelayOAuthConfig) copy = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_setenv ("MAIL_RELAY_GOOGLE_CLIENT_ID", CLIENT_ID, TRUE);
+  g_setenv ("MAIL_RELAY_GOOGLE_CLIENT_SECRET", CLIENT_SECRET, TRUE);
+  g_unsetenv ("MAIL_RELAY_GOOGLE_AUTH_URL");
+  g_setenv ("MAIL_RELAY_GOOGLE_TOKEN_URL", "http://127.0.0.1:1/token", TRUE);
+
+  config = relay_oauth_config_new_for_provider (relay_provider_lookup ("gmail"), &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (config->service, ==, "google");
+  g_assert_cmpstr (config->auth_url, ==, "https://accounts.google.com/o/oauth2/v2/auth");
+  g_assert_cmpstr (config->token_url, ==, "http://127.0.0.1:1/token");
+  g_assert_cmpstr (config->client_id, ==, CLIENT_ID);
+  g_assert_cmpstr (config->client_secret, ==, CLIENT_SECRET);
+  g_assert_cmpstr (config->scope, ==, "https://mail.google.com/ openid email");
+
+  copy = relay_oauth_config_copy (config);
+  g_assert_cmpstr (copy->client_id, ==, CLIENT_ID);
+  g_assert_cmpstr (copy->token_url, ==, config->token_url);
+
+  /* the code must not travel in clear text to another machine */
+  g_setenv ("MAIL_RELAY_GOOGLE_TOKEN_URL", "http://example.org/token", TRUE);
+  g_clear_pointer (&config, relay_oauth_config_free);
+  config = relay_oauth_config_new_for_provider (relay_provider_lookup ("gmail"), &error);
+  g_assert_error (error, RELAY_OAUTH_ERROR, RELAY_OAUTH_ERROR_NOT_CONFIGURED);
+  g_assert_null (config);
+  g_clear_error (&error);
+
+  g_unsetenv ("MAIL_RELAY_GOOGLE_TOKEN_URL");
+  g_unsetenv ("MAIL_RELAY_GOOGLE_CLIENT_ID");
+  g_unsetenv ("MAIL_RELAY_GOOGLE_CLIENT_SECRET");
+}
+
+static void
+test_not_configured (void)
+{
+  g_autoptr(RelayOAuthConfig) config = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_unsetenv ("MAIL_RELAY_GOOGLE_CLIENT_ID");
+  g_unsetenv ("MAIL_RELAY_MICROSOFT_CLIENT_ID");
+
+  if (GOOGLE_CLIENT_ID[0] == '\0')
+    {
+      config = relay_oauth_config_new_for_provider (relay_provider_lookup ("gmail"), &error);
+      g_assert_error (error, RELAY_OAUTH_ERROR, RELAY_OAUTH_ERROR_NOT_CONFIGURED);
+      g_assert_null (config);
+      g_assert_nonnull (strstr (error->message, "-Dgoogle_client_id"));
+      g_assert_nonnull (strstr (error->message, "MAIL_RELAY_GOOGLE_CLIENT_ID"));
+      g_clear_error (&error);
+    }
+
+  /* a set but empty variable means no client id, whatever the build says */
+  g_setenv ("MAIL_RELAY_GOOGLE_CLIENT_ID", "", TRUE);
+  config = relay_oauth_config_new_for_provider (relay_provider_lookup ("gmail"), &error);
+  g_assert_error (error, RELAY_OAUTH_ERROR, RELAY_OAUTH_ERROR_NOT_CONFIGURED);
+  g_assert_nonnull (strstr (error->message, "MAIL_RELAY_GOOGLE_CLIENT_ID"));
+  g_clear_error (&error);
+  g_unsetenv ("MAIL_RELAY_GOOGLE_CLIENT_ID");
+
+  if (MICROSOFT_CLIENT_ID[0] == '\0')
+    {
+      config = relay_oauth_config_new_for_provider (relay_provider_lookup ("microsoft365"), &error);
+      g_assert_error (error, RELAY_OAUTH_ERROR, RELAY_OAUTH_ERROR_NOT_CONFIGURED);
+      g_assert_nonnull (strstr (error->message, "-Dmicrosoft_client_id"));
+      g_assert_nonnull (strstr (error->message, "MAIL_RELAY_MICROSOFT_CLIENT_ID"));
+      g_clear_error (&error);
+    }
+
+  g_setenv ("MAIL_RELAY_MICROSOFT_CLIENT_ID", "ms-client", TRUE);
+  config = relay_oauth_config_new_for_provider (relay_provider_lookup ("microsoft365"), &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (config->service, ==, "microsoft");
+  g_assert_cmpstr (config->client_id, ==, "ms-client");
+  g_assert_null (config->client_secret);
+  g_clear_pointer (&config, relay_oauth_config_free);
+  g_unsetenv ("MAIL_RELAY_MICROSOFT_CLIENT_ID");
+
+  /* a provider without a sign-in */
+  config = relay_oauth_config_new_for_provider (relay_provider_lookup ("sendgrid"), &error);
+  g_assert_error (error, RELAY_OAUTH_ERROR, RELAY_OAUTH_ERROR_NOT_CONFIGURED);
+  g_assert_null (config);
+}
+
+static void
+test_microsoft_uri (void)
+{
+  g_autoptr(RelayOAuthConfig) config = NULL;
+  g_autoptr(RelayOAuthFlow) flow = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *uri;
+
+  g_setenv ("MAIL_RELAY_MICROSOFT_CLIENT_ID", "ms-client", TRUE);
+  config = relay_oauth_config_new_for_provider (relay_provider_lookup ("microsoft365"), &error);
+  g_assert_no_error (error);
+  g_unsetenv ("MAIL_RELAY_MICROSOFT_CLIENT_ID");
+
+  flow = relay_oauth_flow_new (config);
+  g_assert_true (relay_oauth_flow_start (flow, &error));
+  uri = relay_oauth_flow_get_authorization_uri (flow);
+  g_assert_true (g_str_has_prefix (uri, "https://login.microsoftonline.com/common/oauth2/v2.0/authorize?"
+                                        "response_type=code&client_id=ms-client&redirect_uri="));
+  g_assert_nonnull (strstr (uri, "code_challenge_method=S256"));
+  g_assert_null (strstr (uri, "access_type"));
+  g_assert_null (strstr (uri, "prompt"));
+  relay_oauth_flow_stop (flow);
+  assert_closed (relay_oauth_flow_get_redirect_uri (flow));
+}
+
+static void
+test_success (Fixture       *f,
+              gconstpointer  data)
+{
+  g_autoptr(RelayOAuthFlow) flow = NULL;
+  g_autofree char *callback_uri = NULL;
+  g_autofree char *redirect_uri = NULL;
+  Response response = { 0, };
+  Outcome outcome = { 0, };
+
+  flow = start_flow (f, &outcome, 30);
+  redirect_uri = g_strdup (relay_oauth_flow_get_redirect_uri (flow));
+  g_assert_true (g_str_has_prefix (redirect_uri, "http://127.0.0.1:"));
+  g_assert_true (g_str_has_suffix (redirect_uri, "/oauth2/callback"));
+  g_assert_cmpuint (port_of (redirect_uri), >, 0);
+
+  callback_uri = browse_sign_in (f, flow, &response);
+  g_assert_no_error (response.error);
+  g_assert_cmpuint (response.status, ==, SOUP_STATUS_OK);
+  g_assert_nonnull (strstr (response.body,
+                            "You are signed in. You can close this window and return to Mail Relay."));
+  /* self-contained: no scripts, nothing fetched from elsewhere */
+  g_assert_null (strstr (response.body, "<script"));
+  g_assert_null (strstr (response.body, "http"));
+  g_assert_null (strstr (response.body, "SECRET"));
+
+  run_until (&outcome.done);
+  assert_signed_in (&outcome);
+  g_assert_cmpuint (f->token_requests, ==, 1);
+  g_assert_cmpuint (f->verifiers->len, ==, 1);
+
+  /* nothing listens any more: a replay is refused */
+  assert_closed (redirect_uri);
+  browser_get (f, callback_uri, &response);
+  g_assert_error (response.error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED);
+  g_assert_cmpuint (f->token_requests, ==, 1);
+
+  response_clear (&response);
+  outcome_clear (&outcome);
+}
+
+/* Fresh secrets every time */
+static void
+test_verifier (Fixture       *f,
+               gconstpointer  data)
+{
+  g_autoptr(GHashTable) states = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+
+  for (guint i = 0; i < 4; i++)
+    {
+      g_autoptr(RelayOAuthFlow) flow = NULL;
+      g_autofree char *callback_uri = NULL;
+      Response response = { 0, };
+      Outcome outcome = { 0, };
+
+      flow = start_flow (f, &outcome, 30);
+      callback_uri = browse_sign_in (f, flow, &response);
+      run_until (&outcome.done);
+      assert_signed_in (&outcome);
+      g_assert_true (g_hash_table_add (states, g_strdup (f->state)));
+      response_clear (&response);
+      outcome_clear (&outcome);
+    }
+
+  g_assert_cmpuint (f->verifiers->len, ==, 4);
+  for (guint i = 0; i < f->verifiers->len; i++)
+    {
+      g_assert_true (is_verifier (f->verifiers->pdata[i]));
+      for (guint j = 0; j < i; j++)
+        g_assert_cmpstr (f->verifiers->pdata[i], !=, f->verifiers->pdata[j]);
+    }
+}
+
+static char *
+callback_with (RelayOAuthFlow *flow,
+               const char     *query)
+{
+  return g_strconcat (relay_oauth_flow_get_redirect_uri (flow), query, NULL);
+}
+
+/* An attacker's requests get 400 and leave the real sign-in alone */
+static void
+test_bad_state (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autoptr(RelayOAuthFlow) flow = NULL;
+  g_autofree char *callback_uri = NULL;
+  const char *queries[] = {
+    "?code=evil&state=wrong",
+    "?code=evil",
+    "",
+    "?state=&code=evil",
+    "?error=access_denied&state=wrong",
+    "?code=evil&state=%25zz&state=",
+  };
+  Response response = { 0, };
+  Outcome outcome = { 0, };
+
+  flow = start_flow (f, &outcome, 30);
+
+  for (guint i = 0; i < G_N_ELEMENTS (queries); i++)
+    {
+      g_autofree char *uri = callback_with (flow, queries[i]);
+
+      browser_get (f, uri, &response);
+      g_assert_no_error (response.error);
+      g_assert_cmpuint (response.status, ==, SOUP_STATUS_BAD_REQUEST);
+    }
+  spin (100);
+  g_assert_false (outcome.done);
+  g_assert_cmpuint (f->token_requests, ==, 0);
+
+  callback_uri = browse_sign_in (f, flow, &response);
+  g_assert_cmpuint (response.status, ==, SOUP_STATUS_OK);
+  run_until (&outcome.done);
+  assert_signed_in (&outcome);
+  g_assert_cmpuint (f->token_requests, ==, 1);
+
+  response_clear (&response);
+  outcome_clear (&outcome);
+}
+
+static void
+test_bad_requests (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autoptr(RelayOAuthFlow) flow = NULL;
+  g_autofree char *callback_uri = NULL;
+  g_autofree char *other = NULL;
+  g_autofree char *slash = NULL;
+  g_autofree char *long_uri = NULL;
+  g_autofree char *padding = g_strnfill (9000, 'A');
+  Response response = { 0, };
+  Outcome outcome = { 0, };
+
+  flow = start_flow (f, &outcome, 30);
+
+  other = g_strdup_printf ("http://127.0.0.1:%u/other", port_of (relay_oauth_flow_get_redirect_uri (flow)));
+  browser_get (f, other, &response);
+  g_assert_no_error (response.error);
+  g_assert_cmpuint (response.status, ==, SOUP_STATUS_NOT_FOUND);
+
+  slash = callback_with (flow, "/");
+  browser_get (f, slash, &response);
+  g_assert_cmpuint (response.status, ==, SOUP_STATUS_NOT_FOUND);
+
+  browser_request (f, "POST", relay_oauth_flow_get_redirect_uri (flow), NULL, &response);
+  g_assert_no_error (response.error);
+  g_assert_cmpuint (response.status, ==, SOUP_STATUS_METHOD_NOT_ALLOWED);
+
+  browser_request (f, "HEAD", relay_oauth_flow_get_redirect_uri (flow), NULL, &response);
+  g_assert_cmpuint (response.status, ==, SOUP_STATUS_METHOD_NOT_ALLOWED);
+
+  long_uri = g_strdup_printf ("%s?state=x&code=%s", relay_oauth_flow_get_redirect_uri (flow), padding);
+  browser_get (f, long_uri, &response);
+  g_assert_no_error (response.error);
+  g_assert_cmpuint (response.status, ==, SOUP_STATUS_REQUEST_URI_TOO_LONG);
+
+  browser_request (f, "GET", relay_oauth_flow_get_redirect_uri (flow), "a body", &response);
+  g_assert_no_error (response.error);
+  g_assert_cmpuint (response.status, ==, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE);
+
+  spin (100);
+  g_assert_false (outcome.done);
+
+  callback_uri = browse_sign_in (f, flow, &response);
+  g_assert_cmpuint (response.status, ==, SOUP_STATUS_OK);
+  run_until (&outcome.done);
+  assert_signed_in (&outcome);
+  g_assert_cmpuint (f->token_requests, ==, 1);
+
+  response_clear (&response);
+  outcome_clear (&outcome);
+}
+
+static void
+test_access_denied (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_autoptr(RelayOAuthFlow) flow = NULL;
+  g_autofree char *callback_uri = NULL;
+  g_autofree char *redirect_uri = NULL;
+  Response response = { 0, };
+  Outcome outcome = { 0, };
+
+  f->auth_error = "access_denied";
+  flow = start_flow (f, &outcome, 30);
+  redirect_uri = g_strdup (relay_oauth_flow_get_redirect_uri (flow));
+
+  callback_uri = browse_sign_in (f, flow, &response);
+  g_assert_no_error (response.error);
+  g_assert_nonnull (strstr (response.body, "declined"));
+  run_until (&outcome.done);
+  g_assert_error (outcome.error, RELAY_OAUTH_ERROR, RELAY_OAUTH_ERROR_ACCESS_DENIED);
+  assert_clean (outcome.error);
+  g_assert_null (outcome.tokens);
+  g_assert_cmpuint (f->token_requests, ==, 0);
+  assert_closed (redirect_uri);
+
+  response_clear (&response);
+  outcome_clear (&outcome);
+}
+
+static void
+test_authorization_error (Fixture       *f,
+                          gconstpointer  data)
+{
+  g_autoptr(RelayOAuthFlow) flow = NULL;
+  g_autofree char *callback_uri = NULL;
+  Response response = { 0, };
+  Outcome outcome = { 0, };
+
+  f->auth_error = "invalid_scope";
+  f->auth_error_description = "The scope <b>x</b> is unknown\nreally";
+  flow = start_flow (f, &outcome, 30);
+
+  callback_uri = browse_sign_in (f, flow, &response);
+  g_assert_no_error (response.error);
+  g_assert_null (strstr (response.body, "<b>"));
+  run_until (&outcome.done);
+  g_assert_error (outcome.error, RELAY_OAUTH_ERROR, RELAY_OAUTH_ERROR_AUTHORIZATION);
+  g_assert_nonnull (strstr (outcome.error->message, "invalid_scope"));
+  g_assert_nonnull (strstr (outcome.error->message, "is unknown"));
+  g_assert_null (strchr (outcome.error->message, '\n'));
+  assert_clean (outcome.error);
+  g_assert_cmpuint (f->token_requests, ==, 0);
+  assert_closed (callback_uri);
+
+  response_clear (&response);
+  outcome_clear (&outcome);
+}
+
+static void
+test_missing_code (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autoptr(RelayOAuthFlow) flow = NULL;
+  g_autofree char *callback_uri = NULL;
+  Response response = { 0, };
+  Outcome outcome = { 0, };
+
+  f->omit_code = TRUE;
+  flow = start_flow (f, &outcome, 30);
+
+  callback_uri = browse_sign_in (f, flow, &response);
+  g_assert_no_error (response.error);
+  g_assert_cmpuint (response.status, ==, SOUP_STATUS_BAD_REQUEST);
+  g_assert_nonnull (strstr (response.body, "failed"));
+  run_until (&outcome.done);
+  g_assert_error (outcome.error, RELAY_OAUTH_ERROR, RELAY_OAUTH_ERROR_AUTHORIZATION);
+  g_assert_cmpuint (f->token_requests, ==, 0);
+  assert_closed (callback_uri);
+
+  response_clear (&response);
+  outcome_clear (&outcome);
+}
+
+static void
+test_token_error (Fixture       *f,
+                  gconstpointer  data)
+{
+  const char *codes[] = { "invalid_grant", "invalid_client" };
+  const RelayOAuthError expected[] = { RELAY_OAUTH_ERROR_INVALID_GRANT, RELAY_OAUTH_ERROR_TOKEN_ENDPOINT };
+
+  for (guint i = 0; i < G_N_ELEMENTS (codes); i++)
+    {
+      g_autoptr(RelayOAuthFlow) flow = NULL;
+      g_autofree char *callback_uri = NULL;
+      Response response = { 0, };
+      Outcome outcome = { 0, };
+
+      f->token_error = codes[i];
+      flow = start_flow (f, &outcome, 30);
+      callback_uri = browse_sign_in (f, flow, &response);
+      g_assert_no_error (response.error);
+      g_assert_null (strstr (response.body, "signed in"));
+      run_until (&outcome.done);
+      g_assert_error (outcome.error, RELAY_OAUTH_ERROR, expected[i]);
+      assert_clean (outcome.error);
+      if (expected[i] == RELAY_OAUTH_ERROR_TOKEN_ENDPOINT)
+        g_assert_nonnull (strstr (outcome.error->message, "invalid_client"));
+      assert_closed (callback_uri);
+      response_clear (&response);
+      outcome_clear (&outcome);
+    }
+}
+
+/* The right callback twice while the code is being exchanged: the
+ * second is refused and no second exchange happens. */
+static void
+test_replay_during_exchange (Fixture       *f,
+                             gconstpointer  data)
+{
+  g_autoptr(RelayOAuthFlow) flow = NULL;
+  g_autofree char *callback_uri = NULL;
+  SoupMessage *first;
+  Response first_response = { 0, };
+  Response response = { 0, };
+  Outcome outcome = { 0, };
+
+  f->hold_token = TRUE;
+  flow = start_flow (f, &outcome, 30);
+
+  browser_get (f, relay_oauth_flow_get_authorization_uri (flow), &response);
+  g_assert_cmpuint (response.status, ==, SOUP_STATUS_FOUND);
+  callback_uri = g_strdup (response.location);
+
+  first = soup_message_new ("GET", callback_uri);
+  soup_session_send_and_read_async (f->browser, first, G_PRIORITY_DEFAULT, NULL,
+                                    browser_cb, &first_response);
+  while (f->held == NULL)
+    g_main_context_iteration (NULL, TRUE);
+
+  browser_get (f, callback_uri, &response);
+  g_assert_no_error (response.error);
+  g_assert_cmpuint (response.status, ==, SOUP_STATUS_BAD_REQUEST);
+  g_assert_nonnull (strstr (response.body, "already used"));
+
+  soup_server_message_unpause (f->held);
+  g_clear_object (&f->held);
+  run_until (&first_response.done);
+  g_assert_no_error (first_response.error);
+  g_assert_nonnull (strstr (first_response.body, "You are signed in"));
+  run_until (&outcome.done);
+  assert_signed_in (&outcome);
+  g_assert_cmpuint (f->token_requests, ==, 1);
+  assert_closed (callback_uri);
+
+  g_object_unref (first);
+  response_clear (&first_response);
+  response_clear (&response);
+  outcome_clear (&outcome);
+}
+
+/* Stopped while the code is being exchanged: the exchange is abandoned */
+static void
+test_stop_during_exchange (Fixture       *f,
+                           gconstpointer  data)
+{
+  g_autoptr(RelayOAuthFlow) flow = NULL;
+  g_autofree char *callback_uri = NULL;
+  SoupMessage *first;
+  Response first_response = { 0, };
+  Response response = { 0, };
+  Outcome outcome = { 0, };
+
+  f->hold_token = TRUE;
+  flow = start_flow (f, &outcome, 30);
+
+  browser_get (f, relay_oauth_flow_get_authorization_uri (flow), &response);
+  callback_uri = g_strdup (response.location);
+  first = soup_message_new ("GET", callback_uri);
+  soup_session_send_and_read_async (f->browser, first, G_PRIORITY_DEFAULT, NULL,
+                                    browser_cb, &first_response);
+  while (f->held == NULL)
+    g_main_context_iteration (NULL, TRUE);
+
+  relay_oauth_flow_stop (flow);
+  run_until (&outcome.done);
+  g_assert_error (outcome.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_null (outcome.tokens);
+  run_until (&first_response.done);
+  assert_closed (callback_uri);
+
+  soup_server_message_unpause (f->held);
+  g_clear_object (&f->held);
+  spin (100);
+
+  g_object_unref (first);
+  response_clear (&first_response);
+  response_clear (&response);
+  outcome_clear (&outcome);
+}
+
+static void
+test_busy (Fixture       *f,
+           gconstpointer  data)
+{
+  g_autoptr(RelayOAuthFlow) flow = NULL;
+  g_autoptr(RelayOAuthFlow) second = NULL;
+  g_autoptr(RelayOAuthFlow) third = NULL;
+  g_autoptr(RelayOAuthConfig) config = gmail_config ();
+  g_autofree char *callback_uri = NULL;
+  g_autoptr(GError) error = NULL;
+  Response response = { 0, };
+  Outcome outcome = { 0, };
+
+  flow = start_flow (f, &outcome, 30);
+
+  second = relay_oauth_flow_new (config);
+  g_assert_false (relay_oauth_flow_start (second, &error));
+  g_assert_error (error, RELAY_OAUTH_ERROR, RELAY_OAUTH_ERROR_BUSY);
+  g_assert_null (relay_oauth_flow_get_redirect_uri (second));
+  g_clear_error (&error);
+  g_clear_object (&second);
+
+  callback_uri = browse_sign_in (f, flow, &response);
+  g_assert_cmpuint (response.status, ==, SOUP_STATUS_OK);
+  run_until (&outcome.done);
+  assert_signed_in (&outcome);
+
+  /* over: the next one may start */
+  third = relay_oauth_flow_new (config);
+  g_assert_true (relay_oauth_flow_start (third, &error));
+  g_assert_no_error (error);
+  relay_oauth_flow_stop (third);
+
+  response_clear (&response);
+  outcome_clear (&outcome);
+}
+
+static void
+test_timeout (Fixture       *f,
+              gconstpointer  data)
+{
+  g_autoptr(RelayOAuthFlow) flow = NULL;
+  g_autofree char *redirect_uri = NULL;
+  Outcome outcome = { 0, };
+  gint64 start = g_get_monotonic_time ();
+
+  flow = start_flow (f, &outcome, 1);
+  redirect_uri = g_strdup (relay_oauth_flow_get_redirect_uri (flow));
+  run_until (&outcome.done);
+  g_assert_error (outcome.error, RELAY_OAUTH_ERROR, RELAY_OAUTH_ERROR_TIMEOUT);
+  g_assert_cmpint (g_get_monotonic_time () - start, <, 5 * G_USEC_PER_SEC);
+  assert_closed (redirect_uri);
+  outcome_clear (&outcome);
+}
+
+static void
+test_cancel (Fixture       *f,
+             gconstpointer  data)
+{
+  g_autoptr(RelayOAuthConfig) config = gmail_config ();
+  g_autoptr(RelayOAuthFlow) flow = relay_oauth_flow_new (config);
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GError) error = NULL;
+  Outcome outcome = { 0, };
+
+  g_assert_true (relay_oauth_flow_start (flow, &error));
+  relay_oauth_flow_wait_async (flow, 30, cancellable, wait_cb, &outcome);
+  spin (50);
+  g_cancellable_cancel (cancellable);
+  run_until (&outcome.done);
+  g_assert_error (outcome.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  assert_closed (relay_oauth_flow_get_redirect_uri (flow));
+  outcome_clear (&outcome);
+  g_clear_object (&flow);
+
+  /* stop() ends a wait the same way */
+  flow = start_flow (f, &outcome, 30);
+  relay_oauth_flow_stop (flow);
+  run_until (&outcome.done);
+  g_assert_error (outcome.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  assert_closed (relay_oauth_flow_get_redirect_uri (flow));
+  outcome_clear (&outcome);
+
+  g_assert_finalize_object (g_steal_pointer (&flow));
+}
+
+static void
+refresh_cb (GObject      *object,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  Outcome *outcome = user_data;
+
+  outcome->tokens = relay_oauth_refresh_finish (result, &outcome->error);
+  outcome->done = TRUE;
+}
+
+static void
+test_refresh (Fixture       *f,
+              gconstpointer  data)
+{
+  g_autoptr(RelayOAuthConfig) config = gmail_config ();
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  Outcome outcome = { 0, };
+
+  relay_oauth_refresh_async (config, REFRESH_TOKEN, NULL, refresh_cb, &outcome);
+  run_until (&outcome.done);
+  g_assert_no_error (outcome.error);
+  g_assert_cmpstr (outcome.tokens->access_token, ==, ACCESS_TOKEN_2);
+  g_assert_cmpstr (outcome.tokens->refresh_token, ==, REFRESH_TOKEN_2);
+  g_assert_null (outcome.tokens->email);
+  g_assert_cmpint (outcome.tokens->expires_at, >=, now + 3590);
+  g_assert_cmpuint (f->refresh_requests, ==, 1);
+  outcome_clear (&outcome);
+
+  f->refresh_invalid = TRUE;
+  relay_oauth_refresh_async (config, REFRESH_TOKEN, NULL, refresh_cb, &outcome);
+  run_until (&outcome.done);
+  g_assert_error (outcome.error, RELAY_OAUTH_ERROR, RELAY_OAUTH_ERROR_INVALID_GRANT);
+  assert_clean (outcome.error);
+  g_assert_null (outcome.tokens);
+  g_assert_cmpuint (f->refresh_requests, ==, 2);
+  outcome_clear (&outcome);
+}
+
+static gpointer
+refresh_thread (gpointer data)
+{
+  RelayOAuthConfig *config = data;
+  Outcome *outcome = g_new0 (Outcome, 1);
+
+  outcome->tokens = relay_oauth_refresh_sync (config, REFRESH_TOKEN, NULL, &outcome->error);
+  return outcome;
+}
+
+static gboolean
+thread_done_cb (gpointer data)
+{
+  *(gboolean *)data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+static gpointer
+refresh_thread_and_signal (gpointer data)
+{
+  gpointer *args = data;
+  gpointer result = refresh_thread (args[0]);
+
+  g_idle_add (thread_done_cb, args[1]);
+  return result;
+}
+
+/* The sync refresh blocks a worker thread while the mock serves on the
+ * main context */
+static void
+test_refresh_sync (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autoptr(RelayOAuthConfig) config = gmail_config ();
+  gboolean done = FALSE;
+  gpointer args[2] = { config, &done };
+  GThread *thread;
+  Outcome *outcome;
+
+  for (guint i = 0; i < 2; i++)
+    {
+      done = FALSE;
+      f->refresh_invalid = (i == 1);
+      thread = g_thread_new ("refresh", refresh_thread_and_signal, args);
+      run_until (&done);
+      outcome = g_thread_join (thread);
+
+      if (i == 0)
+        {
+          g_assert_no_error (outcome->error);
+          g_assert_cmpstr (outcome->tokens->access_token, ==, ACCESS_TOKEN_2);
+        }
+      else
+        {
+          g_assert_error (outcome->error, RELAY_OAUTH_ERROR, RELAY_OAUTH_ERROR_INVALID_GRANT);
+          assert_clean (outcome->error);
+        }
+      outcome_clear (outcome);
+      g_free (outcome);
+    }
+  g_assert_cmpuint (f->refresh_requests, ==, 2);
+}
+
+/* The token endpoint is down: a clear error, nothing secret in it */
+static void
+test_refresh_unreachable (Fixture       *f,
+                          gconstpointer  data)
+{
+  g_autoptr(RelayOAuthConfig) config = gmail_config ();
+  g_autoptr(RelayOAuthTokens) tokens = NULL;
+  g_autoptr(GError) error = NULL;
+
+  soup_server_disconnect (f->mock);
+  tokens = relay_oauth_refresh_sync (config, REFRESH_TOKEN, NULL, &error);
+  g_assert_null (tokens);
+  g_assert_error (error, RELAY_OAUTH_ERROR, RELAY_OAUTH_ERROR_TOKEN_ENDPOINT);
+  assert_clean (error);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_log_set_writer_func (log_writer, NULL, NULL);
+  g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+
+  g_test_add_func ("/oauth/pkce/rfc7636", test_pkce_rfc7636);
+  g_test_add_func ("/oauth/config/overrides", test_config);
+  g_test_add_func ("/oauth/config/not-configured", test_not_configured);
+  g_test_add_func ("/oauth/flow/microsoft-uri", test_microsoft_uri);
+
+#define ADD(path, func) \
+  g_test_add ("/oauth/" path, Fixture, NULL, setup, func, teardown)
+
+  ADD ("pkce/verifier", test_verifier);
+  ADD ("flow/success", test_success);
+  ADD ("flow/bad-state", test_bad_state);
+  ADD ("flow/bad-requests", test_bad_requests);
+  ADD ("flow/access-denied", test_access_denied);
+  ADD ("flow/authorization-error", test_authorization_error);
+  ADD ("flow/missing-code", test_missing_code);
+  ADD ("flow/token-error", test_token_error);
+  ADD ("flow/replay-during-exchange", test_replay_during_exchange);
+  ADD ("flow/stop-during-exchange", test_stop_during_exchange);
+  ADD ("flow/busy", test_busy);
+  ADD ("flow/timeout", test_timeout);
+  ADD ("flow/cancel", test_cancel);
+  ADD ("refresh/async", test_refresh);
+  ADD ("refresh/sync-thread", test_refresh_sync);
+  ADD ("refresh/unreachable", test_refresh_unreachable);
+
+#undef ADD
+
+  return g_test_run ();
+}
