@@ -144,11 +144,13 @@ relay_oauth_account_get_access_token (RelayAccount  *account,
   if (!force_refresh)
     {
       token = read_access_token (account, cancellable, &local_error);
-      if (token != NULL || local_error != NULL)
+      if (local_error != NULL)
         {
           g_propagate_error (error, g_steal_pointer (&local_error));
-          return token;
+          return NULL;
         }
+      if (token != NULL)
+        return token;
     }
 
   provider = relay_provider_lookup (relay_account_get_provider (account));

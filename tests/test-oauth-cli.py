@@ -1,0 +1,289 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Sign in with Google from the command line, end to end, offline:
+`mail-relay-cli link-gmail --no-browser` prints the authorization URL, a
+real headless Chromium opens it at a mock authorization server on
+127.0.0.1, which sends the browser back to Mail Relay's loopback
+listener; then `mail-relay-cli test` signs in to the scripted SMTP server
+with XOAUTH2, refreshing the access token first when it has expired, and
+once more when the server answers with its 401 challenge.
+
+Runs under build-aux/test (a real keyring on the session bus)."""
+import base64
+import hashlib
+import http.server
+import json
+import os
+import shutil
+import socketserver
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+CLI = os.environ["MAIL_RELAY_CLI"]
+PYTHON = "/usr/bin/python3"
+CHROMIUM = shutil.which("chromium")
+EMAIL = "user@example.org"
+CLIENT_ID = "mail-relay-test-client"
+SECRETS = ("code-7f3a", "stale-token", "right-token", "refresh-1c9e")
+results = []
+
+
+def check(cond, what):
+    results.append((bool(cond), what))
+    return cond
+
+
+def b64url(data):
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+class Mock:
+    """The authorization server's state, shared with its handler."""
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.mode = "consent"           # or "decline"
+        self.access_expires_in = 3600
+        self.access_token = "stale-token"
+        self.refreshed_token = "right-token"
+        self.challenge = None
+        self.redirect_uri = None
+        self.token_requests = []
+
+
+MOCK = Mock()
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+    def do_GET(self):
+        url = urllib.parse.urlsplit(self.path)
+        q = dict(urllib.parse.parse_qsl(url.query))
+        if url.path != "/auth":
+            self.send_error(404)
+            return
+        ok = (q.get("response_type") == "code" and q.get("client_id") == CLIENT_ID
+              and q.get("code_challenge_method") == "S256" and q.get("state")
+              and q.get("redirect_uri", "").startswith("http://127.0.0.1:")
+              and q["redirect_uri"].endswith("/oauth2/callback")
+              and "https://mail.google.com/" in q.get("scope", ""))
+        if not ok:
+            self.send_error(400, "bad authorization request")
+            return
+        with MOCK.lock:
+            MOCK.challenge = q["code_challenge"]
+            MOCK.redirect_uri = q["redirect_uri"]
+            mode = MOCK.mode
+        if mode == "decline":
+            target = "%s?error=access_denied&state=%s" % (q["redirect_uri"], urllib.parse.quote(q["state"]))
+        else:
+            target = "%s?code=code-7f3a&state=%s" % (q["redirect_uri"], urllib.parse.quote(q["state"]))
+        self.send_response(302)
+        self.send_header("Location", target)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def do_POST(self):
+        length = int(self.headers.get("Content-Length", "0"))
+        form = dict(urllib.parse.parse_qsl(self.rfile.read(length).decode()))
+        with MOCK.lock:
+            MOCK.token_requests.append(form.get("grant_type"))
+            if form.get("grant_type") == "authorization_code":
+                verifier = form.get("code_verifier", "")
+                good = (form.get("code") == "code-7f3a" and form.get("client_id") == CLIENT_ID
+                        and form.get("redirect_uri") == MOCK.redirect_uri
+                        and b64url(hashlib.sha256(verifier.encode()).digest()) == MOCK.challenge)
+                if not good:
+                    return self.reply(400, {"error": "invalid_grant"})
+                payload = b64url(json.dumps({"email": EMAIL, "sub": "1"}).encode())
+                return self.reply(200, {"access_token": MOCK.access_token,
+                                        "refresh_token": "refresh-1c9e",
+                                        "expires_in": MOCK.access_expires_in,
+                                        "id_token": "eyJhbGciOiJub25lIn0.%s." % payload,
+                                        "token_type": "Bearer"})
+            if form.get("grant_type") == "refresh_token" and form.get("refresh_token") == "refresh-1c9e":
+                return self.reply(200, {"access_token": MOCK.refreshed_token, "expires_in": 3600,
+                                        "token_type": "Bearer"})
+            return self.reply(400, {"error": "invalid_grant"})
+
+    def reply(self, status, body):
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+
+class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
+    daemon_threads = True
+
+
+def listening_sockets(pid):
+    """(address, port) of the TCP sockets that process pid listens on."""
+    inodes = set()
+    for fd in os.listdir("/proc/%d/fd" % pid):
+        try:
+            target = os.readlink("/proc/%d/fd/%s" % (pid, fd))
+        except OSError:
+            continue
+        if target.startswith("socket:["):
+            inodes.add(target[8:-1])
+    found = []
+    for table, v6 in (("tcp", False), ("tcp6", True)):
+        with open("/proc/%d/net/%s" % (pid, table)) as f:
+            for line in f.readlines()[1:]:
+                cols = line.split()
+                if cols[3] == "0A" and cols[9] in inodes:  # LISTEN
+                    addr, port = cols[1].split(":")
+                    found.append((("v6:" if v6 else "") + addr, int(port, 16)))
+    return found
+
+
+def run_link(env, timeout=60):
+    """Runs link-gmail, opens its URL in headless Chromium; returns
+    (exit status, output, listening sockets seen during the flow, after)."""
+    proc = subprocess.Popen([CLI, "link-gmail", "--no-browser", "--timeout", "45"], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    url = proc.stdout.readline().strip()
+    during = listening_sockets(proc.pid)
+    profile = tempfile.mkdtemp(prefix="chromium-")
+    browser = subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu",
+                              "--disable-quic", "--no-first-run", "--disable-background-networking",
+                              "--disable-component-update", "--disable-sync",
+                              "--user-data-dir=" + profile, "--dump-dom", url],
+                             capture_output=True, text=True, timeout=timeout)
+    shutil.rmtree(profile, ignore_errors=True)
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        out, err = proc.communicate()
+    return proc.returncode, url, out, err, during, browser.stdout
+
+
+def main():
+    if not check(CHROMIUM is not None, "chromium is installed (build-aux/test installs it)"):
+        return report()
+
+    work = tempfile.mkdtemp(prefix="oauth-cli-")
+    env = dict(os.environ, HOME=work, XDG_CONFIG_HOME=os.path.join(work, "config"),
+               XDG_DATA_HOME=os.path.join(work, "data"), XDG_CACHE_HOME=os.path.join(work, "cache"),
+               LANGUAGE="C")
+    mock = Server(("127.0.0.1", 0), Handler)
+    threading.Thread(target=mock.serve_forever, daemon=True).start()
+    base = "http://127.0.0.1:%d" % mock.server_address[1]
+    env.update(MAIL_RELAY_GOOGLE_AUTH_URL=base + "/auth", MAIL_RELAY_GOOGLE_TOKEN_URL=base + "/token",
+               MAIL_RELAY_GOOGLE_CLIENT_ID=CLIENT_ID, MAIL_RELAY_GOOGLE_CLIENT_SECRET="")
+    certs = os.path.join(work, "certs")
+    subprocess.run([PYTHON, os.path.join(HERE, "make-certs.py"), certs], check=True,
+                   stdout=subprocess.DEVNULL)
+    smtp = None
+    outputs = []
+    try:
+        # 1. declining consent: exit 1, clear message, no token request
+        MOCK.mode = "decline"
+        rc, url, out, err, during, page = run_link(env)
+        outputs += [out, err]
+        check(rc == 1, "declined consent exits 1 (%d)" % rc)
+        check("declined" in err, "declined consent says so: %r" % err[-200:])
+        check(MOCK.token_requests == [], "no token request after a refusal")
+
+        # 2. consent through a real browser
+        MOCK.mode = "consent"
+        rc, url, out, err, during, page = run_link(env)
+        outputs += [out, err, page]
+        check(url.startswith(base + "/auth?"), "the URL is printed alone on the first line")
+        check(rc == 0, "link-gmail exits 0 (%d: %s)" % (rc, err[-300:]))
+        check(("Linked %s" % EMAIL) in out, "prints the linked address")
+        check("signed in" in page.lower(), "the browser shows the success page")
+        check(len(during) == 1 and during[0][0] == "0100007F",
+              "during the flow only 127.0.0.1 listens: %r" % during)
+        check(MOCK.token_requests == ["authorization_code"], "one code exchange: %r" % MOCK.token_requests)
+        shown = json.loads(subprocess.run([CLI, "account", "show", "--json"], env=env,
+                                          capture_output=True, text=True).stdout)
+        check(shown["provider"] == "gmail" and shown["username"] == EMAIL and shown["auth"] == "xoauth2",
+              "the account is a linked Gmail account")
+
+        # 3. test: the stored access token is refused (401 challenge), refreshed once, accepted
+        smtp = subprocess.Popen([PYTHON, os.path.join(HERE, "fake-smtp-server.py"), "--scenario", "good",
+                                 "--tls-cert", os.path.join(certs, "good.pem"),
+                                 "--tls-key", os.path.join(certs, "good.key"),
+                                 "--log", os.path.join(work, "smtp.log")],
+                                stdout=subprocess.PIPE, text=True)
+        port = int(smtp.stdout.readline().split()[1])
+        subprocess.run([CLI, "account", "set", "--host", "127.0.0.1", "--port", str(port), "--security", "starttls",
+                        "--ca-file", os.path.join(certs, "ca.pem")], env=env, check=True,
+                       capture_output=True)
+        test = subprocess.run([CLI, "test", "--json"], env=env, capture_output=True, text=True, timeout=60)
+        outputs += [test.stdout, test.stderr]
+        result = json.loads(test.stdout or "{}")
+        check(test.returncode == 0 and result.get("ok"), "test passes after one refresh (%s %s)" % (test.stderr[-300:], json.dumps(result.get("error")), ))
+        if not result.get("ok"):
+            print("# " + "\n# ".join(result.get("transcript", [])[-8:] + [json.dumps(result.get("steps", [])[-2:])]))
+        check(MOCK.token_requests == ["authorization_code", "refresh_token"],
+              "refreshed once after the 401 challenge: %r" % MOCK.token_requests)
+        with open(os.path.join(work, "smtp.log")) as f:
+            auths = [l for l in f if l.upper().startswith("AUTH XOAUTH2")]
+        check(len(auths) == 2, "XOAUTH2 tried twice: the stale token, then the fresh one")
+
+        # 4. an expired access token is refreshed before the conversation
+        MOCK.access_expires_in = 1
+        MOCK.access_token = "right-token"
+        rc, url, out, err, during, page = run_link(env)
+        subprocess.run([CLI, "account", "set", "--host", "127.0.0.1", "--port", str(port), "--security", "starttls",
+                        "--ca-file", os.path.join(certs, "ca.pem")], env=env, check=True,
+                       capture_output=True)
+        before = len(MOCK.token_requests)
+        test = subprocess.run([CLI, "test", "--json"], env=env, capture_output=True, text=True, timeout=60)
+        outputs += [test.stdout, test.stderr]
+        check(test.returncode == 0, "test passes with an expired token (%s)" % test.stderr[-300:])
+        check(MOCK.token_requests[before:] == ["refresh_token"], "refreshed first: %r" % MOCK.token_requests)
+
+        # 5. after the flows, nothing of Mail Relay listens; tokens only in the keyring
+        for blob in outputs:
+            for secret in SECRETS:
+                check(secret not in (blob or ""), "no %s in any output" % secret)
+        for root, _, files in os.walk(work):
+            if root.startswith(certs):
+                continue
+            for name in files:
+                try:
+                    data = open(os.path.join(root, name), "rb").read()
+                except OSError:
+                    continue
+                for secret in SECRETS:
+                    check(secret.encode() not in data, "no %s in %s" % (secret, name))
+
+        # 6. unlink forgets the tokens
+        unlink = subprocess.run([CLI, "unlink"], env=env, capture_output=True, text=True)
+        check(unlink.returncode == 0, "unlink exits 0")
+        test = subprocess.run([CLI, "test", "--json"], env=env, capture_output=True, text=True, timeout=60)
+        after = json.loads(test.stdout or "{}")
+        check(test.returncode == 1 and (after.get("error") or {}).get("kind") == "auth",
+              "after unlink the test asks to sign in again")
+    finally:
+        if smtp is not None:
+            smtp.terminate()
+            smtp.wait()
+        mock.shutdown()
+        shutil.rmtree(work, ignore_errors=True)
+    return report()
+
+
+def report():
+    print("TAP version 13")
+    for i, (ok, what) in enumerate(results, 1):
+        print("%s %d - %s" % ("ok" if ok else "not ok", i, what))
+    print("1..%d" % len(results))
+    return 0 if all(ok for ok, _ in results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
