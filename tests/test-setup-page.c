@@ -211,7 +211,7 @@ test_presets (Fixture       *fixture,
   g_assert_cmpuint (adw_combo_row_get_selected (ADW_COMBO_ROW (row (fixture, "Security"))), ==, RELAY_SECURITY_TLS);
   /* Gmail signs in instead of taking a password */
   g_assert_false (gtk_widget_get_visible (password));
-  g_assert_true (gtk_widget_get_visible (row (fixture, "Sign In With Your Browser")));
+  g_assert_true (gtk_widget_get_visible (row (fixture, "Sign In With Google")));
 
   adw_combo_row_set_selected (provider, relay_provider_get_position ("sparkpost"));
   g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (row (fixture, "User Name"))), ==, "SMTP_Injection");

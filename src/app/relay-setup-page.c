@@ -12,7 +12,9 @@
 #include <glib/gi18n.h>
 #include <string.h>
 
+#include "relay-oauth-account.h"
 #include "relay-probe-view.h"
+#include "relay-sasl.h"
 #include "relay-secrets.h"
 #include "relay-setup-page.h"
 #include "relay-validate.h"
@@ -26,6 +28,15 @@ typedef enum
   FIELD_FROM,
   N_FIELDS
 } Field;
+
+typedef enum
+{
+  SIGN_IN_UNAVAILABLE,  /* no client id configured */
+  SIGN_IN_SIGNED_OUT,
+  SIGN_IN_CHECKING,
+  SIGN_IN_WAITING,      /* for the browser */
+  SIGN_IN_LINKED,
+} SignInState;
 
 struct _RelaySetupPage
 {
@@ -59,6 +70,10 @@ struct _RelaySetupPage
   AdwEntryRow        *username_row;
   AdwEntryRow        *password_row;
   AdwActionRow       *sign_in_row;
+  GtkWidget          *copy_link_button;
+  GtkWidget          *cancel_sign_in_button;
+  GtkWidget          *sign_in_button;
+  GtkWidget          *sign_out_button;
   AdwEntryRow        *from_row;
   GtkLabel           *account_error_label;
   AdwEntryRow        *send_to_row;
@@ -70,9 +85,17 @@ struct _RelaySetupPage
   /* the local test server, for the “local” preset */
   RelaySandboxServer *sandbox;
   guint               shown_provider;
+
+  /* signing in through the browser */
+  SignInState         sign_in_state;
+  RelayOAuthFlow     *flow;
+  GCancellable       *sign_in_cancellable;
+  char               *sign_in_note;
 };
 
 G_DEFINE_FINAL_TYPE (RelaySetupPage, relay_setup_page, ADW_TYPE_BIN)
+
+static void refresh_sign_in (RelaySetupPage *self);
 
 enum {
   PROP_0,
@@ -450,6 +473,7 @@ load_form (RelaySetupPage *self)
 
   self->loading = FALSE;
   self->shown_provider = adw_combo_row_get_selected (self->provider_row);
+  refresh_sign_in (self);
 
   update_password_description (self);
   validate_form (self);
@@ -477,6 +501,7 @@ provider_changed_cb (RelaySetupPage *self)
 
   apply_provider_to_form (self, provider);
   update_guidance (self, provider);
+  refresh_sign_in (self);
   validate_form (self);
   update_actions (self);
 }
@@ -788,10 +813,431 @@ lookup_for_test_cb (GObject      *object,
   secret_password_free (secret);
 }
 
+/* Signing in through the browser (Gmail, Microsoft 365) */
+
+static void
+update_sign_in_row (RelaySetupPage *self)
+{
+  RelayProvider *provider = selected_provider (self);
+  SignInState state = self->sign_in_state;
+  g_autofree char *subtitle = NULL;
+  const char *service = relay_provider_get_oauth_service (provider);
+
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->sign_in_row),
+                                 g_strcmp0 (service, "microsoft") == 0 ? _("Sign In With Microsoft")
+                                                                       : _("Sign In With Google"));
+
+  switch (state)
+    {
+    case SIGN_IN_UNAVAILABLE:
+      subtitle = g_strdup (self->sign_in_note);
+      break;
+    case SIGN_IN_CHECKING:
+      subtitle = g_strdup (_("Checking the keyring…"));
+      break;
+    case SIGN_IN_WAITING:
+      subtitle = g_strdup_printf ("%s%s%s", _("Waiting for you to sign in in the browser…"),
+                                  self->sign_in_note ? "\n" : "",
+                                  self->sign_in_note ? self->sign_in_note : "");
+      break;
+    case SIGN_IN_LINKED:
+      subtitle = g_strdup_printf (_("Signed in as %s"), field_text (self, FIELD_USERNAME));
+      break;
+    case SIGN_IN_SIGNED_OUT:
+    default:
+      subtitle = g_strdup (self->sign_in_note ? self->sign_in_note
+                                              : _("No password is needed: you sign in on the provider’s own page, and Mail Relay keeps the access it grants in your keyring."));
+      break;
+    }
+
+  adw_action_row_set_subtitle (self->sign_in_row, subtitle);
+
+  gtk_widget_set_visible (self->sign_in_button, state != SIGN_IN_WAITING && state != SIGN_IN_LINKED);
+  gtk_widget_set_visible (self->copy_link_button, state == SIGN_IN_WAITING);
+  gtk_widget_set_visible (self->cancel_sign_in_button, state == SIGN_IN_WAITING);
+  gtk_widget_set_visible (self->sign_out_button, state == SIGN_IN_LINKED);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "setup.sign-in",
+                                 state == SIGN_IN_SIGNED_OUT && !self->busy);
+}
+
+static void
+set_sign_in_state (RelaySetupPage *self,
+                   SignInState     state,
+                   const char     *note)
+{
+  self->sign_in_state = state;
+  g_free (self->sign_in_note);
+  self->sign_in_note = g_strdup (note);
+  update_sign_in_row (self);
+}
+
+static gboolean
+same_account_as_saved (RelaySetupPage *self)
+{
+  return self->saved != NULL &&
+         g_strcmp0 (relay_provider_get_id (selected_provider (self)), relay_account_get_provider (self->saved)) == 0;
+}
+
+static void
+is_linked_thread (GTask        *task,
+                  gpointer      source_object,
+                  gpointer      task_data,
+                  GCancellable *cancellable)
+{
+  GError *error = NULL;
+  gboolean linked = relay_oauth_account_is_linked (task_data, cancellable, &error);
+
+  if (error != NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, linked);
+}
+
+static void
+is_linked_cb (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  RelaySetupPage *self = RELAY_SETUP_PAGE (object);
+  g_autoptr(GError) error = NULL;
+  gboolean linked = g_task_propagate_boolean (G_TASK (result), &error);
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || self->sign_in_state != SIGN_IN_CHECKING)
+    return;
+
+  if (error != NULL)
+    set_sign_in_state (self, SIGN_IN_SIGNED_OUT, error->message);
+  else if (linked)
+    set_sign_in_state (self, SIGN_IN_LINKED, NULL);
+  else if (self->saved != NULL && relay_account_get_sign_in_again (self->saved))
+    set_sign_in_state (self, SIGN_IN_SIGNED_OUT,
+                       _("The provider no longer accepts the saved sign-in: sign in again."));
+  else
+    set_sign_in_state (self, SIGN_IN_SIGNED_OUT, NULL);
+}
+
+/* Works out the row for the provider now chosen: configured? linked? */
+static void
+refresh_sign_in (RelaySetupPage *self)
+{
+  RelayProvider *provider = selected_provider (self);
+  g_autoptr(RelayOAuthConfig) config = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GTask) task = NULL;
+
+  if (!relay_provider_uses_sign_in (provider) || self->sign_in_state == SIGN_IN_WAITING)
+    return;
+
+  if (!(config = relay_oauth_config_new_for_provider (provider, &error)))
+    {
+      set_sign_in_state (self, SIGN_IN_UNAVAILABLE, error->message);
+      return;
+    }
+
+  if (!same_account_as_saved (self))
+    {
+      set_sign_in_state (self, SIGN_IN_SIGNED_OUT, NULL);
+      return;
+    }
+
+  set_sign_in_state (self, SIGN_IN_CHECKING, NULL);
+  task = g_task_new (self, self->cancellable, is_linked_cb, NULL);
+  g_task_set_task_data (task, relay_account_copy (self->saved), g_object_unref);
+  g_task_run_in_thread (task, is_linked_thread);
+}
+
+static void
+store_tokens_thread (GTask        *task,
+                     gpointer      source_object,
+                     gpointer      task_data,
+                     GCancellable *cancellable)
+{
+  RelayAccount *account = g_object_get_data (G_OBJECT (task), "account");
+  GError *error = NULL;
+
+  if (relay_oauth_account_store_tokens (account, task_data, cancellable, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+static void
+tokens_stored_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  RelaySetupPage *self = RELAY_SETUP_PAGE (object);
+  RelayAccount *account = g_object_get_data (G_OBJECT (result), "account");
+  g_autoptr(GError) error = NULL;
+  g_autofree char *toast = NULL;
+
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+      set_sign_in_state (self, SIGN_IN_SIGNED_OUT, NULL);
+      relay_setup_page_show_problem (self, error->message);
+      return;
+    }
+
+  /* Signing in saves the account: the tokens belong to it */
+  relay_account_store_put (self->store, account);
+  if (!relay_account_store_save (self->store, &error))
+    {
+      g_autofree char *message = g_strdup_printf (_("The settings could not be saved: %s"), error->message);
+
+      relay_setup_page_show_problem (self, message);
+      return;
+    }
+
+  g_set_object (&self->saved, account);
+  g_clear_pointer (&self->pending_pins, g_strfreev);
+  self->sign_in_state = SIGN_IN_SIGNED_OUT;
+  load_form (self);
+
+  toast = g_strdup_printf (_("Signed in as %s"), relay_account_get_username (account));
+  add_toast (self, toast);
+  g_signal_emit (self, signals[SAVED], 0);
+}
+
+static void
+sign_in_done_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(RelaySetupPage) self = user_data;
+  g_autoptr(RelayOAuthTokens) tokens = NULL;
+  g_autoptr(RelayAccount) account = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GTask) task = NULL;
+
+  tokens = relay_oauth_flow_wait_finish (RELAY_OAUTH_FLOW (object), result, &error);
+  if (self->flow == RELAY_OAUTH_FLOW (object))
+    g_clear_object (&self->flow);
+  g_clear_object (&self->sign_in_cancellable);
+
+  if (tokens == NULL)
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        set_sign_in_state (self, SIGN_IN_SIGNED_OUT, NULL);
+      else if (g_error_matches (error, RELAY_OAUTH_ERROR, RELAY_OAUTH_ERROR_ACCESS_DENIED))
+        set_sign_in_state (self, SIGN_IN_SIGNED_OUT, _("You declined the sign-in; nothing was linked."));
+      else
+        set_sign_in_state (self, SIGN_IN_SIGNED_OUT, error->message);
+      return;
+    }
+
+  account = build_account (self);
+  if (tokens->email != NULL)
+    {
+      relay_account_set_username (account, tokens->email);
+      if (relay_account_get_from (account)[0] == '\0')
+        relay_account_set_from (account, tokens->email);
+    }
+  relay_account_set_sign_in_again (account, FALSE);
+
+  task = g_task_new (self, self->cancellable, tokens_stored_cb, NULL);
+  g_object_set_data_full (G_OBJECT (task), "account", g_steal_pointer (&account), g_object_unref);
+  g_task_set_task_data (task, g_steal_pointer (&tokens), (GDestroyNotify)relay_oauth_tokens_free);
+  g_task_run_in_thread (task, store_tokens_thread);
+}
+
+static void
+browser_opened_cb (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(RelaySetupPage) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!g_app_info_launch_default_for_uri_finish (result, &error) &&
+      !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) &&
+      self->sign_in_state == SIGN_IN_WAITING)
+    set_sign_in_state (self, SIGN_IN_WAITING,
+                       _("The browser could not be opened: copy the link and open it yourself."));
+}
+
+static void
+sign_in_action (GtkWidget  *widget,
+                const char *action_name,
+                GVariant   *parameter)
+{
+  RelaySetupPage *self = RELAY_SETUP_PAGE (widget);
+  g_autoptr(RelayOAuthConfig) config = NULL;
+  g_autoptr(RelayOAuthFlow) flow = NULL;
+  g_autoptr(GError) error = NULL;
+  GtkWidget *first_bad;
+
+  /* the sign-in saves the account, so the rest of the form must be right */
+  self->show_all_errors = TRUE;
+  if ((first_bad = validate_form (self)) != NULL && first_bad != field_row (self, FIELD_FROM))
+    {
+      gtk_widget_grab_focus (first_bad);
+      return;
+    }
+
+  if (!(config = relay_oauth_config_new_for_provider (selected_provider (self), &error)))
+    {
+      set_sign_in_state (self, SIGN_IN_UNAVAILABLE, error->message);
+      return;
+    }
+
+  flow = relay_oauth_flow_new (config);
+  if (!relay_oauth_flow_start (flow, &error))
+    {
+      relay_setup_page_show_problem (self, error->message);
+      return;
+    }
+
+  g_set_object (&self->flow, flow);
+  g_clear_object (&self->sign_in_cancellable);
+  self->sign_in_cancellable = g_cancellable_new ();
+  set_sign_in_state (self, SIGN_IN_WAITING, NULL);
+
+  /* through the OpenURI portal inside Flatpak */
+  g_app_info_launch_default_for_uri_async (relay_oauth_flow_get_authorization_uri (flow), NULL,
+                                           self->sign_in_cancellable, browser_opened_cb,
+                                           g_object_ref (self));
+  relay_oauth_flow_wait_async (flow, 600, self->sign_in_cancellable, sign_in_done_cb, g_object_ref (self));
+}
+
+static void
+cancel_sign_in_action (GtkWidget  *widget,
+                       const char *action_name,
+                       GVariant   *parameter)
+{
+  RelaySetupPage *self = RELAY_SETUP_PAGE (widget);
+
+  if (self->sign_in_cancellable != NULL)
+    g_cancellable_cancel (self->sign_in_cancellable);
+  if (self->flow != NULL)
+    relay_oauth_flow_stop (self->flow);
+}
+
+static void
+copy_sign_in_link_action (GtkWidget  *widget,
+                          const char *action_name,
+                          GVariant   *parameter)
+{
+  RelaySetupPage *self = RELAY_SETUP_PAGE (widget);
+
+  if (self->flow == NULL)
+    return;
+
+  gdk_clipboard_set_text (gtk_widget_get_clipboard (widget), relay_oauth_flow_get_authorization_uri (self->flow));
+  add_toast (self, _("Link copied"));
+}
+
+static void
+sign_out_thread (GTask        *task,
+                 gpointer      source_object,
+                 gpointer      task_data,
+                 GCancellable *cancellable)
+{
+  GError *error = NULL;
+
+  if (relay_oauth_account_sign_out (task_data, cancellable, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+static void
+signed_out_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  RelaySetupPage *self = RELAY_SETUP_PAGE (object);
+  g_autoptr(GError) error = NULL;
+
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        relay_setup_page_show_problem (self, error->message);
+      return;
+    }
+
+  set_sign_in_state (self, SIGN_IN_SIGNED_OUT, NULL);
+  add_toast (self, _("Signed out"));
+}
+
+static void
+sign_out_action (GtkWidget  *widget,
+                 const char *action_name,
+                 GVariant   *parameter)
+{
+  RelaySetupPage *self = RELAY_SETUP_PAGE (widget);
+  g_autoptr(GTask) task = NULL;
+
+  if (self->saved == NULL)
+    return;
+
+  task = g_task_new (self, self->cancellable, signed_out_cb, NULL);
+  g_task_set_task_data (task, relay_account_copy (self->saved), g_object_unref);
+  g_task_run_in_thread (task, sign_out_thread);
+}
+
+static void
+access_token_thread (GTask        *task,
+                     gpointer      source_object,
+                     gpointer      task_data,
+                     GCancellable *cancellable)
+{
+  GError *error = NULL;
+  char *token = relay_oauth_account_get_access_token (task_data, FALSE, cancellable, &error);
+
+  if (token != NULL)
+    g_task_return_pointer (task, token, (GDestroyNotify)relay_sasl_wipe);
+  else
+    g_task_return_error (task, error);
+}
+
+static void
+access_token_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  RelaySetupPage *self = RELAY_SETUP_PAGE (object);
+  g_autoptr(GError) error = NULL;
+  char *token = g_task_propagate_pointer (G_TASK (result), &error);
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+
+  if (token == NULL)
+    {
+      if (g_error_matches (error, RELAY_OAUTH_ERROR, RELAY_OAUTH_ERROR_INVALID_GRANT))
+        set_sign_in_state (self, SIGN_IN_SIGNED_OUT,
+                           _("The provider no longer accepts the saved sign-in: sign in again."));
+      relay_setup_page_show_problem (self, error->message);
+      return;
+    }
+
+  open_probe_view (self, token);
+  relay_sasl_wipe (token);
+}
+
 static void
 run_test (RelaySetupPage *self)
 {
   const char *password = field_text (self, FIELD_PASSWORD);
+
+  if (relay_provider_uses_sign_in (selected_provider (self)))
+    {
+      g_autoptr(GTask) task = NULL;
+
+      if (self->sign_in_state != SIGN_IN_LINKED || self->saved == NULL)
+        {
+          relay_setup_page_show_problem (self, _("Sign in first: the test signs in with the access the provider grants."));
+          return;
+        }
+
+      /* refreshed first when it has expired */
+      task = g_task_new (self, self->cancellable, access_token_cb, NULL);
+      g_task_set_task_data (task, relay_account_copy (self->saved), g_object_unref);
+      g_task_run_in_thread (task, access_token_thread);
+      return;
+    }
 
   if (gtk_widget_get_visible (GTK_WIDGET (self->password_row)) && password[0] != '\0')
     open_probe_view (self, password);
@@ -934,6 +1380,13 @@ relay_setup_page_dispose (GObject *object)
   g_clear_pointer (&self->pending_pins, g_strfreev);
   g_clear_pointer (&self->insecure_host, g_free);
   g_clear_object (&self->sandbox);
+  if (self->sign_in_cancellable != NULL)
+    g_cancellable_cancel (self->sign_in_cancellable);
+  g_clear_object (&self->sign_in_cancellable);
+  if (self->flow != NULL)
+    relay_oauth_flow_stop (self->flow);
+  g_clear_object (&self->flow);
+  g_clear_pointer (&self->sign_in_note, g_free);
 
   G_OBJECT_CLASS (relay_setup_page_parent_class)->dispose (object);
 }
@@ -1016,6 +1469,10 @@ relay_setup_page_class_init (RelaySetupPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, RelaySetupPage, username_row);
   gtk_widget_class_bind_template_child (widget_class, RelaySetupPage, password_row);
   gtk_widget_class_bind_template_child (widget_class, RelaySetupPage, sign_in_row);
+  gtk_widget_class_bind_template_child (widget_class, RelaySetupPage, copy_link_button);
+  gtk_widget_class_bind_template_child (widget_class, RelaySetupPage, cancel_sign_in_button);
+  gtk_widget_class_bind_template_child (widget_class, RelaySetupPage, sign_in_button);
+  gtk_widget_class_bind_template_child (widget_class, RelaySetupPage, sign_out_button);
   gtk_widget_class_bind_template_child (widget_class, RelaySetupPage, from_row);
   gtk_widget_class_bind_template_child (widget_class, RelaySetupPage, account_error_label);
   gtk_widget_class_bind_template_child (widget_class, RelaySetupPage, send_to_row);
@@ -1026,6 +1483,10 @@ relay_setup_page_class_init (RelaySetupPageClass *klass)
   gtk_widget_class_install_action (widget_class, "setup.save", NULL, save_action);
   gtk_widget_class_install_action (widget_class, "setup.revert", NULL, revert_action);
   gtk_widget_class_install_action (widget_class, "setup.test", NULL, test_action);
+  gtk_widget_class_install_action (widget_class, "setup.sign-in", NULL, sign_in_action);
+  gtk_widget_class_install_action (widget_class, "setup.cancel-sign-in", NULL, cancel_sign_in_action);
+  gtk_widget_class_install_action (widget_class, "setup.copy-sign-in-link", NULL, copy_sign_in_link_action);
+  gtk_widget_class_install_action (widget_class, "setup.sign-out", NULL, sign_out_action);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_s, GDK_CONTROL_MASK, "setup.save", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_t, GDK_CONTROL_MASK, "setup.test", NULL);
 }

@@ -1,0 +1,360 @@
+/* test-sign-in.c
+ *
+ * Copyright 2026 The Mail Relay developers
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * “Sign in with Google” on the setup page, against a mock authorization
+ * server on 127.0.0.1 and the real keyring that build-aux/test starts.
+ */
+
+#include "config.h"
+
+#include <adwaita.h>
+#include <libsoup/soup.h>
+#include <string.h>
+
+#include "relay-setup-page.h"
+#include "test-helpers.h"
+
+static SoupServer *mock;
+static char *mock_base;
+
+static void
+auth_cb (SoupServer        *server,
+         SoupServerMessage *msg,
+         const char        *path,
+         GHashTable        *query,
+         gpointer           user_data)
+{
+  const char *redirect = query ? g_hash_table_lookup (query, "redirect_uri") : NULL;
+  const char *state = query ? g_hash_table_lookup (query, "state") : NULL;
+  g_autofree char *escaped = NULL;
+  g_autofree char *location = NULL;
+
+  if (redirect == NULL || state == NULL || !g_str_has_prefix (redirect, "http://127.0.0.1:"))
+    {
+      soup_server_message_set_status (msg, 400, NULL);
+      return;
+    }
+
+  escaped = g_uri_escape_string (state, NULL, FALSE);
+  location = g_strdup_printf ("%s?code=widget-code&state=%s", redirect, escaped);
+  soup_server_message_set_redirect (msg, 302, location);
+}
+
+static void
+token_cb (SoupServer        *server,
+          SoupServerMessage *msg,
+          const char        *path,
+          GHashTable        *query,
+          gpointer           user_data)
+{
+  g_autofree char *payload = g_base64_encode ((const guchar *)"{\"email\":\"me@gmail.example\"}", 28);
+  g_autofree char *body = NULL;
+
+  /* base64url, as in a JWT */
+  g_strdelimit (payload, "+", '-');
+  g_strdelimit (payload, "/", '_');
+  g_strdelimit (payload, "=", '\0');
+  body = g_strdup_printf ("{\"access_token\":\"widget-access\",\"refresh_token\":\"widget-refresh\","
+                          "\"expires_in\":3600,\"id_token\":\"eyJhbGciOiJub25lIn0.%s.\"}", payload);
+  soup_server_message_set_status (msg, 200, NULL);
+  soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_COPY, body, strlen (body));
+}
+
+static void
+start_mock (void)
+{
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GError) error = NULL;
+  GSList *uris;
+
+  mock = soup_server_new (NULL, NULL);
+  soup_server_add_handler (mock, "/auth", auth_cb, NULL, NULL);
+  soup_server_add_handler (mock, "/token", token_cb, NULL, NULL);
+  g_assert_true (soup_server_listen (mock, address, 0, &error));
+  g_assert_no_error (error);
+
+  uris = soup_server_get_uris (mock);
+  mock_base = g_strdup_printf ("http://127.0.0.1:%d", g_uri_get_port (uris->data));
+  g_slist_free_full (uris, (GDestroyNotify)g_uri_unref);
+}
+
+static GtkWidget *
+find_row (GtkWidget  *root,
+          const char *title)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child; child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found;
+
+      if (ADW_IS_PREFERENCES_ROW (child))
+        {
+          g_autoptr(GString) plain = g_string_new (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (child)));
+
+          g_string_replace (plain, "_", "", 0);
+          if (g_str_equal (plain->str, title))
+            return child;
+        }
+      if ((found = find_row (child, title)) != NULL)
+        return found;
+    }
+
+  return NULL;
+}
+
+static void
+iterate_until (gboolean (*done) (gpointer),
+               gpointer   data)
+{
+  gint64 deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
+
+  while (!done (data) && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_true (done (data));
+}
+
+static gboolean
+text_ready (gpointer data)
+{
+  return *(char **)data != NULL;
+}
+
+static void
+clipboard_cb (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  *(char **)user_data = gdk_clipboard_read_text_finish (GDK_CLIPBOARD (object), result, NULL);
+  if (*(char **)user_data == NULL)
+    *(char **)user_data = g_strdup ("");
+}
+
+static gboolean
+saved_flag (gpointer data)
+{
+  return *(gboolean *)data;
+}
+
+static void
+saved_cb (RelaySetupPage *page,
+          gboolean       *saved)
+{
+  *saved = TRUE;
+}
+
+/* The browser: follows the authorization server's redirect itself */
+static void
+browse (const char *uri)
+{
+  g_autoptr(SoupSession) session = soup_session_new ();
+  g_autoptr(SoupMessage) first = soup_message_new ("GET", uri);
+  g_autoptr(SoupMessage) callback = NULL;
+  g_autoptr(GBytes) page = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *location;
+
+  soup_message_add_flags (first, SOUP_MESSAGE_NO_REDIRECT);
+  g_bytes_unref (soup_session_send_and_read (session, first, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (soup_message_get_status (first), ==, 302);
+
+  location = soup_message_headers_get_one (soup_message_get_response_headers (first), "Location");
+  g_assert_true (g_str_has_prefix (location, "http://127.0.0.1:"));
+  callback = soup_message_new ("GET", location);
+  page = soup_session_send_and_read (session, callback, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (soup_message_get_status (callback), ==, 200);
+}
+
+typedef struct
+{
+  const char *uri;
+  gboolean    done;
+} Browse;
+
+static gpointer
+browse_thread (gpointer data)
+{
+  Browse *browse_data = data;
+
+  browse (browse_data->uri);
+  g_atomic_int_set (&browse_data->done, TRUE);
+  return NULL;
+}
+
+static gboolean
+browse_done (gpointer data)
+{
+  return g_atomic_int_get (&((Browse *)data)->done);
+}
+
+static gboolean
+subtitle_names_account (gpointer data)
+{
+  const char *subtitle = adw_action_row_get_subtitle (ADW_ACTION_ROW (data));
+
+  return subtitle != NULL && strstr (subtitle, "me@gmail.example") != NULL;
+}
+
+/* The browser that the app opens is /bin/true: this test is the browser */
+static void
+install_test_browser (void)
+{
+  g_autofree char *apps = g_build_filename (g_get_user_data_dir (), "applications", NULL);
+  g_autofree char *desktop = g_build_filename (apps, "mail-relay-test-browser.desktop", NULL);
+  g_autofree char *mimeapps = g_build_filename (g_get_user_config_dir (), "mimeapps.list", NULL);
+
+  g_assert_cmpint (g_mkdir_with_parents (apps, 0700), ==, 0);
+  g_assert_true (g_file_set_contents (desktop,
+                                      "[Desktop Entry]\nType=Application\nName=Test browser\n"
+                                      "Exec=/bin/true %u\nMimeType=x-scheme-handler/http;x-scheme-handler/https;\n",
+                                      -1, NULL));
+  g_assert_true (g_file_set_contents (mimeapps,
+                                      "[Default Applications]\n"
+                                      "x-scheme-handler/http=mail-relay-test-browser.desktop\n"
+                                      "x-scheme-handler/https=mail-relay-test-browser.desktop\n",
+                                      -1, NULL));
+}
+
+static void
+test_sign_in (void)
+{
+  g_autoptr(RelayAccountStore) store = relay_account_store_new (NULL);
+  g_autoptr(RelayAccountStore) reloaded = relay_account_store_new (NULL);
+  g_autofree char *auth = g_strconcat (mock_base, "/auth", NULL);
+  g_autofree char *token = g_strconcat (mock_base, "/token", NULL);
+  g_autofree char *link = NULL;
+  g_autofree char *stored = NULL;
+  GtkWindow *window = GTK_WINDOW (gtk_window_new ());
+  RelaySetupPage *page;
+  GtkWidget *row;
+  gboolean saved = FALSE;
+  RelayAccount *account;
+  Browse browse_data = { 0 };
+  GThread *thread;
+
+  g_setenv ("MAIL_RELAY_GOOGLE_AUTH_URL", auth, TRUE);
+  g_setenv ("MAIL_RELAY_GOOGLE_TOKEN_URL", token, TRUE);
+  g_setenv ("MAIL_RELAY_GOOGLE_CLIENT_ID", "widget-client", TRUE);
+
+  g_assert_true (relay_account_store_load (store, NULL));
+  page = g_object_new (RELAY_TYPE_SETUP_PAGE, "store", store, NULL);
+  gtk_window_set_child (window, GTK_WIDGET (page));
+  gtk_window_present (window);
+  g_signal_connect (page, "saved", G_CALLBACK (saved_cb), &saved);
+
+  adw_combo_row_set_selected (ADW_COMBO_ROW (find_row (GTK_WIDGET (page), "Provider")),
+                              relay_provider_get_position ("gmail"));
+  row = find_row (GTK_WIDGET (page), "Sign In With Google");
+  g_assert_nonnull (row);
+  g_assert_true (gtk_widget_get_visible (row));
+  g_assert_false (gtk_widget_get_visible (find_row (GTK_WIDGET (page), "Password")));
+
+  /* waiting for the browser: Copy Link gives the authorization URL */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (page), "setup.sign-in", NULL));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (page), "setup.copy-sign-in-link", NULL));
+  gdk_clipboard_read_text_async (gtk_widget_get_clipboard (GTK_WIDGET (page)), NULL, clipboard_cb, &link);
+  iterate_until (text_ready, &link);
+  g_assert_true (g_str_has_prefix (link, auth));
+  g_assert_nonnull (strstr (link, "code_challenge_method=S256"));
+
+  browse_data.uri = link;
+  thread = g_thread_new ("browser", browse_thread, &browse_data);
+  iterate_until (browse_done, &browse_data);
+  g_thread_join (thread);
+
+  /* signed in: the account is saved, the refresh token in the keyring */
+  iterate_until (saved_flag, &saved);
+  g_assert_true (relay_account_store_load (reloaded, NULL));
+  account = relay_account_store_get_default (reloaded);
+  g_assert_cmpstr (relay_account_get_provider (account), ==, "gmail");
+  g_assert_cmpstr (relay_account_get_username (account), ==, "me@gmail.example");
+  g_assert_cmpstr (relay_account_get_from (account), ==, "me@gmail.example");
+  stored = run_secret_tool_lookup (relay_account_get_id (account), "oauth-refresh-token");
+  g_assert_cmpstr (stored, ==, "widget-refresh");
+  assert_no_file_contains ("widget-refresh");
+  assert_no_file_contains ("widget-access");
+  iterate_until (subtitle_names_account, row);
+
+  /* and out again */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (page), "setup.sign-out", NULL));
+  {
+    gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+
+    while (g_get_monotonic_time () < deadline)
+      {
+        g_autofree char *left = run_secret_tool_lookup (relay_account_get_id (account), "oauth-refresh-token");
+
+        if (left == NULL)
+          break;
+        g_main_context_iteration (NULL, FALSE);
+      }
+  }
+  g_clear_pointer (&stored, g_free);
+  stored = run_secret_tool_lookup (relay_account_get_id (account), "oauth-refresh-token");
+  g_assert_null (stored);
+
+  gtk_window_destroy (window);
+}
+
+static GtkWidget *
+find_actionable (GtkWidget  *root,
+                 const char *action)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child; child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found;
+
+      if (GTK_IS_ACTIONABLE (child) && g_strcmp0 (gtk_actionable_get_action_name (GTK_ACTIONABLE (child)), action) == 0)
+        return child;
+      if ((found = find_actionable (child, action)) != NULL)
+        return found;
+    }
+
+  return NULL;
+}
+
+static void
+test_not_configured (void)
+{
+  g_autoptr(RelayAccountStore) store = relay_account_store_new (NULL);
+  GtkWindow *window = GTK_WINDOW (gtk_window_new ());
+  RelaySetupPage *page;
+  GtkWidget *row;
+
+  g_setenv ("MAIL_RELAY_GOOGLE_CLIENT_ID", "", TRUE);
+  g_assert_true (relay_account_store_load (store, NULL));
+  page = g_object_new (RELAY_TYPE_SETUP_PAGE, "store", store, NULL);
+  gtk_window_set_child (window, GTK_WIDGET (page));
+
+  adw_combo_row_set_selected (ADW_COMBO_ROW (find_row (GTK_WIDGET (page), "Provider")),
+                              relay_provider_get_position ("gmail"));
+  row = find_row (GTK_WIDGET (page), "Sign In With Google");
+
+  /* it says exactly what is missing, and does not pretend */
+  g_assert_nonnull (strstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), "MAIL_RELAY_GOOGLE_CLIENT_ID"));
+  /* the Sign In button is inactive: nothing can start */
+  g_assert_false (gtk_widget_get_sensitive (find_actionable (row, "setup.sign-in")));
+
+  gtk_window_destroy (window);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  isolate_user_dirs ();
+  g_test_init (&argc, &argv, NULL);
+  install_test_browser ();
+  gtk_init ();
+  adw_init ();
+  start_mock ();
+
+  g_test_add_func ("/sign-in/google", test_sign_in);
+  g_test_add_func ("/sign-in/not-configured", test_not_configured);
+
+  return g_test_run ();
+}
