@@ -236,10 +236,14 @@ update_guidance (RelaySetupPage *self,
 static void
 update_password_description (RelaySetupPage *self)
 {
-  adw_preferences_group_set_description (self->account_group,
-                                         self->password_stored
-                                         ? _("A password is kept in your keyring. Type a new one only to change it.")
-                                         : _("The password is kept in your keyring, never in a file."));
+  if (relay_provider_uses_sign_in (selected_provider (self)))
+    adw_preferences_group_set_description (self->account_group,
+                                           _("The sign-in is kept in your keyring, never in a file."));
+  else
+    adw_preferences_group_set_description (self->account_group,
+                                           self->password_stored
+                                           ? _("A password is kept in your keyring. Type a new one only to change it.")
+                                           : _("The password is kept in your keyring, never in a file."));
 }
 
 /* Checks one field; the message names it. Returns NULL when it is fine. */
@@ -501,6 +505,7 @@ provider_changed_cb (RelaySetupPage *self)
 
   apply_provider_to_form (self, provider);
   update_guidance (self, provider);
+  update_password_description (self);
   refresh_sign_in (self);
   validate_form (self);
   update_actions (self);
@@ -1068,12 +1073,20 @@ sign_in_action (GtkWidget  *widget,
   g_autoptr(GError) error = NULL;
   GtkWidget *first_bad;
 
-  /* the sign-in saves the account, so the rest of the form must be right */
-  self->show_all_errors = TRUE;
-  if ((first_bad = validate_form (self)) != NULL && first_bad != field_row (self, FIELD_FROM))
+  /* the sign-in saves the account, so the server must be right; the
+   * sender may wait: it becomes the signed-in address */
+  for (Field field = FIELD_HOST; field <= FIELD_PORT; field++)
     {
-      gtk_widget_grab_focus (first_bad);
-      return;
+      g_autofree char *message = check_field (self, field);
+
+      if (message != NULL)
+        {
+          self->touched[field] = TRUE;
+          first_bad = field_row (self, field);
+          validate_form (self);
+          gtk_widget_grab_focus (first_bad);
+          return;
+        }
     }
 
   if (!(config = relay_oauth_config_new_for_provider (selected_provider (self), &error)))
