@@ -1,0 +1,274 @@
+/* relay-throttle.c
+ *
+ * Copyright 2026 The Mail Relay developers
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "relay-throttle"
+
+#include "config.h"
+
+#include "relay-throttle.h"
+
+typedef struct
+{
+  gint64 when;
+  guint  recipients;
+} Attempt;
+
+struct _RelayThrottle
+{
+  GObject  parent_instance;
+
+  guint    max_messages;
+  gint64   message_window;    /* µs, 0: no limit */
+  guint    max_recipients;
+  gint64   recipient_window;  /* µs, 0: no limit */
+
+  GArray  *attempts;          /* of Attempt, oldest first */
+};
+
+G_DEFINE_FINAL_TYPE (RelayThrottle, relay_throttle, G_TYPE_OBJECT)
+
+static void
+relay_throttle_finalize (GObject *object)
+{
+  RelayThrottle *self = (RelayThrottle *)object;
+
+  g_clear_pointer (&self->attempts, g_array_unref);
+
+  G_OBJECT_CLASS (relay_throttle_parent_class)->finalize (object);
+}
+
+static void
+relay_throttle_class_init (RelayThrottleClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = relay_throttle_finalize;
+}
+
+static void
+relay_throttle_init (RelayThrottle *self)
+{
+  self->attempts = g_array_new (FALSE, FALSE, sizeof (Attempt));
+}
+
+/**
+ * relay_throttle_new:
+ *
+ * A limit of 0, or a window of 0 seconds, means no limit of that kind.
+ */
+RelayThrottle *
+relay_throttle_new (guint max_messages,
+                    guint message_window,
+                    guint max_recipients,
+                    guint recipient_window)
+{
+  RelayThrottle *self = g_object_new (RELAY_TYPE_THROTTLE, NULL);
+
+  if (max_messages > 0 && message_window > 0)
+    {
+      self->max_messages = max_messages;
+      self->message_window = (gint64)message_window * G_USEC_PER_SEC;
+    }
+
+  if (max_recipients > 0 && recipient_window > 0)
+    {
+      self->max_recipients = max_recipients;
+      self->recipient_window = (gint64)recipient_window * G_USEC_PER_SEC;
+    }
+
+  return self;
+}
+
+RelayThrottle *
+relay_throttle_new_for_account (RelayAccount *account)
+{
+  g_return_val_if_fail (RELAY_IS_ACCOUNT (account), NULL);
+
+  return relay_throttle_new (relay_account_get_max_messages (account),
+                             relay_account_get_message_window (account),
+                             relay_account_get_max_recipients (account),
+                             relay_account_get_recipient_window (account));
+}
+
+static gint64
+longest_window (RelayThrottle *self)
+{
+  return MAX (self->message_window, self->recipient_window);
+}
+
+/* Attempts older than every window no longer matter */
+static void
+prune (RelayThrottle *self,
+       gint64         now)
+{
+  gint64 horizon = now - longest_window (self);
+  guint n = 0;
+
+  while (n < self->attempts->len && g_array_index (self->attempts, Attempt, n).when <= horizon)
+    n++;
+
+  if (n > 0)
+    g_array_remove_range (self->attempts, 0, n);
+}
+
+/**
+ * relay_throttle_record:
+ * @when: when the attempt was made
+ *
+ * Counts an attempt: a message sent, or one whose result is unknown.
+ * Attempts may be recorded in any order (from a log, say).
+ */
+void
+relay_throttle_record (RelayThrottle *self,
+                       gint64         when,
+                       guint          n_recipients)
+{
+  Attempt attempt = { when, n_recipients };
+  guint i;
+
+  g_return_if_fail (RELAY_IS_THROTTLE (self));
+
+  if (longest_window (self) == 0)
+    return;
+
+  i = self->attempts->len;
+  while (i > 0 && g_array_index (self->attempts, Attempt, i - 1).when > when)
+    i--;
+  g_array_insert_val (self->attempts, i, attempt);
+}
+
+/* The earliest time ≥ @now at which one more attempt of @weight keeps the
+ * total of the window at or under @max; each attempt weighs 1 for messages
+ * or its recipients. */
+static gint64
+earliest (RelayThrottle *self,
+          gint64         now,
+          gint64         window,
+          guint          max,
+          guint          weight,
+          gboolean       recipients)
+{
+  guint64 total = 0;
+  gint64 when = now;
+  guint first;
+
+  if (window == 0)
+    return now;
+  if (weight > max)
+    return G_MAXINT64;
+
+  first = self->attempts->len;
+  while (first > 0 && g_array_index (self->attempts, Attempt, first - 1).when > now - window)
+    first--;
+
+  for (guint i = first; i < self->attempts->len; i++)
+    {
+      const Attempt *a = &g_array_index (self->attempts, Attempt, i);
+
+      total += recipients ? a->recipients : 1;
+    }
+
+  /* drop the oldest in the window until there is room */
+  for (guint i = first; total + weight > max && i < self->attempts->len; i++)
+    {
+      const Attempt *a = &g_array_index (self->attempts, Attempt, i);
+
+      total -= recipients ? a->recipients : 1;
+      when = MAX (when, a->when + window);
+    }
+
+  return when;
+}
+
+/**
+ * relay_throttle_next_allowed:
+ *
+ * Returns: when a message to @n_recipients may go: @now, a later time, or
+ *   %G_MAXINT64 when it can never fit the recipient limit
+ */
+gint64
+relay_throttle_next_allowed (RelayThrottle *self,
+                             gint64         now,
+                             guint          n_recipients)
+{
+  gint64 when;
+
+  g_return_val_if_fail (RELAY_IS_THROTTLE (self), now);
+
+  prune (self, now);
+
+  /* each limit can push the other later: settle on a time both allow */
+  when = now;
+  for (;;)
+    {
+      gint64 by_messages = earliest (self, when, self->message_window, self->max_messages, 1, FALSE);
+      gint64 by_recipients = earliest (self, when, self->recipient_window, self->max_recipients,
+                                       n_recipients, TRUE);
+      gint64 next = MAX (by_messages, by_recipients);
+
+      if (next == G_MAXINT64 || next == when)
+        return next;
+      when = next;
+    }
+}
+
+static guint
+count (RelayThrottle *self,
+       gint64         now,
+       gint64         window,
+       gboolean       recipients)
+{
+  guint total = 0;
+
+  for (guint i = 0; i < self->attempts->len; i++)
+    {
+      const Attempt *a = &g_array_index (self->attempts, Attempt, i);
+
+      if (a->when > now - window && a->when <= now)
+        total += recipients ? a->recipients : 1;
+    }
+
+  return total;
+}
+
+/**
+ * relay_throttle_count_messages:
+ *
+ * Returns: the messages of the current window, for a meter such as
+ *   “12 / 30 this minute”
+ */
+guint
+relay_throttle_count_messages (RelayThrottle *self,
+                               gint64         now)
+{
+  g_return_val_if_fail (RELAY_IS_THROTTLE (self), 0);
+
+  return self->message_window ? count (self, now, self->message_window, FALSE) : 0;
+}
+
+guint
+relay_throttle_count_recipients (RelayThrottle *self,
+                                 gint64         now)
+{
+  g_return_val_if_fail (RELAY_IS_THROTTLE (self), 0);
+
+  return self->recipient_window ? count (self, now, self->recipient_window, TRUE) : 0;
+}
+
+guint
+relay_throttle_get_max_messages (RelayThrottle *self)
+{
+  g_return_val_if_fail (RELAY_IS_THROTTLE (self), 0);
+
+  return self->max_messages;
+}
+
+guint
+relay_throttle_get_max_recipients (RelayThrottle *self)
+{
+  g_return_val_if_fail (RELAY_IS_THROTTLE (self), 0);
+
+  return self->max_recipients;
+}

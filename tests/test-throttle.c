@@ -1,0 +1,156 @@
+/* test-throttle.c
+ *
+ * Copyright 2026 The Mail Relay developers
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Property tests: whatever the schedule of requests, a sender that waits
+ * for relay_throttle_next_allowed() never exceeds any window.
+ */
+
+#include "config.h"
+
+#include "relay-throttle.h"
+
+#define S G_USEC_PER_SEC
+
+typedef struct
+{
+  gint64 when;
+  guint  recipients;
+} Sent;
+
+static void
+assert_windows_respected (GArray *sent,
+                          guint   max_messages,
+                          gint64  message_window,
+                          guint   max_recipients,
+                          gint64  recipient_window)
+{
+  /* the busiest window starts at some attempt */
+  for (guint i = 0; i < sent->len; i++)
+    {
+      gint64 start = g_array_index (sent, Sent, i).when;
+      guint messages = 0, recipients = 0;
+
+      for (guint j = i; j < sent->len; j++)
+        {
+          const Sent *s = &g_array_index (sent, Sent, j);
+
+          if (message_window && s->when < start + message_window)
+            messages++;
+          if (recipient_window && s->when < start + recipient_window)
+            recipients += s->recipients;
+        }
+
+      if (message_window)
+        g_assert_cmpuint (messages, <=, max_messages);
+      if (recipient_window)
+        g_assert_cmpuint (recipients, <=, max_recipients);
+    }
+}
+
+static void
+test_random_schedules (void)
+{
+  for (guint round = 0; round < 300; round++)
+    {
+      guint max_messages = g_test_rand_int_range (1, 8);
+      guint message_window = g_test_rand_int_range (1, 30);
+      guint max_recipients = g_test_rand_int_range (1, 40);
+      guint recipient_window = g_test_rand_int_range (1, 120);
+      gboolean use_messages = g_test_rand_bit () || round % 3 == 0;
+      gboolean use_recipients = g_test_rand_bit ();
+      g_autoptr(RelayThrottle) throttle = NULL;
+      g_autoptr(GArray) sent = g_array_new (FALSE, FALSE, sizeof (Sent));
+      gint64 now = G_GINT64_CONSTANT (1700000000) * S;
+
+      throttle = relay_throttle_new (use_messages ? max_messages : 0, message_window,
+                                     use_recipients ? max_recipients : 0, recipient_window);
+
+      for (guint n = 0; n < 60; n++)
+        {
+          guint recipients = g_test_rand_int_range (1, use_recipients ? max_recipients + 3 : 5);
+          gint64 at;
+
+          /* requests come at random moments, sometimes in bursts */
+          now += g_test_rand_bit () ? 0 : g_test_rand_int_range (0, 5 * S);
+          at = relay_throttle_next_allowed (throttle, now, recipients);
+
+          if (use_recipients && recipients > max_recipients)
+            {
+              g_assert_cmpint (at, ==, G_MAXINT64);
+              continue;
+            }
+
+          g_assert_cmpint (at, >=, now);
+          relay_throttle_record (throttle, at, recipients);
+          g_array_append_val (sent, ((Sent) { at, recipients }));
+          now = at;
+        }
+
+      assert_windows_respected (sent,
+                                max_messages, use_messages ? (gint64)message_window * S : 0,
+                                max_recipients, use_recipients ? (gint64)recipient_window * S : 0);
+    }
+}
+
+static void
+test_office365 (void)
+{
+  g_autoptr(RelayThrottle) throttle = relay_throttle_new (30, 60, 10000, 86400);
+  gint64 now = G_GINT64_CONSTANT (1700000000) * S;
+
+  for (guint i = 0; i < 30; i++)
+    {
+      g_assert_cmpint (relay_throttle_next_allowed (throttle, now, 1), ==, now);
+      relay_throttle_record (throttle, now, 1);
+    }
+
+  /* the 31st waits until the first leaves the minute */
+  g_assert_cmpint (relay_throttle_next_allowed (throttle, now + 10 * S, 1), ==, now + 60 * S);
+  g_assert_cmpuint (relay_throttle_count_messages (throttle, now + 10 * S), ==, 30);
+  g_assert_cmpuint (relay_throttle_count_recipients (throttle, now + 10 * S), ==, 30);
+  g_assert_cmpuint (relay_throttle_count_messages (throttle, now + 60 * S), ==, 0);
+
+  /* more recipients than a day allows never fit */
+  g_assert_cmpint (relay_throttle_next_allowed (throttle, now, 10001), ==, G_MAXINT64);
+}
+
+static void
+test_recorded_out_of_order (void)
+{
+  g_autoptr(RelayThrottle) throttle = relay_throttle_new (3, 2, 0, 0);
+  gint64 t = G_GINT64_CONSTANT (1700000000) * S;
+
+  /* as read back from a log after a restart */
+  relay_throttle_record (throttle, t + S, 1);
+  relay_throttle_record (throttle, t, 1);
+  relay_throttle_record (throttle, t + S / 2, 1);
+
+  g_assert_cmpint (relay_throttle_next_allowed (throttle, t + S, 1), ==, t + 2 * S);
+}
+
+static void
+test_no_limits (void)
+{
+  g_autoptr(RelayThrottle) throttle = relay_throttle_new (0, 0, 0, 0);
+
+  for (guint i = 0; i < 1000; i++)
+    relay_throttle_record (throttle, i, 50);
+  g_assert_cmpint (relay_throttle_next_allowed (throttle, 5, 1000), ==, 5);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/throttle/random-schedules", test_random_schedules);
+  g_test_add_func ("/throttle/office365", test_office365);
+  g_test_add_func ("/throttle/recorded-out-of-order", test_recorded_out_of_order);
+  g_test_add_func ("/throttle/no-limits", test_no_limits);
+
+  return g_test_run ();
+}
