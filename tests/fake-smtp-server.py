@@ -32,7 +32,7 @@ SCENARIOS = [
     "greeting-554", "ehlo-500", "mail-550", "rcpt-550", "data-554", "data-end-552",
     "quit-odd", "auth-535", "endless-334", "long-line", "silent", "drop-in-data",
     "421-after-mail", "multiline", "plaintext-on-tls-port", "o365-5.7.139",
-    "ses-throttle", "size-small", "reset-in-data", "unsolicited",
+    "ses-throttle", "size-small", "reset-in-data", "unsolicited", "451-once",
 ]
 
 
@@ -457,6 +457,11 @@ class Session:
         self.reset_tx()
         if s == "data-end-552":
             await self.reply(552, "5.3.4 Message size exceeds fixed maximum message size")
+            return
+        if s == "451-once" and not getattr(self.server, "deferred_once", False):
+            # greylisting: the first message is put off, later ones taken
+            self.server.deferred_once = True
+            await self.reply(451, "4.7.1 Greylisted, please try again later")
             return
         self.server.msg_count += 1
         n = self.server.msg_count

@@ -307,14 +307,6 @@ relay_cli_account_options_apply (RelayCliAccountOptions  *options,
       relay_account_set_pins (account, (const char * const *)result);
     }
 
-  if (options->per != NULL)
-    {
-      if (!relay_validate_count (options->per, RELAY_ACCOUNT_ERROR_LIMITS, "--per", 1, &value, error))
-        return FALSE;
-      relay_account_set_message_window (account, value);
-      relay_account_set_recipient_window (account, value);
-    }
-
   if (options->max_messages != NULL)
     {
       if (!relay_validate_count (options->max_messages, RELAY_ACCOUNT_ERROR_LIMITS,
@@ -333,6 +325,23 @@ relay_cli_account_options_apply (RelayCliAccountOptions  *options,
       relay_account_set_max_recipients (account, value);
       if (value == 0)
         relay_account_set_recipient_window (account, 0);
+    }
+
+  /* the window of whichever limits are set */
+  if (options->per != NULL)
+    {
+      if (!relay_validate_count (options->per, RELAY_ACCOUNT_ERROR_LIMITS, "--per", 1, &value, error))
+        return FALSE;
+      if (relay_account_get_max_messages (account) == 0 && relay_account_get_max_recipients (account) == 0)
+        {
+          g_set_error (error, RELAY_ACCOUNT_ERROR, RELAY_ACCOUNT_ERROR_LIMITS,
+                       _("Limits: --per needs --max-messages or --max-recipients"));
+          return FALSE;
+        }
+      if (relay_account_get_max_messages (account) > 0)
+        relay_account_set_message_window (account, value);
+      if (relay_account_get_max_recipients (account) > 0)
+        relay_account_set_recipient_window (account, value);
     }
 
   if (options->allow_insecure)

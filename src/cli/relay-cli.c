@@ -48,6 +48,11 @@ print_usage (FILE *stream)
              "  link-gmail [--no-browser] [--timeout SECONDS]\n"
              "                                  sign in with Google for Gmail\n"
              "  unlink                          sign out: forget the sign-in tokens\n"
+             "  send --to ADDR --subject TEXT [--body-file FILE|-] [--no-wait]\n"
+             "                                  queue a message and send the outbox\n"
+             "  flush                           send everything queued\n"
+             "  log [--json] [--status STATUS] [--limit N]\n"
+             "                                  show the send log, oldest first\n"
              "  sandbox [--port N]              run the local test server\n"
              "\n"
              "Run “mail-relay-cli account set --help” for the account options."));
@@ -98,10 +103,28 @@ main (int   argc,
       return relay_cli_unlink (argc - 1, argv + 1);
     }
 
+  if (g_str_equal (argv[1], "send"))
+    {
+      argv[1] = (char *)"mail-relay-cli send";
+      return relay_cli_send (argc - 1, argv + 1);
+    }
+
+  if (g_str_equal (argv[1], "flush"))
+    {
+      argv[1] = (char *)"mail-relay-cli flush";
+      return relay_cli_flush (argc - 1, argv + 1);
+    }
+
   if (g_str_equal (argv[1], "sandbox"))
     {
       argv[1] = (char *)"mail-relay-cli sandbox";
       return relay_cli_sandbox (argc - 1, argv + 1);
+    }
+
+  if (g_str_equal (argv[1], "log"))
+    {
+      argv[1] = (char *)"mail-relay-cli log";
+      return relay_cli_log (argc - 1, argv + 1);
     }
 
   if (g_str_equal (argv[1], "test"))

@@ -1,0 +1,153 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""P2/P3: the send log at 1,000,000 entries, measured in the same run.
+
+P2: `mail-relay-cli log --json --status failed` against a Python loop that
+runs json.loads on each line and applies the same filter; `wc -l` is the
+floor. Prints the medians and the ratio (target: at most 0.5).
+P3: `mail-relay-cli log --json --limit 10` (target: at most 50 ms; it reads
+only the tail of the file).
+
+Usage: bench/log-vs-python.py [BUILDDIR] [RUNS]
+"""
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+BUILD = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "..", "build")
+RUNS = int(sys.argv[2]) if len(sys.argv) > 2 else 5
+CLI = os.path.join(BUILD, "src", "cli", "mail-relay-cli")
+PYTHON = "/usr/bin/python3"
+ENTRIES = 1_000_000
+
+PYTHON_FILTER = r"""
+import json, sys
+out = sys.stdout
+with open(sys.argv[1], encoding="utf-8") as f:
+    for line in f:
+        if json.loads(line)["status"] == "failed":
+            out.write(line)
+"""
+
+REPLIES = {
+    "sent": "250 2.0.0 OK  1732762200 d2e1a72fcca58-72f8c2b0a1asm1234567b3d.12 - gsmtp",
+    "queued": "",
+    "throttled": "",
+    "deferred": "451 4.7.1 Please try again later",
+    "failed": "550 5.1.1 The email account that you tried to reach does not exist.",
+    "unknown": "",
+}
+SUBJECTS = ["Your invoice %d", "Weekly report, week %d", "Re: meeting notes (%d)",
+            "Password reset requested", "Order #%d has shipped", "Newsletter — issue %d"]
+
+
+def canonical(obj):
+    # the writer's own format: json-glib, compact, keys in header order
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+
+
+def generate(path):
+    rng = random.Random(7)
+    account = str(uuid.UUID(int=rng.getrandbits(128)))
+    start = 1_732_000_000.0
+    n_failed = 0
+    with open(path, "w", encoding="utf-8") as f:
+        for i in range(ENTRIES):
+            r = rng.random()
+            status = ("failed" if r < 0.01 else "deferred" if r < 0.03 else
+                      "throttled" if r < 0.04 else "queued" if r < 0.10 else "sent")
+            n_failed += status == "failed"
+            t = start + i * 0.25
+            ms = int(t * 1000) % 1000
+            stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(t)) + ".%03d+00:00" % ms
+            recipients = ["user%d@example.%s" % (rng.randrange(100000), rng.choice(("org", "com", "net")))
+                          for _ in range(rng.choice((1, 1, 1, 2, 3)))]
+            subject = rng.choice(SUBJECTS)
+            if "%d" in subject:
+                subject %= rng.randrange(10000)
+            entry = {
+                "time": stamp,
+                "message_id": "<%s@mail-relay.example.org>" % uuid.UUID(int=rng.getrandbits(128)),
+                "status": status,
+                "recipients": recipients,
+                "subject": subject,
+                "attempt": 1 if status != "deferred" else rng.randrange(1, 5),
+                "reply": REPLIES[status],
+                "account": account,
+            }
+            if status == "failed":
+                entry["detail"] = "The server rejected the recipient: the address does not exist."
+            f.write(canonical(entry) + "\n")
+    return n_failed
+
+
+def timed(argv, env):
+    start = time.perf_counter()
+    result = subprocess.run(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=300)
+    elapsed = time.perf_counter() - start
+    if result.returncode != 0:
+        sys.exit("%s failed (%d): %s" % (argv[0], result.returncode, result.stderr.decode()[-500:]))
+    return elapsed
+
+
+def main():
+    work = tempfile.mkdtemp(prefix="mail-relay-bench-")
+    try:
+        data = os.path.join(work, "data")
+        os.makedirs(os.path.join(data, "mail-relay"), mode=0o700)
+        path = os.path.join(data, "mail-relay", "send-log.jsonl")
+        env = dict(os.environ, XDG_CONFIG_HOME=os.path.join(work, "config"), XDG_DATA_HOME=data,
+                   LC_ALL="C.UTF-8")
+
+        started = time.perf_counter()
+        n_failed = generate(path)
+        size = os.path.getsize(path)
+        print("generated %d entries (%d failed), %.0f MB, in %.1f s"
+              % (ENTRIES, n_failed, size / 1e6, time.perf_counter() - started))
+
+        ours = [CLI, "log", "--json", "--status", "failed"]
+        python = [PYTHON, "-c", PYTHON_FILTER, path]
+        wc = ["wc", "-l", path]
+        tail = [CLI, "log", "--json", "--limit", "10"]
+
+        # the same lines, byte for byte
+        a = subprocess.run(ours, env=env, capture_output=True, check=True).stdout
+        b = subprocess.run(python, env=env, capture_output=True, check=True).stdout
+        if a != b or a.count(b"\n") != n_failed:
+            sys.exit("the outputs differ: %d lines against %d" % (a.count(b"\n"), b.count(b"\n")))
+        last = subprocess.run(tail, env=env, capture_output=True, check=True).stdout
+        with open(path, "rb") as f:
+            f.seek(-64 * 1024, os.SEEK_END)
+            if last.splitlines() != f.read().splitlines()[-10:]:
+                sys.exit("log --limit 10 is not the last 10 lines")
+
+        # warm (the file is in the page cache), then alternate
+        timed(wc, env)
+        ta, tb, tw, tt = [], [], [], []
+        for _ in range(RUNS):
+            ta.append(timed(ours, env))
+            tb.append(timed(python, env))
+            tw.append(timed(wc, env))
+            tt.append(timed(tail, env))
+
+        ma, mb, mw, mt = (statistics.median(x) * 1000 for x in (ta, tb, tw, tt))
+        print("P2 log --json --status failed, %d entries, median of %d runs:" % (ENTRIES, RUNS))
+        print("   mail-relay-cli log   %7.1f ms" % ma)
+        print("   python json.loads    %7.1f ms" % mb)
+        print("   wc -l (floor)        %7.1f ms" % mw)
+        print("   ratio                %7.2f   (target <= 0.5)" % (ma / mb))
+        print("P3 log --json --limit 10, same log, median of %d runs:" % RUNS)
+        print("   mail-relay-cli log   %7.1f ms   (target <= 50 ms)" % mt)
+    finally:
+        subprocess.run(["rm", "-rf", work])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,231 @@
+/* relay-cli-log.c
+ *
+ * Copyright 2026 The Mail Relay developers
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "relay-cli"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "relay-cli.h"
+#include "relay-send-log.h"
+
+#define OUTPUT_BUFFER (1024 * 1024)
+
+enum {
+  WIDTH_TIME = 19,
+  WIDTH_STATUS = 9,
+  WIDTH_RECIPIENTS = 30,
+  WIDTH_SUBJECT = 30,
+};
+
+static gboolean
+print_json_line (const char *line,
+                 gsize       length,
+                 gpointer    user_data)
+{
+  fwrite (line, 1, length, stdout);
+  putchar ('\n');
+  return !ferror (stdout);
+}
+
+/* Pads or cuts @text to @width characters; a width of 0 takes it whole.
+ * Control characters (a multi-line reply) become spaces. */
+static void
+append_cell (GString    *row,
+             const char *text,
+             guint       width)
+{
+  guint n = 0;
+
+  for (const char *p = text; *p != '\0'; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      if (width > 0 && n + 1 == width && *g_utf8_next_char (p) != '\0')
+        {
+          g_string_append (row, "…");
+          n++;
+          break;
+        }
+
+      if (g_unichar_iscntrl (c))
+        g_string_append_c (row, ' ');
+      else
+        g_string_append_unichar (row, c);
+      n++;
+    }
+
+  for (; n < width; n++)
+    g_string_append_c (row, ' ');
+
+  if (width > 0)
+    g_string_append (row, "  ");
+}
+
+static void
+print_header (void)
+{
+  g_autoptr(GString) row = g_string_new (NULL);
+
+  append_cell (row, _("Time"), WIDTH_TIME);
+  append_cell (row, _("Status"), WIDTH_STATUS);
+  append_cell (row, _("Recipients"), WIDTH_RECIPIENTS);
+  append_cell (row, _("Subject"), WIDTH_SUBJECT);
+  append_cell (row, _("Reply"), 0);
+  g_string_append_c (row, '\n');
+  fwrite (row->str, 1, row->len, stdout);
+}
+
+typedef struct
+{
+  GString  *row;
+  gboolean  header_done;
+} Table;
+
+static gboolean
+print_table_line (const char *line,
+                  gsize       length,
+                  gpointer    user_data)
+{
+  Table *table = user_data;
+  g_autoptr(RelaySendLogEntry) entry = NULL;
+  g_autoptr(GDateTime) local = NULL;
+  g_autofree char *time = NULL;
+  g_autofree char *recipients = NULL;
+
+  /* what the model shows: a line that does not parse is left out */
+  entry = relay_send_log_entry_new_from_line (line, length, NULL);
+  if (entry == NULL)
+    return TRUE;
+
+  if (!table->header_done)
+    {
+      print_header ();
+      table->header_done = TRUE;
+    }
+
+  local = g_date_time_to_local (relay_send_log_entry_get_time (entry));
+  time = g_date_time_format (local, "%Y-%m-%d %H:%M:%S");
+  recipients = g_strjoinv (", ", (char **)relay_send_log_entry_get_recipients (entry));
+
+  g_string_truncate (table->row, 0);
+  append_cell (table->row, time, WIDTH_TIME);
+  append_cell (table->row, relay_send_status_to_string (relay_send_log_entry_get_status (entry)),
+               WIDTH_STATUS);
+  append_cell (table->row, recipients, WIDTH_RECIPIENTS);
+  append_cell (table->row, relay_send_log_entry_get_subject (entry), WIDTH_SUBJECT);
+  append_cell (table->row, relay_send_log_entry_get_reply (entry), 0);
+  g_string_append_c (table->row, '\n');
+  fwrite (table->row->str, 1, table->row->len, stdout);
+
+  return !ferror (stdout);
+}
+
+/**
+ * relay_cli_log:
+ *
+ * `mail-relay-cli log [--json] [--status STATUS] [--limit N]`: the send
+ * log, oldest first; with --limit only the newest N, read from the end of
+ * the file. --json prints the stored lines themselves (JSON Lines).
+ */
+int
+relay_cli_log (int    argc,
+               char **argv)
+{
+  g_autofree char *status_text = NULL;
+  g_autofree char *limit_text = NULL;
+  gboolean json = FALSE;
+  const GOptionEntry entries[] = {
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("Print JSON Lines, one stored event a line"), NULL },
+    { "status", 0, 0, G_OPTION_ARG_STRING, &status_text,
+      N_("Only events with this status: queued, sent, throttled, deferred, failed or unknown"), N_("STATUS") },
+    { "limit", 0, 0, G_OPTION_ARG_STRING, &limit_text, N_("Only the newest N events"), "N" },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context = g_option_context_new (NULL);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = NULL;
+  RelaySendStatus status = 0;
+  int status_filter = -1;
+  guint64 limit = 0;
+  Table table = { NULL, FALSE };
+  RelaySendLogLineFunc print;
+  gboolean ok;
+
+  g_option_context_set_summary (context, _("Show every attempt to send a message, oldest first."));
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    {
+      relay_cli_printerr ("%s", error->message);
+      return RELAY_CLI_EXIT_USAGE;
+    }
+
+  if (argc > 1)
+    {
+      relay_cli_printerr (_("unexpected argument “%s”"), argv[1]);
+      return RELAY_CLI_EXIT_USAGE;
+    }
+
+  if (status_text != NULL)
+    {
+      if (!relay_send_status_from_string (status_text, &status))
+        {
+          /* Translators: do not translate the status names, they are typed as they are */
+          relay_cli_printerr (_("--status: “%s” is not one of queued, sent, throttled, deferred, failed, unknown"),
+                              status_text);
+          return RELAY_CLI_EXIT_USAGE;
+        }
+      status_filter = status;
+    }
+
+  if (limit_text != NULL &&
+      !g_ascii_string_to_unsigned (limit_text, 10, 0, G_MAXINT32, &limit, NULL))
+    {
+      relay_cli_printerr (_("--limit: “%s” is not a whole number"), limit_text);
+      return RELAY_CLI_EXIT_USAGE;
+    }
+
+  print = json ? print_json_line : print_table_line;
+  table.row = g_string_new (NULL);
+  setvbuf (stdout, NULL, _IOFBF, OUTPUT_BUFFER);
+  path = relay_send_log_get_default_path ();
+
+  if (limit_text != NULL)
+    {
+      g_autoptr(GPtrArray) lines = relay_send_log_read_tail (path, limit, status_filter, &error);
+
+      ok = lines != NULL;
+      for (guint i = 0; ok && i < lines->len; i++)
+        {
+          const char *line = g_ptr_array_index (lines, i);
+
+          if (!print (line, strlen (line), &table))
+            break;
+        }
+    }
+  else
+    ok = relay_send_log_scan (path, status_filter, print, &table, &error);
+
+  g_string_free (table.row, TRUE);
+
+  if (!ok)
+    {
+      relay_cli_printerr (_("could not read the send log: %s"), error->message);
+      return RELAY_CLI_EXIT_FAILED;
+    }
+
+  if (fflush (stdout) != 0 || ferror (stdout))
+    {
+      relay_cli_printerr (_("could not write the output"));
+      return RELAY_CLI_EXIT_FAILED;
+    }
+
+  return RELAY_CLI_EXIT_OK;
+}

@@ -1,0 +1,60 @@
+/* relay-outbox.h
+ *
+ * Copyright 2026 The Mail Relay developers
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <gio/gio.h>
+
+#include "relay-account.h"
+#include "relay-send-log.h"
+
+G_BEGIN_DECLS
+
+#define RELAY_OUTBOX_ERROR (relay_outbox_error_quark ())
+
+typedef enum
+{
+  RELAY_OUTBOX_ERROR_BAD_MESSAGE,  /* a recipient, subject or body that cannot be sent */
+  RELAY_OUTBOX_ERROR_CREDENTIALS,  /* no password or sign-in to send with */
+} RelayOutboxError;
+
+/* What a drain did */
+typedef struct
+{
+  guint   sent;
+  guint   failed;
+  guint   unknown;
+  guint   deferred;      /* still waiting for a retry when the drain stopped */
+  gint64  held_until;    /* quota: nothing goes before this (µs), or 0 */
+  char   *stopped_by;    /* why the drain stopped early (translated), or NULL */
+} RelayOutboxReport;
+
+/* Progress, from the draining thread */
+typedef void (*RelayOutboxProgressFunc) (const char *text,
+                                         gpointer    user_data);
+
+GQuark      relay_outbox_error_quark   (void);
+char       *relay_outbox_get_dir       (void);
+char       *relay_outbox_enqueue       (RelayAccount        *account,
+                                        const char * const  *recipients,
+                                        const char          *subject,
+                                        GBytes              *body,
+                                        RelaySendLog        *log,
+                                        GError             **error);
+guint       relay_outbox_count         (void);
+RelayOutboxReport *relay_outbox_drain  (RelayAccount        *account,
+                                        RelaySendLog        *log,
+                                        gboolean             wait,
+                                        RelayOutboxProgressFunc progress,
+                                        gpointer             user_data,
+                                        GCancellable        *cancellable,
+                                        GError             **error);
+void        relay_outbox_report_free   (RelayOutboxReport   *report);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (RelayOutboxReport, relay_outbox_report_free)
+
+G_END_DECLS
