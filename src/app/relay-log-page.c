@@ -3,25 +3,508 @@
  * Copyright 2026 The Mail Relay developers
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The send log: every event of every message, oldest first. Rows are
+ * parsed only when shown, and filtering reads the stored lines without
+ * parsing them, so a million events stay quick.
  */
 
 #define G_LOG_DOMAIN "relay-log-page"
 
 #include "config.h"
 
+#include <glib/gi18n.h>
+#include <string.h>
+
 #include "relay-log-page.h"
+#include "relay-send-log.h"
+
+typedef enum
+{
+  COLUMN_TIME,
+  COLUMN_STATUS,
+  COLUMN_RECIPIENTS,
+  COLUMN_SUBJECT,
+  COLUMN_REPLY,
+} Column;
+
+/* The rows of the log that match, by position: found from the stored
+ * lines without parsing them */
+#define RELAY_TYPE_LOG_SUBSET (relay_log_subset_get_type ())
+G_DECLARE_FINAL_TYPE (RelayLogSubset, relay_log_subset, RELAY, LOG_SUBSET, GObject)
+
+struct _RelayLogSubset
+{
+  GObject     parent_instance;
+  GListModel *log;
+  GArray     *positions;  /* guint; NULL: every row */
+};
+
+static GType
+relay_log_subset_get_item_type (GListModel *model)
+{
+  return RELAY_TYPE_SEND_LOG_ENTRY;
+}
+
+static guint
+relay_log_subset_get_n_items (GListModel *model)
+{
+  RelayLogSubset *self = (RelayLogSubset *)model;
+
+  return self->positions ? self->positions->len : g_list_model_get_n_items (self->log);
+}
+
+static gpointer
+relay_log_subset_get_item (GListModel *model,
+                           guint       position)
+{
+  RelayLogSubset *self = (RelayLogSubset *)model;
+
+  if (self->positions == NULL)
+    return g_list_model_get_item (self->log, position);
+  if (position >= self->positions->len)
+    return NULL;
+
+  return g_list_model_get_item (self->log, g_array_index (self->positions, guint, position));
+}
+
+static void
+relay_log_subset_list_model_init (GListModelInterface *iface)
+{
+  iface->get_item_type = relay_log_subset_get_item_type;
+  iface->get_n_items = relay_log_subset_get_n_items;
+  iface->get_item = relay_log_subset_get_item;
+}
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (RelayLogSubset, relay_log_subset, G_TYPE_OBJECT,
+                               G_IMPLEMENT_INTERFACE (G_TYPE_LIST_MODEL, relay_log_subset_list_model_init))
+
+static void
+log_items_changed_cb (RelayLogSubset *self,
+                      guint           position,
+                      guint           removed,
+                      guint           added,
+                      GListModel     *log)
+{
+  if (self->positions == NULL)
+    g_list_model_items_changed (G_LIST_MODEL (self), position, removed, added);
+}
+
+static void
+relay_log_subset_finalize (GObject *object)
+{
+  RelayLogSubset *self = (RelayLogSubset *)object;
+
+  g_clear_object (&self->log);
+  g_clear_pointer (&self->positions, g_array_unref);
+
+  G_OBJECT_CLASS (relay_log_subset_parent_class)->finalize (object);
+}
+
+static void
+relay_log_subset_class_init (RelayLogSubsetClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = relay_log_subset_finalize;
+}
+
+static void
+relay_log_subset_init (RelayLogSubset *self)
+{
+}
+
+static RelayLogSubset *
+relay_log_subset_new (GListModel *log)
+{
+  RelayLogSubset *self = g_object_new (RELAY_TYPE_LOG_SUBSET, NULL);
+
+  self->log = g_object_ref (log);
+  g_signal_connect_object (log, "items-changed", G_CALLBACK (log_items_changed_cb), self, G_CONNECT_SWAPPED);
+
+  return self;
+}
+
+/* @positions: (transfer full) (nullable) */
+static void
+relay_log_subset_set_positions (RelayLogSubset *self,
+                                GArray         *positions)
+{
+  guint removed = relay_log_subset_get_n_items (G_LIST_MODEL (self));
+
+  g_clear_pointer (&self->positions, g_array_unref);
+  self->positions = positions;
+  g_list_model_items_changed (G_LIST_MODEL (self), 0, removed, relay_log_subset_get_n_items (G_LIST_MODEL (self)));
+}
 
 struct _RelayLogPage
 {
-  AdwBin parent_instance;
+  AdwBin              parent_instance;
+
+  RelaySendLog       *log;
+  RelayLogSubset     *filtered;
+  GCancellable       *cancellable;
+  GCancellable       *filtering;
+  char               *status_needle;
+  char               *search_needle;
+  gboolean            loading;
+  /* the filter reads the mapped log: no reload meanwhile */
+  gboolean            filter_running;
+  gboolean            reload_pending;
+
+  GtkStack           *stack;
+  AdwStatusPage      *empty_page;
+  GtkSpinner         *spinner;
+  GtkSearchEntry     *search_entry;
+  GtkDropDown        *status_dropdown;
+  GtkLabel           *count_label;
+  GtkScrolledWindow  *scroller;
+  GtkColumnView      *column_view;
 };
 
 G_DEFINE_FINAL_TYPE (RelayLogPage, relay_log_page, ADW_TYPE_BIN)
 
+/* The drop-down's rows after “All statuses” */
+static const RelaySendStatus dropdown_statuses[] = {
+  RELAY_SEND_STATUS_SENT,
+  RELAY_SEND_STATUS_THROTTLED,
+  RELAY_SEND_STATUS_DEFERRED,
+  RELAY_SEND_STATUS_FAILED,
+  RELAY_SEND_STATUS_UNKNOWN,
+  RELAY_SEND_STATUS_QUEUED,
+};
+
+static const char *
+status_label (RelaySendStatus status)
+{
+  switch (status)
+    {
+    case RELAY_SEND_STATUS_QUEUED:    return _("Queued");
+    case RELAY_SEND_STATUS_SENT:      return _("Sent");
+    case RELAY_SEND_STATUS_THROTTLED: return _("Throttled");
+    case RELAY_SEND_STATUS_DEFERRED:  return _("Deferred");
+    case RELAY_SEND_STATUS_FAILED:    return _("Failed");
+    case RELAY_SEND_STATUS_UNKNOWN:   return _("Unknown");
+    default:
+      return "";
+    }
+}
+
+static void
+update_count (RelayLogPage *self)
+{
+  guint shown = g_list_model_get_n_items (G_LIST_MODEL (self->filtered));
+  guint total = g_list_model_get_n_items (G_LIST_MODEL (self->log));
+  g_autofree char *text = NULL;
+
+  if (shown == total)
+    text = g_strdup_printf (ngettext ("%'u event", "%'u events", total), total);
+  else
+    /* Translators: events shown of all events */
+    text = g_strdup_printf (ngettext ("%'u of %'u event", "%'u of %'u events", total), shown, total);
+
+  gtk_label_set_text (self->count_label, text);
+}
+
+typedef struct
+{
+  char *status_needle;
+  char *search_needle;
+} Filter;
+
+static void
+filter_free (Filter *filter)
+{
+  g_free (filter->status_needle);
+  g_free (filter->search_needle);
+  g_free (filter);
+}
+
+/* On the stored lines: the writer's canonical form makes a substring test
+ * exact for the status, and good enough for a search */
+static void
+filter_thread (GTask        *task,
+               gpointer      source_object,
+               gpointer      task_data,
+               GCancellable *cancellable)
+{
+  RelayLogPage *self = source_object;
+  Filter *filter = task_data;
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->log));
+  GArray *positions = g_array_new (FALSE, FALSE, sizeof (guint));
+
+  for (guint i = 0; i < n; i++)
+    {
+      gsize length = 0;
+      const char *line = relay_send_log_get_line (self->log, i, &length);
+
+      if ((i & 0xffff) == 0 && g_cancellable_is_cancelled (cancellable))
+        break;
+      if (line == NULL)
+        continue;
+      if (filter->status_needle != NULL &&
+          g_strstr_len (line, length, filter->status_needle) == NULL)
+        continue;
+      if (filter->search_needle != NULL)
+        {
+          g_autofree char *folded = g_utf8_casefold (line, length);
+
+          if (strstr (folded, filter->search_needle) == NULL)
+            continue;
+        }
+      g_array_append_val (positions, i);
+    }
+
+  g_task_return_pointer (task, positions, (GDestroyNotify)g_array_unref);
+}
+
+static void
+filtered_cb (GObject      *object,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  RelayLogPage *self = RELAY_LOG_PAGE (object);
+  g_autoptr(GError) error = NULL;
+  GArray *positions = g_task_propagate_pointer (G_TASK (result), &error);
+
+  self->filter_running = FALSE;
+
+  if (positions == NULL || g_cancellable_is_cancelled (g_task_get_cancellable (G_TASK (result))))
+    {
+      if (positions != NULL)
+        g_array_unref (positions);
+      /* a newer filter, or a reload that waited for this one */
+      if (!self->loading && self->reload_pending)
+        relay_log_page_reload (self);
+      return;
+    }
+
+  relay_log_subset_set_positions (self->filtered, positions);
+  update_count (self);
+
+  if (self->reload_pending)
+    relay_log_page_reload (self);
+}
+
+static void
+filter_changed_cb (RelayLogPage *self)
+{
+  guint selected = gtk_drop_down_get_selected (self->status_dropdown);
+  const char *search = gtk_editable_get_text (GTK_EDITABLE (self->search_entry));
+  g_autoptr(GTask) task = NULL;
+  Filter *filter;
+
+  if (self->loading)
+    return;
+
+  if (self->filtering != NULL)
+    g_cancellable_cancel (self->filtering);
+  g_clear_object (&self->filtering);
+
+  if ((selected == 0 || selected > G_N_ELEMENTS (dropdown_statuses)) && search[0] == '\0')
+    {
+      relay_log_subset_set_positions (self->filtered, NULL);
+      update_count (self);
+      return;
+    }
+
+  filter = g_new0 (Filter, 1);
+  if (selected > 0 && selected <= G_N_ELEMENTS (dropdown_statuses))
+    filter->status_needle = g_strdup_printf ("\"status\":\"%s\"",
+                                             relay_send_status_to_string (dropdown_statuses[selected - 1]));
+  if (search[0] != '\0')
+    filter->search_needle = g_utf8_casefold (search, -1);
+
+  self->filtering = g_cancellable_new ();
+  self->filter_running = TRUE;
+  task = g_task_new (self, self->filtering, filtered_cb, NULL);
+  g_task_set_task_data (task, filter, (GDestroyNotify)filter_free);
+  g_task_run_in_thread (task, filter_thread);
+}
+
+static void
+setup_cb (GtkSignalListItemFactory *factory,
+          GtkListItem              *list_item,
+          gpointer                  user_data)
+{
+  GtkWidget *label = gtk_label_new (NULL);
+
+  gtk_label_set_xalign (GTK_LABEL (label), 0);
+  gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
+  gtk_list_item_set_child (list_item, label);
+}
+
+static void
+bind_cb (GtkSignalListItemFactory *factory,
+         GtkListItem              *list_item,
+         gpointer                  user_data)
+{
+  RelaySendLogEntry *entry = gtk_list_item_get_item (list_item);
+  GtkLabel *label = GTK_LABEL (gtk_list_item_get_child (list_item));
+  Column column = GPOINTER_TO_UINT (user_data);
+  g_autofree char *text = NULL;
+
+  gtk_widget_remove_css_class (GTK_WIDGET (label), "error");
+  gtk_widget_remove_css_class (GTK_WIDGET (label), "warning");
+  gtk_widget_remove_css_class (GTK_WIDGET (label), "success");
+
+  switch (column)
+    {
+    case COLUMN_TIME:
+      {
+        g_autoptr(GDateTime) local = g_date_time_to_local (relay_send_log_entry_get_time (entry));
+
+        text = g_date_time_format (local, "%x %X");
+      }
+      break;
+    case COLUMN_STATUS:
+      {
+        RelaySendStatus status = relay_send_log_entry_get_status (entry);
+
+        text = g_strdup (status_label (status));
+        if (status == RELAY_SEND_STATUS_FAILED || status == RELAY_SEND_STATUS_UNKNOWN)
+          gtk_widget_add_css_class (GTK_WIDGET (label), "error");
+        else if (status == RELAY_SEND_STATUS_DEFERRED || status == RELAY_SEND_STATUS_THROTTLED)
+          gtk_widget_add_css_class (GTK_WIDGET (label), "warning");
+        else if (status == RELAY_SEND_STATUS_SENT)
+          gtk_widget_add_css_class (GTK_WIDGET (label), "success");
+      }
+      break;
+    case COLUMN_RECIPIENTS:
+      text = g_strjoinv (", ", (char **)relay_send_log_entry_get_recipients (entry));
+      break;
+    case COLUMN_SUBJECT:
+      text = g_strdup (relay_send_log_entry_get_subject (entry));
+      break;
+    case COLUMN_REPLY:
+      text = g_strdup (relay_send_log_entry_get_reply (entry));
+      break;
+    default:
+      g_assert_not_reached ();
+    }
+
+  gtk_label_set_text (label, text);
+  /* the whole text, for a reader or a hover, when the column cuts it */
+  gtk_widget_set_tooltip_text (GTK_WIDGET (label), column >= COLUMN_RECIPIENTS && text[0] ? text : NULL);
+}
+
+static void
+add_column (RelayLogPage *self,
+            const char   *title,
+            Column        column,
+            gboolean      expand)
+{
+  GtkListItemFactory *factory = gtk_signal_list_item_factory_new ();
+  GtkColumnViewColumn *view_column;
+
+  g_signal_connect (factory, "setup", G_CALLBACK (setup_cb), NULL);
+  g_signal_connect (factory, "bind", G_CALLBACK (bind_cb), GUINT_TO_POINTER (column));
+
+  view_column = gtk_column_view_column_new (title, factory);
+  gtk_column_view_column_set_expand (view_column, expand);
+  gtk_column_view_column_set_resizable (view_column, TRUE);
+  gtk_column_view_append_column (self->column_view, view_column);
+  g_object_unref (view_column);
+}
+
+static gboolean
+scroll_to_end (gpointer user_data)
+{
+  RelayLogPage *self = user_data;
+  GtkAdjustment *adjustment = gtk_scrolled_window_get_vadjustment (self->scroller);
+
+  /* the newest events are at the end */
+  gtk_adjustment_set_value (adjustment, gtk_adjustment_get_upper (adjustment));
+  return G_SOURCE_REMOVE;
+}
+
+static void
+loaded_cb (GObject      *object,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  g_autoptr(RelayLogPage) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  self->loading = FALSE;
+  gtk_spinner_stop (self->spinner);
+
+  if (!relay_send_log_load_finish (RELAY_SEND_LOG (object), result, &error))
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+      adw_status_page_set_title (self->empty_page, _("The Send Log Could Not Be Read"));
+      adw_status_page_set_description (self->empty_page, error->message);
+      gtk_stack_set_visible_child_name (self->stack, "empty");
+      return;
+    }
+
+  if (g_list_model_get_n_items (G_LIST_MODEL (self->log)) == 0)
+    {
+      gtk_stack_set_visible_child_name (self->stack, "empty");
+      return;
+    }
+
+  filter_changed_cb (self);
+  update_count (self);
+  gtk_stack_set_visible_child_name (self->stack, "log");
+  g_idle_add_full (G_PRIORITY_LOW, scroll_to_end, g_object_ref (self), g_object_unref);
+}
+
+/**
+ * relay_log_page_reload:
+ *
+ * Reads the send log again, off the main thread.
+ */
+void
+relay_log_page_reload (RelayLogPage *self)
+{
+  g_return_if_fail (RELAY_IS_LOG_PAGE (self));
+
+  if (self->loading)
+    return;
+
+  if (self->filter_running)
+    {
+      self->reload_pending = TRUE;
+      return;
+    }
+
+  self->reload_pending = FALSE;
+  self->loading = TRUE;
+  if (g_list_model_get_n_items (G_LIST_MODEL (self->log)) == 0)
+    {
+      gtk_stack_set_visible_child_name (self->stack, "loading");
+      gtk_spinner_start (self->spinner);
+    }
+
+  relay_send_log_load_async (self->log, self->cancellable, loaded_cb, g_object_ref (self));
+}
+
+static void
+relay_log_page_map (GtkWidget *widget)
+{
+  GTK_WIDGET_CLASS (relay_log_page_parent_class)->map (widget);
+
+  /* what was sent meanwhile, each time the page is shown */
+  relay_log_page_reload (RELAY_LOG_PAGE (widget));
+}
+
 static void
 relay_log_page_dispose (GObject *object)
 {
+  RelayLogPage *self = (RelayLogPage *)object;
+
+  g_cancellable_cancel (self->cancellable);
+  if (self->filtering != NULL)
+    g_cancellable_cancel (self->filtering);
+  g_clear_object (&self->filtering);
+  /* the stack is both the bin's child and a template child */
+  adw_bin_set_child (ADW_BIN (self), NULL);
   gtk_widget_dispose_template (GTK_WIDGET (object), RELAY_TYPE_LOG_PAGE);
+  g_clear_object (&self->filtered);
+  g_clear_object (&self->log);
+  g_clear_object (&self->cancellable);
+  g_clear_pointer (&self->status_needle, g_free);
+  g_clear_pointer (&self->search_needle, g_free);
 
   G_OBJECT_CLASS (relay_log_page_parent_class)->dispose (object);
 }
@@ -32,12 +515,51 @@ relay_log_page_class_init (RelayLogPageClass *klass)
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   G_OBJECT_CLASS (klass)->dispose = relay_log_page_dispose;
+  widget_class->map = relay_log_page_map;
 
   gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_PREFIX "/relay-log-page.ui");
+  gtk_widget_class_bind_template_child (widget_class, RelayLogPage, stack);
+  gtk_widget_class_bind_template_child (widget_class, RelayLogPage, empty_page);
+  gtk_widget_class_bind_template_child (widget_class, RelayLogPage, spinner);
+  gtk_widget_class_bind_template_child (widget_class, RelayLogPage, search_entry);
+  gtk_widget_class_bind_template_child (widget_class, RelayLogPage, status_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, RelayLogPage, count_label);
+  gtk_widget_class_bind_template_child (widget_class, RelayLogPage, scroller);
+  gtk_widget_class_bind_template_child (widget_class, RelayLogPage, column_view);
+  gtk_widget_class_bind_template_callback (widget_class, filter_changed_cb);
 }
 
 static void
 relay_log_page_init (RelayLogPage *self)
 {
+  g_autoptr(GtkNoSelection) selection = NULL;
+
   gtk_widget_init_template (GTK_WIDGET (self));
+
+  self->cancellable = g_cancellable_new ();
+  self->log = relay_send_log_new (NULL);
+  self->filtered = relay_log_subset_new (G_LIST_MODEL (self->log));
+  g_signal_connect_object (self->filtered, "items-changed", G_CALLBACK (update_count), self, G_CONNECT_SWAPPED);
+
+  selection = gtk_no_selection_new (g_object_ref (G_LIST_MODEL (self->filtered)));
+  gtk_column_view_set_model (self->column_view, GTK_SELECTION_MODEL (selection));
+
+  add_column (self, _("Time"), COLUMN_TIME, FALSE);
+  add_column (self, _("Status"), COLUMN_STATUS, FALSE);
+  add_column (self, _("Recipients"), COLUMN_RECIPIENTS, TRUE);
+  add_column (self, _("Subject"), COLUMN_SUBJECT, TRUE);
+  add_column (self, _("Reply"), COLUMN_REPLY, TRUE);
+}
+
+/**
+ * relay_log_page_get_model:
+ *
+ * Returns: (transfer none): the rows shown, after filtering
+ */
+GListModel *
+relay_log_page_get_model (RelayLogPage *self)
+{
+  g_return_val_if_fail (RELAY_IS_LOG_PAGE (self), NULL);
+
+  return G_LIST_MODEL (self->filtered);
 }

@@ -15,4 +15,7 @@ G_BEGIN_DECLS
 
 G_DECLARE_FINAL_TYPE (RelayLogPage, relay_log_page, RELAY, LOG_PAGE, AdwBin)
 
+void        relay_log_page_reload    (RelayLogPage *self);
+GListModel *relay_log_page_get_model (RelayLogPage *self);
+
 G_END_DECLS

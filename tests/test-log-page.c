@@ -1,0 +1,185 @@
+/* test-log-page.c
+ *
+ * Copyright 2026 The Mail Relay developers
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The send log page under Xvfb: loads off the main thread, filters by
+ * status and by text, and says when there is nothing yet.
+ */
+
+#include "config.h"
+
+#include <adwaita.h>
+#include <glib/gstdio.h>
+
+#include "relay-log-page.h"
+#include "relay-send-log.h"
+#include "test-helpers.h"
+
+static GtkStack *
+page_stack (RelayLogPage *page)
+{
+  return GTK_STACK (gtk_widget_get_first_child (GTK_WIDGET (page)));
+}
+
+static GtkWidget *
+find_type (GtkWidget *root,
+           GType      type)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child; child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found;
+
+      if (G_TYPE_CHECK_INSTANCE_TYPE (child, type))
+        return child;
+      if ((found = find_type (child, type)) != NULL)
+        return found;
+    }
+
+  return NULL;
+}
+
+static void
+wait_for (gboolean (*done) (gpointer),
+          gpointer   data)
+{
+  gint64 deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+
+  /* never blocks for ever: the deadline is checked between events */
+  while (!done (data) && g_get_monotonic_time () < deadline)
+    if (!g_main_context_iteration (NULL, FALSE))
+      g_usleep (1000);
+  g_assert_true (done (data));
+}
+
+static gboolean
+showing_log (gpointer data)
+{
+  return g_strcmp0 (gtk_stack_get_visible_child_name (page_stack (data)), "log") == 0;
+}
+
+static gboolean
+showing_empty (gpointer data)
+{
+  return g_strcmp0 (gtk_stack_get_visible_child_name (page_stack (data)), "empty") == 0;
+}
+
+typedef struct
+{
+  RelayLogPage *page;
+  guint         expected;
+} Count;
+
+static gboolean
+count_is (gpointer data)
+{
+  Count *count = data;
+
+  return g_list_model_get_n_items (relay_log_page_get_model (count->page)) == count->expected;
+}
+
+static void
+write_log (guint n)
+{
+  g_autoptr(RelaySendLog) log = relay_send_log_new (NULL);
+  g_autoptr(GPtrArray) entries = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GError) error = NULL;
+  const char *recipients[] = { "rcpt@example.org", NULL };
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *subject = g_strdup_printf ("subject-%u", i);
+      RelaySendStatus status = i % 100 == 7 ? RELAY_SEND_STATUS_FAILED
+                             : i % 100 == 8 ? RELAY_SEND_STATUS_DEFERRED
+                             : RELAY_SEND_STATUS_SENT;
+
+      g_ptr_array_add (entries, relay_send_log_entry_new (status, subject, recipients, subject, 1,
+                                                          status == RELAY_SEND_STATUS_FAILED
+                                                          ? "550 5.1.1 No such user" : "250 2.0.0 Ok"));
+    }
+
+  g_assert_true (relay_send_log_append (log, (RelaySendLogEntry **)entries->pdata, entries->len, &error));
+  g_assert_no_error (error);
+}
+
+static RelayLogPage *
+show_page (GtkWindow **window)
+{
+  RelayLogPage *page = g_object_new (RELAY_TYPE_LOG_PAGE, NULL);
+
+  *window = GTK_WINDOW (gtk_window_new ());
+  gtk_window_set_default_size (*window, 900, 600);
+  gtk_window_set_child (*window, GTK_WIDGET (page));
+  gtk_window_present (*window);
+
+  return page;
+}
+
+static void
+test_empty (void)
+{
+  GtkWindow *window;
+  RelayLogPage *page;
+  g_autofree char *path = g_build_filename (g_get_user_data_dir (), "mail-relay", "send-log.jsonl", NULL);
+
+  g_remove (path);
+  page = show_page (&window);
+  wait_for (showing_empty, page);
+  g_assert_true (ADW_IS_STATUS_PAGE (gtk_stack_get_visible_child (page_stack (page))));
+  gtk_window_destroy (window);
+}
+
+static void
+test_filters (void)
+{
+  GtkWindow *window;
+  RelayLogPage *page;
+  Count count;
+  GtkDropDown *dropdown;
+  g_autoptr(RelaySendLogEntry) first = NULL;
+
+  write_log (20000);
+  page = show_page (&window);
+  wait_for (showing_log, page);
+
+  count = (Count) { page, 20000 };
+  wait_for (count_is, &count);
+  g_assert_nonnull (find_type (GTK_WIDGET (page), GTK_TYPE_COLUMN_VIEW));
+
+  /* by status: “Failed” is the fifth choice */
+  dropdown = GTK_DROP_DOWN (find_type (GTK_WIDGET (page), GTK_TYPE_DROP_DOWN));
+  gtk_drop_down_set_selected (dropdown, 4);
+  count.expected = 200;
+  wait_for (count_is, &count);
+  first = g_list_model_get_item (relay_log_page_get_model (page), 0);
+  g_assert_cmpint (relay_send_log_entry_get_status (first), ==, RELAY_SEND_STATUS_FAILED);
+  g_assert_cmpstr (relay_send_log_entry_get_subject (first), ==, "subject-7");
+
+  /* and by text, case folded */
+  gtk_drop_down_set_selected (dropdown, 0);
+  gtk_editable_set_text (GTK_EDITABLE (find_type (GTK_WIDGET (page), GTK_TYPE_SEARCH_ENTRY)), "SUBJECT-19999");
+  count.expected = 1;
+  wait_for (count_is, &count);
+
+  gtk_editable_set_text (GTK_EDITABLE (find_type (GTK_WIDGET (page), GTK_TYPE_SEARCH_ENTRY)), "");
+  count.expected = 20000;
+  wait_for (count_is, &count);
+
+  gtk_window_destroy (window);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  isolate_user_dirs ();
+  g_test_init (&argc, &argv, NULL);
+  gtk_init ();
+  adw_init ();
+
+  g_test_add_func ("/log-page/empty", test_empty);
+  g_test_add_func ("/log-page/filters", test_filters);
+
+  return g_test_run ();
+}
