@@ -82,6 +82,7 @@ struct _RelaySetupPage
   GStrv               pending_pins;
   /* the user agreed to send the password unencrypted to this host */
   char               *insecure_host;
+  char               *insecure_warned_host;
   /* the local test server, for the “local” preset */
   RelaySandboxServer *sandbox;
   guint               shown_provider;
@@ -1278,45 +1279,22 @@ needs_insecure_consent (RelaySetupPage *self)
          !relay_account_get_allow_insecure (account);
 }
 
+/* Asks in the banner rather than in a dialog: pressing Test Connection
+ * again for the same server is the consent */
 static void
-insecure_response_cb (AdwMessageDialog *dialog,
-                      const char       *response,
-                      RelaySetupPage   *self)
+ask_insecure_consent (RelaySetupPage *self,
+                      const char     *host)
 {
-  g_autofree char *host = NULL;
+  g_autofree char *message = NULL;
 
-  if (g_strcmp0 (response, "send") != 0)
-    return;
+  g_free (self->insecure_warned_host);
+  self->insecure_warned_host = g_strdup (host);
 
-  host = relay_validate_host (field_text (self, FIELD_HOST), NULL);
-  g_free (self->insecure_host);
-  self->insecure_host = g_steal_pointer (&host);
-  run_test (self);
-}
-
-static void
-ask_insecure_consent (RelaySetupPage *self)
-{
-  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
-  GtkWidget *dialog;
-
-  dialog = adw_message_dialog_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
-                                   _("Send the Password Unencrypted?"), NULL);
-  adw_message_dialog_format_body (ADW_MESSAGE_DIALOG (dialog),
-                                  _("Security is set to None, so the password would cross the network "
-                                    "as plain text to %s, where anyone on the way can read it. Choose "
-                                    "STARTTLS or SSL/TLS if the server offers them."),
-                                  field_text (self, FIELD_HOST));
-  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
-                                    "cancel", _("_Cancel"),
-                                    "send", _("_Send Unencrypted"),
-                                    NULL);
-  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "send",
-                                              ADW_RESPONSE_DESTRUCTIVE);
-  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
-  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
-  g_signal_connect_object (dialog, "response", G_CALLBACK (insecure_response_cb), self, 0);
-  gtk_window_present (GTK_WINDOW (dialog));
+  message = g_strdup_printf (_("Security is set to None, so the password would cross the network as plain text "
+                               "to %s, where anyone on the way can read it. Choose STARTTLS or SSL/TLS if the "
+                               "server offers them, or press Test Connection again to send it unencrypted."),
+                             host);
+  relay_setup_page_show_problem (self, message);
 }
 
 static void
@@ -1357,11 +1335,20 @@ test_action (GtkWidget  *widget,
     }
   gtk_widget_remove_css_class (GTK_WIDGET (self->send_to_row), "error");
 
-  /* A password in the clear to another computer: only when asked for */
+  /* A password in the clear to another computer: only when asked twice */
   if (needs_insecure_consent (self))
     {
-      ask_insecure_consent (self);
-      return;
+      g_autofree char *host = relay_validate_host (field_text (self, FIELD_HOST), NULL);
+
+      if (g_strcmp0 (self->insecure_warned_host, host) != 0)
+        {
+          ask_insecure_consent (self, host);
+          return;
+        }
+
+      g_free (self->insecure_host);
+      self->insecure_host = g_steal_pointer (&host);
+      gtk_revealer_set_reveal_child (self->problem_revealer, FALSE);
     }
 
   run_test (self);
@@ -1392,6 +1379,7 @@ relay_setup_page_dispose (GObject *object)
   g_clear_object (&self->cancellable);
   g_clear_pointer (&self->pending_pins, g_strfreev);
   g_clear_pointer (&self->insecure_host, g_free);
+  g_clear_pointer (&self->insecure_warned_host, g_free);
   g_clear_object (&self->sandbox);
   if (self->sign_in_cancellable != NULL)
     g_cancellable_cancel (self->sign_in_cancellable);
