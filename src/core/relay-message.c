@@ -47,6 +47,28 @@ domain_of (const char *address)
 }
 
 /**
+ * relay_message_format_date:
+ *
+ * Returns: (transfer full): @time as an RFC 5322 Date: value; the names
+ *   are English whatever the locale
+ */
+char *
+relay_message_format_date (GDateTime *time)
+{
+  static const char *days[] = { "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun" };
+  static const char *months[] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                  "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+  g_autofree char *clock = g_date_time_format (time, "%H:%M:%S %z");
+
+  return g_strdup_printf ("%s, %d %s %d %s",
+                          days[g_date_time_get_day_of_week (time) - 1],
+                          g_date_time_get_day_of_month (time),
+                          months[g_date_time_get_month (time) - 1],
+                          g_date_time_get_year (time),
+                          clock);
+}
+
+/**
  * relay_message_new_test:
  *
  * Returns: (transfer full) (nullable): the test message that Test
@@ -68,20 +90,7 @@ relay_message_new_test (const char  *from,
       !relay_message_check_header_value (to, error))
     return NULL;
 
-  /* RFC 5322 date; the names are English whatever the locale */
-  {
-    static const char *days[] = { "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun" };
-    static const char *months[] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                    "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
-    g_autofree char *clock = g_date_time_format (now, "%H:%M:%S %z");
-
-    date = g_strdup_printf ("%s, %d %s %d %s",
-                            days[g_date_time_get_day_of_week (now) - 1],
-                            g_date_time_get_day_of_month (now),
-                            months[g_date_time_get_month (now) - 1],
-                            g_date_time_get_year (now),
-                            clock);
-  }
+  date = relay_message_format_date (now);
 
   text = g_string_new (NULL);
   g_string_append_printf (text, "From: <%s>\r\n", from);

@@ -17,5 +17,6 @@ GBytes   *relay_message_new_test           (const char  *from,
                                             const char  *to,
                                             GError     **error);
 GBytes   *relay_message_encode_data        (GBytes      *message);
+char     *relay_message_format_date        (GDateTime   *time);
 
 G_END_DECLS

@@ -244,19 +244,11 @@ build_message (RelayAccount       *account,
                GBytes             *body)
 {
   g_autoptr(GDateTime) now = g_date_time_new_now_local ();
-  g_autofree char *date = NULL;
+  g_autofree char *date = relay_message_format_date (now);
   g_autofree char *to = g_strjoinv (", ", (char **)recipients);
   GString *text = g_string_new (NULL);
-  static const char *days[] = { "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun" };
-  static const char *months[] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                  "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
-  g_autofree char *clock = g_date_time_format (now, "%H:%M:%S %z");
   gsize length;
   const char *data = g_bytes_get_data (body, &length);
-
-  date = g_strdup_printf ("%s, %d %s %d %s", days[g_date_time_get_day_of_week (now) - 1],
-                          g_date_time_get_day_of_month (now), months[g_date_time_get_month (now) - 1],
-                          g_date_time_get_year (now), clock);
 
   g_string_append_printf (text, "From: <%s>\r\n", relay_account_get_from (account));
   g_string_append_printf (text, "To: %s\r\n", to);
