@@ -12,6 +12,7 @@
 
 #include <adwaita.h>
 #include <glib/gstdio.h>
+#include <string.h>
 
 #include "relay-log-page.h"
 #include "relay-send-log.h"
@@ -79,6 +80,30 @@ count_is (gpointer data)
   return g_list_model_get_n_items (relay_log_page_get_model (count->page)) == count->expected;
 }
 
+static gboolean
+label_with (GtkWidget  *root,
+            const char *a,
+            const char *b)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child; child = gtk_widget_get_next_sibling (child))
+    {
+      if (GTK_IS_LABEL (child) && gtk_widget_get_visible (child) &&
+          strstr (gtk_label_get_text (GTK_LABEL (child)), a) != NULL &&
+          strstr (gtk_label_get_text (GTK_LABEL (child)), b) != NULL)
+        return TRUE;
+      if (label_with (child, a, b))
+        return TRUE;
+    }
+
+  return FALSE;
+}
+
+static gboolean
+meters_shown (gpointer data)
+{
+  return label_with (GTK_WIDGET (data), "/ 30 messages this minute", "/ 10000 recipients in 24 hours");
+}
+
 static void
 write_log (guint n)
 {
@@ -139,9 +164,16 @@ test_filters (void)
   GtkDropDown *dropdown;
   g_autoptr(RelaySendLogEntry) first = NULL;
 
+  g_autoptr(RelayAccount) account = relay_account_new ();
+
+  relay_account_apply_provider (account, relay_provider_lookup ("office365"));
   write_log (20000);
   page = show_page (&window);
+  relay_log_page_set_account (page, account);
   wait_for (showing_log, page);
+
+  /* the meters count this minute's attempts against the limits */
+  wait_for (meters_shown, page);
 
   count = (Count) { page, 20000 };
   wait_for (count_is, &count);

@@ -18,6 +18,7 @@
 
 #include "relay-log-page.h"
 #include "relay-send-log.h"
+#include "relay-throttle.h"
 
 typedef enum
 {
@@ -156,6 +157,8 @@ struct _RelayLogPage
   GtkSearchEntry     *search_entry;
   GtkDropDown        *status_dropdown;
   GtkLabel           *count_label;
+  GtkLabel           *meters_label;
+  RelayAccount       *account;
   GtkScrolledWindow  *scroller;
   GtkColumnView      *column_view;
 };
@@ -405,6 +408,124 @@ add_column (RelayLogPage *self,
   g_object_unref (view_column);
 }
 
+static char *
+window_phrase (guint seconds)
+{
+  switch (seconds)
+    {
+    case 60:    return g_strdup (_("this minute"));
+    case 3600:  return g_strdup (_("this hour"));
+    case 86400: return g_strdup (_("in 24 hours"));
+    default:
+      return g_strdup_printf (ngettext ("in %u second", "in %u seconds", seconds), seconds);
+    }
+}
+
+static gboolean
+count_attempt_cb (const char *line,
+                  gsize       length,
+                  gpointer    user_data)
+{
+  g_autoptr(RelaySendLogEntry) entry = relay_send_log_entry_new_from_line (line, length, NULL);
+
+  if (entry != NULL)
+    {
+      GDateTime *time = relay_send_log_entry_get_time (entry);
+
+      relay_throttle_record (user_data,
+                             g_date_time_to_unix (time) * G_USEC_PER_SEC + g_date_time_get_microsecond (time),
+                             g_strv_length ((char **)relay_send_log_entry_get_recipients (entry)));
+    }
+
+  return TRUE;
+}
+
+/* The same count as the outbox makes: sent and unknown attempts */
+static void
+meters_thread (GTask        *task,
+               gpointer      source_object,
+               gpointer      task_data,
+               GCancellable *cancellable)
+{
+  RelayLogPage *self = source_object;
+  RelayThrottle *throttle = task_data;
+  const char *path = relay_send_log_get_path (self->log);
+
+  relay_send_log_scan (path, RELAY_SEND_STATUS_SENT, count_attempt_cb, throttle, NULL);
+  relay_send_log_scan (path, RELAY_SEND_STATUS_UNKNOWN, count_attempt_cb, throttle, NULL);
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+meters_cb (GObject      *object,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  RelayLogPage *self = RELAY_LOG_PAGE (object);
+  RelayThrottle *throttle = g_task_get_task_data (G_TASK (result));
+  RelayAccount *account = self->account;
+  g_autoptr(GString) text = g_string_new (NULL);
+  gint64 now = g_get_real_time ();
+
+  if (!g_task_propagate_boolean (G_TASK (result), NULL) || account == NULL)
+    return;
+
+  if (relay_throttle_get_max_messages (throttle) > 0)
+    {
+      g_autofree char *window = window_phrase (relay_account_get_message_window (account));
+
+      /* Translators: “12 / 30 messages this minute” */
+      g_string_append_printf (text, _("%'u / %'u messages %s"),
+                              relay_throttle_count_messages (throttle, now),
+                              relay_throttle_get_max_messages (throttle), window);
+    }
+
+  if (relay_throttle_get_max_recipients (throttle) > 0)
+    {
+      g_autofree char *window = window_phrase (relay_account_get_recipient_window (account));
+
+      if (text->len > 0)
+        g_string_append (text, "  ·  ");
+      g_string_append_printf (text, _("%'u / %'u recipients %s"),
+                              relay_throttle_count_recipients (throttle, now),
+                              relay_throttle_get_max_recipients (throttle), window);
+    }
+
+  gtk_label_set_text (self->meters_label, text->str);
+  gtk_widget_set_visible (GTK_WIDGET (self->meters_label), text->len > 0);
+}
+
+static void
+update_meters (RelayLogPage *self)
+{
+  g_autoptr(GTask) task = NULL;
+
+  if (self->account == NULL)
+    {
+      gtk_widget_set_visible (GTK_WIDGET (self->meters_label), FALSE);
+      return;
+    }
+
+  task = g_task_new (self, self->cancellable, meters_cb, NULL);
+  g_task_set_task_data (task, relay_throttle_new_for_account (self->account), g_object_unref);
+  g_task_run_in_thread (task, meters_thread);
+}
+
+/**
+ * relay_log_page_set_account:
+ * @account: (nullable): the account whose limits the meters show
+ */
+void
+relay_log_page_set_account (RelayLogPage *self,
+                            RelayAccount *account)
+{
+  g_return_if_fail (RELAY_IS_LOG_PAGE (self));
+
+  g_set_object (&self->account, account);
+  if (!self->loading && g_list_model_get_n_items (G_LIST_MODEL (self->log)) > 0)
+    update_meters (self);
+}
+
 static gboolean
 scroll_to_end (gpointer user_data)
 {
@@ -445,6 +566,7 @@ loaded_cb (GObject      *object,
 
   filter_changed_cb (self);
   update_count (self);
+  update_meters (self);
   gtk_stack_set_visible_child_name (self->stack, "log");
   g_idle_add_full (G_PRIORITY_LOW, scroll_to_end, g_object_ref (self), g_object_unref);
 }
@@ -502,6 +624,7 @@ relay_log_page_dispose (GObject *object)
   gtk_widget_dispose_template (GTK_WIDGET (object), RELAY_TYPE_LOG_PAGE);
   g_clear_object (&self->filtered);
   g_clear_object (&self->log);
+  g_clear_object (&self->account);
   g_clear_object (&self->cancellable);
   g_clear_pointer (&self->status_needle, g_free);
   g_clear_pointer (&self->search_needle, g_free);
@@ -524,6 +647,7 @@ relay_log_page_class_init (RelayLogPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, RelayLogPage, search_entry);
   gtk_widget_class_bind_template_child (widget_class, RelayLogPage, status_dropdown);
   gtk_widget_class_bind_template_child (widget_class, RelayLogPage, count_label);
+  gtk_widget_class_bind_template_child (widget_class, RelayLogPage, meters_label);
   gtk_widget_class_bind_template_child (widget_class, RelayLogPage, scroller);
   gtk_widget_class_bind_template_child (widget_class, RelayLogPage, column_view);
   gtk_widget_class_bind_template_callback (widget_class, filter_changed_cb);

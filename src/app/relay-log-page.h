@@ -9,6 +9,8 @@
 
 #include <adwaita.h>
 
+#include "relay-account.h"
+
 G_BEGIN_DECLS
 
 #define RELAY_TYPE_LOG_PAGE (relay_log_page_get_type ())
@@ -17,5 +19,7 @@ G_DECLARE_FINAL_TYPE (RelayLogPage, relay_log_page, RELAY, LOG_PAGE, AdwBin)
 
 void        relay_log_page_reload    (RelayLogPage *self);
 GListModel *relay_log_page_get_model (RelayLogPage *self);
+void        relay_log_page_set_account (RelayLogPage *self,
+                                        RelayAccount *account);
 
 G_END_DECLS

@@ -24,6 +24,7 @@ struct _RelayWindow
   AdwToastOverlay      *toast_overlay;
   AdwViewStack         *stack;
   RelaySetupPage       *setup_page;
+  RelayLogPage         *log_page;
 };
 
 G_DEFINE_FINAL_TYPE (RelayWindow, relay_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -54,6 +55,7 @@ relay_window_class_init (RelayWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, RelayWindow, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, RelayWindow, stack);
   gtk_widget_class_bind_template_child (widget_class, RelayWindow, setup_page);
+  gtk_widget_class_bind_template_child (widget_class, RelayWindow, log_page);
 }
 
 static void
@@ -66,6 +68,14 @@ relay_window_init (RelayWindow *self)
   g_settings_bind (self->settings, "window-height", self, "default-height", G_SETTINGS_BIND_DEFAULT);
   g_settings_bind (self->settings, "window-maximized", self, "maximized", G_SETTINGS_BIND_DEFAULT);
   g_settings_bind (self->settings, "last-page", self->stack, "visible-child-name", G_SETTINGS_BIND_DEFAULT);
+}
+
+static void
+setup_saved_cb (RelayWindow *self)
+{
+  RelayAccountStore *store = relay_setup_page_get_store (self->setup_page);
+
+  relay_log_page_set_account (self->log_page, relay_account_store_get_default (store));
 }
 
 RelayWindow *
@@ -81,6 +91,10 @@ relay_window_new (RelayApplication *application)
   relay_setup_page_set_sandbox (self->setup_page, relay_application_get_sandbox (application));
   relay_setup_page_set_store (self->setup_page,
                               relay_application_get_account_store (application));
+  relay_log_page_set_account (self->log_page,
+                              relay_account_store_get_default (relay_application_get_account_store (application)));
+  /* saved limits show in the meters at once */
+  g_signal_connect_object (self->setup_page, "saved", G_CALLBACK (setup_saved_cb), self, G_CONNECT_SWAPPED);
 
   return self;
 }
