@@ -104,6 +104,24 @@ meters_shown (gpointer data)
   return label_with (GTK_WIDGET (data), "/ 30 messages this minute", "/ 10000 recipients in 24 hours");
 }
 
+static gboolean
+flag_set (gpointer data)
+{
+  return *(gboolean *)data;
+}
+
+static void
+exported_cb (GObject      *object,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (relay_log_page_export_finish (RELAY_LOG_PAGE (object), result, &error));
+  g_assert_no_error (error);
+  *(gboolean *)user_data = TRUE;
+}
+
 static void
 write_log (guint n)
 {
@@ -187,6 +205,24 @@ test_filters (void)
   first = g_list_model_get_item (relay_log_page_get_model (page), 0);
   g_assert_cmpint (relay_send_log_entry_get_status (first), ==, RELAY_SEND_STATUS_FAILED);
   g_assert_cmpstr (relay_send_log_entry_get_subject (first), ==, "subject-7");
+
+  /* CSV of what is shown */
+  {
+    g_autofree char *path = g_build_filename (g_get_user_cache_dir (), "export.csv", NULL);
+    g_autoptr(GFile) file = g_file_new_for_path (path);
+    g_autofree char *csv = NULL;
+    g_auto(GStrv) lines = NULL;
+    gboolean done = FALSE;
+
+    g_mkdir_with_parents (g_get_user_cache_dir (), 0700);
+    relay_log_page_export_async (page, file, NULL, exported_cb, &done);
+    wait_for (flag_set, &done);
+    g_assert_true (g_file_get_contents (path, &csv, NULL, NULL));
+    lines = g_strsplit (csv, "\r\n", -1);
+    g_assert_cmpstr (lines[0], ==, "time,status,recipients,subject,attempt,reply");
+    g_assert_cmpuint (g_strv_length (lines), ==, 1 + 200 + 1);
+    g_assert_true (g_str_has_suffix (lines[1], ",failed,rcpt@example.org,subject-7,1,550 5.1.1 No such user"));
+  }
 
   /* and by text, case folded */
   gtk_drop_down_set_selected (dropdown, 0);

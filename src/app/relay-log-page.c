@@ -148,7 +148,7 @@ struct _RelayLogPage
   char               *search_needle;
   gboolean            loading;
   /* the filter reads the mapped log: no reload meanwhile */
-  gboolean            filter_running;
+  guint               readers;
   gboolean            reload_pending;
 
   GtkStack           *stack;
@@ -268,7 +268,7 @@ filtered_cb (GObject      *object,
   g_autoptr(GError) error = NULL;
   GArray *positions = g_task_propagate_pointer (G_TASK (result), &error);
 
-  self->filter_running = FALSE;
+  self->readers--;
 
   if (positions == NULL || g_cancellable_is_cancelled (g_task_get_cancellable (G_TASK (result))))
     {
@@ -317,7 +317,7 @@ filter_changed_cb (RelayLogPage *self)
     filter->search_needle = g_utf8_casefold (search, -1);
 
   self->filtering = g_cancellable_new ();
-  self->filter_running = TRUE;
+  self->readers++;
   task = g_task_new (self, self->filtering, filtered_cb, NULL);
   g_task_set_task_data (task, filter, (GDestroyNotify)filter_free);
   g_task_run_in_thread (task, filter_thread);
@@ -526,6 +526,195 @@ relay_log_page_set_account (RelayLogPage *self,
     update_meters (self);
 }
 
+/* RFC 4180: quoted when it must be, quotes doubled */
+static void
+append_csv_field (GString    *out,
+                  const char *value,
+                  gboolean    last)
+{
+  if (strpbrk (value, ",\"\r\n") != NULL)
+    {
+      g_string_append_c (out, '"');
+      for (const char *p = value; *p; p++)
+        {
+          if (*p == '"')
+            g_string_append_c (out, '"');
+          g_string_append_c (out, *p);
+        }
+      g_string_append_c (out, '"');
+    }
+  else
+    g_string_append (out, value);
+
+  g_string_append (out, last ? "\r\n" : ",");
+}
+
+typedef struct
+{
+  GFile  *file;
+  GArray *positions;  /* NULL: every row */
+} Export;
+
+static void
+export_free (Export *export)
+{
+  g_clear_object (&export->file);
+  g_clear_pointer (&export->positions, g_array_unref);
+  g_free (export);
+}
+
+static void
+export_thread (GTask        *task,
+               gpointer      source_object,
+               gpointer      task_data,
+               GCancellable *cancellable)
+{
+  RelayLogPage *self = source_object;
+  Export *export = task_data;
+  g_autoptr(GString) out = g_string_new ("time,status,recipients,subject,attempt,reply\r\n");
+  g_autoptr(GError) error = NULL;
+  guint n = export->positions ? export->positions->len : g_list_model_get_n_items (G_LIST_MODEL (self->log));
+
+  for (guint i = 0; i < n; i++)
+    {
+      guint position = export->positions ? g_array_index (export->positions, guint, i) : i;
+      gsize length = 0;
+      const char *line = relay_send_log_get_line (self->log, position, &length);
+      g_autoptr(RelaySendLogEntry) entry = NULL;
+      g_autofree char *time = NULL;
+      g_autofree char *recipients = NULL;
+      g_autofree char *attempt = NULL;
+
+      if (line == NULL || !(entry = relay_send_log_entry_new_from_line (line, length, NULL)))
+        continue;
+
+      time = g_date_time_format_iso8601 (relay_send_log_entry_get_time (entry));
+      recipients = g_strjoinv ("; ", (char **)relay_send_log_entry_get_recipients (entry));
+      attempt = g_strdup_printf ("%u", relay_send_log_entry_get_attempt (entry));
+
+      append_csv_field (out, time, FALSE);
+      append_csv_field (out, relay_send_status_to_string (relay_send_log_entry_get_status (entry)), FALSE);
+      append_csv_field (out, recipients, FALSE);
+      append_csv_field (out, relay_send_log_entry_get_subject (entry), FALSE);
+      append_csv_field (out, attempt, FALSE);
+      append_csv_field (out, relay_send_log_entry_get_reply (entry), TRUE);
+    }
+
+  if (!g_file_replace_contents (export->file, out->str, out->len, NULL, FALSE,
+                                G_FILE_CREATE_REPLACE_DESTINATION, NULL, cancellable, &error))
+    g_task_return_error (task, g_steal_pointer (&error));
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+static void
+export_completed_cb (GTask        *task,
+                     GParamSpec   *pspec,
+                     RelayLogPage *self)
+{
+  /* the export read the mapped log: a waiting reload may go now */
+  self->readers--;
+  if (self->reload_pending)
+    relay_log_page_reload (self);
+}
+
+/**
+ * relay_log_page_export_async:
+ *
+ * Writes the events shown (after filtering) to @file as CSV, off the
+ * main thread.
+ */
+void
+relay_log_page_export_async (RelayLogPage        *self,
+                             GFile               *file,
+                             GCancellable        *cancellable,
+                             GAsyncReadyCallback  callback,
+                             gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  Export *export;
+
+  g_return_if_fail (RELAY_IS_LOG_PAGE (self));
+  g_return_if_fail (G_IS_FILE (file));
+
+  export = g_new0 (Export, 1);
+  export->file = g_object_ref (file);
+  if (self->filtered->positions != NULL)
+    export->positions = g_array_copy (self->filtered->positions);
+
+  /* no reload while the thread reads the mapped file */
+  self->readers++;
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, relay_log_page_export_async);
+  g_task_set_task_data (task, export, (GDestroyNotify)export_free);
+  g_signal_connect_object (task, "notify::completed", G_CALLBACK (export_completed_cb), self, 0);
+  g_task_run_in_thread (task, export_thread);
+}
+
+gboolean
+relay_log_page_export_finish (RelayLogPage  *self,
+                              GAsyncResult  *result,
+                              GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+static void
+export_done_cb (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  RelayLogPage *self = RELAY_LOG_PAGE (object);
+  GtkWidget *overlay = gtk_widget_get_ancestor (GTK_WIDGET (self), ADW_TYPE_TOAST_OVERLAY);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *title = NULL;
+
+  if (!relay_log_page_export_finish (self, result, &error))
+    title = g_strdup_printf (_("The events could not be exported: %s"), error->message);
+  else
+    title = g_strdup (_("Events exported"));
+
+  if (overlay != NULL)
+    adw_toast_overlay_add_toast (ADW_TOAST_OVERLAY (overlay), adw_toast_new (title));
+}
+
+static void
+chooser_response_cb (GtkNativeDialog *chooser,
+                     int              response,
+                     RelayLogPage    *self)
+{
+  g_autoptr(GFile) file = NULL;
+
+  if (response == GTK_RESPONSE_ACCEPT)
+    file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
+  if (file != NULL)
+    relay_log_page_export_async (self, file, self->cancellable, export_done_cb, NULL);
+
+  g_object_unref (chooser);
+}
+
+/* Through the file chooser portal inside Flatpak */
+static void
+export_action (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *parameter)
+{
+  RelayLogPage *self = RELAY_LOG_PAGE (widget);
+  GtkRoot *root = gtk_widget_get_root (widget);
+  GtkFileChooserNative *chooser;
+
+  chooser = gtk_file_chooser_native_new (_("Export the Send Log"),
+                                         GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
+                                         GTK_FILE_CHOOSER_ACTION_SAVE,
+                                         _("_Export"), _("_Cancel"));
+  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), "send-log.csv");
+  g_signal_connect (chooser, "response", G_CALLBACK (chooser_response_cb), self);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+}
+
 static gboolean
 scroll_to_end (gpointer user_data)
 {
@@ -584,7 +773,7 @@ relay_log_page_reload (RelayLogPage *self)
   if (self->loading)
     return;
 
-  if (self->filter_running)
+  if (self->readers > 0)
     {
       self->reload_pending = TRUE;
       return;
@@ -651,6 +840,8 @@ relay_log_page_class_init (RelayLogPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, RelayLogPage, scroller);
   gtk_widget_class_bind_template_child (widget_class, RelayLogPage, column_view);
   gtk_widget_class_bind_template_callback (widget_class, filter_changed_cb);
+
+  gtk_widget_class_install_action (widget_class, "log.export", NULL, export_action);
 }
 
 static void

@@ -21,5 +21,13 @@ void        relay_log_page_reload    (RelayLogPage *self);
 GListModel *relay_log_page_get_model (RelayLogPage *self);
 void        relay_log_page_set_account (RelayLogPage *self,
                                         RelayAccount *account);
+void        relay_log_page_export_async  (RelayLogPage        *self,
+                                          GFile               *file,
+                                          GCancellable        *cancellable,
+                                          GAsyncReadyCallback  callback,
+                                          gpointer             user_data);
+gboolean    relay_log_page_export_finish (RelayLogPage        *self,
+                                          GAsyncResult        *result,
+                                          GError             **error);
 
 G_END_DECLS
