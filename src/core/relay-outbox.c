@@ -883,79 +883,87 @@ relay_outbox_drain (RelayAccount            *account,
       return NULL;
     }
 
-  for (;;)
+  for (gboolean stop = FALSE; !stop;)
     {
+      /* one listing per pass: the outbox is read once, not per message */
       g_autoptr(GPtrArray) items = list_items ();
-      Item *next = NULL;
-      gint64 now = g_get_real_time ();
       gint64 earliest = G_MAXINT64;
-      gint64 allowed;
+      gboolean progressed = FALSE;
 
       if (items->len == 0 || g_cancellable_is_cancelled (cancellable))
         break;
 
-      for (guint i = 0; i < items->len && next == NULL; i++)
+      for (guint i = 0; i < items->len && !stop; i++)
         {
-          Item *item = g_ptr_array_index (items, i);
+          Item *next = g_ptr_array_index (items, i);
+          gint64 now = g_get_real_time ();
+          gint64 allowed;
 
-          if (item->next_attempt <= now)
-            next = item;
-          else
-            earliest = MIN (earliest, item->next_attempt);
-        }
-
-      if (next == NULL)
-        {
-          report->deferred = items->len;
-          if (!wait || report->held_until > now)
-            break;
-          close_session (&drain, TRUE);
-          say (&drain, _("Waiting to retry…"));
-          if (!sleep_until (&drain, earliest))
-            break;
-          report->deferred = 0;
-          continue;
-        }
-
-      allowed = relay_throttle_next_allowed (throttle, now, g_strv_length (next->recipients));
-      if (allowed == G_MAXINT64)
-        {
-          fail (&drain, next, NULL, _("The message has more recipients than the account may send to in one window."));
-          continue;
-        }
-
-      if (allowed > now)
-        {
-          if (!g_str_equal (next->state, "throttled"))
+          if (g_cancellable_is_cancelled (cancellable))
             {
-              g_free (next->state);
-              next->state = g_strdup ("throttled");
-              next->next_attempt = 0;
-              write_item (next, NULL);
-              log_event (log, account, next, RELAY_SEND_STATUS_THROTTLED, NULL,
-                         _("Held back to stay within the provider’s sending limits"), NULL);
-            }
-
-          if (!wait)
-            {
-              report->deferred = items->len;
+              stop = TRUE;
               break;
             }
 
-          say (&drain, _("Throttled: the next message may go in %.1f s"), (allowed - now) / (double)G_USEC_PER_SEC);
-          if (!sleep_until (&drain, allowed))
-            break;
-          continue;
+          if (next->next_attempt > now)
+            {
+              earliest = MIN (earliest, next->next_attempt);
+              continue;
+            }
+
+          allowed = relay_throttle_next_allowed (throttle, now, g_strv_length (next->recipients));
+          if (allowed == G_MAXINT64)
+            {
+              fail (&drain, next, NULL, _("The message has more recipients than the account may send to in one window."));
+              progressed = TRUE;
+              continue;
+            }
+
+          if (allowed > now)
+            {
+              if (!g_str_equal (next->state, "throttled"))
+                {
+                  g_free (next->state);
+                  next->state = g_strdup ("throttled");
+                  next->next_attempt = 0;
+                  write_item (next, NULL);
+                  log_event (log, account, next, RELAY_SEND_STATUS_THROTTLED, NULL,
+                             _("Held back to stay within the provider’s sending limits"), NULL);
+                }
+
+              if (!wait)
+                {
+                  stop = TRUE;
+                  break;
+                }
+
+              say (&drain, _("Throttled: the next message may go in %.1f s"), (allowed - now) / (double)G_USEC_PER_SEC);
+              if (!sleep_until (&drain, allowed))
+                {
+                  stop = TRUE;
+                  break;
+                }
+            }
+
+          say (&drain, _("Sending “%s”…"), next->subject);
+          progressed = TRUE;
+          if (!send_item (&drain, next))
+            stop = TRUE;
         }
 
-      say (&drain, _("Sending “%s”…"), next->subject);
-      if (!send_item (&drain, next))
-        {
-          report->deferred = relay_outbox_count ();
-          break;
-        }
+      if (stop || progressed)
+        continue;
+
+      /* nothing was due: wait for the earliest retry */
+      if (!wait || report->held_until > g_get_real_time () || earliest == G_MAXINT64)
+        break;
+      close_session (&drain, TRUE);
+      say (&drain, _("Waiting to retry…"));
+      if (!sleep_until (&drain, earliest))
+        break;
     }
 
+  report->deferred = 0;
   close_session (&drain, TRUE);
   relay_sasl_wipe (drain.secret);
   close (lock);

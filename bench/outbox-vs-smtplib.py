@@ -1,0 +1,81 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""P2: 1,000 queued messages flushed through the outbox against a Python
+smtplib loop sending the same messages over one connection, both with
+STARTTLS and AUTH to the same local aiosmtpd server, measured in the same
+run. The outbox keeps its log durable (fsync) all along; smtplib writes
+nothing. Target: at most 1.2x.
+
+Usage: bench/outbox-vs-smtplib.py [BUILDDIR] [MESSAGES]
+"""
+import os
+import smtplib
+import ssl
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TESTS = os.path.join(HERE, "..", "tests")
+BUILD = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "..", "build")
+COUNT = int(sys.argv[2]) if len(sys.argv) > 2 else 1000
+CLI = os.path.join(BUILD, "src", "cli", "mail-relay-cli")
+PYTHON = "/usr/bin/python3"
+USER, PASSWORD = "user@example.org", "right-pass"
+
+
+def main():
+    work = tempfile.mkdtemp(prefix="mail-relay-bench-")
+    certs, out = os.path.join(work, "certs"), os.path.join(work, "out")
+    os.makedirs(out)
+    subprocess.run([PYTHON, os.path.join(TESTS, "make-certs.py"), certs], check=True, stdout=subprocess.DEVNULL)
+    server = subprocess.Popen([PYTHON, os.path.join(TESTS, "aiosmtpd-server.py"), certs, out],
+                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    try:
+        port = int(server.stdout.readline().split()[1])
+        ca = os.path.join(certs, "ca.pem")
+        env = dict(os.environ, HOME=work, XDG_CONFIG_HOME=os.path.join(work, "config"),
+                   XDG_DATA_HOME=os.path.join(work, "data"))
+        subprocess.run([CLI, "account", "set", "--provider", "custom", "--host", "127.0.0.1", "--port", str(port),
+                        "--security", "starttls", "--username", USER, "--password-stdin", "--from", USER,
+                        "--ca-file", ca], input=PASSWORD + "\n", text=True, env=env, check=True,
+                       capture_output=True)
+        for i in range(COUNT):
+            subprocess.run([CLI, "send", "--no-wait", "--to", "rcpt@example.org", "--subject", "bench %d" % i,
+                            "--body-file", "-"], input="Message %d.\n" % i, text=True, env=env, check=True,
+                           capture_output=True)
+
+        start = time.perf_counter()
+        flush = subprocess.run([CLI, "flush"], env=env, capture_output=True, text=True)
+        ours = time.perf_counter() - start
+        if flush.returncode != 0:
+            sys.exit("flush failed: " + flush.stderr[-300:])
+
+        context = ssl.create_default_context(cafile=ca)
+        start = time.perf_counter()
+        with smtplib.SMTP("127.0.0.1", port) as smtp:
+            smtp.starttls(context=context)
+            smtp.login(USER, PASSWORD)
+            for i in range(COUNT):
+                smtp.sendmail(USER, ["rcpt@example.org"],
+                              "From: <%s>\r\nTo: <rcpt@example.org>\r\nSubject: bench %d\r\n\r\nMessage %d.\r\n"
+                              % (USER, i, i))
+        theirs = time.perf_counter() - start
+
+        received = len([f for f in os.listdir(out) if f.endswith(".eml")])
+        if received != 2 * COUNT:
+            sys.exit("the server received %d messages, expected %d" % (received, 2 * COUNT))
+
+        print("P2 %d messages, STARTTLS and AUTH, one connection each:" % COUNT)
+        print("   mail-relay-cli flush  %8.1f ms  (durable log, fsync per event)" % (ours * 1000))
+        print("   python smtplib loop   %8.1f ms" % (theirs * 1000))
+        print("   ratio                 %8.2f   (target <= 1.2)" % (ours / theirs))
+    finally:
+        server.terminate()
+        server.wait()
+        subprocess.run(["rm", "-rf", work])
+
+
+if __name__ == "__main__":
+    main()
