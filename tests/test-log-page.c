@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "relay-log-page.h"
+#include "relay-outbox.h"
 #include "relay-send-log.h"
 #include "test-helpers.h"
 
@@ -96,6 +97,12 @@ label_with (GtkWidget  *root,
     }
 
   return FALSE;
+}
+
+static gboolean
+throttled_shown (gpointer data)
+{
+  return label_with (GTK_WIDGET (data), "Sending is throttled", "1 message waits");
 }
 
 static gboolean
@@ -185,15 +192,30 @@ test_filters (void)
   g_autoptr(RelayAccount) account = relay_account_new ();
 
   relay_account_apply_provider (account, relay_provider_lookup ("office365"));
+  relay_account_set_from (account, "me@example.org");
   write_log (20000);
+  /* one message waits in the outbox while the minute's 30 are used up */
+  {
+    g_autoptr(RelaySendLog) log = relay_send_log_new (NULL);
+    g_autoptr(GBytes) body = g_bytes_new_static ("Hello\n", 6);
+    g_autoptr(GError) error = NULL;
+    const char *to[] = { "rcpt@example.org", NULL };
+    g_autofree char *id = relay_outbox_enqueue (account, to, "waiting", body, log, &error);
+
+    g_assert_no_error (error);
+    g_assert_nonnull (id);
+  }
   page = show_page (&window);
   relay_log_page_set_account (page, account);
   wait_for (showing_log, page);
 
-  /* the meters count this minute's attempts against the limits */
+  /* the meters count this minute's attempts against the limits, and the
+   * banner says that the queued message waits */
   wait_for (meters_shown, page);
+  wait_for (throttled_shown, page);
 
-  count = (Count) { page, 20000 };
+  /* the 20,000 written and the queued one */
+  count = (Count) { page, 20001 };
   wait_for (count_is, &count);
   g_assert_nonnull (find_type (GTK_WIDGET (page), GTK_TYPE_COLUMN_VIEW));
 
@@ -231,7 +253,7 @@ test_filters (void)
   wait_for (count_is, &count);
 
   gtk_editable_set_text (GTK_EDITABLE (find_type (GTK_WIDGET (page), GTK_TYPE_SEARCH_ENTRY)), "");
-  count.expected = 20000;
+  count.expected = 20001;
   wait_for (count_is, &count);
 
   gtk_window_destroy (window);

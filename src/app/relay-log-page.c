@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "relay-log-page.h"
+#include "relay-outbox.h"
 #include "relay-send-log.h"
 #include "relay-throttle.h"
 
@@ -158,6 +159,8 @@ struct _RelayLogPage
   GtkDropDown        *status_dropdown;
   GtkLabel           *count_label;
   GtkLabel           *meters_label;
+  GtkRevealer        *throttled_revealer;
+  GtkLabel           *throttled_label;
   RelayAccount       *account;
   GtkScrolledWindow  *scroller;
   GtkColumnView      *column_view;
@@ -453,6 +456,8 @@ meters_thread (GTask        *task,
 
   relay_send_log_scan (path, RELAY_SEND_STATUS_SENT, count_attempt_cb, throttle, NULL);
   relay_send_log_scan (path, RELAY_SEND_STATUS_UNKNOWN, count_attempt_cb, throttle, NULL);
+  /* what waits in the outbox, for the banner */
+  g_object_set_data (G_OBJECT (task), "queued", GUINT_TO_POINTER (relay_outbox_count ()));
   g_task_return_boolean (task, TRUE);
 }
 
@@ -493,6 +498,27 @@ meters_cb (GObject      *object,
 
   gtk_label_set_text (self->meters_label, text->str);
   gtk_widget_set_visible (GTK_WIDGET (self->meters_label), text->len > 0);
+
+  /* messages wait, and the limits hold them back */
+  {
+    guint queued = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (result), "queued"));
+    gint64 allowed = relay_throttle_next_allowed (throttle, now, 1);
+
+    if (queued > 0 && allowed > now && allowed != G_MAXINT64)
+      {
+        g_autoptr(GDateTime) at = g_date_time_new_from_unix_local (allowed / G_USEC_PER_SEC + 1);
+        g_autofree char *clock = g_date_time_format (at, "%X");
+        g_autofree char *message = g_strdup_printf (ngettext ("Sending is throttled to stay within the provider’s limits: %u message waits, and sending resumes at %s.",
+                                                              "Sending is throttled to stay within the provider’s limits: %u messages wait, and sending resumes at %s.",
+                                                              queued),
+                                                    queued, clock);
+
+        gtk_label_set_text (self->throttled_label, message);
+        gtk_revealer_set_reveal_child (self->throttled_revealer, TRUE);
+      }
+    else
+      gtk_revealer_set_reveal_child (self->throttled_revealer, FALSE);
+  }
 }
 
 static void
@@ -837,6 +863,8 @@ relay_log_page_class_init (RelayLogPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, RelayLogPage, status_dropdown);
   gtk_widget_class_bind_template_child (widget_class, RelayLogPage, count_label);
   gtk_widget_class_bind_template_child (widget_class, RelayLogPage, meters_label);
+  gtk_widget_class_bind_template_child (widget_class, RelayLogPage, throttled_revealer);
+  gtk_widget_class_bind_template_child (widget_class, RelayLogPage, throttled_label);
   gtk_widget_class_bind_template_child (widget_class, RelayLogPage, scroller);
   gtk_widget_class_bind_template_child (widget_class, RelayLogPage, column_view);
   gtk_widget_class_bind_template_callback (widget_class, filter_changed_cb);
