@@ -111,6 +111,29 @@ meters_shown (gpointer data)
   return label_with (GTK_WIDGET (data), "/ 30 messages this minute", "/ 10000 recipients in 24 hours");
 }
 
+static GtkWidget *
+find_button (GtkWidget  *root,
+             const char *label)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child; child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found;
+
+      if (GTK_IS_BUTTON (child) && gtk_button_get_label (GTK_BUTTON (child)) != NULL)
+        {
+          g_autoptr(GString) plain = g_string_new (gtk_button_get_label (GTK_BUTTON (child)));
+
+          g_string_replace (plain, "_", "", 0);
+          if (g_str_equal (plain->str, label))
+            return child;
+        }
+      if ((found = find_button (child, label)) != NULL)
+        return found;
+    }
+
+  return NULL;
+}
+
 static gboolean
 flag_set (gpointer data)
 {
@@ -255,6 +278,29 @@ test_filters (void)
   gtk_editable_set_text (GTK_EDITABLE (find_type (GTK_WIDGET (page), GTK_TYPE_SEARCH_ENTRY)), "");
   count.expected = 20001;
   wait_for (count_is, &count);
+
+  /* the queued message's detail offers Cancel, which takes it out */
+  {
+    g_autoptr(RelaySendLogEntry) queued = g_list_model_get_item (relay_log_page_get_model (page), 20000);
+    g_autoptr(GList) toplevels = NULL;
+    g_autofree char *message_id = g_strdup (relay_send_log_entry_get_message_id (queued));
+    GtkWidget *cancel = NULL;
+
+    g_assert_cmpint (relay_send_log_entry_get_status (queued), ==, RELAY_SEND_STATUS_QUEUED);
+    g_assert_true (relay_outbox_contains (message_id));
+    relay_log_page_show_event (page, queued);
+
+    toplevels = gtk_window_list_toplevels ();
+    for (GList *l = toplevels; l != NULL && cancel == NULL; l = l->next)
+      if (l->data != (gpointer)window)
+        cancel = find_button (l->data, "Cancel Message");
+    g_assert_nonnull (cancel);
+    g_signal_emit_by_name (cancel, "clicked");
+
+    g_assert_false (relay_outbox_contains (message_id));
+    count.expected = 20002;
+    wait_for (count_is, &count);
+  }
 
   gtk_window_destroy (window);
 }

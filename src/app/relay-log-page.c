@@ -741,6 +741,194 @@ export_action (GtkWidget  *widget,
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
 }
 
+/* The detail of one event, with Send Now and Cancel while the message
+ * still waits in the outbox */
+
+static GtkWidget *
+detail_row (AdwPreferencesGroup *group,
+            const char          *title,
+            const char          *value)
+{
+  GtkWidget *row = adw_action_row_new ();
+
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
+  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), value && value[0] ? value : "—");
+  adw_action_row_set_subtitle_lines (ADW_ACTION_ROW (row), 0);
+  adw_preferences_group_add (group, row);
+
+  return row;
+}
+
+static void
+drain_thread (GTask        *task,
+              gpointer      source_object,
+              gpointer      task_data,
+              GCancellable *cancellable)
+{
+  g_autoptr(RelaySendLog) log = relay_send_log_new (NULL);
+  g_autoptr(RelayOutboxReport) report = NULL;
+  GError *error = NULL;
+
+  /* what is due now and within the limits; nothing waits here */
+  report = relay_outbox_drain (task_data, log, FALSE, NULL, NULL, cancellable, &error);
+  if (report == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+static void
+drained_cb (GObject      *object,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  RelayLogPage *self = RELAY_LOG_PAGE (object);
+  GtkWidget *overlay = gtk_widget_get_ancestor (GTK_WIDGET (self), ADW_TYPE_TOAST_OVERLAY);
+  g_autoptr(GError) error = NULL;
+
+  if (!g_task_propagate_boolean (G_TASK (result), &error) && overlay != NULL)
+    adw_toast_overlay_add_toast (ADW_TOAST_OVERLAY (overlay), adw_toast_new (error->message));
+
+  relay_log_page_reload (self);
+}
+
+static void
+send_now_cb (GtkButton    *button,
+             RelayLogPage *self)
+{
+  GtkWidget *dialog = gtk_widget_get_ancestor (GTK_WIDGET (button), GTK_TYPE_WINDOW);
+  const char *message_id = g_object_get_data (G_OBJECT (button), "message-id");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GTask) task = NULL;
+
+  if (!relay_outbox_retry (message_id, &error))
+    {
+      adw_preferences_group_set_description (g_object_get_data (G_OBJECT (button), "group"), error->message);
+      return;
+    }
+
+  task = g_task_new (self, self->cancellable, drained_cb, NULL);
+  g_task_set_task_data (task, g_object_ref (self->account), g_object_unref);
+  g_task_run_in_thread (task, drain_thread);
+  gtk_window_destroy (GTK_WINDOW (dialog));
+}
+
+static void
+cancel_message_cb (GtkButton    *button,
+                   RelayLogPage *self)
+{
+  GtkWidget *dialog = gtk_widget_get_ancestor (GTK_WIDGET (button), GTK_TYPE_WINDOW);
+  const char *message_id = g_object_get_data (G_OBJECT (button), "message-id");
+  g_autoptr(RelaySendLog) log = relay_send_log_new (NULL);
+  g_autoptr(GError) error = NULL;
+
+  if (!relay_outbox_cancel (self->account, log, message_id, &error))
+    {
+      adw_preferences_group_set_description (g_object_get_data (G_OBJECT (button), "group"), error->message);
+      return;
+    }
+
+  relay_log_page_reload (self);
+  gtk_window_destroy (GTK_WINDOW (dialog));
+}
+
+static GtkWidget *
+pill_button (const char *label,
+             const char *accessible)
+{
+  GtkWidget *button = gtk_button_new_with_mnemonic (label);
+
+  gtk_widget_add_css_class (button, "pill");
+  gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL, accessible, -1);
+  return button;
+}
+
+/**
+ * relay_log_page_show_event:
+ *
+ * Opens the detail of @entry.
+ */
+void
+relay_log_page_show_event (RelayLogPage      *self,
+                           RelaySendLogEntry *entry)
+{
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+  GtkWidget *window = adw_window_new ();
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
+  GtkWidget *page = adw_preferences_page_new ();
+  AdwPreferencesGroup *group = ADW_PREFERENCES_GROUP (adw_preferences_group_new ());
+  g_autoptr(GDateTime) local = g_date_time_to_local (relay_send_log_entry_get_time (entry));
+  g_autofree char *time = g_date_time_format (local, "%c");
+  g_autofree char *recipients = g_strjoinv (", ", (char **)relay_send_log_entry_get_recipients (entry));
+  g_autofree char *attempt = g_strdup_printf ("%u", relay_send_log_entry_get_attempt (entry));
+  const char *message_id = relay_send_log_entry_get_message_id (entry);
+
+  gtk_window_set_title (GTK_WINDOW (window), _("Event"));
+  gtk_window_set_default_size (GTK_WINDOW (window), 520, 560);
+  gtk_window_set_modal (GTK_WINDOW (window), TRUE);
+  if (GTK_IS_WINDOW (root))
+    gtk_window_set_transient_for (GTK_WINDOW (window), GTK_WINDOW (root));
+
+  gtk_box_append (GTK_BOX (box), adw_header_bar_new ());
+  gtk_widget_set_vexpand (page, TRUE);
+  gtk_box_append (GTK_BOX (box), page);
+  adw_window_set_content (ADW_WINDOW (window), box);
+
+  adw_preferences_group_set_title (group, status_label (relay_send_log_entry_get_status (entry)));
+  detail_row (group, _("Time"), time);
+  detail_row (group, _("Recipients"), recipients);
+  detail_row (group, _("Subject"), relay_send_log_entry_get_subject (entry));
+  detail_row (group, _("Attempt"), attempt);
+  detail_row (group, _("Server Reply"), relay_send_log_entry_get_reply (entry));
+  detail_row (group, _("What Happened"), relay_send_log_entry_get_detail (entry));
+  if (relay_send_log_entry_get_next_attempt (entry) != NULL)
+    {
+      g_autoptr(GDateTime) next = g_date_time_to_local (relay_send_log_entry_get_next_attempt (entry));
+      g_autofree char *text = g_date_time_format (next, "%c");
+
+      detail_row (group, _("Next Attempt"), text);
+    }
+  detail_row (group, _("Message-ID"), message_id);
+  adw_preferences_page_add (ADW_PREFERENCES_PAGE (page), group);
+
+  /* only while the message still waits, and with the account to send it */
+  if (self->account != NULL && relay_outbox_contains (message_id))
+    {
+      AdwPreferencesGroup *actions = ADW_PREFERENCES_GROUP (adw_preferences_group_new ());
+      GtkWidget *buttons = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
+      GtkWidget *send = pill_button (_("Send _Now"), _("Send Now"));
+      GtkWidget *cancel = pill_button (_("_Cancel Message"), _("Cancel Message"));
+
+      adw_preferences_group_set_title (actions, _("Waiting in the Outbox"));
+      gtk_widget_add_css_class (send, "suggested-action");
+      gtk_widget_add_css_class (cancel, "destructive-action");
+      g_object_set_data_full (G_OBJECT (send), "message-id", g_strdup (message_id), g_free);
+      g_object_set_data_full (G_OBJECT (cancel), "message-id", g_strdup (message_id), g_free);
+      g_object_set_data (G_OBJECT (send), "group", actions);
+      g_object_set_data (G_OBJECT (cancel), "group", actions);
+      g_signal_connect_object (send, "clicked", G_CALLBACK (send_now_cb), self, 0);
+      g_signal_connect_object (cancel, "clicked", G_CALLBACK (cancel_message_cb), self, 0);
+      gtk_box_append (GTK_BOX (buttons), send);
+      gtk_box_append (GTK_BOX (buttons), cancel);
+      adw_preferences_group_add (actions, buttons);
+      adw_preferences_page_add (ADW_PREFERENCES_PAGE (page), actions);
+    }
+
+  gtk_window_present (GTK_WINDOW (window));
+}
+
+static void
+row_activated_cb (GtkColumnView *view,
+                  guint          position,
+                  RelayLogPage  *self)
+{
+  g_autoptr(RelaySendLogEntry) entry = g_list_model_get_item (G_LIST_MODEL (self->filtered), position);
+
+  if (entry != NULL)
+    relay_log_page_show_event (self, entry);
+}
+
 static gboolean
 scroll_to_end (gpointer user_data)
 {
@@ -886,6 +1074,8 @@ relay_log_page_init (RelayLogPage *self)
 
   selection = gtk_no_selection_new (g_object_ref (G_LIST_MODEL (self->filtered)));
   gtk_column_view_set_model (self->column_view, GTK_SELECTION_MODEL (selection));
+  gtk_column_view_set_single_click_activate (self->column_view, FALSE);
+  g_signal_connect_object (self->column_view, "activate", G_CALLBACK (row_activated_cb), self, 0);
 
   add_column (self, _("Time"), COLUMN_TIME, FALSE);
   add_column (self, _("Status"), COLUMN_STATUS, FALSE);

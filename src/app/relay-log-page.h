@@ -10,6 +10,7 @@
 #include <adwaita.h>
 
 #include "relay-account.h"
+#include "relay-send-log.h"
 
 G_BEGIN_DECLS
 
@@ -26,6 +27,8 @@ void        relay_log_page_export_async  (RelayLogPage        *self,
                                           GCancellable        *cancellable,
                                           GAsyncReadyCallback  callback,
                                           gpointer             user_data);
+void        relay_log_page_show_event    (RelayLogPage        *self,
+                                          RelaySendLogEntry   *entry);
 gboolean    relay_log_page_export_finish (RelayLogPage        *self,
                                           GAsyncResult        *result,
                                           GError             **error);

@@ -977,3 +977,129 @@ relay_outbox_drain (RelayAccount            *account,
 
   return g_steal_pointer (&report);
 }
+
+/* Retry and cancel only while nobody drains: returns the held lock, or -1 */
+static int
+try_lock (GError **error)
+{
+  g_autofree char *dir = relay_outbox_get_dir ();
+  g_autofree char *path = g_build_filename (dir, ".lock", NULL);
+  int fd;
+
+  g_mkdir_with_parents (dir, 0700);
+  fd = g_open (path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd >= 0 && flock (fd, LOCK_EX | LOCK_NB) == 0)
+    return fd;
+
+  if (fd >= 0)
+    close (fd);
+  g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_BUSY,
+                       _("Mail Relay is sending right now; try again when it has finished"));
+  return -1;
+}
+
+static Item *
+find_item (const char *message_id)
+{
+  g_autoptr(GPtrArray) items = list_items ();
+
+  for (guint i = 0; i < items->len; i++)
+    {
+      Item *item = g_ptr_array_index (items, i);
+
+      if (g_strcmp0 (item->message_id, message_id) == 0)
+        return g_ptr_array_steal_index (items, i);
+    }
+
+  return NULL;
+}
+
+/**
+ * relay_outbox_contains:
+ *
+ * Returns: whether the message still waits in the outbox
+ */
+gboolean
+relay_outbox_contains (const char *message_id)
+{
+  g_autoptr(Item) item = NULL;
+
+  g_return_val_if_fail (message_id != NULL, FALSE);
+
+  item = find_item (message_id);
+  return item != NULL;
+}
+
+/**
+ * relay_outbox_retry:
+ *
+ * Makes a deferred message due now; the next drain sends it, limits
+ * allowing. A message being sent is left alone.
+ */
+gboolean
+relay_outbox_retry (const char  *message_id,
+                    GError     **error)
+{
+  g_autoptr(Item) item = NULL;
+  gboolean ok;
+  int lock;
+
+  g_return_val_if_fail (message_id != NULL, FALSE);
+
+  if ((lock = try_lock (error)) < 0)
+    return FALSE;
+
+  item = find_item (message_id);
+  if (item == NULL || g_str_equal (item->state, "sending"))
+    {
+      close (lock);
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                           _("The message no longer waits in the outbox"));
+      return FALSE;
+    }
+
+  g_free (item->state);
+  item->state = g_strdup ("queued");
+  item->next_attempt = 0;
+  ok = write_item (item, error);
+  close (lock);
+
+  return ok;
+}
+
+/**
+ * relay_outbox_cancel:
+ *
+ * Takes a waiting message out of the outbox, logged as failed.
+ */
+gboolean
+relay_outbox_cancel (RelayAccount  *account,
+                     RelaySendLog  *log,
+                     const char    *message_id,
+                     GError       **error)
+{
+  g_autoptr(Item) item = NULL;
+  gboolean ok;
+  int lock;
+
+  g_return_val_if_fail (RELAY_IS_ACCOUNT (account), FALSE);
+  g_return_val_if_fail (message_id != NULL, FALSE);
+
+  if ((lock = try_lock (error)) < 0)
+    return FALSE;
+
+  item = find_item (message_id);
+  if (item == NULL || g_str_equal (item->state, "sending"))
+    {
+      close (lock);
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                           _("The message no longer waits in the outbox"));
+      return FALSE;
+    }
+
+  remove_item (item);
+  ok = log_event (log, account, item, RELAY_SEND_STATUS_FAILED, NULL, _("Cancelled before it was sent"), error);
+  close (lock);
+
+  return ok;
+}

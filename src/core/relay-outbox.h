@@ -54,6 +54,13 @@ RelayOutboxReport *relay_outbox_drain  (RelayAccount        *account,
                                         GCancellable        *cancellable,
                                         GError             **error);
 void        relay_outbox_report_free   (RelayOutboxReport   *report);
+gboolean    relay_outbox_contains      (const char          *message_id);
+gboolean    relay_outbox_retry         (const char          *message_id,
+                                        GError             **error);
+gboolean    relay_outbox_cancel        (RelayAccount        *account,
+                                        RelaySendLog        *log,
+                                        const char          *message_id,
+                                        GError             **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (RelayOutboxReport, relay_outbox_report_free)
 
