@@ -937,6 +937,10 @@ relay_outbox_drain (RelayAccount            *account,
                   break;
                 }
 
+              /* a server would drop an idle connection during a long wait */
+              if (allowed - now > 10 * G_USEC_PER_SEC)
+                close_session (&drain, TRUE);
+
               say (&drain, _("Throttled: the next message may go in %.1f s"), (allowed - now) / (double)G_USEC_PER_SEC);
               if (!sleep_until (&drain, allowed))
                 {
