@@ -44,11 +44,13 @@ append_cell (GString    *row,
 {
   guint n = 0;
 
+  /* by display width: a CJK character takes two columns */
   for (const char *p = text; *p != '\0'; p = g_utf8_next_char (p))
     {
       gunichar c = g_utf8_get_char (p);
+      guint w = g_unichar_iswide (c) ? 2 : 1;
 
-      if (width > 0 && n + 1 == width && *g_utf8_next_char (p) != '\0')
+      if (width > 0 && n + w + 1 > width && *g_utf8_next_char (p) != '\0')
         {
           g_string_append (row, "…");
           n++;
@@ -59,7 +61,7 @@ append_cell (GString    *row,
         g_string_append_c (row, ' ');
       else
         g_string_append_unichar (row, c);
-      n++;
+      n += w;
     }
 
   for (; n < width; n++)
