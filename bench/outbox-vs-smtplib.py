@@ -68,7 +68,7 @@ def main():
             sys.exit("the server received %d messages, expected %d" % (received, 2 * COUNT))
 
         print("P2 %d messages, STARTTLS and AUTH, one connection each:" % COUNT)
-        print("   mail-relay-cli flush  %8.1f ms  (durable log, fsync per event)" % (ours * 1000))
+        print("   mail-relay-cli flush  %8.1f ms  (durable: a fsync per message, the log's grouped)" % (ours * 1000))
         print("   python smtplib loop   %8.1f ms" % (theirs * 1000))
         print("   ratio                 %8.2f   (target <= 1.2)" % (ours / theirs))
     finally:

@@ -210,16 +210,14 @@ relay_outbox_count (void)
   return items->len;
 }
 
-static gboolean
-log_event (RelaySendLog     *log,
-           RelayAccount     *account,
-           Item             *item,
-           RelaySendStatus   status,
-           const char       *reply,
-           const char       *detail,
-           GError          **error)
+static RelaySendLogEntry *
+make_entry (RelayAccount     *account,
+            Item             *item,
+            RelaySendStatus   status,
+            const char       *reply,
+            const char       *detail)
 {
-  g_autoptr(RelaySendLogEntry) entry = NULL;
+  RelaySendLogEntry *entry;
 
   entry = relay_send_log_entry_new (status, item->message_id, (const char * const *)item->recipients,
                                     item->subject, item->attempt, reply ? reply : "");
@@ -232,6 +230,20 @@ log_event (RelaySendLog     *log,
 
       relay_send_log_entry_set_next_attempt (entry, next);
     }
+
+  return entry;
+}
+
+static gboolean
+log_event (RelaySendLog     *log,
+           RelayAccount     *account,
+           Item             *item,
+           RelaySendStatus   status,
+           const char       *reply,
+           const char       *detail,
+           GError          **error)
+{
+  g_autoptr(RelaySendLogEntry) entry = make_entry (account, item, status, reply, detail);
 
   return relay_send_log_append (log, &entry, 1, error);
 }
@@ -368,6 +380,12 @@ typedef struct
   guint                    per_connection;
   char                    *secret;
   RelayOutboxReport       *report;
+  /* “sent” events not yet in the log, and their messages, still marked
+   * “sending” in the outbox: written with one fsync for many messages. A
+   * crash before that write leaves them “sending”, reported unknown and
+   * never sent again. */
+  GPtrArray               *pending_entries;
+  GPtrArray               *pending_items;
   RelayOutboxProgressFunc  progress;
   gpointer                 progress_data;
   GCancellable            *cancellable;
@@ -478,6 +496,43 @@ recover (Drain *drain)
     }
 }
 
+#define MAX_PENDING 32
+
+static void
+flush_sent (Drain *drain)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (drain->pending_entries == NULL || drain->pending_entries->len == 0)
+    return;
+
+  if (relay_send_log_append (drain->log, (RelaySendLogEntry **)drain->pending_entries->pdata,
+                             drain->pending_entries->len, &error))
+    for (guint i = 0; i < drain->pending_items->len; i++)
+      remove_item (g_ptr_array_index (drain->pending_items, i));
+  /* else the messages stay marked “sending”: unknown at the next drain */
+
+  g_ptr_array_set_size (drain->pending_entries, 0);
+  g_ptr_array_set_size (drain->pending_items, 0);
+}
+
+static Item *
+item_copy (const Item *item)
+{
+  Item *copy = g_new0 (Item, 1);
+
+  copy->id = g_strdup (item->id);
+  copy->message_id = g_strdup (item->message_id);
+  copy->from = g_strdup (item->from);
+  copy->recipients = g_strdupv (item->recipients);
+  copy->subject = g_strdup (item->subject);
+  copy->attempt = item->attempt;
+  copy->state = g_strdup (item->state);
+  copy->next_attempt = item->next_attempt;
+
+  return copy;
+}
+
 static gint64
 retry_delay (guint attempt)
 {
@@ -579,6 +634,8 @@ defer (Drain      *drain,
        const char *reply,
        const char *detail)
 {
+  flush_sent (drain);
+
   if (item->attempt >= MAX_ATTEMPTS)
     {
       g_autofree char *gave_up = g_strdup_printf (_("Gave up after %u attempts: %s"), item->attempt, detail);
@@ -602,6 +659,8 @@ fail (Drain      *drain,
       const char *reply,
       const char *detail)
 {
+  flush_sent (drain);
+
   log_event (drain->log, drain->account, item, RELAY_SEND_STATUS_FAILED, reply, detail, NULL);
   remove_item (item);
   drain->report->failed++;
@@ -616,6 +675,8 @@ hold (Drain      *drain,
 {
   guint window = MAX (relay_account_get_recipient_window (drain->account),
                       relay_account_get_message_window (drain->account));
+
+  flush_sent (drain);
 
   g_free (item->state);
   item->state = g_strdup ("throttled");
@@ -716,6 +777,7 @@ send_item (Drain *drain,
         {
           /* the answer to the end of data never came */
           close_session (drain, FALSE);
+          flush_sent (drain);
           log_event (drain->log, drain->account, item, RELAY_SEND_STATUS_UNKNOWN, NULL, error->message, NULL);
           remove_item (item);
           drain->report->unknown++;
@@ -743,8 +805,11 @@ send_item (Drain *drain,
     }
 
   reply = relay_smtp_reply_to_string (relay_smtp_session_get_last_reply (drain->session));
-  log_event (drain->log, drain->account, item, RELAY_SEND_STATUS_SENT, reply, NULL, NULL);
-  remove_item (item);
+  g_ptr_array_add (drain->pending_entries,
+                   make_entry (drain->account, item, RELAY_SEND_STATUS_SENT, reply, NULL));
+  g_ptr_array_add (drain->pending_items, item_copy (item));
+  if (drain->pending_entries->len >= MAX_PENDING)
+    flush_sent (drain);
   drain->on_connection++;
   drain->report->sent++;
 
@@ -883,10 +948,14 @@ relay_outbox_drain (RelayAccount            *account,
       return NULL;
     }
 
+  drain.pending_entries = g_ptr_array_new_with_free_func (g_object_unref);
+  drain.pending_items = g_ptr_array_new_with_free_func ((GDestroyNotify)item_free);
+
   for (gboolean stop = FALSE; !stop;)
     {
-      /* one listing per pass: the outbox is read once, not per message */
-      g_autoptr(GPtrArray) items = list_items ();
+      /* one listing per pass: the outbox is read once, not per message;
+       * what was sent is logged (and leaves the outbox) before it */
+      g_autoptr(GPtrArray) items = (flush_sent (&drain), list_items ());
       gint64 earliest = G_MAXINT64;
       gboolean progressed = FALSE;
 
@@ -927,6 +996,7 @@ relay_outbox_drain (RelayAccount            *account,
                   next->state = g_strdup ("throttled");
                   next->next_attempt = 0;
                   write_item (next, NULL);
+                  flush_sent (&drain);
                   log_event (log, account, next, RELAY_SEND_STATUS_THROTTLED, NULL,
                              _("Held back to stay within the provider’s sending limits"), NULL);
                 }
@@ -936,6 +1006,8 @@ relay_outbox_drain (RelayAccount            *account,
                   stop = TRUE;
                   break;
                 }
+
+              flush_sent (&drain);
 
               /* a server would drop an idle connection during a long wait */
               if (allowed - now > 10 * G_USEC_PER_SEC)
@@ -969,6 +1041,9 @@ relay_outbox_drain (RelayAccount            *account,
 
   report->deferred = 0;
   close_session (&drain, TRUE);
+  flush_sent (&drain);
+  g_ptr_array_unref (drain.pending_entries);
+  g_ptr_array_unref (drain.pending_items);
   relay_sasl_wipe (drain.secret);
   close (lock);
 
