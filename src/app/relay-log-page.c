@@ -284,7 +284,6 @@ filtered_cb (GObject      *object,
     }
 
   relay_log_subset_set_positions (self->filtered, positions);
-  update_count (self);
 
   if (self->reload_pending)
     relay_log_page_reload (self);
@@ -308,7 +307,6 @@ filter_changed_cb (RelayLogPage *self)
   if ((selected == 0 || selected > G_N_ELEMENTS (dropdown_statuses)) && search[0] == '\0')
     {
       relay_log_subset_set_positions (self->filtered, NULL);
-      update_count (self);
       return;
     }
 
@@ -424,25 +422,6 @@ window_phrase (guint seconds)
     }
 }
 
-static gboolean
-count_attempt_cb (const char *line,
-                  gsize       length,
-                  gpointer    user_data)
-{
-  g_autoptr(RelaySendLogEntry) entry = relay_send_log_entry_new_from_line (line, length, NULL);
-
-  if (entry != NULL)
-    {
-      GDateTime *time = relay_send_log_entry_get_time (entry);
-
-      relay_throttle_record (user_data,
-                             g_date_time_to_unix (time) * G_USEC_PER_SEC + g_date_time_get_microsecond (time),
-                             g_strv_length ((char **)relay_send_log_entry_get_recipients (entry)));
-    }
-
-  return TRUE;
-}
-
 /* The same count as the outbox makes: sent and unknown attempts */
 static void
 meters_thread (GTask        *task,
@@ -454,8 +433,7 @@ meters_thread (GTask        *task,
   RelayThrottle *throttle = task_data;
   const char *path = relay_send_log_get_path (self->log);
 
-  relay_send_log_scan (path, RELAY_SEND_STATUS_SENT, count_attempt_cb, throttle, NULL);
-  relay_send_log_scan (path, RELAY_SEND_STATUS_UNKNOWN, count_attempt_cb, throttle, NULL);
+  relay_throttle_record_log (throttle, path);
   /* what waits in the outbox, for the banner */
   g_object_set_data (G_OBJECT (task), "queued", GUINT_TO_POINTER (relay_outbox_count ()));
   g_task_return_boolean (task, TRUE);

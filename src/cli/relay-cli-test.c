@@ -150,14 +150,6 @@ print_early_error (gboolean        json,
   return RELAY_CLI_EXIT_FAILED;
 }
 
-static gboolean
-uses_token (RelayAccount *account)
-{
-  RelayAuthMethod auth = relay_account_get_auth (account);
-
-  return auth == RELAY_AUTH_METHOD_XOAUTH2 || auth == RELAY_AUTH_METHOD_OAUTHBEARER;
-}
-
 static char *
 refresh_token_cb (gpointer       user_data,
                   GCancellable  *cancellable,
@@ -287,7 +279,7 @@ relay_cli_test (int    argc,
 
       account = relay_account_copy (relay_account_store_get_default (store));
 
-      if (uses_token (account))
+      if (relay_account_uses_token (account))
         {
           /* refreshed first when it has expired */
           secret = relay_oauth_account_get_access_token (account, FALSE, NULL, &error);
@@ -322,7 +314,7 @@ relay_cli_test (int    argc,
   relay_probe_set_secret (probe, secret);
   relay_probe_set_send_to (probe, send_to_ascii);
   relay_probe_set_timeout (probe, seconds);
-  if (store != NULL && uses_token (account))
+  if (store != NULL && relay_account_uses_token (account))
     relay_probe_set_token_refresher (probe, refresh_token_cb, g_object_ref (account), g_object_unref);
   if (secret != NULL)
     relay_sasl_wipe (secret);
@@ -345,7 +337,7 @@ relay_cli_test (int    argc,
     }
 
   /* a refresh the provider refused deleted the tokens */
-  if (store != NULL && uses_token (account) && !relay_probe_get_ok (probe) &&
+  if (store != NULL && relay_account_uses_token (account) && !relay_probe_get_ok (probe) &&
       !relay_oauth_account_is_linked (account, NULL, NULL))
     mark_sign_in_again (store, account);
 

@@ -592,6 +592,20 @@ relay_account_validate (RelayAccount  *self,
   return TRUE;
 }
 
+/**
+ * relay_account_uses_token:
+ *
+ * Returns: whether the account signs in with an OAuth access token
+ *   (XOAUTH2, OAUTHBEARER) rather than a password
+ */
+gboolean
+relay_account_uses_token (RelayAccount *self)
+{
+  g_return_val_if_fail (RELAY_IS_ACCOUNT (self), FALSE);
+
+  return self->auth == RELAY_AUTH_METHOD_XOAUTH2 || self->auth == RELAY_AUTH_METHOD_OAUTHBEARER;
+}
+
 #define STRING_ACCESSORS(name, PROP)                                    \
   const char *                                                          \
   relay_account_get_##name (RelayAccount *self)                         \

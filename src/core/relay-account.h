@@ -25,6 +25,7 @@ JsonNode            *relay_account_to_json              (RelayAccount    *self);
 RelayAccount        *relay_account_copy                 (RelayAccount    *self);
 gboolean             relay_account_validate             (RelayAccount    *self,
                                                          GError         **error);
+gboolean             relay_account_uses_token           (RelayAccount    *self);
 void                 relay_account_apply_provider       (RelayAccount    *self,
                                                          RelayProvider   *provider);
 

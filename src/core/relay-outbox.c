@@ -429,26 +429,6 @@ sleep_until (Drain  *drain,
   return !g_cancellable_is_cancelled (drain->cancellable);
 }
 
-static gboolean
-record_attempt_cb (const char *line,
-                   gsize       length,
-                   gpointer    user_data)
-{
-  RelayThrottle *throttle = user_data;
-  g_autoptr(RelaySendLogEntry) entry = relay_send_log_entry_new_from_line (line, length, NULL);
-
-  if (entry != NULL)
-    {
-      GDateTime *time = relay_send_log_entry_get_time (entry);
-
-      relay_throttle_record (throttle,
-                             g_date_time_to_unix (time) * G_USEC_PER_SEC + g_date_time_get_microsecond (time),
-                             g_strv_length ((char **)relay_send_log_entry_get_recipients (entry)));
-    }
-
-  return TRUE;
-}
-
 typedef struct
 {
   const char *message_id;
@@ -558,14 +538,6 @@ close_session (Drain    *drain,
   relay_smtp_session_close (drain->session);
   g_clear_object (&drain->session);
   drain->on_connection = 0;
-}
-
-static gboolean
-uses_token (RelayAccount *account)
-{
-  RelayAuthMethod auth = relay_account_get_auth (account);
-
-  return auth == RELAY_AUTH_METHOD_XOAUTH2 || auth == RELAY_AUTH_METHOD_OAUTHBEARER;
 }
 
 static gboolean
@@ -867,7 +839,7 @@ get_secret (RelayAccount  *account,
   if (relay_account_get_username (account)[0] == '\0')
     return NULL;
 
-  if (uses_token (account))
+  if (relay_account_uses_token (account))
     return relay_oauth_account_get_access_token (account, FALSE, cancellable, error);
 
   secret = relay_secrets_lookup_sync (relay_account_get_id (account), RELAY_SECRET_PASSWORD, cancellable, error);
@@ -938,8 +910,7 @@ relay_outbox_drain (RelayAccount            *account,
     }
 
   /* the log holds every attempt: the windows survive restarts */
-  relay_send_log_scan (relay_send_log_get_path (log), RELAY_SEND_STATUS_SENT, record_attempt_cb, throttle, NULL);
-  relay_send_log_scan (relay_send_log_get_path (log), RELAY_SEND_STATUS_UNKNOWN, record_attempt_cb, throttle, NULL);
+  relay_throttle_record_log (throttle, relay_send_log_get_path (log));
 
   drain.secret = get_secret (account, cancellable, error);
   if (drain.secret == NULL && relay_account_get_username (account)[0] != '\0')

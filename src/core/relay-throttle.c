@@ -9,6 +9,7 @@
 
 #include "config.h"
 
+#include "relay-send-log.h"
 #include "relay-throttle.h"
 
 typedef struct
@@ -180,6 +181,45 @@ earliest (RelayThrottle *self,
     }
 
   return when;
+}
+
+static gboolean
+record_line_cb (const char *line,
+                gsize       length,
+                gpointer    user_data)
+{
+  g_autoptr(RelaySendLogEntry) entry = relay_send_log_entry_new_from_line (line, length, NULL);
+
+  if (entry != NULL)
+    {
+      GDateTime *time = relay_send_log_entry_get_time (entry);
+
+      relay_throttle_record (user_data,
+                             g_date_time_to_unix (time) * G_USEC_PER_SEC + g_date_time_get_microsecond (time),
+                             g_strv_length ((char **)relay_send_log_entry_get_recipients (entry)));
+    }
+
+  return TRUE;
+}
+
+/**
+ * relay_throttle_record_log:
+ *
+ * Counts the attempts of a send log: messages sent, and those whose
+ * result is unknown. Blocks on the file: call it in a worker thread.
+ */
+void
+relay_throttle_record_log (RelayThrottle *self,
+                           const char    *log_path)
+{
+  g_return_if_fail (RELAY_IS_THROTTLE (self));
+  g_return_if_fail (log_path != NULL);
+
+  if (longest_window (self) == 0)
+    return;
+
+  relay_send_log_scan (log_path, RELAY_SEND_STATUS_SENT, record_line_cb, self, NULL);
+  relay_send_log_scan (log_path, RELAY_SEND_STATUS_UNKNOWN, record_line_cb, self, NULL);
 }
 
 /**

@@ -30,6 +30,8 @@ void           relay_throttle_record            (RelayThrottle *self,
 gint64         relay_throttle_next_allowed      (RelayThrottle *self,
                                                  gint64         now,
                                                  guint          n_recipients);
+void           relay_throttle_record_log        (RelayThrottle *self,
+                                                 const char    *log_path);
 guint          relay_throttle_count_messages    (RelayThrottle *self,
                                                  gint64         now);
 guint          relay_throttle_count_recipients  (RelayThrottle *self,
