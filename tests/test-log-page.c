@@ -5,7 +5,8 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * The send log page under Xvfb: loads off the main thread, filters by
- * status and by text, and says when there is nothing yet.
+ * status and by text, says when there is nothing yet, and shows what
+ * other processes write as they write it.
  */
 
 #include "config.h"
@@ -305,6 +306,104 @@ test_filters (void)
   gtk_window_destroy (window);
 }
 
+static GtkAdjustment *
+list_adjustment (RelayLogPage *page)
+{
+  GtkWidget *view = find_type (GTK_WIDGET (page), GTK_TYPE_COLUMN_VIEW);
+
+  return gtk_scrollable_get_vadjustment (GTK_SCROLLABLE (view));
+}
+
+static gboolean
+newest_in_view (gpointer data)
+{
+  GtkAdjustment *adjustment = list_adjustment (data);
+
+  return gtk_adjustment_get_upper (adjustment) > gtk_adjustment_get_page_size (adjustment) &&
+         gtk_adjustment_get_value (adjustment) + gtk_adjustment_get_page_size (adjustment) >=
+         gtk_adjustment_get_upper (adjustment) - 1.0;
+}
+
+static gboolean
+time_passed (gpointer data)
+{
+  return g_get_monotonic_time () > *(gint64 *)data;
+}
+
+/* long enough for the list to be laid out again, and scrolled */
+static void
+settle (void)
+{
+  gint64 until = g_get_monotonic_time () + G_USEC_PER_SEC / 2;
+
+  wait_for (time_passed, &until);
+}
+
+/* What another process writes shows up without a reload: the rows
+ * before stay, the newest stays in view, and a filter takes the new
+ * rows too */
+static void
+test_live (void)
+{
+  g_autofree char *path = g_build_filename (g_get_user_data_dir (), "mail-relay", "send-log.jsonl", NULL);
+  g_autoptr(RelaySendLogEntry) first = NULL;
+  g_autoptr(RelaySendLogEntry) still_first = NULL;
+  GtkDropDown *dropdown;
+  GtkWindow *window;
+  RelayLogPage *page;
+  Count count;
+
+  g_remove (path);
+  write_log (500);
+  page = show_page (&window);
+  wait_for (showing_log, page);
+  count = (Count) { page, 500 };
+  wait_for (count_is, &count);
+  settle ();
+  g_assert_true (newest_in_view (page));
+  first = g_list_model_get_item (relay_log_page_get_model (page), 0);
+
+  /* as mail-relay-cli send would: another writer */
+  write_log (3);
+  count.expected = 503;
+  wait_for (count_is, &count);
+  still_first = g_list_model_get_item (relay_log_page_get_model (page), 0);
+  g_assert_true (still_first == first);
+  settle ();
+  g_assert_true (newest_in_view (page));
+
+  /* scrolled back to the start, it stays there */
+  g_assert_true (gtk_widget_activate_action (find_type (find_type (GTK_WIDGET (page), GTK_TYPE_COLUMN_VIEW), GTK_TYPE_LIST_VIEW),
+                                             "list.scroll-to-item", "u", 0));
+  settle ();
+  g_assert_cmpfloat (gtk_adjustment_get_value (list_adjustment (page)), ==, 0);
+  write_log (2);
+  count.expected = 505;
+  wait_for (count_is, &count);
+  settle ();
+  g_assert_cmpfloat (gtk_adjustment_get_value (list_adjustment (page)), ==, 0);
+
+  /* with a filter, the new rows are filtered as they come: one of the
+   * next hundred failed */
+  dropdown = GTK_DROP_DOWN (find_type (GTK_WIDGET (page), GTK_TYPE_DROP_DOWN));
+  gtk_drop_down_set_selected (dropdown, 4);
+  count.expected = 5;
+  wait_for (count_is, &count);
+  write_log (100);
+  count.expected = 6;
+  wait_for (count_is, &count);
+  g_clear_object (&first);
+  first = g_list_model_get_item (relay_log_page_get_model (page), 5);
+  g_assert_cmpint (relay_send_log_entry_get_status (first), ==, RELAY_SEND_STATUS_FAILED);
+  g_assert_cmpstr (relay_send_log_entry_get_subject (first), ==, "subject-7");
+
+  gtk_drop_down_set_selected (dropdown, 0);
+  count.expected = 605;
+  wait_for (count_is, &count);
+
+  gtk_window_destroy (window);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -316,6 +415,7 @@ main (int   argc,
 
   g_test_add_func ("/log-page/empty", test_empty);
   g_test_add_func ("/log-page/filters", test_filters);
+  g_test_add_func ("/log-page/live", test_live);
 
   return g_test_run ();
 }

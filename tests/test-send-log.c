@@ -316,6 +316,84 @@ test_append_load (void)
   g_assert_finalize_object (g_steal_pointer (&reader));
 }
 
+/* Another process appends: a reload indexes only the new lines and
+ * keeps the rows before them; a file rewritten or replaced starts over */
+static void
+test_reload_grown (void)
+{
+  g_autofree char *path = log_path ();
+  g_autoptr(RelaySendLog) log = relay_send_log_new (NULL);
+  g_autoptr(RelaySendLog) writer = relay_send_log_new (NULL);
+  g_autoptr(RelaySendLogEntry) a = make_entry (RELAY_SEND_STATUS_SENT, 1, "one");
+  g_autoptr(RelaySendLogEntry) b = make_entry (RELAY_SEND_STATUS_DEFERRED, 2, "two");
+  g_autoptr(RelaySendLogEntry) c = make_entry (RELAY_SEND_STATUS_FAILED, 3, "three");
+  g_autoptr(RelaySendLogEntry) first = NULL;
+  g_autoptr(RelaySendLogEntry) again = NULL;
+  RelaySendLogEntry *pair[] = { a, b };
+  RelaySendLogEntry *one[] = { c };
+  g_autofree char *line_b = relay_send_log_entry_to_line (b);
+  g_autofree char *line_c = relay_send_log_entry_to_line (c);
+  g_autofree char *other = make_line (RELAY_SEND_STATUS_QUEUED, 9, "a rewritten file");
+  g_autofree char *rewritten = NULL;
+  g_autofree char *replacement = NULL;
+  g_autoptr(GError) error = NULL;
+  guint changes[4] = { 0, };
+  const char *line;
+  gsize length;
+  FILE *file;
+
+  g_assert_true (relay_send_log_append (writer, pair, 2, &error));
+  g_assert_no_error (error);
+  g_assert_true (relay_send_log_load (log, NULL, &error));
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (log)), ==, 2);
+  first = g_list_model_get_item (G_LIST_MODEL (log), 0);
+
+  g_signal_connect (log, "items-changed", G_CALLBACK (items_changed_cb), changes);
+
+  /* nothing new: no change at all */
+  g_assert_true (relay_send_log_load (log, NULL, &error));
+  g_assert_cmpuint (changes[0], ==, 0);
+
+  /* grown: one change, at the end, and the first row is the same object */
+  g_assert_true (relay_send_log_append (writer, one, 1, &error));
+  g_assert_true (relay_send_log_load (log, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (changes[0], ==, 1);
+  g_assert_cmpuint (changes[1], ==, 2);
+  g_assert_cmpuint (changes[2], ==, 0);
+  g_assert_cmpuint (changes[3], ==, 1);
+  again = g_list_model_get_item (G_LIST_MODEL (log), 0);
+  g_assert_true (again == first);
+  g_clear_object (&again);
+  assert_item (G_LIST_MODEL (log), 2, 3, RELAY_SEND_STATUS_FAILED);
+  line = relay_send_log_get_line (log, 2, &length);
+  g_assert_cmpmem (line, length, line_c, strlen (line_c));
+  line = relay_send_log_get_line (log, 1, &length);
+  g_assert_cmpmem (line, length, line_b, strlen (line_b));
+
+  /* rewritten in place, longer than before: every row is new */
+  rewritten = g_strconcat (other, "\n", other, "\n", other, "\n", other, "\n", NULL);
+  file = fopen (path, "w");
+  g_assert_nonnull (file);
+  g_assert_cmpint (fputs (rewritten, file), >=, 0);
+  g_assert_cmpint (fclose (file), ==, 0);
+  g_assert_true (relay_send_log_load (log, NULL, &error));
+  g_assert_cmpuint (changes[0], ==, 2);
+  g_assert_cmpuint (changes[1], ==, 0);
+  g_assert_cmpuint (changes[2], ==, 3);
+  g_assert_cmpuint (changes[3], ==, 4);
+  assert_item (G_LIST_MODEL (log), 0, 9, RELAY_SEND_STATUS_QUEUED);
+
+  /* replaced by another file with the same start: every row is new too */
+  replacement = g_strconcat (rewritten, other, "\n", NULL);
+  g_assert_true (g_file_set_contents (path, replacement, -1, &error));
+  g_assert_true (relay_send_log_load (log, NULL, &error));
+  g_assert_cmpuint (changes[0], ==, 3);
+  g_assert_cmpuint (changes[1], ==, 0);
+  g_assert_cmpuint (changes[2], ==, 4);
+  g_assert_cmpuint (changes[3], ==, 5);
+}
+
 static void
 test_torn_line (void)
 {
@@ -735,6 +813,7 @@ main (int   argc,
   g_test_add_func ("/send-log/entry/round-trip", test_entry_round_trip);
   g_test_add_func ("/send-log/entry/strict", test_entry_strict);
   g_test_add_func ("/send-log/append-load", test_append_load);
+  g_test_add_func ("/send-log/reload-grown", test_reload_grown);
   g_test_add_func ("/send-log/torn-line", test_torn_line);
   g_test_add_func ("/send-log/append-after-tear", test_append_after_tear);
   g_test_add_func ("/send-log/corrupt-middle", test_corrupt_middle);

@@ -6,7 +6,10 @@
  *
  * The send log: every event of every message, oldest first. Rows are
  * parsed only when shown, and filtering reads the stored lines without
- * parsing them, so a million events stay quick.
+ * parsing them, so a million events stay quick. What other processes
+ * write (mail-relay-cli send) shows as they write it: the file is watched,
+ * only its new lines are indexed and filtered, and the newest row stays
+ * in view while it is in view.
  */
 
 #define G_LOG_DOMAIN "relay-log-page"
@@ -137,6 +140,29 @@ relay_log_subset_set_positions (RelayLogSubset *self,
   g_list_model_items_changed (G_LIST_MODEL (self), 0, removed, relay_log_subset_get_n_items (G_LIST_MODEL (self)));
 }
 
+/* @positions: (transfer full): the matches among the rows from @first on,
+ * which replace those the subset had there */
+static void
+relay_log_subset_update_from (RelayLogSubset *self,
+                              guint           first,
+                              GArray         *positions)
+{
+  guint kept, removed;
+
+  g_return_if_fail (self->positions != NULL);
+
+  for (kept = self->positions->len; kept > 0; kept--)
+    if (g_array_index (self->positions, guint, kept - 1) < first)
+      break;
+
+  removed = self->positions->len - kept;
+  g_array_set_size (self->positions, kept);
+  g_array_append_vals (self->positions, positions->data, positions->len);
+  if (removed > 0 || positions->len > 0)
+    g_list_model_items_changed (G_LIST_MODEL (self), kept, removed, positions->len);
+  g_array_unref (positions);
+}
+
 struct _RelayLogPage
 {
   AdwBin              parent_instance;
@@ -151,6 +177,17 @@ struct _RelayLogPage
   /* the filter reads the mapped log: no reload meanwhile */
   guint               readers;
   gboolean            reload_pending;
+  /* the first row that changed since the filter last ran */
+  guint               dirty_from;
+  /* the filter changed while the log was loading */
+  gboolean            filter_stale;
+  /* the newest row stays in view */
+  gboolean            stick_to_end;
+  gboolean            pinning;
+  double              pinned_upper;
+  GFileMonitor       *monitor;
+  guint               refresh_source;
+  guint               meters_source;
 
   GtkStack           *stack;
   AdwStatusPage      *empty_page;
@@ -167,6 +204,8 @@ struct _RelayLogPage
 };
 
 G_DEFINE_FINAL_TYPE (RelayLogPage, relay_log_page, ADW_TYPE_BIN)
+
+#define METERS_INTERVAL_SECONDS 5
 
 /* The drop-down's rows after “All statuses” */
 static const RelaySendStatus dropdown_statuses[] = {
@@ -214,6 +253,7 @@ typedef struct
 {
   char *status_needle;
   char *search_needle;
+  guint first;
 } Filter;
 
 static void
@@ -237,7 +277,7 @@ filter_thread (GTask        *task,
   guint n = g_list_model_get_n_items (G_LIST_MODEL (self->log));
   GArray *positions = g_array_new (FALSE, FALSE, sizeof (guint));
 
-  for (guint i = 0; i < n; i++)
+  for (guint i = filter->first; i < n; i++)
     {
       gsize length = 0;
       const char *line = relay_send_log_get_line (self->log, i, &length);
@@ -262,12 +302,53 @@ filter_thread (GTask        *task,
   g_task_return_pointer (task, positions, (GDestroyNotify)g_array_unref);
 }
 
+/* The newest events are at the end, and while they are in view they stay
+ * in view as events come, as in a terminal. The list learns its height as
+ * rows are measured, so the view is pinned again at each change of it. */
+static void
+pin_to_end (RelayLogPage *self)
+{
+  GtkAdjustment *adjustment = gtk_scrolled_window_get_vadjustment (self->scroller);
+
+  self->pinning = TRUE;
+  gtk_adjustment_set_value (adjustment, gtk_adjustment_get_upper (adjustment) -
+                                        gtk_adjustment_get_page_size (adjustment));
+  self->pinned_upper = gtk_adjustment_get_upper (adjustment);
+  self->pinning = FALSE;
+}
+
+static void
+adjustment_changed_cb (RelayLogPage  *self,
+                       GtkAdjustment *adjustment)
+{
+  if (self->stick_to_end)
+    pin_to_end (self);
+}
+
+/* a move the layout did not cause: the person scrolled */
+static void
+adjustment_value_changed_cb (RelayLogPage  *self,
+                             GtkAdjustment *adjustment)
+{
+  if (!self->pinning && gtk_adjustment_get_upper (adjustment) == self->pinned_upper)
+    self->stick_to_end = gtk_adjustment_get_value (adjustment) + gtk_adjustment_get_page_size (adjustment) >=
+                         gtk_adjustment_get_upper (adjustment) - 1.0;
+}
+
+static void
+scroll_to_end (RelayLogPage *self)
+{
+  self->stick_to_end = TRUE;
+  pin_to_end (self);
+}
+
 static void
 filtered_cb (GObject      *object,
              GAsyncResult *result,
              gpointer      user_data)
 {
   RelayLogPage *self = RELAY_LOG_PAGE (object);
+  Filter *filter = g_task_get_task_data (G_TASK (result));
   g_autoptr(GError) error = NULL;
   GArray *positions = g_task_propagate_pointer (G_TASK (result), &error);
 
@@ -283,34 +364,61 @@ filtered_cb (GObject      *object,
       return;
     }
 
-  relay_log_subset_set_positions (self->filtered, positions);
+  if (filter->first == 0)
+    relay_log_subset_set_positions (self->filtered, positions);
+  else
+    relay_log_subset_update_from (self->filtered, filter->first, positions);
 
   if (self->reload_pending)
     relay_log_page_reload (self);
 }
 
+static gboolean
+filter_active (RelayLogPage *self)
+{
+  guint selected = gtk_drop_down_get_selected (self->status_dropdown);
+  const char *search = gtk_editable_get_text (GTK_EDITABLE (self->search_entry));
+
+  return (selected > 0 && selected <= G_N_ELEMENTS (dropdown_statuses)) || search[0] != '\0';
+}
+
+/* Filters the rows from @first on, in a thread */
 static void
-filter_changed_cb (RelayLogPage *self)
+refilter_from (RelayLogPage *self,
+               guint         first)
 {
   guint selected = gtk_drop_down_get_selected (self->status_dropdown);
   const char *search = gtk_editable_get_text (GTK_EDITABLE (self->search_entry));
   g_autoptr(GTask) task = NULL;
   Filter *filter;
 
+  /* the load ends by filtering */
   if (self->loading)
-    return;
+    {
+      if (first == 0)
+        self->filter_stale = TRUE;
+      return;
+    }
 
   if (self->filtering != NULL)
     g_cancellable_cancel (self->filtering);
   g_clear_object (&self->filtering);
+  self->dirty_from = G_MAXUINT;
+  /* from the start, unless the rows before @first are filtered already */
+  if (self->filter_stale || self->filtered->positions == NULL)
+    first = 0;
+  self->filter_stale = FALSE;
 
-  if ((selected == 0 || selected > G_N_ELEMENTS (dropdown_statuses)) && search[0] == '\0')
+  /* every row: the log's own changes pass through */
+  if (!filter_active (self))
     {
-      relay_log_subset_set_positions (self->filtered, NULL);
+      if (self->filtered->positions != NULL)
+        relay_log_subset_set_positions (self->filtered, NULL);
       return;
     }
 
   filter = g_new0 (Filter, 1);
+  filter->first = first;
   if (selected > 0 && selected <= G_N_ELEMENTS (dropdown_statuses))
     filter->status_needle = g_strdup_printf ("\"status\":\"%s\"",
                                              relay_send_status_to_string (dropdown_statuses[selected - 1]));
@@ -322,6 +430,12 @@ filter_changed_cb (RelayLogPage *self)
   task = g_task_new (self, self->filtering, filtered_cb, NULL);
   g_task_set_task_data (task, filter, (GDestroyNotify)filter_free);
   g_task_run_in_thread (task, filter_thread);
+}
+
+static void
+filter_changed_cb (RelayLogPage *self)
+{
+  refilter_from (self, 0);
 }
 
 static void
@@ -907,17 +1021,6 @@ row_activated_cb (GtkColumnView *view,
     relay_log_page_show_event (self, entry);
 }
 
-static gboolean
-scroll_to_end (gpointer user_data)
-{
-  RelayLogPage *self = user_data;
-  GtkAdjustment *adjustment = gtk_scrolled_window_get_vadjustment (self->scroller);
-
-  /* the newest events are at the end */
-  gtk_adjustment_set_value (adjustment, gtk_adjustment_get_upper (adjustment));
-  return G_SOURCE_REMOVE;
-}
-
 static void
 loaded_cb (GObject      *object,
            GAsyncResult *result,
@@ -925,6 +1028,7 @@ loaded_cb (GObject      *object,
 {
   g_autoptr(RelayLogPage) self = user_data;
   g_autoptr(GError) error = NULL;
+  gboolean first_time;
 
   self->loading = FALSE;
   gtk_spinner_stop (self->spinner);
@@ -945,11 +1049,15 @@ loaded_cb (GObject      *object,
       return;
     }
 
-  filter_changed_cb (self);
+  /* the whole log the first time, afterwards what it gained */
+  first_time = g_strcmp0 (gtk_stack_get_visible_child_name (self->stack), "log") != 0;
+  if (first_time || self->filter_stale || self->dirty_from != G_MAXUINT)
+    refilter_from (self, first_time ? 0 : self->dirty_from);
   update_count (self);
   update_meters (self);
   gtk_stack_set_visible_child_name (self->stack, "log");
-  g_idle_add_full (G_PRIORITY_LOW, scroll_to_end, g_object_ref (self), g_object_unref);
+  if (first_time)
+    scroll_to_end (self);
 }
 
 /**
@@ -982,13 +1090,80 @@ relay_log_page_reload (RelayLogPage *self)
   relay_send_log_load_async (self->log, self->cancellable, loaded_cb, g_object_ref (self));
 }
 
+static gboolean
+refresh_cb (gpointer user_data)
+{
+  RelayLogPage *self = user_data;
+
+  self->refresh_source = 0;
+  relay_log_page_reload (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* Another process (mail-relay-cli send, say) wrote to the log: shown
+ * within moments, a burst of writes read once */
+static void
+log_file_changed_cb (GFileMonitor      *monitor,
+                     GFile             *file,
+                     GFile             *other_file,
+                     GFileMonitorEvent  event,
+                     RelayLogPage      *self)
+{
+  if (event == G_FILE_MONITOR_EVENT_ATTRIBUTE_CHANGED ||
+      event == G_FILE_MONITOR_EVENT_PRE_UNMOUNT ||
+      event == G_FILE_MONITOR_EVENT_UNMOUNTED)
+    return;
+
+  /* a hidden page reads the log when it is shown */
+  if (!gtk_widget_get_mapped (GTK_WIDGET (self)) || self->refresh_source != 0)
+    return;
+
+  self->refresh_source = g_timeout_add (100, refresh_cb, self);
+}
+
+static void
+log_changed_cb (RelayLogPage *self,
+                guint         position,
+                guint         removed,
+                guint         added,
+                GListModel   *log)
+{
+  self->dirty_from = MIN (self->dirty_from, position);
+}
+
+/* The windows slide with time even when nothing is sent */
+static gboolean
+meters_tick_cb (gpointer user_data)
+{
+  RelayLogPage *self = user_data;
+
+  if (!self->loading && g_list_model_get_n_items (G_LIST_MODEL (self->log)) > 0)
+    update_meters (self);
+  return G_SOURCE_CONTINUE;
+}
+
 static void
 relay_log_page_map (GtkWidget *widget)
 {
+  RelayLogPage *self = RELAY_LOG_PAGE (widget);
+
   GTK_WIDGET_CLASS (relay_log_page_parent_class)->map (widget);
 
   /* what was sent meanwhile, each time the page is shown */
-  relay_log_page_reload (RELAY_LOG_PAGE (widget));
+  relay_log_page_reload (self);
+  if (self->meters_source == 0)
+    self->meters_source = g_timeout_add_seconds (METERS_INTERVAL_SECONDS, meters_tick_cb, self);
+}
+
+static void
+relay_log_page_unmap (GtkWidget *widget)
+{
+  RelayLogPage *self = RELAY_LOG_PAGE (widget);
+
+  g_clear_handle_id (&self->meters_source, g_source_remove);
+  g_clear_handle_id (&self->refresh_source, g_source_remove);
+
+  GTK_WIDGET_CLASS (relay_log_page_parent_class)->unmap (widget);
 }
 
 static void
@@ -997,6 +1172,11 @@ relay_log_page_dispose (GObject *object)
   RelayLogPage *self = (RelayLogPage *)object;
 
   g_cancellable_cancel (self->cancellable);
+  g_clear_handle_id (&self->meters_source, g_source_remove);
+  g_clear_handle_id (&self->refresh_source, g_source_remove);
+  if (self->monitor != NULL)
+    g_file_monitor_cancel (self->monitor);
+  g_clear_object (&self->monitor);
   if (self->filtering != NULL)
     g_cancellable_cancel (self->filtering);
   g_clear_object (&self->filtering);
@@ -1020,6 +1200,7 @@ relay_log_page_class_init (RelayLogPageClass *klass)
 
   G_OBJECT_CLASS (klass)->dispose = relay_log_page_dispose;
   widget_class->map = relay_log_page_map;
+  widget_class->unmap = relay_log_page_unmap;
 
   gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_PREFIX "/relay-log-page.ui");
   gtk_widget_class_bind_template_child (widget_class, RelayLogPage, stack);
@@ -1042,12 +1223,34 @@ static void
 relay_log_page_init (RelayLogPage *self)
 {
   g_autoptr(GtkNoSelection) selection = NULL;
+  g_autoptr(GFile) file = NULL;
+  g_autofree char *dir = NULL;
+  g_autoptr(GError) error = NULL;
 
   gtk_widget_init_template (GTK_WIDGET (self));
 
   self->cancellable = g_cancellable_new ();
+  self->dirty_from = G_MAXUINT;
   self->log = relay_send_log_new (NULL);
   self->filtered = relay_log_subset_new (G_LIST_MODEL (self->log));
+  g_signal_connect_object (self->log, "items-changed", G_CALLBACK (log_changed_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (gtk_scrolled_window_get_vadjustment (self->scroller), "changed",
+                           G_CALLBACK (adjustment_changed_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (gtk_scrolled_window_get_vadjustment (self->scroller), "value-changed",
+                           G_CALLBACK (adjustment_value_changed_cb), self, G_CONNECT_SWAPPED);
+
+  /* the directory the log will be in, so that its creation is seen */
+  dir = g_path_get_dirname (relay_send_log_get_path (self->log));
+  g_mkdir_with_parents (dir, 0700);
+  file = g_file_new_for_path (relay_send_log_get_path (self->log));
+  self->monitor = g_file_monitor_file (file, G_FILE_MONITOR_WATCH_MOVES, NULL, &error);
+  if (self->monitor == NULL)
+    g_debug ("The send log is read when shown, not watched: %s", error->message);
+  else
+    {
+      g_file_monitor_set_rate_limit (self->monitor, 250);
+      g_signal_connect_object (self->monitor, "changed", G_CALLBACK (log_file_changed_cb), self, 0);
+    }
   g_signal_connect_object (self->filtered, "items-changed", G_CALLBACK (update_count), self, G_CONNECT_SWAPPED);
 
   selection = gtk_no_selection_new (g_object_ref (G_LIST_MODEL (self->filtered)));

@@ -765,17 +765,38 @@ repair_torn_tail (const char  *path,
 
 /* RelaySendLog */
 
+/* What a load knew before: when the file has only grown since, its lines
+ * keep their rows and only the new ones are indexed */
 typedef struct
 {
+  GArray      *starts;
+  guint        n_skipped;
+  dev_t        dev;
+  ino_t        ino;
+  /* a copy: a mapping would show the file as it is now */
+  GBytes      *last_line;
+} Previous;
+
+typedef struct
+{
+  Previous     previous;
   GMappedFile *map;
   GArray      *starts;
   char        *torn_path;
   guint        n_skipped;
+  dev_t        dev;
+  ino_t        ino;
+  GBytes      *last_line;
+  /* the previous rows are still the first rows */
+  gboolean     grown;
 } LoadData;
 
 static void
 load_data_free (LoadData *data)
 {
+  g_clear_pointer (&data->previous.starts, g_array_unref);
+  g_clear_pointer (&data->previous.last_line, g_bytes_unref);
+  g_clear_pointer (&data->last_line, g_bytes_unref);
   g_clear_pointer (&data->map, g_mapped_file_unref);
   g_clear_pointer (&data->starts, g_array_unref);
   g_clear_pointer (&data->torn_path, g_free);
@@ -801,6 +822,9 @@ struct _RelaySendLog
   GMappedFile *map;
   GArray      *starts;
   guint        n_skipped;
+  dev_t        dev;
+  ino_t        ino;
+  GBytes      *last_line;
 
   /* what was appended through this object since */
   GPtrArray   *appended;
@@ -937,6 +961,7 @@ relay_send_log_finalize (GObject *object)
   g_clear_pointer (&self->torn_path, g_free);
   g_clear_pointer (&self->starts, g_array_unref);
   g_clear_pointer (&self->map, g_mapped_file_unref);
+  g_clear_pointer (&self->last_line, g_bytes_unref);
   g_clear_pointer (&self->appended, g_ptr_array_unref);
   g_clear_pointer (&self->appended_lines, g_ptr_array_unref);
 
@@ -1044,13 +1069,37 @@ relay_send_log_get_path (RelaySendLog *self)
   return self->path;
 }
 
-/* Runs in a worker thread: touches nothing but its arguments */
+/* Whether the file at @contents is the previous one grown: the same file,
+ * and its last indexed line still in place */
+static gboolean
+has_grown (const Previous    *previous,
+           const struct stat *st,
+           const char        *contents,
+           gsize              size)
+{
+  guint64 last;
+  gsize length;
+  const char *line;
+
+  if (previous->last_line == NULL || previous->starts == NULL || previous->starts->len == 0)
+    return FALSE;
+  if (st->st_dev != previous->dev || st->st_ino != previous->ino)
+    return FALSE;
+
+  last = g_array_index (previous->starts, guint64, previous->starts->len - 1);
+  line = g_bytes_get_data (previous->last_line, &length);
+
+  return size >= last + length && memcmp (contents + last, line, length) == 0;
+}
+
+/* Runs in a worker thread: touches nothing but its arguments, and
+ * data->previous, which it owns */
 static LoadData *
 load_file (const char    *path,
+           LoadData      *data,
            GCancellable  *cancellable,
            GError       **error)
 {
-  g_autoptr(LoadData) data = g_new0 (LoadData, 1);
   g_autoptr(GError) repair_error = NULL;
   gboolean writable = TRUE;
   const char *contents, *p, *end;
@@ -1069,7 +1118,7 @@ load_file (const char    *path,
   if (fd < 0)
     {
       if (errno == ENOENT)
-        return g_steal_pointer (&data);
+        return data;
 
       set_errno_error (error, errno, "open", path);
       return NULL;
@@ -1090,6 +1139,8 @@ load_file (const char    *path,
       close (fd);
       return NULL;
     }
+  data->dev = st.st_dev;
+  data->ino = st.st_ino;
 
   if (st.st_size > 0)
     data->map = g_mapped_file_new_from_fd (fd, FALSE, error);
@@ -1103,17 +1154,30 @@ load_file (const char    *path,
     return NULL;
 
   if (data->map == NULL)
-    return g_steal_pointer (&data);
+    return data;
 
   contents = g_mapped_file_get_contents (data->map);
   size = g_mapped_file_get_length (data->map);
-  madvise ((void *)contents, size, MADV_SEQUENTIAL);
 
   /* a torn tail we could not repair is left out */
   end = memrchr (contents, '\n', size);
   end = end ? end + 1 : contents;
 
-  for (p = contents; p < end;)
+  p = contents;
+  data->grown = has_grown (&data->previous, &st, contents, size);
+  if (data->grown)
+    {
+      const Previous *previous = &data->previous;
+      guint64 last = g_array_index (previous->starts, guint64, previous->starts->len - 1);
+
+      g_array_append_vals (data->starts, previous->starts->data, previous->starts->len);
+      data->n_skipped = previous->n_skipped;
+      p = contents + last + g_bytes_get_size (previous->last_line);
+    }
+  else
+    madvise ((void *)contents, size, MADV_SEQUENTIAL);
+
+  while (p < end)
     {
       const char *nl = memchr (p, '\n', end - p);
       guint64 start = p - contents;
@@ -1132,22 +1196,58 @@ load_file (const char    *path,
   if (data->n_skipped > 0)
     g_debug ("%s: %u unreadable lines skipped", path, data->n_skipped);
 
-  return g_steal_pointer (&data);
+  /* with its newline, to know the file again at the next load */
+  if (data->starts->len > 0)
+    {
+      guint64 last = g_array_index (data->starts, guint64, data->starts->len - 1);
+      const char *nl = memchr (contents + last, '\n', size - last);
+
+      data->last_line = g_bytes_new (contents + last, nl - (contents + last) + 1);
+    }
+
+  return data;
+}
+
+/* (transfer full): what a load of @self starts from */
+static LoadData *
+load_data_new (RelaySendLog *self)
+{
+  LoadData *data = g_new0 (LoadData, 1);
+
+  if (self->last_line != NULL)
+    data->previous.last_line = g_bytes_ref (self->last_line);
+  if (self->starts != NULL)
+    data->previous.starts = g_array_ref (self->starts);
+  data->previous.n_skipped = self->n_skipped;
+  data->previous.dev = self->dev;
+  data->previous.ino = self->ino;
+
+  return data;
 }
 
 static void
 apply_load (RelaySendLog *self,
             LoadData     *data)
 {
-  guint removed = g_list_model_get_n_items (G_LIST_MODEL (self));
+  guint n_items = g_list_model_get_n_items (G_LIST_MODEL (self));
+  guint position = 0;
   gboolean torn_changed;
 
-  clear_cache (self);
+  /* rows the file kept, unless another load came in between */
+  if (data->grown && data->previous.starts == self->starts)
+    position = n_file_items (self);
+  else
+    clear_cache (self);
+
   g_clear_pointer (&self->map, g_mapped_file_unref);
   g_clear_pointer (&self->starts, g_array_unref);
   self->map = g_steal_pointer (&data->map);
   self->starts = g_steal_pointer (&data->starts);
   self->n_skipped = data->n_skipped;
+  self->dev = data->dev;
+  self->ino = data->ino;
+  g_clear_pointer (&self->last_line, g_bytes_unref);
+  self->last_line = g_steal_pointer (&data->last_line);
   g_ptr_array_set_size (self->appended, 0);
   g_ptr_array_set_size (self->appended_lines, 0);
   self->loaded = TRUE;
@@ -1159,7 +1259,9 @@ apply_load (RelaySendLog *self,
       self->torn_path = g_steal_pointer (&data->torn_path);
     }
 
-  g_list_model_items_changed (G_LIST_MODEL (self), 0, removed, n_file_items (self));
+  if (n_items != position || n_file_items (self) != position)
+    g_list_model_items_changed (G_LIST_MODEL (self), position, n_items - position,
+                                n_file_items (self) - position);
   if (torn_changed)
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TORN_PATH]);
 }
@@ -1186,12 +1288,26 @@ relay_send_log_load (RelaySendLog  *self,
   g_return_val_if_fail (RELAY_IS_SEND_LOG (self), FALSE);
   g_return_val_if_fail (!cancellable || G_IS_CANCELLABLE (cancellable), FALSE);
 
-  data = load_file (self->path, cancellable, error);
-  if (data == NULL)
+  data = load_data_new (self);
+  if (load_file (self->path, data, cancellable, error) == NULL)
     return FALSE;
 
   apply_load (self, data);
   return TRUE;
+}
+
+typedef struct
+{
+  char     *path;
+  LoadData *data;
+} LoadTask;
+
+static void
+load_task_free (LoadTask *load)
+{
+  g_free (load->path);
+  g_clear_pointer (&load->data, load_data_free);
+  g_free (load);
 }
 
 static void
@@ -1200,13 +1316,13 @@ load_thread (GTask        *task,
              gpointer      task_data,
              GCancellable *cancellable)
 {
+  g_autoptr(LoadData) data = g_steal_pointer (&((LoadTask *)task_data)->data);
   GError *error = NULL;
-  LoadData *data = load_file (task_data, cancellable, &error);
 
-  if (data == NULL)
+  if (load_file (((LoadTask *)task_data)->path, data, cancellable, &error) == NULL)
     g_task_return_error (task, error);
   else
-    g_task_return_pointer (task, data, (GDestroyNotify)load_data_free);
+    g_task_return_pointer (task, g_steal_pointer (&data), (GDestroyNotify)load_data_free);
 }
 
 /* Back on the caller's thread: the model changes before its callback */
@@ -1245,6 +1361,7 @@ relay_send_log_load_async (RelaySendLog        *self,
 {
   g_autoptr(GTask) task = NULL;
   g_autoptr(GTask) worker = NULL;
+  LoadTask *load;
 
   g_return_if_fail (RELAY_IS_SEND_LOG (self));
   g_return_if_fail (!cancellable || G_IS_CANCELLABLE (cancellable));
@@ -1254,7 +1371,10 @@ relay_send_log_load_async (RelaySendLog        *self,
 
   worker = g_task_new (self, cancellable, load_thread_done, g_steal_pointer (&task));
   g_task_set_source_tag (worker, load_thread);
-  g_task_set_task_data (worker, g_strdup (self->path), g_free);
+  load = g_new0 (LoadTask, 1);
+  load->path = g_strdup (self->path);
+  load->data = load_data_new (self);
+  g_task_set_task_data (worker, load, (GDestroyNotify)load_task_free);
   g_task_run_in_thread (worker, load_thread);
 }
 
