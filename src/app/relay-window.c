@@ -41,6 +41,18 @@ relay_window_dispose (GObject *object)
 }
 
 static void
+show_log_action (GtkWidget  *widget,
+                 const char *action_name,
+                 GVariant   *parameter)
+{
+  RelayWindow *self = RELAY_WINDOW (widget);
+
+  adw_view_stack_set_visible_child_name (self->stack, "log");
+  /* the focus was on the page that just went away */
+  gtk_widget_child_focus (GTK_WIDGET (self->log_page), GTK_DIR_TAB_FORWARD);
+}
+
+static void
 relay_window_class_init (RelayWindowClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
@@ -56,6 +68,8 @@ relay_window_class_init (RelayWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, RelayWindow, stack);
   gtk_widget_class_bind_template_child (widget_class, RelayWindow, setup_page);
   gtk_widget_class_bind_template_child (widget_class, RelayWindow, log_page);
+
+  gtk_widget_class_install_action (widget_class, "win.show-log", NULL, show_log_action);
 }
 
 static void
