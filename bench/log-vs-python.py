@@ -1,31 +1,29 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""P2/P3: the send log at 1,000,000 entries, measured in the same run.
+"""P4: the send log at 1,000,000 entries, measured in the same run.
 
-P2: `mail-relay-cli log --json --status failed` against a Python loop that
+`mail-relay-cli log --json --status failed` against a Python loop that
 runs json.loads on each line and applies the same filter; `wc -l` is the
 floor. Prints the medians and the ratio (target: at most 0.5).
-P3: `mail-relay-cli log --json --limit 10` (target: at most 50 ms; it reads
+And `mail-relay-cli log --json --limit 10` (target: at most 50 ms; it reads
 only the tail of the file).
 
 Usage: bench/log-vs-python.py [BUILDDIR] [RUNS]
 """
-import json
 import os
-import random
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import uuid
+
+from logdata import ENTRIES, generate
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 BUILD = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "..", "build")
 RUNS = int(sys.argv[2]) if len(sys.argv) > 2 else 5
 CLI = os.path.join(BUILD, "src", "cli", "mail-relay-cli")
 PYTHON = "/usr/bin/python3"
-ENTRIES = 1_000_000
 
 PYTHON_FILTER = r"""
 import json, sys
@@ -35,58 +33,6 @@ with open(sys.argv[1], encoding="utf-8") as f:
         if json.loads(line)["status"] == "failed":
             out.write(line)
 """
-
-REPLIES = {
-    "sent": "250 2.0.0 OK  1732762200 d2e1a72fcca58-72f8c2b0a1asm1234567b3d.12 - gsmtp",
-    "queued": "",
-    "throttled": "",
-    "deferred": "451 4.7.1 Please try again later",
-    "failed": "550 5.1.1 The email account that you tried to reach does not exist.",
-    "unknown": "",
-}
-SUBJECTS = ["Your invoice %d", "Weekly report, week %d", "Re: meeting notes (%d)",
-            "Password reset requested", "Order #%d has shipped", "Newsletter — issue %d"]
-
-
-def canonical(obj):
-    # the writer's own format: json-glib, compact, keys in header order
-    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
-
-
-def generate(path):
-    rng = random.Random(7)
-    account = str(uuid.UUID(int=rng.getrandbits(128)))
-    start = 1_732_000_000.0
-    n_failed = 0
-    with open(path, "w", encoding="utf-8") as f:
-        for i in range(ENTRIES):
-            r = rng.random()
-            status = ("failed" if r < 0.01 else "deferred" if r < 0.03 else
-                      "throttled" if r < 0.04 else "queued" if r < 0.10 else "sent")
-            n_failed += status == "failed"
-            t = start + i * 0.25
-            ms = int(t * 1000) % 1000
-            stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(t)) + ".%03d+00:00" % ms
-            recipients = ["user%d@example.%s" % (rng.randrange(100000), rng.choice(("org", "com", "net")))
-                          for _ in range(rng.choice((1, 1, 1, 2, 3)))]
-            subject = rng.choice(SUBJECTS)
-            if "%d" in subject:
-                subject %= rng.randrange(10000)
-            entry = {
-                "time": stamp,
-                "message_id": "<%s@mail-relay.example.org>" % uuid.UUID(int=rng.getrandbits(128)),
-                "status": status,
-                "recipients": recipients,
-                "subject": subject,
-                "attempt": 1 if status != "deferred" else rng.randrange(1, 5),
-                "reply": REPLIES[status],
-                "account": account,
-            }
-            if status == "failed":
-                entry["detail"] = "The server rejected the recipient: the address does not exist."
-            f.write(canonical(entry) + "\n")
-    return n_failed
-
 
 def timed(argv, env):
     start = time.perf_counter()
@@ -138,12 +84,12 @@ def main():
             tt.append(timed(tail, env))
 
         ma, mb, mw, mt = (statistics.median(x) * 1000 for x in (ta, tb, tw, tt))
-        print("P2 log --json --status failed, %d entries, median of %d runs:" % (ENTRIES, RUNS))
+        print("P4 log --json --status failed, %d entries, median of %d runs:" % (ENTRIES, RUNS))
         print("   mail-relay-cli log   %7.1f ms" % ma)
         print("   python json.loads    %7.1f ms" % mb)
         print("   wc -l (floor)        %7.1f ms" % mw)
         print("   ratio                %7.2f   (target <= 0.5)" % (ma / mb))
-        print("P3 log --json --limit 10, same log, median of %d runs:" % RUNS)
+        print("P4 log --json --limit 10, same log, median of %d runs:" % RUNS)
         print("   mail-relay-cli log   %7.1f ms   (target <= 50 ms)" % mt)
     finally:
         subprocess.run(["rm", "-rf", work])

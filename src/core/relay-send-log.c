@@ -1196,6 +1196,10 @@ load_file (const char    *path,
   if (data->n_skipped > 0)
     g_debug ("%s: %u unreadable lines skipped", path, data->n_skipped);
 
+  /* the pages read for the index stay in the page cache, not in this
+   * process: rows read again are faulted back in from the file */
+  madvise ((void *)contents, size, MADV_DONTNEED);
+
   /* with its newline, to know the file again at the next load */
   if (data->starts->len > 0)
     {
