@@ -5,11 +5,15 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * Property tests: whatever the schedule of requests, a sender that waits
- * for relay_throttle_next_allowed() never exceeds any window.
+ * for relay_throttle_next_allowed() never exceeds any window. And the
+ * count read back from a send log, as after a restart.
  */
 
 #include "config.h"
 
+#include <glib/gstdio.h>
+
+#include "relay-send-log.h"
 #include "relay-throttle.h"
 
 #define S G_USEC_PER_SEC
@@ -141,6 +145,87 @@ test_no_limits (void)
   g_assert_cmpint (relay_throttle_next_allowed (throttle, 5, 1000), ==, 5);
 }
 
+static gboolean
+collect_cb (const char *line,
+            gsize       length,
+            gpointer    user_data)
+{
+  g_ptr_array_add (user_data, g_strndup (line, length));
+  return TRUE;
+}
+
+static void
+log_event (GPtrArray       *entries,
+           RelaySendStatus  status,
+           gint64           ago,
+           guint            n_recipients)
+{
+  const char *all[] = { "a@example.org", "b@example.org", "c@example.org", NULL };
+  g_auto(GStrv) recipients = g_strdupv ((char **)all);
+  g_autoptr(GDateTime) time = g_date_time_new_from_unix_utc (g_get_real_time () / S - ago / S);
+  RelaySendLogEntry *entry;
+
+  g_clear_pointer (&recipients[n_recipients], g_free);
+  entry = relay_send_log_entry_new (status, "<id@example.org>", (const char * const *)recipients,
+                                    "subject", 1, "250 2.0.0 Ok");
+  relay_send_log_entry_set_time (entry, time);
+  g_ptr_array_add (entries, entry);
+}
+
+/* Counting carries across a restart: what the log holds within the
+ * windows, sent or with an unknown result; read from the end only */
+static void
+test_from_log (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("test-throttle-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "send-log.jsonl", NULL);
+  g_autoptr(RelaySendLog) log = relay_send_log_new (path);
+  g_autoptr(GPtrArray) entries = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(RelayThrottle) throttle = relay_throttle_new (30, 60, 10000, 86400);
+  g_autoptr(GError) error = NULL;
+  gint64 now;
+
+  /* three days ago: outside every window */
+  for (guint i = 0; i < 5; i++)
+    log_event (entries, RELAY_SEND_STATUS_SENT, G_GINT64_CONSTANT (3) * 86400 * S, 3);
+  /* yesterday: only in the day's recipients */
+  log_event (entries, RELAY_SEND_STATUS_SENT, G_GINT64_CONSTANT (23) * 3600 * S, 3);
+  /* this minute: two sent, one unknown, and what is not an attempt */
+  log_event (entries, RELAY_SEND_STATUS_SENT, 10 * S, 1);
+  log_event (entries, RELAY_SEND_STATUS_SENT, 9 * S, 2);
+  log_event (entries, RELAY_SEND_STATUS_UNKNOWN, 5 * S, 1);
+  log_event (entries, RELAY_SEND_STATUS_FAILED, 5 * S, 1);
+  log_event (entries, RELAY_SEND_STATUS_DEFERRED, 4 * S, 1);
+  log_event (entries, RELAY_SEND_STATUS_QUEUED, 3 * S, 1);
+  log_event (entries, RELAY_SEND_STATUS_THROTTLED, 3 * S, 1);
+  /* written after later ones, as a slow writer would */
+  log_event (entries, RELAY_SEND_STATUS_SENT, 20 * S, 1);
+  g_assert_true (relay_send_log_append (log, (RelaySendLogEntry **)entries->pdata, entries->len, &error));
+  g_assert_no_error (error);
+
+  relay_throttle_record_log (throttle, path);
+  now = g_get_real_time ();
+  g_assert_cmpuint (relay_throttle_count_messages (throttle, now), ==, 4);
+  g_assert_cmpuint (relay_throttle_count_recipients (throttle, now), ==, 3 + 1 + 2 + 1 + 1);
+
+  /* read back from the end: the scan stops at the first line older than
+   * asked for, and gives the newest first */
+  {
+    g_autoptr(GPtrArray) seen = g_ptr_array_new_with_free_func (g_free);
+    g_autoptr(GPtrArray) tail = relay_send_log_read_tail (path, 100, -1, &error);
+
+    g_assert_true (relay_send_log_scan_since (path, now - 60 * S, collect_cb, seen, &error));
+    g_assert_no_error (error);
+    g_assert_cmpuint (seen->len, ==, 8);
+    g_assert_cmpuint (tail->len, ==, 14);
+    for (guint i = 0; i < seen->len; i++)
+      g_assert_cmpstr (g_ptr_array_index (seen, i), ==, g_ptr_array_index (tail, tail->len - 1 - i));
+  }
+
+  g_remove (path);
+  g_rmdir (dir);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -151,6 +236,7 @@ main (int   argc,
   g_test_add_func ("/throttle/office365", test_office365);
   g_test_add_func ("/throttle/recorded-out-of-order", test_recorded_out_of_order);
   g_test_add_func ("/throttle/no-limits", test_no_limits);
+  g_test_add_func ("/throttle/from-log", test_from_log);
 
   return g_test_run ();
 }

@@ -1717,13 +1717,117 @@ relay_send_log_scan (const char            *path,
   return TRUE;
 }
 
+/* Calls @func on each whole line of @path, newest first, reading the
+ * file backwards 64 KiB at a time, until @func returns %FALSE. Skips what
+ * relay_send_log_scan() skips. A missing file has no lines. */
 static gboolean
-tail_line_matches (const char *line,
-                   gsize       length,
-                   const char *needle)
+scan_backwards (const char           *path,
+                RelaySendLogLineFunc  func,
+                gpointer              user_data,
+                GError              **error)
 {
-  return line_looks_whole (line, length) &&
-         (needle == NULL || memmem (line, length, needle, strlen (needle)) != NULL);
+  g_autoptr(GByteArray) buffer = g_byte_array_new ();
+  gboolean have_end = FALSE;
+  gboolean overlong = FALSE;
+  gboolean more = TRUE;
+  struct stat st;
+  off_t pos;
+  int fd;
+
+  fd = open (path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    {
+      if (errno == ENOENT)
+        return TRUE;
+
+      return set_errno_error (error, errno, "open", path);
+    }
+
+  if (fstat (fd, &st) != 0)
+    {
+      int saved_errno = errno;
+
+      close (fd);
+      return set_errno_error (error, saved_errno, "read", path);
+    }
+
+  /* @buffer holds the start of the file's unread part followed by the
+   * partial line that the previous chunk began in the middle of */
+  for (pos = st.st_size; pos > 0 && more;)
+    {
+      gsize n = MIN (pos, CHUNK_SIZE);
+      gsize carry = buffer->len;
+      const char *data;
+      gsize line_end;
+
+      g_byte_array_set_size (buffer, n + carry);
+      memmove (buffer->data + n, buffer->data, carry);
+      if (!pread_all (fd, (char *)buffer->data, n, pos - n))
+        {
+          int saved_errno = errno;
+
+          close (fd);
+          return set_errno_error (error, saved_errno, "read", path);
+        }
+      pos -= n;
+
+      data = (const char *)buffer->data;
+      line_end = buffer->len;
+      while (more)
+        {
+          const char *nl = memrchr (data, '\n', line_end);
+          gsize line_start;
+
+          if (nl == NULL)
+            break;
+
+          line_start = nl - data + 1;
+          /* the first newline from the end: after it, a torn line */
+          if (have_end && !overlong && line_looks_whole (data + line_start, line_end - line_start))
+            more = func (data + line_start, line_end - line_start, user_data);
+          have_end = TRUE;
+          overlong = FALSE;
+          line_end = nl - data;
+        }
+
+      /* keep the partial line for the next chunk, unless it is already
+       * longer than any line of ours */
+      g_byte_array_set_size (buffer, line_end);
+      if (buffer->len > MAX_LINE)
+        {
+          overlong = TRUE;
+          g_byte_array_set_size (buffer, 0);
+        }
+    }
+
+  /* the file's first line */
+  if (pos == 0 && more && have_end && !overlong && buffer->len > 0 &&
+      memchr (buffer->data, '\n', buffer->len) == NULL &&
+      line_looks_whole ((const char *)buffer->data, buffer->len))
+    func ((const char *)buffer->data, buffer->len, user_data);
+
+  close (fd);
+  return TRUE;
+}
+
+typedef struct
+{
+  GPtrArray  *lines;
+  guint       n_lines;
+  const char *needle;
+} Tail;
+
+static gboolean
+tail_line_cb (const char *line,
+              gsize       length,
+              gpointer    user_data)
+{
+  Tail *tail = user_data;
+
+  if (tail->needle == NULL || memmem (line, length, tail->needle, strlen (tail->needle)) != NULL)
+    g_ptr_array_add (tail->lines, g_strndup (line, length));
+
+  return tail->lines->len < tail->n_lines;
 }
 
 /**
@@ -1745,103 +1849,21 @@ relay_send_log_read_tail (const char  *path,
                           GError     **error)
 {
   g_autoptr(GPtrArray) lines = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr(GByteArray) buffer = g_byte_array_new ();
   g_autofree char *needle = NULL;
-  gboolean have_end = FALSE;
-  gboolean overlong = FALSE;
-  struct stat st;
-  off_t pos;
-  int fd;
+  Tail tail;
 
   g_return_val_if_fail (path != NULL, NULL);
   g_return_val_if_fail (status >= -1 && status <= RELAY_SEND_STATUS_UNKNOWN, NULL);
 
+  if (n_lines == 0)
+    return g_steal_pointer (&lines);
+
   if (status >= 0)
     needle = status_needle (status);
 
-  fd = open (path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0)
-    {
-      if (errno == ENOENT)
-        return g_steal_pointer (&lines);
-
-      set_errno_error (error, errno, "open", path);
-      return NULL;
-    }
-
-  if (fstat (fd, &st) != 0)
-    {
-      set_errno_error (error, errno, "read", path);
-      close (fd);
-      return NULL;
-    }
-
-  /* @buffer holds the start of the file's unread part followed by the
-   * partial line that the previous chunk began in the middle of */
-  for (pos = st.st_size; pos > 0 && lines->len < n_lines;)
-    {
-      gsize n = MIN (pos, CHUNK_SIZE);
-      gsize carry = buffer->len;
-      const char *data;
-      gsize line_end;
-
-      g_byte_array_set_size (buffer, n + carry);
-      memmove (buffer->data + n, buffer->data, carry);
-      if (!pread_all (fd, (char *)buffer->data, n, pos - n))
-        {
-          set_errno_error (error, errno, "read", path);
-          close (fd);
-          return NULL;
-        }
-      pos -= n;
-
-      data = (const char *)buffer->data;
-      line_end = buffer->len;
-      for (;;)
-        {
-          const char *nl = memrchr (data, '\n', line_end);
-          gsize line_start;
-
-          if (nl == NULL)
-            break;
-
-          line_start = nl - data + 1;
-          /* the first newline from the end: after it, a torn line */
-          if (have_end && !overlong && tail_line_matches (data + line_start, line_end - line_start, needle))
-            {
-              g_ptr_array_add (lines, g_strndup (data + line_start, line_end - line_start));
-              if (lines->len == n_lines)
-                break;
-            }
-          have_end = TRUE;
-          overlong = FALSE;
-          line_end = nl - data;
-        }
-
-      if (lines->len == n_lines)
-        break;
-
-      /* keep the partial line for the next chunk, unless it is already
-       * longer than any line of ours */
-      g_byte_array_set_size (buffer, line_end);
-      if (buffer->len > MAX_LINE)
-        {
-          overlong = TRUE;
-          g_byte_array_set_size (buffer, 0);
-        }
-    }
-
-  /* the file's first line */
-  if (pos == 0 && lines->len < n_lines && have_end && !overlong && buffer->len > 0)
-    {
-      const char *data = (const char *)buffer->data;
-      const char *nl = memrchr (data, '\n', buffer->len);
-
-      if (nl == NULL && tail_line_matches (data, buffer->len, needle))
-        g_ptr_array_add (lines, g_strndup (data, buffer->len));
-    }
-
-  close (fd);
+  tail = (Tail) { lines, n_lines, needle };
+  if (!scan_backwards (path, tail_line_cb, &tail, error))
+    return NULL;
 
   /* found newest first */
   for (guint i = 0, j = lines->len; i + 1 < j; i++, j--)
@@ -1853,4 +1875,61 @@ relay_send_log_read_tail (const char  *path,
     }
 
   return g_steal_pointer (&lines);
+}
+
+typedef struct
+{
+  gint64                since;
+  RelaySendLogLineFunc  func;
+  gpointer              user_data;
+} Since;
+
+/* The time is the first field: read without parsing the rest */
+static gboolean
+since_line_cb (const char *line,
+               gsize       length,
+               gpointer    user_data)
+{
+  Since *since = user_data;
+  const char *start = line + sizeof LINE_PREFIX - 1;
+  const char *quote = memchr (start, '"', length - (sizeof LINE_PREFIX - 1));
+  g_autoptr(GDateTime) time = NULL;
+  char text[64];
+
+  if (quote != NULL && (gsize)(quote - start) < sizeof text)
+    {
+      memcpy (text, start, quote - start);
+      text[quote - start] = '\0';
+      time = g_date_time_new_from_iso8601 (text, NULL);
+    }
+
+  if (time != NULL && g_date_time_to_unix (time) * G_USEC_PER_SEC + g_date_time_get_microsecond (time) < since->since)
+    return FALSE;
+
+  return since->func (line, length, since->user_data);
+}
+
+/**
+ * relay_send_log_scan_since:
+ * @since: microseconds since the epoch
+ *
+ * Calls @func on each stored line from the end of the file back to the
+ * first line older than @since, newest first, reading only that part of
+ * the file. Lines are appended in the order they happen, give or take
+ * the moments between taking the time and writing: pass @since with
+ * room to spare.
+ */
+gboolean
+relay_send_log_scan_since (const char            *path,
+                           gint64                 since,
+                           RelaySendLogLineFunc   func,
+                           gpointer               user_data,
+                           GError               **error)
+{
+  Since data = { since, func, user_data };
+
+  g_return_val_if_fail (path != NULL, FALSE);
+  g_return_val_if_fail (func != NULL, FALSE);
+
+  return scan_backwards (path, since_line_cb, &data, error);
 }

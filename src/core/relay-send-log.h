@@ -101,6 +101,11 @@ gboolean            relay_send_log_scan                   (const char         *p
                                                            RelaySendLogLineFunc func,
                                                            gpointer            user_data,
                                                            GError            **error);
+gboolean            relay_send_log_scan_since             (const char         *path,
+                                                           gint64              since,
+                                                           RelaySendLogLineFunc func,
+                                                           gpointer            user_data,
+                                                           GError            **error);
 GPtrArray          *relay_send_log_read_tail              (const char         *path,
                                                            guint               n_lines,
                                                            int                 status,

@@ -183,21 +183,40 @@ earliest (RelayThrottle *self,
   return when;
 }
 
+/* How far before the windows the log is read: lines are appended in the
+ * order things happen, give or take the moments between taking the time
+ * and writing the line */
+#define LOG_SLACK (G_GINT64_CONSTANT (3600) * G_USEC_PER_SEC)
+
+/* Newest first: collected, then recorded oldest first */
 static gboolean
-record_line_cb (const char *line,
-                gsize       length,
-                gpointer    user_data)
+collect_line_cb (const char *line,
+                 gsize       length,
+                 gpointer    user_data)
 {
-  g_autoptr(RelaySendLogEntry) entry = relay_send_log_entry_new_from_line (line, length, NULL);
+  GArray *attempts = user_data;
+  g_autoptr(RelaySendLogEntry) entry = NULL;
+  RelaySendStatus status;
+  GDateTime *time;
+  Attempt attempt;
 
-  if (entry != NULL)
-    {
-      GDateTime *time = relay_send_log_entry_get_time (entry);
+  /* the writer's canonical form: the status is a substring */
+  if (g_strstr_len (line, length, "\"status\":\"sent\"") == NULL &&
+      g_strstr_len (line, length, "\"status\":\"unknown\"") == NULL)
+    return TRUE;
 
-      relay_throttle_record (user_data,
-                             g_date_time_to_unix (time) * G_USEC_PER_SEC + g_date_time_get_microsecond (time),
-                             g_strv_length ((char **)relay_send_log_entry_get_recipients (entry)));
-    }
+  entry = relay_send_log_entry_new_from_line (line, length, NULL);
+  if (entry == NULL)
+    return TRUE;
+
+  status = relay_send_log_entry_get_status (entry);
+  if (status != RELAY_SEND_STATUS_SENT && status != RELAY_SEND_STATUS_UNKNOWN)
+    return TRUE;
+
+  time = relay_send_log_entry_get_time (entry);
+  attempt.when = g_date_time_to_unix (time) * G_USEC_PER_SEC + g_date_time_get_microsecond (time);
+  attempt.recipients = g_strv_length ((char **)relay_send_log_entry_get_recipients (entry));
+  g_array_append_val (attempts, attempt);
 
   return TRUE;
 }
@@ -206,20 +225,33 @@ record_line_cb (const char *line,
  * relay_throttle_record_log:
  *
  * Counts the attempts of a send log: messages sent, and those whose
- * result is unknown. Blocks on the file: call it in a worker thread.
+ * result is unknown. Reads the file from its end back to the start of
+ * the longest window (and an hour more), so a long log costs nothing.
+ * Blocks on the file: call it in a worker thread.
  */
 void
 relay_throttle_record_log (RelayThrottle *self,
                            const char    *log_path)
 {
+  g_autoptr(GArray) attempts = NULL;
+  gint64 since;
+
   g_return_if_fail (RELAY_IS_THROTTLE (self));
   g_return_if_fail (log_path != NULL);
 
   if (longest_window (self) == 0)
     return;
 
-  relay_send_log_scan (log_path, RELAY_SEND_STATUS_SENT, record_line_cb, self, NULL);
-  relay_send_log_scan (log_path, RELAY_SEND_STATUS_UNKNOWN, record_line_cb, self, NULL);
+  attempts = g_array_new (FALSE, FALSE, sizeof (Attempt));
+  since = g_get_real_time () - longest_window (self) - LOG_SLACK;
+  relay_send_log_scan_since (log_path, since, collect_line_cb, attempts, NULL);
+
+  for (guint i = attempts->len; i > 0; i--)
+    {
+      const Attempt *attempt = &g_array_index (attempts, Attempt, i - 1);
+
+      relay_throttle_record (self, attempt->when, attempt->recipients);
+    }
 }
 
 /**
