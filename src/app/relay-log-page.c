@@ -1037,14 +1037,17 @@ loaded_cb (GObject      *object,
     {
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         return;
+      adw_status_page_set_icon_name (self->empty_page, "dialog-warning-symbolic");
       adw_status_page_set_title (self->empty_page, _("The Send Log Could Not Be Read"));
       adw_status_page_set_description (self->empty_page, error->message);
       gtk_stack_set_visible_child_name (self->stack, "empty");
       return;
     }
 
+  /* the icon is set when shown: loading it is not part of the start */
   if (g_list_model_get_n_items (G_LIST_MODEL (self->log)) == 0)
     {
+      adw_status_page_set_icon_name (self->empty_page, "mail-send-symbolic");
       gtk_stack_set_visible_child_name (self->stack, "empty");
       return;
     }
@@ -1228,6 +1231,7 @@ relay_log_page_init (RelayLogPage *self)
   g_autoptr(GError) error = NULL;
 
   gtk_widget_init_template (GTK_WIDGET (self));
+  gtk_stack_set_visible_child_name (self->stack, "loading");
 
   self->cancellable = g_cancellable_new ();
   self->dirty_from = G_MAXUINT;
