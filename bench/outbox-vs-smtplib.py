@@ -4,12 +4,15 @@
 smtplib loop sending the same messages over one connection, both with
 STARTTLS and AUTH to the same local aiosmtpd server, measured in the same
 run. The outbox keeps its log durable (fsync) all along; smtplib writes
-nothing. Target: at most 1.2x.
+nothing. Target: at most 1.2x. Then both against Postfix's smtp-sink,
+the server's own acceptance limit, where the clients' efficiency shows.
 
 Usage: bench/outbox-vs-smtplib.py [BUILDDIR] [MESSAGES]
 """
 import os
+import shutil
 import smtplib
+import socket
 import ssl
 import subprocess
 import sys
@@ -25,6 +28,78 @@ PYTHON = "/usr/bin/python3"
 USER, PASSWORD = "user@example.org", "right-pass"
 
 
+def configure_and_queue(env, port, security, extra):
+    subprocess.run([CLI, "account", "set", "--provider", "custom", "--host", "127.0.0.1", "--port", str(port),
+                    "--security", security, "--username", USER, "--password-stdin", "--from", USER] + extra,
+                   input=PASSWORD + "\n", text=True, env=env, check=True, capture_output=True)
+    for i in range(COUNT):
+        subprocess.run([CLI, "send", "--no-wait", "--to", "rcpt@example.org", "--subject", "bench %d" % i,
+                        "--body-file", "-"], input="Message %d.\n" % i, text=True, env=env, check=True,
+                       capture_output=True)
+
+
+def flush(env):
+    start = time.perf_counter()
+    result = subprocess.run([CLI, "flush"], env=env, capture_output=True, text=True)
+    elapsed = time.perf_counter() - start
+    if result.returncode != 0:
+        sys.exit("flush failed: " + result.stderr[-300:])
+    return elapsed
+
+
+def smtplib_loop(port, context):
+    start = time.perf_counter()
+    with smtplib.SMTP("127.0.0.1", port) as smtp:
+        if context is not None:
+            smtp.starttls(context=context)
+        smtp.login(USER, PASSWORD)
+        for i in range(COUNT):
+            smtp.sendmail(USER, ["rcpt@example.org"],
+                          "From: <%s>\r\nTo: <rcpt@example.org>\r\nSubject: bench %d\r\n\r\nMessage %d.\r\n"
+                          % (USER, i, i))
+    return time.perf_counter() - start
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def against_smtp_sink(env):
+    """Both clients against Postfix's smtp-sink, which accepts as fast as
+    it reads: what is left is the clients' own cost. Plaintext on the
+    loopback (smtp-sink has no TLS), AUTH PLAIN, PIPELINING offered."""
+    sink = shutil.which("smtp-sink") or "/usr/sbin/smtp-sink"
+    if not os.access(sink, os.X_OK):
+        print("P2 against smtp-sink: skipped, Postfix's smtp-sink is not installed "
+              "(build-aux/install-deps --bench installs it)")
+        return
+    port = free_port()
+    argv = [sink, "-c", "-P"]
+    if os.getuid() == 0:
+        argv += ["-u", "nobody"]
+    server = subprocess.Popen(argv + ["127.0.0.1:%d" % port, "128"],
+                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.05)
+        configure_and_queue(env, port, "none", [])
+        ours = flush(env)
+        theirs = smtplib_loop(port, None)
+        print("P2 %d messages against Postfix's smtp-sink (the server's acceptance limit), AUTH, no TLS:" % COUNT)
+        print("   mail-relay-cli flush  %8.1f ms  (durable log)" % (ours * 1000))
+        print("   python smtplib loop   %8.1f ms" % (theirs * 1000))
+        print("   ratio                 %8.2f" % (ours / theirs))
+    finally:
+        server.terminate()
+        server.wait()
+
+
 def main():
     work = tempfile.mkdtemp(prefix="mail-relay-bench-")
     certs, out = os.path.join(work, "certs"), os.path.join(work, "out")
@@ -37,31 +112,9 @@ def main():
         ca = os.path.join(certs, "ca.pem")
         env = dict(os.environ, HOME=work, XDG_CONFIG_HOME=os.path.join(work, "config"),
                    XDG_DATA_HOME=os.path.join(work, "data"))
-        subprocess.run([CLI, "account", "set", "--provider", "custom", "--host", "127.0.0.1", "--port", str(port),
-                        "--security", "starttls", "--username", USER, "--password-stdin", "--from", USER,
-                        "--ca-file", ca], input=PASSWORD + "\n", text=True, env=env, check=True,
-                       capture_output=True)
-        for i in range(COUNT):
-            subprocess.run([CLI, "send", "--no-wait", "--to", "rcpt@example.org", "--subject", "bench %d" % i,
-                            "--body-file", "-"], input="Message %d.\n" % i, text=True, env=env, check=True,
-                           capture_output=True)
-
-        start = time.perf_counter()
-        flush = subprocess.run([CLI, "flush"], env=env, capture_output=True, text=True)
-        ours = time.perf_counter() - start
-        if flush.returncode != 0:
-            sys.exit("flush failed: " + flush.stderr[-300:])
-
-        context = ssl.create_default_context(cafile=ca)
-        start = time.perf_counter()
-        with smtplib.SMTP("127.0.0.1", port) as smtp:
-            smtp.starttls(context=context)
-            smtp.login(USER, PASSWORD)
-            for i in range(COUNT):
-                smtp.sendmail(USER, ["rcpt@example.org"],
-                              "From: <%s>\r\nTo: <rcpt@example.org>\r\nSubject: bench %d\r\n\r\nMessage %d.\r\n"
-                              % (USER, i, i))
-        theirs = time.perf_counter() - start
+        configure_and_queue(env, port, "starttls", ["--ca-file", ca])
+        ours = flush(env)
+        theirs = smtplib_loop(port, ssl.create_default_context(cafile=ca))
 
         received = len([f for f in os.listdir(out) if f.endswith(".eml")])
         if received != 2 * COUNT:
@@ -74,6 +127,10 @@ def main():
     finally:
         server.terminate()
         server.wait()
+
+    try:
+        against_smtp_sink(env)
+    finally:
         subprocess.run(["rm", "-rf", work])
 
 

@@ -330,7 +330,28 @@ time_passed (gpointer data)
   return g_get_monotonic_time () > *(gint64 *)data;
 }
 
-/* long enough for the list to be laid out again, and scrolled */
+static gboolean
+oldest_in_view (gpointer data)
+{
+  return gtk_adjustment_get_value (list_adjustment (data)) == 0;
+}
+
+typedef struct
+{
+  RelayLogPage *page;
+  double        before;
+} GrowWatch;
+
+/* laid out again with the new rows */
+static gboolean
+list_grew (gpointer data)
+{
+  GrowWatch *watch = data;
+
+  return gtk_adjustment_get_upper (list_adjustment (watch->page)) > watch->before;
+}
+
+/* long enough for a scroll to the end to have happened, if one would */
 static void
 settle (void)
 {
@@ -352,6 +373,7 @@ test_live (void)
   GtkWindow *window;
   RelayLogPage *page;
   Count count;
+  GrowWatch upper;
 
   g_remove (path);
   write_log (500);
@@ -359,27 +381,29 @@ test_live (void)
   wait_for (showing_log, page);
   count = (Count) { page, 500 };
   wait_for (count_is, &count);
-  settle ();
-  g_assert_true (newest_in_view (page));
+  wait_for (newest_in_view, page);
   first = g_list_model_get_item (relay_log_page_get_model (page), 0);
+  upper.page = page;
 
   /* as mail-relay-cli send would: another writer */
+  upper.before = gtk_adjustment_get_upper (list_adjustment (page));
   write_log (3);
   count.expected = 503;
   wait_for (count_is, &count);
   still_first = g_list_model_get_item (relay_log_page_get_model (page), 0);
   g_assert_true (still_first == first);
-  settle ();
-  g_assert_true (newest_in_view (page));
+  wait_for (list_grew, &upper);
+  wait_for (newest_in_view, page);
 
   /* scrolled back to the start, it stays there */
   g_assert_true (gtk_widget_activate_action (find_type (find_type (GTK_WIDGET (page), GTK_TYPE_COLUMN_VIEW), GTK_TYPE_LIST_VIEW),
                                              "list.scroll-to-item", "u", 0));
-  settle ();
-  g_assert_cmpfloat (gtk_adjustment_get_value (list_adjustment (page)), ==, 0);
+  wait_for (oldest_in_view, page);
+  upper.before = gtk_adjustment_get_upper (list_adjustment (page));
   write_log (2);
   count.expected = 505;
   wait_for (count_is, &count);
+  wait_for (list_grew, &upper);
   settle ();
   g_assert_cmpfloat (gtk_adjustment_get_value (list_adjustment (page)), ==, 0);
 
