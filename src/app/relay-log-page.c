@@ -185,6 +185,7 @@ struct _RelayLogPage
   gboolean            stick_to_end;
   gboolean            pinning;
   double              pinned_upper;
+  guint               pin_source;
   GFileMonitor       *monitor;
   guint               refresh_source;
   guint               meters_source;
@@ -304,17 +305,33 @@ filter_thread (GTask        *task,
 
 /* The newest events are at the end, and while they are in view they stay
  * in view as events come, as in a terminal. The list learns its height as
- * rows are measured, so the view is pinned again at each change of it. */
-static void
-pin_to_end (RelayLogPage *self)
+ * rows are measured, so the view is pinned again at each change of it,
+ * once the list is laid out: a value set while the list configures its
+ * adjustment would not move it. */
+static gboolean
+pin_to_end_cb (gpointer user_data)
 {
+  RelayLogPage *self = user_data;
   GtkAdjustment *adjustment = gtk_scrolled_window_get_vadjustment (self->scroller);
+
+  self->pin_source = 0;
+  if (!self->stick_to_end)
+    return G_SOURCE_REMOVE;
 
   self->pinning = TRUE;
   gtk_adjustment_set_value (adjustment, gtk_adjustment_get_upper (adjustment) -
                                         gtk_adjustment_get_page_size (adjustment));
   self->pinned_upper = gtk_adjustment_get_upper (adjustment);
   self->pinning = FALSE;
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+pin_to_end (RelayLogPage *self)
+{
+  if (self->pin_source == 0)
+    self->pin_source = g_idle_add_full (G_PRIORITY_LOW, pin_to_end_cb, self, NULL);
 }
 
 static void
@@ -330,7 +347,7 @@ static void
 adjustment_value_changed_cb (RelayLogPage  *self,
                              GtkAdjustment *adjustment)
 {
-  if (!self->pinning && gtk_adjustment_get_upper (adjustment) == self->pinned_upper)
+  if (!self->pinning && self->pin_source == 0 && gtk_adjustment_get_upper (adjustment) == self->pinned_upper)
     self->stick_to_end = gtk_adjustment_get_value (adjustment) + gtk_adjustment_get_page_size (adjustment) >=
                          gtk_adjustment_get_upper (adjustment) - 1.0;
 }
@@ -1177,6 +1194,7 @@ relay_log_page_dispose (GObject *object)
   g_cancellable_cancel (self->cancellable);
   g_clear_handle_id (&self->meters_source, g_source_remove);
   g_clear_handle_id (&self->refresh_source, g_source_remove);
+  g_clear_handle_id (&self->pin_source, g_source_remove);
   if (self->monitor != NULL)
     g_file_monitor_cancel (self->monitor);
   g_clear_object (&self->monitor);
