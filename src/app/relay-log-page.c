@@ -1042,16 +1042,12 @@ row_activated_cb (GtkColumnView *view,
 }
 
 static void
-loaded_cb (GObject      *object,
-           GAsyncResult *result,
-           gpointer      user_data)
+show_loaded (RelayLogPage *self,
+             GObject      *object,
+             GAsyncResult *result)
 {
-  g_autoptr(RelayLogPage) self = user_data;
   g_autoptr(GError) error = NULL;
   gboolean first_time;
-
-  self->loading = FALSE;
-  gtk_spinner_stop (self->spinner);
 
   if (!relay_send_log_load_finish (RELAY_SEND_LOG (object), result, &error))
     {
@@ -1083,6 +1079,22 @@ loaded_cb (GObject      *object,
     scroll_to_end (self);
 }
 
+static void
+loaded_cb (GObject      *object,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  g_autoptr(RelayLogPage) self = user_data;
+
+  self->loading = FALSE;
+  gtk_spinner_stop (self->spinner);
+  show_loaded (self, object, result);
+
+  /* the log changed while it was read */
+  if (self->reload_pending && self->readers == 0 && !g_cancellable_is_cancelled (self->cancellable))
+    relay_log_page_reload (self);
+}
+
 /**
  * relay_log_page_reload:
  *
@@ -1093,10 +1105,9 @@ relay_log_page_reload (RelayLogPage *self)
 {
   g_return_if_fail (RELAY_IS_LOG_PAGE (self));
 
-  if (self->loading)
-    return;
-
-  if (self->readers > 0)
+  /* once the load or the filter under way is done: what changed meanwhile
+   * may not be in it */
+  if (self->loading || self->readers > 0)
     {
       self->reload_pending = TRUE;
       return;
