@@ -167,7 +167,11 @@ relay_account_store_parse (const char  *contents,
     }
 
   root = json_node_get_object (node);
-  if (json_object_get_int_member_with_default (root, "version", 0) != STORE_VERSION)
+  /* not json_object_get_int_member_with_default(): a list or an object
+   * there is a critical warning (found by fuzz/fuzz-accounts) */
+  node = json_object_get_member (root, "version");
+  if (node == NULL || json_node_get_value_type (node) != G_TYPE_INT64 ||
+      json_node_get_int (node) != STORE_VERSION)
     {
       g_set_error (error, JSON_PARSER_ERROR, JSON_PARSER_ERROR_INVALID_DATA,
                    "the file is not version %d", STORE_VERSION);
