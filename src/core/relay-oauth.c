@@ -406,7 +406,9 @@ token_request_free (TokenRequest *request)
   g_clear_object (&request->message);
   if (request->body != NULL)
     {
-      memset (request->body->data, 0, request->body->len);
+      /* an empty GByteArray has no data at all: memset (NULL, 0, 0) is undefined */
+      if (request->body->len > 0)
+        memset (request->body->data, 0, request->body->len);
       g_byte_array_unref (request->body);
     }
   wipe_string (request->old_refresh_token);
