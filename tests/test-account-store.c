@@ -177,6 +177,15 @@ test_corrupt (void)
   assert_moved_aside ("{ \"version\": 1, \"accounts\": [ { \"id\": \"9b2f6f8e-2a9e-4d55-9d5c-3c1f0a9e4b11\", \"port\": 70000 } ] }");
   assert_moved_aside ("{ \"version\": 1, \"accounts\": [ { \"id\": \"9b2f6f8e-2a9e-4d55-9d5c-3c1f0a9e4b11\", \"security\": \"maybe\" } ] }");
   assert_moved_aside ("{ \"version\": 1, \"accounts\": [ { \"id\": \"9b2f6f8e-2a9e-4d55-9d5c-3c1f0a9e4b11\", \"pins\": [ \"xyz\" ] } ] }");
+
+  /* found by fuzz/fuzz-accounts: a list or an object where a number or a
+   * boolean belongs was a critical warning (fatal under G_DEBUG) */
+  assert_moved_aside ("{ \"version\": [], \"accounts\": [] }");
+  assert_moved_aside ("{ \"version\": { \"major\": 1 }, \"accounts\": [] }");
+  assert_moved_aside ("{ \"version\": \"1\", \"accounts\": [] }");
+  assert_moved_aside ("{ \"version\": 1, \"accounts\": [ { \"id\": \"9b2f6f8e-2a9e-4d55-9d5c-3c1f0a9e4b11\", \"allow_insecure\": [ true ] } ] }");
+  assert_moved_aside ("{ \"version\": 1, \"accounts\": [ { \"id\": \"9b2f6f8e-2a9e-4d55-9d5c-3c1f0a9e4b11\", \"sign_in_again\": {} } ] }");
+  assert_moved_aside ("{ \"version\": 1, \"accounts\": [ { \"id\": \"9b2f6f8e-2a9e-4d55-9d5c-3c1f0a9e4b11\", \"allow_insecure\": 1 } ] }");
 }
 
 static void

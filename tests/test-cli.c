@@ -64,6 +64,9 @@ run_cli_full (Run                *run,
   g_assert_no_error (error);
   g_subprocess_communicate_utf8 (process, input ? input : "", NULL, &run->out, &run->err, &error);
   g_assert_no_error (error);
+  /* a sanitizer's report, when a check stopped it */
+  if (!g_subprocess_get_if_exited (process))
+    g_printerr ("%s", run->err);
   g_assert_true (g_subprocess_get_if_exited (process));
   run->status = g_subprocess_get_exit_status (process);
 }

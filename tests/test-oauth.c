@@ -48,6 +48,7 @@ typedef struct
 
   /* how /token answers */
   gboolean      refresh_invalid;
+  const char   *refresh_body;    /* answers a refresh with this instead */
   const char   *token_error;       /* an error code for the code exchange */
   gboolean      hold_token;        /* pause the exchange until released */
   SoupServerMessage *held;
@@ -289,7 +290,10 @@ mock_token (Fixture           *f,
       f->refresh_requests++;
       g_assert_cmpstr (g_hash_table_lookup (form, "refresh_token"), ==, REFRESH_TOKEN);
 
-      if (f->refresh_invalid)
+      if (f->refresh_body != NULL)
+        set_json (message, f->refresh_invalid ? SOUP_STATUS_BAD_REQUEST : SOUP_STATUS_OK,
+                  f->refresh_body);
+      else if (f->refresh_invalid)
         set_json (message, SOUP_STATUS_BAD_REQUEST,
                   "{\"error\":\"invalid_grant\",\"error_description\":\"Token has been expired or revoked.\"}");
       else
@@ -1225,6 +1229,53 @@ test_refresh_sync (Fixture       *f,
 }
 
 /* The token endpoint is down: a clear error, nothing secret in it */
+/* Lists and objects where the token endpoint's strings belong: errors, not
+ * critical warnings (fatal here, under G_DEBUG=fatal-warnings). The same
+ * class of bug as fuzz/fuzz-accounts found in accounts.json. */
+static RelayOAuthTokens *
+refresh_with_body (Fixture     *f,
+                   const char  *body,
+                   GError     **error)
+{
+  g_autoptr(RelayOAuthConfig) config = gmail_config ();
+  Outcome outcome = { 0, };
+
+  f->refresh_body = body;
+  relay_oauth_refresh_async (config, REFRESH_TOKEN, NULL, refresh_cb, &outcome);
+  run_until (&outcome.done);
+  if (outcome.error != NULL)
+    g_propagate_error (error, g_steal_pointer (&outcome.error));
+
+  return g_steal_pointer (&outcome.tokens);
+}
+
+static void
+test_refresh_odd_types (Fixture       *f,
+                        gconstpointer  data)
+{
+  g_autoptr(RelayOAuthTokens) tokens = NULL;
+  g_autoptr(GError) error = NULL;
+
+  tokens = refresh_with_body (f, "{\"access_token\":{\"value\":\"x\"},\"refresh_token\":[]}", &error);
+  g_assert_null (tokens);
+  g_assert_error (error, RELAY_OAUTH_ERROR, RELAY_OAUTH_ERROR_TOKEN_ENDPOINT);
+  g_assert_nonnull (strstr (error->message, "without an access token"));
+  g_clear_error (&error);
+
+  tokens = refresh_with_body (f, "{\"access_token\":\"" ACCESS_TOKEN_2 "\",\"refresh_token\":{},"
+                                 "\"id_token\":[1]}", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (tokens->access_token, ==, ACCESS_TOKEN_2);
+  g_assert_null (tokens->refresh_token);
+  g_clear_pointer (&tokens, relay_oauth_tokens_free);
+
+  f->refresh_invalid = TRUE;
+  tokens = refresh_with_body (f, "{\"error\":{\"code\":\"invalid_grant\"}}", &error);
+  g_assert_null (tokens);
+  g_assert_error (error, RELAY_OAUTH_ERROR, RELAY_OAUTH_ERROR_TOKEN_ENDPOINT);
+  g_assert_nonnull (strstr (error->message, "HTTP 400"));
+}
+
 static void
 test_refresh_unreachable (Fixture       *f,
                           gconstpointer  data)
@@ -1270,6 +1321,7 @@ main (int   argc,
   ADD ("flow/cancel", test_cancel);
   ADD ("refresh/async", test_refresh);
   ADD ("refresh/sync-thread", test_refresh_sync);
+  ADD ("refresh/odd-types", test_refresh_odd_types);
   ADD ("refresh/unreachable", test_refresh_unreachable);
 
 #undef ADD

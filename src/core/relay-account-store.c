@@ -13,7 +13,7 @@
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 
-#include "relay-account-store.h"
+#include "relay-account-store-private.h"
 
 #define STORE_VERSION 1
 #define MAX_FILE_SIZE (4 * 1024 * 1024)
@@ -137,11 +137,18 @@ relay_account_store_get_path (RelayAccountStore *self)
   return self->path;
 }
 
-static gboolean
-parse_accounts (const char  *contents,
-                gsize        length,
-                GPtrArray   *accounts,
-                GError     **error)
+/**
+ * relay_account_store_parse:
+ * @accounts: (element-type RelayAccount): where the accounts are added
+ *
+ * What relay_account_store_load() makes of the file's contents, without
+ * the file: the loader's whole reading of accounts.json.
+ */
+gboolean
+relay_account_store_parse (const char  *contents,
+                           gsize        length,
+                           GPtrArray   *accounts,
+                           GError     **error)
 {
   g_autoptr(JsonParser) parser = json_parser_new ();
   JsonObject *root;
@@ -160,7 +167,11 @@ parse_accounts (const char  *contents,
     }
 
   root = json_node_get_object (node);
-  if (json_object_get_int_member_with_default (root, "version", 0) != STORE_VERSION)
+  /* not json_object_get_int_member_with_default(): a list or an object
+   * there is a critical warning (found by fuzz/fuzz-accounts) */
+  node = json_object_get_member (root, "version");
+  if (node == NULL || json_node_get_value_type (node) != G_TYPE_INT64 ||
+      json_node_get_int (node) != STORE_VERSION)
     {
       g_set_error (error, JSON_PARSER_ERROR, JSON_PARSER_ERROR_INVALID_DATA,
                    "the file is not version %d", STORE_VERSION);
@@ -267,7 +278,7 @@ relay_account_store_load (RelayAccountStore  *self,
   if (length > MAX_FILE_SIZE)
     g_set_error_literal (&local_error, G_FILE_ERROR, G_FILE_ERROR_FAILED, "the file is too large");
   else
-    parse_accounts (contents, length, accounts, &local_error);
+    relay_account_store_parse (contents, length, accounts, &local_error);
 
   if (local_error != NULL)
     {

@@ -403,6 +403,32 @@ read_uint (JsonObject  *object,
   return TRUE;
 }
 
+/* absent is FALSE; anything but true or false is an error, and never a
+ * critical warning as json_object_get_boolean_member_with_default() gives
+ * for a list or an object */
+static gboolean
+read_boolean (JsonObject  *object,
+              const char  *member,
+              gboolean    *value,
+              GError     **error)
+{
+  JsonNode *node = json_object_get_member (object, member);
+
+  *value = FALSE;
+  if (node == NULL)
+    return TRUE;
+
+  if (json_node_get_value_type (node) != G_TYPE_BOOLEAN)
+    {
+      g_set_error (error, JSON_PARSER_ERROR, JSON_PARSER_ERROR_INVALID_DATA,
+                   "“%s” is not true or false", member);
+      return FALSE;
+    }
+
+  *value = json_node_get_boolean (node);
+  return TRUE;
+}
+
 static gboolean
 read_enum (JsonObject  *object,
            const char  *member,
@@ -448,6 +474,7 @@ relay_account_new_from_json (JsonObject  *object,
   JsonObject *limits = NULL;
   guint port = 587, security = RELAY_SECURITY_STARTTLS, auth = RELAY_AUTH_METHOD_AUTO;
   guint max_messages = 0, message_window = 0, max_recipients = 0, recipient_window = 0;
+  gboolean allow_insecure, sign_in_again;
   JsonNode *node;
 
   g_return_val_if_fail (object != NULL, NULL);
@@ -524,6 +551,10 @@ relay_account_new_from_json (JsonObject  *object,
       return NULL;
     }
 
+  if (!read_boolean (object, "allow_insecure", &allow_insecure, error) ||
+      !read_boolean (object, "sign_in_again", &sign_in_again, error))
+    return NULL;
+
   self = g_object_new (RELAY_TYPE_ACCOUNT, "id", id, NULL);
   self->provider = (g_free (self->provider), g_strdup (provider ? provider : "custom"));
   self->host = (g_free (self->host), g_strdup (host ? host : ""));
@@ -538,8 +569,8 @@ relay_account_new_from_json (JsonObject  *object,
   self->message_window = message_window;
   self->max_recipients = max_recipients;
   self->recipient_window = recipient_window;
-  self->allow_insecure = json_object_get_boolean_member_with_default (object, "allow_insecure", FALSE);
-  self->sign_in_again = json_object_get_boolean_member_with_default (object, "sign_in_again", FALSE);
+  self->allow_insecure = allow_insecure;
+  self->sign_in_again = sign_in_again;
 
   return g_steal_pointer (&self);
 }

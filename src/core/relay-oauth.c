@@ -22,10 +22,8 @@
 #include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
 
-#include "relay-oauth.h"
+#include "relay-oauth-private.h"
 
-#define CALLBACK_PATH       "/oauth2/callback"
-#define MAX_REQUEST_URI     8192
 #define MAX_TOKEN_RESPONSE  (64 * 1024)
 #define TOKEN_TIMEOUT       30  /* seconds */
 #define FINISH_GRACE        5   /* seconds to write the last page before closing anyway */
@@ -408,11 +406,28 @@ token_request_free (TokenRequest *request)
   g_clear_object (&request->message);
   if (request->body != NULL)
     {
-      memset (request->body->data, 0, request->body->len);
+      /* an empty GByteArray has no data at all: memset (NULL, 0, 0) is undefined */
+      if (request->body->len > 0)
+        memset (request->body->data, 0, request->body->len);
       g_byte_array_unref (request->body);
     }
   wipe_string (request->old_refresh_token);
   g_free (request);
+}
+
+/* A string member, or NULL: never the critical warning that
+ * json_object_get_string_member_with_default() gives for a list or an
+ * object, which a token endpoint can send */
+static const char *
+get_string (JsonObject *object,
+            const char *member)
+{
+  JsonNode *node = json_object_get_member (object, member);
+
+  if (node == NULL || json_node_get_value_type (node) != G_TYPE_STRING)
+    return NULL;
+
+  return json_node_get_string (node);
 }
 
 static char *
@@ -444,7 +459,7 @@ email_from_id_token (const char *id_token)
   if (!JSON_NODE_HOLDS_OBJECT (root))
     return NULL;
   object = json_node_get_object (root);
-  email = json_object_get_string_member_with_default (object, "email", NULL);
+  email = get_string (object, "email");
   if (email == NULL || strchr (email, '@') == NULL || strlen (email) > 320 ||
       !g_utf8_validate (email, -1, NULL))
     return NULL;
@@ -491,7 +506,7 @@ parse_token_response (TokenRequest  *request,
       g_autofree char *clean = NULL;
 
       if (object != NULL)
-        code = json_object_get_string_member_with_default (object, "error", NULL);
+        code = get_string (object, "error");
 
       if (g_strcmp0 (code, "invalid_grant") == 0)
         {
@@ -512,7 +527,7 @@ parse_token_response (TokenRequest  *request,
       return NULL;
     }
 
-  access_token = object ? json_object_get_string_member_with_default (object, "access_token", NULL) : NULL;
+  access_token = object ? get_string (object, "access_token") : NULL;
   if (access_token == NULL || access_token[0] == '\0')
     {
       g_set_error_literal (error, RELAY_OAUTH_ERROR, RELAY_OAUTH_ERROR_TOKEN_ENDPOINT,
@@ -520,8 +535,8 @@ parse_token_response (TokenRequest  *request,
       return NULL;
     }
 
-  refresh_token = json_object_get_string_member_with_default (object, "refresh_token", NULL);
-  id_token = json_object_get_string_member_with_default (object, "id_token", NULL);
+  refresh_token = get_string (object, "refresh_token");
+  id_token = get_string (object, "id_token");
   expires_in = read_expires_in (object);
 
   tokens = g_new0 (RelayOAuthTokens, 1);
@@ -1114,11 +1129,67 @@ early_handler (SoupServer        *server,
   SoupMessageHeaders *headers = soup_server_message_get_request_headers (message);
   g_autofree char *uri = g_uri_to_string (soup_server_message_get_uri (message));
 
-  if (strlen (uri) > MAX_REQUEST_URI)
+  if (strlen (uri) > RELAY_OAUTH_MAX_REQUEST_URI)
     set_plain (message, SOUP_STATUS_REQUEST_URI_TOO_LONG);
   else if (soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CHUNKED ||
            soup_message_headers_get_content_length (headers) > 0)
     set_plain (message, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE);
+}
+
+/**
+ * relay_oauth_read_callback:
+ * @query: (nullable): the query of the redirect's URI, as it came
+ * @expected_state: (nullable): the state the authorization request carried
+ * @code: (out): the authorization code, with %RELAY_OAUTH_CALLBACK_CODE;
+ *   free it with wipe_string()
+ * @error: with %RELAY_OAUTH_CALLBACK_ERROR and %RELAY_OAUTH_CALLBACK_NO_CODE,
+ *   the error the sign-in ends with
+ *
+ * Reads the redirect's query without acting on it.
+ */
+RelayOAuthCallback
+relay_oauth_read_callback (const char  *query,
+                           const char  *expected_state,
+                           char       **code,
+                           GError     **error)
+{
+  g_autoptr(GHashTable) params = NULL;
+  const char *state;
+  const char *value;
+  const char *error_code;
+
+  g_return_val_if_fail (code != NULL, RELAY_OAUTH_CALLBACK_FOREIGN);
+  g_return_val_if_fail (error == NULL || *error == NULL, RELAY_OAUTH_CALLBACK_FOREIGN);
+
+  *code = NULL;
+
+  if (query != NULL)
+    params = g_uri_parse_params (query, -1, "&", G_URI_PARAMS_WWW_FORM, NULL);
+  state = params ? g_hash_table_lookup (params, "state") : NULL;
+
+  /* anyone on this machine can call: only the right state counts */
+  if (state == NULL || expected_state == NULL || !secure_equal (state, expected_state))
+    return RELAY_OAUTH_CALLBACK_FOREIGN;
+
+  value = g_hash_table_lookup (params, "code");
+  error_code = g_hash_table_lookup (params, "error");
+
+  if (error_code != NULL)
+    {
+      g_propagate_error (error, authorization_error (error_code,
+                                                     g_hash_table_lookup (params, "error_description")));
+      return RELAY_OAUTH_CALLBACK_ERROR;
+    }
+
+  if (value == NULL || value[0] == '\0')
+    {
+      g_set_error_literal (error, RELAY_OAUTH_ERROR, RELAY_OAUTH_ERROR_AUTHORIZATION,
+                           _("The sign-in answer has no authorization code"));
+      return RELAY_OAUTH_CALLBACK_NO_CODE;
+    }
+
+  *code = g_strdup (value);
+  return RELAY_OAUTH_CALLBACK_CODE;
 }
 
 static void
@@ -1129,14 +1200,11 @@ callback_handler (SoupServer        *server,
                   gpointer           user_data)
 {
   RelayOAuthFlow *self = user_data;
-  g_autoptr(GHashTable) params = NULL;
-  const char *query;
-  const char *state;
-  const char *code;
-  const char *error_code;
+  RelayOAuthCallback outcome;
+  char *code = NULL;
   GError *error = NULL;
 
-  if (!g_str_equal (path, CALLBACK_PATH))
+  if (!g_str_equal (path, RELAY_OAUTH_CALLBACK_PATH))
     {
       set_plain (message, SOUP_STATUS_NOT_FOUND);
       return;
@@ -1149,50 +1217,52 @@ callback_handler (SoupServer        *server,
       return;
     }
 
-  query = g_uri_get_query (soup_server_message_get_uri (message));
-  if (query != NULL)
-    params = g_uri_parse_params (query, -1, "&", G_URI_PARAMS_WWW_FORM, NULL);
-  state = params ? g_hash_table_lookup (params, "state") : NULL;
+  outcome = relay_oauth_read_callback (g_uri_get_query (soup_server_message_get_uri (message)),
+                                       self->state, &code, &error);
 
-  /* anyone on this machine can call: only the right, unused state counts */
-  if (state == NULL || self->state == NULL || !secure_equal (state, self->state))
+  if (outcome == RELAY_OAUTH_CALLBACK_FOREIGN)
     {
       set_page (message, SOUP_STATUS_BAD_REQUEST, FALSE,
                 _("This is not the answer to the sign-in that Mail Relay started."));
       return;
     }
+  /* the state is single-use */
   if (self->phase != PHASE_LISTENING)
     {
+      g_clear_error (&error);
+      g_clear_pointer (&code, wipe_string);
       set_page (message, SOUP_STATUS_BAD_REQUEST, FALSE,
                 _("This sign-in answer was already used."));
       return;
     }
 
-  code = g_hash_table_lookup (params, "code");
-  error_code = g_hash_table_lookup (params, "error");
   self->callback_message = g_object_ref (message);
   g_signal_connect (message, "finished", G_CALLBACK (callback_message_finished_cb), self);
 
-  if (error_code != NULL)
+  switch (outcome)
     {
-      error = authorization_error (error_code, g_hash_table_lookup (params, "error_description"));
+    case RELAY_OAUTH_CALLBACK_ERROR:
       set_page (message, SOUP_STATUS_OK, FALSE,
                 error->code == RELAY_OAUTH_ERROR_ACCESS_DENIED
                 ? _("The sign-in was declined. You can close this window and return to Mail Relay.")
                 : _("The sign-in failed. Return to Mail Relay for details."));
       flow_end (self, NULL, error);
-    }
-  else if (code == NULL || code[0] == '\0')
-    {
+      break;
+
+    case RELAY_OAUTH_CALLBACK_NO_CODE:
       set_page (message, SOUP_STATUS_BAD_REQUEST, FALSE,
                 _("The sign-in failed. Return to Mail Relay for details."));
-      flow_end (self, NULL,
-                g_error_new_literal (RELAY_OAUTH_ERROR, RELAY_OAUTH_ERROR_AUTHORIZATION,
-                                     _("The sign-in answer has no authorization code")));
-    }
-  else
-    {
+      flow_end (self, NULL, error);
+      break;
+
+    case RELAY_OAUTH_CALLBACK_CODE:
       start_exchange (self, message, code);
+      wipe_string (code);
+      break;
+
+    case RELAY_OAUTH_CALLBACK_FOREIGN:
+    default:
+      g_assert_not_reached ();
     }
 }
 
@@ -1255,7 +1325,7 @@ relay_oauth_flow_start (RelayOAuthFlow  *self,
   self->server = g_steal_pointer (&server);
   self->context = g_main_context_ref_thread_default ();
   self->phase = PHASE_LISTENING;
-  self->redirect_uri = g_strdup_printf ("http://127.0.0.1:%d" CALLBACK_PATH, port);
+  self->redirect_uri = g_strdup_printf ("http://127.0.0.1:%d" RELAY_OAUTH_CALLBACK_PATH, port);
   self->verifier = make_verifier ();
   self->state = make_state ();
   challenge = relay_oauth_pkce_challenge (self->verifier);

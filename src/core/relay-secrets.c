@@ -262,6 +262,9 @@ sync_wait (SyncData *data)
 {
   while (data->result == NULL)
     g_main_context_iteration (data->context, TRUE);
+  /* what libsecret queued behind its callback would die with the context */
+  while (g_main_context_iteration (data->context, FALSE))
+    ;
 }
 
 gboolean

@@ -22,7 +22,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "relay-send-log.h"
+#include "relay-send-log-private.h"
 
 /* Lines are our own output; anything longer is not one of them */
 #define MAX_LINE     (64 * 1024)
@@ -546,7 +546,9 @@ relay_send_log_entry_set_next_attempt (RelaySendLogEntry *self,
 /* A cheap test that a line is one of ours, without parsing it: our
  * writer's object starts with the time, ends with “}”, and “{"time":"”
  * cannot occur inside a JSON string (its quote would be escaped), so a
- * second one means a torn write that a later append ran into. */
+ * second one means a torn write that a later append ran into. Nor does
+ * it write a nul byte (json-glib escapes it): read_tail() would cut the
+ * line there while scan() printed it whole. */
 static gboolean
 line_looks_whole (const char *line,
                   gsize       length)
@@ -554,7 +556,8 @@ line_looks_whole (const char *line,
   const char *p, *end = line + length;
 
   if (length < sizeof LINE_PREFIX || length > MAX_LINE ||
-      memcmp (line, LINE_PREFIX, sizeof LINE_PREFIX - 1) != 0 || line[length - 1] != '}')
+      memcmp (line, LINE_PREFIX, sizeof LINE_PREFIX - 1) != 0 || line[length - 1] != '}' ||
+      memchr (line, '\0', length) != NULL)
     return FALSE;
 
   for (p = line + 1; (p = memchr (p, '{', end - p)) != NULL; p++)
@@ -880,19 +883,25 @@ relay_send_log_get_n_items (GListModel *model)
 
 /* A line that passed the cheap test at load but does not parse still
  * takes its row: shown as an unknown event that says why. */
-static RelaySendLogEntry *
-unreadable_entry (const char *line,
-                  gsize       length,
-                  guint       position,
-                  GError     *error)
+RelaySendLogEntry *
+relay_send_log_entry_new_unreadable (const char *line,
+                                     gsize       length,
+                                     guint       position,
+                                     GError     *error)
 {
-  RelaySendLogEntry *entry = relay_send_log_entry_new (RELAY_SEND_STATUS_UNKNOWN, NULL, NULL,
-                                                       NULL, 0, NULL);
+  RelaySendLogEntry *entry;
   g_autofree char *time_text = NULL;
   g_autoptr(GDateTime) time = NULL;
-  const char *start = line + sizeof LINE_PREFIX - 1;
-  const char *quote = memchr (start, '"', length - (sizeof LINE_PREFIX - 1));
+  const char *start;
+  const char *quote;
   g_autofree char *detail = NULL;
+
+  g_return_val_if_fail (line_looks_whole (line, length), NULL);
+  g_return_val_if_fail (error != NULL, NULL);
+
+  entry = relay_send_log_entry_new (RELAY_SEND_STATUS_UNKNOWN, NULL, NULL, NULL, 0, NULL);
+  start = line + sizeof LINE_PREFIX - 1;
+  quote = memchr (start, '"', length - (sizeof LINE_PREFIX - 1));
 
   if (quote != NULL)
     {
@@ -937,7 +946,7 @@ relay_send_log_get_item (GListModel *model,
   g_clear_object (&slot->entry);
   slot->entry = relay_send_log_entry_new_from_line (line, length, &error);
   if (slot->entry == NULL)
-    slot->entry = unreadable_entry (line, length, position, error);
+    slot->entry = relay_send_log_entry_new_unreadable (line, length, position, error);
   slot->position = position;
 
   return g_object_ref (slot->entry);
@@ -1069,6 +1078,47 @@ relay_send_log_get_path (RelaySendLog *self)
   return self->path;
 }
 
+/**
+ * relay_send_log_index_lines:
+ * @starts: (element-type guint64): where the offset of each whole line is added
+ * @n_skipped: (inout): incremented for each line that is not one of ours
+ *
+ * Indexes the lines of a loaded log; a last line without its newline
+ * (a torn tail that could not be repaired) is left out.
+ */
+gboolean
+relay_send_log_index_lines (const char    *contents,
+                            gsize          size,
+                            GArray        *starts,
+                            guint         *n_skipped,
+                            GCancellable  *cancellable,
+                            GError       **error)
+{
+  const char *p, *end;
+
+  end = size > 0 ? memrchr (contents, '\n', size) : NULL;
+  end = end ? end + 1 : contents;
+
+  for (p = contents; p < end;)
+    {
+      const char *nl = memchr (p, '\n', end - p);
+      guint64 start = p - contents;
+
+      if (line_looks_whole (p, nl - p))
+        g_array_append_val (starts, start);
+      else if (nl > p)
+        (*n_skipped)++;
+
+      p = nl + 1;
+
+      if ((starts->len & 0xffff) == 0 && g_cancellable_set_error_if_cancelled (cancellable, error))
+        return FALSE;
+    }
+
+  return TRUE;
+}
+
+
 /* Whether the file at @contents is the previous one grown: the same file,
  * and its last indexed line still in place */
 static gboolean
@@ -1102,7 +1152,7 @@ load_file (const char    *path,
 {
   g_autoptr(GError) repair_error = NULL;
   gboolean writable = TRUE;
-  const char *contents, *p, *end;
+  const char *contents;
   struct stat st;
   gsize size;
   int fd;
@@ -1159,37 +1209,32 @@ load_file (const char    *path,
   contents = g_mapped_file_get_contents (data->map);
   size = g_mapped_file_get_length (data->map);
 
-  /* a torn tail we could not repair is left out */
-  end = memrchr (contents, '\n', size);
-  end = end ? end + 1 : contents;
-
-  p = contents;
   data->grown = has_grown (&data->previous, &st, contents, size);
   if (data->grown)
     {
       const Previous *previous = &data->previous;
-      guint64 last = g_array_index (previous->starts, guint64, previous->starts->len - 1);
+      gsize from = g_array_index (previous->starts, guint64, previous->starts->len - 1) +
+                   g_bytes_get_size (previous->last_line);
+      g_autoptr(GArray) added = g_array_new (FALSE, FALSE, sizeof (guint64));
 
+      /* the lines before stay where they were: only the new ones are read */
       g_array_append_vals (data->starts, previous->starts->data, previous->starts->len);
       data->n_skipped = previous->n_skipped;
-      p = contents + last + g_bytes_get_size (previous->last_line);
+      if (!relay_send_log_index_lines (contents + from, size - from, added, &data->n_skipped,
+                                       cancellable, error))
+        return NULL;
+      for (guint i = 0; i < added->len; i++)
+        {
+          guint64 start = g_array_index (added, guint64, i) + from;
+
+          g_array_append_val (data->starts, start);
+        }
     }
   else
-    madvise ((void *)contents, size, MADV_SEQUENTIAL);
-
-  while (p < end)
     {
-      const char *nl = memchr (p, '\n', end - p);
-      guint64 start = p - contents;
-
-      if (line_looks_whole (p, nl - p))
-        g_array_append_val (data->starts, start);
-      else if (nl > p)
-        data->n_skipped++;
-
-      p = nl + 1;
-
-      if ((data->starts->len & 0xffff) == 0 && g_cancellable_set_error_if_cancelled (cancellable, error))
+      madvise ((void *)contents, size, MADV_SEQUENTIAL);
+      if (!relay_send_log_index_lines (contents, size, data->starts, &data->n_skipped,
+                                       cancellable, error))
         return NULL;
     }
 

@@ -1,0 +1,31 @@
+/* relay-oauth-private.h
+ *
+ * Copyright 2026 The Mail Relay developers
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include "relay-oauth.h"
+
+G_BEGIN_DECLS
+
+#define RELAY_OAUTH_CALLBACK_PATH    "/oauth2/callback"
+#define RELAY_OAUTH_MAX_REQUEST_URI  8192
+
+/* What a request to the loopback redirect says */
+typedef enum
+{
+  RELAY_OAUTH_CALLBACK_FOREIGN,  /* no state or another one: not the answer to this sign-in */
+  RELAY_OAUTH_CALLBACK_CODE,     /* the authorization code */
+  RELAY_OAUTH_CALLBACK_ERROR,    /* the provider's error (RFC 6749 4.1.2.1) */
+  RELAY_OAUTH_CALLBACK_NO_CODE,  /* the right state, but neither a code nor an error */
+} RelayOAuthCallback;
+
+RelayOAuthCallback relay_oauth_read_callback (const char  *query,
+                                              const char  *expected_state,
+                                              char       **code,
+                                              GError     **error);
+
+G_END_DECLS
