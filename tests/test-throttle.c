@@ -160,14 +160,12 @@ log_event (GPtrArray       *entries,
            gint64           ago,
            guint            n_recipients)
 {
-  const char *all[] = { "a@example.org", "b@example.org", "c@example.org", NULL };
-  g_auto(GStrv) recipients = g_strdupv ((char **)all);
+  const char *recipients[] = { "a@example.org", "b@example.org", "c@example.org", NULL };
   g_autoptr(GDateTime) time = g_date_time_new_from_unix_utc (g_get_real_time () / S - ago / S);
   RelaySendLogEntry *entry;
 
-  g_clear_pointer (&recipients[n_recipients], g_free);
-  entry = relay_send_log_entry_new (status, "<id@example.org>", (const char * const *)recipients,
-                                    "subject", 1, "250 2.0.0 Ok");
+  recipients[n_recipients] = NULL;
+  entry = relay_send_log_entry_new (status, "<id@example.org>", recipients, "subject", 1, "250 2.0.0 Ok");
   relay_send_log_entry_set_time (entry, time);
   g_ptr_array_add (entries, entry);
 }

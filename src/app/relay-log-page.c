@@ -185,7 +185,8 @@ struct _RelayLogPage
   gboolean            stick_to_end;
   gboolean            pinning;
   double              pinned_upper;
-  guint               pin_source;
+  GdkFrameClock      *pin_clock;
+  gulong              pin_handler;
   GFileMonitor       *monitor;
   guint               refresh_source;
   guint               meters_source;
@@ -306,32 +307,39 @@ filter_thread (GTask        *task,
 /* The newest events are at the end, and while they are in view they stay
  * in view as events come, as in a terminal. The list learns its height as
  * rows are measured, so the view is pinned again at each change of it,
- * once the list is laid out: a value set while the list configures its
- * adjustment would not move it. */
-static gboolean
-pin_to_end_cb (gpointer user_data)
+ * after the frame that laid the list out: a value set while the list
+ * configures its adjustment would not move it, and one set before the
+ * list has caught up with its model points at rows it does not have. */
+static void
+pin_after_paint_cb (GdkFrameClock *frame_clock,
+                    RelayLogPage  *self)
 {
-  RelayLogPage *self = user_data;
   GtkAdjustment *adjustment = gtk_scrolled_window_get_vadjustment (self->scroller);
 
-  self->pin_source = 0;
+  g_clear_signal_handler (&self->pin_handler, frame_clock);
+  g_clear_object (&self->pin_clock);
   if (!self->stick_to_end)
-    return G_SOURCE_REMOVE;
+    return;
 
   self->pinning = TRUE;
   gtk_adjustment_set_value (adjustment, gtk_adjustment_get_upper (adjustment) -
                                         gtk_adjustment_get_page_size (adjustment));
   self->pinned_upper = gtk_adjustment_get_upper (adjustment);
   self->pinning = FALSE;
-
-  return G_SOURCE_REMOVE;
 }
 
 static void
 pin_to_end (RelayLogPage *self)
 {
-  if (self->pin_source == 0)
-    self->pin_source = g_idle_add_full (G_PRIORITY_LOW, pin_to_end_cb, self, NULL);
+  GdkFrameClock *frame_clock = gtk_widget_get_frame_clock (GTK_WIDGET (self->column_view));
+
+  /* not shown yet: its first layout changes the adjustment, and comes here */
+  if (frame_clock == NULL || self->pin_handler != 0)
+    return;
+
+  self->pin_clock = g_object_ref (frame_clock);
+  self->pin_handler = g_signal_connect (frame_clock, "after-paint", G_CALLBACK (pin_after_paint_cb), self);
+  gtk_widget_queue_draw (GTK_WIDGET (self->column_view));
 }
 
 static void
@@ -347,7 +355,7 @@ static void
 adjustment_value_changed_cb (RelayLogPage  *self,
                              GtkAdjustment *adjustment)
 {
-  if (!self->pinning && self->pin_source == 0 && gtk_adjustment_get_upper (adjustment) == self->pinned_upper)
+  if (!self->pinning && self->pin_handler == 0 && gtk_adjustment_get_upper (adjustment) == self->pinned_upper)
     self->stick_to_end = gtk_adjustment_get_value (adjustment) + gtk_adjustment_get_page_size (adjustment) >=
                          gtk_adjustment_get_upper (adjustment) - 1.0;
 }
@@ -1208,7 +1216,9 @@ relay_log_page_dispose (GObject *object)
   g_cancellable_cancel (self->cancellable);
   g_clear_handle_id (&self->meters_source, g_source_remove);
   g_clear_handle_id (&self->refresh_source, g_source_remove);
-  g_clear_handle_id (&self->pin_source, g_source_remove);
+  if (self->pin_clock != NULL)
+    g_clear_signal_handler (&self->pin_handler, self->pin_clock);
+  g_clear_object (&self->pin_clock);
   if (self->monitor != NULL)
     g_file_monitor_cancel (self->monitor);
   g_clear_object (&self->monitor);
