@@ -658,6 +658,31 @@ hold (Drain      *drain,
   drain->report->held_until = item->next_attempt;
 }
 
+/* What a refused message becomes: deferred, held with the outbox, or
+ * failed. FALSE when the drain must stop. */
+static gboolean
+settle (Drain            *drain,
+        Item             *item,
+        RelayDisposition  disposition,
+        const char       *reply,
+        const char       *detail)
+{
+  switch (disposition)
+    {
+    case RELAY_DISPOSITION_TEMPORARY:
+      defer (drain, item, reply, detail);
+      return TRUE;
+    case RELAY_DISPOSITION_QUOTA:
+      hold (drain, item, reply, detail);
+      return FALSE;
+    case RELAY_DISPOSITION_PERMANENT:
+    case RELAY_DISPOSITION_OK:
+    default:
+      fail (drain, item, reply, detail);
+      return TRUE;
+    }
+}
+
 /* Sends one message; FALSE when the drain must stop */
 static gboolean
 send_item (Drain *drain,
@@ -715,20 +740,7 @@ send_item (Drain *drain,
       else
         relay_smtp_session_rset (drain->session, drain->cancellable, NULL);
 
-      switch (disposition)
-        {
-        case RELAY_DISPOSITION_TEMPORARY:
-          defer (drain, item, reply, detail);
-          return TRUE;
-        case RELAY_DISPOSITION_QUOTA:
-          hold (drain, item, reply, detail);
-          return FALSE;
-        case RELAY_DISPOSITION_PERMANENT:
-        case RELAY_DISPOSITION_OK:
-        default:
-          fail (drain, item, reply, detail);
-          return TRUE;
-        }
+      return settle (drain, item, disposition, reply, detail);
     }
 
   /* From here the server may take the message: a crash means unknown */
@@ -760,20 +772,7 @@ send_item (Drain *drain,
       if (reply != NULL && g_str_has_prefix (reply, "421"))
         close_session (drain, FALSE);
 
-      switch (disposition)
-        {
-        case RELAY_DISPOSITION_TEMPORARY:
-          defer (drain, item, reply, detail);
-          return TRUE;
-        case RELAY_DISPOSITION_QUOTA:
-          hold (drain, item, reply, detail);
-          return FALSE;
-        case RELAY_DISPOSITION_PERMANENT:
-        case RELAY_DISPOSITION_OK:
-        default:
-          fail (drain, item, reply, detail);
-          return TRUE;
-        }
+      return settle (drain, item, disposition, reply, detail);
     }
 
   reply = relay_smtp_reply_to_string (relay_smtp_session_get_last_reply (drain->session));
