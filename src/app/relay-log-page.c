@@ -808,13 +808,23 @@ relay_log_page_export_finish (RelayLogPage  *self,
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
+/* in the window's toast overlay, when the page is in one */
+static void
+show_toast (RelayLogPage *self,
+            const char   *title)
+{
+  GtkWidget *overlay = gtk_widget_get_ancestor (GTK_WIDGET (self), ADW_TYPE_TOAST_OVERLAY);
+
+  if (overlay != NULL)
+    adw_toast_overlay_add_toast (ADW_TOAST_OVERLAY (overlay), adw_toast_new (title));
+}
+
 static void
 export_done_cb (GObject      *object,
                 GAsyncResult *result,
                 gpointer      user_data)
 {
   RelayLogPage *self = RELAY_LOG_PAGE (object);
-  GtkWidget *overlay = gtk_widget_get_ancestor (GTK_WIDGET (self), ADW_TYPE_TOAST_OVERLAY);
   g_autoptr(GError) error = NULL;
   g_autofree char *title = NULL;
 
@@ -823,8 +833,7 @@ export_done_cb (GObject      *object,
   else
     title = g_strdup (_("Events exported"));
 
-  if (overlay != NULL)
-    adw_toast_overlay_add_toast (ADW_TOAST_OVERLAY (overlay), adw_toast_new (title));
+  show_toast (self, title);
 }
 
 static void
@@ -904,11 +913,10 @@ drained_cb (GObject      *object,
             gpointer      user_data)
 {
   RelayLogPage *self = RELAY_LOG_PAGE (object);
-  GtkWidget *overlay = gtk_widget_get_ancestor (GTK_WIDGET (self), ADW_TYPE_TOAST_OVERLAY);
   g_autoptr(GError) error = NULL;
 
-  if (!g_task_propagate_boolean (G_TASK (result), &error) && overlay != NULL)
-    adw_toast_overlay_add_toast (ADW_TOAST_OVERLAY (overlay), adw_toast_new (error->message));
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
+    show_toast (self, error->message);
 
   relay_log_page_reload (self);
 }
