@@ -230,18 +230,62 @@ test_invalid_input (void)
   assert_refused ("usage", "account", NULL);
 }
 
+/* Every command that needs the account fails, saying how to make one or
+ * what was not there, and writes nothing */
 static void
 test_missing_account (void)
 {
-  g_auto(Run) show = { 0 };
-  g_auto(Run) del = { 0 };
+  const struct {
+    const char *args[6];
+    const char *says;
+  } commands[] = {
+    { { "account", "show" }, "create one with “mail-relay-cli account set”" },
+    { { "account", "delete" }, "there is no account to delete" },
+    { { "unlink" }, "there is no account to sign out of" },
+    { { "flush" }, "create one with “mail-relay-cli account set”" },
+    { { "send", "--no-wait", "--to", "someone@example.org", "--subject", "Hello" },
+      "create one with “mail-relay-cli account set”" },
+    { { "test" }, "or give the server with --host" },
+  };
+  g_autofree char *accounts = g_build_filename (g_get_user_config_dir (), "mail-relay", "accounts.json", NULL);
+  g_autofree char *outbox = g_build_filename (g_get_user_data_dir (), "mail-relay", "outbox", NULL);
 
-  run_cli (&show, NULL, "account", "show", NULL);
-  g_assert_cmpint (show.status, ==, 1);
-  g_assert_nonnull (strstr (show.err, "account set"));
+  for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
+    {
+      g_auto(Run) run = { 0 };
+      const char * const *a = commands[i].args;
 
-  run_cli (&del, NULL, "account", "delete", NULL);
-  g_assert_cmpint (del.status, ==, 1);
+      run_cli (&run, "body\n", a[0], a[1], a[2], a[3], a[4], a[5], NULL);
+      g_assert_cmpint (run.status, ==, 1);
+      g_assert_true (g_str_has_prefix (run.err, "mail-relay-cli: "));
+      g_assert_nonnull (strstr (run.err, commands[i].says));
+      g_assert_cmpstr (run.out, ==, "");
+    }
+
+  g_assert_false (g_file_test (accounts, G_FILE_TEST_EXISTS));
+  g_assert_false (g_file_test (outbox, G_FILE_TEST_EXISTS));
+}
+
+/* An option that is not one is refused before anything is read */
+static void
+test_unknown_option (void)
+{
+  const char *commands[][2] = {
+    { "account", "show" }, { "log", NULL }, { "flush", NULL }, { "sandbox", NULL }, { "unlink", NULL },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
+    {
+      g_auto(Run) run = { 0 };
+
+      if (commands[i][1] != NULL)
+        run_cli (&run, NULL, commands[i][0], commands[i][1], "--no-such-option", NULL);
+      else
+        run_cli (&run, NULL, commands[i][0], "--no-such-option", NULL);
+      g_assert_cmpint (run.status, ==, 2);
+      g_assert_true (g_str_has_prefix (run.err, "mail-relay-cli: "));
+      g_assert_nonnull (strstr (run.err, "--no-such-option"));
+    }
 }
 
 static void
@@ -361,6 +405,7 @@ main (int   argc,
   g_test_add_func ("/cli/round-trip", test_round_trip);
   g_test_add_func ("/cli/invalid-input", test_invalid_input);
   g_test_add_func ("/cli/missing-account", test_missing_account);
+  g_test_add_func ("/cli/unknown-option", test_unknown_option);
   g_test_add_func ("/cli/delete", test_delete);
   g_test_add_func ("/cli/no-keyring", test_no_keyring);
   g_test_add_func ("/cli/corrupt-file", test_corrupt_file);

@@ -40,11 +40,8 @@ account_set (int    argc,
 
   g_option_context_set_summary (context, _("Create or update the account that mail is sent through."));
   relay_cli_account_options_add (context, &options);
-  if (!g_option_context_parse (context, &argc, &argv, &error))
-    {
-      relay_cli_printerr ("%s", error->message);
-      return RELAY_CLI_EXIT_USAGE;
-    }
+  if (!relay_cli_parse_options (context, &argc, &argv))
+    return RELAY_CLI_EXIT_USAGE;
 
   if (argc > 1)
     {
@@ -52,11 +49,8 @@ account_set (int    argc,
       return RELAY_CLI_EXIT_USAGE;
     }
 
-  if (!(store = relay_cli_load_store (&error)))
-    {
-      relay_cli_printerr ("%s", error->message);
-      return RELAY_CLI_EXIT_FAILED;
-    }
+  if (!(store = relay_cli_load_store ()))
+    return RELAY_CLI_EXIT_FAILED;
 
   saved = relay_account_store_get_default (store);
   created = saved == NULL;
@@ -155,7 +149,6 @@ account_show (int    argc,
     { NULL }
   };
   g_autoptr(GOptionContext) context = g_option_context_new (NULL);
-  g_autoptr(GError) error = NULL;
   g_autoptr(GError) keyring_error = NULL;
   g_autoptr(RelayAccountStore) store = NULL;
   g_autofree char *secret = NULL;
@@ -164,24 +157,14 @@ account_show (int    argc,
 
   g_option_context_set_summary (context, _("Show the account that mail is sent through."));
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
-  if (!g_option_context_parse (context, &argc, &argv, &error))
-    {
-      relay_cli_printerr ("%s", error->message);
-      return RELAY_CLI_EXIT_USAGE;
-    }
+  if (!relay_cli_parse_options (context, &argc, &argv))
+    return RELAY_CLI_EXIT_USAGE;
 
-  if (!(store = relay_cli_load_store (&error)))
-    {
-      relay_cli_printerr ("%s", error->message);
-      return RELAY_CLI_EXIT_FAILED;
-    }
+  if (!(store = relay_cli_load_store ()))
+    return RELAY_CLI_EXIT_FAILED;
 
-  account = relay_account_store_get_default (store);
-  if (account == NULL)
-    {
-      relay_cli_printerr (_("no account is set up yet; create one with “mail-relay-cli account set”"));
-      return RELAY_CLI_EXIT_FAILED;
-    }
+  if (!(account = relay_cli_get_account (store, NULL)))
+    return RELAY_CLI_EXIT_FAILED;
 
   /* Only whether a password is stored is shown, never the password */
   secret = relay_secrets_lookup_sync (relay_account_get_id (account), RELAY_SECRET_PASSWORD,
@@ -255,24 +238,14 @@ account_delete (int    argc,
   RelayAccount *account;
 
   g_option_context_set_summary (context, _("Delete the account and the secrets kept for it."));
-  if (!g_option_context_parse (context, &argc, &argv, &error))
-    {
-      relay_cli_printerr ("%s", error->message);
-      return RELAY_CLI_EXIT_USAGE;
-    }
+  if (!relay_cli_parse_options (context, &argc, &argv))
+    return RELAY_CLI_EXIT_USAGE;
 
-  if (!(store = relay_cli_load_store (&error)))
-    {
-      relay_cli_printerr ("%s", error->message);
-      return RELAY_CLI_EXIT_FAILED;
-    }
+  if (!(store = relay_cli_load_store ()))
+    return RELAY_CLI_EXIT_FAILED;
 
-  account = relay_account_store_get_default (store);
-  if (account == NULL)
-    {
-      relay_cli_printerr (_("there is no account to delete"));
-      return RELAY_CLI_EXIT_FAILED;
-    }
+  if (!(account = relay_cli_get_account (store, _("there is no account to delete"))))
+    return RELAY_CLI_EXIT_FAILED;
 
   id = g_strdup (relay_account_get_id (account));
 

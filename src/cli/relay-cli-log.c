@@ -163,11 +163,8 @@ relay_cli_log (int    argc,
 
   g_option_context_set_summary (context, _("Show every attempt to send a message, oldest first."));
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
-  if (!g_option_context_parse (context, &argc, &argv, &error))
-    {
-      relay_cli_printerr ("%s", error->message);
-      return RELAY_CLI_EXIT_USAGE;
-    }
+  if (!relay_cli_parse_options (context, &argc, &argv))
+    return RELAY_CLI_EXIT_USAGE;
 
   if (argc > 1)
     {

@@ -68,11 +68,8 @@ relay_cli_link_gmail (int    argc,
   g_option_context_set_summary (context, _("Link a Gmail account: sign in with Google in the browser; "
                                            "Mail Relay keeps the access it grants in the keyring."));
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
-  if (!g_option_context_parse (context, &argc, &argv, &error))
-    {
-      relay_cli_printerr ("%s", error->message);
-      return RELAY_CLI_EXIT_USAGE;
-    }
+  if (!relay_cli_parse_options (context, &argc, &argv))
+    return RELAY_CLI_EXIT_USAGE;
 
   if (timeout_text != NULL &&
       !relay_validate_count (timeout_text, RELAY_ACCOUNT_ERROR_LIMITS, "--timeout", 1, &timeout, &error))
@@ -88,11 +85,8 @@ relay_cli_link_gmail (int    argc,
     }
 
   /* Read first: a broken accounts file is reported before the browser */
-  if (!(store = relay_cli_load_store (&error)))
-    {
-      relay_cli_printerr ("%s", error->message);
-      return RELAY_CLI_EXIT_FAILED;
-    }
+  if (!(store = relay_cli_load_store ()))
+    return RELAY_CLI_EXIT_FAILED;
 
   flow = relay_oauth_flow_new (config);
   if (!relay_oauth_flow_start (flow, &error))
@@ -174,24 +168,14 @@ relay_cli_unlink (int    argc,
   RelayAccount *account;
 
   g_option_context_set_summary (context, _("Sign out: forget the account’s sign-in tokens."));
-  if (!g_option_context_parse (context, &argc, &argv, &error))
-    {
-      relay_cli_printerr ("%s", error->message);
-      return RELAY_CLI_EXIT_USAGE;
-    }
+  if (!relay_cli_parse_options (context, &argc, &argv))
+    return RELAY_CLI_EXIT_USAGE;
 
-  if (!(store = relay_cli_load_store (&error)))
-    {
-      relay_cli_printerr ("%s", error->message);
-      return RELAY_CLI_EXIT_FAILED;
-    }
+  if (!(store = relay_cli_load_store ()))
+    return RELAY_CLI_EXIT_FAILED;
 
-  account = relay_account_store_get_default (store);
-  if (account == NULL)
-    {
-      relay_cli_printerr (_("there is no account to sign out of"));
-      return RELAY_CLI_EXIT_FAILED;
-    }
+  if (!(account = relay_cli_get_account (store, _("there is no account to sign out of"))))
+    return RELAY_CLI_EXIT_FAILED;
 
   if (!relay_oauth_account_sign_out (account, NULL, &error))
     {

@@ -22,13 +22,19 @@
 
 #define MAX_PASSWORD_INPUT 4096
 
+/* The accounts from accounts.json, or %NULL after saying why they
+ * cannot be read */
 RelayAccountStore *
-relay_cli_load_store (GError **error)
+relay_cli_load_store (void)
 {
   g_autoptr(RelayAccountStore) store = relay_account_store_new (NULL);
+  g_autoptr(GError) error = NULL;
 
-  if (!relay_account_store_load (store, error))
-    return NULL;
+  if (!relay_account_store_load (store, &error))
+    {
+      relay_cli_printerr ("%s", error->message);
+      return NULL;
+    }
 
   if (relay_account_store_get_corrupt_path (store) != NULL)
     relay_cli_printerr (_("warning: %s could not be read (%s); it was moved to %s and a new file is started"),
@@ -37,6 +43,21 @@ relay_cli_load_store (GError **error)
                         relay_account_store_get_corrupt_path (store));
 
   return g_steal_pointer (&store);
+}
+
+/* The account mail is sent through, or %NULL after saying that there is
+ * none: @missing, or that one is made with `account set` */
+RelayAccount *
+relay_cli_get_account (RelayAccountStore *store,
+                       const char        *missing)
+{
+  RelayAccount *account = relay_account_store_get_default (store);
+
+  if (account == NULL)
+    relay_cli_printerr ("%s", missing ? missing
+                                      : _("no account is set up yet; create one with “mail-relay-cli account set”"));
+
+  return account;
 }
 
 int

@@ -38,7 +38,9 @@ gboolean           relay_cli_account_options_apply (RelayCliAccountOptions  *opt
                                                     GError                 **error);
 void               relay_cli_account_options_clear (RelayCliAccountOptions  *options);
 
-RelayAccountStore *relay_cli_load_store            (GError                 **error);
+RelayAccountStore *relay_cli_load_store            (void);
+RelayAccount      *relay_cli_get_account           (RelayAccountStore       *store,
+                                                    const char              *missing);
 char              *relay_cli_read_password         (GError                 **error);
 int                relay_cli_usage_error           (const GError            *error);
 

@@ -72,17 +72,6 @@ drain (RelayAccount *account,
          ? RELAY_CLI_EXIT_OK : RELAY_CLI_EXIT_FAILED;
 }
 
-static RelayAccount *
-default_account (RelayAccountStore *store)
-{
-  RelayAccount *account = relay_account_store_get_default (store);
-
-  if (account == NULL)
-    relay_cli_printerr (_("no account is set up yet; create one with “mail-relay-cli account set”"));
-
-  return account;
-}
-
 static GBytes *
 read_body (const char  *file,
            GError     **error)
@@ -154,11 +143,8 @@ relay_cli_send (int    argc,
 
   g_option_context_set_summary (context, _("Queue a message, then send everything queued as the provider’s limits allow."));
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
-  if (!g_option_context_parse (context, &argc, &argv, &error))
-    {
-      relay_cli_printerr ("%s", error->message);
-      return RELAY_CLI_EXIT_USAGE;
-    }
+  if (!relay_cli_parse_options (context, &argc, &argv))
+    return RELAY_CLI_EXIT_USAGE;
 
   if (to == NULL || to[0] == NULL)
     {
@@ -177,12 +163,9 @@ relay_cli_send (int    argc,
       return RELAY_CLI_EXIT_USAGE;
     }
 
-  if (!(store = relay_cli_load_store (&error)))
-    {
-      relay_cli_printerr ("%s", error->message);
-      return RELAY_CLI_EXIT_FAILED;
-    }
-  if (!(account = default_account (store)))
+  if (!(store = relay_cli_load_store ()))
+    return RELAY_CLI_EXIT_FAILED;
+  if (!(account = relay_cli_get_account (store, NULL)))
     return RELAY_CLI_EXIT_FAILED;
 
   message_id = relay_outbox_enqueue (account, (const char * const *)to, subject, body, log, &error);
@@ -214,24 +197,17 @@ relay_cli_flush (int    argc,
                  char **argv)
 {
   g_autoptr(GOptionContext) context = g_option_context_new (NULL);
-  g_autoptr(GError) error = NULL;
   g_autoptr(RelayAccountStore) store = NULL;
   g_autoptr(RelaySendLog) log = relay_send_log_new (NULL);
   RelayAccount *account;
 
   g_option_context_set_summary (context, _("Send everything queued, as the provider’s limits allow."));
-  if (!g_option_context_parse (context, &argc, &argv, &error))
-    {
-      relay_cli_printerr ("%s", error->message);
-      return RELAY_CLI_EXIT_USAGE;
-    }
+  if (!relay_cli_parse_options (context, &argc, &argv))
+    return RELAY_CLI_EXIT_USAGE;
 
-  if (!(store = relay_cli_load_store (&error)))
-    {
-      relay_cli_printerr ("%s", error->message);
-      return RELAY_CLI_EXIT_FAILED;
-    }
-  if (!(account = default_account (store)))
+  if (!(store = relay_cli_load_store ()))
+    return RELAY_CLI_EXIT_FAILED;
+  if (!(account = relay_cli_get_account (store, NULL)))
     return RELAY_CLI_EXIT_FAILED;
 
   return drain (account, log);

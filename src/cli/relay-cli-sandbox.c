@@ -68,11 +68,8 @@ relay_cli_sandbox (int    argc,
 
   g_option_context_set_summary (context, _("Run Mail Relay’s local test server on 127.0.0.1 until interrupted."));
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
-  if (!g_option_context_parse (context, &argc, &argv, &error))
-    {
-      relay_cli_printerr ("%s", error->message);
-      return RELAY_CLI_EXIT_USAGE;
-    }
+  if (!relay_cli_parse_options (context, &argc, &argv))
+    return RELAY_CLI_EXIT_USAGE;
 
   if (port_text != NULL && !relay_validate_port (port_text, &port, &error))
     {

@@ -206,11 +206,8 @@ relay_cli_test (int    argc,
                                            "TLS, greeting, authentication and an optional test message."));
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   relay_cli_account_options_add (context, &options);
-  if (!g_option_context_parse (context, &argc, &argv, &error))
-    {
-      relay_cli_printerr ("%s", error->message);
-      return RELAY_CLI_EXIT_USAGE;
-    }
+  if (!relay_cli_parse_options (context, &argc, &argv))
+    return RELAY_CLI_EXIT_USAGE;
 
   if (argc > 1)
     {
@@ -264,20 +261,17 @@ relay_cli_test (int    argc,
     }
   else
     {
-      if (!(store = relay_cli_load_store (&error)))
-        {
-          relay_cli_printerr ("%s", error->message);
-          return RELAY_CLI_EXIT_FAILED;
-        }
+      RelayAccount *saved;
 
-      if (relay_account_store_get_default (store) == NULL)
-        {
-          relay_cli_printerr (_("no account is set up yet; create one with “mail-relay-cli account set”, "
-                                "or give the server with --host"));
-          return RELAY_CLI_EXIT_FAILED;
-        }
+      if (!(store = relay_cli_load_store ()))
+        return RELAY_CLI_EXIT_FAILED;
 
-      account = relay_account_copy (relay_account_store_get_default (store));
+      if (!(saved = relay_cli_get_account (store, _("no account is set up yet; create one with "
+                                                    "“mail-relay-cli account set”, or give the server "
+                                                    "with --host"))))
+        return RELAY_CLI_EXIT_FAILED;
+
+      account = relay_account_copy (saved);
 
       if (relay_account_uses_token (account))
         {

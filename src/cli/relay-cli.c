@@ -34,6 +34,22 @@ relay_cli_printerr (const char *format,
   g_printerr ("mail-relay-cli: %s\n", message);
 }
 
+/* Parses a subcommand's options; says what is wrong with them if they
+ * cannot be parsed */
+gboolean
+relay_cli_parse_options (GOptionContext   *context,
+                         int              *argc,
+                         char           ***argv)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (g_option_context_parse (context, argc, argv, &error))
+    return TRUE;
+
+  relay_cli_printerr ("%s", error->message);
+  return FALSE;
+}
+
 static void
 print_usage (FILE *stream)
 {

@@ -19,23 +19,26 @@ enum
   RELAY_CLI_EXIT_USAGE = 2,
 };
 
-int  relay_cli_account      (int          argc,
-                             char       **argv);
-int  relay_cli_test         (int          argc,
-                             char       **argv);
-int  relay_cli_sandbox      (int          argc,
-                             char       **argv);
-int  relay_cli_log          (int          argc,
-                             char       **argv);
-int  relay_cli_link_gmail   (int          argc,
-                             char       **argv);
-int  relay_cli_unlink       (int          argc,
-                             char       **argv);
-int  relay_cli_send         (int          argc,
-                             char       **argv);
-int  relay_cli_flush        (int          argc,
-                             char       **argv);
-void relay_cli_printerr     (const char  *format,
-                             ...) G_GNUC_PRINTF (1, 2);
+int      relay_cli_account       (int              argc,
+                                  char           **argv);
+int      relay_cli_test          (int              argc,
+                                  char           **argv);
+int      relay_cli_sandbox       (int              argc,
+                                  char           **argv);
+int      relay_cli_log           (int              argc,
+                                  char           **argv);
+int      relay_cli_link_gmail    (int              argc,
+                                  char           **argv);
+int      relay_cli_unlink        (int              argc,
+                                  char           **argv);
+int      relay_cli_send          (int              argc,
+                                  char           **argv);
+int      relay_cli_flush         (int              argc,
+                                  char           **argv);
+void     relay_cli_printerr      (const char      *format,
+                                  ...) G_GNUC_PRINTF (1, 2);
+gboolean relay_cli_parse_options (GOptionContext   *context,
+                                  int              *argc,
+                                  char           ***argv);
 
 G_END_DECLS
