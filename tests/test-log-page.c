@@ -19,41 +19,12 @@
 #include "relay-outbox.h"
 #include "relay-send-log.h"
 #include "test-helpers.h"
+#include "widget-helpers.h"
 
 static GtkStack *
 page_stack (RelayLogPage *page)
 {
   return GTK_STACK (gtk_widget_get_first_child (GTK_WIDGET (page)));
-}
-
-static GtkWidget *
-find_type (GtkWidget *root,
-           GType      type)
-{
-  for (GtkWidget *child = gtk_widget_get_first_child (root); child; child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found;
-
-      if (G_TYPE_CHECK_INSTANCE_TYPE (child, type))
-        return child;
-      if ((found = find_type (child, type)) != NULL)
-        return found;
-    }
-
-  return NULL;
-}
-
-static void
-wait_for (gboolean (*done) (gpointer),
-          gpointer   data)
-{
-  gint64 deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
-
-  /* never blocks for ever: the deadline is checked between events */
-  while (!done (data) && g_get_monotonic_time () < deadline)
-    if (!g_main_context_iteration (NULL, FALSE))
-      g_usleep (1000);
-  g_assert_true (done (data));
 }
 
 static gboolean
@@ -110,29 +81,6 @@ static gboolean
 meters_shown (gpointer data)
 {
   return label_with (GTK_WIDGET (data), "/ 30 messages this minute", "/ 10000 recipients in 24 hours");
-}
-
-static GtkWidget *
-find_button (GtkWidget  *root,
-             const char *label)
-{
-  for (GtkWidget *child = gtk_widget_get_first_child (root); child; child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found;
-
-      if (GTK_IS_BUTTON (child) && gtk_button_get_label (GTK_BUTTON (child)) != NULL)
-        {
-          g_autoptr(GString) plain = g_string_new (gtk_button_get_label (GTK_BUTTON (child)));
-
-          g_string_replace (plain, "_", "", 0);
-          if (g_str_equal (plain->str, label))
-            return child;
-        }
-      if ((found = find_button (child, label)) != NULL)
-        return found;
-    }
-
-  return NULL;
 }
 
 static gboolean

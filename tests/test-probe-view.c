@@ -16,6 +16,7 @@
 #include "relay-diagnosis.h"
 #include "relay-probe-view.h"
 #include "test-helpers.h"
+#include "widget-helpers.h"
 
 /* What the scripted server answers to EHLO (and HELO); NULL: it never
  * says a word and only waits for the client to leave */
@@ -165,26 +166,6 @@ fixture_tear_down (Fixture       *fixture,
 }
 
 /* Depth first, in the order the widgets are shown */
-static GtkWidget *
-find_widget (GtkWidget *root,
-             gboolean (*match) (GtkWidget *, gconstpointer),
-             gconstpointer data)
-{
-  for (GtkWidget *child = gtk_widget_get_first_child (root);
-       child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found;
-
-      if (match (child, data))
-        return child;
-      if ((found = find_widget (child, match, data)) != NULL)
-        return found;
-    }
-
-  return NULL;
-}
-
 static gboolean
 is_row_titled (GtkWidget     *widget,
                gconstpointer  title)

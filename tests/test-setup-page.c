@@ -17,6 +17,7 @@
 #include "relay-secrets.h"
 #include "relay-setup-page.h"
 #include "test-helpers.h"
+#include "widget-helpers.h"
 
 typedef struct
 {
@@ -57,41 +58,6 @@ fixture_tear_down (Fixture       *fixture,
     g_main_context_iteration (NULL, TRUE);
   g_assert_null (fixture->page);
   g_assert_finalize_object (fixture->store);
-}
-
-static gboolean
-title_matches (GtkWidget  *widget,
-               const char *title)
-{
-  g_autoptr(GString) plain = NULL;
-
-  if (!ADW_IS_PREFERENCES_ROW (widget))
-    return FALSE;
-
-  /* titles carry mnemonics: “_Server” */
-  plain = g_string_new (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (widget)));
-  g_string_replace (plain, "_", "", 0);
-
-  return g_str_equal (plain->str, title);
-}
-
-static GtkWidget *
-find_row (GtkWidget  *root,
-          const char *title)
-{
-  for (GtkWidget *child = gtk_widget_get_first_child (root);
-       child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found;
-
-      if (title_matches (child, title))
-        return child;
-      if ((found = find_row (child, title)) != NULL)
-        return found;
-    }
-
-  return NULL;
 }
 
 static GtkWidget *

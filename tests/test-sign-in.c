@@ -16,6 +16,7 @@
 
 #include "relay-setup-page.h"
 #include "test-helpers.h"
+#include "widget-helpers.h"
 
 static SoupServer *mock;
 static char *mock_base;
@@ -80,40 +81,6 @@ start_mock (void)
   uris = soup_server_get_uris (mock);
   mock_base = g_strdup_printf ("http://127.0.0.1:%d", g_uri_get_port (uris->data));
   g_slist_free_full (uris, (GDestroyNotify)g_uri_unref);
-}
-
-static GtkWidget *
-find_row (GtkWidget  *root,
-          const char *title)
-{
-  for (GtkWidget *child = gtk_widget_get_first_child (root); child; child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found;
-
-      if (ADW_IS_PREFERENCES_ROW (child))
-        {
-          g_autoptr(GString) plain = g_string_new (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (child)));
-
-          g_string_replace (plain, "_", "", 0);
-          if (g_str_equal (plain->str, title))
-            return child;
-        }
-      if ((found = find_row (child, title)) != NULL)
-        return found;
-    }
-
-  return NULL;
-}
-
-static void
-iterate_until (gboolean (*done) (gpointer),
-               gpointer   data)
-{
-  gint64 deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
-
-  while (!done (data) && g_get_monotonic_time () < deadline)
-    g_main_context_iteration (NULL, TRUE);
-  g_assert_true (done (data));
 }
 
 static gboolean
@@ -257,17 +224,17 @@ test_sign_in (void)
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (page), "setup.sign-in", NULL));
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (page), "setup.copy-sign-in-link", NULL));
   gdk_clipboard_read_text_async (gtk_widget_get_clipboard (GTK_WIDGET (page)), NULL, clipboard_cb, &link);
-  iterate_until (text_ready, &link);
+  wait_for (text_ready, &link);
   g_assert_true (g_str_has_prefix (link, auth));
   g_assert_nonnull (strstr (link, "code_challenge_method=S256"));
 
   browse_data.uri = link;
   thread = g_thread_new ("browser", browse_thread, &browse_data);
-  iterate_until (browse_done, &browse_data);
+  wait_for (browse_done, &browse_data);
   g_thread_join (thread);
 
   /* signed in: the account is saved, the refresh token in the keyring */
-  iterate_until (saved_flag, &saved);
+  wait_for (saved_flag, &saved);
   g_assert_true (relay_account_store_load (reloaded, NULL));
   account = relay_account_store_get_default (reloaded);
   g_assert_cmpstr (relay_account_get_provider (account), ==, "gmail");
@@ -277,7 +244,7 @@ test_sign_in (void)
   g_assert_cmpstr (stored, ==, "widget-refresh");
   assert_no_file_contains ("widget-refresh");
   assert_no_file_contains ("widget-access");
-  iterate_until (subtitle_names_account, row);
+  wait_for (subtitle_names_account, row);
 
   /* and out again */
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (page), "setup.sign-out", NULL));
@@ -298,23 +265,6 @@ test_sign_in (void)
   g_assert_null (stored);
 
   gtk_window_destroy (window);
-}
-
-static GtkWidget *
-find_actionable (GtkWidget  *root,
-                 const char *action)
-{
-  for (GtkWidget *child = gtk_widget_get_first_child (root); child; child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found;
-
-      if (GTK_IS_ACTIONABLE (child) && g_strcmp0 (gtk_actionable_get_action_name (GTK_ACTIONABLE (child)), action) == 0)
-        return child;
-      if ((found = find_actionable (child, action)) != NULL)
-        return found;
-    }
-
-  return NULL;
 }
 
 static void

@@ -17,6 +17,7 @@
 #include "relay-setup-page.h"
 #include "relay-window.h"
 #include "test-helpers.h"
+#include "widget-helpers.h"
 
 typedef struct
 {
@@ -46,25 +47,6 @@ fixture_tear_down (Fixture       *fixture,
   while (g_main_context_iteration (NULL, FALSE))
     ;
   g_assert_null (fixture->window);
-}
-
-static GtkWidget *
-find_descendant (GtkWidget *root,
-                 GType      type)
-{
-  for (GtkWidget *child = gtk_widget_get_first_child (root);
-       child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found;
-
-      if (G_TYPE_CHECK_INSTANCE_TYPE (child, type))
-        return child;
-      if ((found = find_descendant (child, type)) != NULL)
-        return found;
-    }
-
-  return NULL;
 }
 
 static void
@@ -134,7 +116,7 @@ test_shortcuts_window (Fixture       *fixture,
                        gconstpointer  data)
 {
   GtkApplication *app = GTK_APPLICATION (fixture->app);
-  GtkWidget *setup_page = find_descendant (GTK_WIDGET (fixture->window), RELAY_TYPE_SETUP_PAGE);
+  GtkWidget *setup_page = find_type (GTK_WIDGET (fixture->window), RELAY_TYPE_SETUP_PAGE);
   GtkShortcutsWindow *overlay;
   g_autoptr(GPtrArray) listed = g_ptr_array_new_with_free_func (g_free);
   struct {
@@ -190,7 +172,7 @@ static void
 test_show_log (Fixture       *fixture,
                gconstpointer  data)
 {
-  AdwViewStack *stack = ADW_VIEW_STACK (find_descendant (GTK_WIDGET (fixture->window), ADW_TYPE_VIEW_STACK));
+  AdwViewStack *stack = ADW_VIEW_STACK (find_type (GTK_WIDGET (fixture->window), ADW_TYPE_VIEW_STACK));
 
   adw_view_stack_set_visible_child_name (stack, "setup");
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.show-log", NULL));

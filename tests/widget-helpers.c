@@ -1,0 +1,131 @@
+/* widget-helpers.c
+ *
+ * Copyright 2026 The Mail Relay developers
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+/* What the widget tests share: finding a widget the way a person would
+ * (by its row title, its button label, its action), and waiting on the
+ * main loop for what the app does asynchronously. */
+
+#include "config.h"
+
+#include "widget-helpers.h"
+
+/* The first descendant of @root, depth first, that @match accepts */
+GtkWidget *
+find_widget (GtkWidget     *root,
+             WidgetMatch    match,
+             gconstpointer  data)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (root);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found;
+
+      if (match (child, data))
+        return child;
+      if ((found = find_widget (child, match, data)) != NULL)
+        return found;
+    }
+
+  return NULL;
+}
+
+static gboolean
+is_type (GtkWidget     *widget,
+         gconstpointer  data)
+{
+  return G_TYPE_CHECK_INSTANCE_TYPE (widget, GPOINTER_TO_SIZE (data));
+}
+
+GtkWidget *
+find_type (GtkWidget *root,
+           GType      type)
+{
+  return find_widget (root, is_type, GSIZE_TO_POINTER (type));
+}
+
+/* Titles and labels carry mnemonics: “_Server” is read “Server” */
+char *
+without_mnemonic (const char *text)
+{
+  GString *plain = g_string_new (text);
+
+  g_string_replace (plain, "_", "", 0);
+  return g_string_free (plain, FALSE);
+}
+
+static gboolean
+is_row_titled (GtkWidget     *widget,
+               gconstpointer  title)
+{
+  g_autofree char *plain = NULL;
+
+  if (!ADW_IS_PREFERENCES_ROW (widget))
+    return FALSE;
+
+  plain = without_mnemonic (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (widget)));
+  return g_str_equal (plain, title);
+}
+
+/* The preferences row titled @title */
+GtkWidget *
+find_row (GtkWidget  *root,
+          const char *title)
+{
+  return find_widget (root, is_row_titled, title);
+}
+
+static gboolean
+is_button_labelled (GtkWidget     *widget,
+                    gconstpointer  label)
+{
+  g_autofree char *plain = NULL;
+
+  if (!GTK_IS_BUTTON (widget) || gtk_button_get_label (GTK_BUTTON (widget)) == NULL)
+    return FALSE;
+
+  plain = without_mnemonic (gtk_button_get_label (GTK_BUTTON (widget)));
+  return g_str_equal (plain, label);
+}
+
+/* The button labelled @label */
+GtkWidget *
+find_button (GtkWidget  *root,
+             const char *label)
+{
+  return find_widget (root, is_button_labelled, label);
+}
+
+static gboolean
+is_actionable_for (GtkWidget     *widget,
+                   gconstpointer  action)
+{
+  return GTK_IS_ACTIONABLE (widget) &&
+         g_strcmp0 (gtk_actionable_get_action_name (GTK_ACTIONABLE (widget)), action) == 0;
+}
+
+/* The button or row that activates @action */
+GtkWidget *
+find_actionable (GtkWidget  *root,
+                 const char *action)
+{
+  return find_widget (root, is_actionable_for, action);
+}
+
+/* Runs the main loop until @done says so, for 30 s at the most; never
+ * blocks for ever, because the deadline is checked between events */
+void
+wait_for (gboolean (*done) (gpointer),
+          gpointer   data)
+{
+  gint64 deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+
+  while (!done (data) && g_get_monotonic_time () < deadline)
+    if (!g_main_context_iteration (NULL, FALSE))
+      g_usleep (1000);
+  g_assert_true (done (data));
+}

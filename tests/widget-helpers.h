@@ -1,0 +1,32 @@
+/* widget-helpers.h
+ *
+ * Copyright 2026 The Mail Relay developers
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <adwaita.h>
+
+G_BEGIN_DECLS
+
+typedef gboolean (*WidgetMatch) (GtkWidget     *widget,
+                                 gconstpointer  data);
+
+GtkWidget *find_widget      (GtkWidget     *root,
+                             WidgetMatch    match,
+                             gconstpointer  data);
+GtkWidget *find_type        (GtkWidget     *root,
+                             GType          type);
+GtkWidget *find_row         (GtkWidget     *root,
+                             const char    *title);
+GtkWidget *find_button      (GtkWidget     *root,
+                             const char    *label);
+GtkWidget *find_actionable  (GtkWidget     *root,
+                             const char    *action);
+char      *without_mnemonic (const char    *text);
+void       wait_for         (gboolean     (*done) (gpointer),
+                             gpointer       data);
+
+G_END_DECLS
