@@ -34,8 +34,9 @@ IDLE_SECONDS = 2.0
 
 def start_xvfb():
     read, write = os.pipe()
+    # -noreset: no server reset between one program's exit and the next start
     xvfb = subprocess.Popen(["Xvfb", "-displayfd", str(write), "-screen", "0", "1280x1024x24",
-                             "-nolisten", "tcp"], pass_fds=(write,), stderr=subprocess.DEVNULL)
+                             "-nolisten", "tcp", "-noreset"], pass_fds=(write,), stderr=subprocess.DEVNULL)
     os.close(write)
     with os.fdopen(read) as f:
         display = f.readline().strip()
