@@ -187,12 +187,45 @@ def test_kill(certs, work):
         home.cleanup()
 
 
+def test_damaged_items(certs, work):
+    """Outbox files with members of the wrong type (a hand edit, a damaged
+    disk) are skipped or read with defaults, never a critical warning
+    (fatal under the tests' G_DEBUG) and never a crash."""
+    proc, port, maildir, logpath = fake("good", certs, work)
+    home = Home(port, certs)
+    outbox = os.path.join(home.dir, "data", "mail-relay", "outbox")
+    damaged = {
+        "0000000000000001-recipients-string": {"recipients": "rcpt@example.org"},
+        "0000000000000002-recipient-number": {"recipients": [1, "rcpt@example.org"]},
+        "0000000000000003-odd-members": {"recipients": ["rcpt@example.org"], "message_id": [],
+                                         "from": {}, "subject": 5, "attempt": [1],
+                                         "state": {"x": 1}, "next_attempt": "soon"},
+    }
+    try:
+        os.makedirs(outbox, exist_ok=True)
+        for name, item in damaged.items():
+            with open(os.path.join(outbox, name + ".json"), "w") as f:
+                json.dump(item, f)
+        r = home.cli(["flush"])
+        check(r.returncode in (0, 1), "flush over damaged outbox files exits 0 or 1, not a crash (%d)"
+              % r.returncode)
+        check("CRITICAL" not in r.stderr and "WARNING" not in r.stderr,
+              "no critical or warning for members of the wrong type: %s" % r.stderr[-300:])
+        left = sorted(os.listdir(outbox))
+        check("0000000000000001-recipients-string.json" in left and
+              "0000000000000002-recipient-number.json" in left,
+              "items without a list of addresses are left on disk untouched: %r" % left)
+    finally:
+        proc.terminate()
+        home.cleanup()
+
+
 def main():
     work = tempfile.mkdtemp(prefix="outbox-cli-")
     certs = os.path.join(work, "certs")
     subprocess.run([PYTHON, os.path.join(HERE, "make-certs.py"), certs], check=True, stdout=subprocess.DEVNULL)
     try:
-        for test in (test_throttle, test_deferred, test_rejected, test_kill):
+        for test in (test_throttle, test_deferred, test_rejected, test_kill, test_damaged_items):
             try:
                 test(certs, work)
             except Exception as e:  # a crash in one part is a failure, not a hang

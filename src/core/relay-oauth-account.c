@@ -11,6 +11,7 @@
 
 #include <json-glib/json-glib.h>
 
+#include "relay-json-private.h"
 #include "relay-oauth-account.h"
 #include "relay-sasl.h"
 #include "relay-secrets.h"
@@ -104,9 +105,9 @@ read_access_token (RelayAccount  *account,
     return NULL;
 
   object = json_node_get_object (json_parser_get_root (parser));
-  expires_at = json_object_get_int_member_with_default (object, "expires_at", 0);
+  expires_at = relay_json_get_int (object, "expires_at", 0);
   if (expires_at != 0 && expires_at - EXPIRY_MARGIN_SECONDS > g_get_real_time () / G_USEC_PER_SEC)
-    token = g_strdup (json_object_get_string_member_with_default (object, "access_token", NULL));
+    token = g_strdup (relay_json_get_string (object, "access_token", NULL));
 
   /* the parsed copy of the token goes with the parser */
   json_object_set_string_member (object, "access_token", "");

@@ -22,6 +22,7 @@
 #include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
 
+#include "relay-json-private.h"
 #include "relay-oauth-private.h"
 
 #define MAX_TOKEN_RESPONSE  (64 * 1024)
@@ -415,21 +416,6 @@ token_request_free (TokenRequest *request)
   g_free (request);
 }
 
-/* A string member, or NULL: never the critical warning that
- * json_object_get_string_member_with_default() gives for a list or an
- * object, which a token endpoint can send */
-static const char *
-get_string (JsonObject *object,
-            const char *member)
-{
-  JsonNode *node = json_object_get_member (object, member);
-
-  if (node == NULL || json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-
-  return json_node_get_string (node);
-}
-
 static char *
 email_from_id_token (const char *id_token)
 {
@@ -459,7 +445,7 @@ email_from_id_token (const char *id_token)
   if (!JSON_NODE_HOLDS_OBJECT (root))
     return NULL;
   object = json_node_get_object (root);
-  email = get_string (object, "email");
+  email = relay_json_get_string (object, "email", NULL);
   if (email == NULL || strchr (email, '@') == NULL || strlen (email) > 320 ||
       !g_utf8_validate (email, -1, NULL))
     return NULL;
@@ -506,7 +492,7 @@ parse_token_response (TokenRequest  *request,
       g_autofree char *clean = NULL;
 
       if (object != NULL)
-        code = get_string (object, "error");
+        code = relay_json_get_string (object, "error", NULL);
 
       if (g_strcmp0 (code, "invalid_grant") == 0)
         {
@@ -527,7 +513,7 @@ parse_token_response (TokenRequest  *request,
       return NULL;
     }
 
-  access_token = object ? get_string (object, "access_token") : NULL;
+  access_token = object ? relay_json_get_string (object, "access_token", NULL) : NULL;
   if (access_token == NULL || access_token[0] == '\0')
     {
       g_set_error_literal (error, RELAY_OAUTH_ERROR, RELAY_OAUTH_ERROR_TOKEN_ENDPOINT,
@@ -535,8 +521,8 @@ parse_token_response (TokenRequest  *request,
       return NULL;
     }
 
-  refresh_token = get_string (object, "refresh_token");
-  id_token = get_string (object, "id_token");
+  refresh_token = relay_json_get_string (object, "refresh_token", NULL);
+  id_token = relay_json_get_string (object, "id_token", NULL);
   expires_in = read_expires_in (object);
 
   tokens = g_new0 (RelayOAuthTokens, 1);

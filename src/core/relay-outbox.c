@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "relay-diagnosis.h"
+#include "relay-json-private.h"
 #include "relay-message.h"
 #include "relay-oauth-account.h"
 #include "relay-outbox.h"
@@ -130,6 +131,7 @@ read_item (const char *id)
   g_autofree char *path = item_path (id, ".json");
   JsonObject *object;
   JsonArray *recipients;
+  JsonNode *node;
   Item *item;
 
   if (!json_parser_load_from_file (parser, path, NULL) ||
@@ -137,19 +139,23 @@ read_item (const char *id)
     return NULL;
 
   object = json_node_get_object (json_parser_get_root (parser));
-  if (!json_object_has_member (object, "recipients"))
+  node = json_object_get_member (object, "recipients");
+  if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node))
     return NULL;
+  recipients = json_node_get_array (node);
+  for (guint i = 0; i < json_array_get_length (recipients); i++)
+    if (json_node_get_value_type (json_array_get_element (recipients, i)) != G_TYPE_STRING)
+      return NULL;
 
   item = g_new0 (Item, 1);
   item->id = g_strdup (id);
-  item->message_id = g_strdup (json_object_get_string_member_with_default (object, "message_id", id));
-  item->from = g_strdup (json_object_get_string_member_with_default (object, "from", ""));
-  item->subject = g_strdup (json_object_get_string_member_with_default (object, "subject", ""));
-  item->attempt = json_object_get_int_member_with_default (object, "attempt", 0);
-  item->state = g_strdup (json_object_get_string_member_with_default (object, "state", "queued"));
-  item->next_attempt = json_object_get_int_member_with_default (object, "next_attempt", 0);
+  item->message_id = g_strdup (relay_json_get_string (object, "message_id", id));
+  item->from = g_strdup (relay_json_get_string (object, "from", ""));
+  item->subject = g_strdup (relay_json_get_string (object, "subject", ""));
+  item->attempt = relay_json_get_int (object, "attempt", 0);
+  item->state = g_strdup (relay_json_get_string (object, "state", "queued"));
+  item->next_attempt = relay_json_get_int (object, "next_attempt", 0);
 
-  recipients = json_object_get_array_member (object, "recipients");
   item->recipients = g_new0 (char *, json_array_get_length (recipients) + 1);
   for (guint i = 0; i < json_array_get_length (recipients); i++)
     item->recipients[i] = g_strdup (json_array_get_string_element (recipients, i));

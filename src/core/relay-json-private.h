@@ -1,0 +1,21 @@
+/* relay-json-private.h
+ *
+ * Copyright 2026 The Mail Relay developers
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <json-glib/json-glib.h>
+
+G_BEGIN_DECLS
+
+const char *relay_json_get_string (JsonObject *object,
+                                   const char *member,
+                                   const char *default_value);
+gint64      relay_json_get_int    (JsonObject *object,
+                                   const char *member,
+                                   gint64      default_value);
+
+G_END_DECLS

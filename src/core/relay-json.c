@@ -1,0 +1,49 @@
+/* relay-json.c
+ *
+ * Copyright 2026 The Mail Relay developers
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+/* Optional members of JSON that Mail Relay reads back from its own files,
+ * the keyring and token endpoints. json-glib's
+ * json_object_get_*_member_with_default() give a critical warning when
+ * the member is a list or an object (found by fuzz/fuzz-accounts); these
+ * give the default instead, and otherwise read what those read. */
+
+#include "config.h"
+
+#include "relay-json-private.h"
+
+static JsonNode *
+get_value (JsonObject *object,
+           const char *member)
+{
+  JsonNode *node = json_object_get_member (object, member);
+
+  return node != NULL && JSON_NODE_HOLDS_VALUE (node) ? node : NULL;
+}
+
+/* @member's string, or @default_value when it is missing or null; %NULL
+ * when it holds another kind of value */
+const char *
+relay_json_get_string (JsonObject *object,
+                       const char *member,
+                       const char *default_value)
+{
+  JsonNode *node = get_value (object, member);
+
+  return node != NULL ? json_node_get_string (node) : default_value;
+}
+
+/* @member's integer (a double or a boolean is converted, a string is 0),
+ * or @default_value when it is missing, null, a list or an object */
+gint64
+relay_json_get_int (JsonObject *object,
+                    const char *member,
+                    gint64      default_value)
+{
+  JsonNode *node = get_value (object, member);
+
+  return node != NULL ? json_node_get_int (node) : default_value;
+}
