@@ -33,6 +33,7 @@ SCENARIOS = [
     "quit-odd", "auth-535", "endless-334", "long-line", "silent", "drop-in-data",
     "421-after-mail", "multiline", "plaintext-on-tls-port", "o365-5.7.139",
     "ses-throttle", "size-small", "reset-in-data", "unsolicited", "451-once",
+    "rcpt-mixed", "mail-451-once", "greeting-421", "auth-421",
 ]
 
 
@@ -211,6 +212,9 @@ class Session:
                     await self.reply(221, "2.0.0 Bye")
                     raise Closed()
                 await self.reply(503, "5.5.1 No SMTP service here")
+        if s == "greeting-421":
+            await self.reply(421, "4.3.2 " + HOST + " Service not available, closing channel")
+            raise Closed()
         if s == "multiline":
             await self.reply(220, HOST + " ESMTP first line", "second line of the greeting",
                              "third line of the greeting")
@@ -346,6 +350,9 @@ class Session:
         if s == "auth-535":
             await self.reply(535, "5.7.8 Authentication credentials invalid")
             return
+        if s == "auth-421":
+            await self.reply(421, "4.7.0 " + HOST + " Too many sign-ins, closing")
+            raise Closed()
         if s == "o365-5.7.139":
             await self.reply(535, "5.7.139 Authentication unsuccessful, "
                              "SmtpClientAuthentication is disabled for the Tenant. "
@@ -390,6 +397,10 @@ class Session:
         if s == "ses-throttle":
             await self.reply(454, "Throttling failure: Maximum sending rate exceeded.")
             return
+        if s == "mail-451-once" and not getattr(self.server, "mail_deferred_once", False):
+            self.server.mail_deferred_once = True
+            await self.reply(451, "4.3.0 Temporary sender lookup failure, try again later")
+            return
         self.mail = arg
         await self.reply_ml(250, "2.1.0 Ok")
 
@@ -401,6 +412,17 @@ class Session:
             await self.reply(550, "5.1.1 <rcpt@example.org>: Recipient address rejected: "
                              "User unknown in virtual mailbox table")
             return
+        if self.scenario == "rcpt-mixed":
+            # "refuse..." never exists; "later..." is greylisted once
+            address = arg.partition(":")[2].strip().strip("<>")
+            if address.startswith("refuse"):
+                await self.reply(550, "5.1.1 <%s>: Recipient address rejected: User unknown" % address)
+                return
+            greylisted = self.server.__dict__.setdefault("greylisted", set())
+            if address.startswith("later") and address not in greylisted:
+                greylisted.add(address)
+                await self.reply(451, "4.2.0 <%s>: Recipient address rejected: Greylisted" % address)
+                return
         self.rcpts.append(arg)
         await self.reply_ml(250, "2.1.5 Ok")
 
@@ -454,6 +476,7 @@ class Session:
             size += len(raw)
             body.append(raw)
         self.server.log("* data %d bytes" % size)
+        rcpts = self.rcpts
         self.reset_tx()
         if s == "data-end-552":
             await self.reply(552, "5.3.4 Message size exceeds fixed maximum message size")
@@ -471,6 +494,8 @@ class Session:
             tmp = os.path.join(d, ".msg-%d.tmp" % n)
             with open(tmp, "wb") as f:
                 f.write(b"".join(body))
+            with open(os.path.join(d, "msg-%d.rcpt" % n), "w") as f:
+                f.write("".join(r.partition(":")[2].strip().strip("<>") + "\n" for r in rcpts))
             os.rename(tmp, os.path.join(d, "msg-%d.eml" % n))
         await self.reply_ml(250, "2.0.0 Ok: queued as FAKE%d" % n)
 

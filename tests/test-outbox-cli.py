@@ -30,12 +30,12 @@ def check(cond, what):
 
 class Home:
     """A private XDG tree with an account for the server at port."""
-    def __init__(self, port, certs, extra=()):
+    def __init__(self, port, certs, extra=(), retry_base=1):
         self.dir = tempfile.mkdtemp(prefix="outbox-")
         self.env = dict(os.environ, HOME=self.dir, LANGUAGE="C",
                         XDG_CONFIG_HOME=os.path.join(self.dir, "config"),
                         XDG_DATA_HOME=os.path.join(self.dir, "data"),
-                        MAIL_RELAY_RETRY_BASE_SECONDS="1")
+                        MAIL_RELAY_RETRY_BASE_SECONDS=str(retry_base))
         r = self.cli(["account", "set", "--provider", "custom", "--host", "127.0.0.1",
                       "--port", str(port), "--security", "starttls", "--username", USER,
                       "--password-stdin", "--from", USER, "--ca-file", os.path.join(certs, "ca.pem")]
@@ -59,6 +59,15 @@ def start(argv):
     proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     port = int(proc.stdout.readline().split()[1])
     return proc, port
+
+
+def envelopes(maildir):
+    """the recipients of each message the server took, in order"""
+    if not os.path.isdir(maildir):
+        return []
+    names = sorted((n for n in os.listdir(maildir) if n.endswith(".rcpt")),
+                   key=lambda n: int(n[4:-5]))
+    return [open(os.path.join(maildir, n)).read().split() for n in names]
 
 
 def received(maildir):
@@ -124,9 +133,9 @@ def test_deferred(certs, work):
     proc, port, maildir, logpath = fake("451-once", certs, work)
     home = Home(port, certs)
     try:
-        r = home.cli(["send", "--to", "rcpt@example.org", "--subject", "greylisted", "--body-file", "-"],
-                     stdin="Hello.\n")
-        check(r.returncode == 0, "a 451 is retried and sent: exit 0 (%s)" % r.stderr[-200:])
+        r = home.cli(["send", "--wait", "--to", "rcpt@example.org", "--subject", "greylisted",
+                      "--body-file", "-"], stdin="Hello.\n")
+        check(r.returncode == 0, "a 451 is retried and sent with --wait: exit 0 (%s)" % r.stderr[-200:])
         statuses = [e["status"] for e in home.log()]
         check(statuses == ["queued", "deferred", "sent"], "log: queued, deferred, sent: %r" % statuses)
         check([e["attempt"] for e in home.log()][-1] == 2, "sent on the second attempt")
@@ -220,12 +229,126 @@ def test_damaged_items(certs, work):
         home.cleanup()
 
 
+def test_partial_recipients(certs, work):
+    """Three recipients: one taken, one refused for good (550), one put off
+    (451 once). Each gets its own outcome; the one put off is retried
+    alone and nobody gets the message twice."""
+    proc, port, maildir, logpath = fake("rcpt-mixed", certs, work)
+    home = Home(port, certs)
+    try:
+        r = home.cli(["send", "--to", "ok@example.org", "--to", "refused@example.org",
+                      "--to", "later@example.org", "--subject", "three", "--body-file", "-"],
+                     stdin="Hello.\n")
+        check(r.returncode == 1, "a refused recipient makes send exit 1 (%d: %s)" % (r.returncode, r.stdout.strip()))
+        check("failed 1" in r.stdout, "the refused recipient is counted as failed: %s" % r.stdout.strip())
+        check("later@example.org" in r.stderr and "retried at" in r.stderr,
+              "send says who waits for a retry, and when: %s" % r.stderr[-300:])
+        check(envelopes(maildir) == [["ok@example.org"]],
+              "the message went to the accepted recipient alone: %r" % envelopes(maildir))
+        log = home.log()
+        by = {(e["status"], tuple(e["recipients"])): e for e in log}
+        check(("sent", ("ok@example.org",)) in by, "log: sent to ok@ only: %r"
+              % [(e["status"], e["recipients"]) for e in log])
+        failed = by.get(("failed", ("refused@example.org",)))
+        check(failed is not None and failed["reply"].startswith("550 5.1.1"),
+              "log: refused@ failed with its own reply: %r" % (failed and failed["reply"]))
+        deferred = by.get(("deferred", ("later@example.org",)))
+        check(deferred is not None and deferred["reply"].startswith("451 4.2.0"),
+              "log: later@ deferred with its own reply: %r" % (deferred and deferred["reply"]))
+        check(not any(e["status"] == "sent" and "refused@example.org" in e["recipients"] for e in log),
+              "log: never sent to the refused recipient")
+
+        time.sleep(1.5)  # the retry base is 1 s, with at most 20 % jitter
+        r = home.cli(["flush"])
+        check(r.returncode == 0, "the put-off recipient is retried and taken: exit 0 (%s)" % r.stderr[-200:])
+        check(envelopes(maildir) == [["ok@example.org"], ["later@example.org"]],
+              "the retry went to later@ alone: %r" % envelopes(maildir))
+        log = home.log()
+        check([e["recipients"] for e in log if e["status"] == "sent"]
+              == [["ok@example.org"], ["later@example.org"]], "log: two sent events, one recipient each")
+        with open(logpath) as f:
+            refused_rcpts = [l for l in f if l.upper().startswith("RCPT") and "refused@" in l]
+        check(len(refused_rcpts) == 1, "the refused recipient is not tried again (%d)" % len(refused_rcpts))
+        check(len({e["message_id"] for e in log}) == 1, "one message id throughout")
+        check(home.cli(["flush"]).returncode == 0 and len(envelopes(maildir)) == 2, "nothing left to send")
+    finally:
+        proc.terminate()
+        home.cleanup()
+
+
+def test_mail_refused(certs, work):
+    """With PIPELINING the RCPTs after a refused MAIL get 503: the MAIL
+    reply decides. A 451 is put off (and send returns instead of waiting
+    for the retry), a 550 fails with the 550."""
+    proc, port, maildir, logpath = fake("mail-451-once", certs, work)
+    home = Home(port, certs, retry_base=600)
+    try:
+        r = home.cli(["send", "--to", "rcpt@example.org", "--subject", "sender lookup", "--body-file", "-"],
+                     stdin="Hello.\n", timeout=60)
+        check(r.returncode == 1, "a message put off makes send exit 1 (%d)" % r.returncode)
+        log = home.log()
+        check([e["status"] for e in log] == ["queued", "deferred"],
+              "log: queued, deferred — a 451 to MAIL is temporary: %r" % [e["status"] for e in log])
+        check(log[-1]["reply"].startswith("451 4.3.0"), "the reply to MAIL is recorded: %r" % log[-1]["reply"])
+        check("retried at" in r.stderr, "send says when it is retried instead of waiting: %s" % r.stderr[-200:])
+        r = home.cli(["flush"], timeout=60)
+        check(r.returncode == 1 and received(maildir) == {}, "flush before the retry time sends nothing, exit 1")
+    except subprocess.TimeoutExpired:
+        check(False, "send and flush return while a message waits for its retry")
+    finally:
+        home.cleanup()
+
+    home = Home(port, certs)
+    try:
+        r = home.cli(["send", "--wait", "--to", "rcpt@example.org", "--subject", "wait", "--body-file", "-"],
+                     stdin="Hello.\n")
+        check(r.returncode == 0 and len(received(maildir)) == 1,
+              "send --wait waits for the retry and sends (%d: %s)" % (r.returncode, r.stderr[-200:]))
+    finally:
+        proc.terminate()
+        home.cleanup()
+
+    proc, port, maildir, logpath = fake("mail-550", certs, work)
+    home = Home(port, certs)
+    try:
+        r = home.cli(["send", "--to", "rcpt@example.org", "--subject", "not yours", "--body-file", "-"],
+                     stdin="Hello.\n")
+        log = home.log()
+        check(r.returncode == 1 and [e["status"] for e in log] == ["queued", "failed"],
+              "a 550 to MAIL fails the message: %r" % [e["status"] for e in log])
+        check(log[-1]["reply"].startswith("550 5.7.1"), "the failure records MAIL's 550, not the 503 after it: %r"
+              % log[-1]["reply"])
+    finally:
+        proc.terminate()
+        home.cleanup()
+
+
+def test_421_reply(certs, work):
+    """A 421 at the greeting or after AUTH: the reply is in the log."""
+    for scenario in ("greeting-421", "auth-421"):
+        proc, port, maildir, logpath = fake(scenario, certs, work)
+        home = Home(port, certs, retry_base=600)
+        try:
+            r = home.cli(["send", "--to", "rcpt@example.org", "--subject", scenario, "--body-file", "-"],
+                         stdin="Hello.\n", timeout=60)
+            log = home.log()
+            check(r.returncode == 1 and log[-1]["status"] == "deferred",
+                  "%s: the message is deferred (%r)" % (scenario, [e["status"] for e in log]))
+            check(log[-1]["reply"].startswith("421 4."), "%s: the log keeps the 421: %r" % (scenario, log[-1]["reply"]))
+        except subprocess.TimeoutExpired:
+            check(False, "%s: send returns while the message waits for its retry" % scenario)
+        finally:
+            proc.terminate()
+            home.cleanup()
+
+
 def main():
     work = tempfile.mkdtemp(prefix="outbox-cli-")
     certs = os.path.join(work, "certs")
     subprocess.run([PYTHON, os.path.join(HERE, "make-certs.py"), certs], check=True, stdout=subprocess.DEVNULL)
     try:
-        for test in (test_throttle, test_deferred, test_rejected, test_kill, test_damaged_items):
+        for test in (test_throttle, test_deferred, test_rejected, test_kill, test_damaged_items,
+                     test_partial_recipients, test_mail_refused, test_421_reply):
             try:
                 test(certs, work)
             except Exception as e:  # a crash in one part is a failure, not a hang

@@ -900,7 +900,7 @@ drain_thread (GTask        *task,
   GError *error = NULL;
 
   /* what is due now and within the limits; nothing waits here */
-  report = relay_outbox_drain (task_data, log, FALSE, NULL, NULL, cancellable, &error);
+  report = relay_outbox_drain (task_data, log, RELAY_OUTBOX_WAIT_NONE, NULL, NULL, cancellable, &error);
   if (report == NULL)
     g_task_return_error (task, error);
   else

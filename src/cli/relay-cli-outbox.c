@@ -36,15 +36,47 @@ progress_cb (const char *text,
     g_printerr ("\r\033[K%s", text);
 }
 
+/* What still waits in the outbox, and until when */
+static void
+print_waiting (RelayOutboxReport *report)
+{
+  for (guint i = 0; i < report->waiting->len; i++)
+    {
+      RelayOutboxWaiting *waiting = g_ptr_array_index (report->waiting, i);
+      g_autofree char *to = g_strjoinv (", ", waiting->recipients);
+
+      if (waiting->sending)
+        {
+          relay_cli_printerr (_("<%s> (“%s”, to %s) was being sent when sending stopped; it is not sent again, and the next run records it as unknown"),
+                              waiting->message_id, waiting->subject, to);
+        }
+      else if (waiting->next_attempt > g_get_real_time ())
+        {
+          g_autoptr(GDateTime) when = g_date_time_new_from_unix_local (waiting->next_attempt / G_USEC_PER_SEC);
+          g_autofree char *text = g_date_time_format (when, "%Y-%m-%d %H:%M:%S");
+
+          relay_cli_printerr (_("<%s> (“%s”, to %s) waits to be retried at %s: run “mail-relay-cli flush” then, or use --wait"),
+                              waiting->message_id, waiting->subject, to, text);
+        }
+      else
+        {
+          relay_cli_printerr (_("<%s> (“%s”, to %s) is still queued"),
+                              waiting->message_id, waiting->subject, to);
+        }
+    }
+}
+
 static int
 drain (RelayAccount *account,
-       RelaySendLog *log)
+       RelaySendLog *log,
+       gboolean      wait_retries)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(RelayOutboxReport) report = NULL;
   Progress progress = { isatty (STDERR_FILENO) };
+  RelayOutboxWait wait = RELAY_OUTBOX_WAIT_THROTTLE | (wait_retries ? RELAY_OUTBOX_WAIT_RETRY : 0);
 
-  report = relay_outbox_drain (account, log, TRUE, progress_cb, &progress, NULL, &error);
+  report = relay_outbox_drain (account, log, wait, progress_cb, &progress, NULL, &error);
   if (progress.tty)
     g_printerr ("\r\033[K");
 
@@ -63,10 +95,11 @@ drain (RelayAccount *account,
   if (report->held_until > 0)
     {
       g_autoptr(GDateTime) until = g_date_time_new_from_unix_local (report->held_until / G_USEC_PER_SEC);
-      g_autofree char *text = g_date_time_format (until, "%c");
+      g_autofree char *text = g_date_time_format (until, "%Y-%m-%d %H:%M:%S");
 
       relay_cli_printerr (_("the provider’s quota is used up: sending resumes at %s (run “mail-relay-cli flush” then)"), text);
     }
+  print_waiting (report);
 
   return report->failed == 0 && report->unknown == 0 && report->deferred == 0 && report->stopped_by == NULL
          ? RELAY_CLI_EXIT_OK : RELAY_CLI_EXIT_FAILED;
@@ -126,11 +159,13 @@ relay_cli_send (int    argc,
   g_autofree char *subject = NULL;
   g_autofree char *body_file = NULL;
   gboolean no_wait = FALSE;
+  gboolean wait = FALSE;
   const GOptionEntry entries[] = {
     { "to", 0, 0, G_OPTION_ARG_STRING_ARRAY, &to, N_("A recipient (repeat for more)"), "ADDR" },
     { "subject", 0, 0, G_OPTION_ARG_STRING, &subject, N_("The subject"), "TEXT" },
     { "body-file", 0, 0, G_OPTION_ARG_FILENAME, &body_file, N_("The text of the message, or - for standard input"), "FILE" },
     { "no-wait", 0, 0, G_OPTION_ARG_NONE, &no_wait, N_("Only queue the message"), NULL },
+    { "wait", 0, 0, G_OPTION_ARG_NONE, &wait, N_("Wait for deferred messages’ retries too, until only failures remain"), NULL },
     { NULL }
   };
   g_autoptr(GOptionContext) context = g_option_context_new (NULL);
@@ -145,6 +180,12 @@ relay_cli_send (int    argc,
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   if (!relay_cli_parse_options (context, &argc, &argv))
     return RELAY_CLI_EXIT_USAGE;
+
+  if (no_wait && wait)
+    {
+      relay_cli_printerr (_("--wait: cannot be used with --no-wait"));
+      return RELAY_CLI_EXIT_USAGE;
+    }
 
   if (to == NULL || to[0] == NULL)
     {
@@ -184,7 +225,7 @@ relay_cli_send (int    argc,
   if (no_wait)
     return RELAY_CLI_EXIT_OK;
 
-  return drain (account, log);
+  return drain (account, log, wait);
 }
 
 /**
@@ -196,12 +237,18 @@ int
 relay_cli_flush (int    argc,
                  char **argv)
 {
+  gboolean wait = FALSE;
+  const GOptionEntry entries[] = {
+    { "wait", 0, 0, G_OPTION_ARG_NONE, &wait, N_("Wait for deferred messages’ retries too, until only failures remain"), NULL },
+    { NULL }
+  };
   g_autoptr(GOptionContext) context = g_option_context_new (NULL);
   g_autoptr(RelayAccountStore) store = NULL;
   g_autoptr(RelaySendLog) log = relay_send_log_new (NULL);
   RelayAccount *account;
 
   g_option_context_set_summary (context, _("Send everything queued, as the provider’s limits allow."));
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   if (!relay_cli_parse_options (context, &argc, &argv))
     return RELAY_CLI_EXIT_USAGE;
 
@@ -210,5 +257,5 @@ relay_cli_flush (int    argc,
   if (!(account = relay_cli_get_account (store, NULL)))
     return RELAY_CLI_EXIT_FAILED;
 
-  return drain (account, log);
+  return drain (account, log, wait);
 }

@@ -52,6 +52,9 @@ typedef struct
   guint   attempt;
   char   *state;         /* queued, deferred, throttled, sending */
   gint64  next_attempt;  /* µs of real time; 0: now */
+  /* while “sending”: the recipients a 4xx to their RCPT put off, which
+   * the message goes to later (at next_attempt), or NULL */
+  GStrv   later;
 } Item;
 
 static void
@@ -63,6 +66,7 @@ item_free (Item *item)
   g_strfreev (item->recipients);
   g_free (item->subject);
   g_free (item->state);
+  g_strfreev (item->later);
   g_free (item);
 }
 
@@ -113,6 +117,14 @@ write_item (Item    *item,
   json_builder_add_string_value (builder, item->state);
   json_builder_set_member_name (builder, "next_attempt");
   json_builder_add_int_value (builder, item->next_attempt);
+  if (item->later != NULL)
+    {
+      json_builder_set_member_name (builder, "later");
+      json_builder_begin_array (builder);
+      for (guint i = 0; item->later[i]; i++)
+        json_builder_add_string_value (builder, item->later[i]);
+      json_builder_end_array (builder);
+    }
   json_builder_end_object (builder);
 
   root = json_builder_get_root (builder);
@@ -124,14 +136,36 @@ write_item (Item    *item,
                                    0600, error);
 }
 
+/* A list of strings, or NULL when @node is anything else */
+static GStrv
+read_strings (JsonNode *node)
+{
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  JsonArray *array;
+
+  if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node))
+    return NULL;
+
+  array = json_node_get_array (node);
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      JsonNode *element = json_array_get_element (array, i);
+
+      if (json_node_get_value_type (element) != G_TYPE_STRING)
+        return NULL;
+      g_strv_builder_add (builder, json_node_get_string (element));
+    }
+
+  return g_strv_builder_end (builder);
+}
+
 static Item *
 read_item (const char *id)
 {
   g_autoptr(JsonParser) parser = json_parser_new ();
   g_autofree char *path = item_path (id, ".json");
+  g_auto(GStrv) recipients = NULL;
   JsonObject *object;
-  JsonArray *recipients;
-  JsonNode *node;
   Item *item;
 
   if (!json_parser_load_from_file (parser, path, NULL) ||
@@ -139,13 +173,10 @@ read_item (const char *id)
     return NULL;
 
   object = json_node_get_object (json_parser_get_root (parser));
-  node = json_object_get_member (object, "recipients");
-  if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node))
+  /* a message to nobody is nothing to send */
+  if (!(recipients = read_strings (json_object_get_member (object, "recipients"))) ||
+      recipients[0] == NULL)
     return NULL;
-  recipients = json_node_get_array (node);
-  for (guint i = 0; i < json_array_get_length (recipients); i++)
-    if (json_node_get_value_type (json_array_get_element (recipients, i)) != G_TYPE_STRING)
-      return NULL;
 
   item = g_new0 (Item, 1);
   item->id = g_strdup (id);
@@ -155,10 +186,10 @@ read_item (const char *id)
   item->attempt = relay_json_get_int (object, "attempt", 0);
   item->state = g_strdup (relay_json_get_string (object, "state", "queued"));
   item->next_attempt = relay_json_get_int (object, "next_attempt", 0);
-
-  item->recipients = g_new0 (char *, json_array_get_length (recipients) + 1);
-  for (guint i = 0; i < json_array_get_length (recipients); i++)
-    item->recipients[i] = g_strdup (json_array_get_string_element (recipients, i));
+  item->recipients = g_steal_pointer (&recipients);
+  item->later = read_strings (json_object_get_member (object, "later"));
+  if (item->later != NULL && item->later[0] == NULL)
+    g_clear_pointer (&item->later, g_strfreev);
 
   return item;
 }
@@ -216,16 +247,21 @@ relay_outbox_count (void)
   return items->len;
 }
 
+/* An event of @item's for @recipients, or all of its recipients when NULL */
 static RelaySendLogEntry *
-make_entry (RelayAccount     *account,
-            Item             *item,
-            RelaySendStatus   status,
-            const char       *reply,
-            const char       *detail)
+make_entry_for (RelayAccount       *account,
+                Item               *item,
+                const char * const *recipients,
+                RelaySendStatus     status,
+                const char         *reply,
+                const char         *detail)
 {
   RelaySendLogEntry *entry;
 
-  entry = relay_send_log_entry_new (status, item->message_id, (const char * const *)item->recipients,
+  if (recipients == NULL)
+    recipients = (const char * const *)item->recipients;
+
+  entry = relay_send_log_entry_new (status, item->message_id, recipients,
                                     item->subject, item->attempt, reply ? reply : "");
   relay_send_log_entry_set_account (entry, relay_account_get_id (account));
   if (detail != NULL)
@@ -238,6 +274,16 @@ make_entry (RelayAccount     *account,
     }
 
   return entry;
+}
+
+static RelaySendLogEntry *
+make_entry (RelayAccount     *account,
+            Item             *item,
+            RelaySendStatus   status,
+            const char       *reply,
+            const char       *detail)
+{
+  return make_entry_for (account, item, NULL, status, reply, detail);
 }
 
 static gboolean
@@ -361,7 +407,11 @@ relay_outbox_enqueue (RelayAccount        *account,
                                  0600, error) ||
       !write_item (item, error) ||
       !log_event (log, account, item, RELAY_SEND_STATUS_QUEUED, NULL, NULL, error))
-    return NULL;
+    {
+      /* what is reported is what was done: not queued, so not in the outbox */
+      remove_item (item);
+      return NULL;
+    }
 
   return g_strdup (item->message_id);
 }
@@ -373,6 +423,7 @@ relay_outbox_report_free (RelayOutboxReport *report)
     return;
 
   g_free (report->stopped_by);
+  g_clear_pointer (&report->waiting, g_ptr_array_unref);
   g_free (report);
 }
 
@@ -382,6 +433,7 @@ typedef struct
   RelaySendLog            *log;
   RelayThrottle           *throttle;
   RelaySmtpSession        *session;
+  const char              *step;    /* of the session being opened */
   guint                    on_connection;
   guint                    per_connection;
   char                    *secret;
@@ -392,6 +444,8 @@ typedef struct
    * never sent again. */
   GPtrArray               *pending_entries;
   GPtrArray               *pending_items;
+  /* the send log could not be written: nothing more is sent */
+  gboolean                 halted;
   RelayOutboxProgressFunc  progress;
   gpointer                 progress_data;
   GCancellable            *cancellable;
@@ -438,6 +492,7 @@ sleep_until (Drain  *drain,
 typedef struct
 {
   const char *message_id;
+  guint       attempt;
   gboolean    found;
 } FindSent;
 
@@ -449,10 +504,33 @@ find_sent_cb (const char *line,
   FindSent *find = user_data;
   g_autoptr(RelaySendLogEntry) entry = relay_send_log_entry_new_from_line (line, length, NULL);
 
-  if (entry != NULL && g_strcmp0 (relay_send_log_entry_get_message_id (entry), find->message_id) == 0)
+  /* the attempt too: an earlier attempt may have gone to other recipients */
+  if (entry != NULL &&
+      g_strcmp0 (relay_send_log_entry_get_message_id (entry), find->message_id) == 0 &&
+      relay_send_log_entry_get_attempt (entry) == find->attempt)
     find->found = TRUE;
 
   return !find->found;
+}
+
+/* After @item's attempt has ended (sent, or its result unknown): the
+ * recipients it put off wait for their own retry, else it is done */
+static gboolean
+finish_item (Item    *item,
+             GError **error)
+{
+  if (item->later == NULL)
+    {
+      remove_item (item);
+      return TRUE;
+    }
+
+  g_strfreev (item->recipients);
+  item->recipients = g_steal_pointer (&item->later);
+  g_free (item->state);
+  item->state = g_strdup ("deferred");
+
+  return write_item (item, error);
 }
 
 /* After a crash: a message caught at its end of data may have arrived */
@@ -464,7 +542,7 @@ recover (Drain *drain)
   for (guint i = 0; i < items->len; i++)
     {
       Item *item = g_ptr_array_index (items, i);
-      FindSent find = { item->message_id, FALSE };
+      FindSent find = { item->message_id, item->attempt, FALSE };
 
       if (!g_str_equal (item->state, "sending"))
         continue;
@@ -478,7 +556,7 @@ recover (Drain *drain)
                      NULL);
           drain->report->unknown++;
         }
-      remove_item (item);
+      finish_item (item, NULL);
     }
 }
 
@@ -495,8 +573,16 @@ flush_sent (Drain *drain)
   if (relay_send_log_append (drain->log, (RelaySendLogEntry **)drain->pending_entries->pdata,
                              drain->pending_entries->len, &error))
     for (guint i = 0; i < drain->pending_items->len; i++)
-      remove_item (g_ptr_array_index (drain->pending_items, i));
-  /* else the messages stay marked “sending”: unknown at the next drain */
+      finish_item (g_ptr_array_index (drain->pending_items, i), NULL);
+  else if (!drain->halted)
+    {
+      /* the messages stay marked “sending”, never sent again: unknown at
+       * the next drain; and nothing more goes while the log is unwritable */
+      drain->halted = TRUE;
+      g_free (drain->report->stopped_by);
+      drain->report->stopped_by = g_strdup_printf (_("Sending stopped: the send log could not be written (%s)"),
+                                                   error->message);
+    }
 
   g_ptr_array_set_size (drain->pending_entries, 0);
   g_ptr_array_set_size (drain->pending_items, 0);
@@ -515,6 +601,7 @@ item_copy (const Item *item)
   copy->attempt = item->attempt;
   copy->state = g_strdup (item->state);
   copy->next_attempt = item->next_attempt;
+  copy->later = g_strdupv (item->later);
 
   return copy;
 }
@@ -546,6 +633,8 @@ close_session (Drain    *drain,
   drain->on_connection = 0;
 }
 
+/* On failure the session stays in @drain, with the reply that ended it,
+ * for classify(); drain->step names the step that failed */
 static gboolean
 open_session (Drain   *drain,
               GError **error)
@@ -553,37 +642,57 @@ open_session (Drain   *drain,
   RelayAccount *account = drain->account;
   RelaySecurity security = relay_account_get_security (account);
   const char *username = relay_account_get_username (account);
-  g_autoptr(RelaySmtpSession) session = NULL;
+  RelaySmtpSession *session;
 
-  session = relay_smtp_session_new (relay_account_get_host (account), relay_account_get_port (account), security);
+  session = drain->session = relay_smtp_session_new (relay_account_get_host (account),
+                                                     relay_account_get_port (account), security);
+  drain->on_connection = 0;
   relay_smtp_session_set_timeout (session, SESSION_TIMEOUT);
   relay_smtp_session_set_ca_file (session, relay_account_get_ca_file (account));
   relay_smtp_session_set_pins (session, relay_account_get_pins (account));
   relay_smtp_session_set_allow_insecure (session, relay_account_get_allow_insecure (account));
 
-  if (!relay_smtp_session_resolve (session, drain->cancellable, error) ||
-      !relay_smtp_session_connect (session, drain->cancellable, error) ||
-      (security == RELAY_SECURITY_TLS && !relay_smtp_session_handshake (session, drain->cancellable, error)) ||
-      !relay_smtp_session_read_greeting (session, drain->cancellable, error) ||
-      !relay_smtp_session_ehlo (session, drain->cancellable, error))
+  drain->step = "resolve";
+  if (!relay_smtp_session_resolve (session, drain->cancellable, error))
+    return FALSE;
+  drain->step = "connect";
+  if (!relay_smtp_session_connect (session, drain->cancellable, error))
+    return FALSE;
+  drain->step = "tls";
+  if (security == RELAY_SECURITY_TLS && !relay_smtp_session_handshake (session, drain->cancellable, error))
+    return FALSE;
+  drain->step = "greeting";
+  if (!relay_smtp_session_read_greeting (session, drain->cancellable, error))
+    return FALSE;
+  drain->step = "ehlo";
+  if (!relay_smtp_session_ehlo (session, drain->cancellable, error))
     return FALSE;
 
-  if (security == RELAY_SECURITY_STARTTLS &&
-      (!relay_smtp_session_starttls (session, drain->cancellable, error) ||
-       !relay_smtp_session_handshake (session, drain->cancellable, error) ||
-       !relay_smtp_session_ehlo (session, drain->cancellable, error)))
-    return FALSE;
+  if (security == RELAY_SECURITY_STARTTLS)
+    {
+      drain->step = "starttls";
+      if (!relay_smtp_session_starttls (session, drain->cancellable, error))
+        return FALSE;
+      drain->step = "tls";
+      if (!relay_smtp_session_handshake (session, drain->cancellable, error))
+        return FALSE;
+      drain->step = "ehlo";
+      if (!relay_smtp_session_ehlo (session, drain->cancellable, error))
+        return FALSE;
+    }
 
+  drain->step = "auth";
   if (username[0] != '\0' && drain->secret != NULL &&
       !relay_smtp_session_authenticate (session, relay_account_get_auth (account), username,
                                         drain->secret, drain->cancellable, error))
     return FALSE;
 
-  drain->session = g_steal_pointer (&session);
-  drain->on_connection = 0;
   return TRUE;
 }
 
+/* The reply a failed step got (into @reply, whenever the server said
+ * something), what it means for the message (returned) and in words
+ * (@detail) */
 static RelayDisposition
 classify (Drain        *drain,
           const char   *step,
@@ -644,6 +753,15 @@ fail (Drain      *drain,
   drain->report->failed++;
 }
 
+static gint64
+hold_until (Drain *drain)
+{
+  guint window = MAX (relay_account_get_recipient_window (drain->account),
+                      relay_account_get_message_window (drain->account));
+
+  return g_get_real_time () + (window ? (gint64)window * G_USEC_PER_SEC : retry_delay (1));
+}
+
 /* Holds every message until the provider's window allows */
 static void
 hold (Drain      *drain,
@@ -651,14 +769,11 @@ hold (Drain      *drain,
       const char *reply,
       const char *detail)
 {
-  guint window = MAX (relay_account_get_recipient_window (drain->account),
-                      relay_account_get_message_window (drain->account));
-
   flush_sent (drain);
 
   g_free (item->state);
   item->state = g_strdup ("throttled");
-  item->next_attempt = g_get_real_time () + (window ? (gint64)window * G_USEC_PER_SEC : retry_delay (1));
+  item->next_attempt = hold_until (drain);
   write_item (item, NULL);
   log_event (drain->log, drain->account, item, RELAY_SEND_STATUS_THROTTLED, reply, detail, NULL);
   drain->report->held_until = item->next_attempt;
@@ -689,6 +804,96 @@ settle (Drain            *drain,
     }
 }
 
+/* What the server said to each RCPT of @item: who takes the message now
+ * (@accepted), who never will (logged failed, one event each with its own
+ * reply) and who may later (@later, logged deferred or held, one event
+ * each). The outbox itself is not changed here. FALSE when a recipient's
+ * reply holds the whole outbox (a quota). */
+static gboolean
+sort_recipients (Drain      *drain,
+                 Item       *item,
+                 GPtrArray  *replies,
+                 GStrv      *accepted,
+                 GStrv      *later)
+{
+  g_autoptr(GStrvBuilder) taken = g_strv_builder_new ();
+  g_autoptr(GStrvBuilder) waiting = g_strv_builder_new ();
+  g_autoptr(GPtrArray) events = g_ptr_array_new_with_free_func (g_object_unref);
+  gboolean quota = FALSE;
+  gint64 next = g_get_real_time () + retry_delay (item->attempt);
+
+  for (guint i = 0; item->recipients[i]; i++)
+    {
+      const RelaySmtpReply *reply = g_ptr_array_index (replies, i);
+      const char *one[] = { item->recipients[i], NULL };
+      g_autoptr(RelayDiagnosis) diagnosis = NULL;
+      g_autofree char *text = NULL;
+      RelaySendStatus status;
+      RelaySendLogEntry *entry;
+
+      if (relay_smtp_reply_is_positive (reply))
+        {
+          g_strv_builder_add (taken, item->recipients[i]);
+          continue;
+        }
+
+      diagnosis = relay_diagnose_reply ("rcpt", reply->code, reply->enhanced, relay_smtp_reply_get_text (reply));
+      text = relay_smtp_reply_to_string (reply);
+
+      if (diagnosis->disposition == RELAY_DISPOSITION_PERMANENT ||
+          diagnosis->disposition == RELAY_DISPOSITION_OK ||
+          item->attempt >= MAX_ATTEMPTS)
+        {
+          g_autofree char *detail = item->attempt >= MAX_ATTEMPTS && diagnosis->disposition != RELAY_DISPOSITION_PERMANENT
+            ? g_strdup_printf (_("Gave up after %u attempts: %s"), item->attempt, diagnosis->message)
+            : g_strdup (diagnosis->message);
+
+          status = RELAY_SEND_STATUS_FAILED;
+          entry = make_entry_for (drain->account, item, one, status, text, detail);
+          drain->report->failed++;
+        }
+      else
+        {
+          if (diagnosis->disposition == RELAY_DISPOSITION_QUOTA && !quota)
+            {
+              quota = TRUE;
+              next = hold_until (drain);
+              drain->report->held_until = next;
+            }
+          status = quota ? RELAY_SEND_STATUS_THROTTLED : RELAY_SEND_STATUS_DEFERRED;
+          g_strv_builder_add (waiting, item->recipients[i]);
+          entry = make_entry_for (drain->account, item, one, status, text, diagnosis->message);
+        }
+
+      g_ptr_array_add (events, entry);
+    }
+
+  /* one retry time for all who wait */
+  for (guint i = 0; i < events->len; i++)
+    {
+      RelaySendLogEntry *entry = g_ptr_array_index (events, i);
+
+      if (relay_send_log_entry_get_status (entry) != RELAY_SEND_STATUS_FAILED)
+        {
+          g_autoptr(GDateTime) when = g_date_time_new_from_unix_local (next / G_USEC_PER_SEC);
+
+          relay_send_log_entry_set_next_attempt (entry, when);
+        }
+    }
+
+  flush_sent (drain);
+  if (events->len > 0)
+    relay_send_log_append (drain->log, (RelaySendLogEntry **)events->pdata, events->len, NULL);
+
+  *accepted = g_strv_builder_end (taken);
+  *later = g_strv_builder_end (waiting);
+  if ((*later)[0] == NULL)
+    g_clear_pointer (later, g_strfreev);
+  item->next_attempt = next;
+
+  return !quota;
+}
+
 /* Sends one message; FALSE when the drain must stop */
 static gboolean
 send_item (Drain *drain,
@@ -696,13 +901,22 @@ send_item (Drain *drain,
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) message = NULL;
-  g_autoptr(GPtrArray) accepted = NULL;
+  g_autoptr(GPtrArray) replies = NULL;
+  g_auto(GStrv) accepted = NULL;
+  g_auto(GStrv) later = NULL;
   g_autofree char *eml = item_path (item->id, ".eml");
   g_autofree char *contents = NULL;
   g_autofree char *reply = NULL;
   g_autofree char *detail = NULL;
   gsize length;
   RelayDisposition disposition;
+  gboolean go_on;
+
+  /* a message that may have reached the server is never sent again */
+  if (drain->halted)
+    return FALSE;
+  if (g_str_equal (item->state, "sending"))
+    return TRUE;
 
   if (!g_file_get_contents (eml, &contents, &length, &error))
     {
@@ -718,7 +932,7 @@ send_item (Drain *drain,
       close_session (drain, TRUE);
       if (!open_session (drain, &error))
         {
-          disposition = classify (drain, "connect", error, &reply, &detail);
+          disposition = classify (drain, drain->step, error, &reply, &detail);
           close_session (drain, FALSE);
 
           /* no server, or no credentials: nothing else can go either */
@@ -736,11 +950,12 @@ send_item (Drain *drain,
     }
 
   if (!relay_smtp_session_envelope (drain->session, item->from, (const char * const *)item->recipients,
-                                    g_bytes_get_size (message), &accepted, drain->cancellable, &error))
+                                    g_bytes_get_size (message), &replies, drain->cancellable, &error))
     {
       gboolean closed = !g_error_matches (error, RELAY_SMTP_ERROR, RELAY_SMTP_ERROR_REPLY);
 
-      disposition = classify (drain, "rcpt", error, &reply, &detail);
+      /* the reply to MAIL, not what the RCPTs got after it */
+      disposition = classify (drain, "mail", error, &reply, &detail);
       if (closed || (reply != NULL && g_str_has_prefix (reply, "421")))
         close_session (drain, FALSE);
       else
@@ -749,7 +964,32 @@ send_item (Drain *drain,
       return settle (drain, item, disposition, reply, detail);
     }
 
-  /* From here the server may take the message: a crash means unknown */
+  go_on = sort_recipients (drain, item, replies, &accepted, &later);
+
+  if (accepted[0] == NULL)
+    {
+      /* nobody takes it now: no DATA */
+      relay_smtp_session_rset (drain->session, drain->cancellable, NULL);
+      if (later == NULL)
+        {
+          remove_item (item);
+          return go_on;
+        }
+
+      g_strfreev (item->recipients);
+      item->recipients = g_steal_pointer (&later);
+      g_free (item->state);
+      item->state = g_strdup (go_on ? "deferred" : "throttled");
+      write_item (item, NULL);
+      return go_on;
+    }
+
+  /* From here the server may take the message: a crash means unknown for
+   * those who took it; those put off still wait for their retry */
+  g_strfreev (item->recipients);
+  item->recipients = g_steal_pointer (&accepted);
+  g_strfreev (item->later);
+  item->later = g_steal_pointer (&later);
   g_free (item->state);
   item->state = g_strdup ("sending");
   if (!write_item (item, &error))
@@ -769,16 +1009,28 @@ send_item (Drain *drain,
           close_session (drain, FALSE);
           flush_sent (drain);
           log_event (drain->log, drain->account, item, RELAY_SEND_STATUS_UNKNOWN, NULL, error->message, NULL);
-          remove_item (item);
+          finish_item (item, NULL);
           drain->report->unknown++;
-          return TRUE;
+          return go_on;
         }
 
       disposition = classify (drain, "data", error, &reply, &detail);
       if (reply != NULL && g_str_has_prefix (reply, "421"))
         close_session (drain, FALSE);
 
-      return settle (drain, item, disposition, reply, detail);
+      /* the message itself was refused: for everyone it still goes to */
+      if (item->later != NULL)
+        {
+          g_autoptr(GStrvBuilder) all = g_strv_builder_new ();
+
+          g_strv_builder_addv (all, (const char **)item->recipients);
+          g_strv_builder_addv (all, (const char **)item->later);
+          g_strfreev (item->recipients);
+          item->recipients = g_strv_builder_end (all);
+          g_clear_pointer (&item->later, g_strfreev);
+        }
+
+      return settle (drain, item, disposition, reply, detail) && go_on;
     }
 
   reply = relay_smtp_reply_to_string (relay_smtp_session_get_last_reply (drain->session));
@@ -790,7 +1042,7 @@ send_item (Drain *drain,
   drain->on_connection++;
   drain->report->sent++;
 
-  return TRUE;
+  return go_on;
 }
 
 static int
@@ -862,10 +1114,21 @@ get_secret (RelayAccount  *account,
   return NULL;
 }
 
+static void
+waiting_free (RelayOutboxWaiting *waiting)
+{
+  g_free (waiting->message_id);
+  g_free (waiting->subject);
+  g_strfreev (waiting->recipients);
+  g_free (waiting);
+}
+
 /**
  * relay_outbox_drain:
- * @wait: wait for throttling windows and retries; else stop at the first
- *   message that cannot go now
+ * @wait: what to wait for: %RELAY_OUTBOX_WAIT_THROTTLE for the account's
+ *   windows to open, %RELAY_OUTBOX_WAIT_RETRY for deferred messages'
+ *   next attempts too; without either, stop at the first message that
+ *   cannot go now
  *
  * Sends what the outbox holds, one process at a time, over as few
  * connections as the provider allows, never faster than the account's
@@ -878,7 +1141,7 @@ get_secret (RelayAccount  *account,
 RelayOutboxReport *
 relay_outbox_drain (RelayAccount            *account,
                     RelaySendLog            *log,
-                    gboolean                 wait,
+                    RelayOutboxWait          wait,
                     RelayOutboxProgressFunc  progress,
                     gpointer                 user_data,
                     GCancellable            *cancellable,
@@ -886,6 +1149,7 @@ relay_outbox_drain (RelayAccount            *account,
 {
   g_autoptr(RelayThrottle) throttle = relay_throttle_new_for_account (account);
   g_autoptr(RelayOutboxReport) report = g_new0 (RelayOutboxReport, 1);
+  g_autoptr(GPtrArray) left = NULL;
   RelayProvider *provider = relay_provider_lookup (relay_account_get_provider (account));
   Drain drain = { 0 };
   int lock;
@@ -893,6 +1157,7 @@ relay_outbox_drain (RelayAccount            *account,
   g_return_val_if_fail (RELAY_IS_ACCOUNT (account), NULL);
   g_return_val_if_fail (RELAY_IS_SEND_LOG (log), NULL);
 
+  report->waiting = g_ptr_array_new_with_free_func ((GDestroyNotify)waiting_free);
   drain.account = account;
   drain.log = log;
   drain.throttle = throttle;
@@ -950,6 +1215,10 @@ relay_outbox_drain (RelayAccount            *account,
               break;
             }
 
+          /* the server may have it: never again (unknown at the next run) */
+          if (g_str_equal (next->state, "sending"))
+            continue;
+
           if (next->next_attempt > now)
             {
               earliest = MIN (earliest, next->next_attempt);
@@ -966,6 +1235,9 @@ relay_outbox_drain (RelayAccount            *account,
 
           if (allowed > now)
             {
+              g_autoptr(GDateTime) resume = g_date_time_new_from_unix_local (allowed / G_USEC_PER_SEC);
+              g_autofree char *at = g_date_time_format (resume, "%X");
+
               if (!g_str_equal (next->state, "throttled"))
                 {
                   g_free (next->state);
@@ -977,7 +1249,7 @@ relay_outbox_drain (RelayAccount            *account,
                              _("Held back to stay within the provider’s sending limits"), NULL);
                 }
 
-              if (!wait)
+              if (!(wait & RELAY_OUTBOX_WAIT_THROTTLE))
                 {
                   stop = TRUE;
                   break;
@@ -989,7 +1261,8 @@ relay_outbox_drain (RelayAccount            *account,
               if (allowed - now > 10 * G_USEC_PER_SEC)
                 close_session (&drain, TRUE);
 
-              say (&drain, _("Throttled: the next message may go in %.1f s"), (allowed - now) / (double)G_USEC_PER_SEC);
+              say (&drain, _("Throttled: sending resumes at %s (in %.1f s)"), at,
+                   (allowed - now) / (double)G_USEC_PER_SEC);
               if (!sleep_until (&drain, allowed))
                 {
                   stop = TRUE;
@@ -999,15 +1272,16 @@ relay_outbox_drain (RelayAccount            *account,
 
           say (&drain, _("Sending “%s”…"), next->subject);
           progressed = TRUE;
-          if (!send_item (&drain, next))
+          if (!send_item (&drain, next) || drain.halted)
             stop = TRUE;
         }
 
       if (stop || progressed)
         continue;
 
-      /* nothing was due: wait for the earliest retry */
-      if (!wait || report->held_until > g_get_real_time () || earliest == G_MAXINT64)
+      /* nothing was due: wait for the earliest retry, when asked to */
+      if (!(wait & RELAY_OUTBOX_WAIT_RETRY) || report->held_until > g_get_real_time () ||
+          earliest == G_MAXINT64)
         break;
       close_session (&drain, TRUE);
       say (&drain, _("Waiting to retry…"));
@@ -1015,20 +1289,28 @@ relay_outbox_drain (RelayAccount            *account,
         break;
     }
 
-  report->deferred = 0;
   close_session (&drain, TRUE);
   flush_sent (&drain);
   g_ptr_array_unref (drain.pending_entries);
   g_ptr_array_unref (drain.pending_items);
   relay_sasl_wipe (drain.secret);
-  close (lock);
 
-  if (report->deferred == 0)
+  /* what still waits, and until when */
+  left = list_items ();
+  report->deferred = left->len;
+  for (guint i = 0; i < left->len; i++)
     {
-      g_autoptr(GPtrArray) left = list_items ();
+      Item *item = g_ptr_array_index (left, i);
+      RelayOutboxWaiting *waiting = g_new0 (RelayOutboxWaiting, 1);
 
-      report->deferred = left->len;
+      waiting->message_id = g_strdup (item->message_id);
+      waiting->subject = g_strdup (item->subject);
+      waiting->recipients = g_strdupv (item->recipients);
+      waiting->next_attempt = item->next_attempt;
+      waiting->sending = g_str_equal (item->state, "sending");
+      g_ptr_array_add (report->waiting, waiting);
     }
+  close (lock);
 
   return g_steal_pointer (&report);
 }

@@ -23,14 +23,32 @@ typedef enum
 } RelayOutboxError;
 
 /* What a drain did */
+typedef enum
+{
+  RELAY_OUTBOX_WAIT_NONE     = 0,
+  RELAY_OUTBOX_WAIT_THROTTLE = 1 << 0,  /* for the account's windows to open */
+  RELAY_OUTBOX_WAIT_RETRY    = 1 << 1,  /* for deferred messages' next attempts */
+} RelayOutboxWait;
+
+/* A message still in the outbox when the drain ended */
 typedef struct
 {
-  guint   sent;
-  guint   failed;
-  guint   unknown;
-  guint   deferred;      /* still waiting for a retry when the drain stopped */
-  gint64  held_until;    /* quota: nothing goes before this (µs), or 0 */
-  char   *stopped_by;    /* why the drain stopped early (translated), or NULL */
+  char     *message_id;
+  char     *subject;
+  GStrv     recipients;    /* those it still goes to */
+  gint64    next_attempt;  /* µs of real time; 0: as soon as limits allow */
+  gboolean  sending;       /* caught mid-send: reported unknown at the next drain */
+} RelayOutboxWaiting;
+
+typedef struct
+{
+  guint      sent;
+  guint      failed;        /* messages, or single recipients, that failed */
+  guint      unknown;
+  guint      deferred;      /* messages still in the outbox when the drain ended */
+  GPtrArray *waiting;       /* (element-type RelayOutboxWaiting): those messages */
+  gint64     held_until;    /* quota: nothing goes before this (µs), or 0 */
+  char      *stopped_by;    /* why the drain stopped early (translated), or NULL */
 } RelayOutboxReport;
 
 /* Progress, from the draining thread */
@@ -48,7 +66,7 @@ char       *relay_outbox_enqueue       (RelayAccount        *account,
 guint       relay_outbox_count         (void);
 RelayOutboxReport *relay_outbox_drain  (RelayAccount        *account,
                                         RelaySendLog        *log,
-                                        gboolean             wait,
+                                        RelayOutboxWait      wait,
                                         RelayOutboxProgressFunc progress,
                                         gpointer             user_data,
                                         GCancellable        *cancellable,

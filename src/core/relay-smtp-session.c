@@ -1066,26 +1066,44 @@ relay_smtp_session_rcpt (RelaySmtpSession  *self,
   return reply != NULL;
 }
 
+/* A refused MAIL is what the message's fate is judged by, not the “503
+ * need MAIL” that the pipelined RCPTs got after it: it is the last reply
+ * the caller sees. */
+static gboolean
+mail_refused (RelaySmtpSession     *self,
+              const RelaySmtpReply *mail_reply,
+              GError              **error)
+{
+  g_clear_pointer (&self->last_reply, relay_smtp_reply_free);
+  self->last_reply = relay_smtp_reply_copy (mail_reply);
+
+  return reply_error (self, mail_reply, error);
+}
+
 /**
  * relay_smtp_session_envelope:
- * @accepted: (out) (optional): the recipients the server took
+ * @replies: (out) (optional) (element-type RelaySmtpReply): the reply to
+ *   each RCPT, in the order of @recipients
  *
  * MAIL and every RCPT, in one write when the server offers PIPELINING
- * (RFC 2920). Fails when MAIL is refused or no recipient is accepted.
+ * (RFC 2920). Fails when MAIL is refused (the error and the last reply
+ * are MAIL's, whatever the RCPTs got after it) or the connection is
+ * lost; a refused recipient is not a failure: @replies says which
+ * recipients the server took, each with its own reply.
  */
 gboolean
 relay_smtp_session_envelope (RelaySmtpSession    *self,
                              const char          *from,
                              const char * const  *recipients,
                              gsize                size,
-                             GPtrArray          **accepted,
+                             GPtrArray          **replies,
                              GCancellable        *cancellable,
                              GError             **error)
 {
-  g_autoptr(GPtrArray) taken = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) answers = g_ptr_array_new_with_free_func ((GDestroyNotify)relay_smtp_reply_free);
   g_autoptr(GPtrArray) lines = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GString) batch = g_string_new (NULL);
   g_autoptr(RelaySmtpReply) mail_reply = NULL;
-  g_autoptr(RelaySmtpReply) refused = NULL;
   char *line;
 
   g_return_val_if_fail (RELAY_IS_SMTP_SESSION (self), FALSE);
@@ -1100,21 +1118,14 @@ relay_smtp_session_envelope (RelaySmtpSession    *self,
         {
           g_autoptr(GError) local_error = NULL;
 
-          if (relay_smtp_session_rcpt (self, recipients[i], cancellable, &local_error))
-            g_ptr_array_add (taken, g_strdup (recipients[i]));
-          else if (!g_error_matches (local_error, RELAY_SMTP_ERROR, RELAY_SMTP_ERROR_REPLY))
+          if (!relay_smtp_session_rcpt (self, recipients[i], cancellable, &local_error) &&
+              !g_error_matches (local_error, RELAY_SMTP_ERROR, RELAY_SMTP_ERROR_REPLY))
             return (g_propagate_error (error, g_steal_pointer (&local_error)), FALSE);
-          else
-            {
-              g_clear_pointer (&refused, relay_smtp_reply_free);
-              refused = relay_smtp_reply_copy (self->last_reply);
-            }
+          g_ptr_array_add (answers, relay_smtp_reply_copy (self->last_reply));
         }
     }
   else
     {
-      g_autoptr(GString) batch = g_string_new (NULL);
-
       if (!(line = mail_command (self, from, size, error)))
         return FALSE;
       g_ptr_array_add (lines, line);
@@ -1140,29 +1151,25 @@ relay_smtp_session_envelope (RelaySmtpSession    *self,
       /* every reply is read, so that the conversation stays in step */
       for (guint i = 0; recipients[i]; i++)
         {
-          g_autoptr(RelaySmtpReply) reply = read_reply (self, cancellable, error);
+          g_autoptr(GError) local_error = NULL;
+          RelaySmtpReply *reply = read_reply (self, cancellable, &local_error);
 
           if (reply == NULL)
-            return FALSE;
-
-          if (relay_smtp_reply_is_positive (reply))
-            g_ptr_array_add (taken, g_strdup (recipients[i]));
-          else
             {
-              g_clear_pointer (&refused, relay_smtp_reply_free);
-              refused = g_steal_pointer (&reply);
+              /* a server that refused MAIL with 421 may close at once */
+              if (mail_reply->code != 250)
+                return mail_refused (self, mail_reply, error);
+              return (g_propagate_error (error, g_steal_pointer (&local_error)), FALSE);
             }
+          g_ptr_array_add (answers, reply);
         }
 
       if (mail_reply->code != 250)
-        return reply_error (self, mail_reply, error);
+        return mail_refused (self, mail_reply, error);
     }
 
-  if (taken->len == 0)
-    return reply_error (self, refused ? refused : self->last_reply, error);
-
-  if (accepted != NULL)
-    *accepted = g_steal_pointer (&taken);
+  if (replies != NULL)
+    *replies = g_steal_pointer (&answers);
 
   return TRUE;
 }

@@ -71,7 +71,7 @@ gboolean              relay_smtp_session_envelope             (RelaySmtpSession 
                                                                const char          *from,
                                                                const char * const  *recipients,
                                                                gsize                size,
-                                                               GPtrArray          **accepted,
+                                                               GPtrArray          **replies,
                                                                GCancellable        *cancellable,
                                                                GError             **error);
 gboolean              relay_smtp_session_data                 (RelaySmtpSession    *self,
