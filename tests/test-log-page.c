@@ -17,6 +17,8 @@
 
 #include "relay-log-page.h"
 #include "relay-outbox.h"
+#include "relay-sandbox-server.h"
+#include "relay-secrets.h"
 #include "relay-send-log.h"
 #include "test-helpers.h"
 #include "widget-helpers.h"
@@ -384,6 +386,125 @@ test_live (void)
   gtk_window_destroy (window);
 }
 
+/* An account for the built-in test server, its password in the keyring */
+static RelayAccount *
+sandbox_account (RelaySandboxServer *sandbox,
+                 RelayAccount       *base)
+{
+  RelayAccount *account = base ? relay_account_copy (base) : relay_account_new ();
+  const char *pins[] = { relay_sandbox_server_get_certificate_sha256 (sandbox), NULL };
+  g_autoptr(GError) error = NULL;
+  relay_account_set_provider (account, "custom");
+  relay_account_set_host (account, "127.0.0.1");
+  relay_account_set_port (account, relay_sandbox_server_get_starttls_port (sandbox));
+  relay_account_set_security (account, RELAY_SECURITY_STARTTLS);
+  relay_account_set_username (account, relay_sandbox_server_get_username (sandbox));
+  relay_account_set_from (account, "me@example.org");
+  relay_account_set_pins (account, pins);
+  g_assert_true (relay_secrets_store_sync (relay_account_get_id (account), RELAY_SECRET_PASSWORD, "test",
+                                           relay_sandbox_server_get_password (sandbox), NULL, &error));
+  g_assert_no_error (error);
+
+  return account;
+}
+
+static void
+enqueue (RelayAccount *account,
+         const char   *subject)
+{
+  g_autoptr(RelaySendLog) log = relay_send_log_new (NULL);
+  g_autoptr(GBytes) body = g_bytes_new_static ("Hello\n", 6);
+  g_autoptr(GError) error = NULL;
+  const char *to[] = { "rcpt@example.org", NULL };
+  g_autofree char *id = relay_outbox_enqueue (account, to, subject, body, log, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (id);
+}
+
+static gboolean
+received_one (gpointer data)
+{
+  return relay_sandbox_server_get_n_received (data) == 1;
+}
+
+static gboolean
+waits_for_retry (gpointer data)
+{
+  gint64 next;
+
+  return relay_outbox_count () == 1 && relay_outbox_count_due (g_get_real_time (), &next) == 0 &&
+         next != G_MAXINT64;
+}
+
+static gboolean
+retry_shown (gpointer data)
+{
+  return label_with (GTK_WIDGET (data), "1 message waits to be retried", "next attempt");
+}
+
+static gboolean
+outbox_empty (gpointer data)
+{
+  return relay_outbox_count () == 0;
+}
+
+/* While the app runs, what is due in the outbox goes out without anyone
+ * asking; a message put off until a retry goes when a person presses
+ * Send Queued Messages. */
+static void
+test_send_queued (void)
+{
+  g_autoptr(RelaySandboxServer) first = relay_sandbox_server_new ();
+  g_autoptr(RelaySandboxServer) second = relay_sandbox_server_new ();
+  g_autoptr(RelayAccount) account = NULL;
+  g_autoptr(RelayAccount) moved = NULL;
+  g_autoptr(GError) error = NULL;
+  GtkWidget *button;
+  GtkWindow *window;
+  RelayLogPage *page;
+  gint64 until;
+
+  g_assert_true (relay_sandbox_server_start (first, 0, 0, &error));
+  g_assert_no_error (error);
+  account = sandbox_account (first, NULL);
+
+  /* queued while the app was not looking: sent as soon as it is */
+  enqueue (account, "due");
+  page = show_page (&window);
+  relay_log_page_set_account (page, account);
+  wait_for (received_one, first);
+  wait_for (outbox_empty, NULL);
+
+  /* the server is gone: the message is put off until a retry */
+  relay_sandbox_server_stop (first);
+  enqueue (account, "put off");
+  relay_log_page_set_account (page, account);
+  wait_for (waits_for_retry, NULL);
+
+  /* back on another port: nothing goes before the retry's time ... */
+  g_assert_true (relay_sandbox_server_start (second, 0, 0, &error));
+  g_assert_no_error (error);
+  moved = sandbox_account (second, account);
+  relay_log_page_set_account (page, moved);
+  wait_for (retry_shown, page);
+  until = g_get_monotonic_time () + G_USEC_PER_SEC;
+  wait_for (time_passed, &until);
+  g_assert_cmpuint (relay_sandbox_server_get_n_received (second), ==, 0);
+
+  /* ... unless a person asks */
+  button = find_button (GTK_WIDGET (page), "Send Queued Messages");
+  g_assert_nonnull (button);
+  g_assert_true (gtk_widget_get_sensitive (button));
+  g_signal_emit_by_name (button, "clicked");
+  wait_for (received_one, second);
+  wait_for (outbox_empty, NULL);
+
+  relay_sandbox_server_stop (second);
+  relay_secrets_clear_sync (relay_account_get_id (account), NULL, NULL);
+  gtk_window_destroy (window);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -396,6 +517,7 @@ main (int   argc,
   g_test_add_func ("/log-page/empty", test_empty);
   g_test_add_func ("/log-page/filters", test_filters);
   g_test_add_func ("/log-page/live", test_live);
+  g_test_add_func ("/log-page/send-queued", test_send_queued);
 
   return g_test_run ();
 }

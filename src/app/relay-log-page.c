@@ -200,6 +200,12 @@ struct _RelayLogPage
   GtkLabel           *meters_label;
   GtkRevealer        *throttled_revealer;
   GtkLabel           *throttled_label;
+  GtkButton          *send_queued_button;
+  /* the outbox is being sent from here */
+  gboolean            draining;
+  /* sending what was due stopped on this (no password, no server): not
+   * tried again on its own until the account changes or a person asks */
+  char               *auto_error;
   RelayAccount       *account;
   GtkScrolledWindow  *scroller;
   GtkColumnView      *column_view;
@@ -564,6 +570,21 @@ window_phrase (guint seconds)
     }
 }
 
+typedef struct
+{
+  RelayThrottle *throttle;
+  guint          queued;
+  guint          due;
+  gint64         next_retry;
+} Meters;
+
+static void
+meters_free (Meters *meters)
+{
+  g_clear_object (&meters->throttle);
+  g_free (meters);
+}
+
 /* The same count as the outbox makes: sent and unknown attempts */
 static void
 meters_thread (GTask        *task,
@@ -572,14 +593,18 @@ meters_thread (GTask        *task,
                GCancellable *cancellable)
 {
   RelayLogPage *self = source_object;
-  RelayThrottle *throttle = task_data;
+  Meters *meters = task_data;
   const char *path = relay_send_log_get_path (self->log);
 
-  relay_throttle_record_log (throttle, path);
-  /* what waits in the outbox, for the banner */
-  g_object_set_data (G_OBJECT (task), "queued", GUINT_TO_POINTER (relay_outbox_count ()));
+  relay_throttle_record_log (meters->throttle, path);
+  /* what waits in the outbox, for the banner, and what may go now */
+  meters->queued = relay_outbox_count ();
+  meters->due = relay_outbox_count_due (g_get_real_time (), &meters->next_retry);
   g_task_return_boolean (task, TRUE);
 }
+
+static void start_drain (RelayLogPage *self,
+                         gboolean      by_hand);
 
 static void
 meters_cb (GObject      *object,
@@ -587,7 +612,8 @@ meters_cb (GObject      *object,
            gpointer      user_data)
 {
   RelayLogPage *self = RELAY_LOG_PAGE (object);
-  RelayThrottle *throttle = g_task_get_task_data (G_TASK (result));
+  Meters *meters = g_task_get_task_data (G_TASK (result));
+  RelayThrottle *throttle = meters->throttle;
   RelayAccount *account = self->account;
   g_autoptr(GString) text = g_string_new (NULL);
   gint64 now = g_get_real_time ();
@@ -619,25 +645,54 @@ meters_cb (GObject      *object,
   gtk_label_set_text (self->meters_label, text->str);
   gtk_widget_set_visible (GTK_WIDGET (self->meters_label), text->len > 0);
 
-  /* messages wait, and the limits hold them back */
+  /* messages wait: why, and until when */
   {
-    guint queued = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (result), "queued"));
+    guint queued = meters->queued;
     gint64 allowed = relay_throttle_next_allowed (throttle, now, 1);
+    g_autofree char *message = NULL;
 
     if (queued > 0 && allowed > now && allowed != G_MAXINT64)
       {
         g_autoptr(GDateTime) at = g_date_time_new_from_unix_local (allowed / G_USEC_PER_SEC + 1);
         g_autofree char *clock = g_date_time_format (at, "%X");
-        g_autofree char *message = g_strdup_printf (ngettext ("Sending is throttled to stay within the provider’s limits: %u message waits, and sending resumes at %s.",
-                                                              "Sending is throttled to stay within the provider’s limits: %u messages wait, and sending resumes at %s.",
-                                                              queued),
-                                                    queued, clock);
 
-        gtk_label_set_text (self->throttled_label, message);
-        gtk_revealer_set_reveal_child (self->throttled_revealer, TRUE);
+        message = g_strdup_printf (ngettext ("Sending is throttled to stay within the provider’s limits: %u message waits, and sending resumes at %s.",
+                                             "Sending is throttled to stay within the provider’s limits: %u messages wait, and sending resumes at %s.",
+                                             queued),
+                                   queued, clock);
       }
-    else
-      gtk_revealer_set_reveal_child (self->throttled_revealer, FALSE);
+    else if (queued > 0 && self->draining)
+      message = g_strdup_printf (ngettext ("Sending %u queued message…",
+                                           "Sending %u queued messages…", queued),
+                                 queued);
+    else if (queued > 0 && self->auto_error != NULL)
+      message = g_strdup_printf (ngettext ("%u message waits in the outbox: %s",
+                                           "%u messages wait in the outbox: %s", queued),
+                                 queued, self->auto_error);
+    else if (queued > 0 && meters->due == 0 && meters->next_retry != G_MAXINT64)
+      {
+        g_autoptr(GDateTime) at = g_date_time_new_from_unix_local (meters->next_retry / G_USEC_PER_SEC + 1);
+        g_autofree char *clock = g_date_time_format (at, "%X");
+
+        message = g_strdup_printf (ngettext ("%u message waits to be retried; the next attempt is at %s.",
+                                             "%u messages wait to be retried; the next attempt is at %s.",
+                                             queued),
+                                   queued, clock);
+      }
+    else if (queued > 0)
+      message = g_strdup_printf (ngettext ("%u message waits in the outbox.",
+                                           "%u messages wait in the outbox.", queued),
+                                 queued);
+
+    if (message != NULL)
+      gtk_label_set_text (self->throttled_label, message);
+    gtk_revealer_set_reveal_child (self->throttled_revealer, message != NULL);
+    gtk_widget_set_sensitive (GTK_WIDGET (self->send_queued_button), !self->draining);
+
+    /* while the app runs, what is due goes out as the limits allow: when a
+     * window opens, when a retry's time comes */
+    if (meters->due > 0 && allowed <= now && !self->draining && self->auto_error == NULL)
+      start_drain (self, FALSE);
   }
 }
 
@@ -652,9 +707,14 @@ update_meters (RelayLogPage *self)
       return;
     }
 
-  task = g_task_new (self, self->cancellable, meters_cb, NULL);
-  g_task_set_task_data (task, relay_throttle_new_for_account (self->account), g_object_unref);
-  g_task_run_in_thread (task, meters_thread);
+  {
+    Meters *meters = g_new0 (Meters, 1);
+
+    meters->throttle = relay_throttle_new_for_account (self->account);
+    task = g_task_new (self, self->cancellable, meters_cb, NULL);
+    g_task_set_task_data (task, meters, (GDestroyNotify)meters_free);
+    g_task_run_in_thread (task, meters_thread);
+  }
 }
 
 /**
@@ -668,8 +728,9 @@ relay_log_page_set_account (RelayLogPage *self,
   g_return_if_fail (RELAY_IS_LOG_PAGE (self));
 
   g_set_object (&self->account, account);
-  if (!self->loading && g_list_model_get_n_items (G_LIST_MODEL (self->log)) > 0)
-    update_meters (self);
+  /* new settings may well send what could not be sent */
+  g_clear_pointer (&self->auto_error, g_free);
+  update_meters (self);
 }
 
 /* RFC 4180: quoted when it must be, quotes doubled */
@@ -903,6 +964,9 @@ drain_thread (GTask        *task,
   report = relay_outbox_drain (task_data, log, RELAY_OUTBOX_WAIT_NONE, NULL, NULL, cancellable, &error);
   if (report == NULL)
     g_task_return_error (task, error);
+  else if (report->stopped_by != NULL)
+    /* a refused sign-in, say: what stopped it is what the page says */
+    g_task_return_new_error (task, RELAY_OUTBOX_ERROR, RELAY_OUTBOX_ERROR_STOPPED, "%s", report->stopped_by);
   else
     g_task_return_boolean (task, TRUE);
 }
@@ -913,12 +977,58 @@ drained_cb (GObject      *object,
             gpointer      user_data)
 {
   RelayLogPage *self = RELAY_LOG_PAGE (object);
+  gboolean by_hand = GPOINTER_TO_INT (user_data);
   g_autoptr(GError) error = NULL;
 
-  if (!g_task_propagate_boolean (G_TASK (result), &error))
-    show_toast (self, error->message);
+  if (!g_task_propagate_boolean (G_TASK (result), &error) &&
+      g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+
+  self->draining = FALSE;
+  g_clear_pointer (&self->auto_error, g_free);
+  if (error != NULL)
+    {
+      /* said once; not tried again on its own until something changes */
+      self->auto_error = g_strdup (error->message);
+      if (by_hand)
+        show_toast (self, error->message);
+    }
 
   relay_log_page_reload (self);
+  update_meters (self);
+}
+
+/* Sends what is due, within the limits, without waiting for anything */
+static void
+start_drain (RelayLogPage *self,
+             gboolean      by_hand)
+{
+  g_autoptr(GTask) task = NULL;
+
+  if (self->draining || self->account == NULL)
+    return;
+
+  self->draining = TRUE;
+  gtk_widget_set_sensitive (GTK_WIDGET (self->send_queued_button), FALSE);
+  task = g_task_new (self, self->cancellable, drained_cb, GINT_TO_POINTER (by_hand));
+  g_task_set_task_data (task, relay_account_copy (self->account), g_object_unref);
+  g_task_run_in_thread (task, drain_thread);
+}
+
+static void
+send_queued_cb (RelayLogPage *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  /* asked by a person: retries are due now, limits still hold */
+  if (relay_outbox_retry_all (&error) < 0)
+    {
+      show_toast (self, error->message);
+      return;
+    }
+
+  g_clear_pointer (&self->auto_error, g_free);
+  start_drain (self, TRUE);
 }
 
 static void
@@ -936,9 +1046,8 @@ send_now_cb (GtkButton    *button,
       return;
     }
 
-  task = g_task_new (self, self->cancellable, drained_cb, NULL);
-  g_task_set_task_data (task, g_object_ref (self->account), g_object_unref);
-  g_task_run_in_thread (task, drain_thread);
+  g_clear_pointer (&self->auto_error, g_free);
+  start_drain (self, TRUE);
   gtk_window_destroy (GTK_WINDOW (dialog));
 }
 
@@ -1181,14 +1290,14 @@ log_changed_cb (RelayLogPage *self,
   self->dirty_from = MIN (self->dirty_from, position);
 }
 
-/* The windows slide with time even when nothing is sent */
+/* The windows slide with time even when nothing is sent; and while the
+ * app runs, what is due in the outbox is sent (page shown or not) */
 static gboolean
 meters_tick_cb (gpointer user_data)
 {
   RelayLogPage *self = user_data;
 
-  if (!self->loading && g_list_model_get_n_items (G_LIST_MODEL (self->log)) > 0)
-    update_meters (self);
+  update_meters (self);
   return G_SOURCE_CONTINUE;
 }
 
@@ -1201,8 +1310,6 @@ relay_log_page_map (GtkWidget *widget)
 
   /* what was sent meanwhile, each time the page is shown */
   relay_log_page_reload (self);
-  if (self->meters_source == 0)
-    self->meters_source = g_timeout_add_seconds (METERS_INTERVAL_SECONDS, meters_tick_cb, self);
 }
 
 static void
@@ -1210,7 +1317,6 @@ relay_log_page_unmap (GtkWidget *widget)
 {
   RelayLogPage *self = RELAY_LOG_PAGE (widget);
 
-  g_clear_handle_id (&self->meters_source, g_source_remove);
   g_clear_handle_id (&self->refresh_source, g_source_remove);
 
   GTK_WIDGET_CLASS (relay_log_page_parent_class)->unmap (widget);
@@ -1242,6 +1348,7 @@ relay_log_page_dispose (GObject *object)
   g_clear_object (&self->cancellable);
   g_clear_pointer (&self->status_needle, g_free);
   g_clear_pointer (&self->search_needle, g_free);
+  g_clear_pointer (&self->auto_error, g_free);
 
   G_OBJECT_CLASS (relay_log_page_parent_class)->dispose (object);
 }
@@ -1265,6 +1372,8 @@ relay_log_page_class_init (RelayLogPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, RelayLogPage, meters_label);
   gtk_widget_class_bind_template_child (widget_class, RelayLogPage, throttled_revealer);
   gtk_widget_class_bind_template_child (widget_class, RelayLogPage, throttled_label);
+  gtk_widget_class_bind_template_child (widget_class, RelayLogPage, send_queued_button);
+  gtk_widget_class_bind_template_callback (widget_class, send_queued_cb);
   gtk_widget_class_bind_template_child (widget_class, RelayLogPage, scroller);
   gtk_widget_class_bind_template_child (widget_class, RelayLogPage, column_view);
   gtk_widget_class_bind_template_callback (widget_class, filter_changed_cb);
@@ -1306,6 +1415,7 @@ relay_log_page_init (RelayLogPage *self)
       g_signal_connect_object (self->monitor, "changed", G_CALLBACK (log_file_changed_cb), self, 0);
     }
   g_signal_connect_object (self->filtered, "items-changed", G_CALLBACK (update_count), self, G_CONNECT_SWAPPED);
+  self->meters_source = g_timeout_add_seconds (METERS_INTERVAL_SECONDS, meters_tick_cb, self);
 
   selection = gtk_no_selection_new (g_object_ref (G_LIST_MODEL (self->filtered)));
   gtk_column_view_set_model (self->column_view, GTK_SELECTION_MODEL (selection));

@@ -248,6 +248,40 @@ relay_outbox_count (void)
 }
 
 /* An event of @item's for @recipients, or all of its recipients when NULL */
+/**
+ * relay_outbox_count_due:
+ * @now: µs of real time
+ * @next: (out) (optional): when the next of the others is due (µs of real
+ *   time), or %G_MAXINT64 when none waits for a time
+ *
+ * Returns: how many messages may be sent at @now, limits allowing
+ */
+guint
+relay_outbox_count_due (gint64  now,
+                        gint64 *next)
+{
+  g_autoptr(GPtrArray) items = list_items ();
+  gint64 earliest = G_MAXINT64;
+  guint due = 0;
+
+  for (guint i = 0; i < items->len; i++)
+    {
+      Item *item = g_ptr_array_index (items, i);
+
+      if (g_str_equal (item->state, "sending"))
+        continue;
+      if (item->next_attempt <= now)
+        due++;
+      else
+        earliest = MIN (earliest, item->next_attempt);
+    }
+
+  if (next != NULL)
+    *next = earliest;
+
+  return due;
+}
+
 static RelaySendLogEntry *
 make_entry_for (RelayAccount       *account,
                 Item               *item,
@@ -1402,6 +1436,47 @@ relay_outbox_retry (const char  *message_id,
   close (lock);
 
   return ok;
+}
+
+/**
+ * relay_outbox_retry_all:
+ *
+ * Makes every message that waits for a retry due now; the next drain
+ * sends them, limits allowing. Messages being sent are left alone.
+ *
+ * Returns: how many were waiting for a retry, or -1 on error
+ */
+int
+relay_outbox_retry_all (GError **error)
+{
+  g_autoptr(GPtrArray) items = NULL;
+  int count = 0;
+  int lock;
+
+  if ((lock = try_lock (error)) < 0)
+    return -1;
+
+  items = list_items ();
+  for (guint i = 0; i < items->len; i++)
+    {
+      Item *item = g_ptr_array_index (items, i);
+
+      if (!g_str_equal (item->state, "deferred"))
+        continue;
+
+      g_free (item->state);
+      item->state = g_strdup ("queued");
+      item->next_attempt = 0;
+      if (!write_item (item, error))
+        {
+          close (lock);
+          return -1;
+        }
+      count++;
+    }
+  close (lock);
+
+  return count;
 }
 
 /**

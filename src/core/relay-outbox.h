@@ -20,6 +20,7 @@ typedef enum
 {
   RELAY_OUTBOX_ERROR_BAD_MESSAGE,  /* a recipient, subject or body that cannot be sent */
   RELAY_OUTBOX_ERROR_CREDENTIALS,  /* no password or sign-in to send with */
+  RELAY_OUTBOX_ERROR_STOPPED,      /* the drain stopped early: why is its message */
 } RelayOutboxError;
 
 /* What a drain did */
@@ -64,6 +65,8 @@ char       *relay_outbox_enqueue       (RelayAccount        *account,
                                         RelaySendLog        *log,
                                         GError             **error);
 guint       relay_outbox_count         (void);
+guint       relay_outbox_count_due     (gint64               now,
+                                        gint64              *next);
 RelayOutboxReport *relay_outbox_drain  (RelayAccount        *account,
                                         RelaySendLog        *log,
                                         RelayOutboxWait      wait,
@@ -75,6 +78,7 @@ void        relay_outbox_report_free   (RelayOutboxReport   *report);
 gboolean    relay_outbox_contains      (const char          *message_id);
 gboolean    relay_outbox_retry         (const char          *message_id,
                                         GError             **error);
+int         relay_outbox_retry_all     (GError             **error);
 gboolean    relay_outbox_cancel        (RelayAccount        *account,
                                         RelaySendLog        *log,
                                         const char          *message_id,
