@@ -342,13 +342,76 @@ def test_421_reply(certs, work):
             home.cleanup()
 
 
+def test_unwritable_log(certs, work):
+    """The send log cannot be written (read-only; as an unprivileged user,
+    since root ignores modes): every message the server accepted is sent
+    exactly once — no storm — the drain stops with a clear error, and the
+    next run logs them as sent; send does not leave a message queued that
+    it said it could not queue."""
+    maildir = os.path.join(work, "readonly-mail")
+    proc = subprocess.Popen([PYTHON, os.path.join(HERE, "fake-smtp-server.py"), "--scenario", "good",
+                             "--maildir", maildir], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    port = int(proc.stdout.readline().split()[1])
+    home = tempfile.mkdtemp(prefix="outbox-readonly-")
+    prefix = []
+    if os.geteuid() == 0:
+        os.chown(home, 65534, 65534)
+        prefix = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+    env = {"HOME": home, "PATH": "/usr/bin:/bin", "LANGUAGE": "C", "LC_ALL": "C.UTF-8",
+           "XDG_CONFIG_HOME": os.path.join(home, "config"), "XDG_DATA_HOME": os.path.join(home, "data")}
+    log = os.path.join(home, "data", "mail-relay", "send-log.jsonl")
+    outbox = os.path.join(home, "data", "mail-relay", "outbox")
+
+    def cli(args, stdin=""):
+        return subprocess.run(prefix + [CLI] + args, input=stdin, env=env, capture_output=True,
+                              text=True, timeout=30)
+    try:
+        r = cli(["account", "set", "--provider", "custom", "--host", "127.0.0.1", "--port", str(port),
+                 "--security", "none", "--from", "me@example.org"])
+        check(r.returncode == 0, "an account without sign-in for the unprivileged user (%s)" % r.stderr)
+        for i in range(3):
+            cli(["send", "--no-wait", "--to", "rcpt@example.org", "--subject", "ro %d" % i, "--body-file", "-"],
+                stdin="Message %d\n" % i)
+        os.chmod(log, 0o444)
+        try:
+            r = cli(["flush"])
+            check(r.returncode == 1, "flush with an unwritable log exits 1 (%d)" % r.returncode)
+            check("send log could not be written" in r.stderr, "and says why: %s" % r.stderr[-300:])
+        except subprocess.TimeoutExpired:
+            check(False, "flush with an unwritable log stops instead of sending on")
+        got = received(maildir)
+        check(0 < len(got) <= 3 and all(c == 1 for c, _ in got.values()),
+              "no storm: what the server accepted was sent once: %r" % sorted(c for c, _ in got.values()))
+
+        r = cli(["send", "--to", "rcpt@example.org", "--subject", "not queued", "--body-file", "-"],
+                stdin="Hello\n")
+        check(r.returncode == 1, "send with an unwritable log exits 1")
+        left = [n for n in os.listdir(outbox) if n.endswith(".json")]
+        check(len(left) == 3, "the message send could not log is not left in the outbox (%d items)" % len(left))
+
+        os.chmod(log, 0o644)
+        r = cli(["flush"])
+        check(r.returncode == 0, "once the log is writable, flush exits 0 (%s)" % r.stderr[-200:])
+        events = [json.loads(l) for l in open(log) if l.strip()]
+        check(sorted(e["subject"] for e in events if e["status"] == "sent") == ["ro 0", "ro 1", "ro 2"],
+              "the messages accepted meanwhile are logged as sent: %r"
+              % [(e["status"], e["subject"]) for e in events])
+        check(not any(e["subject"] == "not queued" for e in events), "the unqueued message never appears")
+        got = received(maildir)
+        check(len(got) == 3 and all(c == 1 for c, _ in got.values()), "then all three, each exactly once")
+        check(os.listdir(outbox) == [".lock"] or os.listdir(outbox) == [], "the outbox is empty")
+    finally:
+        proc.terminate()
+        shutil.rmtree(home, ignore_errors=True)
+
+
 def main():
     work = tempfile.mkdtemp(prefix="outbox-cli-")
     certs = os.path.join(work, "certs")
     subprocess.run([PYTHON, os.path.join(HERE, "make-certs.py"), certs], check=True, stdout=subprocess.DEVNULL)
     try:
         for test in (test_throttle, test_deferred, test_rejected, test_kill, test_damaged_items,
-                     test_partial_recipients, test_mail_refused, test_421_reply):
+                     test_partial_recipients, test_mail_refused, test_421_reply, test_unwritable_log):
             try:
                 test(certs, work)
             except Exception as e:  # a crash in one part is a failure, not a hang

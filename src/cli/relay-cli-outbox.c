@@ -45,7 +45,12 @@ print_waiting (RelayOutboxReport *report)
       RelayOutboxWaiting *waiting = g_ptr_array_index (report->waiting, i);
       g_autofree char *to = g_strjoinv (", ", waiting->recipients);
 
-      if (waiting->sending)
+      if (waiting->sent)
+        {
+          relay_cli_printerr (_("<%s> (“%s”, to %s) was sent, but the send log could not record it; the next run records it as sent"),
+                              waiting->message_id, waiting->subject, to);
+        }
+      else if (waiting->sending)
         {
           relay_cli_printerr (_("<%s> (“%s”, to %s) was being sent when sending stopped; it is not sent again, and the next run records it as unknown"),
                               waiting->message_id, waiting->subject, to);

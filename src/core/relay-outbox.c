@@ -50,11 +50,13 @@ typedef struct
   GStrv   recipients;
   char   *subject;
   guint   attempt;
-  char   *state;         /* queued, deferred, throttled, sending */
+  char   *state;         /* queued, deferred, throttled, sending, sent */
   gint64  next_attempt;  /* µs of real time; 0: now */
   /* while “sending”: the recipients a 4xx to their RCPT put off, which
    * the message goes to later (at next_attempt), or NULL */
   GStrv   later;
+  /* when “sent”: the server's reply, for the event the log could not take */
+  char   *reply;
 } Item;
 
 static void
@@ -67,7 +69,15 @@ item_free (Item *item)
   g_free (item->subject);
   g_free (item->state);
   g_strfreev (item->later);
+  g_free (item->reply);
   g_free (item);
+}
+
+/* The server may have it, or has it: never sent again */
+static gboolean
+item_handed_over (const Item *item)
+{
+  return g_str_equal (item->state, "sending") || g_str_equal (item->state, "sent");
 }
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (Item, item_free)
@@ -117,6 +127,11 @@ write_item (Item    *item,
   json_builder_add_string_value (builder, item->state);
   json_builder_set_member_name (builder, "next_attempt");
   json_builder_add_int_value (builder, item->next_attempt);
+  if (item->reply != NULL)
+    {
+      json_builder_set_member_name (builder, "reply");
+      json_builder_add_string_value (builder, item->reply);
+    }
   if (item->later != NULL)
     {
       json_builder_set_member_name (builder, "later");
@@ -188,6 +203,8 @@ read_item (const char *id)
   item->next_attempt = relay_json_get_int (object, "next_attempt", 0);
   item->recipients = g_steal_pointer (&recipients);
   item->later = read_strings (json_object_get_member (object, "later"));
+  if (relay_json_get_string (object, "reply", NULL) != NULL)
+    item->reply = g_strdup (relay_json_get_string (object, "reply", NULL));
   if (item->later != NULL && item->later[0] == NULL)
     g_clear_pointer (&item->later, g_strfreev);
 
@@ -268,7 +285,7 @@ relay_outbox_count_due (gint64  now,
     {
       Item *item = g_ptr_array_index (items, i);
 
-      if (g_str_equal (item->state, "sending"))
+      if (item_handed_over (item))
         continue;
       if (item->next_attempt <= now)
         due++;
@@ -578,6 +595,18 @@ recover (Drain *drain)
       Item *item = g_ptr_array_index (items, i);
       FindSent find = { item->message_id, item->attempt, FALSE };
 
+      /* accepted by the server while the log could not be written */
+      if (g_str_equal (item->state, "sent"))
+        {
+          if (log_event (drain->log, drain->account, item, RELAY_SEND_STATUS_SENT, item->reply, NULL, NULL))
+            {
+              g_clear_pointer (&item->reply, g_free);
+              finish_item (item, NULL);
+              drain->report->sent++;
+            }
+          continue;
+        }
+
       if (!g_str_equal (item->state, "sending"))
         continue;
 
@@ -596,6 +625,20 @@ recover (Drain *drain)
 
 #define MAX_PENDING 32
 
+/* The send log cannot be written: nothing more goes */
+static void
+halt (Drain        *drain,
+      const GError *error)
+{
+  if (drain->halted)
+    return;
+
+  drain->halted = TRUE;
+  g_free (drain->report->stopped_by);
+  drain->report->stopped_by = g_strdup_printf (_("Sending stopped: the send log could not be written (%s)"),
+                                               error->message);
+}
+
 static void
 flush_sent (Drain *drain)
 {
@@ -608,14 +651,23 @@ flush_sent (Drain *drain)
                              drain->pending_entries->len, &error))
     for (guint i = 0; i < drain->pending_items->len; i++)
       finish_item (g_ptr_array_index (drain->pending_items, i), NULL);
-  else if (!drain->halted)
+  else
     {
-      /* the messages stay marked “sending”, never sent again: unknown at
-       * the next drain; and nothing more goes while the log is unwritable */
-      drain->halted = TRUE;
-      g_free (drain->report->stopped_by);
-      drain->report->stopped_by = g_strdup_printf (_("Sending stopped: the send log could not be written (%s)"),
-                                                   error->message);
+      /* the messages are marked “sent” in the outbox, logged as sent at
+       * the next drain (or, when even that cannot be written, stay
+       * “sending”: unknown then); never sent again */
+      for (guint i = 0; i < drain->pending_items->len; i++)
+        {
+          Item *item = g_ptr_array_index (drain->pending_items, i);
+          RelaySendLogEntry *entry = g_ptr_array_index (drain->pending_entries, i);
+
+          g_free (item->state);
+          item->state = g_strdup ("sent");
+          g_free (item->reply);
+          item->reply = g_strdup (relay_send_log_entry_get_reply (entry));
+          write_item (item, NULL);
+        }
+      halt (drain, error);
     }
 
   g_ptr_array_set_size (drain->pending_entries, 0);
@@ -915,9 +967,14 @@ sort_recipients (Drain      *drain,
         }
     }
 
-  flush_sent (drain);
   if (events->len > 0)
-    relay_send_log_append (drain->log, (RelaySendLogEntry **)events->pdata, events->len, NULL);
+    {
+      g_autoptr(GError) error = NULL;
+
+      flush_sent (drain);
+      if (!relay_send_log_append (drain->log, (RelaySendLogEntry **)events->pdata, events->len, &error))
+        halt (drain, error);
+    }
 
   *accepted = g_strv_builder_end (taken);
   *later = g_strv_builder_end (waiting);
@@ -949,7 +1006,7 @@ send_item (Drain *drain,
   /* a message that may have reached the server is never sent again */
   if (drain->halted)
     return FALSE;
-  if (g_str_equal (item->state, "sending"))
+  if (item_handed_over (item))
     return TRUE;
 
   if (!g_file_get_contents (eml, &contents, &length, &error))
@@ -999,6 +1056,12 @@ send_item (Drain *drain,
     }
 
   go_on = sort_recipients (drain, item, replies, &accepted, &later);
+  if (drain->halted)
+    {
+      /* the refusals could not be recorded: the message stays as it was */
+      relay_smtp_session_rset (drain->session, drain->cancellable, NULL);
+      return FALSE;
+    }
 
   if (accepted[0] == NULL)
     {
@@ -1250,7 +1313,7 @@ relay_outbox_drain (RelayAccount            *account,
             }
 
           /* the server may have it: never again (unknown at the next run) */
-          if (g_str_equal (next->state, "sending"))
+          if (item_handed_over (next))
             continue;
 
           if (next->next_attempt > now)
@@ -1342,6 +1405,7 @@ relay_outbox_drain (RelayAccount            *account,
       waiting->recipients = g_strdupv (item->recipients);
       waiting->next_attempt = item->next_attempt;
       waiting->sending = g_str_equal (item->state, "sending");
+      waiting->sent = g_str_equal (item->state, "sent");
       g_ptr_array_add (report->waiting, waiting);
     }
   close (lock);
@@ -1421,7 +1485,7 @@ relay_outbox_retry (const char  *message_id,
     return FALSE;
 
   item = find_item (message_id);
-  if (item == NULL || g_str_equal (item->state, "sending"))
+  if (item == NULL || item_handed_over (item))
     {
       close (lock);
       g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
@@ -1501,7 +1565,7 @@ relay_outbox_cancel (RelayAccount  *account,
     return FALSE;
 
   item = find_item (message_id);
-  if (item == NULL || g_str_equal (item->state, "sending"))
+  if (item == NULL || item_handed_over (item))
     {
       close (lock);
       g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,

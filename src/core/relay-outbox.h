@@ -39,6 +39,7 @@ typedef struct
   GStrv     recipients;    /* those it still goes to */
   gint64    next_attempt;  /* µs of real time; 0: as soon as limits allow */
   gboolean  sending;       /* caught mid-send: reported unknown at the next drain */
+  gboolean  sent;          /* accepted, but not yet in the log: logged at the next drain */
 } RelayOutboxWaiting;
 
 typedef struct
