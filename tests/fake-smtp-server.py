@@ -33,7 +33,7 @@ SCENARIOS = [
     "quit-odd", "auth-535", "endless-334", "long-line", "silent", "drop-in-data",
     "421-after-mail", "multiline", "plaintext-on-tls-port", "o365-5.7.139",
     "ses-throttle", "size-small", "reset-in-data", "unsolicited", "451-once",
-    "rcpt-mixed", "mail-451-once", "greeting-421", "auth-421",
+    "rcpt-mixed", "mail-451-once", "greeting-421", "auth-421", "drip",
 ]
 
 
@@ -212,6 +212,12 @@ class Session:
                     await self.reply(221, "2.0.0 Bye")
                     raise Closed()
                 await self.reply(503, "5.5.1 No SMTP service here")
+        if s == "drip":
+            # a greeting that never ends: "220-", then a byte every second
+            await self.send(b"220-")
+            while True:
+                await asyncio.sleep(1)
+                await self.send(b"x")
         if s == "greeting-421":
             await self.reply(421, "4.3.2 " + HOST + " Service not available, closing channel")
             raise Closed()

@@ -342,6 +342,29 @@ def test_421_reply(certs, work):
             home.cleanup()
 
 
+def test_drip(certs, work):
+    """A server that never finishes its greeting, a byte a second, so
+    that no single read times out: the exchange's own deadline ends it
+    and the message is deferred, instead of holding send (and the
+    outbox's lock) for as long as the server likes."""
+    proc, port, maildir, logpath = fake("drip", certs, work)
+    home = Home(port, certs, retry_base=600)
+    home.env["MAIL_RELAY_SEND_DEADLINE_SECONDS"] = "3"
+    try:
+        r = home.cli(["send", "--to", "rcpt@example.org", "--subject", "drip", "--body-file", "-"],
+                     stdin="Hello.\n", timeout=60)
+        log = home.log()
+        check(r.returncode == 1 and log[-1]["status"] == "deferred",
+              "a trickling server: the message is deferred (%r)" % [e["status"] for e in log])
+        check("time allowed" in log[-1].get("detail", "") or "in time" in log[-1].get("detail", ""),
+              "the log says it took too long: %r" % log[-1].get("detail"))
+    except subprocess.TimeoutExpired:
+        check(False, "send returns when a server trickles its greeting past the deadline")
+    finally:
+        proc.terminate()
+        home.cleanup()
+
+
 def test_unwritable_log(certs, work):
     """The send log cannot be written (read-only; as an unprivileged user,
     since root ignores modes): every message the server accepted is sent
@@ -411,7 +434,8 @@ def main():
     subprocess.run([PYTHON, os.path.join(HERE, "make-certs.py"), certs], check=True, stdout=subprocess.DEVNULL)
     try:
         for test in (test_throttle, test_deferred, test_rejected, test_kill, test_damaged_items,
-                     test_partial_recipients, test_mail_refused, test_421_reply, test_unwritable_log):
+                     test_partial_recipients, test_mail_refused, test_421_reply, test_unwritable_log,
+                     test_drip):
             try:
                 test(certs, work)
             except Exception as e:  # a crash in one part is a failure, not a hang

@@ -37,7 +37,9 @@
 #include "relay-validate.h"
 
 #define MAX_ATTEMPTS 6
-#define SESSION_TIMEOUT 30
+#define SESSION_TIMEOUT 30    /* s, for each read */
+#define EXCHANGE_DEADLINE 60  /* s, for the whole of opening a session, or of one message */
+#define SLOWEST_RATE 32768    /* bytes/s a message's deadline allows for its size */
 #define POLL_INTERVAL (G_USEC_PER_SEC / 5)
 
 G_DEFINE_QUARK (relay-outbox-error-quark, relay_outbox_error)
@@ -692,6 +694,22 @@ item_copy (const Item *item)
   return copy;
 }
 
+/* When an exchange with the server that starts now must be over
+ * (monotonic µs): a server that trickles its replies a byte at a time
+ * holds the outbox, its lock and the app's Send Now no longer than this.
+ * MAIL_RELAY_SEND_DEADLINE_SECONDS changes the base (tests). */
+static gint64
+exchange_deadline (gsize size)
+{
+  const char *env = g_getenv ("MAIL_RELAY_SEND_DEADLINE_SECONDS");
+  double base = env ? g_ascii_strtod (env, NULL) : EXCHANGE_DEADLINE;
+
+  if (base <= 0)
+    base = EXCHANGE_DEADLINE;
+
+  return g_get_monotonic_time () + (gint64)((base + (double)size / SLOWEST_RATE) * G_USEC_PER_SEC);
+}
+
 static gint64
 retry_delay (guint attempt)
 {
@@ -713,7 +731,10 @@ close_session (Drain    *drain,
     return;
 
   if (polite)
-    relay_smtp_session_quit (drain->session, drain->cancellable, NULL);
+    {
+      relay_smtp_session_set_deadline (drain->session, exchange_deadline (0));
+      relay_smtp_session_quit (drain->session, drain->cancellable, NULL);
+    }
   relay_smtp_session_close (drain->session);
   g_clear_object (&drain->session);
   drain->on_connection = 0;
@@ -734,6 +755,7 @@ open_session (Drain   *drain,
                                                      relay_account_get_port (account), security);
   drain->on_connection = 0;
   relay_smtp_session_set_timeout (session, SESSION_TIMEOUT);
+  relay_smtp_session_set_deadline (session, exchange_deadline (0));
   relay_smtp_session_set_ca_file (session, relay_account_get_ca_file (account));
   relay_smtp_session_set_pins (session, relay_account_get_pins (account));
   relay_smtp_session_set_allow_insecure (session, relay_account_get_allow_insecure (account));
@@ -1040,6 +1062,7 @@ send_item (Drain *drain,
         }
     }
 
+  relay_smtp_session_set_deadline (drain->session, exchange_deadline (g_bytes_get_size (message)));
   if (!relay_smtp_session_envelope (drain->session, item->from, (const char * const *)item->recipients,
                                     g_bytes_get_size (message), &replies, drain->cancellable, &error))
     {

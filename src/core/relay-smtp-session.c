@@ -34,6 +34,7 @@ struct _RelaySmtpSession
   guint                  port;
   RelaySecurity          security;
   guint                  timeout;
+  gint64                 deadline;  /* monotonic µs: nothing goes on after it; 0: none */
   char                  *ca_file;
   GStrv                  pins;
   gboolean               allow_insecure;
@@ -136,6 +137,68 @@ relay_smtp_session_set_timeout (RelaySmtpSession *self,
   g_return_if_fail (RELAY_IS_SMTP_SESSION (self));
 
   self->timeout = seconds ? seconds : DEFAULT_TIMEOUT;
+}
+
+/**
+ * relay_smtp_session_set_deadline:
+ * @deadline: a time of g_get_monotonic_time(), or 0 for none
+ *
+ * Every read and write from now on ends by @deadline, however slowly the
+ * server trickles its bytes (the timeout bounds each read alone): past it
+ * they fail with %G_IO_ERROR_TIMED_OUT.
+ */
+void
+relay_smtp_session_set_deadline (RelaySmtpSession *self,
+                                 gint64            deadline)
+{
+  g_return_if_fail (RELAY_IS_SMTP_SESSION (self));
+
+  self->deadline = deadline;
+}
+
+/* Before each blocking read or write: no later than the deadline */
+static gboolean
+arm (RelaySmtpSession  *self,
+     GError           **error)
+{
+  gint64 left;
+
+  if (self->deadline == 0 || self->tcp == NULL)
+    return TRUE;
+
+  left = self->deadline - g_get_monotonic_time ();
+  if (left <= 0)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
+                           _("The server took longer than the time allowed for the whole exchange"));
+      return FALSE;
+    }
+
+  g_socket_set_timeout (g_socket_connection_get_socket (self->tcp),
+                        MIN (self->timeout, (left + G_USEC_PER_SEC - 1) / G_USEC_PER_SEC));
+  return TRUE;
+}
+
+/* In pieces, each within the deadline */
+static gboolean
+write_all (RelaySmtpSession  *self,
+           const char        *data,
+           gsize              length,
+           GCancellable      *cancellable,
+           GError           **error)
+{
+  while (length > 0)
+    {
+      gsize piece = MIN (length, 64 * 1024);
+
+      if (!arm (self, error) ||
+          !g_output_stream_write_all (self->output, data, piece, NULL, cancellable, error))
+        return FALSE;
+      data += piece;
+      length -= piece;
+    }
+
+  return TRUE;
 }
 
 void
@@ -421,6 +484,9 @@ relay_smtp_session_handshake (RelaySmtpSession  *self,
 
   g_signal_connect (tls, "accept-certificate", G_CALLBACK (accept_certificate_cb), self);
 
+  if (!arm (self, error))
+    return FALSE;
+
   if (!g_tls_connection_handshake (G_TLS_CONNECTION (tls), cancellable, &local_error))
     {
       g_signal_handlers_disconnect_by_func (tls, accept_certificate_cb, self);
@@ -490,6 +556,8 @@ read_line (RelaySmtpSession  *self,
           return NULL;
         }
 
+      if (!arm (self, error))
+        return NULL;
       n = g_buffered_input_stream_fill (self->input, -1, cancellable, error);
       if (n < 0)
         return NULL;
@@ -570,7 +638,7 @@ send_line (RelaySmtpSession  *self,
   wire = g_strconcat (line, "\r\n", NULL);
 
   transcript_add (self, "C", shown ? shown : line);
-  ok = g_output_stream_write_all (self->output, wire, strlen (wire), NULL, cancellable, error);
+  ok = write_all (self, wire, strlen (wire), cancellable, error);
   memset (wire, 0, strlen (wire));
 
   return ok;
@@ -1144,7 +1212,7 @@ relay_smtp_session_envelope (RelaySmtpSession    *self,
         }
 
       if (!check_unsolicited (self, error) ||
-          !g_output_stream_write_all (self->output, batch->str, batch->len, NULL, cancellable, error) ||
+          !write_all (self, batch->str, batch->len, cancellable, error) ||
           !(mail_reply = read_reply (self, cancellable, error)))
         return FALSE;
 
@@ -1201,9 +1269,7 @@ relay_smtp_session_data (RelaySmtpSession  *self,
   transcript_add (self, "C", shown);
   transcript_add (self, "C", ".");
 
-  if (!g_output_stream_write_all (self->output,
-                                  g_bytes_get_data (encoded, NULL), g_bytes_get_size (encoded),
-                                  NULL, cancellable, error) ||
+  if (!write_all (self, g_bytes_get_data (encoded, NULL), g_bytes_get_size (encoded), cancellable, error) ||
       !(reply = read_reply (self, cancellable, error)))
     return FALSE;
 

@@ -25,6 +25,8 @@ G_DECLARE_FINAL_TYPE (RelaySmtpSession, relay_smtp_session, RELAY, SMTP_SESSION,
 RelaySmtpSession     *relay_smtp_session_new                  (const char          *host,
                                                                guint                port,
                                                                RelaySecurity        security);
+void                  relay_smtp_session_set_deadline         (RelaySmtpSession    *self,
+                                                               gint64               deadline);
 void                  relay_smtp_session_set_timeout          (RelaySmtpSession    *self,
                                                                guint                seconds);
 void                  relay_smtp_session_set_ca_file          (RelaySmtpSession    *self,
