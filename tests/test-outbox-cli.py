@@ -197,33 +197,76 @@ def test_kill(certs, work):
 
 
 def test_damaged_items(certs, work):
-    """Outbox files with members of the wrong type (a hand edit, a damaged
-    disk) are skipped or read with defaults, never a critical warning
-    (fatal under the tests' G_DEBUG) and never a crash."""
+    """Damaged outbox files (a hand edit, a damaged disk, another user's
+    plant) never crash or warn: each is moved aside into damaged/ with a
+    failed event saying why, and a planted link is never followed."""
     proc, port, maildir, logpath = fake("good", certs, work)
     home = Home(port, certs)
-    outbox = os.path.join(home.dir, "data", "mail-relay", "outbox")
+    data = os.path.join(home.dir, "data", "mail-relay")
+    outbox = os.path.join(data, "outbox")
+    good = {"message_id": "m@example.org", "from": USER, "recipients": ["rcpt@example.org"],
+            "subject": "s", "attempt": 0, "state": "queued", "next_attempt": 0}
     damaged = {
         "0000000000000001-recipients-string": {"recipients": "rcpt@example.org"},
         "0000000000000002-recipient-number": {"recipients": [1, "rcpt@example.org"]},
         "0000000000000003-odd-members": {"recipients": ["rcpt@example.org"], "message_id": [],
                                          "from": {}, "subject": 5, "attempt": [1],
                                          "state": {"x": 1}, "next_attempt": "soon"},
+        "0000000000000004-no-recipients": dict(good, recipients=[]),
+        "0000000000000005-header-injection": dict(good, recipients=["a@example.org\r\nBcc: evil@example.net"]),
+        "0000000000000006-bad-sender": dict(good, **{"from": "not an address"}),
+        "0000000000000007-bad-state": dict(good, state="exploded"),
     }
+    raw = {
+        "0000000000000008-not-json": "{\"recipients\": [\"rcpt@example.org\"",
+        "0000000000000009-deep": "[" * 150000 + "]" * 150000,
+        "000000000000000a-deep-object": '{"recipients":' + '{"a":' * 100000 + "1" + "}" * 100000 + "}",
+    }
+    secret = os.path.join(home.dir, "private.txt")
     try:
         os.makedirs(outbox, exist_ok=True)
         for name, item in damaged.items():
             with open(os.path.join(outbox, name + ".json"), "w") as f:
                 json.dump(item, f)
+        for name, text in raw.items():
+            with open(os.path.join(outbox, name + ".json"), "w") as f:
+                f.write(text)
+        # a planted link: the envelope is fine, the message is someone's file
+        with open(secret, "w") as f:
+            f.write("PRIVATE-CONTENT\n")
+        with open(os.path.join(outbox, "000000000000000b-linked.json"), "w") as f:
+            json.dump(dict(good, message_id="linked@example.org"), f)
+        os.symlink(secret, os.path.join(outbox, "000000000000000b-linked.eml"))
+        os.symlink(os.path.join(outbox, "000000000000000b-linked.json"),
+                   os.path.join(outbox, "000000000000000c-link.json"))
+
         r = home.cli(["flush"])
-        check(r.returncode in (0, 1), "flush over damaged outbox files exits 0 or 1, not a crash (%d)"
-              % r.returncode)
+        check(r.returncode == 1, "flush over damaged outbox files fails them: exit 1, not a crash (%d: %s)"
+              % (r.returncode, r.stderr[-300:]))
         check("CRITICAL" not in r.stderr and "WARNING" not in r.stderr,
-              "no critical or warning for members of the wrong type: %s" % r.stderr[-300:])
-        left = sorted(os.listdir(outbox))
-        check("0000000000000001-recipients-string.json" in left and
-              "0000000000000002-recipient-number.json" in left,
-              "items without a list of addresses are left on disk untouched: %r" % left)
+              "no critical or warning for damaged files: %s" % r.stderr[-300:])
+        left = sorted(n for n in os.listdir(outbox) if not n.startswith("."))
+        check(left == [], "nothing damaged stays in the outbox: %r" % left)
+        aside = sorted(os.listdir(os.path.join(data, "damaged")))
+        check(all(name + ".json" in aside for name in list(damaged) + list(raw) + ["000000000000000c-link"]),
+              "each damaged envelope is moved to damaged/: %r" % aside)
+        log = home.log()
+        failed = [e for e in log if e["status"] == "failed"]
+        why = {e["message_id"]: e.get("detail", "") for e in failed}
+        check(all(name in why for name in list(damaged) + list(raw)),
+              "a failed event for each damaged item: %r" % sorted(why))
+        check("nest too deeply" in why.get("0000000000000009-deep", ""), "the nesting is named: %r"
+              % why.get("0000000000000009-deep"))
+        check("Bcc" not in "".join(open(p, errors="replace").read() for p in
+                                   [os.path.join(maildir, n) for n in (os.listdir(maildir) if os.path.isdir(maildir) else [])]),
+              "an address with a line break never reaches the server")
+        linked = [e for e in failed if e["message_id"] == "linked@example.org"]
+        check(len(linked) == 1 and "symbolic link" in linked[0].get("detail", ""),
+              "a message file that is a symbolic link is failed, saying so: %r" % linked)
+        check(not any("PRIVATE-CONTENT" in open(os.path.join(maildir, n), errors="replace").read()
+                      for n in (os.listdir(maildir) if os.path.isdir(maildir) else [])),
+              "the linked private file is never mailed")
+        check(open(secret).read() == "PRIVATE-CONTENT\n", "and is left as it was")
     finally:
         proc.terminate()
         home.cleanup()

@@ -17,5 +17,8 @@ const char *relay_json_get_string (JsonObject *object,
 gint64      relay_json_get_int    (JsonObject *object,
                                    const char *member,
                                    gint64      default_value);
+gboolean    relay_json_check_depth (const char *data,
+                                    gsize       length,
+                                    guint       max_depth);
 
 G_END_DECLS

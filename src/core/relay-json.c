@@ -47,3 +47,47 @@ relay_json_get_int (JsonObject *object,
 
   return node != NULL ? json_node_get_int (node) : default_value;
 }
+
+/**
+ * relay_json_check_depth:
+ * @data: JSON text, not necessarily valid
+ * @max_depth: how deeply lists and objects may nest
+ *
+ * json-glib parses recursively: a file of 100,000 “[” overflows the stack
+ * before it can say the file is damaged. This scan of brackets outside
+ * strings, in one pass, tells first whether a parse is safe.
+ *
+ * Returns: whether no list or object in @data nests deeper than @max_depth
+ */
+gboolean
+relay_json_check_depth (const char *data,
+                        gsize       length,
+                        guint       max_depth)
+{
+  gboolean in_string = FALSE;
+  guint depth = 0;
+
+  for (gsize i = 0; i < length; i++)
+    {
+      char c = data[i];
+
+      if (in_string)
+        {
+          if (c == '\\')
+            i++;
+          else if (c == '"')
+            in_string = FALSE;
+        }
+      else if (c == '"')
+        in_string = TRUE;
+      else if (c == '[' || c == '{')
+        {
+          if (++depth > max_depth)
+            return FALSE;
+        }
+      else if ((c == ']' || c == '}') && depth > 0)
+        depth--;
+    }
+
+  return TRUE;
+}

@@ -23,6 +23,7 @@
 #include <json-glib/json-glib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "relay-diagnosis.h"
@@ -176,41 +177,215 @@ read_strings (JsonNode *node)
   return g_strv_builder_end (builder);
 }
 
+/* Opens a file of the outbox's own: never through a symbolic link that
+ * someone planted, only a regular file of this user's, at most @max bytes */
+static gboolean
+read_own_file (const char  *path,
+               gsize        max,
+               char       **contents,
+               gsize       *length,
+               GError     **error)
+{
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(GMappedFile) mapped = NULL;
+  struct stat st;
+  int fd;
+
+  fd = g_open (path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK, 0);
+  if (fd < 0)
+    {
+      int saved_errno = errno;
+
+      if (saved_errno == ELOOP)
+        g_set_error_literal (error, G_FILE_ERROR, G_FILE_ERROR_FAILED, _("it is a symbolic link"));
+      else
+        g_set_error_literal (error, G_FILE_ERROR, g_file_error_from_errno (saved_errno), g_strerror (saved_errno));
+      return FALSE;
+    }
+
+  if (fstat (fd, &st) != 0 || !S_ISREG (st.st_mode))
+    {
+      close (fd);
+      g_set_error_literal (error, G_FILE_ERROR, G_FILE_ERROR_FAILED, _("it is not a regular file"));
+      return FALSE;
+    }
+  if (st.st_uid != getuid ())
+    {
+      close (fd);
+      g_set_error_literal (error, G_FILE_ERROR, G_FILE_ERROR_PERM, _("it belongs to another user"));
+      return FALSE;
+    }
+  if ((guint64)st.st_size > max)
+    {
+      close (fd);
+      g_set_error_literal (error, G_FILE_ERROR, G_FILE_ERROR_FAILED, _("it is too large"));
+      return FALSE;
+    }
+
+  mapped = g_mapped_file_new_from_fd (fd, FALSE, error);
+  close (fd);
+  if (mapped == NULL)
+    return FALSE;
+
+  bytes = g_mapped_file_get_bytes (mapped);
+  *length = MIN (g_bytes_get_size (bytes), max);
+  *contents = g_malloc (*length + 1);
+  memcpy (*contents, g_bytes_get_data (bytes, NULL), *length);
+  (*contents)[*length] = '\0';
+
+  return TRUE;
+}
+
+/* @text, as strictly as a typed address: or @error naming @field */
+static gboolean
+check_address_field (const char  *text,
+                     const char  *field,
+                     GError     **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  g_autofree char *address = NULL;
+
+  if (text == NULL)
+    {
+      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_FAILED, _("%s: not an address"), field);
+      return FALSE;
+    }
+
+  address = relay_validate_address (text, &local_error);
+  if (address == NULL)
+    {
+      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_FAILED, "%s: %s", field, local_error->message);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+static gboolean
+check_addresses (const char * const  *addresses,
+                 const char          *field,
+                 GError             **error)
+{
+  for (guint i = 0; addresses != NULL && addresses[i]; i++)
+    if (!check_address_field (addresses[i], field, error))
+      return FALSE;
+
+  return TRUE;
+}
+
+/* One line of text, as typed text must be */
+static gboolean
+check_line (const char  *text,
+            const char  *field,
+            GError     **error)
+{
+  if (text == NULL || strpbrk (text, "\r\n") != NULL || !g_utf8_validate (text, -1, NULL))
+    {
+      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_FAILED, _("%s: not one line of text"), field);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+#define MAX_ITEM_SIZE (1024 * 1024)      /* an envelope: a few KB, or many recipients */
+#define MAX_ITEM_DEPTH 4                 /* an object holding lists of strings */
+#define MAX_MESSAGE_SIZE (64 * 1024 * 1024)
+
+static const char * const item_states[] = { "queued", "deferred", "throttled", "sending", "sent", NULL };
+
+/* Reads ID.json as strictly as the values were checked when typed.
+ * Returns NULL with @error set when it is damaged, with @error NULL when
+ * it is simply not there (any more). */
 static Item *
-read_item (const char *id)
+read_item (const char  *id,
+           GError     **error)
 {
   g_autoptr(JsonParser) parser = json_parser_new ();
   g_autofree char *path = item_path (id, ".json");
+  g_autofree char *contents = NULL;
+  g_autoptr(GError) local_error = NULL;
+  g_autoptr(Item) item = NULL;
   g_auto(GStrv) recipients = NULL;
   JsonObject *object;
-  Item *item;
+  JsonNode *later;
+  gsize length;
 
-  if (!json_parser_load_from_file (parser, path, NULL) ||
-      !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+  if (!read_own_file (path, MAX_ITEM_SIZE, &contents, &length, &local_error))
+    {
+      if (!g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+        g_propagate_error (error, g_steal_pointer (&local_error));
+      return NULL;
+    }
+
+  if (!relay_json_check_depth (contents, length, MAX_ITEM_DEPTH))
+    {
+      g_set_error_literal (error, G_FILE_ERROR, G_FILE_ERROR_FAILED, _("lists or objects nest too deeply"));
+      return NULL;
+    }
+
+  if (!json_parser_load_from_data (parser, contents, length, error))
     return NULL;
+
+  if (!JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+    {
+      g_set_error_literal (error, G_FILE_ERROR, G_FILE_ERROR_FAILED, _("it is not a JSON object"));
+      return NULL;
+    }
 
   object = json_node_get_object (json_parser_get_root (parser));
   /* a message to nobody is nothing to send */
   if (!(recipients = read_strings (json_object_get_member (object, "recipients"))) ||
       recipients[0] == NULL)
-    return NULL;
+    {
+      g_set_error_literal (error, G_FILE_ERROR, G_FILE_ERROR_FAILED, _("recipients: not a list of addresses"));
+      return NULL;
+    }
 
   item = g_new0 (Item, 1);
   item->id = g_strdup (id);
-  item->message_id = g_strdup (relay_json_get_string (object, "message_id", id));
-  item->from = g_strdup (relay_json_get_string (object, "from", ""));
+  item->message_id = g_strdup (relay_json_get_string (object, "message_id", NULL));
+  item->from = g_strdup (relay_json_get_string (object, "from", NULL));
   item->subject = g_strdup (relay_json_get_string (object, "subject", ""));
   item->attempt = relay_json_get_int (object, "attempt", 0);
   item->state = g_strdup (relay_json_get_string (object, "state", "queued"));
   item->next_attempt = relay_json_get_int (object, "next_attempt", 0);
   item->recipients = g_steal_pointer (&recipients);
-  item->later = read_strings (json_object_get_member (object, "later"));
-  if (relay_json_get_string (object, "reply", NULL) != NULL)
-    item->reply = g_strdup (relay_json_get_string (object, "reply", NULL));
+  later = json_object_get_member (object, "later");
+  item->later = read_strings (later);
+  item->reply = g_strdup (relay_json_get_string (object, "reply", NULL));
+
+  if (item->message_id == NULL || item->message_id[0] == '\0' ||
+      strpbrk (item->message_id, "<> \t\r\n") != NULL || !g_utf8_validate (item->message_id, -1, NULL))
+    {
+      g_set_error_literal (error, G_FILE_ERROR, G_FILE_ERROR_FAILED, _("message_id: not a message id"));
+      return NULL;
+    }
+
+  if (!check_addresses ((const char * const *)item->recipients, "recipients", error) ||
+      !check_address_field (item->from, "from", error) ||
+      !check_line (item->subject, "subject", error) ||
+      (item->reply != NULL && !check_line (item->reply, "reply", error)))
+    return NULL;
+
+  if (later != NULL && !JSON_NODE_HOLDS_NULL (later) &&
+      (item->later == NULL || !check_addresses ((const char * const *)item->later, "later", error)))
+    {
+      if (error == NULL || *error == NULL)
+        g_set_error_literal (error, G_FILE_ERROR, G_FILE_ERROR_FAILED, _("later: not a list of addresses"));
+      return NULL;
+    }
   if (item->later != NULL && item->later[0] == NULL)
     g_clear_pointer (&item->later, g_strfreev);
 
-  return item;
+  if (item->state == NULL || !g_strv_contains (item_states, item->state) ||
+      item->attempt > 1000 || item->next_attempt < 0)
+    {
+      g_set_error_literal (error, G_FILE_ERROR, G_FILE_ERROR_FAILED, _("state: not a state of a queued message"));
+      return NULL;
+    }
+
+  return g_steal_pointer (&item);
 }
 
 static void
@@ -234,12 +409,11 @@ compare_ids (gconstpointer a,
 
 /* Queued messages, oldest first (ids start with the time) */
 static GPtrArray *
-list_items (void)
+list_ids (void)
 {
   g_autofree char *dir = relay_outbox_get_dir ();
   g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
-  g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
-  GPtrArray *items = g_ptr_array_new_with_free_func ((GDestroyNotify)item_free);
+  GPtrArray *ids = g_ptr_array_new_with_free_func (g_free);
   const char *name;
 
   while (d != NULL && (name = g_dir_read_name (d)) != NULL)
@@ -247,9 +421,19 @@ list_items (void)
       g_ptr_array_add (ids, g_strndup (name, strlen (name) - 5));
 
   g_ptr_array_sort (ids, compare_ids);
+  return ids;
+}
+
+static GPtrArray *
+list_items (void)
+{
+  g_autoptr(GPtrArray) ids = list_ids ();
+  GPtrArray *items = g_ptr_array_new_with_free_func ((GDestroyNotify)item_free);
+
   for (guint i = 0; i < ids->len; i++)
     {
-      Item *item = read_item (g_ptr_array_index (ids, i));
+      /* a damaged one is moved aside by the next drain (quarantine ()) */
+      Item *item = read_item (g_ptr_array_index (ids, i), NULL);
 
       if (item != NULL)
         g_ptr_array_add (items, item);
@@ -586,11 +770,57 @@ finish_item (Item    *item,
   return write_item (item, error);
 }
 
-/* After a crash: a message caught at its end of data may have arrived */
+/* Moves a damaged item (@id) out of the outbox into the data folder's
+ * damaged/, where a person can look at it, and logs it failed, saying why */
+static void
+quarantine (Drain        *drain,
+            const char   *id,
+            const GError *damage)
+{
+  g_autofree char *dir = g_build_filename (g_get_user_data_dir (), "mail-relay", "damaged", NULL);
+  g_autoptr(RelaySendLogEntry) entry = NULL;
+  g_autofree char *detail = NULL;
+
+  g_mkdir_with_parents (dir, 0700);
+  for (guint i = 0; i < 2; i++)
+    {
+      const char *suffix = i == 0 ? ".json" : ".eml";
+      g_autofree char *from = item_path (id, suffix);
+      g_autofree char *name = g_strconcat (id, suffix, NULL);
+      g_autofree char *to = g_build_filename (dir, name, NULL);
+
+      /* rename() moves a symbolic link itself, never what it points to */
+      if (g_rename (from, to) != 0 && errno != ENOENT)
+        g_unlink (from);
+    }
+
+  detail = g_strdup_printf (_("The outbox file %s.json is damaged (%s); it was moved to %s and is not sent."),
+                            id, damage->message, dir);
+  entry = relay_send_log_entry_new (RELAY_SEND_STATUS_FAILED, id, NULL, "", 0, "");
+  relay_send_log_entry_set_account (entry, relay_account_get_id (drain->account));
+  relay_send_log_entry_set_detail (entry, detail);
+  relay_send_log_append (drain->log, &entry, 1, NULL);
+  drain->report->failed++;
+}
+
+/* After a crash: a message caught at its end of data may have arrived;
+ * and what is damaged leaves the outbox */
 static void
 recover (Drain *drain)
 {
-  g_autoptr(GPtrArray) items = list_items ();
+  g_autoptr(GPtrArray) ids = list_ids ();
+  g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func ((GDestroyNotify)item_free);
+
+  for (guint i = 0; i < ids->len; i++)
+    {
+      g_autoptr(GError) damage = NULL;
+      Item *item = read_item (g_ptr_array_index (ids, i), &damage);
+
+      if (item != NULL)
+        g_ptr_array_add (items, item);
+      else if (damage != NULL)
+        quarantine (drain, g_ptr_array_index (ids, i), damage);
+    }
 
   for (guint i = 0; i < items->len; i++)
     {
@@ -1031,9 +1261,11 @@ send_item (Drain *drain,
   if (item_handed_over (item))
     return TRUE;
 
-  if (!g_file_get_contents (eml, &contents, &length, &error))
+  if (!read_own_file (eml, MAX_MESSAGE_SIZE, &contents, &length, &error))
     {
-      fail (drain, item, NULL, error->message);
+      g_autofree char *why = g_strdup_printf (_("The message’s file %s.eml cannot be sent: %s"), item->id, error->message);
+
+      fail (drain, item, NULL, why);
       return TRUE;
     }
   message = g_bytes_new_take (g_steal_pointer (&contents), length);
