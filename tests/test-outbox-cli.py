@@ -408,6 +408,36 @@ def test_drip(certs, work):
         home.cleanup()
 
 
+def test_international_address(certs, work):
+    """A server without SMTPUTF8 cannot take an international address:
+    that recipient fails, saying why, and it never reaches RCPT TO; the
+    others get the message. Look-alike addresses are refused at once."""
+    work = os.path.join(work, "international")
+    os.makedirs(work)
+    proc, port, maildir, logpath = fake("good", certs, work)
+    home = Home(port, certs)
+    try:
+        r = home.cli(["send", "--to", "用户@example.org", "--to", "ok@example.org", "--subject", "intl",
+                      "--body-file", "-"], stdin="Hello.\n")
+        log = home.log()
+        failed = [e for e in log if e["status"] == "failed"]
+        check(r.returncode == 1 and len(failed) == 1 and failed[0]["recipients"] == ["用户@example.org"]
+              and "SMTPUTF8" in failed[0].get("detail", ""),
+              "the international recipient fails, naming SMTPUTF8: %r" % failed)
+        check(envelopes(maildir) == [["ok@example.org"]], "the others get it: %r" % envelopes(maildir))
+        with open(logpath, encoding="utf-8", errors="replace") as f:
+            check(not any(l.upper().startswith("RCPT") and "example.org" in l and "ok@" not in l for l in f),
+                  "no RCPT TO for an address the server cannot take")
+        r = home.cli(["send", "--to", "ad\u202emin@example.org", "--subject", "look-alike", "--body-file", "-"],
+                     stdin="Hello.\n")
+        check(r.returncode == 2 and "Recipient:" in r.stderr and "invisible" in r.stderr
+              and "Sender address" not in r.stderr,
+              "a look-alike recipient is bad input, named once as Recipient: %s" % r.stderr.strip())
+    finally:
+        proc.terminate()
+        home.cleanup()
+
+
 def test_unwritable_log(certs, work):
     """The send log cannot be written (read-only; as an unprivileged user,
     since root ignores modes): every message the server accepted is sent
@@ -478,7 +508,7 @@ def main():
     try:
         for test in (test_throttle, test_deferred, test_rejected, test_kill, test_damaged_items,
                      test_partial_recipients, test_mail_refused, test_421_reply, test_unwritable_log,
-                     test_drip):
+                     test_drip, test_international_address):
             try:
                 test(certs, work)
             except Exception as e:  # a crash in one part is a failure, not a hang

@@ -7,6 +7,8 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include "relay-account.h"
 #include "relay-validate.h"
 
@@ -143,6 +145,12 @@ test_address (void)
     { "a(b)@example.com", NULL },
     { "<a@example.com>", NULL },
     { "a@-example.com", NULL },
+    /* look-alikes: invisible formatting characters */
+    { "ad\u202Emin@example.com", NULL },
+    { "ad\u200Bmin@example.com", NULL },
+    { "admin\u2066@example.com", NULL },
+    { "admin@exa\u200Dmple.com", NULL },
+    { "\uFEFFadmin@example.com", NULL },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
@@ -162,6 +170,27 @@ test_address (void)
           g_assert_true (g_str_has_prefix (error->message, "Sender address:"));
         }
     }
+
+  /* another field's name, once */
+  {
+    g_autoptr(GError) error = NULL;
+    g_autofree char *address = relay_validate_address_field ("a b@example.com", "Recipient", &error);
+
+    g_assert_null (address);
+    g_assert_cmpstr (error->message, ==, "Recipient: “a b@example.com” contains spaces");
+  }
+
+  /* the invisible characters are named as such */
+  {
+    g_autoptr(GError) error = NULL;
+    g_autofree char *address = relay_validate_address ("ad\u202Emin@example.com", &error);
+
+    g_assert_null (address);
+    g_assert_nonnull (strstr (error->message, "invisible formatting characters"));
+  }
+
+  g_assert_false (relay_address_needs_smtputf8 ("a@xn--bcher-kva.example"));
+  g_assert_true (relay_address_needs_smtputf8 ("用户@example.com"));
 }
 
 static void

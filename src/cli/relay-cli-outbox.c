@@ -219,7 +219,8 @@ relay_cli_send (int    argc,
     {
       if (g_error_matches (error, RELAY_OUTBOX_ERROR, RELAY_OUTBOX_ERROR_BAD_MESSAGE))
         {
-          relay_cli_printerr ("--to/--subject/--body-file: %s", error->message);
+          /* the message names the field: Recipient, Subject, Body */
+          relay_cli_printerr ("%s", error->message);
           return RELAY_CLI_EXIT_USAGE;
         }
       relay_cli_printerr ("%s", error->message);

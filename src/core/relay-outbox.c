@@ -251,10 +251,10 @@ check_address_field (const char  *text,
       return FALSE;
     }
 
-  address = relay_validate_address (text, &local_error);
+  address = relay_validate_address_field (text, field, &local_error);
   if (address == NULL)
     {
-      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_FAILED, "%s: %s", field, local_error->message);
+      g_propagate_error (error, g_steal_pointer (&local_error));
       return FALSE;
     }
 
@@ -596,12 +596,11 @@ relay_outbox_enqueue (RelayAccount        *account,
   for (guint i = 0; recipients[i]; i++)
     {
       g_autoptr(GError) local_error = NULL;
-      g_autofree char *address = relay_validate_address (recipients[i], &local_error);
+      g_autofree char *address = relay_validate_address_field (recipients[i], _("Recipient"), &local_error);
 
       if (address == NULL)
         {
-          g_set_error (error, RELAY_OUTBOX_ERROR, RELAY_OUTBOX_ERROR_BAD_MESSAGE,
-                       _("Recipient: %s"), local_error->message);
+          g_set_error_literal (error, RELAY_OUTBOX_ERROR, RELAY_OUTBOX_ERROR_BAD_MESSAGE, local_error->message);
           return NULL;
         }
       g_strv_builder_add (checked, address);
@@ -1237,6 +1236,62 @@ sort_recipients (Drain      *drain,
   return !quota;
 }
 
+/* The server does not offer SMTPUTF8 (RFC 6531): an international address
+ * cannot go through it, ever. Those recipients fail (the message, when
+ * the sender is one); FALSE when nobody is left to send to. */
+static gboolean
+drop_international (Drain *drain,
+                    Item  *item)
+{
+  g_autoptr(GStrvBuilder) rest = g_strv_builder_new ();
+  g_auto(GStrv) left = NULL;
+
+  if (relay_address_needs_smtputf8 (item->from))
+    {
+      g_autofree char *why = g_strdup_printf (_("The server does not take international addresses (it does not offer SMTPUTF8), and the sender address %s is one."),
+                                              item->from);
+
+      fail (drain, item, NULL, why);
+      return FALSE;
+    }
+
+  for (guint i = 0; item->recipients[i]; i++)
+    {
+      const char *one[] = { item->recipients[i], NULL };
+      g_autoptr(RelaySendLogEntry) entry = NULL;
+      g_autofree char *why = NULL;
+
+      if (!relay_address_needs_smtputf8 (item->recipients[i]))
+        {
+          g_strv_builder_add (rest, item->recipients[i]);
+          continue;
+        }
+
+      why = g_strdup_printf (_("The server does not take international addresses (it does not offer SMTPUTF8), so it cannot send to %s."),
+                             item->recipients[i]);
+      flush_sent (drain);
+      entry = make_entry_for (drain->account, item, one, RELAY_SEND_STATUS_FAILED, NULL, why);
+      relay_send_log_append (drain->log, &entry, 1, NULL);
+      drain->report->failed++;
+    }
+
+  left = g_strv_builder_end (rest);
+  if (left[0] == NULL)
+    {
+      remove_item (item);
+      return FALSE;
+    }
+
+  if (g_strv_length (left) != g_strv_length (item->recipients))
+    {
+      g_strfreev (item->recipients);
+      item->recipients = g_steal_pointer (&left);
+      write_item (item, NULL);
+    }
+
+  return TRUE;
+}
+
 /* Sends one message; FALSE when the drain must stop */
 static gboolean
 send_item (Drain *drain,
@@ -1293,6 +1348,9 @@ send_item (Drain *drain,
           return FALSE;
         }
     }
+
+  if (!relay_smtp_session_has_capability (drain->session, "SMTPUTF8") && !drop_international (drain, item))
+    return TRUE;
 
   relay_smtp_session_set_deadline (drain->session, exchange_deadline (g_bytes_get_size (message)));
   if (!relay_smtp_session_envelope (drain->session, item->from, (const char * const *)item->recipients,

@@ -1074,6 +1074,7 @@ static char *
 mail_command (RelaySmtpSession  *self,
               const char        *from,
               gsize              size,
+              gboolean           utf8,
               GError           **error)
 {
   if (!check_address (from, error))
@@ -1090,10 +1091,32 @@ mail_command (RelaySmtpSession  *self,
       return NULL;
     }
 
-  if (relay_smtp_session_has_capability (self, "SIZE") && size > 0)
-    return g_strdup_printf ("MAIL FROM:<%s> SIZE=%" G_GSIZE_FORMAT, from, size);
+  /* RFC 6531: international addresses in the envelope need the server's
+   * SMTPUTF8, and say so */
+  utf8 = utf8 && relay_smtp_session_has_capability (self, "SMTPUTF8");
 
-  return g_strdup_printf ("MAIL FROM:<%s>", from);
+  if (relay_smtp_session_has_capability (self, "SIZE") && size > 0)
+    return g_strdup_printf ("MAIL FROM:<%s> SIZE=%" G_GSIZE_FORMAT "%s", from, size, utf8 ? " SMTPUTF8" : "");
+
+  return g_strdup_printf ("MAIL FROM:<%s>%s", from, utf8 ? " SMTPUTF8" : "");
+}
+
+static gboolean
+mail (RelaySmtpSession  *self,
+      const char        *from,
+      gsize              size,
+      gboolean           utf8,
+      GCancellable      *cancellable,
+      GError           **error)
+{
+  g_autofree char *line = NULL;
+  g_autoptr(RelaySmtpReply) reply = NULL;
+
+  if (!(line = mail_command (self, from, size, utf8, error)))
+    return FALSE;
+
+  reply = command (self, line, NULL, 250, cancellable, error);
+  return reply != NULL;
 }
 
 gboolean
@@ -1103,16 +1126,9 @@ relay_smtp_session_mail (RelaySmtpSession  *self,
                          GCancellable      *cancellable,
                          GError           **error)
 {
-  g_autofree char *line = NULL;
-  g_autoptr(RelaySmtpReply) reply = NULL;
-
   g_return_val_if_fail (RELAY_IS_SMTP_SESSION (self), FALSE);
 
-  if (!(line = mail_command (self, from, size, error)))
-    return FALSE;
-
-  reply = command (self, line, NULL, 250, cancellable, error);
-  return reply != NULL;
+  return mail (self, from, size, relay_address_needs_smtputf8 (from), cancellable, error);
 }
 
 gboolean
@@ -1172,14 +1188,18 @@ relay_smtp_session_envelope (RelaySmtpSession    *self,
   g_autoptr(GPtrArray) lines = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GString) batch = g_string_new (NULL);
   g_autoptr(RelaySmtpReply) mail_reply = NULL;
+  gboolean utf8 = relay_address_needs_smtputf8 (from);
   char *line;
 
   g_return_val_if_fail (RELAY_IS_SMTP_SESSION (self), FALSE);
   g_return_val_if_fail (recipients != NULL && recipients[0] != NULL, FALSE);
 
+  for (guint i = 0; recipients[i]; i++)
+    utf8 = utf8 || relay_address_needs_smtputf8 (recipients[i]);
+
   if (!relay_smtp_session_has_capability (self, "PIPELINING"))
     {
-      if (!relay_smtp_session_mail (self, from, size, cancellable, error))
+      if (!mail (self, from, size, utf8, cancellable, error))
         return FALSE;
 
       for (guint i = 0; recipients[i]; i++)
@@ -1194,7 +1214,7 @@ relay_smtp_session_envelope (RelaySmtpSession    *self,
     }
   else
     {
-      if (!(line = mail_command (self, from, size, error)))
+      if (!(line = mail_command (self, from, size, utf8, error)))
         return FALSE;
       g_ptr_array_add (lines, line);
 

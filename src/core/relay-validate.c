@@ -64,6 +64,19 @@ has_control_characters (const char *text)
   return FALSE;
 }
 
+/* Invisible characters that make an address look like another one:
+ * bidirectional controls (U+202A–202E, U+2066–2069), zero-width ones
+ * (U+200B–200F, U+FEFF), the soft hyphen; all of Unicode's “format” */
+static gboolean
+has_format_characters (const char *text)
+{
+  for (const char *p = text; *p; p = g_utf8_next_char (p))
+    if (g_unichar_type (g_utf8_get_char (p)) == G_UNICODE_FORMAT)
+      return TRUE;
+
+  return FALSE;
+}
+
 static gboolean
 has_spaces (const char *text)
 {
@@ -270,15 +283,18 @@ atext_is_valid (gunichar c)
 }
 
 /**
- * relay_validate_address:
- * @text: a sender address such as “a@example.com”
+ * relay_validate_address_field:
+ * @text: an address such as “a@example.com”
+ * @field: the name of the field it was typed in, for the message
+ *   (“Recipient”, “Sender address”)
  *
  * Returns: (transfer full) (nullable): the address with its domain in
  *   ASCII form, or %NULL
  */
 char *
-relay_validate_address (const char  *text,
-                        GError     **error)
+relay_validate_address_field (const char  *text,
+                              const char  *field,
+                              GError     **error)
 {
   g_autofree char *trimmed = NULL;
   g_autofree char *domain = NULL;
@@ -287,27 +303,37 @@ relay_validate_address (const char  *text,
   gboolean dot_ok = FALSE;
 
   g_return_val_if_fail (text != NULL, NULL);
+  g_return_val_if_fail (field != NULL, NULL);
 
   trimmed = g_strstrip (g_strdup (text));
 
   if (trimmed[0] == '\0')
     {
+      /* Translators: %s is the field, “Sender address” or “Recipient” */
       g_set_error (error, RELAY_ACCOUNT_ERROR, RELAY_ACCOUNT_ERROR_FROM,
-                   _("Sender address: enter the address your mail is sent from"));
+                   _("%s: enter an email address such as name@example.com"), field);
       return NULL;
     }
 
   if (!g_utf8_validate (trimmed, -1, NULL) || has_control_characters (trimmed))
     {
       g_set_error (error, RELAY_ACCOUNT_ERROR, RELAY_ACCOUNT_ERROR_FROM,
-                   _("Sender address: it contains control characters"));
+                   _("%s: it contains control characters"), field);
+      return NULL;
+    }
+
+  if (has_format_characters (trimmed))
+    {
+      g_set_error (error, RELAY_ACCOUNT_ERROR, RELAY_ACCOUNT_ERROR_FROM,
+                   _("%s: it contains invisible formatting characters, which can make one address look like another"),
+                   field);
       return NULL;
     }
 
   if (has_spaces (trimmed))
     {
       g_set_error (error, RELAY_ACCOUNT_ERROR, RELAY_ACCOUNT_ERROR_FROM,
-                   _("Sender address: “%s” contains spaces"), trimmed);
+                   _("%s: “%s” contains spaces"), field, trimmed);
       return NULL;
     }
 
@@ -315,8 +341,8 @@ relay_validate_address (const char  *text,
   if (at == NULL || at == trimmed || at[1] == '\0' || strlen (trimmed) > MAX_ADDRESS_LENGTH)
     {
       g_set_error (error, RELAY_ACCOUNT_ERROR, RELAY_ACCOUNT_ERROR_FROM,
-                   _("Sender address: “%s” is not an email address such as name@example.com"),
-                   trimmed);
+                   _("%s: “%s” is not an email address such as name@example.com"),
+                   field, trimmed);
       return NULL;
     }
 
@@ -344,7 +370,7 @@ relay_validate_address (const char  *text,
   if (domain == NULL || g_hostname_is_ip_address (domain) || strchr (domain, '.') == NULL)
     {
       g_set_error (error, RELAY_ACCOUNT_ERROR, RELAY_ACCOUNT_ERROR_FROM,
-                   _("Sender address: “%s” is not a valid mail domain"), at + 1);
+                   _("%s: “%s” is not a valid mail domain"), field, at + 1);
       return NULL;
     }
 
@@ -352,8 +378,38 @@ relay_validate_address (const char  *text,
 
 bad_local:
   g_set_error (error, RELAY_ACCOUNT_ERROR, RELAY_ACCOUNT_ERROR_FROM,
-               _("Sender address: the part before “@” in “%s” is not valid"), trimmed);
+               _("%s: the part before “@” in “%s” is not valid"), field, trimmed);
   return NULL;
+}
+
+/**
+ * relay_validate_address:
+ * @text: a sender address such as “a@example.com”
+ *
+ * Returns: (transfer full) (nullable): the address with its domain in
+ *   ASCII form, or %NULL
+ */
+char *
+relay_validate_address (const char  *text,
+                        GError     **error)
+{
+  return relay_validate_address_field (text, _("Sender address"), error);
+}
+
+/**
+ * relay_address_needs_smtputf8:
+ *
+ * Returns: whether @address (domain already in ASCII form) has a local
+ *   part that only a server offering SMTPUTF8 (RFC 6531) can take
+ */
+gboolean
+relay_address_needs_smtputf8 (const char *address)
+{
+  for (const char *p = address; *p; p++)
+    if ((guchar)*p >= 0x80)
+      return TRUE;
+
+  return FALSE;
 }
 
 /**

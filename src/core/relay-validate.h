@@ -41,6 +41,10 @@ gboolean     relay_validate_port              (const char        *text,
                                                GError           **error);
 char        *relay_validate_address           (const char        *text,
                                                GError           **error);
+char        *relay_validate_address_field     (const char        *text,
+                                               const char        *field,
+                                               GError           **error);
+gboolean     relay_address_needs_smtputf8     (const char        *address);
 gboolean     relay_validate_username          (const char        *text,
                                                GError           **error);
 gboolean     relay_validate_password          (const char        *text,
