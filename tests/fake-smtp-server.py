@@ -34,6 +34,7 @@ SCENARIOS = [
     "421-after-mail", "multiline", "plaintext-on-tls-port", "o365-5.7.139",
     "ses-throttle", "size-small", "reset-in-data", "unsolicited", "451-once",
     "rcpt-mixed", "mail-451-once", "greeting-421", "auth-421", "drip",
+    "escape-text",
 ]
 
 
@@ -224,6 +225,11 @@ class Session:
         if s == "multiline":
             await self.reply(220, HOST + " ESMTP first line", "second line of the greeting",
                              "third line of the greeting")
+        elif s == "escape-text":
+            # a terminal's title, an erased line and a forged result, and a
+            # right-to-left override, in the greeting
+            await self.send("220 " + HOST + " \x1b]0;owned\x07ESMTP\x1b[2K\r\u2713 auth ok "
+                            "\u202etxt.exe\r\n")
         elif s == "unsolicited":
             # a reply to a command nobody sent, in the same write as the greeting
             await self.send(("220 " + HOST + " ESMTP ready\r\n250 unsolicited\r\n").encode())
@@ -417,6 +423,9 @@ class Session:
         if self.scenario == "rcpt-550":
             await self.reply(550, "5.1.1 <rcpt@example.org>: Recipient address rejected: "
                              "User unknown in virtual mailbox table")
+            return
+        if self.scenario == "escape-text":
+            await self.reply(550, "5.1.1 \x1b[31mno\x1b[0m such user\x08\x08\x08\u202e")
             return
         if self.scenario == "rcpt-mixed":
             # "refuse..." never exists; "later..." is greylisted once

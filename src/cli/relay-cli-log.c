@@ -57,8 +57,13 @@ append_cell (GString    *row,
           break;
         }
 
-      if (g_unichar_iscntrl (c))
+      /* as relay_text_for_display (): a line break keeps the row, and no
+       * escape sequence or bidirectional control from a server reaches
+       * the terminal */
+      if (c == '\t' || c == '\n' || c == '\r' || c == 0x2028 || c == 0x2029)
         g_string_append_c (row, ' ');
+      else if (g_unichar_iscntrl (c) || g_unichar_type (c) == G_UNICODE_FORMAT)
+        g_string_append_unichar (row, 0xFFFD);
       else
         g_string_append_unichar (row, c);
       n += w;

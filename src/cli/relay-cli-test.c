@@ -21,6 +21,7 @@
 #include "relay-probe.h"
 #include "relay-sasl.h"
 #include "relay-secrets.h"
+#include "relay-text.h"
 #include "relay-validate.h"
 
 typedef struct
@@ -45,10 +46,14 @@ step_finished_cb (RelayProbe     *probe,
                   RelayProbeStep *step,
                   TestRun        *run)
 {
+  g_autofree char *detail = NULL;
+
   if (run->json)
     return;
 
-  g_print ("%s %-9s %6u ms  %s\n", step->ok ? "✓" : "✗", step->name, step->ms, step->detail);
+  /* the server's words: no escape sequence reaches the terminal */
+  detail = relay_text_for_display (step->detail, -1);
+  g_print ("%s %-9s %6u ms  %s\n", step->ok ? "✓" : "✗", step->name, step->ms, detail);
 }
 
 static void
@@ -352,7 +357,11 @@ relay_cli_test (int    argc,
 
       g_print ("\n%s\n", diagnosis->message);
       if (relay_probe_get_error_reply (probe) != NULL)
-        g_print (_("The server said: %s\n"), relay_probe_get_error_reply (probe));
+        {
+          g_autofree char *reply = relay_text_for_display (relay_probe_get_error_reply (probe), -1);
+
+          g_print (_("The server said: %s\n"), reply);
+        }
       if (diagnosis->kind == RELAY_ERROR_KIND_TLS && sha256 != NULL)
         g_print (_("Certificate SHA-256: %s\n"), sha256);
       g_print ("%s\n", diagnosis->hint);
