@@ -204,7 +204,8 @@ test_encoded_words (void)
     g_autofree char *q = text_header ("Subject", "Re: meeting notes for Tuesday – final");
     g_autofree char *b = text_header ("Subject", "Grüße");
 
-    g_assert_cmpstr (q, ==, "Subject: =?UTF-8?Q?Re=3A_meeting_notes_for_Tuesday_=E2=80=93_final?=\r\n");
+    g_assert_cmpstr (q, ==,
+                     "Subject: =?UTF-8?Q?Re=3A_meeting_notes_for_Tuesday_=E2=80=93_final?=\r\n");
     g_assert_cmpstr (b, ==, "Subject: =?UTF-8?B?R3LDvMOfZQ==?=\r\n");
   }
 
@@ -288,9 +289,12 @@ test_header_folding (void)
         g_string_append (unfolded, list_lines[i]);
       }
     g_assert_cmpuint (g_strv_length (list_lines), >, 20);
-    g_assert_true (g_str_has_prefix (unfolded->str, "To: <recipient-0@example.org>, <recipient-1@example.org>,"));
+    g_assert_true (g_str_has_prefix (unfolded->str,
+                                     "To: <recipient-0@example.org>, <recipient-1@example.org>,"));
     g_assert_true (g_str_has_suffix (unfolded->str, ", <recipient-99@example.org>"));
-    g_assert_cmpuint (unfolded->len, ==, strlen ("To:") + 100 * strlen (" <recipient-NN@example.org>,") - 10 - 1);
+    /* ten one-digit numbers, no comma after the last */
+    g_assert_cmpuint (unfolded->len, ==,
+                      strlen ("To:") + 100 * strlen (" <recipient-NN@example.org>,") - 10 - 1);
     g_string_free (unfolded, TRUE);
   }
 }
@@ -474,6 +478,90 @@ test_base64 (void)
   g_assert_cmpmem (decoded, size, expected, strlen (expected));
 }
 
+/* Random text from pieces that meet at the edges the encoders care about */
+static char *
+random_text (guint max_pieces)
+{
+  static const char *pieces[] = {
+    " ", "  ", "\t", "a", "word", "=", "?", "_", ".", "From ", "=?", "?=", "é", "ß", "中文",
+    "😀", "\xc2\xa0", "x", "0123456789", "\x01",
+  };
+  GString *text = g_string_new (NULL);
+  guint n = g_test_rand_int_range (0, max_pieces);
+
+  for (guint i = 0; i < n; i++)
+    {
+      if (g_test_rand_int_range (0, 50) == 0)
+        {
+          g_autofree char *run = g_strnfill (g_test_rand_int_range (70, 1200), 'w');
+
+          g_string_append (text, run);
+        }
+      else
+        g_string_append (text, pieces[g_test_rand_int_range (0, G_N_ELEMENTS (pieces))]);
+    }
+
+  return g_string_free (text, FALSE);
+}
+
+static void
+test_random_round_trips (void)
+{
+  for (guint round = 0; round < 2000; round++)
+    {
+      g_autofree char *subject = random_text (120);
+      g_autofree char *header = text_header ("Subject", subject);
+      g_autofree char *decoded = NULL;
+      g_autofree char *body_text = random_text (300);
+      g_autoptr(GBytes) body = NULL;
+      g_autoptr(GBytes) encoded = NULL;
+      g_autofree char *encoded_text = NULL;
+      const char *transfer_encoding = NULL;
+
+      decoded = read_header (header, "Subject", strstr (header, "=?") ? 78 : 998);
+      g_assert_cmpstr (decoded, ==, subject);
+
+      /* the body: QP decodes back to the text with CRLF line ends */
+      for (char *p = body_text; *p != '\0'; p++)
+        if (*p == '\t' && g_test_rand_bit ())
+          *p = '\n';
+      body = g_bytes_new (body_text, strlen (body_text));
+      encoded = relay_message_encode_body (body, &transfer_encoding);
+      encoded_text = g_strndup (g_bytes_get_data (encoded, NULL), g_bytes_get_size (encoded));
+      {
+        g_auto(GStrv) body_lines = g_strsplit (body_text, "\n", -1);
+        g_autofree char *expected = g_strjoinv ("\r\n", body_lines);
+
+        if (g_str_equal (transfer_encoding, "quoted-printable"))
+          {
+            GString *qp_decoded = decode_qp (encoded_text);
+
+            g_assert_cmpstr (qp_decoded->str, ==, expected);
+            g_string_free (qp_decoded, TRUE);
+          }
+        else if (g_str_equal (transfer_encoding, "base64"))
+          {
+            g_auto(GStrv) lines = split_lines (encoded_text);
+            g_autofree char *joined = g_strjoinv ("", lines);
+            gsize size;
+            g_autofree guchar *bytes = g_base64_decode (joined, &size);
+
+            for (guint i = 0; lines[i] != NULL; i++)
+              g_assert_cmpuint (strlen (lines[i]), <=, 76);
+            g_assert_cmpmem (bytes, size, expected, strlen (expected));
+          }
+        else
+          {
+            gboolean open_end = expected[0] != '\0' && !g_str_has_suffix (expected, "\r\n");
+            g_autofree char *with_end = g_strconcat (expected, open_end ? "\r\n" : "", NULL);
+
+            g_assert_cmpstr (transfer_encoding, ==, "7bit");
+            g_assert_cmpstr (encoded_text, ==, with_end);
+          }
+      }
+    }
+}
+
 static void
 test_compose (void)
 {
@@ -526,6 +614,7 @@ main (int   argc,
   g_test_add_func ("/message/body/quoted-printable", test_quoted_printable);
   g_test_add_func ("/message/body/7bit", test_seven_bit);
   g_test_add_func ("/message/body/base64", test_base64);
+  g_test_add_func ("/message/random-round-trips", test_random_round_trips);
   g_test_add_func ("/message/compose", test_compose);
   g_test_add_func ("/message/test-message", test_test_message);
 

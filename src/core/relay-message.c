@@ -389,7 +389,7 @@ relay_message_encode_quoted_printable (const char *text,
       for (;;)
         {
           literal = (c >= 33 && c <= 126 && c != '=') || (is_wsp (c) && !at_end);
-          if (col == 0 && (c == '.' || (c == 'F' && length - i >= 5 && memcmp (text + i, "From ", 5) == 0)))
+          if (col == 0 && (c == '.' || (length - i >= 5 && memcmp (text + i, "From ", 5) == 0)))
             literal = FALSE;
 
           /* room for the “=” of a soft break, unless the line ends here */
@@ -507,7 +507,8 @@ relay_message_compose (const char         *from,
   GString *out;
 
   g_return_val_if_fail (from != NULL && to != NULL && to[0] != NULL, NULL);
-  g_return_val_if_fail (subject != NULL && date != NULL && message_id != NULL && body != NULL, NULL);
+  g_return_val_if_fail (subject != NULL && date != NULL, NULL);
+  g_return_val_if_fail (message_id != NULL && body != NULL, NULL);
   g_return_val_if_fail (strpbrk (message_id, "\r\n<> ") == NULL, NULL);
 
   date_text = relay_message_format_date (date);
