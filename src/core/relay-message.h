@@ -11,12 +11,18 @@
 
 G_BEGIN_DECLS
 
-gboolean  relay_message_check_header_value (const char  *value,
-                                            GError     **error);
-GBytes   *relay_message_new_test           (const char  *from,
-                                            const char  *to,
-                                            GError     **error);
-GBytes   *relay_message_encode_data        (GBytes      *message);
-char     *relay_message_format_date        (GDateTime   *time);
+gboolean  relay_message_check_header_value (const char          *value,
+                                            GError             **error);
+GBytes   *relay_message_new_test           (const char          *from,
+                                            const char          *to,
+                                            GError             **error);
+GBytes   *relay_message_compose            (const char          *from,
+                                            const char * const  *to,
+                                            const char          *subject,
+                                            GDateTime           *date,
+                                            const char          *message_id,
+                                            GBytes              *body);
+GBytes   *relay_message_encode_data        (GBytes              *message);
+char     *relay_message_format_date        (GDateTime           *time);
 
 G_END_DECLS

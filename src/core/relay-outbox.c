@@ -545,24 +545,9 @@ build_message (RelayAccount       *account,
                GBytes             *body)
 {
   g_autoptr(GDateTime) now = g_date_time_new_now_local ();
-  g_autofree char *date = relay_message_format_date (now);
-  g_autofree char *to = g_strjoinv (", ", (char **)recipients);
-  GString *text = g_string_new (NULL);
-  gsize length;
-  const char *data = g_bytes_get_data (body, &length);
 
-  g_string_append_printf (text, "From: <%s>\r\n", relay_account_get_from (account));
-  g_string_append_printf (text, "To: %s\r\n", to);
-  g_string_append_printf (text, "Subject: %s\r\n", subject);
-  g_string_append_printf (text, "Date: %s\r\n", date);
-  g_string_append_printf (text, "Message-ID: <%s>\r\n", message_id);
-  g_string_append (text, "MIME-Version: 1.0\r\n");
-  g_string_append (text, "Content-Type: text/plain; charset=UTF-8\r\n");
-  g_string_append (text, "Content-Transfer-Encoding: 8bit\r\n");
-  g_string_append (text, "\r\n");
-  g_string_append_len (text, data, length);
-
-  return g_string_free_to_bytes (text);
+  return relay_message_compose (relay_account_get_from (account), recipients, subject, now,
+                                message_id, body);
 }
 
 /**
