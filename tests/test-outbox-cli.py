@@ -438,6 +438,42 @@ def test_international_address(certs, work):
         home.cleanup()
 
 
+def test_private_folders(certs, work):
+    """The data folder and the outbox are closed to others when they were
+    left open (a careless chmod, a restored backup), and a lock file that
+    is a planted symbolic link is not followed."""
+    work = os.path.join(work, "private")
+    os.makedirs(work)
+    proc, port, maildir, logpath = fake("good", certs, work)
+    home = Home(port, certs)
+    data = os.path.join(home.dir, "data", "mail-relay")
+    outbox = os.path.join(data, "outbox")
+    try:
+        os.makedirs(outbox)
+        os.chmod(data, 0o755)
+        os.chmod(outbox, 0o777)
+        r = home.cli(["send", "--no-wait", "--to", "rcpt@example.org", "--subject", "p", "--body-file", "-"],
+                     stdin="Hello\n")
+        check(r.returncode == 0, "send into an open folder works (%s)" % r.stderr)
+        check(os.stat(data).st_mode & 0o777 == 0o700 and os.stat(outbox).st_mode & 0o777 == 0o700,
+              "and closes the folders to others: %o %o" % (os.stat(data).st_mode & 0o777,
+                                                          os.stat(outbox).st_mode & 0o777))
+        target = os.path.join(home.dir, "elsewhere")
+        with open(target, "w") as f:
+            f.write("keep\n")
+        lock = os.path.join(outbox, ".lock")
+        if os.path.exists(lock):
+            os.unlink(lock)
+        os.symlink(target, lock)
+        r = home.cli(["flush"])
+        check(r.returncode == 1 and ".lock" in r.stderr, "a planted .lock link is refused: %d %s"
+              % (r.returncode, r.stderr.strip()))
+        check(open(target).read() == "keep\n" and received(maildir) == {}, "nothing is sent, nothing touched")
+    finally:
+        proc.terminate()
+        home.cleanup()
+
+
 def test_unwritable_log(certs, work):
     """The send log cannot be written (read-only; as an unprivileged user,
     since root ignores modes): every message the server accepted is sent
@@ -508,7 +544,7 @@ def main():
     try:
         for test in (test_throttle, test_deferred, test_rejected, test_kill, test_damaged_items,
                      test_partial_recipients, test_mail_refused, test_421_reply, test_unwritable_log,
-                     test_drip, test_international_address):
+                     test_drip, test_international_address, test_private_folders):
             try:
                 test(certs, work)
             except Exception as e:  # a crash in one part is a failure, not a hang

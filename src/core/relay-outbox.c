@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "relay-diagnosis.h"
+#include "relay-file-private.h"
 #include "relay-json-private.h"
 #include "relay-message.h"
 #include "relay-oauth-account.h"
@@ -89,6 +90,17 @@ char *
 relay_outbox_get_dir (void)
 {
   return g_build_filename (g_get_user_data_dir (), "mail-relay", "outbox", NULL);
+}
+
+/* The data folder and the outbox in it: private, or not used */
+static gboolean
+ensure_outbox_dir (GError **error)
+{
+  g_autofree char *data = g_build_filename (g_get_user_data_dir (), "mail-relay", NULL);
+  g_autofree char *dir = relay_outbox_get_dir ();
+
+  return relay_file_ensure_private_dir (data, error) &&
+         relay_file_ensure_private_dir (dir, error);
 }
 
 static char *
@@ -605,14 +617,8 @@ relay_outbox_enqueue (RelayAccount        *account,
       return NULL;
     }
 
-  if (g_mkdir_with_parents (dir, 0700) != 0)
-    {
-      int saved_errno = errno;
-
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
-                   "%s: %s", dir, g_strerror (saved_errno));
-      return NULL;
-    }
+  if (!ensure_outbox_dir (error))
+    return NULL;
 
   item->id = g_strdup_printf ("%016" G_GINT64_MODIFIER "x-%.8s", g_get_real_time (), uuid);
   item->message_id = g_strdup_printf ("%s@%s", uuid, at ? at + 1 : "localhost");
@@ -765,7 +771,7 @@ quarantine (Drain        *drain,
   g_autoptr(RelaySendLogEntry) entry = NULL;
   g_autofree char *detail = NULL;
 
-  g_mkdir_with_parents (dir, 0700);
+  relay_file_ensure_private_dir (dir, NULL);
   for (guint i = 0; i < 2; i++)
     {
       const char *suffix = i == 0 ? ".json" : ".eml";
@@ -1448,8 +1454,9 @@ take_lock (Drain   *drain,
   g_autofree char *path = g_build_filename (dir, ".lock", NULL);
   int fd;
 
-  g_mkdir_with_parents (dir, 0700);
-  fd = g_open (path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (!ensure_outbox_dir (error))
+    return -1;
+  fd = g_open (path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (fd < 0)
     {
       int saved_errno = errno;
@@ -1719,8 +1726,9 @@ try_lock (GError **error)
   g_autofree char *path = g_build_filename (dir, ".lock", NULL);
   int fd;
 
-  g_mkdir_with_parents (dir, 0700);
-  fd = g_open (path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (!ensure_outbox_dir (error))
+    return -1;
+  fd = g_open (path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (fd >= 0 && flock (fd, LOCK_EX | LOCK_NB) == 0)
     return fd;
 
