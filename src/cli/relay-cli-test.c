@@ -48,7 +48,8 @@ step_finished_cb (RelayProbe     *probe,
   if (run->json)
     return;
 
-  g_print ("%s %-9s %6u ms  %s\n", step->ok ? "✓" : "✗", step->name, step->ms, step->detail);
+  g_print ("%s %-9s %6u ms  %s\n", step->skipped ? "–" : step->ok ? "✓" : "✗",
+           step->name, step->ms, step->detail);
 }
 
 static void
@@ -355,7 +356,11 @@ relay_cli_test (int    argc,
         g_print (_("The server said: %s\n"), relay_probe_get_error_reply (probe));
       if (diagnosis->kind == RELAY_ERROR_KIND_TLS && sha256 != NULL)
         g_print (_("Certificate SHA-256: %s\n"), sha256);
-      g_print ("%s\n", diagnosis->hint);
+      if (relay_probe_get_auth_skipped (probe))
+        g_print ("%s\n", _("Give the password with --password-stdin, or leave out --username to test "
+                           "the connection without signing in."));
+      else
+        g_print ("%s\n", diagnosis->hint);
     }
 
   return relay_probe_get_ok (probe) ? RELAY_CLI_EXIT_OK : RELAY_CLI_EXIT_FAILED;

@@ -997,6 +997,89 @@ relay_diagnose_error (const char   *step,
   return diagnosis;
 }
 
+/* Security and port */
+
+static gboolean
+is_implicit_tls_port (guint port)
+{
+  return port == 465 || port == 2465;
+}
+
+static gboolean
+is_starttls_port (guint port)
+{
+  return port == 587 || port == 25 || port == 2525 || port == 2587;
+}
+
+static gboolean
+is_closed_error (const GError *error)
+{
+  return g_error_matches (error, RELAY_SMTP_ERROR, RELAY_SMTP_ERROR_CLOSED) ||
+         g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED) ||
+         g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED);
+}
+
+/**
+ * relay_diagnose_security_mismatch:
+ * @step: (nullable): the step that failed, as in `steps[].step` of `test --json`
+ * @error: the error of that step
+ * @security: the Security setting the connection used
+ * @port: the port it connected to
+ *
+ * SSL/TLS on a port that greets in plain text fails in the handshake;
+ * STARTTLS or None on a port that waits for the handshake first never
+ * gets a greeting. Either is a setting to change, not a failure to retry.
+ *
+ * Returns: (transfer full) (nullable): a diagnosis that says which
+ *   Security fits which port, or %NULL when the failure does not look
+ *   like such a mismatch
+ */
+RelayDiagnosis *
+relay_diagnose_security_mismatch (const char    *step,
+                                  const GError  *error,
+                                  RelaySecurity  security,
+                                  guint          port)
+{
+  g_return_val_if_fail (error != NULL, NULL);
+
+  if (security == RELAY_SECURITY_TLS && g_strcmp0 (step, "tls") == 0 && !is_implicit_tls_port (port) &&
+      (g_error_matches (error, G_TLS_ERROR, G_TLS_ERROR_MISC) ||
+       g_error_matches (error, G_TLS_ERROR, G_TLS_ERROR_NOT_TLS) ||
+       g_error_matches (error, G_TLS_ERROR, G_TLS_ERROR_HANDSHAKE) ||
+       g_error_matches (error, G_TLS_ERROR, G_TLS_ERROR_EOF) ||
+       is_closed_error (error)))
+    {
+      char *hint;
+
+      if (is_starttls_port (port))
+        hint = g_strdup_printf (_("Port %u is for STARTTLS: set Security to STARTTLS. SSL/TLS is for "
+                                  "port 465."), port);
+      else
+        hint = g_strdup_printf (_("Set Security to STARTTLS if the server expects it on port %u, as "
+                                  "most do on 587, 25 and 2525; or set Port to the server’s SSL/TLS "
+                                  "port, usually 465."), port);
+
+      return diagnosis_new_take (RELAY_ERROR_KIND_TLS, RELAY_DISPOSITION_PERMANENT,
+                                 g_strdup (_("Encryption could not start: the server does not speak "
+                                             "SSL/TLS at once on this port.")),
+                                 hint);
+    }
+
+  if (security != RELAY_SECURITY_TLS && g_strcmp0 (step, "greeting") == 0 && is_implicit_tls_port (port) &&
+      (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT) || is_closed_error (error)))
+    {
+      RelayErrorKind kind = is_closed_error (error) ? RELAY_ERROR_KIND_PROTOCOL : RELAY_ERROR_KIND_TIMEOUT;
+
+      return diagnosis_new_take (kind, RELAY_DISPOSITION_PERMANENT,
+                                 g_strdup_printf (_("The server did not greet: port %u waits for "
+                                                    "encryption (SSL/TLS) first."), port),
+                                 g_strdup_printf (_("Port %u is for SSL/TLS: set Security to SSL/TLS. "
+                                                    "STARTTLS is for port 587."), port));
+    }
+
+  return NULL;
+}
+
 /* Certificates */
 
 typedef struct
