@@ -145,9 +145,9 @@ test_reply (void)
     { "mail", 550, "5.7.1", "Sender not allowed",
       RELAY_ERROR_KIND_REJECTED, RELAY_DISPOSITION_PERMANENT, "sender" },
     { "rcpt", 554, "5.7.1", "<x@example.net>: Relay access denied",
-      RELAY_ERROR_KIND_REJECTED, RELAY_DISPOSITION_PERMANENT, "Authentication" },
+      RELAY_ERROR_KIND_REJECTED, RELAY_DISPOSITION_PERMANENT, "user name and password" },
     { "rcpt", 550, "5.7.1", "Unable to relay",
-      RELAY_ERROR_KIND_REJECTED, RELAY_DISPOSITION_PERMANENT, "Authentication" },
+      RELAY_ERROR_KIND_REJECTED, RELAY_DISPOSITION_PERMANENT, "user name and password" },
     { "data", 550, "5.7.1", "Message rejected by policy",
       RELAY_ERROR_KIND_REJECTED, RELAY_DISPOSITION_PERMANENT, NULL },
     /* greylisting and other temporary refusals */

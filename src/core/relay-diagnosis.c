@@ -171,8 +171,8 @@ static const ReplyRule reply_rules[] = {
     RELAY_ERROR_KIND_AUTH, RELAY_DISPOSITION_PERMANENT,
     N_("The server accepts mail only after signing in, and this connection was not signed in "
        "(5.7.57)."),
-    N_("Set Authentication to a sign-in method and enter the mailbox’s user name and password, "
-       "or use “Sign In”.") },
+    N_("Enter the mailbox’s user name and password so that Mail Relay signs in (Authentication "
+       "“Automatic” picks a method the server offers), or use “Sign In”.") },
   { ANY_5XX, "5.7.60", NULL, NULL,
     RELAY_ERROR_KIND_REJECTED, RELAY_DISPOSITION_PERMANENT,
     N_("This mailbox is not allowed to send as the sender address (5.7.60)."),
@@ -256,8 +256,8 @@ static const ReplyRule reply_rules[] = {
   { 530, 530, NULL, NULL, NULL,
     RELAY_ERROR_KIND_AUTH, RELAY_DISPOSITION_PERMANENT,
     N_("The server accepts mail only after signing in (530)."),
-    N_("Set Authentication to a sign-in method and enter the user name and password, or use "
-       "“Sign In”.") },
+    N_("Enter the user name and password so that Mail Relay signs in (Authentication "
+       "“Automatic” picks a method the server offers), or use “Sign In”.") },
   { 504, 504, NULL, NULL, "auth",
     RELAY_ERROR_KIND_AUTH, RELAY_DISPOSITION_PERMANENT,
     N_("The server does not support the chosen sign-in method (504)."),
@@ -323,8 +323,8 @@ static const ReplyRule reply_rules[] = {
     RELAY_ERROR_KIND_REJECTED, RELAY_DISPOSITION_PERMANENT,
     N_("The server refused to pass the message on to the recipient’s domain (relaying denied), "
        "usually because the connection was not signed in or the sender is not allowed."),
-    N_("Set Authentication to a sign-in method and enter the account’s user name and password; "
-       "use the submission port 587 or 465, not port 25.") },
+    N_("Enter the account’s user name and password so that Mail Relay signs in, and use the "
+       "submission port 587 or 465, not port 25.") },
   { 553, 553, NULL, NULL, NULL,
     RELAY_ERROR_KIND_REJECTED, RELAY_DISPOSITION_PERMANENT,
     N_("The server does not accept this sender address (553)."),
