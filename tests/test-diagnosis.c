@@ -145,9 +145,9 @@ test_reply (void)
     { "mail", 550, "5.7.1", "Sender not allowed",
       RELAY_ERROR_KIND_REJECTED, RELAY_DISPOSITION_PERMANENT, "sender" },
     { "rcpt", 554, "5.7.1", "<x@example.net>: Relay access denied",
-      RELAY_ERROR_KIND_REJECTED, RELAY_DISPOSITION_PERMANENT, "Authentication" },
+      RELAY_ERROR_KIND_REJECTED, RELAY_DISPOSITION_PERMANENT, "user name and password" },
     { "rcpt", 550, "5.7.1", "Unable to relay",
-      RELAY_ERROR_KIND_REJECTED, RELAY_DISPOSITION_PERMANENT, "Authentication" },
+      RELAY_ERROR_KIND_REJECTED, RELAY_DISPOSITION_PERMANENT, "user name and password" },
     { "data", 550, "5.7.1", "Message rejected by policy",
       RELAY_ERROR_KIND_REJECTED, RELAY_DISPOSITION_PERMANENT, NULL },
     /* greylisting and other temporary refusals */
@@ -523,6 +523,51 @@ test_certificate_details (void)
 }
 
 static void
+test_security_mismatch (void)
+{
+  g_autoptr(GError) misc = g_error_new_literal (G_TLS_ERROR, G_TLS_ERROR_MISC, "An unexpected TLS packet was received.");
+  g_autoptr(GError) timeout = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_TIMED_OUT, "No answer within 20 seconds");
+  g_autoptr(GError) refused = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED, "refused");
+  g_autoptr(RelayDiagnosis) tls_on_587 = relay_diagnose_security_mismatch ("tls", misc, RELAY_SECURITY_TLS, 587);
+  g_autoptr(RelayDiagnosis) tls_on_other = relay_diagnose_security_mismatch ("tls", misc, RELAY_SECURITY_TLS, 10025);
+  g_autoptr(RelayDiagnosis) starttls_on_465 = relay_diagnose_security_mismatch ("greeting", timeout,
+                                                                                RELAY_SECURITY_STARTTLS, 465);
+  g_autoptr(RelayDiagnosis) none_on_465 = relay_diagnose_security_mismatch ("greeting", timeout,
+                                                                            RELAY_SECURITY_NONE, 465);
+  g_autoptr(RelayDiagnosis) generic = relay_diagnose_error ("tls", misc);
+
+  /* what the same failure said without knowing the Security and port */
+  g_assert_true (g_str_has_prefix (generic->hint, "Try again"));
+
+  /* SSL/TLS on a port that greets in plain text: say which Security fits */
+  assert_filled (tls_on_587);
+  g_assert_cmpint (tls_on_587->kind, ==, RELAY_ERROR_KIND_TLS);
+  g_assert_cmpint (tls_on_587->disposition, ==, RELAY_DISPOSITION_PERMANENT);
+  g_assert_nonnull (strstr (tls_on_587->hint, "Port 587 is for STARTTLS: set Security to STARTTLS"));
+  g_assert_nonnull (strstr (tls_on_587->hint, "465"));
+  g_assert_null (strstr (tls_on_587->hint, "Try again"));
+  assert_filled (tls_on_other);
+  g_assert_nonnull (strstr (tls_on_other->hint, "Set Security to STARTTLS"));
+  g_assert_nonnull (strstr (tls_on_other->hint, "10025"));
+  g_assert_null (strstr (tls_on_other->hint, "Try again"));
+
+  /* STARTTLS or None on the port that waits for TLS */
+  assert_filled (starttls_on_465);
+  g_assert_cmpint (starttls_on_465->kind, ==, RELAY_ERROR_KIND_TIMEOUT);
+  g_assert_nonnull (strstr (starttls_on_465->hint, "set Security to SSL/TLS"));
+  g_assert_null (strstr (starttls_on_465->hint, "try again"));
+  assert_filled (none_on_465);
+  g_assert_nonnull (strstr (none_on_465->hint, "set Security to SSL/TLS"));
+
+  /* not a mismatch: the usual diagnosis stands */
+  g_assert_null (relay_diagnose_security_mismatch ("tls", misc, RELAY_SECURITY_TLS, 465));
+  g_assert_null (relay_diagnose_security_mismatch ("tls", misc, RELAY_SECURITY_STARTTLS, 587));
+  g_assert_null (relay_diagnose_security_mismatch ("greeting", timeout, RELAY_SECURITY_STARTTLS, 587));
+  g_assert_null (relay_diagnose_security_mismatch ("greeting", timeout, RELAY_SECURITY_TLS, 465));
+  g_assert_null (relay_diagnose_security_mismatch ("connect", refused, RELAY_SECURITY_TLS, 587));
+}
+
+static void
 test_kind_to_string (void)
 {
   static const struct {
@@ -566,6 +611,7 @@ main (int   argc,
   g_test_add_func ("/diagnosis/error-details", test_error_details);
   g_test_add_func ("/diagnosis/certificate", test_certificate);
   g_test_add_func ("/diagnosis/certificate-details", test_certificate_details);
+  g_test_add_func ("/diagnosis/security-mismatch", test_security_mismatch);
   g_test_add_func ("/diagnosis/kind-to-string", test_kind_to_string);
   g_test_add_func ("/diagnosis/boxed-type", test_boxed_type);
 

@@ -125,8 +125,9 @@ wait_until_finished (Fixture *fixture)
 }
 
 static void
-start_view (Fixture    *fixture,
-            const char *hello_reply)
+start_view_as (Fixture    *fixture,
+               const char *hello_reply,
+               const char *username)
 {
   g_autoptr(RelayAccount) account = relay_account_new ();
 
@@ -137,10 +138,18 @@ start_view (Fixture    *fixture,
   relay_account_set_port (account, fixture->server.port);
   relay_account_set_security (account, RELAY_SECURITY_NONE);
   relay_account_set_from (account, "a@example.org");
+  relay_account_set_username (account, username);
 
   fixture->view = relay_probe_view_new (NULL, account, NULL, NULL);
   g_assert_true (RELAY_IS_PROBE_VIEW (fixture->view));
   gtk_window_present (GTK_WINDOW (fixture->view));
+}
+
+static void
+start_view (Fixture    *fixture,
+            const char *hello_reply)
+{
+  start_view_as (fixture, hello_reply, "");
 }
 
 static void
@@ -304,6 +313,32 @@ test_server_works (Fixture       *fixture,
   g_assert_nonnull (strstr (transcript, "S: 221"));
 }
 
+/* A user name and no password, against a server that offers AUTH: the
+ * test cannot sign in, so it must not say that the server works */
+static void
+test_sign_in_not_tested (Fixture       *fixture,
+                         gconstpointer  data)
+{
+  GtkWidget *sign_in;
+  GtkWidget *icon;
+
+  start_view_as (fixture, "250-test.invalid\r\n250 AUTH PLAIN LOGIN", "me@example.org");
+  relay_probe_view_set_sign_in_note (fixture->view, "Type the password for the new server, then test again.");
+  wait_until_finished (fixture);
+
+  assert_step_passed (fixture, "Say hello (EHLO)");
+  sign_in = row (fixture, "Sign in");
+  icon = find_widget (sign_in, is_icon_named, "dialog-warning-symbolic");
+  g_assert_nonnull (icon);
+  g_assert_true (gtk_widget_has_css_class (icon, "warning"));
+  g_assert_null (find_widget (sign_in, is_icon_named, "emblem-ok-symbolic"));
+
+  g_assert_null (find_widget (GTK_WIDGET (fixture->view), is_label_showing, "The server works"));
+  g_assert_nonnull (find_widget (GTK_WIDGET (fixture->view), is_label_showing, "Sign-in was not tested"));
+  g_assert_nonnull (find_widget (GTK_WIDGET (fixture->view), is_label_showing,
+                                 "Type the password for the new server, then test again."));
+}
+
 static void
 test_server_refuses (Fixture       *fixture,
                      gconstpointer  data)
@@ -408,6 +443,8 @@ main (int   argc,
   adw_init ();
 
   g_test_add ("/probe-view/server-works", Fixture, NULL, NULL, test_server_works, fixture_tear_down);
+  g_test_add ("/probe-view/sign-in-not-tested", Fixture, NULL, NULL, test_sign_in_not_tested,
+              fixture_tear_down);
   g_test_add ("/probe-view/server-refuses", Fixture, NULL, NULL, test_server_refuses, fixture_tear_down);
   g_test_add ("/probe-view/cancel", Fixture, NULL, NULL, test_cancel, fixture_tear_down);
   g_test_add ("/probe-view/close-while-running", Fixture, NULL, NULL, test_close_while_running,

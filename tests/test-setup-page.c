@@ -13,6 +13,7 @@
 #include <adwaita.h>
 #include <string.h>
 
+#include "relay-diagnosis.h"
 #include "relay-probe-view.h"
 #include "relay-secrets.h"
 #include "relay-setup-page.h"
@@ -307,6 +308,14 @@ test_corrupt_warning (void)
   fixture_tear_down (&fixture, NULL);
 }
 
+static gboolean
+is_label_containing (GtkWidget     *widget,
+                     gconstpointer  needle)
+{
+  return GTK_IS_LABEL (widget) && gtk_widget_get_visible (widget) &&
+         strstr (gtk_label_get_text (GTK_LABEL (widget)), needle) != NULL;
+}
+
 static RelayProbeView *
 find_probe_view (void)
 {
@@ -459,10 +468,452 @@ test_first_run_sandbox (void)
          g_get_monotonic_time () < deadline)
     g_main_context_iteration (NULL, TRUE);
   g_assert_cmpuint (relay_sandbox_server_get_n_received (sandbox), ==, 1);
+  /* the user chose nothing: the test server's certificate came with it */
+  g_assert_null (find_widget (GTK_WIDGET (view), is_label_containing, "You chose to trust"));
+  g_assert_nonnull (find_widget (GTK_WIDGET (view), is_label_containing, "own test server"));
   gtk_window_destroy (GTK_WINDOW (view));
 
   fixture_tear_down (&fixture, NULL);
   relay_sandbox_server_stop (sandbox);
+}
+
+/* A scripted SMTP server on 127.0.0.1 that offers AUTH PLAIN without
+ * encryption, accepts any sign-in and keeps every line it was sent */
+typedef struct
+{
+  GSocketService *service;
+  guint16         port;
+  GMutex          lock;
+  GString        *lines;
+} Scripted;
+
+static gboolean
+scripted_run_cb (GThreadedSocketService *service,
+                 GSocketConnection      *connection,
+                 GObject                *source_object,
+                 Scripted               *server)
+{
+  GOutputStream *out = g_io_stream_get_output_stream (G_IO_STREAM (connection));
+  g_autoptr(GDataInputStream) in = NULL;
+  const char *greeting = "220 scripted.invalid ESMTP\r\n";
+
+  in = g_data_input_stream_new (g_io_stream_get_input_stream (G_IO_STREAM (connection)));
+  g_data_input_stream_set_newline_type (in, G_DATA_STREAM_NEWLINE_TYPE_CR_LF);
+  if (!g_output_stream_write_all (out, greeting, strlen (greeting), NULL, NULL, NULL))
+    return TRUE;
+
+  for (;;)
+    {
+      g_autofree char *line = g_data_input_stream_read_line (in, NULL, NULL, NULL);
+      const char *reply = "250 2.0.0 ok\r\n";
+      gboolean quit = FALSE;
+
+      if (line == NULL)
+        break;
+
+      g_mutex_lock (&server->lock);
+      g_string_append_printf (server->lines, "%s\n", line);
+      g_mutex_unlock (&server->lock);
+
+      if (g_ascii_strncasecmp (line, "EHLO", 4) == 0)
+        reply = "250-scripted.invalid\r\n250 AUTH PLAIN\r\n";
+      else if (g_ascii_strcasecmp (line, "AUTH PLAIN") == 0)
+        reply = "334 \r\n";
+      else if (g_ascii_strncasecmp (line, "AUTH", 4) == 0 || !strchr (line, ' '))
+        reply = g_ascii_strcasecmp (line, "QUIT") == 0 ? "221 2.0.0 bye\r\n" : "235 2.7.0 accepted\r\n";
+      quit = g_ascii_strcasecmp (line, "QUIT") == 0;
+
+      if (!g_output_stream_write_all (out, reply, strlen (reply), NULL, NULL, NULL) || quit)
+        break;
+    }
+
+  g_io_stream_close (G_IO_STREAM (connection), NULL, NULL);
+  return TRUE;
+}
+
+static void
+scripted_start (Scripted *server)
+{
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GSocketAddress) effective = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_mutex_init (&server->lock);
+  server->lines = g_string_new (NULL);
+  server->service = g_threaded_socket_service_new (2);
+  g_socket_listener_add_address (G_SOCKET_LISTENER (server->service), address,
+                                 G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP,
+                                 NULL, &effective, &error);
+  g_assert_no_error (error);
+  server->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (effective));
+  g_signal_connect (server->service, "run", G_CALLBACK (scripted_run_cb), server);
+  g_socket_service_start (server->service);
+}
+
+static void
+scripted_stop (Scripted *server)
+{
+  g_socket_service_stop (server->service);
+  g_socket_listener_close (G_SOCKET_LISTENER (server->service));
+  g_clear_object (&server->service);
+  g_string_free (server->lines, TRUE);
+  g_mutex_clear (&server->lock);
+}
+
+static char *
+scripted_lines (Scripted *server)
+{
+  char *copy;
+
+  g_mutex_lock (&server->lock);
+  copy = g_strdup (server->lines->str);
+  g_mutex_unlock (&server->lock);
+
+  return copy;
+}
+
+/* Whether the server was sent AUTH PLAIN with @password */
+static gboolean
+scripted_got_password (Scripted   *server,
+                       const char *password)
+{
+  g_autofree char *text = scripted_lines (server);
+  g_auto(GStrv) lines = g_strsplit (text, "\n", -1);
+
+  for (guint i = 0; lines[i]; i++)
+    {
+      const char *payload = lines[i];
+      g_autofree guchar *decoded = NULL;
+      gsize length = 0;
+
+      if (g_str_has_prefix (payload, "AUTH PLAIN "))
+        payload += strlen ("AUTH PLAIN ");
+      else if (i == 0 || g_ascii_strcasecmp (lines[i - 1], "AUTH PLAIN") != 0)
+        continue;
+
+      decoded = g_base64_decode (payload, &length);
+      /* NUL user NUL password */
+      if (length > strlen (password) &&
+          memcmp (decoded + length - strlen (password), password, strlen (password)) == 0)
+        return TRUE;
+    }
+
+  return FALSE;
+}
+
+static RelayProbeView *
+run_probe_view (Fixture *fixture)
+{
+  gint64 deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
+  RelayProbeView *view;
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->page), "setup.test", NULL));
+  while ((view = find_probe_view ()) == NULL && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_nonnull (view);
+  while (relay_probe_view_get_running (view) && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_false (relay_probe_view_get_running (view));
+
+  return view;
+}
+
+static void
+close_probe_view (RelayProbeView *view)
+{
+  gtk_window_destroy (GTK_WINDOW (view));
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+}
+
+/* Item 9: the saved password goes only where it was saved for, and a
+ * test that did not sign in never says the server works */
+static void
+test_changed_server_not_signed_in (Fixture       *fixture,
+                                   gconstpointer  data)
+{
+  const char *password = "o365-mailbox-secret-9f2";
+  Scripted server = { 0 };
+  g_autofree char *port = NULL;
+  g_autofree char *lines = NULL;
+  RelayProbeView *view;
+
+  scripted_start (&server);
+  port = g_strdup_printf ("%u", server.port);
+
+  /* an Office 365 account, saved with its password */
+  g_assert_cmpuint (adw_combo_row_get_selected (ADW_COMBO_ROW (row (fixture, "Provider"))), ==,
+                    relay_provider_get_position ("office365"));
+  type (fixture, "User Name", "me@example.org");
+  type (fixture, "Password", password);
+  type (fixture, "Sender Address", "me@example.org");
+  save_and_wait (fixture);
+
+  /* another server that offers AUTH, no encryption, the password left empty */
+  type (fixture, "Server", "127.0.0.1");
+  type (fixture, "Port", port);
+  adw_combo_row_set_selected (ADW_COMBO_ROW (row (fixture, "Security")), RELAY_SECURITY_NONE);
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (row (fixture, "Password"))), ==, "");
+
+  view = run_probe_view (fixture);
+  g_assert_null (find_widget (GTK_WIDGET (view), is_label_containing, "The server works"));
+  g_assert_nonnull (find_widget (GTK_WIDGET (view), is_label_containing, "Sign-in was not tested"));
+  g_assert_nonnull (find_widget (GTK_WIDGET (view), is_label_containing, "password for the new server"));
+  close_probe_view (view);
+
+  /* the server was asked everything up to the sign-in, and no password reached it */
+  lines = scripted_lines (&server);
+  g_assert_nonnull (strstr (lines, "EHLO"));
+  g_assert_null (strstr (lines, "AUTH"));
+  g_assert_false (scripted_got_password (&server, password));
+
+  relay_secrets_clear_sync (relay_account_get_id (relay_account_store_get_default (fixture->store)), NULL, NULL);
+  scripted_stop (&server);
+}
+
+/* ...and where it was saved for, the test signs in with it */
+static void
+test_same_server_signs_in (Fixture       *fixture,
+                           gconstpointer  data)
+{
+  const char *password = "saved-for-this-server-41c";
+  Scripted server = { 0 };
+  Scripted other = { 0 };
+  g_autofree char *port = NULL;
+  g_autofree char *other_port = NULL;
+  g_autofree char *lines = NULL;
+  RelayProbeView *view;
+
+  scripted_start (&server);
+  scripted_start (&other);
+  port = g_strdup_printf ("%u", server.port);
+  other_port = g_strdup_printf ("%u", other.port);
+
+  adw_combo_row_set_selected (ADW_COMBO_ROW (row (fixture, "Provider")), relay_provider_get_position ("custom"));
+  type (fixture, "Server", "127.0.0.1");
+  type (fixture, "Port", port);
+  adw_combo_row_set_selected (ADW_COMBO_ROW (row (fixture, "Security")), RELAY_SECURITY_NONE);
+  type (fixture, "User Name", "me@example.org");
+  type (fixture, "Password", password);
+  type (fixture, "Sender Address", "me@example.org");
+  save_and_wait (fixture);
+
+  view = run_probe_view (fixture);
+  g_assert_nonnull (find_widget (GTK_WIDGET (view), is_label_containing, "The server works"));
+  close_probe_view (view);
+  g_assert_true (scripted_got_password (&server, password));
+
+  /* the same host on another port is another server */
+  type (fixture, "Port", other_port);
+  view = run_probe_view (fixture);
+  g_assert_null (find_widget (GTK_WIDGET (view), is_label_containing, "The server works"));
+  g_assert_nonnull (find_widget (GTK_WIDGET (view), is_label_containing, "Sign-in was not tested"));
+  close_probe_view (view);
+  lines = scripted_lines (&other);
+  g_assert_nonnull (strstr (lines, "EHLO"));
+  g_assert_null (strstr (lines, "AUTH"));
+
+  relay_secrets_clear_sync (relay_account_get_id (relay_account_store_get_default (fixture->store)), NULL, NULL);
+  scripted_stop (&server);
+  scripted_stop (&other);
+}
+
+static AdwMessageDialog *
+find_message_dialog (void)
+{
+  g_autoptr(GList) toplevels = gtk_window_list_toplevels ();
+
+  for (GList *l = toplevels; l != NULL; l = l->next)
+    if (ADW_IS_MESSAGE_DIALOG (l->data) && gtk_widget_get_visible (l->data))
+      return l->data;
+
+  return NULL;
+}
+
+/* Clicks the dialog's button labelled @label */
+static void
+respond (AdwMessageDialog *dialog,
+         const char       *label)
+{
+  GtkWidget *button = find_button (GTK_WIDGET (dialog), label);
+
+  g_assert_nonnull (button);
+  g_signal_emit_by_name (button, "clicked");
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+}
+
+static RelayAccount *
+reload_default (void)
+{
+  g_autoptr(RelayAccountStore) store = relay_account_store_new (NULL);
+
+  g_assert_true (relay_account_store_load (store, NULL));
+  g_assert_nonnull (relay_account_store_get_default (store));
+
+  return relay_account_copy (relay_account_store_get_default (store));
+}
+
+/* Item 10: another provider's credentials are not kept unasked, and a
+ * saved password never goes to a server it was not saved for unasked */
+static void
+test_provider_switch (Fixture       *fixture,
+                      gconstpointer  data)
+{
+  const char *mailbox_password = "o365-mailbox-secret-7d1";
+  const char *api_key = "sparkpost-api-key-5b3";
+  g_autoptr(RelayAccount) saved = NULL;
+  g_autofree char *stored = NULL;
+  AdwMessageDialog *dialog;
+  g_autofree char *id = NULL;
+
+  type (fixture, "User Name", "me@example.org");
+  type (fixture, "Password", mailbox_password);
+  type (fixture, "Sender Address", "me@example.org");
+  save_and_wait (fixture);
+  id = g_strdup (relay_account_get_id (relay_account_store_get_default (fixture->store)));
+  stored = run_secret_tool_lookup (id, "password");
+  g_assert_cmpstr (stored, ==, mailbox_password);
+
+  /* to SparkPost: asked, and cleared by default */
+  adw_combo_row_set_selected (ADW_COMBO_ROW (row (fixture, "Provider")), relay_provider_get_position ("sparkpost"));
+  dialog = find_message_dialog ();
+  g_assert_nonnull (dialog);
+  g_assert_nonnull (strstr (adw_message_dialog_get_body (dialog), "Office 365"));
+  g_assert_nonnull (strstr (adw_message_dialog_get_body (dialog), "smtp.sparkpostmail.com"));
+  g_assert_cmpstr (adw_message_dialog_get_default_response (dialog), ==, "clear");
+  respond (dialog, "Clear Them");
+  g_assert_null (find_message_dialog ());
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (row (fixture, "User Name"))), ==, "SMTP_Injection");
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (row (fixture, "Password"))), ==, "");
+
+  /* the mailbox password leaves the keyring with the next Save */
+  save_and_wait (fixture);
+  g_clear_pointer (&stored, g_free);
+  stored = run_secret_tool_lookup (id, "password");
+  g_assert_null (stored);
+  saved = reload_default ();
+  g_assert_cmpstr (relay_account_get_provider (saved), ==, "sparkpost");
+  g_assert_cmpstr (relay_account_get_username (saved), ==, "SMTP_Injection");
+
+  /* kept when the user says so */
+  type (fixture, "Password", api_key);
+  save_and_wait (fixture);
+  adw_combo_row_set_selected (ADW_COMBO_ROW (row (fixture, "Provider")), relay_provider_get_position ("mailgun"));
+  dialog = find_message_dialog ();
+  g_assert_nonnull (dialog);
+  respond (dialog, "Keep Them");
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (row (fixture, "User Name"))), ==, "SMTP_Injection");
+  save_and_wait (fixture);
+  g_assert_null (find_message_dialog ());
+  g_clear_pointer (&stored, g_free);
+  stored = run_secret_tool_lookup (id, "password");
+  g_assert_cmpstr (stored, ==, api_key);
+
+  /* another server for the same provider: asked at Save, nothing saved
+   * until the user chooses */
+  type (fixture, "Server", "smtp.eu.mailgun.org");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->page), "setup.save", NULL));
+  dialog = find_message_dialog ();
+  g_assert_nonnull (dialog);
+  g_assert_nonnull (strstr (adw_message_dialog_get_body (dialog), "smtp.eu.mailgun.org"));
+  respond (dialog, "Type a New One");
+  g_clear_object (&saved);
+  saved = reload_default ();
+  g_assert_cmpstr (relay_account_get_host (saved), ==, "smtp.mailgun.org");
+  g_assert_true (action_enabled (fixture, "setup.save"));
+
+  relay_secrets_clear_sync (id, NULL, NULL);
+}
+
+/* Item 11: the settings the diagnoses name are in the window */
+static void
+test_authentication_row (Fixture       *fixture,
+                         gconstpointer  data)
+{
+  g_autoptr(RelayDiagnosis) unsupported = relay_diagnose_reply ("auth", 504, "5.5.4", "Unrecognized authentication type");
+  g_autoptr(RelayAccount) saved = NULL;
+  AdwComboRow *auth = ADW_COMBO_ROW (row (fixture, "Authentication"));
+  GListModel *model;
+
+  g_assert_nonnull (strstr (unsupported->hint, "Set Authentication to “Automatic”"));
+
+  model = adw_combo_row_get_model (auth);
+  g_assert_cmpuint (g_list_model_get_n_items (model), ==, 3);
+  g_assert_cmpstr (gtk_string_list_get_string (GTK_STRING_LIST (model), 0), ==, "Automatic");
+  g_assert_cmpstr (gtk_string_list_get_string (GTK_STRING_LIST (model), 1), ==, "PLAIN");
+  g_assert_cmpstr (gtk_string_list_get_string (GTK_STRING_LIST (model), 2), ==, "LOGIN");
+  g_assert_cmpuint (adw_combo_row_get_selected (auth), ==, 0);
+
+  /* the sign-in providers sign in with tokens */
+  adw_combo_row_set_selected (ADW_COMBO_ROW (row (fixture, "Provider")), relay_provider_get_position ("gmail"));
+  model = adw_combo_row_get_model (auth);
+  g_assert_cmpuint (g_list_model_get_n_items (model), ==, 2);
+  g_assert_cmpstr (gtk_string_list_get_string (GTK_STRING_LIST (model), 0), ==, "XOAUTH2");
+  g_assert_cmpstr (gtk_string_list_get_string (GTK_STRING_LIST (model), 1), ==, "OAUTHBEARER");
+
+  /* and the choice is saved */
+  adw_combo_row_set_selected (ADW_COMBO_ROW (row (fixture, "Provider")), relay_provider_get_position ("custom"));
+  g_assert_null (find_message_dialog ());
+  type (fixture, "Server", "smtp.example.org");
+  type (fixture, "Sender Address", "me@example.org");
+  adw_combo_row_set_selected (auth, 2);
+  save_and_wait (fixture);
+  saved = reload_default ();
+  g_assert_cmpint (relay_account_get_auth (saved), ==, RELAY_AUTH_METHOD_LOGIN);
+  g_assert_cmpuint (adw_combo_row_get_selected (auth), ==, 2);
+  g_assert_false (action_enabled (fixture, "setup.save"));
+  adw_combo_row_set_selected (auth, 1);
+  g_assert_true (action_enabled (fixture, "setup.save"));
+}
+
+static void
+test_custom_starts_clean (Fixture       *fixture,
+                          gconstpointer  data)
+{
+  adw_combo_row_set_selected (ADW_COMBO_ROW (row (fixture, "Provider")), relay_provider_get_position ("custom"));
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (row (fixture, "Server"))), ==, "");
+  g_assert_false (gtk_widget_has_css_class (row (fixture, "Server"), "error"));
+  g_assert_false (error_label_shows (GTK_WIDGET (fixture->page), "Server:"));
+
+  /* typed, it is checked at once */
+  type (fixture, "Server", "bad host");
+  g_assert_true (gtk_widget_has_css_class (row (fixture, "Server"), "error"));
+  g_assert_true (error_label_shows (GTK_WIDGET (fixture->page), "Server:"));
+}
+
+static void
+test_insecure_save (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  g_autofree char *path = g_build_filename (g_get_user_config_dir (), "mail-relay", "accounts.json", NULL);
+  g_autoptr(RelayAccount) saved = NULL;
+  GtkWidget *revealer = gtk_widget_get_first_child (gtk_widget_get_first_child (GTK_WIDGET (fixture->page)));
+  GtkWidget *label = gtk_widget_get_next_sibling (gtk_widget_get_first_child (gtk_revealer_get_child (GTK_REVEALER (revealer))));
+
+  adw_combo_row_set_selected (ADW_COMBO_ROW (row (fixture, "Provider")), relay_provider_get_position ("custom"));
+  type (fixture, "Server", "mail.example.org");
+  type (fixture, "Port", "25");
+  adw_combo_row_set_selected (ADW_COMBO_ROW (row (fixture, "Security")), RELAY_SECURITY_NONE);
+  type (fixture, "User Name", "me@example.org");
+  type (fixture, "Password", "never-in-clear-save-8e2");
+  type (fixture, "Sender Address", "me@example.org");
+
+  /* warned, and nothing saved yet */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->page), "setup.save", NULL));
+  g_assert_true (gtk_revealer_get_reveal_child (GTK_REVEALER (revealer)));
+  g_assert_nonnull (strstr (gtk_label_get_text (GTK_LABEL (label)), "plain text"));
+  g_assert_nonnull (strstr (gtk_label_get_text (GTK_LABEL (label)), "Save again"));
+  g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
+
+  /* Save again is the consent */
+  save_and_wait (fixture);
+  saved = reload_default ();
+  g_assert_cmpint (relay_account_get_security (saved), ==, RELAY_SECURITY_NONE);
+  g_assert_true (relay_account_get_allow_insecure (saved));
+
+  relay_secrets_clear_sync (relay_account_get_id (saved), NULL, NULL);
 }
 
 static void
@@ -513,6 +964,18 @@ main (int   argc,
   g_test_add ("/setup-page/save-and-revert", Fixture, NULL, fixture_set_up, test_save_and_revert, fixture_tear_down);
   g_test_add ("/setup-page/insecure-consent", Fixture, NULL, fixture_set_up, test_insecure_consent, fixture_tear_down);
   g_test_add ("/setup-page/test-connection", Fixture, NULL, fixture_set_up, test_connection, fixture_tear_down);
+  g_test_add ("/setup-page/changed-server-not-signed-in", Fixture, NULL, fixture_set_up,
+              test_changed_server_not_signed_in, fixture_tear_down);
+  g_test_add ("/setup-page/same-server-signs-in", Fixture, NULL, fixture_set_up,
+              test_same_server_signs_in, fixture_tear_down);
+  g_test_add ("/setup-page/provider-switch", Fixture, NULL, fixture_set_up, test_provider_switch,
+              fixture_tear_down);
+  g_test_add ("/setup-page/authentication-row", Fixture, NULL, fixture_set_up, test_authentication_row,
+              fixture_tear_down);
+  g_test_add ("/setup-page/custom-starts-clean", Fixture, NULL, fixture_set_up, test_custom_starts_clean,
+              fixture_tear_down);
+  g_test_add ("/setup-page/insecure-save", Fixture, NULL, fixture_set_up, test_insecure_save,
+              fixture_tear_down);
   g_test_add_func ("/setup-page/corrupt-warning", test_corrupt_warning);
   g_test_add_func ("/setup-page/first-run-sandbox", test_first_run_sandbox);
 

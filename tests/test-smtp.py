@@ -577,6 +577,37 @@ def _(t):
                     "client fell back to plaintext: %r" % c)
 
 
+@case("plaintext-on-tls-port: the hint says which Security fits, not to try again")
+def _(t):
+    with FakeServer("plaintext-on-tls-port", tls=False) as srv:
+        r = run_cli(cli_args(srv.port, security="tls"))
+        t.r, t.srv = r, srv
+        check_failure(t, r, "tls")
+        hint = r.get("error", "hint") or ""
+        t.check(not hint.startswith("Try again"), "hint starts with Try again: %r" % hint)
+        t.check("Set Security to STARTTLS" in hint, "hint does not name STARTTLS: %r" % hint)
+
+
+@case("user name without a password: sign-in skipped, not ok, no AUTH, no message")
+def _(t):
+    with FakeServer("good") as srv:
+        r = run_cli(cli_args(srv.port, auth=False, send_to=True, extra=["--username", USER]),
+                    password=False)
+        t.r, t.srv = r, srv
+        check_failure(t, r, "config")
+        s = r.step("auth")
+        t.check(s is not None and s.get("ok") is False and s.get("skipped") is True,
+                "step auth should be there, not ok and skipped: %r" % (s,))
+        for name in ("resolve", "connect", "tls", "ehlo"):
+            st = r.step(name)
+            t.check(st is not None and st.get("ok") is True and st.get("skipped") is False,
+                    "step %s: %r" % (name, st))
+        t.check("not tested" in (r.get("error", "message") or "").lower(),
+                "error.message does not say sign-in was not tested: %r" % r.get("error", "message"))
+        no_verb(t, srv, "AUTH", "MAIL", "DATA")
+        t.check(r.get("server", "auth_mechanisms"), "the server offered no AUTH in this scenario")
+
+
 @case("size-small (SIZE 20): test message not sent")
 def _(t):
     with FakeServer("size-small") as srv:

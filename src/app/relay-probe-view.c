@@ -27,6 +27,7 @@ struct _RelayProbeView
   RelayAccount        *account;
   char                *secret;
   char                *send_to;
+  char                *sign_in_note;
 
   RelayProbe          *probe;
   GCancellable        *cancellable;
@@ -104,6 +105,7 @@ typedef enum
   OUTCOME_PASSED,
   OUTCOME_FAILED,
   OUTCOME_STOPPED,
+  OUTCOME_NOT_TESTED,  /* it stopped where it would have signed in */
 } Outcome;
 
 /* Labels of their own rather than the group's title, which never wraps */
@@ -114,9 +116,9 @@ show_outcome (RelayProbeView *self,
               const char     *description)
 {
   static const char * const icons[] = {
-    "emblem-ok-symbolic", "dialog-error-symbolic", "process-stop-symbolic",
+    "emblem-ok-symbolic", "dialog-error-symbolic", "process-stop-symbolic", "dialog-warning-symbolic",
   };
-  static const char * const classes[] = { "success", "error", "dim-label" };
+  static const char * const classes[] = { "success", "error", "dim-label", "warning" };
   GtkWidget *icon = GTK_WIDGET (self->result_icon);
 
   for (guint i = 0; i < G_N_ELEMENTS (classes); i++)
@@ -191,7 +193,9 @@ step_finished_cb (RelayProbe           *probe,
                   RelayProbeView       *self)
 {
   g_autofree char *duration = NULL;
-  const char *outcome = step->ok ? _("Passed") : _("Failed");
+  const char *outcome = step->skipped ? _("Not tested") : step->ok ? _("Passed") : _("Failed");
+  const char *icon_name = step->skipped ? "dialog-warning-symbolic"
+                          : step->ok ? "emblem-ok-symbolic" : "dialog-error-symbolic";
   GtkWidget *icon;
   GtkWidget *took;
 
@@ -213,8 +217,8 @@ step_finished_cb (RelayProbe           *probe,
   gtk_widget_add_css_class (took, "numeric");
   adw_action_row_add_suffix (self->current_row, took);
 
-  icon = gtk_image_new_from_icon_name (step->ok ? "emblem-ok-symbolic" : "dialog-error-symbolic");
-  gtk_widget_add_css_class (icon, step->ok ? "success" : "error");
+  icon = gtk_image_new_from_icon_name (icon_name);
+  gtk_widget_add_css_class (icon, step->skipped ? "warning" : step->ok ? "success" : "error");
   gtk_widget_set_tooltip_text (icon, outcome);
   gtk_accessible_update_property (GTK_ACCESSIBLE (icon),
                                   GTK_ACCESSIBLE_PROPERTY_LABEL, outcome,
@@ -361,10 +365,16 @@ show_certificate (RelayProbeView *self)
   adw_action_row_set_subtitle (self->problems_row, problems);
   gtk_widget_set_visible (GTK_WIDGET (self->problems_row), problems[0] != '\0');
 
-  adw_preferences_group_set_description (self->certificate_group,
-                                         pinned
-                                         ? _("You chose to trust this certificate although it has problems.")
-                                         : NULL);
+  /* the built-in test server's pin comes with it, not from the user */
+  if (pinned && g_strcmp0 (relay_account_get_provider (self->account), "local") == 0)
+    adw_preferences_group_set_description (self->certificate_group,
+                                           _("Mail Relay’s own test server made this certificate for "
+                                             "itself; it is trusted for the test server only."));
+  else
+    adw_preferences_group_set_description (self->certificate_group,
+                                           pinned
+                                           ? _("You chose to trust this certificate although it has problems.")
+                                           : NULL);
   gtk_widget_set_visible (GTK_WIDGET (self->trust_button),
                           errors != 0 && !pinned && sha256 != NULL);
   gtk_widget_set_visible (GTK_WIDGET (self->certificate_group), TRUE);
@@ -386,6 +396,14 @@ show_result (RelayProbeView *self)
   /* the probe failed without saying why: claim nothing */
   if (diagnosis == NULL)
     return;
+
+  /* not a failure of the server, and not a pass either */
+  if (relay_probe_get_auth_skipped (self->probe))
+    {
+      show_outcome (self, OUTCOME_NOT_TESTED, _("Sign-in was not tested"),
+                    self->sign_in_note ? self->sign_in_note : diagnosis->hint);
+      return;
+    }
 
   show_outcome (self, OUTCOME_FAILED, diagnosis->message, diagnosis->hint);
 
@@ -550,6 +568,7 @@ relay_probe_view_dispose (GObject *object)
   g_clear_object (&self->account);
   g_clear_pointer (&self->secret, relay_sasl_wipe);
   g_clear_pointer (&self->send_to, g_free);
+  g_clear_pointer (&self->sign_in_note, g_free);
 
   G_OBJECT_CLASS (relay_probe_view_parent_class)->dispose (object);
 }
@@ -714,6 +733,24 @@ relay_probe_view_run (RelayProbeView *self)
 
   set_running (self, TRUE);
   relay_probe_run_async (self->probe, self->cancellable, run_cb, weak);
+}
+
+/**
+ * relay_probe_view_set_sign_in_note:
+ * @note: (nullable): why there is no password to sign in with, and what
+ *   to do; %NULL for the probe's own words
+ *
+ * Shown when a test stops where it would have signed in, because the
+ * view was given no secret for an account with a user name.
+ */
+void
+relay_probe_view_set_sign_in_note (RelayProbeView *self,
+                                   const char     *note)
+{
+  g_return_if_fail (RELAY_IS_PROBE_VIEW (self));
+
+  g_free (self->sign_in_note);
+  self->sign_in_note = g_strdup (note);
 }
 
 gboolean

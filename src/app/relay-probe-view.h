@@ -22,6 +22,8 @@ RelayProbeView *relay_probe_view_new         (GtkWindow      *parent,
                                               const char     *secret,
                                               const char     *send_to);
 void            relay_probe_view_run         (RelayProbeView *self);
+void            relay_probe_view_set_sign_in_note (RelayProbeView *self,
+                                                   const char     *note);
 gboolean        relay_probe_view_get_running (RelayProbeView *self);
 
 G_END_DECLS

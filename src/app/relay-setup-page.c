@@ -51,6 +51,9 @@ struct _RelaySetupPage
   guint               loading : 1;
   guint               busy : 1;
   guint               password_stored : 1;
+  /* the saved password belonged to the provider chosen before: the user
+   * cleared it, and Save deletes it */
+  guint               forget_secret : 1;
 
   GtkRevealer        *problem_revealer;
   GtkLabel           *problem_label;
@@ -65,6 +68,7 @@ struct _RelaySetupPage
   AdwEntryRow        *host_row;
   AdwEntryRow        *port_row;
   AdwComboRow        *security_row;
+  AdwComboRow        *auth_row;
   GtkLabel           *server_error_label;
   AdwPreferencesGroup *account_group;
   AdwEntryRow        *username_row;
@@ -83,6 +87,12 @@ struct _RelaySetupPage
   /* the user agreed to send the password unencrypted to this host */
   char               *insecure_host;
   char               *insecure_warned_host;
+  char               *insecure_save_warned_host;
+  /* the user agreed that the saved password also goes to this host */
+  char               *secret_consent_host;
+  /* the sign-in methods auth_row offers, in its order */
+  RelayAuthMethod     auth_methods[5];
+  guint               n_auth_methods;
   /* the local test server, for the “local” preset */
   RelaySandboxServer *sandbox;
   guint               shown_provider;
@@ -97,6 +107,10 @@ struct _RelaySetupPage
 G_DEFINE_FINAL_TYPE (RelaySetupPage, relay_setup_page, ADW_TYPE_BIN)
 
 static void refresh_sign_in (RelaySetupPage *self);
+static gboolean needs_insecure_consent (RelaySetupPage *self);
+static void ask_insecure_consent (RelaySetupPage *self,
+                                  const char     *host,
+                                  const char     *action);
 
 enum {
   PROP_0,
@@ -156,6 +170,67 @@ set_editable_text (AdwEntryRow *row,
 {
   if (g_strcmp0 (gtk_editable_get_text (GTK_EDITABLE (row)), text) != 0)
     gtk_editable_set_text (GTK_EDITABLE (row), text);
+}
+
+/* The methods that fit @provider, and @method too when it does not (as
+ * `mail-relay-cli account set --auth` may have chosen): nothing saved is lost */
+static void
+update_auth_row (RelaySetupPage  *self,
+                 RelayProvider   *provider,
+                 RelayAuthMethod  method)
+{
+  static const RelayAuthMethod password_methods[] = {
+    RELAY_AUTH_METHOD_AUTO, RELAY_AUTH_METHOD_PLAIN, RELAY_AUTH_METHOD_LOGIN,
+  };
+  static const RelayAuthMethod token_methods[] = {
+    RELAY_AUTH_METHOD_XOAUTH2, RELAY_AUTH_METHOD_OAUTHBEARER,
+  };
+  g_autoptr(GtkStringList) names = NULL;
+  gboolean sign_in = relay_provider_uses_sign_in (provider);
+  const RelayAuthMethod *methods = sign_in ? token_methods : password_methods;
+  guint n = sign_in ? G_N_ELEMENTS (token_methods) : G_N_ELEMENTS (password_methods);
+  RelayAuthMethod wanted[G_N_ELEMENTS (self->auth_methods)];
+  gboolean loading = self->loading;
+  guint n_wanted = 0;
+  guint selected = 0;
+
+  for (guint i = 0; i < n; i++)
+    wanted[n_wanted++] = methods[i];
+  for (guint i = 0; i < n_wanted; i++)
+    if (wanted[i] == method)
+      break;
+    else if (i + 1 == n_wanted)
+      wanted[n_wanted++] = method;
+  for (guint i = 0; i < n_wanted; i++)
+    if (wanted[i] == method)
+      selected = i;
+
+  self->loading = TRUE;
+
+  /* a new list only when the choices change */
+  if (n_wanted != self->n_auth_methods ||
+      memcmp (wanted, self->auth_methods, n_wanted * sizeof wanted[0]) != 0)
+    {
+      names = gtk_string_list_new (NULL);
+      for (guint i = 0; i < n_wanted; i++)
+        gtk_string_list_append (names, wanted[i] == RELAY_AUTH_METHOD_AUTO
+                                       ? _("Automatic")
+                                       : relay_sasl_mechanism_name (wanted[i]));
+      memcpy (self->auth_methods, wanted, n_wanted * sizeof wanted[0]);
+      self->n_auth_methods = n_wanted;
+      adw_combo_row_set_model (self->auth_row, G_LIST_MODEL (names));
+    }
+  adw_combo_row_set_selected (self->auth_row, selected);
+
+  self->loading = loading;
+}
+
+static RelayAuthMethod
+selected_auth (RelaySetupPage *self)
+{
+  guint position = adw_combo_row_get_selected (self->auth_row);
+
+  return position < self->n_auth_methods ? self->auth_methods[position] : RELAY_AUTH_METHOD_AUTO;
 }
 
 static char *
@@ -242,7 +317,7 @@ update_password_description (RelaySetupPage *self)
                                            _("The sign-in is kept in your keyring, never in a file."));
   else
     adw_preferences_group_set_description (self->account_group,
-                                           self->password_stored
+                                           self->password_stored && !self->forget_secret
                                            ? _("A password is kept in your keyring. Type a new one only to change it.")
                                            : _("The password is kept in your keyring, never in a file."));
 }
@@ -350,7 +425,8 @@ is_dirty (RelaySetupPage *self)
   /* the test server's port and password change with every run */
   gboolean live = uses_sandbox (self, provider);
 
-  if ((!live && field_text (self, FIELD_PASSWORD)[0] != '\0') || self->pending_pins != NULL)
+  if ((!live && field_text (self, FIELD_PASSWORD)[0] != '\0') || self->pending_pins != NULL ||
+      self->forget_secret)
     return TRUE;
 
   if (self->saved == NULL)
@@ -362,6 +438,7 @@ is_dirty (RelaySetupPage *self)
          g_strcmp0 (field_text (self, FIELD_HOST), relay_account_get_host (self->saved)) != 0 ||
          (!live && g_strcmp0 (field_text (self, FIELD_PORT), port) != 0) ||
          adw_combo_row_get_selected (self->security_row) != relay_account_get_security (self->saved) ||
+         selected_auth (self) != relay_account_get_auth (self->saved) ||
          g_strcmp0 (field_text (self, FIELD_USERNAME), relay_account_get_username (self->saved)) != 0 ||
          g_strcmp0 (field_text (self, FIELD_FROM), relay_account_get_from (self->saved)) != 0;
 }
@@ -399,6 +476,7 @@ apply_provider_to_form (RelaySetupPage *self,
   set_editable_text (self->host_row, relay_provider_get_host (provider));
   set_editable_text (self->port_row, port);
   adw_combo_row_set_selected (self->security_row, relay_provider_get_security (provider));
+  update_auth_row (self, provider, relay_provider_get_auth (provider));
   if (relay_provider_get_username (provider)[0] != '\0')
     set_editable_text (self->username_row, relay_provider_get_username (provider));
 
@@ -439,6 +517,8 @@ load_form (RelaySetupPage *self)
   memset (self->touched, 0, sizeof self->touched);
   self->show_all_errors = FALSE;
   self->password_stored = FALSE;
+  self->forget_secret = FALSE;
+  g_clear_pointer (&self->secret_consent_host, g_free);
   gtk_editable_set_text (GTK_EDITABLE (self->password_row), "");
 
   if (account == NULL)
@@ -466,6 +546,7 @@ load_form (RelaySetupPage *self)
       set_editable_text (self->host_row, relay_account_get_host (account));
       set_editable_text (self->port_row, port);
       adw_combo_row_set_selected (self->security_row, relay_account_get_security (account));
+      update_auth_row (self, selected_provider (self), relay_account_get_auth (account));
       set_editable_text (self->username_row, relay_account_get_username (account));
       set_editable_text (self->from_row, relay_account_get_from (account));
       update_guidance (self, selected_provider (self));
@@ -485,31 +566,127 @@ load_form (RelaySetupPage *self)
   update_actions (self);
 }
 
+/* What was typed or saved for the provider chosen before */
+static gboolean
+has_credentials (RelaySetupPage *self,
+                 RelayProvider  *previous)
+{
+  const char *username = field_text (self, FIELD_USERNAME);
+
+  if (field_text (self, FIELD_PASSWORD)[0] != '\0' || (self->password_stored && !self->forget_secret))
+    return TRUE;
+
+  /* a fixed user name such as SparkPost's is no one's secret */
+  return username[0] != '\0' && g_strcmp0 (username, relay_provider_get_username (previous)) != 0;
+}
+
+static void
+keep_credentials_cb (AdwMessageDialog *dialog,
+                     const char       *response,
+                     RelaySetupPage   *self)
+{
+  RelayProvider *provider = selected_provider (self);
+
+  if (g_strcmp0 (response, "keep") == 0)
+    {
+      g_free (self->secret_consent_host);
+      self->secret_consent_host = relay_validate_host (field_text (self, FIELD_HOST), NULL);
+      return;
+    }
+
+  /* cleared, and the saved password is deleted with the next Save */
+  self->loading = TRUE;
+  gtk_editable_set_text (GTK_EDITABLE (self->password_row), "");
+  set_editable_text (self->username_row, relay_provider_get_username (provider));
+  self->loading = FALSE;
+  self->touched[FIELD_USERNAME] = self->touched[FIELD_PASSWORD] = FALSE;
+  self->forget_secret = self->password_stored;
+
+  update_password_description (self);
+  refresh_sign_in (self);
+  validate_form (self);
+  update_actions (self);
+}
+
+/* Another provider's password must not reach this one's server unasked */
+static void
+ask_keep_credentials (RelaySetupPage *self,
+                      RelayProvider  *previous,
+                      RelayProvider  *provider)
+{
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+  g_autofree char *body = NULL;
+  const char *host = field_text (self, FIELD_HOST);
+  GtkWidget *dialog;
+
+  if (host[0] != '\0')
+    /* Translators: two provider names, then a server name */
+    body = g_strdup_printf (_("The user name and password were entered for %s. Keep them only if the "
+                              "same ones work for %s: they would be sent to its server, %s."),
+                            relay_provider_get_name (previous), relay_provider_get_name (provider), host);
+  else
+    body = g_strdup_printf (_("The user name and password were entered for %s. Keep them only if the "
+                              "same ones work for %s: they would be sent to the server you enter."),
+                            relay_provider_get_name (previous), relay_provider_get_name (provider));
+
+  dialog = adw_message_dialog_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
+                                   _("Keep the User Name and Password?"), body);
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
+                                    "clear", _("_Clear Them"),
+                                    "keep", _("_Keep Them"),
+                                    NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "clear",
+                                              ADW_RESPONSE_SUGGESTED);
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "clear");
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "clear");
+  gtk_window_set_destroy_with_parent (GTK_WINDOW (dialog), TRUE);
+  g_signal_connect_object (dialog, "response", G_CALLBACK (keep_credentials_cb), self, 0);
+
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
 static void
 provider_changed_cb (RelaySetupPage *self)
 {
+  g_autoptr(RelayProvider) previous = NULL;
   RelayProvider *provider;
+  gboolean from_sandbox;
+  gboolean ask;
 
   if (self->loading || self->store == NULL)
     return;
 
   provider = selected_provider (self);
+  previous = g_list_model_get_item (relay_provider_get_all (), self->shown_provider);
+  from_sandbox = self->sandbox != NULL && self->shown_provider == relay_provider_get_position ("local");
 
   /* the test server's credentials stay with the test server */
-  if (self->sandbox != NULL && self->shown_provider == relay_provider_get_position ("local"))
+  if (from_sandbox)
     {
       gtk_editable_set_text (GTK_EDITABLE (self->password_row), "");
       if (g_strcmp0 (field_text (self, FIELD_USERNAME), relay_sandbox_server_get_username (self->sandbox)) == 0)
         gtk_editable_set_text (GTK_EDITABLE (self->username_row), "");
+      self->forget_secret = self->password_stored;
     }
+  ask = !from_sandbox && previous != NULL && provider != previous && has_credentials (self, previous);
   self->shown_provider = adw_combo_row_get_selected (self->provider_row);
 
+  /* the preset's values are not typed: no error for them until they are,
+   * such as Custom's empty server */
+  self->loading = TRUE;
   apply_provider_to_form (self, provider);
+  self->loading = FALSE;
+  self->touched[FIELD_HOST] = self->touched[FIELD_PORT] = FALSE;
+  self->show_all_errors = FALSE;
+
   update_guidance (self, provider);
   update_password_description (self);
   refresh_sign_in (self);
   validate_form (self);
   update_actions (self);
+
+  if (ask)
+    ask_keep_credentials (self, previous, provider);
 }
 
 static void
@@ -568,6 +745,7 @@ build_account (RelaySetupPage *self)
   relay_account_set_host (account, host);
   relay_account_set_port (account, port);
   relay_account_set_security (account, adw_combo_row_get_selected (self->security_row));
+  relay_account_set_auth (account, selected_auth (self));
   relay_account_set_username (account, field_text (self, FIELD_USERNAME));
   /* a connection test needs no sender unless it sends a message */
   relay_account_set_from (account, from ? from : "");
@@ -614,6 +792,7 @@ finish_save (RelaySetupPage *self,
              RelayAccount   *account)
 {
   g_autoptr(GError) error = NULL;
+  gboolean stored = self->password_stored;
 
   relay_account_store_put (self->store, account);
   if (!relay_account_store_save (self->store, &error))
@@ -636,8 +815,14 @@ finish_save (RelaySetupPage *self,
   g_clear_pointer (&self->pending_pins, g_strfreev);
   self->busy = FALSE;
 
-  /* shows the values as stored, such as a host name in ASCII form */
+  /* shows the values as stored, such as a host name in ASCII form; the
+   * keyring is asked again, but what it holds for this account is known */
   load_form (self);
+  if (stored)
+    {
+      self->password_stored = TRUE;
+      update_password_description (self);
+    }
 
   add_toast (self, _("Settings saved"));
   g_signal_emit (self, signals[SAVED], 0);
@@ -658,6 +843,17 @@ save_data_free (SaveData *data)
 }
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SaveData, save_data_free)
+
+/* Whether the saved password may go to @host: the server it was saved
+ * for, or one the user agreed to */
+static gboolean
+stored_secret_fits (RelaySetupPage *self,
+                    const char     *host)
+{
+  return self->password_stored && !self->forget_secret && self->saved != NULL && host != NULL &&
+         (g_strcmp0 (host, relay_account_get_host (self->saved)) == 0 ||
+          g_strcmp0 (host, self->secret_consent_host) == 0);
+}
 
 static void
 store_password_cb (GObject      *object,
@@ -684,35 +880,14 @@ store_password_cb (GObject      *object,
   finish_save (self, data->account);
 }
 
+/* The keyring first: when it cannot keep the password nothing is saved,
+ * and never the password anywhere else. */
 static void
-save_action (GtkWidget  *widget,
-             const char *action_name,
-             GVariant   *parameter)
+store_password_and_finish (RelaySetupPage *self,
+                           RelayAccount   *account)
 {
-  RelaySetupPage *self = RELAY_SETUP_PAGE (widget);
-  g_autoptr(RelayAccount) account = NULL;
-  const char *password;
-  GtkWidget *first_bad;
+  const char *password = field_text (self, FIELD_PASSWORD);
 
-  if (self->busy || self->store == NULL)
-    return;
-
-  self->show_all_errors = TRUE;
-  if ((first_bad = validate_form (self)) != NULL)
-    {
-      gtk_widget_grab_focus (first_bad);
-      return;
-    }
-
-  account = build_account (self);
-  password = field_text (self, FIELD_PASSWORD);
-
-  self->busy = TRUE;
-  update_actions (self);
-  gtk_revealer_set_reveal_child (self->problem_revealer, FALSE);
-
-  /* The keyring first: when it cannot keep the password nothing is
-   * saved, and never the password anywhere else. */
   if (password[0] != '\0' && gtk_widget_get_visible (GTK_WIDGET (self->password_row)))
     {
       SaveData *data = g_new0 (SaveData, 1);
@@ -727,6 +902,144 @@ save_action (GtkWidget  *widget,
     }
 
   finish_save (self, account);
+}
+
+static void
+forget_secret_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(SaveData) data = user_data;
+  g_autoptr(GError) error = NULL;
+  RelaySetupPage *self = data->self;
+
+  if (!relay_secrets_clear_finish (result, &error))
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+
+      relay_setup_page_show_problem (self, error->message);
+      self->busy = FALSE;
+      update_actions (self);
+      return;
+    }
+
+  self->password_stored = FALSE;
+  self->forget_secret = FALSE;
+  store_password_and_finish (self, data->account);
+}
+
+static void
+secret_for_new_host_cb (AdwMessageDialog *dialog,
+                        const char       *response,
+                        RelaySetupPage   *self)
+{
+  if (g_strcmp0 (response, "keep") == 0)
+    {
+      g_free (self->secret_consent_host);
+      self->secret_consent_host = relay_validate_host (field_text (self, FIELD_HOST), NULL);
+      gtk_widget_activate_action (GTK_WIDGET (self), "setup.save", NULL);
+    }
+  else if (g_strcmp0 (response, "type") == 0)
+    gtk_widget_grab_focus (GTK_WIDGET (self->password_row));
+}
+
+static void
+ask_secret_for_new_host (RelaySetupPage *self,
+                         const char     *host)
+{
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+  g_autofree char *body = NULL;
+  GtkWidget *dialog;
+
+  /* Translators: two server names */
+  body = g_strdup_printf (_("The password in your keyring was saved for %s. Send it to %s from now on, "
+                            "or type the password for %s first?"),
+                          relay_account_get_host (self->saved), host, host);
+  dialog = adw_message_dialog_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
+                                   _("Use the Saved Password for the New Server?"), body);
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
+                                    "cancel", _("_Cancel"),
+                                    "type", _("_Type a New One"),
+                                    "keep", _("_Use It"),
+                                    NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "type",
+                                              ADW_RESPONSE_SUGGESTED);
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "type");
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  gtk_window_set_destroy_with_parent (GTK_WINDOW (dialog), TRUE);
+  g_signal_connect_object (dialog, "response", G_CALLBACK (secret_for_new_host_cb), self, 0);
+
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+save_action (GtkWidget  *widget,
+             const char *action_name,
+             GVariant   *parameter)
+{
+  RelaySetupPage *self = RELAY_SETUP_PAGE (widget);
+  g_autoptr(RelayAccount) account = NULL;
+  g_autofree char *host = NULL;
+  gboolean typed;
+  GtkWidget *first_bad;
+
+  if (self->busy || self->store == NULL)
+    return;
+
+  self->show_all_errors = TRUE;
+  if ((first_bad = validate_form (self)) != NULL)
+    {
+      gtk_widget_grab_focus (first_bad);
+      return;
+    }
+
+  host = relay_validate_host (field_text (self, FIELD_HOST), NULL);
+  typed = gtk_widget_get_visible (GTK_WIDGET (self->password_row)) &&
+          field_text (self, FIELD_PASSWORD)[0] != '\0';
+
+  /* a saved password goes only to the server it was saved for, unless the user says so */
+  if (!typed && self->password_stored && !self->forget_secret && self->saved != NULL &&
+      gtk_widget_get_visible (GTK_WIDGET (self->password_row)) &&
+      field_text (self, FIELD_USERNAME)[0] != '\0' && !stored_secret_fits (self, host))
+    {
+      ask_secret_for_new_host (self, host);
+      return;
+    }
+
+  /* a password in the clear to another computer whenever mail is sent:
+   * saved only when asked twice, as for Test Connection */
+  if (needs_insecure_consent (self))
+    {
+      if (g_strcmp0 (self->insecure_save_warned_host, host) != 0)
+        {
+          ask_insecure_consent (self, host, "save");
+          return;
+        }
+
+      g_free (self->insecure_host);
+      self->insecure_host = g_strdup (host);
+    }
+
+  account = build_account (self);
+
+  self->busy = TRUE;
+  update_actions (self);
+  gtk_revealer_set_reveal_child (self->problem_revealer, FALSE);
+
+  /* the credentials of the provider chosen before go first */
+  if (self->forget_secret && self->saved != NULL)
+    {
+      SaveData *data = g_new0 (SaveData, 1);
+
+      data->self = g_object_ref (self);
+      data->account = g_object_ref (account);
+      relay_secrets_clear_async (relay_account_get_id (self->saved), self->cancellable,
+                                 forget_secret_cb, data);
+      return;
+    }
+
+  store_password_and_finish (self, account);
 }
 
 /* The pin belongs to the account: kept at once when the account is saved,
@@ -784,7 +1097,8 @@ trust_certificate_cb (RelayProbeView *view,
 
 static void
 open_probe_view (RelaySetupPage *self,
-                 const char     *secret)
+                 const char     *secret,
+                 const char     *sign_in_note)
 {
   g_autoptr(RelayAccount) account = build_account (self);
   GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
@@ -794,6 +1108,7 @@ open_probe_view (RelaySetupPage *self,
 
   view = relay_probe_view_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
                                account, secret, send_to_ascii);
+  relay_probe_view_set_sign_in_note (view, sign_in_note);
   g_signal_connect_object (view, "trust-certificate", G_CALLBACK (trust_certificate_cb), self, 0);
   gtk_window_present (GTK_WINDOW (view));
 }
@@ -815,7 +1130,9 @@ lookup_for_test_cb (GObject      *object,
   if (error != NULL)
     relay_setup_page_show_problem (self, error->message);
 
-  open_probe_view (self, secret);
+  open_probe_view (self, secret,
+                   secret == NULL ? _("No password is saved for this account: type it, then test again.")
+                                  : NULL);
   secret_password_free (secret);
 }
 
@@ -922,6 +1239,28 @@ is_linked_cb (GObject      *object,
     set_sign_in_state (self, SIGN_IN_SIGNED_OUT, NULL);
 }
 
+/* In words for the window: how this copy was built is for the README */
+static char *
+sign_in_unavailable_note (RelayProvider *provider,
+                          const GError  *error)
+{
+  const char *service = relay_provider_get_oauth_service (provider);
+
+  if (!g_error_matches (error, RELAY_OAUTH_ERROR, RELAY_OAUTH_ERROR_NOT_CONFIGURED))
+    return g_strdup (error->message);
+
+  if (g_strcmp0 (service, "google") == 0)
+    return g_strdup (_("Google sign-in is not set up in this copy of Mail Relay. To send through Gmail "
+                       "all the same, choose Custom with the server smtp.gmail.com, port 465 and SSL/TLS, "
+                       "your Gmail address as user name, and an app password from your Google Account "
+                       "(Security → 2-Step Verification → App passwords)."));
+  if (g_strcmp0 (service, "microsoft") == 0)
+    return g_strdup (_("Microsoft sign-in is not set up in this copy of Mail Relay. Choose Office 365 "
+                       "to sign in with the mailbox’s password instead, if your organization allows it."));
+
+  return g_strdup (error->message);
+}
+
 /* Works out the row for the provider now chosen: configured? linked? */
 static void
 refresh_sign_in (RelaySetupPage *self)
@@ -936,7 +1275,9 @@ refresh_sign_in (RelaySetupPage *self)
 
   if (!(config = relay_oauth_config_new_for_provider (provider, &error)))
     {
-      set_sign_in_state (self, SIGN_IN_UNAVAILABLE, error->message);
+      g_autofree char *note = sign_in_unavailable_note (provider, error);
+
+      set_sign_in_state (self, SIGN_IN_UNAVAILABLE, note);
       return;
     }
 
@@ -1092,7 +1433,9 @@ sign_in_action (GtkWidget  *widget,
 
   if (!(config = relay_oauth_config_new_for_provider (selected_provider (self), &error)))
     {
-      set_sign_in_state (self, SIGN_IN_UNAVAILABLE, error->message);
+      g_autofree char *note = sign_in_unavailable_note (selected_provider (self), error);
+
+      set_sign_in_state (self, SIGN_IN_UNAVAILABLE, note);
       return;
     }
 
@@ -1227,8 +1570,49 @@ access_token_cb (GObject      *object,
       return;
     }
 
-  open_probe_view (self, token);
+  open_probe_view (self, token, NULL);
   relay_sasl_wipe (token);
+}
+
+static gboolean
+same_server_as_saved (RelaySetupPage *self)
+{
+  g_autofree char *host = relay_validate_host (field_text (self, FIELD_HOST), NULL);
+  guint port = 0;
+
+  relay_validate_port (field_text (self, FIELD_PORT), &port, NULL);
+
+  return self->saved != NULL &&
+         g_strcmp0 (host, relay_account_get_host (self->saved)) == 0 &&
+         port == relay_account_get_port (self->saved);
+}
+
+/* The test signs in with the saved password only where it was saved for:
+ * the same server (host and port) and the same user name */
+static gboolean
+stored_secret_for_test (RelaySetupPage *self)
+{
+  return self->saved != NULL && self->password_stored && !self->forget_secret &&
+         field_text (self, FIELD_USERNAME)[0] != '\0' &&
+         g_strcmp0 (field_text (self, FIELD_USERNAME), relay_account_get_username (self->saved)) == 0 &&
+         same_server_as_saved (self);
+}
+
+/* Why a test with a user name has no password to sign in with */
+static const char *
+missing_password_note (RelaySetupPage *self)
+{
+  if (self->saved != NULL && self->password_stored && !self->forget_secret)
+    {
+      if (!same_server_as_saved (self))
+        return _("Type the password for the new server, then test again: the saved password is only "
+                 "sent to the server it was saved for.");
+
+      return _("Type the password for the new user name, then test again: the saved password "
+               "belongs to the user name it was saved with.");
+    }
+
+  return _("Type the password, then test again.");
 }
 
 static void
@@ -1254,15 +1638,12 @@ run_test (RelaySetupPage *self)
     }
 
   if (gtk_widget_get_visible (GTK_WIDGET (self->password_row)) && password[0] != '\0')
-    open_probe_view (self, password);
-  else if (self->saved != NULL && self->password_stored &&
-           field_text (self, FIELD_USERNAME)[0] != '\0' &&
-           g_strcmp0 (field_text (self, FIELD_USERNAME), relay_account_get_username (self->saved)) == 0 &&
-           g_strcmp0 (field_text (self, FIELD_HOST), relay_account_get_host (self->saved)) == 0)
+    open_probe_view (self, password, NULL);
+  else if (stored_secret_for_test (self))
     relay_secrets_lookup_async (relay_account_get_id (self->saved), RELAY_SECRET_PASSWORD,
                                 self->cancellable, lookup_for_test_cb, g_object_ref (self));
   else
-    open_probe_view (self, NULL);
+    open_probe_view (self, NULL, missing_password_note (self));
 }
 
 static gboolean
@@ -1270,8 +1651,7 @@ needs_insecure_consent (RelaySetupPage *self)
 {
   g_autoptr(RelayAccount) account = build_account (self);
   gboolean has_password = field_text (self, FIELD_PASSWORD)[0] != '\0' ||
-                          (self->password_stored && self->saved != NULL &&
-                           g_strcmp0 (field_text (self, FIELD_HOST), relay_account_get_host (self->saved)) == 0);
+                          stored_secret_fits (self, relay_account_get_host (account));
 
   return relay_account_get_security (account) == RELAY_SECURITY_NONE &&
          relay_account_get_username (account)[0] != '\0' && has_password &&
@@ -1280,20 +1660,34 @@ needs_insecure_consent (RelaySetupPage *self)
 }
 
 /* Asks in the banner rather than in a dialog: pressing Test Connection
- * again for the same server is the consent */
+ * (or Save) again for the same server is the consent */
 static void
 ask_insecure_consent (RelaySetupPage *self,
-                      const char     *host)
+                      const char     *host,
+                      const char     *action)
 {
   g_autofree char *message = NULL;
 
-  g_free (self->insecure_warned_host);
-  self->insecure_warned_host = g_strdup (host);
+  if (g_strcmp0 (action, "save") == 0)
+    {
+      g_free (self->insecure_save_warned_host);
+      self->insecure_save_warned_host = g_strdup (host);
+      message = g_strdup_printf (_("Security is set to None, so the password would cross the network as plain "
+                                   "text to %s whenever mail is sent, where anyone on the way can read it. "
+                                   "Choose STARTTLS or SSL/TLS if the server offers them, or press Save again "
+                                   "to keep None."),
+                                 host);
+    }
+  else
+    {
+      g_free (self->insecure_warned_host);
+      self->insecure_warned_host = g_strdup (host);
+      message = g_strdup_printf (_("Security is set to None, so the password would cross the network as plain text "
+                                   "to %s, where anyone on the way can read it. Choose STARTTLS or SSL/TLS if the "
+                                   "server offers them, or press Test Connection again to send it unencrypted."),
+                                 host);
+    }
 
-  message = g_strdup_printf (_("Security is set to None, so the password would cross the network as plain text "
-                               "to %s, where anyone on the way can read it. Choose STARTTLS or SSL/TLS if the "
-                               "server offers them, or press Test Connection again to send it unencrypted."),
-                             host);
   relay_setup_page_show_problem (self, message);
 }
 
@@ -1342,7 +1736,7 @@ test_action (GtkWidget  *widget,
 
       if (g_strcmp0 (self->insecure_warned_host, host) != 0)
         {
-          ask_insecure_consent (self, host);
+          ask_insecure_consent (self, host, "test");
           return;
         }
 
@@ -1380,6 +1774,8 @@ relay_setup_page_dispose (GObject *object)
   g_clear_pointer (&self->pending_pins, g_strfreev);
   g_clear_pointer (&self->insecure_host, g_free);
   g_clear_pointer (&self->insecure_warned_host, g_free);
+  g_clear_pointer (&self->insecure_save_warned_host, g_free);
+  g_clear_pointer (&self->secret_consent_host, g_free);
   g_clear_object (&self->sandbox);
   if (self->sign_in_cancellable != NULL)
     g_cancellable_cancel (self->sign_in_cancellable);
@@ -1465,6 +1861,7 @@ relay_setup_page_class_init (RelaySetupPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, RelaySetupPage, host_row);
   gtk_widget_class_bind_template_child (widget_class, RelaySetupPage, port_row);
   gtk_widget_class_bind_template_child (widget_class, RelaySetupPage, security_row);
+  gtk_widget_class_bind_template_child (widget_class, RelaySetupPage, auth_row);
   gtk_widget_class_bind_template_child (widget_class, RelaySetupPage, server_error_label);
   gtk_widget_class_bind_template_child (widget_class, RelaySetupPage, account_group);
   gtk_widget_class_bind_template_child (widget_class, RelaySetupPage, username_row);

@@ -53,7 +53,8 @@ step_finished_cb (RelayProbe     *probe,
 
   /* the server's words: no escape sequence reaches the terminal */
   detail = relay_text_for_display (step->detail, -1);
-  g_print ("%s %-9s %6u ms  %s\n", step->ok ? "✓" : "✗", step->name, step->ms, detail);
+  g_print ("%s %-9s %6u ms  %s\n", step->skipped ? "–" : step->ok ? "✓" : "✗",
+           step->name, step->ms, detail);
 }
 
 static void
@@ -364,7 +365,11 @@ relay_cli_test (int    argc,
         }
       if (diagnosis->kind == RELAY_ERROR_KIND_TLS && sha256 != NULL)
         g_print (_("Certificate SHA-256: %s\n"), sha256);
-      g_print ("%s\n", diagnosis->hint);
+      if (relay_probe_get_auth_skipped (probe))
+        g_print ("%s\n", _("Give the password with --password-stdin, or leave out --username to test "
+                           "the connection without signing in."));
+      else
+        g_print ("%s\n", diagnosis->hint);
     }
 
   return relay_probe_get_ok (probe) ? RELAY_CLI_EXIT_OK : RELAY_CLI_EXIT_FAILED;

@@ -171,8 +171,8 @@ static const ReplyRule reply_rules[] = {
     RELAY_ERROR_KIND_AUTH, RELAY_DISPOSITION_PERMANENT,
     N_("The server accepts mail only after signing in, and this connection was not signed in "
        "(5.7.57)."),
-    N_("Set Authentication to a sign-in method and enter the mailbox’s user name and password, "
-       "or use “Sign In”.") },
+    N_("Enter the mailbox’s user name and password so that Mail Relay signs in (Authentication "
+       "“Automatic” picks a method the server offers), or use “Sign In”.") },
   { ANY_5XX, "5.7.60", NULL, NULL,
     RELAY_ERROR_KIND_REJECTED, RELAY_DISPOSITION_PERMANENT,
     N_("This mailbox is not allowed to send as the sender address (5.7.60)."),
@@ -256,8 +256,8 @@ static const ReplyRule reply_rules[] = {
   { 530, 530, NULL, NULL, NULL,
     RELAY_ERROR_KIND_AUTH, RELAY_DISPOSITION_PERMANENT,
     N_("The server accepts mail only after signing in (530)."),
-    N_("Set Authentication to a sign-in method and enter the user name and password, or use "
-       "“Sign In”.") },
+    N_("Enter the user name and password so that Mail Relay signs in (Authentication "
+       "“Automatic” picks a method the server offers), or use “Sign In”.") },
   { 504, 504, NULL, NULL, "auth",
     RELAY_ERROR_KIND_AUTH, RELAY_DISPOSITION_PERMANENT,
     N_("The server does not support the chosen sign-in method (504)."),
@@ -323,8 +323,8 @@ static const ReplyRule reply_rules[] = {
     RELAY_ERROR_KIND_REJECTED, RELAY_DISPOSITION_PERMANENT,
     N_("The server refused to pass the message on to the recipient’s domain (relaying denied), "
        "usually because the connection was not signed in or the sender is not allowed."),
-    N_("Set Authentication to a sign-in method and enter the account’s user name and password; "
-       "use the submission port 587 or 465, not port 25.") },
+    N_("Enter the account’s user name and password so that Mail Relay signs in, and use the "
+       "submission port 587 or 465, not port 25.") },
   { 553, 553, NULL, NULL, NULL,
     RELAY_ERROR_KIND_REJECTED, RELAY_DISPOSITION_PERMANENT,
     N_("The server does not accept this sender address (553)."),
@@ -995,6 +995,89 @@ relay_diagnose_error (const char   *step,
                                  "of the test."));
 
   return diagnosis;
+}
+
+/* Security and port */
+
+static gboolean
+is_implicit_tls_port (guint port)
+{
+  return port == 465 || port == 2465;
+}
+
+static gboolean
+is_starttls_port (guint port)
+{
+  return port == 587 || port == 25 || port == 2525 || port == 2587;
+}
+
+static gboolean
+is_closed_error (const GError *error)
+{
+  return g_error_matches (error, RELAY_SMTP_ERROR, RELAY_SMTP_ERROR_CLOSED) ||
+         g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED) ||
+         g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_CONNECTED);
+}
+
+/**
+ * relay_diagnose_security_mismatch:
+ * @step: (nullable): the step that failed, as in `steps[].step` of `test --json`
+ * @error: the error of that step
+ * @security: the Security setting the connection used
+ * @port: the port it connected to
+ *
+ * SSL/TLS on a port that greets in plain text fails in the handshake;
+ * STARTTLS or None on a port that waits for the handshake first never
+ * gets a greeting. Either is a setting to change, not a failure to retry.
+ *
+ * Returns: (transfer full) (nullable): a diagnosis that says which
+ *   Security fits which port, or %NULL when the failure does not look
+ *   like such a mismatch
+ */
+RelayDiagnosis *
+relay_diagnose_security_mismatch (const char    *step,
+                                  const GError  *error,
+                                  RelaySecurity  security,
+                                  guint          port)
+{
+  g_return_val_if_fail (error != NULL, NULL);
+
+  if (security == RELAY_SECURITY_TLS && g_strcmp0 (step, "tls") == 0 && !is_implicit_tls_port (port) &&
+      (g_error_matches (error, G_TLS_ERROR, G_TLS_ERROR_MISC) ||
+       g_error_matches (error, G_TLS_ERROR, G_TLS_ERROR_NOT_TLS) ||
+       g_error_matches (error, G_TLS_ERROR, G_TLS_ERROR_HANDSHAKE) ||
+       g_error_matches (error, G_TLS_ERROR, G_TLS_ERROR_EOF) ||
+       is_closed_error (error)))
+    {
+      char *hint;
+
+      if (is_starttls_port (port))
+        hint = g_strdup_printf (_("Port %u is for STARTTLS: set Security to STARTTLS. SSL/TLS is for "
+                                  "port 465."), port);
+      else
+        hint = g_strdup_printf (_("Set Security to STARTTLS if the server expects it on port %u, as "
+                                  "most do on 587, 25 and 2525; or set Port to the server’s SSL/TLS "
+                                  "port, usually 465."), port);
+
+      return diagnosis_new_take (RELAY_ERROR_KIND_TLS, RELAY_DISPOSITION_PERMANENT,
+                                 g_strdup (_("Encryption could not start: the server does not speak "
+                                             "SSL/TLS at once on this port.")),
+                                 hint);
+    }
+
+  if (security != RELAY_SECURITY_TLS && g_strcmp0 (step, "greeting") == 0 && is_implicit_tls_port (port) &&
+      (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT) || is_closed_error (error)))
+    {
+      RelayErrorKind kind = is_closed_error (error) ? RELAY_ERROR_KIND_PROTOCOL : RELAY_ERROR_KIND_TIMEOUT;
+
+      return diagnosis_new_take (kind, RELAY_DISPOSITION_PERMANENT,
+                                 g_strdup_printf (_("The server did not greet: port %u waits for "
+                                                    "encryption (SSL/TLS) first."), port),
+                                 g_strdup_printf (_("Port %u is for SSL/TLS: set Security to SSL/TLS. "
+                                                    "STARTTLS is for port 587."), port));
+    }
+
+  return NULL;
 }
 
 /* Certificates */

@@ -9,6 +9,8 @@
 
 #include <gio/gio.h>
 
+#include "relay-enums.h"
+
 G_BEGIN_DECLS
 
 /* The error kinds of `mail-relay-cli test --json` (DESIGN.md) */
@@ -59,6 +61,10 @@ RelayDiagnosis *relay_diagnose_error          (const char           *step,
                                                const GError         *error);
 RelayDiagnosis *relay_diagnose_certificate    (GTlsCertificateFlags  errors,
                                                const char           *host);
+RelayDiagnosis *relay_diagnose_security_mismatch (const char        *step,
+                                                  const GError      *error,
+                                                  RelaySecurity      security,
+                                                  guint              port);
 /* Stable English tokens joined by ", " (also `tls.errors[]`): unknown-ca,
  * bad-identity, not-activated, expired, revoked, insecure, generic-error */
 char           *relay_certificate_errors_to_string (GTlsCertificateFlags errors);

@@ -68,6 +68,7 @@ relay_probe_step_copy (const RelayProbeStep *step)
   copy->ok = step->ok;
   copy->ms = step->ms;
   copy->detail = g_strdup (step->detail);
+  copy->skipped = step->skipped;
 
   return copy;
 }
@@ -348,18 +349,28 @@ begin (Run        *run,
 }
 
 static void
-end (Run        *run,
-     gboolean    ok,
-     const char *detail)
+end_step (Run        *run,
+          gboolean    ok,
+          gboolean    skipped,
+          const char *detail)
 {
   RelayProbeStep *step = g_new0 (RelayProbeStep, 1);
 
   deadline_end (run);
   step->name = g_strdup (run->step);
   step->ok = ok;
+  step->skipped = skipped;
   step->ms = (g_get_monotonic_time () - run->started) / 1000;
   step->detail = g_strdup (detail ? detail : "");
   post_step_event (run->task, run->step, step);
+}
+
+static void
+end (Run        *run,
+     gboolean    ok,
+     const char *detail)
+{
+  end_step (run, ok, FALSE, detail);
 }
 
 /* Records the failure of the current step with its diagnosis */
@@ -395,7 +406,12 @@ fail (Run    *run,
     }
   else
     {
-      self->diagnosis = relay_diagnose_error (run->step, error);
+      /* a Security that does not fit the port fails in ways a retry never mends */
+      self->diagnosis = relay_diagnose_security_mismatch (run->step, error,
+                                                          relay_account_get_security (self->account),
+                                                          relay_account_get_port (self->account));
+      if (self->diagnosis == NULL)
+        self->diagnosis = relay_diagnose_error (run->step, error);
       /* a refused STARTTLS has a reply worth showing */
       if (g_error_matches (error, RELAY_SMTP_ERROR, RELAY_SMTP_ERROR_STARTTLS_UNAVAILABLE) &&
           reply != NULL && reply->code != 250)
@@ -539,7 +555,23 @@ converse (Run *run)
       end (run, TRUE, detail);
     }
 
-  if (username[0] != '\0' && self->secret != NULL)
+  /* An account with a user name is tested only once it signed in: a test
+   * that could not try is never a pass */
+  if (username[0] != '\0' && self->secret == NULL)
+    {
+      begin (run, "auth");
+      end_step (run, FALSE, TRUE, _("Not tested: there is no password to sign in with"));
+      self->diagnosis = g_new0 (RelayDiagnosis, 1);
+      self->diagnosis->kind = RELAY_ERROR_KIND_CONFIG;
+      self->diagnosis->disposition = RELAY_DISPOSITION_PERMANENT;
+      self->diagnosis->message = g_strdup (_("Sign-in was not tested: there is no password to sign in with."));
+      self->diagnosis->hint = g_strdup (_("Give the password to test the sign-in too, or leave the user name "
+                                          "empty if the server takes mail without signing in."));
+      try_quit (run);
+      return FALSE;
+    }
+
+  if (username[0] != '\0')
     {
       begin (run, "auth");
       relay_smtp_session_set_allow_insecure (session, relay_account_get_allow_insecure (account));
@@ -686,6 +718,29 @@ relay_probe_get_ok (RelayProbe *self)
   g_return_val_if_fail (RELAY_IS_PROBE (self), FALSE);
 
   return self->ok;
+}
+
+/**
+ * relay_probe_get_auth_skipped:
+ *
+ * Returns: whether the test stopped where it would have signed in, because
+ *   the account has a user name but the probe was given no secret; the
+ *   test is then not ok, and its last steps are "auth" (skipped) and "quit"
+ */
+gboolean
+relay_probe_get_auth_skipped (RelayProbe *self)
+{
+  g_return_val_if_fail (RELAY_IS_PROBE (self), FALSE);
+
+  for (guint i = 0; i < self->steps->len; i++)
+    {
+      RelayProbeStep *step = g_ptr_array_index (self->steps, i);
+
+      if (step->skipped && g_str_equal (step->name, "auth"))
+        return TRUE;
+    }
+
+  return FALSE;
 }
 
 /**
@@ -862,6 +917,8 @@ relay_probe_to_json (RelayProbe *self)
       json_builder_set_member_name (builder, "ms");
       json_builder_add_int_value (builder, step->ms);
       add_string (builder, "detail", step->detail);
+      json_builder_set_member_name (builder, "skipped");
+      json_builder_add_boolean_value (builder, step->skipped);
       json_builder_end_object (builder);
     }
   json_builder_end_array (builder);

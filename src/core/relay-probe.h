@@ -21,6 +21,7 @@ typedef struct
   gboolean  ok;
   guint     ms;
   char     *detail;
+  gboolean  skipped; /* not tried, for want of what it needs (ok is FALSE) */
 } RelayProbeStep;
 
 #define RELAY_TYPE_PROBE_STEP (relay_probe_step_get_type ())
@@ -57,6 +58,7 @@ gboolean              relay_probe_run_finish          (RelayProbe           *sel
                                                        GError              **error);
 
 gboolean              relay_probe_get_ok              (RelayProbe           *self);
+gboolean              relay_probe_get_auth_skipped    (RelayProbe           *self);
 GPtrArray            *relay_probe_get_steps           (RelayProbe           *self);
 const RelayDiagnosis *relay_probe_get_diagnosis       (RelayProbe           *self);
 const char           *relay_probe_get_error_reply     (RelayProbe           *self);
