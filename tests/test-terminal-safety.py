@@ -4,7 +4,8 @@
 reply full of escape sequences (a new terminal title, an erased line, a
 forged "✓ auth ok"), backspaces and a right-to-left override are shown
 with those characters replaced, by `test` and by `log`; `log --json`
-keeps the reply as the server sent it, escaped as JSON.
+keeps the reply as the server sent it, escaped as JSON. GLib's own
+messages go to stderr, so that link-gmail's URL stays alone on stdout.
 
 Runs under build-aux/test (a real keyring on the session bus)."""
 import json
@@ -57,6 +58,18 @@ def main():
         events = [json.loads(l) for l in r.stdout.decode().splitlines() if l.strip()]
         check(events and "\x1b[31m" in events[-1]["reply"],
               "log --json keeps the server's reply as it was (JSON escapes it)")
+
+        # GLib's debug messages go to stderr: stdout stays the result alone
+        debug = dict(env, G_MESSAGES_DEBUG="all", MAIL_RELAY_GOOGLE_CLIENT_ID="test-client",
+                     MAIL_RELAY_GOOGLE_AUTH_URL="http://127.0.0.1:9/auth",
+                     MAIL_RELAY_GOOGLE_TOKEN_URL="http://127.0.0.1:9/token")
+        r = subprocess.run([CLI, "link-gmail", "--no-browser", "--timeout", "1"], env=debug,
+                           capture_output=True, timeout=60)
+        lines = r.stdout.decode("utf-8", "replace").splitlines()
+        check(lines and lines[0].startswith("http://127.0.0.1:9/auth?"),
+              "with G_MESSAGES_DEBUG=all, link-gmail's first line is still the URL alone: %r" % lines[:2])
+        check(not any("Waiting for the browser" in l for l in lines),
+              "and GLib's debug lines are on stderr, not stdout")
     finally:
         proc.terminate()
         shutil.rmtree(work, ignore_errors=True)

@@ -80,6 +80,10 @@ main (int   argc,
 {
   const char *localedir = g_getenv ("MAIL_RELAY_LOCALEDIR");
 
+  /* standard output is for results (link-gmail's URL alone on its line,
+   * --json): GLib's own messages, G_MESSAGES_DEBUG's too, go to stderr */
+  g_log_writer_default_set_use_stderr (TRUE);
+
   setlocale (LC_ALL, "");
   bindtextdomain (GETTEXT_PACKAGE, localedir ? localedir : LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
