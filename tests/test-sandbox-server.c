@@ -1038,6 +1038,49 @@ test_many_connections (Fixture       *f,
     }
 }
 
+#define N_IDLE 100
+
+/* A hundred sockets that connect and then say nothing (another local
+ * program, or a careless script) do not lock a real client out */
+static void
+idle_crowd_thread (GTask        *task,
+                   gpointer      source_object,
+                   gpointer      task_data,
+                   GCancellable *cancellable)
+{
+  Fixture *f = task_data;
+  Raw *crowd = g_new0 (Raw, N_IDLE);
+  Raw late = { 0 };
+
+  for (guint i = 0; i < N_IDLE; i++)
+    {
+      raw_open (&crowd[i], f->starttls_port);
+      raw_expect (&crowd[i], "220 localhost Mail Relay local test server ESMTP");
+    }
+
+  /* the server is full of idle sockets: the longest idle makes room */
+  raw_open (&late, f->starttls_port);
+  raw_expect (&late, "220 localhost Mail Relay local test server ESMTP");
+  raw_send (&late, "EHLO late.example\r\n");
+  raw_expect (&late, "250 STARTTLS");
+  raw_send (&late, "QUIT\r\n");
+  raw_expect (&late, "221 2.0.0 Bye");
+  raw_close (&late);
+
+  for (guint i = 0; i < N_IDLE; i++)
+    raw_close (&crowd[i]);
+  g_free (crowd);
+
+  g_task_return_pointer (task, NULL, NULL);
+}
+
+static void
+test_idle_crowd (Fixture       *f,
+                 gconstpointer  data)
+{
+  run_in_thread (f, idle_crowd_thread, f);
+}
+
 static void
 stop_thread (GTask        *task,
              gpointer      source_object,
@@ -1165,6 +1208,7 @@ main (int   argc,
   ADD ("too-big", test_too_big);
   ADD ("many-connections", test_many_connections);
   ADD ("stop-restart", test_stop_restart);
+  ADD ("idle-crowd", test_idle_crowd);
   g_test_add_func ("/sandbox-server/fixed-ports", test_fixed_ports);
 
 #undef ADD

@@ -29,7 +29,8 @@
 #define MAX_RECIPIENTS      100
 #define MAX_AUTH_FAILURES   5
 #define MAX_CONNECTIONS     100
-#define IDLE_TIMEOUT        60
+#define IDLE_TIMEOUT        60             /* s, once signed in */
+#define IDLE_TIMEOUT_ANON   10             /* s, before: idle sockets cannot crowd others out */
 #define READ_SIZE           16384
 #define DATA_CHUNK          65536
 
@@ -91,6 +92,7 @@ typedef struct
   GIOStream          *stream;          /* tcp, or the TLS connection over it */
   GCancellable       *cancellable;
   GSource            *idle;
+  gint64              last_active;     /* monotonic µs */
 
   GByteArray         *input;
   gsize               input_pos;
@@ -206,7 +208,8 @@ connection_touch (Connection *conn)
       g_clear_pointer (&conn->idle, g_source_unref);
     }
 
-  conn->idle = g_timeout_source_new_seconds (IDLE_TIMEOUT);
+  conn->last_active = g_get_monotonic_time ();
+  conn->idle = g_timeout_source_new_seconds (conn->authenticated ? IDLE_TIMEOUT : IDLE_TIMEOUT_ANON);
   g_source_set_callback (conn->idle, idle_timeout_cb, connection_ref (conn),
                          (GDestroyNotify)connection_unref);
   g_source_attach (conn->idle, conn->context);
@@ -495,6 +498,8 @@ auth_result (Connection *conn,
   if (success)
     {
       conn->authenticated = TRUE;
+      /* signed in: the longer idle timeout from now on */
+      connection_touch (conn);
       connection_reply (conn, NEXT_CONTINUE, "235 2.7.0 Authentication successful");
     }
   else if (++conn->auth_failures >= MAX_AUTH_FAILURES)
@@ -1146,6 +1151,24 @@ incoming_cb (GSocketService     *service,
   conn->recipients = g_ptr_array_new_with_free_func (g_free);
   conn->implicit_tls = local != NULL && G_IS_INET_SOCKET_ADDRESS (local) &&
                        g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local)) == self->tls_port;
+  /* full: the longest-idle connection that never signed in makes room,
+   * so that a hundred idle sockets do not lock everyone else out */
+  if (self->connections->len >= MAX_CONNECTIONS)
+    {
+      Connection *oldest = NULL;
+
+      for (guint i = 0; i < self->connections->len; i++)
+        {
+          Connection *other = g_ptr_array_index (self->connections, i);
+
+          if (!other->authenticated && !other->closing && !other->expiring &&
+              (oldest == NULL || other->last_active < oldest->last_active))
+            oldest = other;
+        }
+
+      if (oldest != NULL)
+        connection_close (oldest);
+    }
   conn->refused = self->connections->len >= MAX_CONNECTIONS;
 
   /* a safety net under the idle timer, for TLS work done in threads */
