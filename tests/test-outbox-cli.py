@@ -219,6 +219,7 @@ def test_damaged_items(certs, work):
     }
     raw = {
         "0000000000000008-not-json": "{\"recipients\": [\"rcpt@example.org\"",
+        "000000000000000d-empty": "",
         "0000000000000009-deep": "[" * 150000 + "]" * 150000,
         "000000000000000a-deep-object": '{"recipients":' + '{"a":' * 100000 + "1" + "}" * 100000 + "}",
     }

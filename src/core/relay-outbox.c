@@ -32,6 +32,7 @@
 #include "relay-message.h"
 #include "relay-oauth-account.h"
 #include "relay-outbox.h"
+#include "relay-outbox-private.h"
 #include "relay-sasl.h"
 #include "relay-secrets.h"
 #include "relay-smtp-session.h"
@@ -113,16 +114,14 @@ item_path (const char *id,
   return g_build_filename (dir, name, NULL);
 }
 
-static gboolean
-write_item (Item    *item,
-            GError **error)
+/* ID.json's text */
+static char *
+item_to_json (Item  *item,
+              gsize *length)
 {
   g_autoptr(JsonBuilder) builder = json_builder_new ();
   g_autoptr(JsonGenerator) generator = json_generator_new ();
   g_autoptr(JsonNode) root = NULL;
-  g_autofree char *path = item_path (item->id, ".json");
-  g_autofree char *text = NULL;
-  gsize length;
 
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "message_id");
@@ -159,7 +158,17 @@ write_item (Item    *item,
 
   root = json_builder_get_root (builder);
   json_generator_set_root (generator, root);
-  text = json_generator_to_data (generator, &length);
+
+  return json_generator_to_data (generator, length);
+}
+
+static gboolean
+write_item (Item    *item,
+            GError **error)
+{
+  g_autofree char *path = item_path (item->id, ".json");
+  gsize length;
+  g_autofree char *text = item_to_json (item, &length);
 
   return g_file_set_contents_full (path, text, length,
                                    G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE,
@@ -310,23 +319,20 @@ static const char * const item_states[] = { "queued", "deferred", "throttled", "
  * Returns NULL with @error set when it is damaged, with @error NULL when
  * it is simply not there (any more). */
 static Item *
-read_item (const char  *id,
-           GError     **error)
+parse_item (const char  *id,
+            const char  *contents,
+            gsize        length,
+            GError     **error)
 {
   g_autoptr(JsonParser) parser = json_parser_new ();
-  g_autofree char *path = item_path (id, ".json");
-  g_autofree char *contents = NULL;
-  g_autoptr(GError) local_error = NULL;
   g_autoptr(Item) item = NULL;
   g_auto(GStrv) recipients = NULL;
   JsonObject *object;
   JsonNode *later;
-  gsize length;
 
-  if (!read_own_file (path, MAX_ITEM_SIZE, &contents, &length, &local_error))
+  if (length > MAX_ITEM_SIZE)
     {
-      if (!g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
-        g_propagate_error (error, g_steal_pointer (&local_error));
+      g_set_error_literal (error, G_FILE_ERROR, G_FILE_ERROR_FAILED, _("it is too large"));
       return NULL;
     }
 
@@ -339,7 +345,8 @@ read_item (const char  *id,
   if (!json_parser_load_from_data (parser, contents, length, error))
     return NULL;
 
-  if (!JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+  /* an empty file parses, to no root at all */
+  if (json_parser_get_root (parser) == NULL || !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
     {
       g_set_error_literal (error, G_FILE_ERROR, G_FILE_ERROR_FAILED, _("it is not a JSON object"));
       return NULL;
@@ -398,6 +405,53 @@ read_item (const char  *id,
     }
 
   return g_steal_pointer (&item);
+}
+
+static Item *
+read_item (const char  *id,
+           GError     **error)
+{
+  g_autofree char *path = item_path (id, ".json");
+  g_autofree char *contents = NULL;
+  g_autoptr(GError) local_error = NULL;
+  gsize length;
+
+  if (!read_own_file (path, MAX_ITEM_SIZE, &contents, &length, &local_error))
+    {
+      if (!g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+        g_propagate_error (error, g_steal_pointer (&local_error));
+      return NULL;
+    }
+
+  return parse_item (id, contents, length, error);
+}
+
+/**
+ * relay_outbox_item_check:
+ * @data: what an outbox envelope (ID.json) holds
+ * @normalized: (out) (optional): the envelope as the outbox would write
+ *   it back
+ *
+ * The outbox's own reading of an envelope, without the file (for the
+ * fuzzer, fuzz/fuzz-outbox-item.c).
+ *
+ * Returns: whether the outbox would take it, else @error says why
+ */
+gboolean
+relay_outbox_item_check (const char  *data,
+                         gsize        length,
+                         char       **normalized,
+                         GError     **error)
+{
+  g_autoptr(Item) item = parse_item ("0000000000000000-fuzz", data, length, error);
+
+  if (item == NULL)
+    return FALSE;
+
+  if (normalized != NULL)
+    *normalized = item_to_json (item, NULL);
+
+  return TRUE;
 }
 
 static void
