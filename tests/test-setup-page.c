@@ -307,6 +307,64 @@ test_corrupt_warning (void)
   fixture_tear_down (&fixture, NULL);
 }
 
+static gboolean
+is_reveal_button (GtkWidget     *widget,
+                  gconstpointer  data)
+{
+  GtkWidget *icon = GTK_IS_BUTTON (widget) ? gtk_button_get_child (GTK_BUTTON (widget)) : NULL;
+
+  return GTK_IS_IMAGE (icon) && g_str_has_prefix (gtk_image_get_icon_name (GTK_IMAGE (icon)) ?: "", "view-");
+}
+
+/* What a screen reader finds: each button named once, the password's
+ * reveal button named for what it does, and Tab stops only at what can
+ * be used, not at rows that only say something */
+static void
+test_accessible (Fixture       *fixture,
+                 gconstpointer  data)
+{
+  const char *info_rows[] = { "Sending Limits", "Sharing Credentials With a Team" };
+  GtkWidget *password = row (fixture, "Password");
+  GtkWidget *reveal = find_widget (password, is_reveal_button, NULL);
+  GtkEditable *text = gtk_editable_get_delegate (GTK_EDITABLE (password));
+  g_autofree char *problem = NULL;
+  GtkWidget *first;
+  guint stops = 0;
+
+  assert_buttons_named_once (GTK_WIDGET (fixture->page));
+
+  g_assert_nonnull (reveal);
+  problem = gtk_test_accessible_check_property (GTK_ACCESSIBLE (reveal), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                                "Show Password");
+  g_assert_null (problem);
+  gtk_text_set_visibility (GTK_TEXT (text), TRUE);
+  g_clear_pointer (&problem, g_free);
+  problem = gtk_test_accessible_check_property (GTK_ACCESSIBLE (reveal), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                                "Hide Password");
+  g_assert_null (problem);
+  gtk_text_set_visibility (GTK_TEXT (text), FALSE);
+
+  for (guint i = 0; i < G_N_ELEMENTS (info_rows); i++)
+    {
+      g_assert_true (gtk_widget_get_visible (row (fixture, info_rows[i])));
+      g_assert_false (gtk_widget_get_focusable (row (fixture, info_rows[i])));
+    }
+
+  /* once round the whole form with Tab: the window wraps round */
+  gtk_window_set_focus (fixture->window, NULL);
+  g_assert_true (gtk_widget_child_focus (GTK_WIDGET (fixture->window), GTK_DIR_TAB_FORWARD));
+  first = gtk_window_get_focus (fixture->window);
+  do
+    {
+      for (guint i = 0; i < G_N_ELEMENTS (info_rows); i++)
+        g_assert_false (focus_is_in (row (fixture, info_rows[i])));
+      g_assert_true (gtk_widget_child_focus (GTK_WIDGET (fixture->window), GTK_DIR_TAB_FORWARD));
+    }
+  while (gtk_window_get_focus (fixture->window) != first && ++stops < 200);
+  g_assert_cmpuint (stops, >, 5);
+  g_assert_cmpuint (stops, <, 200);
+}
+
 static RelayProbeView *
 find_probe_view (void)
 {
@@ -459,6 +517,24 @@ test_first_run_sandbox (void)
          g_get_monotonic_time () < deadline)
     g_main_context_iteration (NULL, TRUE);
   g_assert_cmpuint (relay_sandbox_server_get_n_received (sandbox), ==, 1);
+
+  /* the certificate's dates have the year, in the one form used
+   * everywhere; its rows are read, not Tab stops; the buttons are named
+   * once */
+  {
+    GtkWidget *valid = find_row (GTK_WIDGET (view), "Valid");
+    const char *dates;
+
+    g_assert_nonnull (valid);
+    dates = adw_action_row_get_subtitle (ADW_ACTION_ROW (valid));
+    g_test_message ("Valid: %s", dates);
+    g_assert_true (g_regex_match_simple ("^[0-9]{4}-[0-9]{2}-[0-9]{2} – [0-9]{4}-[0-9]{2}-[0-9]{2}$",
+                                         dates, 0, 0));
+    g_assert_false (gtk_widget_get_focusable (valid));
+    g_assert_false (gtk_widget_get_focusable (find_row (GTK_WIDGET (view), "Issuer")));
+    g_assert_false (gtk_widget_get_focusable (find_row (GTK_WIDGET (view), "Connect")));
+    assert_buttons_named_once (GTK_WIDGET (view));
+  }
   gtk_window_destroy (GTK_WINDOW (view));
 
   fixture_tear_down (&fixture, NULL);
@@ -497,6 +573,7 @@ main (int   argc,
   /* not G_TEST_OPTION_ISOLATE_DIRS: GTK needs the MIME data to load icons */
   isolate_user_dirs ();
   g_test_init (&argc, &argv, NULL);
+  use_test_accessibility ();
   gtk_init ();
   adw_init ();
 
@@ -509,6 +586,7 @@ main (int   argc,
     }
 
   g_test_add ("/setup-page/presets", Fixture, NULL, fixture_set_up, test_presets, fixture_tear_down);
+  g_test_add ("/setup-page/accessible", Fixture, NULL, fixture_set_up, test_accessible, fixture_tear_down);
   g_test_add ("/setup-page/validation", Fixture, NULL, fixture_set_up, test_validation, fixture_tear_down);
   g_test_add ("/setup-page/save-and-revert", Fixture, NULL, fixture_set_up, test_save_and_revert, fixture_tear_down);
   g_test_add ("/setup-page/insecure-consent", Fixture, NULL, fixture_set_up, test_insecure_consent, fixture_tear_down);

@@ -1492,6 +1492,42 @@ relay_setup_page_class_init (RelaySetupPageClass *klass)
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_t, GDK_CONTROL_MASK, "setup.test", NULL);
 }
 
+/* The password row's button that shows the password: a flat button with
+ * an eye */
+static GtkWidget *
+find_reveal_button (GtkWidget *root)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child; child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found;
+      GtkWidget *icon = GTK_IS_BUTTON (child) ? gtk_button_get_child (GTK_BUTTON (child)) : NULL;
+
+      if (GTK_IS_IMAGE (icon) && g_str_has_prefix (gtk_image_get_icon_name (GTK_IMAGE (icon)) ?: "", "view-"))
+        return child;
+      if ((found = find_reveal_button (child)) != NULL)
+        return found;
+    }
+
+  return NULL;
+}
+
+/* libadwaita 1.2 leaves the password row's reveal button unnamed, and a
+ * screen reader says “GtkImage” */
+static void
+name_reveal_button (RelaySetupPage *self)
+{
+  GtkWidget *button = find_reveal_button (GTK_WIDGET (self->password_row));
+  GtkEditable *text = gtk_editable_get_delegate (GTK_EDITABLE (self->password_row));
+  const char *name;
+
+  if (button == NULL || !GTK_IS_TEXT (text))
+    return;
+
+  name = gtk_text_get_visibility (GTK_TEXT (text)) ? _("Hide Password") : _("Show Password");
+  gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL, name, -1);
+  gtk_widget_set_tooltip_text (button, name);
+}
+
 static void
 relay_setup_page_init (RelaySetupPage *self)
 {
@@ -1518,6 +1554,9 @@ relay_setup_page_init (RelaySetupPage *self)
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "setup.save", FALSE);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "setup.revert", FALSE);
+  name_reveal_button (self);
+  g_signal_connect_object (gtk_editable_get_delegate (GTK_EDITABLE (self->password_row)), "notify::visibility",
+                           G_CALLBACK (name_reveal_button), self, G_CONNECT_SWAPPED);
 }
 
 RelayAccountStore *

@@ -53,6 +53,17 @@ show_log_action (GtkWidget  *widget,
 }
 
 static void
+show_setup_action (GtkWidget  *widget,
+                   const char *action_name,
+                   GVariant   *parameter)
+{
+  RelayWindow *self = RELAY_WINDOW (widget);
+
+  adw_view_stack_set_visible_child_name (self->stack, "setup");
+  gtk_widget_child_focus (GTK_WIDGET (self->setup_page), GTK_DIR_TAB_FORWARD);
+}
+
+static void
 relay_window_class_init (RelayWindowClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
@@ -69,6 +80,7 @@ relay_window_class_init (RelayWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, RelayWindow, setup_page);
   gtk_widget_class_bind_template_child (widget_class, RelayWindow, log_page);
 
+  gtk_widget_class_install_action (widget_class, "win.show-setup", NULL, show_setup_action);
   gtk_widget_class_install_action (widget_class, "win.show-log", NULL, show_log_action);
 }
 

@@ -16,6 +16,7 @@
 
 #include "relay-cli.h"
 #include "relay-cli-options.h"
+#include "relay-format.h"
 #include "relay-outbox.h"
 
 #define MAX_BODY (10 * 1024 * 1024)
@@ -63,7 +64,7 @@ drain (RelayAccount *account,
   if (report->held_until > 0)
     {
       g_autoptr(GDateTime) until = g_date_time_new_from_unix_local (report->held_until / G_USEC_PER_SEC);
-      g_autofree char *text = g_date_time_format (until, "%c");
+      g_autofree char *text = relay_format_time (until);
 
       relay_cli_printerr (_("the provider’s quota is used up: sending resumes at %s (run “mail-relay-cli flush” then)"), text);
     }
