@@ -19,6 +19,7 @@
 #include <glib/gi18n.h>
 #include <string.h>
 
+#include "relay-accessible.h"
 #include "relay-format.h"
 #include "relay-log-page.h"
 #include "relay-outbox.h"
@@ -1046,14 +1047,13 @@ cancel_message_cb (GtkButton    *button,
   gtk_window_destroy (GTK_WINDOW (dialog));
 }
 
-/* named by its label alone: a screen reader would say an accessible
- * label set as well after it */
 static GtkWidget *
 pill_button (const char *label)
 {
   GtkWidget *button = gtk_button_new_with_mnemonic (label);
 
   gtk_widget_add_css_class (button, "pill");
+  relay_accessible_name_buttons_by_label (button);
   return button;
 }
 
@@ -1444,6 +1444,7 @@ relay_log_page_init (RelayLogPage *self)
                                         -1);
     }
   name_status_button (self);
+  relay_accessible_name_buttons_by_label (GTK_WIDGET (self));
 }
 
 /**

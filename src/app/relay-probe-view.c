@@ -16,6 +16,7 @@
 #include <glib/gi18n.h>
 #include <string.h>
 
+#include "relay-accessible.h"
 #include "relay-format.h"
 #include "relay-probe-view.h"
 #include "relay-probe.h"
@@ -637,6 +638,7 @@ static void
 relay_probe_view_init (RelayProbeView *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  relay_accessible_name_buttons_by_label (GTK_WIDGET (self));
 
   self->step_rows = g_ptr_array_new ();
   set_running (self, FALSE);

@@ -12,6 +12,7 @@
 #include <glib/gi18n.h>
 #include <string.h>
 
+#include "relay-accessible.h"
 #include "relay-oauth-account.h"
 #include "relay-probe-view.h"
 #include "relay-sasl.h"
@@ -1563,6 +1564,7 @@ relay_setup_page_init (RelaySetupPage *self)
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "setup.save", FALSE);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "setup.revert", FALSE);
+  relay_accessible_name_buttons_by_label (GTK_WIDGET (self));
   name_reveal_button (self);
   g_signal_connect_object (gtk_editable_get_delegate (GTK_EDITABLE (self->password_row)), "notify::visibility",
                            G_CALLBACK (name_reveal_button), self, G_CONNECT_SWAPPED);
