@@ -468,14 +468,12 @@ static void
 name_status_button (RelayLogPage *self)
 {
   GtkWidget *button = gtk_widget_get_first_child (GTK_WIDGET (self->status_dropdown));
-  g_autoptr(GtkStringObject) item = NULL;
+  GtkStringObject *item = gtk_drop_down_get_selected_item (self->status_dropdown);
   g_autofree char *name = NULL;
 
   if (!GTK_IS_TOGGLE_BUTTON (button))
     return;
 
-  item = gtk_drop_down_get_selected_item (self->status_dropdown)
-         ? g_object_ref (gtk_drop_down_get_selected_item (self->status_dropdown)) : NULL;
   /* Translators: the status filter as a screen reader says it, e.g. “Status: Failed” */
   name = g_strdup_printf (_("Status: %s"), item ? gtk_string_object_get_string (item) : "");
   gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL, name, -1);
