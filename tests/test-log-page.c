@@ -82,7 +82,7 @@ throttled_shown (gpointer data)
 static gboolean
 meters_shown (gpointer data)
 {
-  return label_with (GTK_WIDGET (data), "/ 30 messages this minute", "/ 10000 recipients in 24 hours");
+  return label_with (GTK_WIDGET (data), "/ 30 messages this minute", "/ 10,000 recipients in 24 hours");
 }
 
 static gboolean
@@ -196,9 +196,10 @@ test_filters (void)
   wait_for (meters_shown, page);
   wait_for (throttled_shown, page);
 
-  /* the 20,000 written and the queued one */
+  /* the 20,000 written and the queued one, counted as in English */
   count = (Count) { page, 20001 };
   wait_for (count_is, &count);
+  g_assert_true (label_with (GTK_WIDGET (page), "20,001 events", ""));
   g_assert_nonnull (find_type (GTK_WIDGET (page), GTK_TYPE_COLUMN_VIEW));
 
   /* by status: “Failed” is the fifth choice */
@@ -254,6 +255,7 @@ test_filters (void)
       if (l->data != (gpointer)window)
         cancel = find_button (l->data, "Cancel Message");
     g_assert_nonnull (cancel);
+    assert_buttons_named_once (gtk_widget_get_parent (cancel));
     g_signal_emit_by_name (cancel, "clicked");
 
     g_assert_false (relay_outbox_contains (message_id));
@@ -505,12 +507,150 @@ test_send_queued (void)
   gtk_window_destroy (window);
 }
 
+static gboolean
+is_label_with_text (GtkWidget     *widget,
+                    gconstpointer  text)
+{
+  return GTK_IS_LABEL (widget) && g_str_equal (gtk_label_get_text (GTK_LABEL (widget)), text);
+}
+
+static gboolean
+label_bound (gpointer data)
+{
+  return find_widget (data, is_label_with_text, "subject-b") != NULL;
+}
+
+static GtkWidget *
+ancestor_row (GtkWidget *widget)
+{
+  while (widget != NULL && gtk_accessible_get_accessible_role (GTK_ACCESSIBLE (widget)) != GTK_ACCESSIBLE_ROLE_ROW)
+    widget = gtk_widget_get_parent (widget);
+
+  return widget;
+}
+
+static void
+assert_label (GtkWidget  *widget,
+              const char *expected)
+{
+  g_autofree char *problem = gtk_test_accessible_check_property (GTK_ACCESSIBLE (widget),
+                                                                 GTK_ACCESSIBLE_PROPERTY_LABEL, expected);
+
+  g_assert_null (problem);
+}
+
+/* Written by another program, in UTC */
+static void
+write_lines (void)
+{
+  g_autofree char *dir = g_build_filename (g_get_user_data_dir (), "mail-relay", NULL);
+  g_autofree char *path = g_build_filename (dir, "send-log.jsonl", NULL);
+  const char *lines =
+    "{\"time\":\"2026-03-12T09:41:05+00:00\",\"message_id\":\"<a@example.org>\",\"status\":\"failed\","
+    "\"recipients\":[\"a@example.org\",\"b@example.org\"],\"subject\":\"subject-a\",\"attempt\":1,"
+    "\"reply\":\"550 5.1.1 No such user\"}\n"
+    "{\"time\":\"2026-03-12T09:42:00+00:00\",\"message_id\":\"<b@example.org>\",\"status\":\"sent\","
+    "\"recipients\":[\"c@example.org\"],\"subject\":\"subject-b\",\"attempt\":1,"
+    "\"reply\":\"\",\"next_attempt\":\"2027-01-02T03:04:05+00:00\"}\n";
+
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+  g_assert_true (g_file_set_contents_full (path, lines, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0600, NULL));
+}
+
+/* What a screen reader finds on the page: rows named by their whole
+ * event, each cell by its text, the status filter by its choice, the
+ * table one Tab stop with the arrows inside it; and the dates with the
+ * year, the same in the list and in the event's window */
+static void
+test_accessible (void)
+{
+  GtkWindow *window;
+  RelayLogPage *page;
+  Count count;
+  GtkWidget *table, *list, *label, *row, *export, *search, *status_button, *focus;
+  g_autoptr(RelaySendLogEntry) entry = NULL;
+  g_autoptr(GList) toplevels = NULL;
+  GtkWidget *event_window = NULL;
+  GtkWidget *time_row, *next_row;
+
+  write_lines ();
+  page = show_page (&window);
+  wait_for (showing_log, page);
+  count = (Count) { page, 2 };
+  wait_for (count_is, &count);
+  table = find_type (GTK_WIDGET (page), GTK_TYPE_COLUMN_VIEW);
+  list = find_type (table, GTK_TYPE_LIST_VIEW);
+  wait_for (label_bound, list);
+
+  g_assert_true (label_with (list, "2026-03-12 09:41:05", ""));
+  label = find_widget (list, is_label_with_text, "subject-a");
+  row = ancestor_row (label);
+  g_assert_nonnull (row);
+  assert_label (row, "Failed: “subject-a” to a@example.org, b@example.org, 2026-03-12 09:41:05");
+  assert_label (gtk_widget_get_parent (label), "subject-a");
+  assert_label (ancestor_row (find_widget (list, is_label_with_text, "subject-b")),
+                "Sent: “subject-b” to c@example.org, 2026-03-12 09:42:00");
+
+  assert_buttons_named_once (GTK_WIDGET (page));
+  status_button = gtk_widget_get_first_child (find_type (GTK_WIDGET (page), GTK_TYPE_DROP_DOWN));
+  assert_label (status_button, "Status: All statuses");
+  gtk_drop_down_set_selected (GTK_DROP_DOWN (find_type (GTK_WIDGET (page), GTK_TYPE_DROP_DOWN)), 4);
+  assert_label (status_button, "Status: Failed");
+  gtk_drop_down_set_selected (GTK_DROP_DOWN (find_type (GTK_WIDGET (page), GTK_TYPE_DROP_DOWN)), 0);
+  count.expected = 2;
+  wait_for (count_is, &count);
+  wait_for (label_bound, list);
+
+  /* into the table with Tab, out of it with the next Tab, either way */
+  export = find_button (GTK_WIDGET (page), "Export…");
+  search = find_type (GTK_WIDGET (page), GTK_TYPE_SEARCH_ENTRY);
+  gtk_widget_grab_focus (export);
+  g_assert_true (gtk_widget_child_focus (GTK_WIDGET (window), GTK_DIR_TAB_FORWARD));
+  g_assert_true (focus_is_in (table));
+  focus = gtk_window_get_focus (window);
+  /* the arrows move between the rows */
+  g_assert_true (gtk_widget_child_focus (GTK_WIDGET (window), GTK_DIR_DOWN) ||
+                 gtk_widget_child_focus (GTK_WIDGET (window), GTK_DIR_UP));
+  g_assert_true (focus_is_in (list));
+  g_assert_true (gtk_window_get_focus (window) != focus);
+  gtk_widget_child_focus (GTK_WIDGET (window), GTK_DIR_TAB_FORWARD);
+  g_assert_false (focus_is_in (table));
+  /* the window wraps round to the search entry */
+  g_assert_true (focus_is_in (search));
+  g_assert_true (gtk_widget_child_focus (GTK_WIDGET (window), GTK_DIR_TAB_BACKWARD));
+  g_assert_true (focus_is_in (table));
+  g_assert_true (gtk_widget_child_focus (GTK_WIDGET (window), GTK_DIR_TAB_BACKWARD));
+  g_assert_true (focus_is_in (export));
+
+  /* the event's own window: the same dates, rows that only say something
+   * are no Tab stops */
+  entry = g_list_model_get_item (relay_log_page_get_model (page), 1);
+  relay_log_page_show_event (page, entry);
+  toplevels = gtk_window_list_toplevels ();
+  for (GList *l = toplevels; l != NULL; l = l->next)
+    if (l->data != (gpointer)window && ADW_IS_WINDOW (l->data))
+      event_window = l->data;
+  g_assert_nonnull (event_window);
+  time_row = find_row (event_window, "Time");
+  next_row = find_row (event_window, "Next Attempt");
+  g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (time_row)), ==, "2026-03-12 09:42:00");
+  g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (next_row)), ==, "2027-01-02 03:04:05");
+  g_assert_false (gtk_widget_get_focusable (time_row));
+  g_assert_false (gtk_widget_get_focusable (find_row (event_window, "Subject")));
+  gtk_window_destroy (GTK_WINDOW (event_window));
+
+  gtk_window_destroy (window);
+}
+
 int
 main (int   argc,
       char *argv[])
 {
+  /* the dates read back below are in UTC */
+  g_setenv ("TZ", "UTC", TRUE);
   isolate_user_dirs ();
   g_test_init (&argc, &argv, NULL);
+  use_test_accessibility ();
   gtk_init ();
   adw_init ();
 
@@ -518,6 +658,7 @@ main (int   argc,
   g_test_add_func ("/log-page/filters", test_filters);
   g_test_add_func ("/log-page/live", test_live);
   g_test_add_func ("/log-page/send-queued", test_send_queued);
+  g_test_add_func ("/log-page/accessible", test_accessible);
 
   return g_test_run ();
 }

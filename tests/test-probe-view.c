@@ -302,6 +302,8 @@ test_server_works (Fixture       *fixture,
   g_assert_null (find_widget (GTK_WIDGET (fixture->view), is_icon_named, "dialog-error-symbolic"));
 
   g_assert_nonnull (find_widget (GTK_WIDGET (fixture->view), is_label_showing, "The server works"));
+  /* Test Again, Copy Transcript: each named once, for a screen reader */
+  assert_buttons_named_once (GTK_WIDGET (fixture->view));
   g_assert_null (find_widget (GTK_WIDGET (fixture->view), is_label_showing, "Server reply"));
   /* no TLS, so no certificate */
   g_assert_null (find_widget (GTK_WIDGET (fixture->view), is_label_showing, "Certificate"));
@@ -439,6 +441,7 @@ main (int   argc,
   /* not G_TEST_OPTION_ISOLATE_DIRS: GTK needs the MIME data to load icons */
   isolate_user_dirs ();
   g_test_init (&argc, &argv, NULL);
+  use_test_accessibility ();
   gtk_init ();
   adw_init ();
 

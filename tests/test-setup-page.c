@@ -316,6 +316,167 @@ is_label_containing (GtkWidget     *widget,
          strstr (gtk_label_get_text (GTK_LABEL (widget)), needle) != NULL;
 }
 
+static gboolean
+is_reveal_button (GtkWidget     *widget,
+                  gconstpointer  data)
+{
+  GtkWidget *icon = GTK_IS_BUTTON (widget) ? gtk_button_get_child (GTK_BUTTON (widget)) : NULL;
+
+  return GTK_IS_IMAGE (icon) && g_str_has_prefix (gtk_image_get_icon_name (GTK_IMAGE (icon)) ?: "", "view-");
+}
+
+/* What a screen reader finds: each button named once, the password's
+ * reveal button named for what it does, and Tab stops only at what can
+ * be used, not at rows that only say something */
+static void
+test_accessible (Fixture       *fixture,
+                 gconstpointer  data)
+{
+  const char *info_rows[] = { "Sending Limits", "Sharing Credentials With a Team" };
+  GtkWidget *password = row (fixture, "Password");
+  GtkWidget *reveal = find_widget (password, is_reveal_button, NULL);
+  GtkEditable *text = gtk_editable_get_delegate (GTK_EDITABLE (password));
+  g_autofree char *problem = NULL;
+  GtkWidget *first;
+  guint stops = 0;
+
+  assert_buttons_named_once (GTK_WIDGET (fixture->page));
+
+  g_assert_nonnull (reveal);
+  problem = gtk_test_accessible_check_property (GTK_ACCESSIBLE (reveal), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                                "Show Password");
+  g_assert_null (problem);
+  gtk_text_set_visibility (GTK_TEXT (text), TRUE);
+  g_clear_pointer (&problem, g_free);
+  problem = gtk_test_accessible_check_property (GTK_ACCESSIBLE (reveal), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                                "Hide Password");
+  g_assert_null (problem);
+  gtk_text_set_visibility (GTK_TEXT (text), FALSE);
+
+  for (guint i = 0; i < G_N_ELEMENTS (info_rows); i++)
+    {
+      g_assert_true (gtk_widget_get_visible (row (fixture, info_rows[i])));
+      g_assert_false (gtk_widget_get_focusable (row (fixture, info_rows[i])));
+    }
+
+  /* once round the whole form with Tab: the window wraps round */
+  gtk_window_set_focus (fixture->window, NULL);
+  g_assert_true (gtk_widget_child_focus (GTK_WIDGET (fixture->window), GTK_DIR_TAB_FORWARD));
+  first = gtk_window_get_focus (fixture->window);
+  do
+    {
+      for (guint i = 0; i < G_N_ELEMENTS (info_rows); i++)
+        g_assert_false (focus_is_in (row (fixture, info_rows[i])));
+      g_assert_true (gtk_widget_child_focus (GTK_WIDGET (fixture->window), GTK_DIR_TAB_FORWARD));
+    }
+  while (gtk_window_get_focus (fixture->window) != first && ++stops < 200);
+  g_assert_cmpuint (stops, >, 5);
+  g_assert_cmpuint (stops, <, 200);
+}
+
+/* mail-relay-cli, the one the build made */
+static void
+run_cli_account_set (const char *first,
+                     ...)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autofree char *err = NULL;
+  g_autoptr(GError) error = NULL;
+  int status = -1;
+  va_list args;
+
+  g_ptr_array_add (argv, (char *)g_getenv ("MAIL_RELAY_CLI"));
+  g_ptr_array_add (argv, (char *)"account");
+  g_ptr_array_add (argv, (char *)"set");
+  va_start (args, first);
+  for (const char *arg = first; arg != NULL; arg = va_arg (args, const char *))
+    g_ptr_array_add (argv, (char *)arg);
+  va_end (args);
+  g_ptr_array_add (argv, NULL);
+
+  g_assert_nonnull (g_ptr_array_index (argv, 0));
+  g_assert_true (g_spawn_sync (NULL, (char **)argv->pdata, NULL, G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL,
+                               NULL, &err, &status, &error));
+  g_assert_no_error (error);
+  if (!g_spawn_check_wait_status (status, NULL))
+    g_error ("mail-relay-cli account set failed: %s", err);
+}
+
+typedef struct
+{
+  Fixture    *fixture;
+  const char *title;
+  const char *text;
+} RowText;
+
+static gboolean
+row_shows (gpointer data)
+{
+  RowText *wanted = data;
+
+  return g_str_equal (gtk_editable_get_text (GTK_EDITABLE (row (wanted->fixture, wanted->title))), wanted->text);
+}
+
+static gboolean
+banner_says (gpointer data)
+{
+  Fixture *fixture = data;
+  GtkWidget *revealer = find_type (GTK_WIDGET (fixture->page), GTK_TYPE_REVEALER);
+  GtkWidget *label = gtk_widget_get_next_sibling (gtk_widget_get_first_child (gtk_revealer_get_child (GTK_REVEALER (revealer))));
+
+  return gtk_revealer_get_reveal_child (GTK_REVEALER (revealer)) &&
+         strstr (gtk_label_get_text (GTK_LABEL (label)), "changed outside Mail Relay") != NULL;
+}
+
+static void
+on_saved (RelaySetupPage *page,
+          guint          *count)
+{
+  (*count)++;
+}
+
+/* mail-relay-cli account set while the window is open: the form shows
+ * it, and changes typed into the form are never overwritten unasked */
+static void
+test_external_change (Fixture       *fixture,
+                      gconstpointer  data)
+{
+  RowText wanted = { fixture, "Server", "relay-two.example.org" };
+  guint saved = 0;
+
+  adw_combo_row_set_selected (ADW_COMBO_ROW (row (fixture, "Provider")), relay_provider_get_position ("custom"));
+  type (fixture, "Server", "relay-one.example.org");
+  type (fixture, "Port", "2525");
+  adw_combo_row_set_selected (ADW_COMBO_ROW (row (fixture, "Security")), RELAY_SECURITY_STARTTLS);
+  type (fixture, "User Name", "");
+  type (fixture, "Sender Address", "me@example.org");
+  save_and_wait (fixture);
+  g_signal_connect (fixture->page, "saved", G_CALLBACK (on_saved), &saved);
+
+  /* nothing typed since: the form follows the file */
+  run_cli_account_set ("--host", "relay-two.example.org", "--port", "465", "--security", "tls", NULL);
+  wait_for (row_shows, &wanted);
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (row (fixture, "Port"))), ==, "465");
+  g_assert_cmpuint (adw_combo_row_get_selected (ADW_COMBO_ROW (row (fixture, "Security"))), ==, RELAY_SECURITY_TLS);
+  g_assert_false (action_enabled (fixture, "setup.save"));
+  /* the window passes the new limits on to the send log */
+  g_assert_cmpuint (saved, ==, 1);
+
+  /* with a change typed, the form keeps it and says what happened */
+  type (fixture, "Sender Address", "typed@example.org");
+  run_cli_account_set ("--host", "relay-three.example.org", NULL);
+  wait_for (banner_says, fixture);
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (row (fixture, "Sender Address"))), ==, "typed@example.org");
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (row (fixture, "Server"))), ==, "relay-two.example.org");
+
+  /* Revert shows what the other program saved */
+  g_assert_true (action_enabled (fixture, "setup.revert"));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->page), "setup.revert", NULL));
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (row (fixture, "Server"))), ==, "relay-three.example.org");
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (row (fixture, "Sender Address"))), ==, "me@example.org");
+  g_assert_false (action_enabled (fixture, "setup.save"));
+}
+
 static RelayProbeView *
 find_probe_view (void)
 {
@@ -471,6 +632,24 @@ test_first_run_sandbox (void)
   /* the user chose nothing: the test server's certificate came with it */
   g_assert_null (find_widget (GTK_WIDGET (view), is_label_containing, "You chose to trust"));
   g_assert_nonnull (find_widget (GTK_WIDGET (view), is_label_containing, "own test server"));
+
+  /* the certificate's dates have the year, in the one form used
+   * everywhere; its rows are read, not Tab stops; the buttons are named
+   * once */
+  {
+    GtkWidget *valid = find_row (GTK_WIDGET (view), "Valid");
+    const char *dates;
+
+    g_assert_nonnull (valid);
+    dates = adw_action_row_get_subtitle (ADW_ACTION_ROW (valid));
+    g_test_message ("Valid: %s", dates);
+    g_assert_true (g_regex_match_simple ("^[0-9]{4}-[0-9]{2}-[0-9]{2} – [0-9]{4}-[0-9]{2}-[0-9]{2}$",
+                                         dates, 0, 0));
+    g_assert_false (gtk_widget_get_focusable (valid));
+    g_assert_false (gtk_widget_get_focusable (find_row (GTK_WIDGET (view), "Issuer")));
+    g_assert_false (gtk_widget_get_focusable (find_row (GTK_WIDGET (view), "Connect")));
+    assert_buttons_named_once (GTK_WIDGET (view));
+  }
   gtk_window_destroy (GTK_WINDOW (view));
 
   fixture_tear_down (&fixture, NULL);
@@ -948,6 +1127,7 @@ main (int   argc,
   /* not G_TEST_OPTION_ISOLATE_DIRS: GTK needs the MIME data to load icons */
   isolate_user_dirs ();
   g_test_init (&argc, &argv, NULL);
+  use_test_accessibility ();
   gtk_init ();
   adw_init ();
 
@@ -960,6 +1140,8 @@ main (int   argc,
     }
 
   g_test_add ("/setup-page/presets", Fixture, NULL, fixture_set_up, test_presets, fixture_tear_down);
+  g_test_add ("/setup-page/accessible", Fixture, NULL, fixture_set_up, test_accessible, fixture_tear_down);
+  g_test_add ("/setup-page/external-change", Fixture, NULL, fixture_set_up, test_external_change, fixture_tear_down);
   g_test_add ("/setup-page/validation", Fixture, NULL, fixture_set_up, test_validation, fixture_tear_down);
   g_test_add ("/setup-page/save-and-revert", Fixture, NULL, fixture_set_up, test_save_and_revert, fixture_tear_down);
   g_test_add ("/setup-page/insecure-consent", Fixture, NULL, fixture_set_up, test_insecure_consent, fixture_tear_down);

@@ -59,14 +59,16 @@ collect_accelerators (GtkWidget *root,
     {
       if (GTK_IS_SHORTCUTS_SHORTCUT (child))
         {
-          char *accelerator = NULL;
+          g_autofree char *accelerator = NULL;
+          g_auto(GStrv) each = NULL;
 
-          /* the search page of the window lists each shortcut again */
+          /* one shortcut may list several accelerators, and the search
+           * page of the window lists each shortcut again */
           g_object_get (child, "accelerator", &accelerator, NULL);
-          if (g_ptr_array_find_with_equal_func (accelerators, accelerator, g_str_equal, NULL))
-            g_free (accelerator);
-          else
-            g_ptr_array_add (accelerators, accelerator);
+          each = g_strsplit (accelerator, " ", -1);
+          for (guint i = 0; each[i] != NULL; i++)
+            if (!g_ptr_array_find_with_equal_func (accelerators, each[i], g_str_equal, NULL))
+              g_ptr_array_add (accelerators, g_strdup (each[i]));
         }
       collect_accelerators (child, accelerators);
     }
@@ -126,7 +128,9 @@ test_shortcuts_window (Fixture       *fixture,
   } expected[] = {
     { "<Control>s",        NULL,                     "setup.save" },
     { "<Control>t",        NULL,                     "setup.test" },
+    { "<Alt>1",            "win.show-setup",         NULL },
     { "<Control>l",        "win.show-log",           NULL },
+    { "<Alt>2",            "win.show-log",           NULL },
     { "<Control>question", "win.show-help-overlay",  NULL },
     { "<Control>w",        "window.close",           NULL },
     { "<Control>q",        "app.quit",               NULL },
@@ -179,6 +183,20 @@ test_show_log (Fixture       *fixture,
   g_assert_cmpstr (adw_view_stack_get_visible_child_name (stack), ==, "log");
 }
 
+/* Back to Server Setup from the keyboard, as to the Send Log */
+static void
+test_show_setup (Fixture       *fixture,
+                 gconstpointer  data)
+{
+  AdwViewStack *stack = ADW_VIEW_STACK (find_type (GTK_WIDGET (fixture->window), ADW_TYPE_VIEW_STACK));
+  GtkWidget *setup_page = find_type (GTK_WIDGET (fixture->window), RELAY_TYPE_SETUP_PAGE);
+
+  adw_view_stack_set_visible_child_name (stack, "log");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.show-setup", NULL));
+  g_assert_cmpstr (adw_view_stack_get_visible_child_name (stack), ==, "setup");
+  g_assert_true (focus_is_in (setup_page));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -199,6 +217,8 @@ main (int   argc,
               fixture_set_up, test_shortcuts_window, fixture_tear_down);
   g_test_add ("/window/show-log", Fixture, NULL,
               fixture_set_up, test_show_log, fixture_tear_down);
+  g_test_add ("/window/show-setup", Fixture, NULL,
+              fixture_set_up, test_show_setup, fixture_tear_down);
 
   status = g_test_run ();
   g_object_unref (application);

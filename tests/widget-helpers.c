@@ -129,3 +129,84 @@ wait_for (gboolean (*done) (gpointer),
       g_usleep (1000);
   g_assert_true (done (data));
 }
+
+static void
+collect_name_problems (GtkWidget *root,
+                       GString   *problems)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (root);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      /* what is hidden is not in the way (libadwaita's own hidden apply buttons) */
+      if (!gtk_widget_get_visible (child))
+        continue;
+
+      if (GTK_IS_BUTTON (child))
+        {
+          GtkAccessible *accessible = GTK_ACCESSIBLE (child);
+          gboolean has_label = gtk_test_accessible_has_property (accessible, GTK_ACCESSIBLE_PROPERTY_LABEL);
+          gboolean labelled_by = gtk_test_accessible_has_relation (accessible, GTK_ACCESSIBLE_RELATION_LABELLED_BY);
+          const char *text = gtk_button_get_label (GTK_BUTTON (child));
+          g_autofree char *other_label = NULL;
+
+          /* A button with text is labelled by the label widget that shows
+           * it; an accessible label is said as well, before it: GTK 4.8
+           * sets one, the text as written, and says “_Save Save” */
+          if (text != NULL && has_label && labelled_by)
+            {
+              other_label = gtk_test_accessible_check_property (accessible, GTK_ACCESSIBLE_PROPERTY_LABEL, "");
+              g_string_append_printf (problems, "“%s” is named twice (“%s” and its label)\n", text, other_label);
+            }
+          else if (text == NULL && !has_label && !labelled_by)
+            g_string_append_printf (problems, "a %s (%s) with no label has no accessible name\n",
+                                    G_OBJECT_TYPE_NAME (child), gtk_widget_get_tooltip_text (child) ?: "no tooltip");
+        }
+
+      collect_name_problems (child, problems);
+    }
+}
+
+/**
+ * assert_buttons_named_once:
+ *
+ * Needs GTK_A11Y=test (see use_test_accessibility()). Every button under @root has a name a screen reader can say, from one
+ * source only: its label, or for an icon an accessible label. GTK 4.8
+ * otherwise says the class (“GtkImage”), or the name twice (“Save Save”).
+ */
+void
+assert_buttons_named_once (GtkWidget *root)
+{
+  g_autoptr(GString) problems = g_string_new (NULL);
+
+  collect_name_problems (root, problems);
+  if (problems->len > 0)
+    g_error ("Buttons without a good accessible name:\n%s", problems->str);
+}
+
+/**
+ * focus_is_in:
+ *
+ * Whether the keyboard focus of @root's window is @widget or inside it
+ */
+gboolean
+focus_is_in (GtkWidget *widget)
+{
+  GtkRoot *root = gtk_widget_get_root (widget);
+  GtkWidget *focus = root ? gtk_root_get_focus (root) : NULL;
+
+  return focus != NULL && (focus == widget || gtk_widget_is_ancestor (focus, widget));
+}
+
+/**
+ * use_test_accessibility:
+ *
+ * Call before gtk_init(): widgets get GTK's test accessibility backend,
+ * which keeps their accessible properties where gtk_test_accessible_*()
+ * reads them, and talks to no accessibility bus
+ */
+void
+use_test_accessibility (void)
+{
+  g_setenv ("GTK_A11Y", "test", TRUE);
+}

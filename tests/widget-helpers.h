@@ -28,5 +28,8 @@ GtkWidget *find_actionable  (GtkWidget     *root,
 char      *without_mnemonic (const char    *text);
 void       wait_for         (gboolean     (*done) (gpointer),
                              gpointer       data);
+void       assert_buttons_named_once (GtkWidget *root);
+gboolean   focus_is_in      (GtkWidget     *widget);
+void       use_test_accessibility (void);
 
 G_END_DECLS

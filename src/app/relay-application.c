@@ -136,7 +136,8 @@ relay_application_init (RelayApplication *self)
   g_action_map_add_action_entries (G_ACTION_MAP (self), app_actions, G_N_ELEMENTS (app_actions), self);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.quit", (const char *[]) { "<primary>q", NULL });
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "window.close", (const char *[]) { "<primary>w", NULL });
-  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.show-log", (const char *[]) { "<primary>l", NULL });
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.show-setup", (const char *[]) { "<alt>1", NULL });
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.show-log", (const char *[]) { "<primary>l", "<alt>2", NULL });
 }
 
 /**

@@ -19,6 +19,8 @@
 #include <glib/gi18n.h>
 #include <string.h>
 
+#include "relay-accessible.h"
+#include "relay-format.h"
 #include "relay-log-page.h"
 #include "relay-outbox.h"
 #include "relay-send-log.h"
@@ -246,13 +248,16 @@ update_count (RelayLogPage *self)
 {
   guint shown = g_list_model_get_n_items (G_LIST_MODEL (self->filtered));
   guint total = g_list_model_get_n_items (G_LIST_MODEL (self->log));
+  g_autofree char *shown_text = relay_format_count (shown);
+  g_autofree char *total_text = relay_format_count (total);
   g_autofree char *text = NULL;
 
   if (shown == total)
-    text = g_strdup_printf (ngettext ("%'u event", "%'u events", total), total);
+    /* Translators: %s is a number such as 10,000 */
+    text = g_strdup_printf (ngettext ("%s event", "%s events", total), total_text);
   else
     /* Translators: events shown of all events */
-    text = g_strdup_printf (ngettext ("%'u of %'u event", "%'u of %'u events", total), shown, total);
+    text = g_strdup_printf (ngettext ("%s of %s event", "%s of %s events", total), shown_text, total_text);
 
   gtk_label_set_text (self->count_label, text);
 }
@@ -463,9 +468,27 @@ refilter_from (RelayLogPage *self,
   g_task_run_in_thread (task, filter_thread);
 }
 
+/* GTK 4.8 names the drop-down's button “GtkToggleButton”; the focus is
+ * on that button, so it carries the name, with the choice made */
+static void
+name_status_button (RelayLogPage *self)
+{
+  GtkWidget *button = gtk_widget_get_first_child (GTK_WIDGET (self->status_dropdown));
+  GtkStringObject *item = gtk_drop_down_get_selected_item (self->status_dropdown);
+  g_autofree char *name = NULL;
+
+  if (!GTK_IS_TOGGLE_BUTTON (button))
+    return;
+
+  /* Translators: the status filter as a screen reader says it, e.g. “Status: Failed” */
+  name = g_strdup_printf (_("Status: %s"), item ? gtk_string_object_get_string (item) : "");
+  gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL, name, -1);
+}
+
 static void
 filter_changed_cb (RelayLogPage *self)
 {
+  name_status_button (self);
   refilter_from (self, 0);
 }
 
@@ -482,6 +505,67 @@ setup_cb (GtkSignalListItemFactory *factory,
   if (GPOINTER_TO_INT (user_data))
     gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
   gtk_list_item_set_child (list_item, label);
+}
+
+/* The nearest ancestor of @widget, at most @levels up, with @role */
+static GtkWidget *
+ancestor_with_role (GtkWidget         *widget,
+                    GtkAccessibleRole  role,
+                    guint              levels)
+{
+  for (GtkWidget *parent = gtk_widget_get_parent (widget);
+       parent != NULL && levels > 0;
+       parent = gtk_widget_get_parent (parent), levels--)
+    if (gtk_accessible_get_accessible_role (GTK_ACCESSIBLE (parent)) == role)
+      return parent;
+
+  return NULL;
+}
+
+/* What a screen reader says for the row of @entry */
+static char *
+describe_entry (RelaySendLogEntry *entry)
+{
+  g_autofree char *recipients = NULL;
+  g_autofree char *time = NULL;
+  const char *subject;
+
+  recipients = g_strjoinv (", ", (char **)relay_send_log_entry_get_recipients (entry));
+  time = relay_format_time (relay_send_log_entry_get_time (entry));
+  subject = relay_send_log_entry_get_subject (entry);
+
+  /* Translators: a row of the send log as a screen reader says it:
+   * status, subject, recipients, time */
+  return g_strdup_printf (_("%s: “%s” to %s, %s"),
+                          status_label (relay_send_log_entry_get_status (entry)),
+                          subject[0] ? subject : _("No subject"), recipients, time);
+}
+
+/* GTK 4.8 names a row and its cells after their classes
+ * (“GtkListItemWidget”, “GtkColumnViewCell”): the row gets the whole
+ * event as one phrase, each cell its text */
+static void
+name_cell (GtkWidget         *child,
+           RelaySendLogEntry *entry,
+           Column             column,
+           const char        *text)
+{
+  GtkWidget *row = ancestor_with_role (child, GTK_ACCESSIBLE_ROLE_ROW, 3);
+  GtkWidget *cell = gtk_widget_get_parent (child);
+
+  if (cell != NULL && cell != row)
+    gtk_accessible_update_property (GTK_ACCESSIBLE (cell),
+                                    GTK_ACCESSIBLE_PROPERTY_LABEL, text[0] ? text : _("None"),
+                                    -1);
+
+  if (row != NULL && column == COLUMN_STATUS)
+    {
+      g_autofree char *description = describe_entry (entry);
+
+      gtk_accessible_update_property (GTK_ACCESSIBLE (row),
+                                      GTK_ACCESSIBLE_PROPERTY_LABEL, description,
+                                      -1);
+    }
 }
 
 static void
@@ -501,11 +585,7 @@ bind_cb (GtkSignalListItemFactory *factory,
   switch (column)
     {
     case COLUMN_TIME:
-      {
-        g_autoptr(GDateTime) local = g_date_time_to_local (relay_send_log_entry_get_time (entry));
-
-        text = g_date_time_format (local, "%x %X");
-      }
+      text = relay_format_time (relay_send_log_entry_get_time (entry));
       break;
     case COLUMN_STATUS:
       {
@@ -536,6 +616,7 @@ bind_cb (GtkSignalListItemFactory *factory,
   gtk_label_set_text (label, text);
   /* the whole text, for a reader or a hover, when the column cuts it */
   gtk_widget_set_tooltip_text (GTK_WIDGET (label), column >= COLUMN_RECIPIENTS && text[0] ? text : NULL);
+  name_cell (GTK_WIDGET (label), entry, column, text);
 }
 
 static void
@@ -624,22 +705,23 @@ meters_cb (GObject      *object,
   if (relay_throttle_get_max_messages (throttle) > 0)
     {
       g_autofree char *window = window_phrase (relay_account_get_message_window (account));
+      g_autofree char *count = relay_format_count (relay_throttle_count_messages (throttle, now));
+      g_autofree char *max = relay_format_count (relay_throttle_get_max_messages (throttle));
 
       /* Translators: “12 / 30 messages this minute” */
-      g_string_append_printf (text, _("%'u / %'u messages %s"),
-                              relay_throttle_count_messages (throttle, now),
-                              relay_throttle_get_max_messages (throttle), window);
+      g_string_append_printf (text, _("%s / %s messages %s"), count, max, window);
     }
 
   if (relay_throttle_get_max_recipients (throttle) > 0)
     {
       g_autofree char *window = window_phrase (relay_account_get_recipient_window (account));
+      g_autofree char *count = relay_format_count (relay_throttle_count_recipients (throttle, now));
+      g_autofree char *max = relay_format_count (relay_throttle_get_max_recipients (throttle));
 
       if (text->len > 0)
         g_string_append (text, "  ·  ");
-      g_string_append_printf (text, _("%'u / %'u recipients %s"),
-                              relay_throttle_count_recipients (throttle, now),
-                              relay_throttle_get_max_recipients (throttle), window);
+      /* Translators: “120 / 10,000 recipients in 24 hours” */
+      g_string_append_printf (text, _("%s / %s recipients %s"), count, max, window);
     }
 
   gtk_label_set_text (self->meters_label, text->str);
@@ -654,7 +736,7 @@ meters_cb (GObject      *object,
     if (queued > 0 && allowed > now && allowed != G_MAXINT64)
       {
         g_autoptr(GDateTime) at = g_date_time_new_from_unix_local (allowed / G_USEC_PER_SEC + 1);
-        g_autofree char *clock = g_date_time_format (at, "%X");
+        g_autofree char *clock = relay_format_time (at);
 
         message = g_strdup_printf (ngettext ("Sending is throttled to stay within the provider’s limits: %u message waits, and sending resumes at %s.",
                                              "Sending is throttled to stay within the provider’s limits: %u messages wait, and sending resumes at %s.",
@@ -672,7 +754,7 @@ meters_cb (GObject      *object,
     else if (queued > 0 && meters->due == 0 && meters->next_retry != G_MAXINT64)
       {
         g_autoptr(GDateTime) at = g_date_time_new_from_unix_local (meters->next_retry / G_USEC_PER_SEC + 1);
-        g_autofree char *clock = g_date_time_format (at, "%X");
+        g_autofree char *clock = relay_format_time (at);
 
         message = g_strdup_printf (ngettext ("%u message waits to be retried; the next attempt is at %s.",
                                              "%u messages wait to be retried; the next attempt is at %s.",
@@ -945,6 +1027,8 @@ detail_row (AdwPreferencesGroup *group,
   adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
   adw_action_row_set_subtitle (ADW_ACTION_ROW (row), value && value[0] ? value : "—");
   adw_action_row_set_subtitle_lines (ADW_ACTION_ROW (row), 0);
+  /* read, not used: no Tab stop */
+  gtk_widget_set_focusable (row, FALSE);
   adw_preferences_group_add (group, row);
 
   return row;
@@ -1071,13 +1155,12 @@ cancel_message_cb (GtkButton    *button,
 }
 
 static GtkWidget *
-pill_button (const char *label,
-             const char *accessible)
+pill_button (const char *label)
 {
   GtkWidget *button = gtk_button_new_with_mnemonic (label);
 
   gtk_widget_add_css_class (button, "pill");
-  gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL, accessible, -1);
+  relay_accessible_name_buttons_by_label (button);
   return button;
 }
 
@@ -1095,8 +1178,7 @@ relay_log_page_show_event (RelayLogPage      *self,
   GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
   GtkWidget *page = adw_preferences_page_new ();
   AdwPreferencesGroup *group = ADW_PREFERENCES_GROUP (adw_preferences_group_new ());
-  g_autoptr(GDateTime) local = g_date_time_to_local (relay_send_log_entry_get_time (entry));
-  g_autofree char *time = g_date_time_format (local, "%c");
+  g_autofree char *time = relay_format_time (relay_send_log_entry_get_time (entry));
   g_autofree char *recipients = g_strjoinv (", ", (char **)relay_send_log_entry_get_recipients (entry));
   g_autofree char *attempt = g_strdup_printf ("%u", relay_send_log_entry_get_attempt (entry));
   const char *message_id = relay_send_log_entry_get_message_id (entry);
@@ -1121,8 +1203,7 @@ relay_log_page_show_event (RelayLogPage      *self,
   detail_row (group, _("What Happened"), relay_send_log_entry_get_detail (entry));
   if (relay_send_log_entry_get_next_attempt (entry) != NULL)
     {
-      g_autoptr(GDateTime) next = g_date_time_to_local (relay_send_log_entry_get_next_attempt (entry));
-      g_autofree char *text = g_date_time_format (next, "%c");
+      g_autofree char *text = relay_format_time (relay_send_log_entry_get_next_attempt (entry));
 
       detail_row (group, _("Next Attempt"), text);
     }
@@ -1134,8 +1215,8 @@ relay_log_page_show_event (RelayLogPage      *self,
     {
       AdwPreferencesGroup *actions = ADW_PREFERENCES_GROUP (adw_preferences_group_new ());
       GtkWidget *buttons = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
-      GtkWidget *send = pill_button (_("Send _Now"), _("Send Now"));
-      GtkWidget *cancel = pill_button (_("_Cancel Message"), _("Cancel Message"));
+      GtkWidget *send = pill_button (_("Send _Now"));
+      GtkWidget *cancel = pill_button (_("_Cancel Message"));
 
       adw_preferences_group_set_title (actions, _("Waiting in the Outbox"));
       gtk_widget_add_css_class (send, "suggested-action");
@@ -1353,6 +1434,30 @@ relay_log_page_dispose (GObject *object)
   G_OBJECT_CLASS (relay_log_page_parent_class)->dispose (object);
 }
 
+/* The table is one Tab stop: Tab and Shift+Tab leave it, the arrow
+ * keys move between its rows. GTK 4.8 stops at every row. */
+static gboolean
+relay_log_page_focus (GtkWidget        *widget,
+                      GtkDirectionType  direction)
+{
+  RelayLogPage *self = RELAY_LOG_PAGE (widget);
+  GtkWidget *table = GTK_WIDGET (self->column_view);
+  GtkRoot *root = gtk_widget_get_root (widget);
+  GtkWidget *focus = root ? gtk_root_get_focus (root) : NULL;
+  gboolean moved;
+
+  if ((direction != GTK_DIR_TAB_FORWARD && direction != GTK_DIR_TAB_BACKWARD) ||
+      focus == NULL || (focus != table && !gtk_widget_is_ancestor (focus, table)))
+    return GTK_WIDGET_CLASS (relay_log_page_parent_class)->focus (widget, direction);
+
+  /* what comes before or after the table, as if it were not there */
+  gtk_widget_set_can_focus (table, FALSE);
+  moved = GTK_WIDGET_CLASS (relay_log_page_parent_class)->focus (widget, direction);
+  gtk_widget_set_can_focus (table, TRUE);
+
+  return moved;
+}
+
 static void
 relay_log_page_class_init (RelayLogPageClass *klass)
 {
@@ -1361,6 +1466,7 @@ relay_log_page_class_init (RelayLogPageClass *klass)
   G_OBJECT_CLASS (klass)->dispose = relay_log_page_dispose;
   widget_class->map = relay_log_page_map;
   widget_class->unmap = relay_log_page_unmap;
+  widget_class->focus = relay_log_page_focus;
 
   gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_PREFIX "/relay-log-page.ui");
   gtk_widget_class_bind_template_child (widget_class, RelayLogPage, stack);
@@ -1427,6 +1533,26 @@ relay_log_page_init (RelayLogPage *self)
   add_column (self, _("Recipients"), COLUMN_RECIPIENTS, TRUE);
   add_column (self, _("Subject"), COLUMN_SUBJECT, TRUE);
   add_column (self, _("Reply"), COLUMN_REPLY, TRUE);
+
+  /* GTK 4.8 names the header row and the list inside the table after
+   * their classes */
+  for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self->column_view));
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkAccessibleRole role = gtk_accessible_get_accessible_role (GTK_ACCESSIBLE (child));
+
+      if (role == GTK_ACCESSIBLE_ROLE_ROW)
+        gtk_accessible_update_property (GTK_ACCESSIBLE (child),
+                                        GTK_ACCESSIBLE_PROPERTY_LABEL, _("Column headers"),
+                                        -1);
+      else if (GTK_IS_LIST_VIEW (child))
+        gtk_accessible_update_property (GTK_ACCESSIBLE (child),
+                                        GTK_ACCESSIBLE_PROPERTY_LABEL, _("Events"),
+                                        -1);
+    }
+  name_status_button (self);
+  relay_accessible_name_buttons_by_label (GTK_WIDGET (self));
 }
 
 /**

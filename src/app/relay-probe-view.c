@@ -16,6 +16,8 @@
 #include <glib/gi18n.h>
 #include <string.h>
 
+#include "relay-accessible.h"
+#include "relay-format.h"
 #include "relay-probe-view.h"
 #include "relay-probe.h"
 #include "relay-sasl.h"
@@ -171,6 +173,8 @@ step_started_cb (RelayProbe     *probe,
   stop_current_spinner (self);
 
   adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+  /* read, not used: no Tab stop */
+  gtk_widget_set_focusable (row, FALSE);
   /* its accessible name is the title, through the title label */
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
 
@@ -282,13 +286,10 @@ format_fingerprint (const char *sha256)
 static char *
 format_date (GDateTime *time)
 {
-  g_autoptr(GDateTime) local = NULL;
-
   if (time == NULL)
     return g_strdup (_("Unknown"));
 
-  local = g_date_time_to_local (time);
-  return g_date_time_format (local, "%x");
+  return relay_format_date (time);
 }
 
 static char *
@@ -656,6 +657,7 @@ static void
 relay_probe_view_init (RelayProbeView *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  relay_accessible_name_buttons_by_label (GTK_WIDGET (self));
 
   self->step_rows = g_ptr_array_new ();
   set_running (self, FALSE);

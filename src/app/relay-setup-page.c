@@ -12,6 +12,7 @@
 #include <glib/gi18n.h>
 #include <string.h>
 
+#include "relay-accessible.h"
 #include "relay-oauth-account.h"
 #include "relay-probe-view.h"
 #include "relay-sasl.h"
@@ -102,6 +103,10 @@ struct _RelaySetupPage
   RelayOAuthFlow     *flow;
   GCancellable       *sign_in_cancellable;
   char               *sign_in_note;
+
+  /* accounts.json, changed by another program (mail-relay-cli) */
+  GFileMonitor       *accounts_monitor;
+  guint               accounts_source;
 };
 
 G_DEFINE_FINAL_TYPE (RelaySetupPage, relay_setup_page, ADW_TYPE_BIN)
@@ -1767,6 +1772,10 @@ relay_setup_page_dispose (GObject *object)
   RelaySetupPage *self = (RelaySetupPage *)object;
 
   g_cancellable_cancel (self->cancellable);
+  g_clear_handle_id (&self->accounts_source, g_source_remove);
+  if (self->accounts_monitor != NULL)
+    g_file_monitor_cancel (self->accounts_monitor);
+  g_clear_object (&self->accounts_monitor);
   gtk_widget_dispose_template (GTK_WIDGET (self), RELAY_TYPE_SETUP_PAGE);
   g_clear_object (&self->store);
   g_clear_object (&self->saved);
@@ -1842,7 +1851,8 @@ relay_setup_page_class_init (RelaySetupPageClass *klass)
   /**
    * RelaySetupPage::saved:
    *
-   * The account was written to the keyring and to accounts.json.
+   * The account was written to the keyring and to accounts.json, or
+   * another program (mail-relay-cli) saved a new one there.
    */
   signals[SAVED] = g_signal_new ("saved", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);
@@ -1889,6 +1899,42 @@ relay_setup_page_class_init (RelaySetupPageClass *klass)
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_t, GDK_CONTROL_MASK, "setup.test", NULL);
 }
 
+/* The password row's button that shows the password: a flat button with
+ * an eye */
+static GtkWidget *
+find_reveal_button (GtkWidget *root)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child; child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found;
+      GtkWidget *icon = GTK_IS_BUTTON (child) ? gtk_button_get_child (GTK_BUTTON (child)) : NULL;
+
+      if (GTK_IS_IMAGE (icon) && g_str_has_prefix (gtk_image_get_icon_name (GTK_IMAGE (icon)) ?: "", "view-"))
+        return child;
+      if ((found = find_reveal_button (child)) != NULL)
+        return found;
+    }
+
+  return NULL;
+}
+
+/* libadwaita 1.2 leaves the password row's reveal button unnamed, and a
+ * screen reader says “GtkImage” */
+static void
+name_reveal_button (RelaySetupPage *self)
+{
+  GtkWidget *button = find_reveal_button (GTK_WIDGET (self->password_row));
+  GtkEditable *text = gtk_editable_get_delegate (GTK_EDITABLE (self->password_row));
+  const char *name;
+
+  if (button == NULL || !GTK_IS_TEXT (text))
+    return;
+
+  name = gtk_text_get_visibility (GTK_TEXT (text)) ? _("Hide Password") : _("Show Password");
+  gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL, name, -1);
+  gtk_widget_set_tooltip_text (button, name);
+}
+
 static void
 relay_setup_page_init (RelaySetupPage *self)
 {
@@ -1915,6 +1961,137 @@ relay_setup_page_init (RelaySetupPage *self)
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "setup.save", FALSE);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "setup.revert", FALSE);
+  relay_accessible_name_buttons_by_label (GTK_WIDGET (self));
+  name_reveal_button (self);
+  g_signal_connect_object (gtk_editable_get_delegate (GTK_EDITABLE (self->password_row)), "notify::visibility",
+                           G_CALLBACK (name_reveal_button), self, G_CONNECT_SWAPPED);
+}
+
+static gboolean
+same_account (RelayAccount *a,
+              RelayAccount *b)
+{
+  g_autoptr(JsonNode) a_node = NULL;
+  g_autoptr(JsonNode) b_node = NULL;
+
+  if (a == NULL || b == NULL)
+    return a == b;
+
+  a_node = relay_account_to_json (a);
+  b_node = relay_account_to_json (b);
+  return json_node_equal (a_node, b_node);
+}
+
+/* Another program saved accounts.json: the form shows what it saved,
+ * unless the user has changes of their own there, which are kept */
+static void
+reload_accounts (RelaySetupPage *self)
+{
+  g_autoptr(GError) error = NULL;
+  RelayAccount *account;
+
+  if (self->store == NULL)
+    return;
+
+  if (!relay_account_store_load (self->store, &error))
+    {
+      g_autofree char *message = g_strdup_printf (_("The settings changed by another program could not be read: %s"),
+                                                  error->message);
+
+      relay_setup_page_show_problem (self, message);
+      return;
+    }
+
+  account = relay_account_store_get_default (self->store);
+  /* our own save, seen coming back */
+  if (same_account (account, self->saved))
+    return;
+
+  if (is_dirty (self))
+    {
+      /* Save now applies the form to what the other program saved, and
+       * Revert shows it */
+      g_clear_object (&self->saved);
+      if (account != NULL)
+        self->saved = relay_account_copy (account);
+      update_actions (self);
+      relay_setup_page_show_problem (self, _("The settings were changed outside Mail Relay, for example with "
+                                             "mail-relay-cli. Your changes in the form are kept: press Revert to "
+                                             "see the new settings instead, or Save to keep yours."));
+      g_signal_emit (self, signals[SAVED], 0);
+      return;
+    }
+
+  g_clear_object (&self->saved);
+  if (account != NULL)
+    self->saved = relay_account_copy (account);
+  load_form (self);
+  add_toast (self, _("Settings changed outside Mail Relay are shown"));
+  g_signal_emit (self, signals[SAVED], 0);
+}
+
+static gboolean
+reload_accounts_cb (gpointer user_data)
+{
+  RelaySetupPage *self = user_data;
+
+  /* after our own save, which may be what changed the file */
+  if (self->busy)
+    return G_SOURCE_CONTINUE;
+
+  self->accounts_source = 0;
+  reload_accounts (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* The file is replaced by a rename: its folder is watched, and a burst
+ * of events read once */
+static void
+accounts_changed_cb (GFileMonitor      *monitor,
+                     GFile             *file,
+                     GFile             *other_file,
+                     GFileMonitorEvent  event,
+                     RelaySetupPage    *self)
+{
+  g_autofree char *name = g_file_get_basename (file);
+  g_autofree char *other_name = other_file ? g_file_get_basename (other_file) : NULL;
+  g_autofree char *wanted = g_path_get_basename (relay_account_store_get_path (self->store));
+
+  if (event == G_FILE_MONITOR_EVENT_ATTRIBUTE_CHANGED ||
+      (g_strcmp0 (name, wanted) != 0 && g_strcmp0 (other_name, wanted) != 0) ||
+      self->accounts_source != 0)
+    return;
+
+  self->accounts_source = g_timeout_add (150, reload_accounts_cb, self);
+}
+
+static void
+watch_accounts (RelaySetupPage *self)
+{
+  g_autofree char *dir = NULL;
+  g_autoptr(GFile) folder = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_clear_handle_id (&self->accounts_source, g_source_remove);
+  if (self->accounts_monitor != NULL)
+    g_file_monitor_cancel (self->accounts_monitor);
+  g_clear_object (&self->accounts_monitor);
+
+  if (self->store == NULL)
+    return;
+
+  /* the folder the file will be in, so that its creation is seen */
+  dir = g_path_get_dirname (relay_account_store_get_path (self->store));
+  g_mkdir_with_parents (dir, 0700);
+  folder = g_file_new_for_path (dir);
+  self->accounts_monitor = g_file_monitor_directory (folder, G_FILE_MONITOR_WATCH_MOVES, NULL, &error);
+  if (self->accounts_monitor == NULL)
+    {
+      g_debug ("Changes to the accounts by other programs are not watched: %s", error->message);
+      return;
+    }
+
+  g_signal_connect_object (self->accounts_monitor, "changed", G_CALLBACK (accounts_changed_cb), self, 0);
 }
 
 RelayAccountStore *
@@ -1958,6 +2135,7 @@ relay_setup_page_set_store (RelaySetupPage    *self,
     }
 
   load_form (self);
+  watch_accounts (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STORE]);
 }
 

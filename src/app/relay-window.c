@@ -53,6 +53,17 @@ show_log_action (GtkWidget  *widget,
 }
 
 static void
+show_setup_action (GtkWidget  *widget,
+                   const char *action_name,
+                   GVariant   *parameter)
+{
+  RelayWindow *self = RELAY_WINDOW (widget);
+
+  adw_view_stack_set_visible_child_name (self->stack, "setup");
+  gtk_widget_child_focus (GTK_WIDGET (self->setup_page), GTK_DIR_TAB_FORWARD);
+}
+
+static void
 relay_window_class_init (RelayWindowClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
@@ -69,13 +80,27 @@ relay_window_class_init (RelayWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, RelayWindow, setup_page);
   gtk_widget_class_bind_template_child (widget_class, RelayWindow, log_page);
 
+  gtk_widget_class_install_action (widget_class, "win.show-setup", NULL, show_setup_action);
   gtk_widget_class_install_action (widget_class, "win.show-log", NULL, show_log_action);
+}
+
+/* libadwaita 1.2 names its page switchers after their class */
+static void
+name_view_switchers (GtkWidget *root)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child; child = gtk_widget_get_next_sibling (child))
+    {
+      if (ADW_IS_VIEW_SWITCHER (child))
+        gtk_accessible_update_property (GTK_ACCESSIBLE (child), GTK_ACCESSIBLE_PROPERTY_LABEL, _("Pages"), -1);
+      name_view_switchers (child);
+    }
 }
 
 static void
 relay_window_init (RelayWindow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  name_view_switchers (GTK_WIDGET (self));
 
   self->settings = g_settings_new (APP_ID);
   g_settings_bind (self->settings, "window-width", self, "default-width", G_SETTINGS_BIND_DEFAULT);

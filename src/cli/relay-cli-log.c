@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "relay-cli.h"
+#include "relay-format.h"
 #include "relay-send-log.h"
 
 #define OUTPUT_BUFFER (1024 * 1024)
@@ -103,7 +104,6 @@ print_table_line (const char *line,
 {
   Table *table = user_data;
   g_autoptr(RelaySendLogEntry) entry = NULL;
-  g_autoptr(GDateTime) local = NULL;
   g_autofree char *time = NULL;
   g_autofree char *recipients = NULL;
 
@@ -118,8 +118,7 @@ print_table_line (const char *line,
       table->header_done = TRUE;
     }
 
-  local = g_date_time_to_local (relay_send_log_entry_get_time (entry));
-  time = g_date_time_format (local, "%Y-%m-%d %H:%M:%S");
+  time = relay_format_time (relay_send_log_entry_get_time (entry));
   recipients = g_strjoinv (", ", (char **)relay_send_log_entry_get_recipients (entry));
 
   g_string_truncate (table->row, 0);

@@ -16,6 +16,7 @@
 
 #include "relay-cli.h"
 #include "relay-cli-options.h"
+#include "relay-format.h"
 #include "relay-outbox.h"
 
 #define MAX_BODY (10 * 1024 * 1024)
@@ -58,7 +59,7 @@ print_waiting (RelayOutboxReport *report)
       else if (waiting->next_attempt > g_get_real_time ())
         {
           g_autoptr(GDateTime) when = g_date_time_new_from_unix_local (waiting->next_attempt / G_USEC_PER_SEC);
-          g_autofree char *text = g_date_time_format (when, "%Y-%m-%d %H:%M:%S");
+          g_autofree char *text = relay_format_time (when);
 
           relay_cli_printerr (_("<%s> (“%s”, to %s) waits to be retried at %s: run “mail-relay-cli flush” then, or use --wait"),
                               waiting->message_id, waiting->subject, to, text);
@@ -100,7 +101,7 @@ drain (RelayAccount *account,
   if (report->held_until > 0)
     {
       g_autoptr(GDateTime) until = g_date_time_new_from_unix_local (report->held_until / G_USEC_PER_SEC);
-      g_autofree char *text = g_date_time_format (until, "%Y-%m-%d %H:%M:%S");
+      g_autofree char *text = relay_format_time (until);
 
       relay_cli_printerr (_("the provider’s quota is used up: sending resumes at %s (run “mail-relay-cli flush” then)"), text);
     }

@@ -13,6 +13,7 @@
 #include <json-glib/json-glib.h>
 
 #include "relay-enum-types.h"
+#include "relay-format.h"
 #include "relay-provider.h"
 
 #define PROVIDERS_RESOURCE RESOURCE_PREFIX "/core/providers.json"
@@ -369,7 +370,7 @@ relay_format_limit (guint    max,
                     guint    per_seconds,
                     gboolean recipients)
 {
-  g_autofree char *count = g_strdup_printf ("%'u", max);
+  g_autofree char *count = relay_format_count (max);
 
   switch (per_seconds)
     {
