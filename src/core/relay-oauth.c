@@ -483,9 +483,12 @@ static void
 set_nul_error (GError     **error,
                const char  *source)
 {
-  g_set_error (error, RELAY_OAUTH_ERROR, RELAY_OAUTH_ERROR_NO_ADDRESS,
-               /* Translators: %s is “id_token” or “userinfo” */
-               _("The sign-in was refused: the %s holds a NUL character"), source);
+  if (g_str_equal (source, "id_token"))
+    g_set_error_literal (error, RELAY_OAUTH_ERROR, RELAY_OAUTH_ERROR_NO_ADDRESS,
+                         _("The sign-in was refused: the id_token holds a NUL character"));
+  else
+    g_set_error_literal (error, RELAY_OAUTH_ERROR, RELAY_OAUTH_ERROR_NO_ADDRESS,
+                         _("The sign-in was refused: the userinfo response holds a NUL character"));
 }
 
 /* email_verified is a boolean (OpenID Connect Core 5.1); some providers
@@ -507,7 +510,7 @@ claims_say_unverified (JsonObject *claims)
 
 /**
  * email_from_claims:
- * @source: where the claims come from, “id_token” or “userinfo”
+ * @source: where the claims come from, "id_token" or "userinfo"
  * @email: (out): the address, or %NULL when the claims have none
  *
  * An address is checked as strictly as a typed sender address, and
@@ -548,11 +551,16 @@ email_from_claims (JsonObject  *claims,
   if (claim == NULL || junk || !(address = relay_validate_address (claim, NULL)))
     {
       clean = sanitize (claim != NULL ? claim : "", 100);
-      g_set_error (error, RELAY_OAUTH_ERROR, RELAY_OAUTH_ERROR_NO_ADDRESS,
-                   /* Translators: the first %s is “id_token” or “userinfo”, the second what it
-                    * gave, with unprintable characters shown as “?” */
-                   _("The sign-in was refused: the email address in the %s (“%s”) is not a valid "
-                     "address"), source, clean);
+      if (g_str_equal (source, "id_token"))
+        g_set_error (error, RELAY_OAUTH_ERROR, RELAY_OAUTH_ERROR_NO_ADDRESS,
+                     /* Translators: %s is what the provider gave, unprintable characters as “?” */
+                     _("The sign-in was refused: the email address in the id_token (“%s”) is not "
+                       "a valid address"), clean);
+      else
+        g_set_error (error, RELAY_OAUTH_ERROR, RELAY_OAUTH_ERROR_NO_ADDRESS,
+                     /* Translators: %s is what the provider gave, unprintable characters as “?” */
+                     _("The sign-in was refused: the email address in the userinfo response (“%s”) "
+                       "is not a valid address"), clean);
       return FALSE;
     }
 
