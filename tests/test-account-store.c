@@ -225,6 +225,85 @@ test_unreadable (void)
   g_assert_null (relay_account_store_get_corrupt_path (store));
 }
 
+static RelayAccount *
+trusting_account (void)
+{
+  const char *pins[] = { "abababababababababababababababababababababababababababababababab", NULL };
+  RelayAccount *account = relay_account_new ();
+
+  relay_account_set_host (account, "mail.example.org");
+  relay_account_set_port (account, 587);
+  relay_account_set_ca_file (account, "/etc/mail-ca.pem");
+  relay_account_set_pins (account, pins);
+  relay_account_set_allow_insecure (account, TRUE);
+  return account;
+}
+
+static void
+count_notify (GObject    *object,
+              GParamSpec *pspec,
+              guint      *count)
+{
+  (*count)++;
+}
+
+/* Trust given for one server is not carried to another */
+static void
+test_forget_old_trust (void)
+{
+  g_autoptr(RelayAccount) before = trusting_account ();
+  const RelayAccountTrust all = RELAY_ACCOUNT_TRUST_CA_FILE | RELAY_ACCOUNT_TRUST_PINS |
+                                RELAY_ACCOUNT_TRUST_ALLOW_INSECURE;
+
+  /* the same server (the host in another case): everything stays */
+  {
+    g_autoptr(RelayAccount) same = relay_account_copy (before);
+    guint notified = 0;
+
+    relay_account_set_host (same, "MAIL.Example.org");
+    relay_account_set_username (same, "someone@example.org");
+    g_signal_connect (same, "notify", G_CALLBACK (count_notify), &notified);
+    g_assert_cmpint (relay_account_forget_old_trust (same, before, RELAY_ACCOUNT_TRUST_NONE), ==,
+                     RELAY_ACCOUNT_TRUST_NONE);
+    g_assert_cmpuint (notified, ==, 0);
+    g_assert_cmpstr (relay_account_get_ca_file (same), ==, "/etc/mail-ca.pem");
+    g_assert_cmpuint (g_strv_length ((char **)relay_account_get_pins (same)), ==, 1);
+    g_assert_true (relay_account_get_allow_insecure (same));
+  }
+
+  /* a new account has nothing of an old server */
+  {
+    g_autoptr(RelayAccount) fresh = trusting_account ();
+
+    g_assert_cmpint (relay_account_forget_old_trust (fresh, NULL, RELAY_ACCOUNT_TRUST_NONE), ==,
+                     RELAY_ACCOUNT_TRUST_NONE);
+    g_assert_cmpstr (relay_account_get_ca_file (fresh), ==, "/etc/mail-ca.pem");
+  }
+
+  /* another provider, host or port: all goes, save what was given anew */
+  for (guint i = 0; i < 4; i++)
+    {
+      g_autoptr(RelayAccount) moved = relay_account_copy (before);
+      RelayAccountTrust keep = i == 3 ? RELAY_ACCOUNT_TRUST_PINS : RELAY_ACCOUNT_TRUST_NONE;
+      RelayAccountTrust cleared;
+
+      if (i == 0)
+        relay_account_apply_provider (moved, relay_provider_lookup ("office365"));
+      else if (i == 1 || i == 3)
+        relay_account_set_host (moved, "other.example.org");
+      else
+        relay_account_set_port (moved, 465);
+
+      cleared = relay_account_forget_old_trust (moved, before, keep);
+      g_assert_cmpint (cleared, ==, all & ~keep);
+      g_assert_cmpstr (relay_account_get_ca_file (moved), ==, "");
+      g_assert_cmpuint (g_strv_length ((char **)relay_account_get_pins (moved)), ==, i == 3 ? 1 : 0);
+      g_assert_false (relay_account_get_allow_insecure (moved));
+      /* nothing left to clear the second time */
+      g_assert_cmpint (relay_account_forget_old_trust (moved, before, keep), ==, RELAY_ACCOUNT_TRUST_NONE);
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -236,6 +315,7 @@ main (int   argc,
   g_test_add_func ("/account-store/corrupt", test_corrupt);
   g_test_add_func ("/account-store/corrupt-twice", test_corrupt_twice);
   g_test_add_func ("/account-store/unreadable", test_unreadable);
+  g_test_add_func ("/account/forget-old-trust", test_forget_old_trust);
 
   return g_test_run ();
 }

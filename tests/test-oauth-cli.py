@@ -8,9 +8,17 @@ listener; then `mail-relay-cli test` signs in to the scripted SMTP server
 with XOAUTH2, refreshing the access token first when it has expired, and
 once more when the server answers with its 401 challenge.
 
+Then, with a plain HTTP client as the browser: an OpenID provider that
+keeps the address out of the id_token (it comes from the userinfo
+endpoint, or the link fails and changes nothing), addresses with line
+breaks (refused), and the rule that trust settings (CA file, pins,
+--allow-insecure) belong to one server: a provider preset, another host
+or port, or linking Gmail drops them unless given anew.
+
 Runs under build-aux/test (a real keyring on the session bus)."""
 import base64
 import hashlib
+import http.client
 import http.server
 import json
 import os
@@ -53,6 +61,9 @@ class Mock:
         self.challenge = None
         self.redirect_uri = None
         self.token_requests = []
+        self.id_email = EMAIL           # the id_token's email claim; None leaves it out
+        self.userinfo = None            # the userinfo endpoint's claims
+        self.userinfo_auth = []         # the Authorization headers it saw
 
 
 MOCK = Mock()
@@ -65,6 +76,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def do_GET(self):
         url = urllib.parse.urlsplit(self.path)
         q = dict(urllib.parse.parse_qsl(url.query))
+        if url.path == "/userinfo":
+            # OpenID Connect Core 5.3: the access token as bearer
+            with MOCK.lock:
+                auth = self.headers.get("Authorization", "")
+                MOCK.userinfo_auth.append(auth)
+                if auth != "Bearer " + MOCK.access_token:
+                    return self.reply(401, {"error": "invalid_token"})
+                return self.reply(200, MOCK.userinfo or {"sub": "1"})
         if url.path != "/auth":
             self.send_error(404)
             return
@@ -101,7 +120,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
                         and b64url(hashlib.sha256(verifier.encode()).digest()) == MOCK.challenge)
                 if not good:
                     return self.reply(400, {"error": "invalid_grant"})
-                payload = b64url(json.dumps({"email": EMAIL, "sub": "1"}).encode())
+                claims = {"sub": "1"}
+                if MOCK.id_email is not None:
+                    claims["email"] = MOCK.id_email
+                payload = b64url(json.dumps(claims).encode())
                 return self.reply(200, {"access_token": MOCK.access_token,
                                         "refresh_token": "refresh-1c9e",
                                         "expires_in": MOCK.access_expires_in,
@@ -168,6 +190,159 @@ def run_link(env, timeout=60):
     return proc.returncode, url, out, err, during, browser.stdout
 
 
+def http_get(url):
+    """GET without following redirects or using a proxy: (status, Location, body)."""
+    parts = urllib.parse.urlsplit(url)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+    conn.request("GET", parts.path + ("?" + parts.query if parts.query else ""))
+    resp = conn.getresponse()
+    body = resp.read().decode(errors="replace")
+    conn.close()
+    return resp.status, resp.getheader("Location"), body
+
+
+def run_link_plain(env):
+    """link-gmail with this script as the browser: (exit status, stdout, stderr, page status)."""
+    proc = subprocess.Popen([CLI, "link-gmail", "--no-browser", "--timeout", "30"], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    url = proc.stdout.readline().strip()
+    page = None
+    try:
+        status, location, _ = http_get(url)
+        if status == 302 and location:
+            page, _, _ = http_get(location)
+    finally:
+        try:
+            out, err = proc.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            out, err = proc.communicate()
+    return proc.returncode, out, err, page
+
+
+def fresh_env(env, work, name):
+    root = os.path.join(work, name)
+    return dict(env, HOME=root, XDG_CONFIG_HOME=os.path.join(root, "config"),
+                XDG_DATA_HOME=os.path.join(root, "data"), XDG_CACHE_HOME=os.path.join(root, "cache"))
+
+
+def cli(env, *args):
+    return subprocess.run([CLI] + list(args), env=env, capture_output=True, text=True, timeout=60)
+
+
+def show(env):
+    return json.loads(cli(env, "account", "show", "--json").stdout or "{}")
+
+
+def stored_token(account_id):
+    found = subprocess.run(["secret-tool", "lookup", "xdg:schema", "io.github.mailrelay.MailRelay",
+                            "account", account_id, "kind", "oauth-refresh-token"],
+                           capture_output=True, text=True)
+    return found.stdout
+
+
+def accounts_file(env):
+    try:
+        with open(os.path.join(env["XDG_CONFIG_HOME"], "mail-relay", "accounts.json"), "rb") as f:
+            return f.read()
+    except OSError:
+        return None
+
+
+def check_userinfo(env, work):
+    """Item: the address from the userinfo endpoint; a clear failure that
+    changes nothing when there is none or it is junk."""
+    # the id_token has no address; the userinfo endpoint has it
+    MOCK.id_email = None
+    MOCK.userinfo = {"sub": "1", "email": EMAIL, "email_verified": True}
+    MOCK.userinfo_auth = []
+    e = fresh_env(env, work, "userinfo")
+    rc, out, err, page = run_link_plain(e)
+    check(rc == 0, "userinfo: link-gmail exits 0 (%d: %s)" % (rc, err[-300:]))
+    check(("Linked %s" % EMAIL) in out, "userinfo: prints the address: %r" % out)
+    shown = show(e)
+    check(shown.get("username") == EMAIL and shown.get("from") == EMAIL,
+          "userinfo: user name and sender are the address from userinfo: %r" % shown)
+    check(MOCK.userinfo_auth == ["Bearer " + MOCK.access_token],
+          "userinfo: asked once with the access token as bearer (%d requests)" % len(MOCK.userinfo_auth))
+    check(stored_token(shown.get("id", "")) == "refresh-1c9e", "userinfo: the refresh token is in the keyring")
+
+    # an account already there, which a failed link must leave alone
+    bad = [("neither has an address", None, {"sub": "1", "name": "A User"}, "email"),
+           ("userinfo address with CR/LF", None,
+            {"sub": "1", "email": EMAIL + "\r\nBcc: x@evil.example"}, "not a valid address"),
+           ("id_token address with CR/LF", EMAIL + "\r\n", None, "not a valid address"),
+           ("unverified address", None, {"sub": "1", "email": EMAIL, "email_verified": False}, "not verified")]
+    for i, (what, id_email, userinfo, says) in enumerate(bad):
+        e = fresh_env(env, work, "bad-%d" % i)
+        set_ = cli(e, "account", "set", "--provider", "office365", "--username", "old@example.com",
+                   "--from", "old@example.com")
+        check(set_.returncode == 0, "%s: the account is set up first" % what)
+        before = accounts_file(e)
+        account_id = show(e).get("id", "")
+        MOCK.id_email = id_email
+        MOCK.userinfo = userinfo
+        rc, out, err, page = run_link_plain(e)
+        check(rc == 1, "%s: link-gmail exits 1 (%d)" % (what, rc))
+        check(says in err, "%s: the message says what is wrong: %r" % (what, err[-300:]))
+        check("\r" not in err and "\nBcc" not in err, "%s: the message has no line break from the claim" % what)
+        check("Linked" not in out, "%s: does not claim to have linked: %r" % (what, out))
+        check(page == 502, "%s: the browser is told the sign-in failed (%r)" % (what, page))
+        check(accounts_file(e) == before, "%s: accounts.json is unchanged" % what)
+        check(stored_token(account_id) == "", "%s: no token kept in the keyring" % what)
+    MOCK.id_email = EMAIL
+    MOCK.userinfo = None
+
+
+def check_trust_reset(env, work, certs):
+    """Item: a CA file, pins and --allow-insecure belong to the server they
+    were given for."""
+    ca = os.path.join(certs, "ca.pem")
+    pin, pin2 = "ab" * 32, "cd" * 32
+    custom = ["account", "set", "--host", "mail.example.org", "--port", "587", "--security", "starttls",
+              "--username", "u@example.org", "--from", "u@example.org", "--ca-file", ca, "--pin", pin,
+              "--allow-insecure"]
+
+    def trusted(shown):
+        return (shown.get("ca_file"), shown.get("pins"), shown.get("allow_insecure"))
+
+    cases = [("--provider office365", ["--provider", "office365"], ("", [], False)),
+             ("--host other", ["--host", "other.example.org"], ("", [], False)),
+             ("--port 465", ["--port", "465"], ("", [], False)),
+             ("--host x --ca-file f", ["--host", "x.example.org", "--ca-file", ca], (ca, [], False)),
+             ("--provider office365 --pin P2", ["--provider", "office365", "--pin", pin2], ("", [pin2], False)),
+             ("--host x --allow-insecure", ["--host", "x.example.org", "--allow-insecure"], ("", [], True)),
+             ("--username v (same server)", ["--username", "v@example.org"], (ca, [pin], True)),
+             ("--host MAIL.example.org (same server)", ["--host", "MAIL.example.org"], (ca, [pin], True))]
+    for i, (what, args, expected) in enumerate(cases):
+        e = fresh_env(env, work, "trust-%d" % i)
+        first = cli(e, *custom)
+        check(first.returncode == 0 and trusted(show(e)) == (ca, [pin], True),
+              "%s: the custom server's CA file, pin and consent are saved (%s)" % (what, first.stderr))
+        then = cli(e, "account", "set", *args)
+        check(then.returncode == 0, "account set %s exits 0 (%s)" % (what, then.stderr))
+        got = trusted(show(e))
+        check(got == expected, "account set %s: CA file, pins, allow_insecure are %r (want %r)"
+              % (what, got, expected))
+        if expected[0] == "":
+            check("Removed the CA file" in then.stdout, "account set %s says the CA file was removed: %r"
+                  % (what, then.stdout))
+
+    # link-gmail on an account that had a CA file and a pin for another server
+    e = fresh_env(env, work, "trust-gmail")
+    first = cli(e, *custom)
+    check(first.returncode == 0, "link-gmail: the custom server is set up first")
+    rc, out, err, page = run_link_plain(e)
+    shown = show(e)
+    check(rc == 0, "link-gmail after --ca-file exits 0 (%d: %s)" % (rc, err[-300:]))
+    check(shown.get("host") == "smtp.gmail.com" and shown.get("port") == 465,
+          "link-gmail switches to Google's server: %r" % shown)
+    check(trusted(shown) == ("", [], False),
+          "link-gmail drops the old server's CA file, pin and consent: %r" % (trusted(shown),))
+    check("Removed the CA file" in out and "Removed the pinned certificates" in out,
+          "link-gmail says what it removed: %r" % out)
+
+
 def main():
     if not check(CHROMIUM is not None, "chromium is installed (build-aux/test installs it)"):
         return report()
@@ -180,6 +355,7 @@ def main():
     threading.Thread(target=mock.serve_forever, daemon=True).start()
     base = "http://127.0.0.1:%d" % mock.server_address[1]
     env.update(MAIL_RELAY_GOOGLE_AUTH_URL=base + "/auth", MAIL_RELAY_GOOGLE_TOKEN_URL=base + "/token",
+               MAIL_RELAY_GOOGLE_USERINFO_URL=base + "/userinfo",
                MAIL_RELAY_GOOGLE_CLIENT_ID=CLIENT_ID, MAIL_RELAY_GOOGLE_CLIENT_SECRET="")
     certs = os.path.join(work, "certs")
     subprocess.run([PYTHON, os.path.join(HERE, "make-certs.py"), certs], check=True,
@@ -268,6 +444,9 @@ def main():
         after = json.loads(test.stdout or "{}")
         check(test.returncode == 1 and (after.get("error") or {}).get("kind") == "auth",
               "after unlink the test asks to sign in again")
+
+        check_userinfo(env, work)
+        check_trust_reset(env, work, certs)
     finally:
         if smtp is not None:
             smtp.terminate()

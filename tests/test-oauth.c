@@ -53,6 +53,17 @@ typedef struct
   gboolean      hold_token;        /* pause the exchange until released */
   SoupServerMessage *held;
 
+  /* the id_token's payload; NULL: the default, with the address */
+  const char   *id_token_payload;
+
+  /* how /userinfo answers, and what it saw */
+  guint         userinfo_status;
+  const char   *userinfo_type;     /* NULL: application/json */
+  const char   *userinfo_body;
+  char         *userinfo_authorization;
+  guint         userinfo_requests;
+  gboolean      no_userinfo;       /* sign in with a config without the endpoint */
+
   guint         token_requests;
   guint         refresh_requests;
 } Fixture;
@@ -215,11 +226,14 @@ set_json (SoupServerMessage *message,
 }
 
 static char *
-make_id_token (void)
+make_id_token (const char *payload)
 {
-  const char *payload = "{\"iss\":\"https://mock\",\"email\":\"" EMAIL "\",\"sub\":\"1\"}";
-  g_autofree char *encoded = g_base64_encode ((const guchar *)payload, strlen (payload));
+  g_autofree char *encoded = NULL;
   char *end;
+
+  if (payload == NULL)
+    payload = "{\"iss\":\"https://mock\",\"email\":\"" EMAIL "\",\"sub\":\"1\"}";
+  encoded = g_base64_encode ((const guchar *)payload, strlen (payload));
 
   /* base64url without padding, as in a JWT */
   g_strdelimit (encoded, "+", '-');
@@ -273,7 +287,7 @@ mock_token (Fixture           *f,
           return;
         }
 
-      id_token = make_id_token ();
+      id_token = make_id_token (f->id_token_payload);
       json = g_strdup_printf ("{\"access_token\":\"" ACCESS_TOKEN "\",\"token_type\":\"Bearer\","
                               "\"refresh_token\":\"" REFRESH_TOKEN "\",\"expires_in\":3600,"
                               "\"id_token\":\"%s\"}", id_token);
@@ -307,6 +321,25 @@ mock_token (Fixture           *f,
     }
 }
 
+/* OpenID Connect Core 5.3: GET with the access token as bearer */
+static void
+mock_userinfo (Fixture           *f,
+               SoupServerMessage *message)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (message);
+  const char *body = f->userinfo_body ? f->userinfo_body : "{}";
+
+  f->userinfo_requests++;
+  g_assert_cmpstr (soup_server_message_get_method (message), ==, "GET");
+  g_free (f->userinfo_authorization);
+  f->userinfo_authorization = g_strdup (soup_message_headers_get_one (headers, "Authorization"));
+
+  soup_server_message_set_status (message, f->userinfo_status ? f->userinfo_status : SOUP_STATUS_OK,
+                                  NULL);
+  soup_server_message_set_response (message, f->userinfo_type ? f->userinfo_type : "application/json",
+                                    SOUP_MEMORY_COPY, body, strlen (body));
+}
+
 static void
 mock_handler (SoupServer        *server,
               SoupServerMessage *message,
@@ -320,6 +353,8 @@ mock_handler (SoupServer        *server,
     mock_auth (f, message, query);
   else if (g_str_equal (path, "/token"))
     mock_token (f, message);
+  else if (g_str_equal (path, "/userinfo"))
+    mock_userinfo (f, message);
   else
     soup_server_message_set_status (message, SOUP_STATUS_NOT_FOUND, NULL);
 }
@@ -333,6 +368,7 @@ setup (Fixture       *f,
   g_autoptr(GError) error = NULL;
   g_autofree char *auth_url = NULL;
   g_autofree char *token_url = NULL;
+  g_autofree char *userinfo_url = NULL;
   GSList *uris;
 
   f->verifiers = g_ptr_array_new_with_free_func (g_free);
@@ -349,6 +385,8 @@ setup (Fixture       *f,
   token_url = g_strconcat (f->mock_base, "/token", NULL);
   g_setenv ("MAIL_RELAY_GOOGLE_AUTH_URL", auth_url, TRUE);
   g_setenv ("MAIL_RELAY_GOOGLE_TOKEN_URL", token_url, TRUE);
+  userinfo_url = g_strconcat (f->mock_base, "/userinfo", NULL);
+  g_setenv ("MAIL_RELAY_GOOGLE_USERINFO_URL", userinfo_url, TRUE);
   g_setenv ("MAIL_RELAY_GOOGLE_CLIENT_ID", CLIENT_ID, TRUE);
   g_setenv ("MAIL_RELAY_GOOGLE_CLIENT_SECRET", CLIENT_SECRET, TRUE);
 
@@ -369,7 +407,9 @@ teardown (Fixture       *f,
   g_clear_pointer (&f->redirect_uri, g_free);
   g_clear_pointer (&f->state, g_free);
   g_clear_pointer (&f->authorization_query, g_free);
+  g_clear_pointer (&f->userinfo_authorization, g_free);
   g_clear_pointer (&f->verifiers, g_ptr_array_unref);
+  g_unsetenv ("MAIL_RELAY_GOOGLE_USERINFO_URL");
 }
 
 /* Test browser {{{1 */
@@ -572,10 +612,30 @@ test_config (void)
   g_assert_cmpstr (config->client_id, ==, CLIENT_ID);
   g_assert_cmpstr (config->client_secret, ==, CLIENT_SECRET);
   g_assert_cmpstr (config->scope, ==, "https://mail.google.com/ openid email");
+  g_assert_cmpstr (config->userinfo_url, ==, "https://openidconnect.googleapis.com/v1/userinfo");
 
   copy = relay_oauth_config_copy (config);
   g_assert_cmpstr (copy->client_id, ==, CLIENT_ID);
   g_assert_cmpstr (copy->token_url, ==, config->token_url);
+  g_assert_cmpstr (copy->userinfo_url, ==, config->userinfo_url);
+
+  /* the userinfo endpoint has its override, and gets the access token:
+   * TLS or this machine only */
+  g_setenv ("MAIL_RELAY_GOOGLE_USERINFO_URL", "http://127.0.0.1:1/userinfo", TRUE);
+  g_clear_pointer (&config, relay_oauth_config_free);
+  config = relay_oauth_config_new_for_provider (relay_provider_lookup ("gmail"), &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (config->userinfo_url, ==, "http://127.0.0.1:1/userinfo");
+  g_setenv ("MAIL_RELAY_GOOGLE_USERINFO_URL", "http://example.org/userinfo", TRUE);
+  g_clear_pointer (&config, relay_oauth_config_free);
+  config = relay_oauth_config_new_for_provider (relay_provider_lookup ("gmail"), &error);
+  g_assert_error (error, RELAY_OAUTH_ERROR, RELAY_OAUTH_ERROR_NOT_CONFIGURED);
+  g_assert_nonnull (strstr (error->message, "http://example.org/userinfo"));
+  g_assert_null (config);
+  g_clear_error (&error);
+  g_unsetenv ("MAIL_RELAY_GOOGLE_USERINFO_URL");
+  config = relay_oauth_config_new_for_provider (relay_provider_lookup ("gmail"), &error);
+  g_assert_no_error (error);
 
   /* the code must not travel in clear text to another machine */
   g_setenv ("MAIL_RELAY_GOOGLE_TOKEN_URL", "http://example.org/token", TRUE);
@@ -696,6 +756,8 @@ test_success (Fixture       *f,
   assert_signed_in (&outcome);
   g_assert_cmpuint (f->token_requests, ==, 1);
   g_assert_cmpuint (f->verifiers->len, ==, 1);
+  /* the id_token had the address: no userinfo request */
+  g_assert_cmpuint (f->userinfo_requests, ==, 0);
 
   /* nothing listens any more: a replay is refused */
   assert_closed (redirect_uri);
@@ -921,6 +983,157 @@ test_missing_code (Fixture       *f,
 
   response_clear (&response);
   outcome_clear (&outcome);
+}
+
+/* Signs in with the mock as set up; the outcome is the caller's */
+static void
+sign_in_with_mock (Fixture *f,
+                   Outcome *outcome,
+                   guint    expected_status)
+{
+  g_autoptr(RelayOAuthConfig) config = gmail_config ();
+  g_autoptr(RelayOAuthFlow) flow = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *callback_uri = NULL;
+  Response response = { 0, };
+
+  if (f->no_userinfo)
+    g_clear_pointer (&config->userinfo_url, g_free);
+  flow = relay_oauth_flow_new (config);
+  g_assert_true (relay_oauth_flow_start (flow, &error));
+  g_assert_no_error (error);
+  relay_oauth_flow_wait_async (flow, 30, NULL, wait_cb, outcome);
+  callback_uri = browse_sign_in (f, flow, &response);
+  g_assert_no_error (response.error);
+  g_assert_cmpuint (response.status, ==, expected_status);
+  run_until (&outcome->done);
+  assert_closed (callback_uri);
+  response_clear (&response);
+}
+
+/* A conforming provider keeps the address out of the id_token unless
+ * asked: it comes from the userinfo endpoint, for the same "sub" */
+static void
+test_userinfo_email (Fixture       *f,
+                     gconstpointer  data)
+{
+  Outcome outcome = { 0, };
+
+  f->id_token_payload = "{\"iss\":\"https://mock\",\"sub\":\"42\",\"aud\":\"" CLIENT_ID "\"}";
+  f->userinfo_body = "{\"sub\":\"42\",\"email\":\"" EMAIL "\",\"email_verified\":true,"
+                     "\"name\":\"A User\"}";
+
+  sign_in_with_mock (f, &outcome, SOUP_STATUS_OK);
+  assert_signed_in (&outcome);
+  g_assert_cmpuint (f->userinfo_requests, ==, 1);
+  g_assert_cmpstr (f->userinfo_authorization, ==, "Bearer " ACCESS_TOKEN);
+  outcome_clear (&outcome);
+
+  /* a signed userinfo answer (5.3.2) is read too */
+  f->userinfo_type = "application/jwt";
+  f->userinfo_body = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiI0MiIsImVtYWlsIjoidXNlckBleGFtcGxlLm9yZyJ9.c2ln\n";
+  sign_in_with_mock (f, &outcome, SOUP_STATUS_OK);
+  assert_signed_in (&outcome);
+  g_assert_cmpuint (f->userinfo_requests, ==, 2);
+  outcome_clear (&outcome);
+}
+
+/* Neither has an address, or the userinfo endpoint fails: a clear
+ * error naming what is missing, and no tokens */
+static void
+test_no_email (Fixture       *f,
+               gconstpointer  data)
+{
+  const struct {
+    const char *id_token;
+    guint       status;
+    const char *userinfo;
+    const char *expected;
+  } cases[] = {
+    { "{\"sub\":\"42\"}", 200, "{\"sub\":\"42\",\"name\":\"A User\"}", "“email” claim" },
+    { "{\"sub\":\"42\",\"email\":\"\"}", 200, "{\"sub\":\"42\",\"email\":null}", "“email” claim" },
+    { "{\"sub\":\"42\"}", 401, "{\"error\":\"invalid_token\"}", "HTTP 401" },
+    { "{\"sub\":\"42\"}", 200, "<html>", "JSON" },
+    /* an answer for another user is not used */
+    { "{\"sub\":\"42\"}", 200, "{\"sub\":\"43\",\"email\":\"" EMAIL "\"}", "“sub”" },
+    { "{\"sub\":\"42\"}", 200, "{\"email\":\"" EMAIL "\"}", "“sub”" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      Outcome outcome = { 0, };
+
+      f->id_token_payload = cases[i].id_token;
+      f->userinfo_status = cases[i].status;
+      f->userinfo_body = cases[i].userinfo;
+      sign_in_with_mock (f, &outcome, SOUP_STATUS_BAD_GATEWAY);
+      g_assert_null (outcome.tokens);
+      g_assert_error (outcome.error, RELAY_OAUTH_ERROR, RELAY_OAUTH_ERROR_NO_ADDRESS);
+      assert_clean (outcome.error);
+      if (strstr (outcome.error->message, cases[i].expected) == NULL)
+        g_error ("case %u: “%s” does not say %s", i, outcome.error->message, cases[i].expected);
+      g_assert_cmpuint (f->userinfo_requests, ==, i + 1);
+      outcome_clear (&outcome);
+    }
+
+  /* a provider without a userinfo endpoint: it says so */
+  {
+    Outcome outcome = { 0, };
+
+    f->id_token_payload = "{\"sub\":\"42\"}";
+    f->no_userinfo = TRUE;
+    sign_in_with_mock (f, &outcome, SOUP_STATUS_BAD_GATEWAY);
+    g_assert_error (outcome.error, RELAY_OAUTH_ERROR, RELAY_OAUTH_ERROR_NO_ADDRESS);
+    g_assert_nonnull (strstr (outcome.error->message, "no userinfo endpoint"));
+    g_assert_cmpuint (f->userinfo_requests, ==, G_N_ELEMENTS (cases));
+    outcome_clear (&outcome);
+  }
+}
+
+/* An address with a line break or other junk, or one the provider has
+ * not verified, is refused as it is: never trimmed, never used */
+static void
+test_bad_email (Fixture       *f,
+                gconstpointer  data)
+{
+  const struct {
+    const char *id_token;
+    const char *userinfo;
+    gboolean    asks_userinfo;
+  } cases[] = {
+    { "{\"sub\":\"1\",\"email\":\"user@example.org\\r\\nBcc: x@evil.example\"}", NULL, FALSE },
+    { "{\"sub\":\"1\",\"email\":\"user@example.org\\r\\n\"}", NULL, FALSE },
+    { "{\"sub\":\"1\",\"email\":\" user@example.org\"}", NULL, FALSE },
+    { "{\"sub\":\"1\",\"email\":\"not an address\"}", NULL, FALSE },
+    { "{\"sub\":\"1\",\"email\":\"user@\"}", NULL, FALSE },
+    { "{\"sub\":\"1\",\"email\":42}", NULL, FALSE },
+    { "{\"sub\":\"1\",\"email\":\"user@example.org\\u0000x\"}", NULL, FALSE },
+    { "{\"sub\":\"1\",\"email\":\"" EMAIL "\",\"email_verified\":false}", NULL, FALSE },
+    { "{\"sub\":\"1\",\"email\":\"" EMAIL "\",\"email_verified\":\"false\"}", NULL, FALSE },
+    { "{\"sub\":\"1\"}", "{\"sub\":\"1\",\"email\":\"user@example.org\\nBcc: x@evil.example\"}", TRUE },
+    { "{\"sub\":\"1\"}", "{\"sub\":\"1\",\"email\":\"user@example.org\\u0000x\"}", TRUE },
+    { "{\"sub\":\"1\"}", "{\"sub\":\"1\",\"email\":\"" EMAIL "\",\"email_verified\":false}", TRUE },
+  };
+  guint asked = 0;
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      Outcome outcome = { 0, };
+
+      g_test_message ("case %u: %s %s", i, cases[i].id_token, cases[i].userinfo);
+      f->id_token_payload = cases[i].id_token;
+      f->userinfo_body = cases[i].userinfo;
+      sign_in_with_mock (f, &outcome, SOUP_STATUS_BAD_GATEWAY);
+      g_assert_null (outcome.tokens);
+      g_assert_error (outcome.error, RELAY_OAUTH_ERROR, RELAY_OAUTH_ERROR_NO_ADDRESS);
+      assert_clean (outcome.error);
+      g_assert_null (strchr (outcome.error->message, '\r'));
+      g_assert_null (strchr (outcome.error->message, '\n'));
+      /* an address the id_token has is the one: no second opinion */
+      asked += cases[i].asks_userinfo;
+      g_assert_cmpuint (f->userinfo_requests, ==, asked);
+      outcome_clear (&outcome);
+    }
 }
 
 static void
@@ -1314,6 +1527,9 @@ main (int   argc,
   ADD ("flow/authorization-error", test_authorization_error);
   ADD ("flow/missing-code", test_missing_code);
   ADD ("flow/token-error", test_token_error);
+  ADD ("flow/userinfo-email", test_userinfo_email);
+  ADD ("flow/no-email", test_no_email);
+  ADD ("flow/bad-email", test_bad_email);
   ADD ("flow/replay-during-exchange", test_replay_during_exchange);
   ADD ("flow/stop-during-exchange", test_stop_during_exchange);
   ADD ("flow/busy", test_busy);

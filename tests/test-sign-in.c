@@ -14,12 +14,16 @@
 #include <libsoup/soup.h>
 #include <string.h>
 
+#include "relay-secrets.h"
 #include "relay-setup-page.h"
 #include "test-helpers.h"
 #include "widget-helpers.h"
 
 static SoupServer *mock;
 static char *mock_base;
+/* the id_token's claims, and the userinfo endpoint's (NULL: 404) */
+static const char *id_token_claims = "{\"email\":\"me@gmail.example\"}";
+static const char *userinfo_claims;
 
 static void
 auth_cb (SoupServer        *server,
@@ -51,7 +55,7 @@ token_cb (SoupServer        *server,
           GHashTable        *query,
           gpointer           user_data)
 {
-  g_autofree char *payload = g_base64_encode ((const guchar *)"{\"email\":\"me@gmail.example\"}", 28);
+  g_autofree char *payload = g_base64_encode ((const guchar *)id_token_claims, strlen (id_token_claims));
   g_autofree char *body = NULL;
 
   /* base64url, as in a JWT */
@@ -65,6 +69,26 @@ token_cb (SoupServer        *server,
 }
 
 static void
+userinfo_cb (SoupServer        *server,
+             SoupServerMessage *msg,
+             const char        *path,
+             GHashTable        *query,
+             gpointer           user_data)
+{
+  const char *authorization = soup_message_headers_get_one (soup_server_message_get_request_headers (msg),
+                                                            "Authorization");
+
+  if (userinfo_claims == NULL || g_strcmp0 (authorization, "Bearer widget-access") != 0)
+    {
+      soup_server_message_set_status (msg, userinfo_claims ? 401 : 404, NULL);
+      return;
+    }
+  soup_server_message_set_status (msg, 200, NULL);
+  soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_STATIC, userinfo_claims,
+                                    strlen (userinfo_claims));
+}
+
+static void
 start_mock (void)
 {
   g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
@@ -75,12 +99,24 @@ start_mock (void)
   mock = soup_server_new (NULL, NULL);
   soup_server_add_handler (mock, "/auth", auth_cb, NULL, NULL);
   soup_server_add_handler (mock, "/token", token_cb, NULL, NULL);
+  soup_server_add_handler (mock, "/userinfo", userinfo_cb, NULL, NULL);
   g_assert_true (soup_server_listen (mock, address, 0, &error));
   g_assert_no_error (error);
 
   uris = soup_server_get_uris (mock);
   mock_base = g_strdup_printf ("http://127.0.0.1:%d", g_uri_get_port (uris->data));
   g_slist_free_full (uris, (GDestroyNotify)g_uri_unref);
+
+  {
+    g_autofree char *auth = g_strconcat (mock_base, "/auth", NULL);
+    g_autofree char *token = g_strconcat (mock_base, "/token", NULL);
+    g_autofree char *userinfo = g_strconcat (mock_base, "/userinfo", NULL);
+
+    g_setenv ("MAIL_RELAY_GOOGLE_AUTH_URL", auth, TRUE);
+    g_setenv ("MAIL_RELAY_GOOGLE_TOKEN_URL", token, TRUE);
+    g_setenv ("MAIL_RELAY_GOOGLE_USERINFO_URL", userinfo, TRUE);
+    g_setenv ("MAIL_RELAY_GOOGLE_CLIENT_ID", "widget-client", TRUE);
+  }
 }
 
 static gboolean
@@ -114,7 +150,8 @@ saved_cb (RelaySetupPage *page,
 
 /* The browser: follows the authorization server's redirect itself */
 static void
-browse (const char *uri)
+browse (const char *uri,
+        guint       expected_status)
 {
   g_autoptr(SoupSession) session = soup_session_new ();
   g_autoptr(SoupMessage) first = soup_message_new ("GET", uri);
@@ -133,12 +170,13 @@ browse (const char *uri)
   callback = soup_message_new ("GET", location);
   page = soup_session_send_and_read (session, callback, NULL, &error);
   g_assert_no_error (error);
-  g_assert_cmpuint (soup_message_get_status (callback), ==, 200);
+  g_assert_cmpuint (soup_message_get_status (callback), ==, expected_status);
 }
 
 typedef struct
 {
   const char *uri;
+  gboolean    failure;  /* the sign-in is to fail */
   gboolean    done;
 } Browse;
 
@@ -147,7 +185,7 @@ browse_thread (gpointer data)
 {
   Browse *browse_data = data;
 
-  browse (browse_data->uri);
+  browse (browse_data->uri, browse_data->failure ? 502 : 200);
   g_atomic_int_set (&browse_data->done, TRUE);
   return NULL;
 }
@@ -267,6 +305,155 @@ test_sign_in (void)
   gtk_window_destroy (window);
 }
 
+/* Saves a custom server with a CA file, a pin and the consent to a
+ * password in clear text, as the default account */
+static RelayAccount *
+save_custom_account (void)
+{
+  g_autoptr(RelayAccountStore) store = relay_account_store_new (NULL);
+  g_autofree char *ca_file = g_build_filename (g_get_user_config_dir (), "test-ca.pem", NULL);
+  const char *pins[] = { "abababababababababababababababababababababababababababababababab", NULL };
+  RelayAccount *account;
+
+  g_assert_true (g_file_set_contents (ca_file, "not read by this test\n", -1, NULL));
+  g_assert_true (relay_account_store_load (store, NULL));
+  account = relay_account_store_get_default (store)
+            ? relay_account_copy (relay_account_store_get_default (store))
+            : relay_account_new ();
+  relay_account_apply_provider (account, relay_provider_lookup ("custom"));
+  relay_account_set_host (account, "mail.example.org");
+  relay_account_set_port (account, 587);
+  relay_account_set_username (account, "old@example.org");
+  relay_account_set_from (account, "old@example.org");
+  relay_account_set_ca_file (account, ca_file);
+  relay_account_set_pins (account, pins);
+  relay_account_set_allow_insecure (account, TRUE);
+  relay_account_store_put (store, account);
+  g_assert_true (relay_account_store_save (store, NULL));
+  /* not signed in: no tokens of an earlier test */
+  g_assert_true (relay_secrets_clear_sync (relay_account_get_id (account), NULL, NULL));
+
+  return account;
+}
+
+static gboolean
+subtitle_names_failure (gpointer data)
+{
+  const char *subtitle = adw_action_row_get_subtitle (ADW_ACTION_ROW (data));
+
+  return subtitle != NULL && strstr (subtitle, "“email” claim") != NULL;
+}
+
+/* The page signs in through the core: the address from the userinfo
+ * endpoint when the id_token has none; and Google's server does not
+ * inherit the CA file, pin and consent of the custom one. */
+static void
+test_userinfo_and_trust (void)
+{
+  g_autoptr(RelayAccount) before = save_custom_account ();
+  g_autoptr(RelayAccountStore) store = relay_account_store_new (NULL);
+  g_autoptr(RelayAccountStore) reloaded = relay_account_store_new (NULL);
+  g_autofree char *link = NULL;
+  GtkWindow *window = GTK_WINDOW (gtk_window_new ());
+  RelaySetupPage *page;
+  gboolean saved = FALSE;
+  RelayAccount *account;
+  Browse browse_data = { 0 };
+  GThread *thread;
+
+  id_token_claims = "{\"sub\":\"7\"}";
+  userinfo_claims = "{\"sub\":\"7\",\"email\":\"me@gmail.example\",\"email_verified\":true}";
+
+  g_assert_true (relay_account_store_load (store, NULL));
+  page = g_object_new (RELAY_TYPE_SETUP_PAGE, "store", store, NULL);
+  gtk_window_set_child (window, GTK_WIDGET (page));
+  gtk_window_present (window);
+  g_signal_connect (page, "saved", G_CALLBACK (saved_cb), &saved);
+
+  adw_combo_row_set_selected (ADW_COMBO_ROW (find_row (GTK_WIDGET (page), "Provider")),
+                              relay_provider_get_position ("gmail"));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (page), "setup.sign-in", NULL));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (page), "setup.copy-sign-in-link", NULL));
+  gdk_clipboard_read_text_async (gtk_widget_get_clipboard (GTK_WIDGET (page)), NULL, clipboard_cb, &link);
+  wait_for (text_ready, &link);
+
+  browse_data.uri = link;
+  thread = g_thread_new ("browser", browse_thread, &browse_data);
+  wait_for (browse_done, &browse_data);
+  g_thread_join (thread);
+  wait_for (saved_flag, &saved);
+
+  g_assert_true (relay_account_store_load (reloaded, NULL));
+  account = relay_account_store_get_default (reloaded);
+  g_assert_cmpstr (relay_account_get_id (account), ==, relay_account_get_id (before));
+  g_assert_cmpstr (relay_account_get_provider (account), ==, "gmail");
+  g_assert_cmpstr (relay_account_get_host (account), ==, "smtp.gmail.com");
+  g_assert_cmpstr (relay_account_get_username (account), ==, "me@gmail.example");
+  g_assert_cmpstr (relay_account_get_ca_file (account), ==, "");
+  g_assert_cmpuint (g_strv_length ((char **)relay_account_get_pins (account)), ==, 0);
+  g_assert_false (relay_account_get_allow_insecure (account));
+
+  gtk_window_destroy (window);
+  id_token_claims = "{\"email\":\"me@gmail.example\"}";
+  userinfo_claims = NULL;
+}
+
+/* Neither the id_token nor userinfo has an address: the row says so and
+ * nothing is saved, in the file or in the keyring */
+static void
+test_no_address (void)
+{
+  g_autoptr(RelayAccount) before = save_custom_account ();
+  g_autoptr(RelayAccountStore) store = relay_account_store_new (NULL);
+  g_autofree char *path = g_build_filename (g_get_user_config_dir (), "mail-relay", "accounts.json", NULL);
+  g_autofree char *file_before = NULL;
+  g_autofree char *file_after = NULL;
+  g_autofree char *link = NULL;
+  g_autofree char *stored = NULL;
+  GtkWindow *window = GTK_WINDOW (gtk_window_new ());
+  RelaySetupPage *page;
+  GtkWidget *row;
+  gboolean saved = FALSE;
+  Browse browse_data = { 0 };
+  GThread *thread;
+
+  id_token_claims = "{\"sub\":\"7\"}";
+  userinfo_claims = "{\"sub\":\"7\",\"name\":\"Me\"}";
+  g_assert_true (g_file_get_contents (path, &file_before, NULL, NULL));
+
+  g_assert_true (relay_account_store_load (store, NULL));
+  page = g_object_new (RELAY_TYPE_SETUP_PAGE, "store", store, NULL);
+  gtk_window_set_child (window, GTK_WIDGET (page));
+  gtk_window_present (window);
+  g_signal_connect (page, "saved", G_CALLBACK (saved_cb), &saved);
+
+  adw_combo_row_set_selected (ADW_COMBO_ROW (find_row (GTK_WIDGET (page), "Provider")),
+                              relay_provider_get_position ("gmail"));
+  row = find_row (GTK_WIDGET (page), "Sign In With Google");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (page), "setup.sign-in", NULL));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (page), "setup.copy-sign-in-link", NULL));
+  gdk_clipboard_read_text_async (gtk_widget_get_clipboard (GTK_WIDGET (page)), NULL, clipboard_cb, &link);
+  wait_for (text_ready, &link);
+
+  browse_data.uri = link;
+  browse_data.failure = TRUE;
+  thread = g_thread_new ("browser", browse_thread, &browse_data);
+  wait_for (browse_done, &browse_data);
+  g_thread_join (thread);
+  wait_for (subtitle_names_failure, row);
+
+  g_assert_false (saved);
+  g_assert_true (g_file_get_contents (path, &file_after, NULL, NULL));
+  g_assert_cmpstr (file_after, ==, file_before);
+  stored = run_secret_tool_lookup (relay_account_get_id (before), "oauth-refresh-token");
+  g_assert_null (stored);
+  assert_no_file_contains ("widget-refresh");
+
+  gtk_window_destroy (window);
+  id_token_claims = "{\"email\":\"me@gmail.example\"}";
+  userinfo_claims = NULL;
+}
+
 static void
 test_not_configured (void)
 {
@@ -309,6 +496,8 @@ main (int   argc,
   start_mock ();
 
   g_test_add_func ("/sign-in/google", test_sign_in);
+  g_test_add_func ("/sign-in/userinfo-and-trust", test_userinfo_and_trust);
+  g_test_add_func ("/sign-in/no-address", test_no_address);
   g_test_add_func ("/sign-in/not-configured", test_not_configured);
 
   return g_test_run ();

@@ -758,6 +758,10 @@ build_account (RelaySetupPage *self)
                                              (self->saved != NULL &&
                                               relay_account_get_allow_insecure (self->saved) &&
                                               g_strcmp0 (relay_account_get_host (self->saved), host) == 0));
+  /* a CA file, pins or consent saved for another server do not carry over */
+  relay_account_forget_old_trust (account, self->saved,
+                                  g_strcmp0 (self->insecure_host, host) == 0
+                                  ? RELAY_ACCOUNT_TRUST_ALLOW_INSECURE : RELAY_ACCOUNT_TRUST_NONE);
 
   /* Mail Relay's own server: its certificate, and only that, is trusted */
   if (uses_sandbox (self, provider))

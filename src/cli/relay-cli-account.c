@@ -35,7 +35,9 @@ account_set (int    argc,
   g_autoptr(RelayAccountStore) store = NULL;
   g_autoptr(RelayAccount) account = NULL;
   g_autofree char *password = NULL;
-  RelayAccount *saved;
+  g_autoptr(RelayAccount) saved = NULL;
+  RelayAccountTrust keep = RELAY_ACCOUNT_TRUST_NONE;
+  RelayAccountTrust cleared;
   gboolean created;
 
   g_option_context_set_summary (context, _("Create or update the account that mail is sent through."));
@@ -52,12 +54,25 @@ account_set (int    argc,
   if (!(store = relay_cli_load_store ()))
     return RELAY_CLI_EXIT_FAILED;
 
-  saved = relay_account_store_get_default (store);
+  /* a reference: putting the new account into the store drops the old one */
+  if (relay_account_store_get_default (store) != NULL)
+    saved = g_object_ref (relay_account_store_get_default (store));
   created = saved == NULL;
   account = created ? relay_account_new () : relay_account_copy (saved);
 
-  if (!relay_cli_account_options_apply (&options, account, &error) ||
-      !relay_account_validate (account, &error))
+  if (!relay_cli_account_options_apply (&options, account, &error))
+    return relay_cli_usage_error (error);
+
+  /* trust given in this command is for the server it names */
+  if (options.ca_file != NULL)
+    keep |= RELAY_ACCOUNT_TRUST_CA_FILE;
+  if (options.pins != NULL)
+    keep |= RELAY_ACCOUNT_TRUST_PINS;
+  if (options.allow_insecure)
+    keep |= RELAY_ACCOUNT_TRUST_ALLOW_INSECURE;
+  cleared = relay_account_forget_old_trust (account, saved, keep);
+
+  if (!relay_account_validate (account, &error))
     return relay_cli_usage_error (error);
 
   if (options.password_stdin && !(password = relay_cli_read_password (&error)))
@@ -100,6 +115,7 @@ account_set (int    argc,
            relay_account_get_id (account),
            relay_account_get_host (account),
            relay_account_get_port (account));
+  relay_cli_print_trust_cleared (cleared, saved);
 
   return RELAY_CLI_EXIT_OK;
 }

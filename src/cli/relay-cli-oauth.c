@@ -62,6 +62,8 @@ relay_cli_link_gmail (int    argc,
   g_autoptr(GMainLoop) loop = NULL;
   g_autofree char *email = NULL;
   RelayProvider *gmail = relay_provider_lookup ("gmail");
+  g_autoptr(RelayAccount) saved = NULL;
+  RelayAccountTrust cleared;
   LinkRun run = { 0 };
   guint timeout = 300;
 
@@ -120,17 +122,19 @@ relay_cli_link_gmail (int    argc,
       return RELAY_CLI_EXIT_FAILED;
     }
 
+  /* a sign-in always names the address (or fails with RELAY_OAUTH_ERROR_NO_ADDRESS) */
+  g_assert (run.tokens->email != NULL);
   email = g_strdup (run.tokens->email);
-  account = relay_account_store_get_default (store)
-            ? relay_account_copy (relay_account_store_get_default (store))
-            : relay_account_new ();
+  /* a reference: putting the new account into the store drops the old one */
+  if (relay_account_store_get_default (store) != NULL)
+    saved = g_object_ref (relay_account_store_get_default (store));
+  account = saved ? relay_account_copy (saved) : relay_account_new ();
   relay_account_apply_provider (account, gmail);
-  if (email != NULL)
-    {
-      relay_account_set_username (account, email);
-      if (relay_account_get_from (account)[0] == '\0')
-        relay_account_set_from (account, email);
-    }
+  /* Google's server: a CA or pin for the old one must not come along */
+  cleared = relay_account_forget_old_trust (account, saved, RELAY_ACCOUNT_TRUST_NONE);
+  relay_account_set_username (account, email);
+  if (relay_account_get_from (account)[0] == '\0')
+    relay_account_set_from (account, email);
   relay_account_set_sign_in_again (account, FALSE);
 
   /* the keyring first: without it nothing is saved */
@@ -149,7 +153,8 @@ relay_cli_link_gmail (int    argc,
       return RELAY_CLI_EXIT_FAILED;
     }
 
-  g_print (_("Linked %s\n"), email ? email : _("the Google account"));
+  g_print (_("Linked %s\n"), email);
+  relay_cli_print_trust_cleared (cleared, saved);
   return RELAY_CLI_EXIT_OK;
 }
 

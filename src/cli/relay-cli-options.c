@@ -372,6 +372,37 @@ relay_cli_account_options_apply (RelayCliAccountOptions  *options,
 }
 
 /**
+ * relay_cli_print_trust_cleared:
+ * @cleared: what relay_account_forget_old_trust() returned
+ * @before: the account as it was saved
+ *
+ * Says which trust settings of the old server were dropped.
+ */
+void
+relay_cli_print_trust_cleared (RelayAccountTrust  cleared,
+                               RelayAccount      *before)
+{
+  const char *host;
+  guint port;
+
+  if (cleared == RELAY_ACCOUNT_TRUST_NONE || before == NULL)
+    return;
+
+  host = relay_account_get_host (before);
+  port = relay_account_get_port (before);
+  if (cleared & RELAY_ACCOUNT_TRUST_CA_FILE)
+    /* Translators: %s is the previous server, %u its port */
+    g_print (_("Removed the CA file that was set for %s, port %u\n"), host, port);
+  if (cleared & RELAY_ACCOUNT_TRUST_PINS)
+    /* Translators: %s is the previous server, %u its port */
+    g_print (_("Removed the pinned certificates that were set for %s, port %u\n"), host, port);
+  if (cleared & RELAY_ACCOUNT_TRUST_ALLOW_INSECURE)
+    /* Translators: %s is the previous server, %u its port */
+    g_print (_("Withdrew the permission to send the password unencrypted that was given for %s, "
+               "port %u\n"), host, port);
+}
+
+/**
  * relay_cli_account_options_add:
  *
  * Adds the ACCOUNT OPTIONS of DESIGN.md to @context, parsed into @options.

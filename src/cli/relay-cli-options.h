@@ -37,6 +37,8 @@ gboolean           relay_cli_account_options_apply (RelayCliAccountOptions  *opt
                                                     RelayAccount            *account,
                                                     GError                 **error);
 void               relay_cli_account_options_clear (RelayCliAccountOptions  *options);
+void               relay_cli_print_trust_cleared   (RelayAccountTrust        cleared,
+                                                    RelayAccount            *before);
 
 RelayAccountStore *relay_cli_load_store            (void);
 RelayAccount      *relay_cli_get_account           (RelayAccountStore       *store,

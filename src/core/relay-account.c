@@ -289,6 +289,59 @@ relay_account_apply_provider (RelayAccount  *self,
   g_object_thaw_notify (G_OBJECT (self));
 }
 
+/**
+ * relay_account_forget_old_trust:
+ * @self: the account as it is about to be saved (or tested)
+ * @before: (nullable): the same account as it was saved
+ * @keep: the trust settings given anew together with the change, which
+ *   are meant for the new server
+ *
+ * A CA file, pinned certificates and the consent to a password over an
+ * unencrypted connection were given for one server. When the provider,
+ * the host or the port of @self differ from @before, those that came
+ * over from @before are cleared; those in @keep stay. Every path that
+ * changes an account's server (the CLI's options, a provider preset,
+ * signing in, the setup page) goes through here.
+ *
+ * Returns: the settings that were cleared
+ */
+RelayAccountTrust
+relay_account_forget_old_trust (RelayAccount      *self,
+                                RelayAccount      *before,
+                                RelayAccountTrust  keep)
+{
+  RelayAccountTrust cleared = RELAY_ACCOUNT_TRUST_NONE;
+
+  g_return_val_if_fail (RELAY_IS_ACCOUNT (self), RELAY_ACCOUNT_TRUST_NONE);
+  g_return_val_if_fail (before == NULL || RELAY_IS_ACCOUNT (before), RELAY_ACCOUNT_TRUST_NONE);
+
+  if (before == NULL ||
+      (g_strcmp0 (self->provider, before->provider) == 0 &&
+       g_ascii_strcasecmp (self->host, before->host) == 0 &&
+       self->port == before->port))
+    return RELAY_ACCOUNT_TRUST_NONE;
+
+  g_object_freeze_notify (G_OBJECT (self));
+  if (!(keep & RELAY_ACCOUNT_TRUST_CA_FILE) && self->ca_file[0] != '\0')
+    {
+      relay_account_set_ca_file (self, "");
+      cleared |= RELAY_ACCOUNT_TRUST_CA_FILE;
+    }
+  if (!(keep & RELAY_ACCOUNT_TRUST_PINS) && self->pins[0] != NULL)
+    {
+      relay_account_set_pins (self, NULL);
+      cleared |= RELAY_ACCOUNT_TRUST_PINS;
+    }
+  if (!(keep & RELAY_ACCOUNT_TRUST_ALLOW_INSECURE) && self->allow_insecure)
+    {
+      relay_account_set_allow_insecure (self, FALSE);
+      cleared |= RELAY_ACCOUNT_TRUST_ALLOW_INSECURE;
+    }
+  g_object_thaw_notify (G_OBJECT (self));
+
+  return cleared;
+}
+
 static const char *
 enum_nick (GType type,
            int   value)

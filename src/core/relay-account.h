@@ -28,6 +28,9 @@ gboolean             relay_account_validate             (RelayAccount    *self,
 gboolean             relay_account_uses_token           (RelayAccount    *self);
 void                 relay_account_apply_provider       (RelayAccount    *self,
                                                          RelayProvider   *provider);
+RelayAccountTrust    relay_account_forget_old_trust     (RelayAccount    *self,
+                                                         RelayAccount    *before,
+                                                         RelayAccountTrust keep);
 
 const char          *relay_account_get_id               (RelayAccount    *self);
 const char          *relay_account_get_provider         (RelayAccount    *self);

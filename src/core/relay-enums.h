@@ -34,4 +34,13 @@ typedef enum
   RELAY_SHARING_DEPENDS,
 } RelaySharing;
 
+/* An account's settings that trust one particular server */
+typedef enum /*< flags >*/
+{
+  RELAY_ACCOUNT_TRUST_NONE           = 0,
+  RELAY_ACCOUNT_TRUST_CA_FILE        = 1 << 0,
+  RELAY_ACCOUNT_TRUST_PINS           = 1 << 1,
+  RELAY_ACCOUNT_TRUST_ALLOW_INSECURE = 1 << 2,
+} RelayAccountTrust;
+
 G_END_DECLS

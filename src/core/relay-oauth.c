@@ -24,6 +24,7 @@
 
 #include "relay-json-private.h"
 #include "relay-oauth-private.h"
+#include "relay-validate.h"
 
 #define MAX_TOKEN_RESPONSE  (64 * 1024)
 #define TOKEN_TIMEOUT       30  /* seconds */
@@ -64,6 +65,7 @@ relay_oauth_config_copy (const RelayOAuthConfig *config)
   copy->scope = g_strdup (config->scope);
   copy->client_id = g_strdup (config->client_id);
   copy->client_secret = g_strdup (config->client_secret);
+  copy->userinfo_url = g_strdup (config->userinfo_url);
 
   return copy;
 }
@@ -80,6 +82,7 @@ relay_oauth_config_free (RelayOAuthConfig *config)
   g_free (config->scope);
   g_free (config->client_id);
   wipe_string (config->client_secret);
+  g_free (config->userinfo_url);
   g_free (config);
 }
 
@@ -147,7 +150,7 @@ check_endpoint (const char  *url,
  * The endpoints and scope come from the provider; the client id and
  * secret from the build options. MAIL_RELAY_GOOGLE_* (service "google")
  * and MAIL_RELAY_MICROSOFT_* (service "microsoft") variables AUTH_URL,
- * TOKEN_URL, CLIENT_ID and CLIENT_SECRET override them.
+ * TOKEN_URL, USERINFO_URL, CLIENT_ID and CLIENT_SECRET override them.
  */
 RelayOAuthConfig *
 relay_oauth_config_new_for_provider (RelayProvider  *provider,
@@ -202,6 +205,8 @@ relay_oauth_config_new_for_provider (RelayProvider  *provider,
   config->token_url = dup_setting (prefix, "TOKEN_URL",
                                    relay_provider_get_oauth_token_url (provider), FALSE);
   config->scope = g_strdup (relay_provider_get_oauth_scope (provider));
+  config->userinfo_url = dup_setting (prefix, "USERINFO_URL",
+                                      relay_provider_get_oauth_userinfo_url (provider), FALSE);
   config->client_id = dup_setting (prefix, "CLIENT_ID", built_id, TRUE);
   config->client_secret = dup_setting (prefix, "CLIENT_SECRET", built_secret, TRUE);
 
@@ -218,8 +223,10 @@ relay_oauth_config_new_for_provider (RelayProvider  *provider,
       return NULL;
     }
 
+  /* the userinfo endpoint gets the access token itself */
   if (!check_endpoint (config->auth_url, error) ||
-      !check_endpoint (config->token_url, error))
+      !check_endpoint (config->token_url, error) ||
+      (config->userinfo_url != NULL && !check_endpoint (config->userinfo_url, error)))
     return NULL;
 
   return g_steal_pointer (&config);
@@ -398,6 +405,10 @@ typedef struct
   GByteArray  *body;
   char        *old_refresh_token;
   gboolean     want_email;
+  char        *userinfo_url;
+  JsonObject  *id_claims;      /* the id_token's payload, when there was one */
+  RelayOAuthTokens *tokens;    /* the token endpoint's answer while userinfo is asked */
+  gboolean     reading_userinfo;
 } TokenRequest;
 
 static void
@@ -413,22 +424,48 @@ token_request_free (TokenRequest *request)
       g_byte_array_unref (request->body);
     }
   wipe_string (request->old_refresh_token);
+  g_free (request->userinfo_url);
+  g_clear_pointer (&request->id_claims, json_object_unref);
+  g_clear_pointer (&request->tokens, relay_oauth_tokens_free);
   g_free (request);
 }
 
-static char *
-email_from_id_token (const char *id_token)
+/* A JSON object of claims; NULL when it is none. A NUL, raw or escaped,
+ * sets @has_nul: json-glib would cut a string there, so a claim could
+ * read as something else than what was sent. */
+static JsonObject *
+claims_from_json (const char *data,
+                  gsize       length,
+                  gboolean   *has_nul)
 {
-  g_auto(GStrv) parts = g_strsplit (id_token, ".", 4);
-  g_autoptr(JsonParser) parser = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  JsonNode *root;
+
+  *has_nul = memchr (data, '\0', length) != NULL ||
+             g_strstr_len (data, length, "\\u0000") != NULL;
+  if (*has_nul || !json_parser_load_from_data (parser, data, length, NULL))
+    return NULL;
+
+  root = json_parser_get_root (parser);
+  if (!JSON_NODE_HOLDS_OBJECT (root))
+    return NULL;
+
+  return json_object_ref (json_node_get_object (root));
+}
+
+/* The payload of a JWS in compact form, unverified; NULL when it is not
+ * one (an encrypted token has five parts and no readable payload). */
+static JsonObject *
+jwt_claims (const char *jwt,
+            gboolean   *has_nul)
+{
+  g_auto(GStrv) parts = g_strsplit (jwt, ".", 4);
   g_autofree guchar *payload = NULL;
   g_autofree char *padded = NULL;
   gsize length;
-  JsonNode *root;
-  JsonObject *object;
-  const char *email;
 
-  if (g_strv_length (parts) < 2 || parts[1][0] == '\0' || strlen (parts[1]) > 16384)
+  *has_nul = FALSE;
+  if (g_strv_length (parts) != 3 || parts[1][0] == '\0' || strlen (parts[1]) > 16384)
     return NULL;
 
   padded = g_strnfill (strlen (parts[1]) + (4 - strlen (parts[1]) % 4) % 4, '=');
@@ -436,21 +473,109 @@ email_from_id_token (const char *id_token)
   g_strdelimit (padded, "-", '+');
   g_strdelimit (padded, "_", '/');
   payload = g_base64_decode (padded, &length);
-
-  parser = json_parser_new ();
-  if (payload == NULL || !json_parser_load_from_data (parser, (const char *)payload, length, NULL))
+  if (payload == NULL)
     return NULL;
 
-  root = json_parser_get_root (parser);
-  if (!JSON_NODE_HOLDS_OBJECT (root))
-    return NULL;
-  object = json_node_get_object (root);
-  email = relay_json_get_string (object, "email", NULL);
-  if (email == NULL || strchr (email, '@') == NULL || strlen (email) > 320 ||
-      !g_utf8_validate (email, -1, NULL))
-    return NULL;
+  return claims_from_json ((const char *)payload, length, has_nul);
+}
 
-  return g_strdup (email);
+static void
+set_nul_error (GError     **error,
+               const char  *source)
+{
+  if (g_str_equal (source, "id_token"))
+    g_set_error_literal (error, RELAY_OAUTH_ERROR, RELAY_OAUTH_ERROR_NO_ADDRESS,
+                         _("The sign-in was refused: the id_token holds a NUL character"));
+  else
+    g_set_error_literal (error, RELAY_OAUTH_ERROR, RELAY_OAUTH_ERROR_NO_ADDRESS,
+                         _("The sign-in was refused: the userinfo response holds a NUL character"));
+}
+
+/* email_verified is a boolean (OpenID Connect Core 5.1); some providers
+ * send it as a string */
+static gboolean
+claims_say_unverified (JsonObject *claims)
+{
+  JsonNode *node = json_object_get_member (claims, "email_verified");
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node))
+    return FALSE;
+  if (json_node_get_value_type (node) == G_TYPE_BOOLEAN)
+    return !json_node_get_boolean (node);
+  if (json_node_get_value_type (node) == G_TYPE_STRING)
+    return g_ascii_strcasecmp (json_node_get_string (node), "false") == 0;
+
+  return FALSE;
+}
+
+/**
+ * email_from_claims:
+ * @source: where the claims come from, "id_token" or "userinfo"
+ * @email: (out): the address, or %NULL when the claims have none
+ *
+ * An address is checked as strictly as a typed sender address, and
+ * more: a claim is used as it is or not at all, so surrounding white
+ * space or a line break anywhere refuses it rather than being trimmed.
+ *
+ * Returns: %FALSE with %RELAY_OAUTH_ERROR_NO_ADDRESS when the claims
+ *   name an address that cannot be used
+ */
+static gboolean
+email_from_claims (JsonObject  *claims,
+                   const char  *source,
+                   char       **email,
+                   GError     **error)
+{
+  g_autofree char *address = NULL;
+  g_autofree char *clean = NULL;
+  JsonNode *node;
+  const char *claim;
+  gboolean junk = FALSE;
+
+  *email = NULL;
+
+  node = claims ? json_object_get_member (claims, "email") : NULL;
+  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
+    return TRUE;
+
+  claim = (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING)
+          ? json_node_get_string (node) : NULL;
+  if (claim != NULL && claim[0] == '\0')
+    return TRUE;
+
+  if (claim != NULL)
+    for (const char *p = claim; *p != '\0'; p++)
+      if ((guchar)*p < 0x20 || *p == 0x7f || *p == ' ')
+        junk = TRUE;
+
+  if (claim == NULL || junk || !(address = relay_validate_address (claim, NULL)))
+    {
+      clean = sanitize (claim != NULL ? claim : "", 100);
+      if (g_str_equal (source, "id_token"))
+        g_set_error (error, RELAY_OAUTH_ERROR, RELAY_OAUTH_ERROR_NO_ADDRESS,
+                     /* Translators: %s is what the provider gave, unprintable characters as “?” */
+                     _("The sign-in was refused: the email address in the id_token (“%s”) is not "
+                       "a valid address"), clean);
+      else
+        g_set_error (error, RELAY_OAUTH_ERROR, RELAY_OAUTH_ERROR_NO_ADDRESS,
+                     /* Translators: %s is what the provider gave, unprintable characters as “?” */
+                     _("The sign-in was refused: the email address in the userinfo response (“%s”) "
+                       "is not a valid address"), clean);
+      return FALSE;
+    }
+
+  if (claims_say_unverified (claims))
+    {
+      clean = sanitize (address, 100);
+      g_set_error (error, RELAY_OAUTH_ERROR, RELAY_OAUTH_ERROR_NO_ADDRESS,
+                   /* Translators: %s is an email address */
+                   _("The sign-in was refused: the provider says that %s is not verified. Verify "
+                     "it with the provider, then sign in again"), clean);
+      return FALSE;
+    }
+
+  *email = g_steal_pointer (&address);
+  return TRUE;
 }
 
 static gint64
@@ -536,7 +661,16 @@ parse_token_response (TokenRequest  *request,
    * endpoint over TLS in answer to our own request (OpenID Connect Core
    * 3.1.3.7), so TLS already vouches for its origin. */
   if (request->want_email && id_token != NULL)
-    tokens->email = email_from_id_token (id_token);
+    {
+      gboolean has_nul;
+
+      request->id_claims = jwt_claims (id_token, &has_nul);
+      if (has_nul)
+        {
+          set_nul_error (error, "id_token");
+          return NULL;
+        }
+    }
 
   return g_steal_pointer (&tokens);
 }
@@ -544,6 +678,134 @@ parse_token_response (TokenRequest  *request,
 static void token_read_cb (GObject      *object,
                            GAsyncResult *result,
                            gpointer      user_data);
+static void token_send_cb (GObject      *object,
+                           GAsyncResult *result,
+                           gpointer      user_data);
+
+/* The userinfo answer (OpenID Connect Core 5.3.2) for the id_token's
+ * user: its address goes into request->tokens */
+static gboolean
+read_userinfo (TokenRequest  *request,
+               GError       **error)
+{
+  g_autoptr(JsonObject) claims = NULL;
+  guint status = soup_message_get_status (request->message);
+  gboolean has_nul = FALSE;
+  const char *type;
+  const char *id_sub;
+  const char *sub;
+
+  if (!SOUP_STATUS_IS_SUCCESSFUL (status))
+    {
+      g_set_error (error, RELAY_OAUTH_ERROR, RELAY_OAUTH_ERROR_NO_ADDRESS,
+                   /* Translators: %u is an HTTP status such as 401 */
+                   _("The sign-in did not say which email address it is for: the id_token has no "
+                     "“email” claim and the userinfo endpoint answered HTTP %u"), status);
+      return FALSE;
+    }
+
+  type = soup_message_headers_get_content_type (soup_message_get_response_headers (request->message),
+                                                NULL);
+  if (g_strcmp0 (type, "application/jwt") == 0)
+    {
+      g_autofree char *jwt = g_strndup ((const char *)request->body->data, request->body->len);
+
+      /* unverified, as the id_token: it came over TLS in answer to us */
+      /* a NUL in the body would have ended the token early */
+      if (memchr (request->body->data, '\0', request->body->len) != NULL)
+        has_nul = TRUE;
+      else
+        claims = jwt_claims (g_strstrip (jwt), &has_nul);
+    }
+  else
+    {
+      claims = claims_from_json ((const char *)request->body->data, request->body->len, &has_nul);
+    }
+
+  if (has_nul)
+    {
+      set_nul_error (error, "userinfo");
+      return FALSE;
+    }
+  if (claims == NULL)
+    {
+      g_set_error_literal (error, RELAY_OAUTH_ERROR, RELAY_OAUTH_ERROR_NO_ADDRESS,
+                           _("The userinfo endpoint did not answer with a JSON object"));
+      return FALSE;
+    }
+
+  /* the answer is for the user the id_token names, or unusable (5.3.2) */
+  id_sub = request->id_claims ? relay_json_get_string (request->id_claims, "sub", NULL) : NULL;
+  sub = relay_json_get_string (claims, "sub", NULL);
+  if (id_sub != NULL && g_strcmp0 (id_sub, sub) != 0)
+    {
+      g_set_error_literal (error, RELAY_OAUTH_ERROR, RELAY_OAUTH_ERROR_NO_ADDRESS,
+                           _("The sign-in was refused: the userinfo endpoint answered for another "
+                             "user than the id_token names (“sub” differs)"));
+      return FALSE;
+    }
+
+  if (!email_from_claims (claims, "userinfo", &request->tokens->email, error))
+    return FALSE;
+
+  if (request->tokens->email == NULL)
+    {
+      g_set_error_literal (error, RELAY_OAUTH_ERROR, RELAY_OAUTH_ERROR_NO_ADDRESS,
+                           _("The sign-in did not say which email address it is for: neither the "
+                             "id_token nor the userinfo endpoint has an “email” claim"));
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+/* Asks the userinfo endpoint with the new access token as bearer
+ * (OpenID Connect Core 5.3.1, RFC 6750 2.1) */
+static void
+ask_userinfo (GTask *task)
+{
+  TokenRequest *request = g_task_get_task_data (task);
+  SoupMessageHeaders *headers;
+  char *authorization;
+
+  if (request->userinfo_url == NULL)
+    {
+      g_task_return_new_error (task, RELAY_OAUTH_ERROR, RELAY_OAUTH_ERROR_NO_ADDRESS,
+                               _("The sign-in did not say which email address it is for: the "
+                                 "id_token has no “email” claim and no userinfo endpoint is set up"));
+      g_object_unref (task);
+      return;
+    }
+
+  g_clear_object (&request->message);
+  request->message = soup_message_new (SOUP_METHOD_GET, request->userinfo_url);
+  if (request->message == NULL)
+    {
+      g_task_return_new_error (task, RELAY_OAUTH_ERROR, RELAY_OAUTH_ERROR_NOT_CONFIGURED,
+                               _("The userinfo endpoint address is not valid"));
+      g_object_unref (task);
+      return;
+    }
+
+  if (request->body->len > 0)
+    memset (request->body->data, 0, request->body->len);
+  g_byte_array_set_size (request->body, 0);
+  g_object_set_data (G_OBJECT (task), "stream", NULL);
+  request->reading_userinfo = TRUE;
+
+  headers = soup_message_get_request_headers (request->message);
+  authorization = g_strconcat ("Bearer ", request->tokens->access_token, NULL);
+  soup_message_headers_replace (headers, "Authorization", authorization);
+  wipe_string (authorization);
+  soup_message_headers_replace (headers, "Accept", "application/json");
+
+  soup_session_set_proxy_resolver (request->session,
+                                   is_loopback_host (g_uri_get_host (soup_message_get_uri (request->message)))
+                                   ? NULL : g_proxy_resolver_get_default ());
+
+  soup_session_send_async (request->session, request->message, G_PRIORITY_DEFAULT,
+                           g_task_get_cancellable (task), token_send_cb, task);
+}
 
 static void
 token_read_more (GTask *task)
@@ -570,9 +832,16 @@ token_read_cb (GObject      *object,
     {
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         {
-          GError *mapped = g_error_new (RELAY_OAUTH_ERROR, RELAY_OAUTH_ERROR_TOKEN_ENDPOINT,
-                                        _("Could not read the answer of the token endpoint: %s"),
-                                        error->message);
+          GError *mapped;
+
+          if (request->reading_userinfo)
+            mapped = g_error_new (RELAY_OAUTH_ERROR, RELAY_OAUTH_ERROR_NO_ADDRESS,
+                                  _("Could not read the answer of the userinfo endpoint: %s"),
+                                  error->message);
+          else
+            mapped = g_error_new (RELAY_OAUTH_ERROR, RELAY_OAUTH_ERROR_TOKEN_ENDPOINT,
+                                  _("Could not read the answer of the token endpoint: %s"),
+                                  error->message);
           g_clear_error (&error);
           error = mapped;
         }
@@ -584,8 +853,12 @@ token_read_cb (GObject      *object,
     {
       if (request->body->len + g_bytes_get_size (bytes) > MAX_TOKEN_RESPONSE)
         {
-          g_task_return_new_error (task, RELAY_OAUTH_ERROR, RELAY_OAUTH_ERROR_TOKEN_ENDPOINT,
-                                   _("The answer of the token endpoint is too large"));
+          if (request->reading_userinfo)
+            g_task_return_new_error (task, RELAY_OAUTH_ERROR, RELAY_OAUTH_ERROR_NO_ADDRESS,
+                                     _("The answer of the userinfo endpoint is too large"));
+          else
+            g_task_return_new_error (task, RELAY_OAUTH_ERROR, RELAY_OAUTH_ERROR_TOKEN_ENDPOINT,
+                                     _("The answer of the token endpoint is too large"));
           return;
         }
       g_byte_array_append (request->body, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
@@ -593,11 +866,43 @@ token_read_cb (GObject      *object,
       return;
     }
 
+  if (request->reading_userinfo)
+    {
+      if (!read_userinfo (request, &error))
+        {
+          g_task_return_error (task, error);
+          return;
+        }
+      g_task_return_pointer (task, g_steal_pointer (&request->tokens),
+                             (GDestroyNotify)relay_oauth_tokens_free);
+      return;
+    }
+
   tokens = parse_token_response (request, &error);
   if (tokens == NULL)
-    g_task_return_error (task, error);
-  else
-    g_task_return_pointer (task, tokens, (GDestroyNotify)relay_oauth_tokens_free);
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
+  /* a sign-in is for an address: the id_token's, else the userinfo endpoint's */
+  if (request->want_email)
+    {
+      if (!email_from_claims (request->id_claims, "id_token", &tokens->email, &error))
+        {
+          relay_oauth_tokens_free (tokens);
+          g_task_return_error (task, error);
+          return;
+        }
+      if (tokens->email == NULL)
+        {
+          request->tokens = tokens;
+          ask_userinfo (g_steal_pointer (&task));
+          return;
+        }
+    }
+
+  g_task_return_pointer (task, tokens, (GDestroyNotify)relay_oauth_tokens_free);
 }
 
 static void
@@ -612,11 +917,17 @@ token_send_cb (GObject      *object,
   stream = soup_session_send_finish (SOUP_SESSION (object), result, &error);
   if (stream == NULL)
     {
+      TokenRequest *request = g_task_get_task_data (task);
+
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         {
-          GError *mapped = g_error_new (RELAY_OAUTH_ERROR, RELAY_OAUTH_ERROR_TOKEN_ENDPOINT,
-                                        _("Could not reach the token endpoint: %s"),
-                                        error->message);
+          GError *mapped = request->reading_userinfo
+                           ? g_error_new (RELAY_OAUTH_ERROR, RELAY_OAUTH_ERROR_NO_ADDRESS,
+                                          _("Could not reach the userinfo endpoint: %s"),
+                                          error->message)
+                           : g_error_new (RELAY_OAUTH_ERROR, RELAY_OAUTH_ERROR_TOKEN_ENDPOINT,
+                                          _("Could not reach the token endpoint: %s"),
+                                          error->message);
           g_clear_error (&error);
           error = mapped;
         }
@@ -658,6 +969,7 @@ token_request_async (const RelayOAuthConfig *config,
   request->body = g_byte_array_new ();
   request->old_refresh_token = g_strdup (old_refresh_token);
   request->want_email = want_email;
+  request->userinfo_url = g_strdup (config->userinfo_url);
   /* the encoded form is handed over; libsoup frees it */
   request->message = soup_message_new_from_encoded_form (SOUP_METHOD_POST, config->token_url,
                                                          encoded);

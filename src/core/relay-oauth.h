@@ -24,6 +24,9 @@ typedef enum
   RELAY_OAUTH_ERROR_TIMEOUT,         /* no valid callback in time */
   RELAY_OAUTH_ERROR_INVALID_GRANT,   /* the refresh token (or code) is no longer valid: sign in again */
   RELAY_OAUTH_ERROR_TOKEN_ENDPOINT,  /* the token endpoint failed or answered nonsense */
+  RELAY_OAUTH_ERROR_NO_ADDRESS,      /* the sign-in named no usable email address: none in the
+                                      * id_token nor from the userinfo endpoint, not verified,
+                                      * or not a valid address; nothing should be saved */
 } RelayOAuthError;
 
 /* Where and as whom to sign in */
@@ -35,6 +38,7 @@ typedef struct
   char *scope;
   char *client_id;
   char *client_secret;  /* installed-app secret, not confidential; may be NULL */
+  char *userinfo_url;   /* OpenID Connect userinfo endpoint; may be NULL */
 } RelayOAuthConfig;
 
 /* What a sign-in or a refresh yields */
@@ -43,7 +47,8 @@ typedef struct
   char   *access_token;
   char   *refresh_token;  /* NULL when a refresh did not rotate it */
   gint64  expires_at;     /* Unix time; 0 when unknown */
-  char   *email;          /* from the id_token's payload; NULL after a refresh */
+  char   *email;          /* after a sign-in: the verified address from the id_token or,
+                           * when it has none, from the userinfo endpoint; NULL after a refresh */
 } RelayOAuthTokens;
 
 #define RELAY_TYPE_OAUTH_CONFIG (relay_oauth_config_get_type ())

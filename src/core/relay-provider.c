@@ -45,6 +45,7 @@ struct _RelayProvider
   char            *oauth_auth_url;
   char            *oauth_token_url;
   char            *oauth_scope;
+  char            *oauth_userinfo_url;
 };
 
 G_DEFINE_FINAL_TYPE (RelayProvider, relay_provider, G_TYPE_OBJECT)
@@ -67,6 +68,7 @@ relay_provider_finalize (GObject *object)
   g_clear_pointer (&self->oauth_auth_url, g_free);
   g_clear_pointer (&self->oauth_token_url, g_free);
   g_clear_pointer (&self->oauth_scope, g_free);
+  g_clear_pointer (&self->oauth_userinfo_url, g_free);
 
   G_OBJECT_CLASS (relay_provider_parent_class)->finalize (object);
 }
@@ -175,6 +177,8 @@ relay_provider_new_from_json (JsonObject *object)
       self->oauth_auth_url = g_strdup (json_object_get_string_member (oauth, "auth_url"));
       self->oauth_token_url = g_strdup (json_object_get_string_member (oauth, "token_url"));
       self->oauth_scope = g_strdup (json_object_get_string_member (oauth, "scope"));
+      self->oauth_userinfo_url = g_strdup (json_object_get_string_member_with_default (oauth, "userinfo_url",
+                                                                                      NULL));
     }
 
   read_limit (limits, "messages", &self->max_messages, &self->message_window);
@@ -323,6 +327,7 @@ GETTER (const char *, oauth_service, oauth_service)
 GETTER (const char *, oauth_auth_url, oauth_auth_url)
 GETTER (const char *, oauth_token_url, oauth_token_url)
 GETTER (const char *, oauth_scope, oauth_scope)
+GETTER (const char *, oauth_userinfo_url, oauth_userinfo_url)
 
 #undef GETTER
 

@@ -45,6 +45,7 @@ const char          *relay_provider_get_oauth_service           (RelayProvider *
 const char          *relay_provider_get_oauth_auth_url          (RelayProvider *self);
 const char          *relay_provider_get_oauth_token_url         (RelayProvider *self);
 const char          *relay_provider_get_oauth_scope             (RelayProvider *self);
+const char          *relay_provider_get_oauth_userinfo_url      (RelayProvider *self);
 
 char                *relay_format_limit                         (guint          max,
                                                                  guint          per_seconds,
