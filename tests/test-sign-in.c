@@ -302,6 +302,9 @@ test_sign_in (void)
   stored = run_secret_tool_lookup (relay_account_get_id (account), "oauth-refresh-token");
   g_assert_null (stored);
 
+  /* the page may outlive the window a moment: it must not write into
+   * this finished test's stack (a later test's variables are there) */
+  g_signal_handlers_disconnect_by_data (page, &saved);
   gtk_window_destroy (window);
 }
 
@@ -347,6 +350,24 @@ subtitle_names_failure (gpointer data)
 /* The page signs in through the core: the address from the userinfo
  * endpoint when the id_token has none; and Google's server does not
  * inherit the CA file, pin and consent of the custom one. */
+static GtkWindow *
+find_message_dialog (void)
+{
+  g_autoptr(GList) toplevels = gtk_window_list_toplevels ();
+
+  for (GList *l = toplevels; l != NULL; l = l->next)
+    if (ADW_IS_MESSAGE_DIALOG (l->data) && gtk_widget_get_visible (l->data))
+      return l->data;
+
+  return NULL;
+}
+
+static gboolean
+message_dialog_shown (gpointer data)
+{
+  return find_message_dialog () != NULL;
+}
+
 static void
 test_userinfo_and_trust (void)
 {
@@ -372,6 +393,10 @@ test_userinfo_and_trust (void)
 
   adw_combo_row_set_selected (ADW_COMBO_ROW (find_row (GTK_WIDGET (page), "Provider")),
                               relay_provider_get_position ("gmail"));
+  /* the custom server's user name is not Gmail's: the page asks, and
+   * the answer is to clear it (the sign-in brings the right one) */
+  wait_for (message_dialog_shown, NULL);
+  g_signal_emit_by_name (find_button (GTK_WIDGET (find_message_dialog ()), "Clear Them"), "clicked");
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (page), "setup.sign-in", NULL));
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (page), "setup.copy-sign-in-link", NULL));
   gdk_clipboard_read_text_async (gtk_widget_get_clipboard (GTK_WIDGET (page)), NULL, clipboard_cb, &link);
@@ -393,6 +418,9 @@ test_userinfo_and_trust (void)
   g_assert_cmpuint (g_strv_length ((char **)relay_account_get_pins (account)), ==, 0);
   g_assert_false (relay_account_get_allow_insecure (account));
 
+  /* the page may outlive the window a moment: it must not write into
+   * this finished test's stack (a later test's variables are there) */
+  g_signal_handlers_disconnect_by_data (page, &saved);
   gtk_window_destroy (window);
   id_token_claims = "{\"email\":\"me@gmail.example\"}";
   userinfo_claims = NULL;
@@ -449,6 +477,9 @@ test_no_address (void)
   g_assert_null (stored);
   assert_no_file_contains ("widget-refresh");
 
+  /* the page may outlive the window a moment: it must not write into
+   * this finished test's stack (a later test's variables are there) */
+  g_signal_handlers_disconnect_by_data (page, &saved);
   gtk_window_destroy (window);
   id_token_claims = "{\"email\":\"me@gmail.example\"}";
   userinfo_claims = NULL;
