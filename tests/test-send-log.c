@@ -536,6 +536,50 @@ test_append_after_tear (void)
   }
 }
 
+/* The writer's own lines are read without parsing, eight bytes at a time:
+ * quotes, backslashes, control characters and bytes that are not ASCII
+ * at every offset of a word must be found, and the result must be what
+ * the full parse says */
+static void
+test_fast_path (void)
+{
+  const char *specials[] = { "\"", "\\", "中", "\t", "\001", "/", "—" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (specials); i++)
+    for (guint k = 0; k < 20; k++)
+      {
+        g_autoptr(GString) subject = g_string_new (NULL);
+        g_autoptr(RelaySendLogEntry) entry = NULL;
+        g_autoptr(RelaySendLogEntry) parsed = NULL;
+        g_autofree char *line = NULL;
+        RelaySendStatus status;
+        char *at;
+
+        for (guint j = 0; j < k; j++)
+          g_string_append_c (subject, 'a' + j);
+        g_string_append (subject, specials[i]);
+        g_string_append (subject, "tail of the subject");
+        entry = make_entry (RELAY_SEND_STATUS_FAILED, k, subject->str);
+        line = relay_send_log_entry_to_line (entry);
+
+        g_assert_true (relay_send_log_line_get_status (line, strlen (line), &status));
+        g_assert_cmpint (status, ==, RELAY_SEND_STATUS_FAILED);
+        parsed = relay_send_log_entry_new_from_line (line, -1, NULL);
+        g_assert_cmpstr (relay_send_log_entry_get_subject (parsed), ==, subject->str);
+
+        /* a raw control character, a byte that is not UTF-8, an unescaped
+         * quote: not JSON, wherever they are */
+        at = strstr (line, "tail of");
+        g_assert_nonnull (at);
+        for (guint j = 0; j < 3; j++)
+          {
+            at[0] = j == 0 ? '\001' : j == 1 ? '\xff' : '"';
+            g_assert_false (relay_send_log_line_get_status (line, strlen (line), &status));
+            g_assert_null (relay_send_log_entry_new_from_line (line, -1, NULL));
+          }
+      }
+}
+
 /* Lines that other tools write: Python's json.dumps, jq, members in
  * another order, escapes the writer does not use */
 static const char *other_forms[] = {
@@ -1097,6 +1141,7 @@ main (int   argc,
   g_test_add_func ("/send-log/append-after-tear", test_append_after_tear);
   g_test_add_func ("/send-log/corrupt-middle", test_corrupt_middle);
   g_test_add_func ("/send-log/other-forms", test_other_forms);
+  g_test_add_func ("/send-log/fast-path", test_fast_path);
   g_test_add_func ("/send-log/nul-byte", test_nul_byte);
   g_test_add_func ("/send-log/scan", test_scan);
   g_test_add_func ("/send-log/read-tail", test_read_tail);

@@ -756,11 +756,32 @@ fast_literal (const char **p,
 
 #define FAST_LITERAL(p, end, text) fast_literal (p, end, text, sizeof text - 1)
 
+/* Eight bytes at a time: whether any is a quote, a backslash, a control
+ * character or not ASCII (each test is exact about whether there is one) */
+#define ONES  G_GUINT64_CONSTANT (0x0101010101010101)
+#define HIGHS G_GUINT64_CONSTANT (0x8080808080808080)
+
+static inline gboolean
+word_is_plain (const char *p)
+{
+  guint64 w, quote, backslash;
+
+  memcpy (&w, p, sizeof w);
+  quote = w ^ (ONES * '"');
+  backslash = w ^ (ONES * '\\');
+
+  return (((quote - ONES) & ~quote) | ((backslash - ONES) & ~backslash) |
+          ((w - ONES * 0x20) & ~w) | w) & HIGHS ? FALSE : TRUE;
+}
+
+/* A string without \u escapes; @non_ascii is set when it has a byte that
+ * is not ASCII (the line's UTF-8 is then checked) */
 static gboolean
 fast_string (const char **p,
              const char  *end,
              const char **text,
-             gsize       *length)
+             gsize       *length,
+             gboolean    *non_ascii)
 {
   const char *q = *p;
 
@@ -769,13 +790,21 @@ fast_string (const char **p,
 
   for (q++; q < end; q++)
     {
-      guchar c = *q;
+      guchar c;
 
+      while (end - q >= 8 && word_is_plain (q))
+        q += 8;
+      if (q >= end)
+        break;
+
+      c = *q;
       if (c == '"')
         break;
       if (c < 0x20)
         return FALSE;
-      if (c == '\\')
+      if (c >= 0x80)
+        *non_ascii = TRUE;
+      else if (c == '\\')
         {
           if (++q >= end || *q == 'u' || *q == '\0' || strchr ("\"\\/bfnrt", *q) == NULL)
             return FALSE;
@@ -847,14 +876,15 @@ fast_entry (const char       *line,
   gsize n;
   guint64 attempt = 0;
   guint digits = 0;
+  gboolean non_ascii = FALSE;
 
-  if (!FAST_LITERAL (&p, end, "{\"time\":") || !fast_string (&p, end, &text, &n) ||
+  if (!FAST_LITERAL (&p, end, "{\"time\":") || !fast_string (&p, end, &text, &n, &non_ascii) ||
       !fast_time (text, n))
     return FALSE;
   *time = text;
 
-  if (!FAST_LITERAL (&p, end, ",\"message_id\":") || !fast_string (&p, end, NULL, NULL) ||
-      !FAST_LITERAL (&p, end, ",\"status\":") || !fast_string (&p, end, &text, &n))
+  if (!FAST_LITERAL (&p, end, ",\"message_id\":") || !fast_string (&p, end, NULL, NULL, &non_ascii) ||
+      !FAST_LITERAL (&p, end, ",\"status\":") || !fast_string (&p, end, &text, &n, &non_ascii))
     return FALSE;
 
   *status = G_N_ELEMENTS (status_names);
@@ -869,12 +899,12 @@ fast_entry (const char       *line,
   if (p < end && *p == '"')
     {
       do
-        if (!fast_string (&p, end, NULL, NULL))
+        if (!fast_string (&p, end, NULL, NULL, &non_ascii))
           return FALSE;
       while (FAST_LITERAL (&p, end, ","));
     }
   if (!FAST_LITERAL (&p, end, "]") ||
-      !FAST_LITERAL (&p, end, ",\"subject\":") || !fast_string (&p, end, NULL, NULL) ||
+      !FAST_LITERAL (&p, end, ",\"subject\":") || !fast_string (&p, end, NULL, NULL, &non_ascii) ||
       !FAST_LITERAL (&p, end, ",\"attempt\":"))
     return FALSE;
 
@@ -884,17 +914,18 @@ fast_entry (const char       *line,
   if (digits == 0 || attempt > G_MAXUINT || (digits > 1 && p[-digits] == '0'))
     return FALSE;
 
-  if (!FAST_LITERAL (&p, end, ",\"reply\":") || !fast_string (&p, end, NULL, NULL))
+  if (!FAST_LITERAL (&p, end, ",\"reply\":") || !fast_string (&p, end, NULL, NULL, &non_ascii))
     return FALSE;
-  if (FAST_LITERAL (&p, end, ",\"account\":") && !fast_string (&p, end, NULL, NULL))
+  if (FAST_LITERAL (&p, end, ",\"account\":") && !fast_string (&p, end, NULL, NULL, &non_ascii))
     return FALSE;
-  if (FAST_LITERAL (&p, end, ",\"detail\":") && !fast_string (&p, end, NULL, NULL))
+  if (FAST_LITERAL (&p, end, ",\"detail\":") && !fast_string (&p, end, NULL, NULL, &non_ascii))
     return FALSE;
   if (FAST_LITERAL (&p, end, ",\"next_attempt\":") &&
-      (!fast_string (&p, end, &text, &n) || !fast_time (text, n)))
+      (!fast_string (&p, end, &text, &n, &non_ascii) || !fast_time (text, n)))
     return FALSE;
 
-  return FAST_LITERAL (&p, end, "}") && p == end && g_utf8_validate_len (line, length, NULL);
+  return FAST_LITERAL (&p, end, "}") && p == end &&
+         (!non_ascii || g_utf8_validate_len (line, length, NULL));
 }
 
 typedef enum
