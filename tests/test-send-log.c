@@ -580,6 +580,39 @@ test_fast_path (void)
       }
 }
 
+/* Found by fuzz/fuzz-send-log: the quick path's check for a leading zero
+ * in an attempt of two digits or more read far outside the line */
+static void
+test_fast_attempt (void)
+{
+  const guint attempts[] = { 0, 9, 10, 99, 100, 4294967295u };
+  const char *refused[] = { "00", "012", "4294967296", "99999999999", "-1", "1.0", "1e1" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (attempts); i++)
+    {
+      const char *recipients[] = { "a@example.org", NULL };
+      g_autoptr(RelaySendLogEntry) entry = relay_send_log_entry_new (RELAY_SEND_STATUS_SENT, "<a@x>", recipients,
+                                                                      "s", attempts[i], "250 ok");
+      g_autofree char *line = relay_send_log_entry_to_line (entry);
+      g_autoptr(RelaySendLogEntry) parsed = relay_send_log_entry_new_from_line (line, -1, NULL);
+      RelaySendStatus status;
+
+      g_assert_true (relay_send_log_line_get_status (line, strlen (line), &status));
+      g_assert_cmpuint (relay_send_log_entry_get_attempt (parsed), ==, attempts[i]);
+    }
+
+  for (guint i = 0; i < G_N_ELEMENTS (refused); i++)
+    {
+      g_autofree char *line = g_strdup_printf ("{\"time\":\"2026-11-28T02:50:00.000+00:00\",\"message_id\":\"x\","
+                                               "\"status\":\"sent\",\"recipients\":[],\"subject\":\"\","
+                                               "\"attempt\":%s,\"reply\":\"\"}", refused[i]);
+      RelaySendStatus status;
+
+      g_assert_false (relay_send_log_line_get_status (line, strlen (line), &status));
+      g_assert_null (relay_send_log_entry_new_from_line (line, -1, NULL));
+    }
+}
+
 /* Lines that other tools write: Python's json.dumps, jq, members in
  * another order, escapes the writer does not use */
 static const char *other_forms[] = {
@@ -1142,6 +1175,7 @@ main (int   argc,
   g_test_add_func ("/send-log/corrupt-middle", test_corrupt_middle);
   g_test_add_func ("/send-log/other-forms", test_other_forms);
   g_test_add_func ("/send-log/fast-path", test_fast_path);
+  g_test_add_func ("/send-log/fast-attempt", test_fast_attempt);
   g_test_add_func ("/send-log/nul-byte", test_nul_byte);
   g_test_add_func ("/send-log/scan", test_scan);
   g_test_add_func ("/send-log/read-tail", test_read_tail);

@@ -911,7 +911,7 @@ fast_entry (const char       *line,
   /* a whole number without a leading zero, within a guint */
   for (; p < end && g_ascii_isdigit (*p) && digits < 11; p++, digits++)
     attempt = attempt * 10 + (*p - '0');
-  if (digits == 0 || attempt > G_MAXUINT || (digits > 1 && p[-digits] == '0'))
+  if (digits == 0 || attempt > G_MAXUINT || (digits > 1 && *(p - digits) == '0'))
     return FALSE;
 
   if (!FAST_LITERAL (&p, end, ",\"reply\":") || !fast_string (&p, end, NULL, NULL, &non_ascii))
