@@ -4,7 +4,8 @@
 
 `mail-relay-cli log --json --status failed` against a Python loop that
 runs json.loads on each line and applies the same filter; `wc -l` is the
-floor. Prints the medians and the ratio (target: at most 0.5).
+floor. One line in 1,000 is written as another tool writes it (see
+logdata.py): both must print it, byte for byte. Prints the medians and the ratio (target: at most 0.5).
 And `mail-relay-cli log --json --limit 10` (target: at most 50 ms; it reads
 only the tail of the file).
 

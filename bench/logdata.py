@@ -1,7 +1,9 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""A send log of 1,000,000 realistic events in the writer's own format,
-the same every time (a fixed seed): for bench/log-vs-python.py and
-bench/startup-vs-adw.py."""
+"""A send log of 1,000,000 realistic events, the same every time (a fixed
+seed): for bench/log-vs-python.py and bench/startup-vs-adw.py. Nearly all
+are in the writer's own format; one in 1,000 is as another tool writes it
+(Python's json.dumps: spaces, members in another order), which every
+reader must list too (docs/send-log.md), through the full parse."""
 import json
 import random
 import time
@@ -24,6 +26,14 @@ SUBJECTS = ["Your invoice %d", "Weekly report, week %d", "Re: meeting notes (%d)
 def canonical(obj):
     # the writer's own format: json-glib, compact, keys in header order
     return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+
+
+def other_tool(obj):
+    # a script's json.dumps: ", " and ": ", \u escapes, its own member order
+    return json.dumps({k: obj[k] for k in reversed(list(obj))})
+
+
+OTHER_EVERY = 1000
 
 
 def generate(path, entries=ENTRIES):
@@ -57,5 +67,5 @@ def generate(path, entries=ENTRIES):
             }
             if status == "failed":
                 entry["detail"] = "The server rejected the recipient: the address does not exist."
-            f.write(canonical(entry) + "\n")
+            f.write((other_tool(entry) if i % OTHER_EVERY == OTHER_EVERY - 1 else canonical(entry)) + "\n")
     return n_failed

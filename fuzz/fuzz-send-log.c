@@ -6,9 +6,12 @@
  */
 
 /* A send log as the model loads it: the line index over the file's bytes
- * (torn tail, foreign lines), then each indexed line parsed as the model
- * does when a row is shown. The command line's readers, scan and
- * read_tail, must find the same lines in the same file. */
+ * (torn tail, foreign lines, other tools' forms), then each indexed line
+ * parsed as the model does when a row is shown. Every line's quick
+ * classification (the writer's own form read without parsing) must agree
+ * with the full parse, and the command line's readers (scan, read_tail,
+ * scan_since, with and without a status) must find the same entries and
+ * count the same skipped lines in the same file. */
 
 #define _GNU_SOURCE
 
@@ -46,6 +49,7 @@ typedef struct
 {
   const char *contents;
   GArray     *starts;
+  int         status;
   guint       next;
 } ScanCheck;
 
@@ -62,6 +66,28 @@ is_line (const char *contents,
   return memcmp (expected, line, length) == 0 && expected[length] == '\n';
 }
 
+static int
+indexed_status (const char *contents,
+                GArray     *starts,
+                guint       index)
+{
+  const char *line = contents + g_array_index (starts, guint64, index);
+  const char *nl = strchr (line, '\n');
+  RelaySendStatus status;
+
+  g_assert (relay_send_log_line_get_status (line, nl - line, &status));
+  return status;
+}
+
+/* the next indexed line of the status asked for */
+static void
+advance (ScanCheck *check)
+{
+  while (check->next < check->starts->len && check->status >= 0 &&
+         indexed_status (check->contents, check->starts, check->next) != check->status)
+    check->next++;
+}
+
 static gboolean
 scan_cb (const char *line,
          gsize       length,
@@ -69,6 +95,7 @@ scan_cb (const char *line,
 {
   ScanCheck *check = user_data;
 
+  advance (check);
   g_assert_cmpuint (check->next, <, check->starts->len);
   g_assert (is_line (check->contents, check->starts, check->next, line, length));
   check->next++;
@@ -76,19 +103,38 @@ scan_cb (const char *line,
   return TRUE;
 }
 
+/* newest first */
+static gboolean
+since_cb (const char *line,
+          gsize       length,
+          gpointer    user_data)
+{
+  ScanCheck *check = user_data;
+
+  g_assert_cmpuint (check->next, >, 0);
+  check->next--;
+  g_assert (is_line (check->contents, check->starts, check->next, line, length));
+
+  return TRUE;
+}
+
 /* The command line reads the same file with its own code: it must find
- * the lines that the model indexed, no more, no fewer */
+ * the entries that the model indexed, no more, no fewer, and skip as many
+ * lines */
 static void
 check_readers (const guint8 *data,
                size_t        size,
-               GArray       *starts)
+               GArray       *starts,
+               guint         n_skipped)
 {
   const char *contents = (const char *)data;
   g_autoptr(GPtrArray) all = NULL;
   g_autoptr(GPtrArray) tail = NULL;
   g_autoptr(GError) error = NULL;
-  ScanCheck check = { contents, starts, 0 };
-  guint n_tail;
+  ScanCheck check = { contents, starts, -1, 0 };
+  int status = size > 0 ? data[0] % (RELAY_SEND_STATUS_UNKNOWN + 1) : 0;
+  guint scan_skipped = G_MAXUINT, tail_skipped = G_MAXUINT;
+  guint n_tail, n_of_status = 0;
 
   if (memfd < 0)
     {
@@ -99,15 +145,31 @@ check_readers (const guint8 *data,
   g_assert (ftruncate (memfd, 0) == 0);
   g_assert (pwrite (memfd, data, size, 0) == (gssize)size);
 
-  g_assert (relay_send_log_scan (memfd_path, -1, scan_cb, &check, &error));
+  g_assert (relay_send_log_scan_full (memfd_path, -1, scan_cb, &check, &scan_skipped, &error));
   g_assert_no_error (error);
   g_assert_cmpuint (check.next, ==, starts->len);
+  g_assert_cmpuint (scan_skipped, ==, n_skipped);
 
-  all = relay_send_log_read_tail (memfd_path, G_MAXUINT, -1, &error);
+  /* with a status */
+  check = (ScanCheck) { contents, starts, status, 0 };
+  g_assert (relay_send_log_scan_full (memfd_path, status, scan_cb, &check, &scan_skipped, &error));
+  advance (&check);
+  g_assert_cmpuint (check.next, ==, starts->len);
+  g_assert_cmpuint (scan_skipped, ==, n_skipped);
+  for (guint i = 0; i < starts->len; i++)
+    n_of_status += indexed_status (contents, starts, i) == status;
+
+  all = relay_send_log_read_tail_full (memfd_path, G_MAXUINT, -1, &tail_skipped, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (all->len, ==, starts->len);
+  g_assert_cmpuint (tail_skipped, ==, n_skipped);
   for (guint i = 0; i < all->len; i++)
     g_assert (is_line (contents, starts, i, all->pdata[i], strlen (all->pdata[i])));
+  g_clear_pointer (&all, g_ptr_array_unref);
+
+  all = relay_send_log_read_tail_full (memfd_path, G_MAXUINT, status, &tail_skipped, &error);
+  g_assert_cmpuint (all->len, ==, n_of_status);
+  g_assert_cmpuint (tail_skipped, ==, n_skipped);
 
   n_tail = MIN (3, starts->len);
   tail = relay_send_log_read_tail (memfd_path, 3, -1, &error);
@@ -116,6 +178,50 @@ check_readers (const guint8 *data,
   for (guint i = 0; i < n_tail; i++)
     g_assert (is_line (contents, starts, starts->len - n_tail + i, tail->pdata[i],
                        strlen (tail->pdata[i])));
+
+  /* the live updates' reader, back to the start */
+  check = (ScanCheck) { contents, starts, -1, starts->len };
+  g_assert (relay_send_log_scan_since (memfd_path, G_MININT64, since_cb, &check, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (check.next, ==, 0);
+}
+
+/* The quick classification agrees with the full parse on every line */
+static void
+check_line (const char *line,
+            gsize       length,
+            guint       position)
+{
+  g_autoptr(RelaySendLogEntry) entry = NULL;
+  g_autoptr(GError) error = NULL;
+  RelaySendStatus status;
+  gboolean blank = TRUE;
+
+  for (gsize i = 0; i < length && blank; i++)
+    blank = line[i] == ' ' || line[i] == '\t' || line[i] == '\r';
+
+  entry = relay_send_log_entry_new_from_line (line, length, &error);
+  if (relay_send_log_line_get_status (line, length, &status))
+    {
+      g_assert_no_error (error);
+      g_assert (entry != NULL);
+      g_assert_cmpint (status, ==, relay_send_log_entry_get_status (entry));
+      use_entry (entry);
+    }
+  else
+    {
+      g_assert (entry == NULL);
+      g_assert (blank || error != NULL);
+      if (error != NULL)
+        {
+          g_autoptr(RelaySendLogEntry) unreadable = NULL;
+
+          g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
+          unreadable = relay_send_log_entry_new_unreadable (line, length, position, error);
+          g_assert (relay_send_log_entry_get_status (unreadable) == RELAY_SEND_STATUS_UNKNOWN);
+          use_entry (unreadable);
+        }
+    }
 }
 
 int LLVMFuzzerTestOneInput (const guint8 *data, size_t size);
@@ -126,11 +232,18 @@ LLVMFuzzerTestOneInput (const guint8 *data,
 {
   g_autoptr(GArray) starts = g_array_new (FALSE, FALSE, sizeof (guint64));
   const char *contents = (const char *)data;
+  const char *p, *nl;
   guint n_skipped = 0;
+  guint n_lines = 0;
 
   fuzz_init ();
 
   g_assert (relay_send_log_index_lines (contents, size, starts, &n_skipped, NULL, NULL));
+
+  /* every whole line, entry or not */
+  for (p = contents; (nl = memchr (p, '\n', contents + size - p)) != NULL; p = nl + 1)
+    check_line (p, nl - p, n_lines++);
+  g_assert_cmpuint (starts->len + n_skipped, <=, n_lines);
 
   for (guint i = 0; i < starts->len; i++)
     {
@@ -138,24 +251,18 @@ LLVMFuzzerTestOneInput (const guint8 *data,
       const char *line = contents + start;
       g_autoptr(RelaySendLogEntry) entry = NULL;
       g_autoptr(GError) error = NULL;
-      const char *nl;
 
-      /* as relay_send_log_get_line() */
+      /* as relay_send_log_get_line(), then the model's row */
       g_assert (start < size);
       nl = memchr (line, '\n', size - start);
       g_assert (nl != NULL);
 
       entry = relay_send_log_entry_new_from_line (line, nl - line, &error);
-      if (entry == NULL)
-        {
-          g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
-          entry = relay_send_log_entry_new_unreadable (line, nl - line, i, error);
-          g_assert (relay_send_log_entry_get_status (entry) == RELAY_SEND_STATUS_UNKNOWN);
-        }
+      g_assert_no_error (error);
       use_entry (entry);
     }
 
-  check_readers (data, size, starts);
+  check_readers (data, size, starts, n_skipped);
 
   return 0;
 }

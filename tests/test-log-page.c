@@ -642,6 +642,112 @@ test_accessible (void)
   gtk_window_destroy (window);
 }
 
+static gboolean
+is_skipped_label (GtkWidget     *widget,
+                  gconstpointer  data)
+{
+  return GTK_IS_LABEL (widget) && strstr (gtk_label_get_text (GTK_LABEL (widget)), "not shown.") != NULL;
+}
+
+/* no revealer is showing a banner about lines that are not events */
+static gboolean
+banner_hidden (gpointer data)
+{
+  GtkWidget *label = find_widget (GTK_WIDGET (data), is_skipped_label, NULL);
+  GtkWidget *revealer = gtk_widget_get_ancestor (label, GTK_TYPE_REVEALER);
+
+  return !gtk_revealer_get_reveal_child (GTK_REVEALER (revealer));
+}
+
+static gboolean
+skipped_shown (gpointer data)
+{
+  return label_with (GTK_WIDGET (data), "2 lines of", "are not events");
+}
+
+static gboolean
+only_skipped_shown (gpointer data)
+{
+  return label_with (GTK_WIDGET (data), "1 line of", "is not an event");
+}
+
+/* Lines that other tools wrote are events like the app's own; a line that
+ * is not an event is not shown, and a banner says so */
+static void
+test_other_forms (void)
+{
+  g_autofree char *path = g_build_filename (g_get_user_data_dir (), "mail-relay", "send-log.jsonl", NULL);
+  g_autoptr(RelaySendLogEntry) own = NULL;
+  g_autoptr(RelaySendLogEntry) failed = NULL;
+  g_autofree char *own_line = NULL;
+  g_autofree char *contents = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *recipients[] = { "rcpt@example.org", NULL };
+  GtkDropDown *dropdown;
+  GtkWindow *window;
+  RelayLogPage *page;
+  Count count;
+
+  own = relay_send_log_entry_new (RELAY_SEND_STATUS_SENT, "<own@example.org>", recipients, "own", 1, "250 Ok");
+  own_line = relay_send_log_entry_to_line (own);
+  contents = g_strconcat (own_line, "\n",
+                          /* Python's json.dumps */
+                          "{\"status\": \"failed\", \"time\": \"2026-11-28T03:00:00.000+00:00\", "
+                          "\"message_id\": \"<py@example.org>\", \"recipients\": [\"a@example.org\"], "
+                          "\"subject\": \"from python\", \"attempt\": 1, \"reply\": \"550 5.1.1 No\"}\n",
+                          "not JSON at all\n",
+                          /* jq -c, keys sorted */
+                          "{\"attempt\":1,\"message_id\":\"<jq@example.org>\",\"recipients\":[],\"reply\":\"250 Ok\","
+                          "\"status\":\"sent\",\"subject\":\"from jq\",\"time\":\"2026-11-28T03:00:01Z\"}\n",
+                          /* JSON, but not an event: no reply */
+                          "{\"time\": \"2026-11-28T03:00:02Z\", \"message_id\": \"x\", \"status\": \"failed\", "
+                          "\"recipients\": [], \"subject\": \"\", \"attempt\": 1}\n",
+                          NULL);
+  g_mkdir_with_parents (g_get_user_data_dir (), 0700);
+  {
+    g_autofree char *dir = g_path_get_dirname (path);
+
+    g_mkdir_with_parents (dir, 0700);
+  }
+  g_file_set_contents (path, contents, -1, &error);
+  g_assert_no_error (error);
+
+  page = show_page (&window);
+  wait_for (showing_log, page);
+  count = (Count) { page, 3 };
+  wait_for (count_is, &count);
+  wait_for (skipped_shown, page);
+  g_assert_true (label_with (GTK_WIDGET (page), path, "are not shown"));
+
+  /* the status filter reads any form: “Failed” is the fifth choice */
+  dropdown = GTK_DROP_DOWN (find_type (GTK_WIDGET (page), GTK_TYPE_DROP_DOWN));
+  gtk_drop_down_set_selected (dropdown, 4);
+  count.expected = 1;
+  wait_for (count_is, &count);
+  failed = g_list_model_get_item (relay_log_page_get_model (page), 0);
+  g_assert_cmpint (relay_send_log_entry_get_status (failed), ==, RELAY_SEND_STATUS_FAILED);
+  g_assert_cmpstr (relay_send_log_entry_get_subject (failed), ==, "from python");
+  gtk_drop_down_set_selected (dropdown, 0);
+
+  /* a file of nothing but a line that is not an event is not “No Messages Yet” */
+  g_file_set_contents (path, "{\"status\": \"sent\"}\n", -1, &error);
+  g_assert_no_error (error);
+  relay_log_page_reload (page);
+  wait_for (only_skipped_shown, page);
+  g_assert_true (showing_log (page));
+  count.expected = 0;
+  wait_for (count_is, &count);
+
+  /* and once the lines are events, the banner goes */
+  g_file_set_contents (path, contents, strlen (own_line) + 1, &error);
+  relay_log_page_reload (page);
+  count.expected = 1;
+  wait_for (count_is, &count);
+  wait_for (banner_hidden, page);
+
+  gtk_window_destroy (window);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -659,6 +765,7 @@ main (int   argc,
   g_test_add_func ("/log-page/live", test_live);
   g_test_add_func ("/log-page/send-queued", test_send_queued);
   g_test_add_func ("/log-page/accessible", test_accessible);
+  g_test_add_func ("/log-page/other-forms", test_other_forms);
 
   return g_test_run ();
 }

@@ -471,28 +471,335 @@ test_torn_line (void)
 }
 
 /* A crash tore a line and the next run appended without loading first:
- * the new entry must still be whole */
+ * the torn piece is moved aside as a load moves it, and the file stays
+ * JSON Lines, the new entry whole on its own line */
 static void
 test_append_after_tear (void)
 {
   g_autofree char *path = log_path ();
   g_autofree char *one = make_line (RELAY_SEND_STATUS_SENT, 1, "one");
-  g_autofree char *contents = g_strconcat (one, "\n", "{\"time\":\"2026-11-28T02:5", NULL);
+  const char *fragment = "{\"time\":\"2026-11-28T02:5";
+  g_autofree char *contents = g_strconcat (one, "\n", fragment, NULL);
   g_autoptr(RelaySendLog) writer = relay_send_log_new (NULL);
   g_autoptr(RelaySendLog) reader = relay_send_log_new (NULL);
   g_autoptr(RelaySendLogEntry) two = make_entry (RELAY_SEND_STATUS_DEFERRED, 2, "two");
+  g_autoptr(RelaySendLogEntry) three = make_entry (RELAY_SEND_STATUS_SENT, 3, "three");
   RelaySendLogEntry *entries[] = { two };
+  g_autofree char *two_line = relay_send_log_entry_to_line (two);
+  g_autofree char *after = NULL;
+  g_autofree char *expected = NULL;
+  g_autofree char *torn = NULL;
+  g_autofree char *first_torn = NULL;
   g_autoptr(GError) error = NULL;
 
   write_file (path, contents, -1);
   g_assert_true (relay_send_log_append (writer, entries, 1, &error));
   g_assert_no_error (error);
 
+  after = read_file (path);
+  expected = g_strconcat (one, "\n", two_line, "\n", NULL);
+  g_assert_cmpstr (after, ==, expected);
+  g_assert_nonnull (relay_send_log_get_torn_path (writer));
+  g_assert_true (g_str_has_prefix (relay_send_log_get_torn_path (writer), path));
+  g_assert_nonnull (strstr (relay_send_log_get_torn_path (writer), ".torn-"));
+  torn = read_file (relay_send_log_get_torn_path (writer));
+  g_assert_cmpstr (torn, ==, fragment);
+
   g_assert_true (relay_send_log_load (reader, NULL, &error));
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (reader)), ==, 2);
   assert_item (G_LIST_MODEL (reader), 0, 1, RELAY_SEND_STATUS_SENT);
   assert_item (G_LIST_MODEL (reader), 1, 2, RELAY_SEND_STATUS_DEFERRED);
-  g_assert_cmpuint (relay_send_log_get_n_skipped (reader), ==, 1);
+  g_assert_cmpuint (relay_send_log_get_n_skipped (reader), ==, 0);
+  g_assert_null (relay_send_log_get_torn_path (reader));
+
+  /* a whole file is left as it is, and a second tear gets its own file */
+  first_torn = g_strdup (relay_send_log_get_torn_path (writer));
+  entries[0] = three;
+  g_clear_pointer (&contents, g_free);
+  contents = g_strconcat (expected, "{\"status\": \"se", NULL);
+  write_file (path, contents, -1);
+  g_assert_true (relay_send_log_append (writer, entries, 1, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (relay_send_log_get_torn_path (writer), !=, first_torn);
+  g_clear_pointer (&torn, g_free);
+  torn = read_file (relay_send_log_get_torn_path (writer));
+  g_assert_cmpstr (torn, ==, "{\"status\": \"se");
+  g_clear_pointer (&torn, g_free);
+  torn = read_file (first_torn);
+  g_assert_cmpstr (torn, ==, fragment);
+  {
+    g_autofree char *three_line = relay_send_log_entry_to_line (three);
+    g_autofree char *now = read_file (path);
+    g_autofree char *want = g_strconcat (expected, three_line, "\n", NULL);
+
+    g_assert_cmpstr (now, ==, want);
+  }
+}
+
+/* The writer's own lines are read without parsing, eight bytes at a time:
+ * quotes, backslashes, control characters and bytes that are not ASCII
+ * at every offset of a word must be found, and the result must be what
+ * the full parse says */
+static void
+test_fast_path (void)
+{
+  const char *specials[] = { "\"", "\\", "中", "\t", "\001", "/", "—" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (specials); i++)
+    for (guint k = 0; k < 20; k++)
+      {
+        g_autoptr(GString) subject = g_string_new (NULL);
+        g_autoptr(RelaySendLogEntry) entry = NULL;
+        g_autoptr(RelaySendLogEntry) parsed = NULL;
+        g_autofree char *line = NULL;
+        RelaySendStatus status;
+        char *at;
+
+        for (guint j = 0; j < k; j++)
+          g_string_append_c (subject, 'a' + j);
+        g_string_append (subject, specials[i]);
+        g_string_append (subject, "tail of the subject");
+        entry = make_entry (RELAY_SEND_STATUS_FAILED, k, subject->str);
+        line = relay_send_log_entry_to_line (entry);
+
+        g_assert_true (relay_send_log_line_get_status (line, strlen (line), &status));
+        g_assert_cmpint (status, ==, RELAY_SEND_STATUS_FAILED);
+        parsed = relay_send_log_entry_new_from_line (line, -1, NULL);
+        g_assert_cmpstr (relay_send_log_entry_get_subject (parsed), ==, subject->str);
+
+        /* a raw control character, a byte that is not UTF-8, an unescaped
+         * quote: not JSON, wherever they are */
+        at = strstr (line, "tail of");
+        g_assert_nonnull (at);
+        for (guint j = 0; j < 3; j++)
+          {
+            at[0] = j == 0 ? '\001' : j == 1 ? '\xff' : '"';
+            g_assert_false (relay_send_log_line_get_status (line, strlen (line), &status));
+            g_assert_null (relay_send_log_entry_new_from_line (line, -1, NULL));
+          }
+      }
+}
+
+/* Found by fuzz/fuzz-send-log: the quick path's check for a leading zero
+ * in an attempt of two digits or more read far outside the line */
+static void
+test_fast_attempt (void)
+{
+  const guint attempts[] = { 0, 9, 10, 99, 100, 4294967295u };
+  const char *refused[] = { "00", "012", "4294967296", "99999999999", "-1", "1.0", "1e1" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (attempts); i++)
+    {
+      const char *recipients[] = { "a@example.org", NULL };
+      g_autoptr(RelaySendLogEntry) entry = relay_send_log_entry_new (RELAY_SEND_STATUS_SENT, "<a@x>", recipients,
+                                                                      "s", attempts[i], "250 ok");
+      g_autofree char *line = relay_send_log_entry_to_line (entry);
+      g_autoptr(RelaySendLogEntry) parsed = relay_send_log_entry_new_from_line (line, -1, NULL);
+      RelaySendStatus status;
+
+      g_assert_true (relay_send_log_line_get_status (line, strlen (line), &status));
+      g_assert_cmpuint (relay_send_log_entry_get_attempt (parsed), ==, attempts[i]);
+    }
+
+  for (guint i = 0; i < G_N_ELEMENTS (refused); i++)
+    {
+      g_autofree char *line = g_strdup_printf ("{\"time\":\"2026-11-28T02:50:00.000+00:00\",\"message_id\":\"x\","
+                                               "\"status\":\"sent\",\"recipients\":[],\"subject\":\"\","
+                                               "\"attempt\":%s,\"reply\":\"\"}", refused[i]);
+      RelaySendStatus status;
+
+      g_assert_false (relay_send_log_line_get_status (line, strlen (line), &status));
+      g_assert_null (relay_send_log_entry_new_from_line (line, -1, NULL));
+    }
+}
+
+/* Lines that other tools write: Python's json.dumps, jq, members in
+ * another order, escapes the writer does not use */
+static const char *other_forms[] = {
+  /* json.dumps (", " and ": "), its own member order */
+  "{\"status\": \"failed\", \"time\": \"2026-11-28T03:00:00.000+00:00\", \"message_id\": \"<10.bench@example.org>\", "
+  "\"recipients\": [\"a@example.org\"], \"subject\": \"\\u4e2d\\u6587\", \"attempt\": 2, \"reply\": \"550 no\"}",
+  /* jq -c: compact, keys sorted */
+  "{\"attempt\":1,\"message_id\":\"<11.bench@example.org>\",\"recipients\":[],\"reply\":\"250 ok\","
+  "\"status\":\"sent\",\"subject\":\"jq\",\"time\":\"2026-11-28T03:00:01Z\"}",
+  /* spaces around everything, tabs, a trailing carriage return, and a
+   * member the app does not know that holds the word status */
+  " {\t\"time\" : \"2026-11-28T03:00:02.5+01:00\" , \"message_id\" : \"<12.bench@example.org>\" , "
+  "\"extra\" : {\"status\": \"sent\", \"list\": [1, 2.5e3, true, null]} , \"status\" : \"failed\" , "
+  "\"recipients\" : [ \"b@example.org\" , \"c@example.org\" ] , \"subject\" : \"x\" , \"attempt\" : 0 , "
+  "\"reply\" : \"550 5.1.1 \\\"no\\\"\" }\r",
+  /* the writer's order, but a time with a zone the writer never writes */
+  "{\"time\":\"2026-11-28T03:00:03.000-05:30\",\"message_id\":\"<13.bench@example.org>\",\"status\":\"deferred\","
+  "\"recipients\":[\"d@example.org\"],\"subject\":\"later\",\"attempt\":3,\"reply\":\"451 later\"}",
+};
+
+/* Lines that are not entries: counted, never shown */
+static const char *not_entries[] = {
+  "this is not JSON",
+  "[1, 2, 3]",
+  /* a JSON object without a reply */
+  "{\"time\": \"2026-11-28T03:00:04Z\", \"message_id\": \"x\", \"status\": \"failed\", \"recipients\": [], "
+  "\"subject\": \"\", \"attempt\": 1}",
+  /* a wrong type */
+  "{\"time\": \"2026-11-28T03:00:04Z\", \"message_id\": \"x\", \"status\": \"failed\", \"recipients\": \"a@b\", "
+  "\"subject\": \"\", \"attempt\": 1, \"reply\": \"\"}",
+  /* json-glib takes comments; JSON does not */
+  "{/* c */\"time\":\"2026-11-28T03:00:04Z\",\"message_id\":\"x\",\"status\":\"failed\",\"recipients\":[],"
+  "\"subject\":\"\",\"attempt\":1,\"reply\":\"\"}",
+  /* a trailing comma */
+  "{\"time\":\"2026-11-28T03:00:04Z\",\"message_id\":\"x\",\"status\":\"failed\",\"recipients\":[],"
+  "\"subject\":\"\",\"attempt\":1,\"reply\":\"\",}",
+};
+
+static GString *
+depth_bomb (guint depth,
+            gboolean closed)
+{
+  GString *line = g_string_new ("{\"time\":\"2026-11-28T03:00:05Z\",\"message_id\":\"x\",\"status\":\"failed\","
+                                "\"recipients\":[],\"subject\":\"\",\"attempt\":1,\"reply\":\"\",\"deep\":");
+
+  for (guint i = 0; i < depth; i++)
+    g_string_append_c (line, '[');
+  if (closed)
+    {
+      for (guint i = 0; i < depth; i++)
+        g_string_append_c (line, ']');
+      g_string_append_c (line, '}');
+    }
+  return line;
+}
+
+static char *
+write_forms_log (guint *n_entries,
+                 guint *n_not)
+{
+  g_autofree char *path = log_path ();
+  g_autoptr(GString) contents = g_string_new (NULL);
+  g_autoptr(GString) bomb = depth_bomb (100000, FALSE);
+  g_autoptr(GString) deep = depth_bomb (1000, TRUE);
+  g_autoptr(GString) nested = depth_bomb (100, TRUE);
+
+  /* our own lines, the others between them */
+  for (guint i = 0; i < 4; i++)
+    {
+      g_autofree char *own = make_line (i % 2 ? RELAY_SEND_STATUS_FAILED : RELAY_SEND_STATUS_SENT, i, "own");
+
+      g_string_append_printf (contents, "%s\n%s\n%s\n", own, other_forms[i], not_entries[i]);
+    }
+  g_string_append_printf (contents, "%s\n%s\n\n", not_entries[4], not_entries[5]);
+  /* 100,000 “[” (json-glib's recursion would run out of stack), a valid
+   * line nested 1,000 deep, both not entries; nested 100 deep is one */
+  g_string_append_len (contents, bomb->str, bomb->len);
+  g_string_append_c (contents, '\n');
+  g_string_append_len (contents, deep->str, deep->len);
+  g_string_append_c (contents, '\n');
+  g_string_append_len (contents, nested->str, nested->len);
+  g_string_append_c (contents, '\n');
+  write_file (path, contents->str, contents->len);
+
+  *n_entries = 4 + 4 + 1;
+  *n_not = 6 + 2;
+  return g_string_free (g_steal_pointer (&contents), FALSE);
+}
+
+static gboolean collect_cb (const char *line,
+                            gsize       length,
+                            gpointer    user_data);
+
+/* Any valid JSON object with the members is an entry, for every reader,
+ * and what is not is counted */
+static void
+test_other_forms (void)
+{
+  g_autofree char *path = log_path ();
+  guint n_entries, n_not, n_skipped = 0;
+  g_autofree char *contents = write_forms_log (&n_entries, &n_not);
+  g_autoptr(RelaySendLog) log = relay_send_log_new (NULL);
+  g_autoptr(GPtrArray) scanned = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) failed = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) tail = NULL;
+  g_autoptr(GPtrArray) since = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GError) error = NULL;
+  RelaySendStatus status;
+  guint n_failed = 0;
+
+  /* each form alone */
+  for (guint i = 0; i < G_N_ELEMENTS (other_forms); i++)
+    {
+      g_autoptr(RelaySendLogEntry) entry = relay_send_log_entry_new_from_line (other_forms[i], -1, &error);
+
+      g_assert_no_error (error);
+      g_assert_nonnull (entry);
+      g_assert_cmpstr (relay_send_log_entry_get_message_id (entry), ==,
+                       (i == 0 ? "<10.bench@example.org>" : i == 1 ? "<11.bench@example.org>"
+                        : i == 2 ? "<12.bench@example.org>" : "<13.bench@example.org>"));
+      g_assert_true (relay_send_log_line_get_status (other_forms[i], strlen (other_forms[i]), &status));
+      g_assert_cmpint (status, ==, relay_send_log_entry_get_status (entry));
+    }
+  {
+    g_autoptr(RelaySendLogEntry) entry = relay_send_log_entry_new_from_line (other_forms[0], -1, NULL);
+
+    g_assert_cmpint (relay_send_log_entry_get_status (entry), ==, RELAY_SEND_STATUS_FAILED);
+    g_assert_cmpstr (relay_send_log_entry_get_subject (entry), ==, "中文");
+    g_assert_cmpuint (relay_send_log_entry_get_attempt (entry), ==, 2);
+  }
+  for (guint i = 0; i < G_N_ELEMENTS (not_entries); i++)
+    {
+      g_assert_false (relay_send_log_line_get_status (not_entries[i], strlen (not_entries[i]), &status));
+      g_assert_null (relay_send_log_entry_new_from_line (not_entries[i], -1, NULL));
+    }
+
+  /* the model */
+  g_assert_true (relay_send_log_load (log, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (log)), ==, n_entries);
+  g_assert_cmpuint (relay_send_log_get_n_skipped (log), ==, n_not);
+  for (guint i = 0; i < n_entries; i++)
+    {
+      g_autoptr(RelaySendLogEntry) entry = g_list_model_get_item (G_LIST_MODEL (log), i);
+      gsize length;
+      const char *line = relay_send_log_get_line (log, i, &length);
+
+      /* none is shown as unreadable */
+      g_assert_null (relay_send_log_entry_get_detail (entry));
+      g_assert_true (relay_send_log_line_get_status (line, length, &status));
+      g_assert_cmpint (status, ==, relay_send_log_entry_get_status (entry));
+      n_failed += status == RELAY_SEND_STATUS_FAILED;
+    }
+  g_assert_cmpuint (n_failed, ==, 2 + 2 + 1);
+
+  /* log, log --json and log --status */
+  g_assert_true (relay_send_log_scan_full (path, -1, collect_cb, scanned, &n_skipped, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (scanned->len, ==, n_entries);
+  g_assert_cmpuint (n_skipped, ==, n_not);
+  for (guint i = 0; i < G_N_ELEMENTS (other_forms); i++)
+    g_assert_cmpstr (g_ptr_array_index (scanned, 3 * 0 + 2 * i + 1), ==, other_forms[i]);
+
+  n_skipped = 0;
+  g_assert_true (relay_send_log_scan_full (path, RELAY_SEND_STATUS_FAILED, collect_cb, failed, &n_skipped, &error));
+  g_assert_cmpuint (failed->len, ==, n_failed);
+  g_assert_cmpuint (n_skipped, ==, n_not);
+  g_assert_cmpstr (g_ptr_array_index (failed, 0), ==, other_forms[0]);
+
+  /* log --limit */
+  tail = relay_send_log_read_tail_full (path, 100, -1, &n_skipped, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (n_skipped, ==, n_not);
+  g_assert_cmpuint (tail->len, ==, scanned->len);
+  for (guint i = 0; i < tail->len; i++)
+    g_assert_cmpstr (g_ptr_array_index (tail, i), ==, g_ptr_array_index (scanned, i));
+  g_clear_pointer (&tail, g_ptr_array_unref);
+  tail = relay_send_log_read_tail_full (path, 3, RELAY_SEND_STATUS_FAILED, &n_skipped, &error);
+  g_assert_cmpuint (tail->len, ==, 3);
+  for (guint i = 0; i < 3; i++)
+    g_assert_cmpstr (g_ptr_array_index (tail, i), ==, g_ptr_array_index (failed, failed->len - 3 + i));
+
+  /* live updates: every entry is newer than 2026-11-28T00:00Z */
+  g_assert_true (relay_send_log_scan_since (path, G_GINT64_CONSTANT (1795824000) * G_USEC_PER_SEC,
+                                            collect_cb, since, &error));
+  g_assert_cmpuint (since->len, ==, n_entries);
+  g_assert_cmpstr (g_ptr_array_index (since, since->len - 1 - 1), ==, other_forms[0]);
 }
 
 static void
@@ -866,6 +1173,9 @@ main (int   argc,
   g_test_add_func ("/send-log/torn-line", test_torn_line);
   g_test_add_func ("/send-log/append-after-tear", test_append_after_tear);
   g_test_add_func ("/send-log/corrupt-middle", test_corrupt_middle);
+  g_test_add_func ("/send-log/other-forms", test_other_forms);
+  g_test_add_func ("/send-log/fast-path", test_fast_path);
+  g_test_add_func ("/send-log/fast-attempt", test_fast_attempt);
   g_test_add_func ("/send-log/nul-byte", test_nul_byte);
   g_test_add_func ("/send-log/scan", test_scan);
   g_test_add_func ("/send-log/read-tail", test_read_tail);

@@ -224,6 +224,38 @@ test_from_log (void)
   g_rmdir (dir);
 }
 
+/* A line another tool wrote (json.dumps spacing, its own member order)
+ * is an attempt like any other */
+static void
+test_from_log_other_forms (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("test-throttle-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "send-log.jsonl", NULL);
+  g_autoptr(RelayThrottle) throttle = relay_throttle_new (30, 60, 10000, 86400);
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+  g_autoptr(GDateTime) recent = g_date_time_add_seconds (now, -10);
+  g_autofree char *stamp = g_date_time_format_iso8601 (recent);
+  g_autofree char *contents = NULL;
+  g_autoptr(GError) error = NULL;
+
+  contents = g_strdup_printf ("{\"status\": \"sent\", \"time\": \"%s\", \"message_id\": \"<1@x>\", "
+                              "\"recipients\": [\"a@example.org\", \"b@example.org\"], \"subject\": \"s\", "
+                              "\"attempt\": 1, \"reply\": \"250 ok\"}\n"
+                              "{ \"time\" : \"%s\" , \"status\" : \"failed\" , \"message_id\" : \"<2@x>\" , "
+                              "\"recipients\" : [\"c@example.org\"] , \"subject\" : \"s\" , "
+                              "\"attempt\" : 1 , \"reply\" : \"550 no\" }\n",
+                              stamp, stamp);
+  g_file_set_contents (path, contents, -1, &error);
+  g_assert_no_error (error);
+
+  relay_throttle_record_log (throttle, path);
+  g_assert_cmpuint (relay_throttle_count_messages (throttle, g_get_real_time ()), ==, 1);
+  g_assert_cmpuint (relay_throttle_count_recipients (throttle, g_get_real_time ()), ==, 2);
+
+  g_remove (path);
+  g_rmdir (dir);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -235,6 +267,7 @@ main (int   argc,
   g_test_add_func ("/throttle/recorded-out-of-order", test_recorded_out_of_order);
   g_test_add_func ("/throttle/no-limits", test_no_limits);
   g_test_add_func ("/throttle/from-log", test_from_log);
+  g_test_add_func ("/throttle/from-log/other-forms", test_from_log_other_forms);
 
   return g_test_run ();
 }

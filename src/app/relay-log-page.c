@@ -208,6 +208,8 @@ struct _RelayLogPage
   /* sending what was due stopped on this (no password, no server): not
    * tried again on its own until the account changes or a person asks */
   char               *auto_error;
+  GtkRevealer        *skipped_revealer;
+  GtkLabel           *skipped_label;
   RelayAccount       *account;
   GtkScrolledWindow  *scroller;
   GtkColumnView      *column_view;
@@ -264,7 +266,8 @@ update_count (RelayLogPage *self)
 
 typedef struct
 {
-  char *status_needle;
+  /* a RelaySendStatus, or -1 */
+  int   status;
   char *search_needle;
   guint first;
 } Filter;
@@ -272,13 +275,12 @@ typedef struct
 static void
 filter_free (Filter *filter)
 {
-  g_free (filter->status_needle);
   g_free (filter->search_needle);
   g_free (filter);
 }
 
-/* On the stored lines: the writer's canonical form makes a substring test
- * exact for the status, and good enough for a search */
+/* On the stored lines, in whatever form they were written: the status as
+ * every reader of the log reads it, a substring test for a search */
 static void
 filter_thread (GTask        *task,
                gpointer      source_object,
@@ -299,9 +301,13 @@ filter_thread (GTask        *task,
         break;
       if (line == NULL)
         continue;
-      if (filter->status_needle != NULL &&
-          g_strstr_len (line, length, filter->status_needle) == NULL)
-        continue;
+      if (filter->status >= 0)
+        {
+          RelaySendStatus status;
+
+          if (!relay_send_log_line_get_status (line, length, &status) || (int)status != filter->status)
+            continue;
+        }
       if (filter->search_needle != NULL)
         {
           g_autofree char *folded = g_utf8_casefold (line, length);
@@ -455,9 +461,9 @@ refilter_from (RelayLogPage *self,
 
   filter = g_new0 (Filter, 1);
   filter->first = first;
+  filter->status = -1;
   if (selected > 0 && selected <= G_N_ELEMENTS (dropdown_statuses))
-    filter->status_needle = g_strdup_printf ("\"status\":\"%s\"",
-                                             relay_send_status_to_string (dropdown_statuses[selected - 1]));
+    filter->status = dropdown_statuses[selected - 1];
   if (search[0] != '\0')
     filter->search_needle = g_utf8_casefold (search, -1);
 
@@ -1247,6 +1253,24 @@ row_activated_cb (GtkColumnView *view,
     relay_log_page_show_event (self, entry);
 }
 
+/* Lines of the file that are not events are never dropped in silence */
+static void
+update_skipped (RelayLogPage *self)
+{
+  guint n_skipped = relay_send_log_get_n_skipped (self->log);
+  g_autofree char *text = NULL;
+
+  if (n_skipped > 0)
+    {
+      text = g_strdup_printf (ngettext ("%'u line of %s is not an event (not JSON, or without the members of an event) and is not shown.",
+                                        "%'u lines of %s are not events (not JSON, or without the members of an event) and are not shown.",
+                                        n_skipped),
+                              n_skipped, relay_send_log_get_path (self->log));
+      gtk_label_set_text (self->skipped_label, text);
+    }
+  gtk_revealer_set_reveal_child (self->skipped_revealer, n_skipped > 0);
+}
+
 static void
 show_loaded (RelayLogPage *self,
              GObject      *object,
@@ -1266,8 +1290,12 @@ show_loaded (RelayLogPage *self,
       return;
     }
 
-  /* the icon is set when shown: loading it is not part of the start */
-  if (g_list_model_get_n_items (G_LIST_MODEL (self->log)) == 0)
+  update_skipped (self);
+
+  /* the icon is set when shown: loading it is not part of the start; a
+   * file of lines that are not events is not an empty log */
+  if (g_list_model_get_n_items (G_LIST_MODEL (self->log)) == 0 &&
+      relay_send_log_get_n_skipped (self->log) == 0)
     {
       adw_status_page_set_icon_name (self->empty_page, "mail-send-symbolic");
       gtk_stack_set_visible_child_name (self->stack, "empty");
@@ -1411,8 +1439,10 @@ relay_log_page_dispose (GObject *object)
   g_cancellable_cancel (self->cancellable);
   g_clear_handle_id (&self->meters_source, g_source_remove);
   g_clear_handle_id (&self->refresh_source, g_source_remove);
-  if (self->pin_clock != NULL)
+  /* a window destroyed before its next frame drops the clock's handlers */
+  if (self->pin_clock != NULL && g_signal_handler_is_connected (self->pin_clock, self->pin_handler))
     g_clear_signal_handler (&self->pin_handler, self->pin_clock);
+  self->pin_handler = 0;
   g_clear_object (&self->pin_clock);
   if (self->monitor != NULL)
     g_file_monitor_cancel (self->monitor);
@@ -1480,6 +1510,8 @@ relay_log_page_class_init (RelayLogPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, RelayLogPage, throttled_label);
   gtk_widget_class_bind_template_child (widget_class, RelayLogPage, send_queued_button);
   gtk_widget_class_bind_template_callback (widget_class, send_queued_cb);
+  gtk_widget_class_bind_template_child (widget_class, RelayLogPage, skipped_revealer);
+  gtk_widget_class_bind_template_child (widget_class, RelayLogPage, skipped_label);
   gtk_widget_class_bind_template_child (widget_class, RelayLogPage, scroller);
   gtk_widget_class_bind_template_child (widget_class, RelayLogPage, column_view);
   gtk_widget_class_bind_template_callback (widget_class, filter_changed_cb);

@@ -107,7 +107,7 @@ print_table_line (const char *line,
   g_autofree char *time = NULL;
   g_autofree char *recipients = NULL;
 
-  /* what the model shows: a line that does not parse is left out */
+  /* the readers pass only entries */
   entry = relay_send_log_entry_new_from_line (line, length, NULL);
   if (entry == NULL)
     return TRUE;
@@ -139,7 +139,9 @@ print_table_line (const char *line,
  *
  * `mail-relay-cli log [--json] [--status STATUS] [--limit N]`: the send
  * log, oldest first; with --limit only the newest N, read from the end of
- * the file. --json prints the stored lines themselves (JSON Lines).
+ * the file. --json prints the stored lines themselves (JSON Lines). Lines
+ * that are not events are counted and reported on stderr
+ * (docs/send-log.md).
  */
 int
 relay_cli_log (int    argc,
@@ -163,6 +165,7 @@ relay_cli_log (int    argc,
   guint64 limit = 0;
   Table table = { NULL, FALSE };
   RelaySendLogLineFunc print;
+  guint n_skipped = 0;
   gboolean ok;
 
   g_option_context_set_summary (context, _("Show every attempt to send a message, oldest first."));
@@ -202,7 +205,8 @@ relay_cli_log (int    argc,
 
   if (limit_text != NULL)
     {
-      g_autoptr(GPtrArray) lines = relay_send_log_read_tail (path, limit, status_filter, &error);
+      g_autoptr(GPtrArray) lines = relay_send_log_read_tail_full (path, limit, status_filter,
+                                                                  &n_skipped, &error);
 
       ok = lines != NULL;
       for (guint i = 0; ok && i < lines->len; i++)
@@ -214,9 +218,16 @@ relay_cli_log (int    argc,
         }
     }
   else
-    ok = relay_send_log_scan (path, status_filter, print, &table, &error);
+    ok = relay_send_log_scan_full (path, status_filter, print, &table, &n_skipped, &error);
 
   g_string_free (table.row, TRUE);
+
+  /* never silently: what is in the file and not listed */
+  if (ok && n_skipped > 0)
+    relay_cli_printerr (ngettext ("warning: %'u line of %s is not a send log event (not JSON, or without the members of an event) and was skipped",
+                                  "warning: %'u lines of %s are not send log events (not JSON, or without the members of an event) and were skipped",
+                                  n_skipped),
+                        n_skipped, path);
 
   if (!ok)
     {

@@ -14,6 +14,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#if defined (__SSE2__) && !defined (RELAY_SEND_LOG_NO_SSE2)
+#include <emmintrin.h>
+#endif
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 #include <string.h>
@@ -36,6 +39,8 @@
 #endif
 #define CACHE_SLOTS  512
 #define LINE_PREFIX  "{\"time\":\""
+/* nesting that a line may have: json-glib recurses once a level */
+#define MAX_DEPTH    128
 
 static const char * const status_names[] = {
   [RELAY_SEND_STATUS_QUEUED] = "queued",
@@ -279,13 +284,18 @@ get_time (JsonObject  *object,
   return time;
 }
 
+static gboolean is_json_object (const char *line,
+                                gsize       length);
+
 /**
  * relay_send_log_entry_new_from_line:
  * @length: the length of @line, or -1 when it is nul-terminated
  *
- * Reads one line of the log strictly: every field of relay-send-log.h
- * with its type, a known status, at most 64 KiB. Members it does not
- * know are ignored, so that a newer version's lines still read.
+ * Reads one line of the log strictly: a JSON object (RFC 8259, in any
+ * spacing and member order, nested at most 128 deep) with every required
+ * member of relay-send-log.h of its type, a known status, at most 64 KiB.
+ * Members it does not know are ignored, so that a newer version's lines
+ * still read. What it refuses is not an entry (docs/send-log.md).
  *
  * Returns: (transfer full) (nullable): the entry, or %NULL with
  *   %G_IO_ERROR_INVALID_DATA
@@ -318,6 +328,14 @@ relay_send_log_entry_new_from_line (const char  *line,
   if (!g_utf8_validate_len (line, size, NULL))
     {
       g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "the line is not UTF-8");
+      return NULL;
+    }
+
+  /* strict JSON, and nested no deeper than json-glib's recursion can go */
+  if (!is_json_object (line, size))
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                           "the line is not a JSON object (or is nested too deeply)");
       return NULL;
     }
 
@@ -550,37 +568,466 @@ relay_send_log_entry_set_next_attempt (RelaySendLogEntry *self,
 
 /* Line helpers shared by the model, scan and read_tail */
 
-/* A cheap test that a line is one of ours, without parsing it: our
- * writer's object starts with the time, ends with “}”, and “{"time":"”
- * cannot occur inside a JSON string (its quote would be escaped), so a
- * second one means a torn write that a later append ran into. Nor does
- * it write a nul byte (json-glib escapes it): read_tail() would cut the
- * line there while scan() printed it whole. */
-static gboolean
-line_looks_whole (const char *line,
-                  gsize       length)
+/* Whether @line is strict JSON (RFC 8259) whose value is an object,
+ * checked without recursion and with a bound on nesting: json-glib
+ * parses recursively, so a line of 100,000 “[” would exhaust its stack,
+ * and it accepts comments and other extensions that no other reader of
+ * a JSON Lines file does. */
+static const char *
+skip_space (const char *p,
+            const char *end)
 {
-  const char *p, *end = line + length;
+  while (p < end && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'))
+    p++;
+  return p;
+}
 
-  if (length < sizeof LINE_PREFIX || length > MAX_LINE ||
-      memcmp (line, LINE_PREFIX, sizeof LINE_PREFIX - 1) != 0 || line[length - 1] != '}' ||
-      memchr (line, '\0', length) != NULL)
+/* @p is at the opening quote; returns what follows the closing one */
+static const char *
+skip_string (const char *p,
+             const char *end)
+{
+  for (p++; p < end; p++)
+    {
+      guchar c = *p;
+
+      if (c == '"')
+        return p + 1;
+      if (c < 0x20)
+        return NULL;
+      if (c != '\\')
+        continue;
+
+      if (++p >= end)
+        return NULL;
+      if (*p == 'u')
+        {
+          if (end - p < 5 || !g_ascii_isxdigit (p[1]) || !g_ascii_isxdigit (p[2]) ||
+              !g_ascii_isxdigit (p[3]) || !g_ascii_isxdigit (p[4]))
+            return NULL;
+          p += 4;
+        }
+      else if (strchr ("\"\\/bfnrt", *p) == NULL || *p == '\0')
+        return NULL;
+    }
+
+  return NULL;
+}
+
+static const char *
+skip_digits (const char *p,
+             const char *end)
+{
+  if (p >= end || !g_ascii_isdigit (*p))
+    return NULL;
+  while (p < end && g_ascii_isdigit (*p))
+    p++;
+  return p;
+}
+
+static const char *
+skip_number (const char *p,
+             const char *end)
+{
+  if (p < end && *p == '-')
+    p++;
+  if (p < end && *p == '0')
+    p++;
+  else if (p >= end || *p < '1' || *p > '9' || (p = skip_digits (p, end)) == NULL)
+    return NULL;
+
+  if (p < end && *p == '.' && (p = skip_digits (p + 1, end)) == NULL)
+    return NULL;
+  if (p < end && (*p == 'e' || *p == 'E'))
+    {
+      p++;
+      if (p < end && (*p == '+' || *p == '-'))
+        p++;
+      p = skip_digits (p, end);
+    }
+
+  return p;
+}
+
+static const char *
+skip_word (const char *p,
+           const char *end,
+           const char *word)
+{
+  gsize n = strlen (word);
+
+  return (gsize)(end - p) >= n && memcmp (p, word, n) == 0 ? p + n : NULL;
+}
+
+static gboolean
+is_json_object (const char *line,
+                gsize       length)
+{
+  const char *p = line, *end = line + length;
+  char open[MAX_DEPTH];
+  guint depth = 0;
+
+  p = skip_space (p, end);
+  if (p >= end || *p != '{')
     return FALSE;
 
-  for (p = line + 1; (p = memchr (p, '{', end - p)) != NULL; p++)
-    if ((gsize)(end - p) >= sizeof LINE_PREFIX - 1 &&
-        memcmp (p, LINE_PREFIX, sizeof LINE_PREFIX - 1) == 0)
-      return FALSE;
+  for (;;)
+    {
+      /* a value */
+      p = skip_space (p, end);
+      if (p >= end)
+        return FALSE;
 
+      if (*p == '{' || *p == '[')
+        {
+          if (depth == MAX_DEPTH)
+            return FALSE;
+          open[depth++] = *p;
+          p = skip_space (p + 1, end);
+          if (p < end && (*p == '}' || *p == ']') && *p == open[depth - 1] + 2)
+            {
+              depth--;
+              p++;
+            }
+          else if (open[depth - 1] == '{')
+            goto member;
+          else
+            continue;
+        }
+      else if (*p == '"')
+        p = skip_string (p, end);
+      else if (*p == 't')
+        p = skip_word (p, end, "true");
+      else if (*p == 'f')
+        p = skip_word (p, end, "false");
+      else if (*p == 'n')
+        p = skip_word (p, end, "null");
+      else
+        p = skip_number (p, end);
+      if (p == NULL)
+        return FALSE;
+
+      /* after a value: the next one, or the ends of its containers */
+      for (;;)
+        {
+          p = skip_space (p, end);
+          if (depth == 0)
+            return p == end;
+          if (p >= end)
+            return FALSE;
+          if (*p == ',')
+            {
+              p++;
+              break;
+            }
+          if (*p != open[depth - 1] + 2)
+            return FALSE;
+          depth--;
+          p++;
+        }
+
+      if (open[depth - 1] == '[')
+        continue;
+
+    member:
+      p = skip_space (p, end);
+      if (p >= end || *p != '"' || (p = skip_string (p, end)) == NULL)
+        return FALSE;
+      p = skip_space (p, end);
+      if (p >= end || *p != ':')
+        return FALSE;
+      p++;
+    }
+}
+
+/* The fast path: the writer's own form, exactly (relay-send-log.h), read
+ * without building anything. It accepts only what the full parse accepts;
+ * anything it is not sure of (another order or spacing, an escape \u, a
+ * time it does not check itself) goes to the full parse. */
+static gboolean
+fast_literal (const char **p,
+              const char  *end,
+              const char  *text,
+              gsize        n)
+{
+  if ((gsize)(end - *p) < n || memcmp (*p, text, n) != 0)
+    return FALSE;
+
+  *p += n;
   return TRUE;
 }
 
-/* The writer's own spelling of the member, as it appears in every line of
- * that status and, being outside any string, in no other line */
-static char *
-status_needle (int status)
+#define FAST_LITERAL(p, end, text) fast_literal (p, end, text, sizeof text - 1)
+
+/* How many bytes from @p on (of at least PLAIN_BLOCK) are not a quote,
+ * a backslash, a control character or a byte that is not ASCII: sixteen
+ * at a time with SSE2, else eight (each test exact about whether there is
+ * one; RELAY_SEND_LOG_NO_SSE2 tests the second on x86) */
+#if defined (__SSE2__) && !defined (RELAY_SEND_LOG_NO_SSE2)
+#define PLAIN_BLOCK 16
+
+static inline gsize
+plain_prefix (const char *p)
 {
-  return g_strdup_printf ("\"status\":\"%s\"", status_names[status]);
+  __m128i v, special;
+  int mask;
+
+  /* an unaligned load */
+  memcpy (&v, p, sizeof v);
+  /* signed: the bytes from 0x80 are below 0x20 too */
+  special = _mm_or_si128 (_mm_or_si128 (_mm_cmpeq_epi8 (v, _mm_set1_epi8 ('"')),
+                                        _mm_cmpeq_epi8 (v, _mm_set1_epi8 ('\\'))),
+                          _mm_cmplt_epi8 (v, _mm_set1_epi8 (0x20)));
+  mask = _mm_movemask_epi8 (special);
+
+  return mask == 0 ? PLAIN_BLOCK : (gsize)__builtin_ctz (mask);
+}
+#else
+#define PLAIN_BLOCK 8
+#define ONES  G_GUINT64_CONSTANT (0x0101010101010101)
+#define HIGHS G_GUINT64_CONSTANT (0x8080808080808080)
+
+static inline gsize
+plain_prefix (const char *p)
+{
+  guint64 w, quote, backslash;
+
+  memcpy (&w, p, sizeof w);
+  quote = w ^ (ONES * '"');
+  backslash = w ^ (ONES * '\\');
+
+  return (((quote - ONES) & ~quote) | ((backslash - ONES) & ~backslash) |
+          ((w - ONES * 0x20) & ~w) | w) & HIGHS ? 0 : PLAIN_BLOCK;
+}
+#endif
+
+/* A string without \u escapes, in UTF-8 (outside its strings, a line of
+ * the writer's form is ASCII) */
+static gboolean
+fast_string (const char **p,
+             const char  *end,
+             const char **text,
+             gsize       *length)
+{
+  const char *q = *p;
+  gboolean non_ascii = FALSE;
+
+  if (q >= end || *q != '"')
+    return FALSE;
+
+  for (q++; q < end; q++)
+    {
+      guchar c;
+
+      while (end - q >= PLAIN_BLOCK)
+        {
+          gsize n = plain_prefix (q);
+
+          q += n;
+          if (n < PLAIN_BLOCK)
+            break;
+        }
+      if (q >= end)
+        break;
+
+      c = *q;
+      if (c == '"')
+        break;
+      if (c < 0x20)
+        return FALSE;
+      if (c >= 0x80)
+        non_ascii = TRUE;
+      else if (c == '\\')
+        {
+          if (++q >= end || *q == 'u' || *q == '\0' || strchr ("\"\\/bfnrt", *q) == NULL)
+            return FALSE;
+        }
+    }
+  if (q >= end || (non_ascii && !g_utf8_validate_len (*p + 1, q - (*p + 1), NULL)))
+    return FALSE;
+
+  if (text != NULL)
+    {
+      *text = *p + 1;
+      *length = q - (*p + 1);
+    }
+  *p = q + 1;
+  return TRUE;
+}
+
+static gboolean
+fast_digits (const char *p,
+             guint       n,
+             guint       min,
+             guint       max)
+{
+  guint value = 0;
+
+  for (guint i = 0; i < n; i++)
+    {
+      if (!g_ascii_isdigit (p[i]))
+        return FALSE;
+      value = value * 10 + (p[i] - '0');
+    }
+
+  return value >= min && value <= max;
+}
+
+/* “2026-11-28T02:50:00.123+00:00”, as format_time() writes it, with
+ * values that g_date_time_new_from_iso8601() surely takes */
+#define TIME_LENGTH 29
+
+static gboolean
+fast_time (const char *t,
+           gsize       length)
+{
+  guint year, month;
+
+  if (length != TIME_LENGTH ||
+      t[4] != '-' || t[7] != '-' || t[10] != 'T' || t[13] != ':' || t[16] != ':' || t[19] != '.' ||
+      (t[23] != '+' && t[23] != '-') || t[26] != ':' ||
+      !fast_digits (t, 4, 1970, 9998) || !fast_digits (t + 5, 2, 1, 12) ||
+      !fast_digits (t + 11, 2, 0, 23) || !fast_digits (t + 14, 2, 0, 59) ||
+      !fast_digits (t + 17, 2, 0, 59) || !fast_digits (t + 20, 3, 0, 999) ||
+      !fast_digits (t + 24, 2, 0, 14) || !fast_digits (t + 27, 2, 0, 59))
+    return FALSE;
+
+  year = (t[0] - '0') * 1000 + (t[1] - '0') * 100 + (t[2] - '0') * 10 + (t[3] - '0');
+  month = (t[5] - '0') * 10 + (t[6] - '0');
+
+  return fast_digits (t + 8, 2, 1, g_date_get_days_in_month (month, year));
+}
+
+static gboolean
+fast_entry (const char       *line,
+            gsize             length,
+            RelaySendStatus  *status,
+            const char      **time)
+{
+  const char *p = line, *end = line + length;
+  const char *text;
+  gsize n;
+  guint64 attempt = 0;
+  guint digits = 0;
+
+  if (!FAST_LITERAL (&p, end, "{\"time\":") || !fast_string (&p, end, &text, &n) ||
+      !fast_time (text, n))
+    return FALSE;
+  *time = text;
+
+  if (!FAST_LITERAL (&p, end, ",\"message_id\":") || !fast_string (&p, end, NULL, NULL) ||
+      !FAST_LITERAL (&p, end, ",\"status\":") || !fast_string (&p, end, &text, &n))
+    return FALSE;
+
+  *status = G_N_ELEMENTS (status_names);
+  for (guint i = 0; i < G_N_ELEMENTS (status_names); i++)
+    if (strlen (status_names[i]) == n && memcmp (status_names[i], text, n) == 0)
+      *status = i;
+  if (*status == G_N_ELEMENTS (status_names))
+    return FALSE;
+
+  if (!FAST_LITERAL (&p, end, ",\"recipients\":["))
+    return FALSE;
+  if (p < end && *p == '"')
+    {
+      do
+        if (!fast_string (&p, end, NULL, NULL))
+          return FALSE;
+      while (FAST_LITERAL (&p, end, ","));
+    }
+  if (!FAST_LITERAL (&p, end, "]") ||
+      !FAST_LITERAL (&p, end, ",\"subject\":") || !fast_string (&p, end, NULL, NULL) ||
+      !FAST_LITERAL (&p, end, ",\"attempt\":"))
+    return FALSE;
+
+  /* a whole number without a leading zero, within a guint */
+  for (; p < end && g_ascii_isdigit (*p) && digits < 11; p++, digits++)
+    attempt = attempt * 10 + (*p - '0');
+  if (digits == 0 || attempt > G_MAXUINT || (digits > 1 && *(p - digits) == '0'))
+    return FALSE;
+
+  if (!FAST_LITERAL (&p, end, ",\"reply\":") || !fast_string (&p, end, NULL, NULL))
+    return FALSE;
+  if (FAST_LITERAL (&p, end, ",\"account\":") && !fast_string (&p, end, NULL, NULL))
+    return FALSE;
+  if (FAST_LITERAL (&p, end, ",\"detail\":") && !fast_string (&p, end, NULL, NULL))
+    return FALSE;
+  if (FAST_LITERAL (&p, end, ",\"next_attempt\":") &&
+      (!fast_string (&p, end, &text, &n) || !fast_time (text, n)))
+    return FALSE;
+
+  return FAST_LITERAL (&p, end, "}") && p == end;
+}
+
+typedef enum
+{
+  LINE_BLANK,
+  LINE_ENTRY,
+  LINE_NOT_ENTRY,
+} LineKind;
+
+/* What every reader makes of a line: nothing (a blank line), an entry
+ * (any JSON object that relay_send_log_entry_new_from_line() takes: the
+ * writer's own form quickly, any other by parsing it) with its status
+ * and, when @time is not %NULL, its time; or a line that is not an
+ * entry, which readers count. */
+static LineKind
+classify_line (const char      *line,
+               gsize            length,
+               RelaySendStatus *status,
+               GDateTime      **time)
+{
+  g_autoptr(RelaySendLogEntry) entry = NULL;
+  const char *time_text;
+
+  if (skip_space (line, line + length) == line + length)
+    return LINE_BLANK;
+
+  if (length <= MAX_LINE && fast_entry (line, length, status, &time_text))
+    {
+      if (time != NULL)
+        {
+          char text[TIME_LENGTH + 1];
+
+          memcpy (text, time_text, TIME_LENGTH);
+          text[TIME_LENGTH] = '\0';
+          *time = g_date_time_new_from_iso8601 (text, NULL);
+          g_assert (*time != NULL);
+        }
+      return LINE_ENTRY;
+    }
+
+  entry = relay_send_log_entry_new_from_line (line, length, NULL);
+  if (entry == NULL)
+    return LINE_NOT_ENTRY;
+
+  *status = entry->status;
+  if (time != NULL)
+    *time = g_date_time_ref (entry->time);
+  return LINE_ENTRY;
+}
+
+/**
+ * relay_send_log_line_get_status:
+ * @line: one line of the log, without its newline
+ * @status: (out): the entry's status
+ *
+ * Whether @line is an entry of the log, as every reader of the log
+ * decides it (docs/send-log.md): any JSON object with the members of
+ * relay-send-log.h, in any order and spacing. The writer's own form is
+ * recognized without parsing it.
+ *
+ * Returns: %TRUE when @line is an entry, with @status set
+ */
+gboolean
+relay_send_log_line_get_status (const char      *line,
+                                gsize            length,
+                                RelaySendStatus *status)
+{
+  g_return_val_if_fail (line != NULL || length == 0, FALSE);
+  g_return_val_if_fail (status != NULL, FALSE);
+
+  return classify_line (line, length, status, NULL) == LINE_ENTRY;
 }
 
 static gboolean
@@ -888,8 +1335,8 @@ relay_send_log_get_n_items (GListModel *model)
   return n_file_items (self) + self->appended->len;
 }
 
-/* A line that passed the cheap test at load but does not parse still
- * takes its row: shown as an unknown event that says why. */
+/* A row whose line no longer reads (the file changed under its mapping)
+ * still takes its row: shown as an unknown event that says why. */
 RelaySendLogEntry *
 relay_send_log_entry_new_unreadable (const char *line,
                                      gsize       length,
@@ -897,23 +1344,24 @@ relay_send_log_entry_new_unreadable (const char *line,
                                      GError     *error)
 {
   RelaySendLogEntry *entry;
-  g_autofree char *time_text = NULL;
   g_autoptr(GDateTime) time = NULL;
-  const char *start;
-  const char *quote;
   g_autofree char *detail = NULL;
+  const char *start;
 
-  g_return_val_if_fail (line_looks_whole (line, length), NULL);
+  g_return_val_if_fail (line != NULL || length == 0, NULL);
   g_return_val_if_fail (error != NULL, NULL);
 
   entry = relay_send_log_entry_new (RELAY_SEND_STATUS_UNKNOWN, NULL, NULL, NULL, 0, NULL);
-  start = line + sizeof LINE_PREFIX - 1;
-  quote = memchr (start, '"', length - (sizeof LINE_PREFIX - 1));
 
-  if (quote != NULL)
+  /* the time, when the line starts as the writer's lines do */
+  start = line + sizeof LINE_PREFIX - 1;
+  if (length >= sizeof LINE_PREFIX - 1 + TIME_LENGTH + 1 &&
+      memcmp (line, LINE_PREFIX, sizeof LINE_PREFIX - 1) == 0 && start[TIME_LENGTH] == '"' &&
+      fast_time (start, TIME_LENGTH))
     {
-      time_text = g_strndup (start, quote - start);
-      time = g_date_time_new_from_iso8601 (time_text, NULL);
+      g_autofree char *text = g_strndup (start, TIME_LENGTH);
+
+      time = g_date_time_new_from_iso8601 (text, NULL);
     }
   if (time == NULL)
     time = g_date_time_new_from_unix_utc (0);
@@ -1088,10 +1536,11 @@ relay_send_log_get_path (RelaySendLog *self)
 /**
  * relay_send_log_index_lines:
  * @starts: (element-type guint64): where the offset of each whole line is added
- * @n_skipped: (inout): incremented for each line that is not one of ours
+ * @n_skipped: (inout): incremented for each line that is not an entry
  *
- * Indexes the lines of a loaded log; a last line without its newline
- * (a torn tail that could not be repaired) is left out.
+ * Indexes the entries of a loaded log (see classify_line()); a last line
+ * without its newline (a torn tail that could not be repaired) is left
+ * out, and so are blank lines.
  */
 gboolean
 relay_send_log_index_lines (const char    *contents,
@@ -1111,10 +1560,20 @@ relay_send_log_index_lines (const char    *contents,
       const char *nl = memchr (p, '\n', end - p);
       guint64 start = p - contents;
 
-      if (line_looks_whole (p, nl - p))
-        g_array_append_val (starts, start);
-      else if (nl > p)
-        (*n_skipped)++;
+      RelaySendStatus status;
+
+      switch (classify_line (p, nl - p, &status, NULL))
+        {
+        case LINE_ENTRY:
+          g_array_append_val (starts, start);
+          break;
+        case LINE_NOT_ENTRY:
+          (*n_skipped)++;
+          break;
+        case LINE_BLANK:
+        default:
+          break;
+        }
 
       p = nl + 1;
 
@@ -1246,7 +1705,7 @@ load_file (const char    *path,
     }
 
   if (data->n_skipped > 0)
-    g_debug ("%s: %u unreadable lines skipped", path, data->n_skipped);
+    g_debug ("%s: %u lines that are not entries skipped", path, data->n_skipped);
 
   /* the pages read for the index stay in the page cache, not in this
    * process: rows read again are faulted back in from the file */
@@ -1328,11 +1787,10 @@ apply_load (RelaySendLog *self,
  * Maps the log and indexes its lines; entries are parsed when asked for
  * (a million lines index in a fraction of a second). A torn last line is
  * moved to `send-log.jsonl.torn-TIMESTAMP` and cut off; see
- * relay_send_log_get_torn_path(). A line in the middle that is not one
- * of ours (not a whole object starting with the time, such as a torn
- * write that a later append ran into) is skipped: it is not an item. A
- * line that looks whole but does not parse is an item with status
- * unknown whose detail says why. A missing file is an empty log.
+ * relay_send_log_get_torn_path(). Every line that is an entry is an
+ * item, whatever its spacing or member order; a line that is not (not
+ * JSON, or a JSON object without the members of an entry) is skipped and
+ * counted: relay_send_log_get_n_skipped(). A missing file is an empty log.
  */
 gboolean
 relay_send_log_load (RelaySendLog  *self,
@@ -1462,7 +1920,8 @@ relay_send_log_get_torn_path (RelaySendLog *self)
 /**
  * relay_send_log_get_n_skipped:
  *
- * Returns: how many lines the last load skipped as unreadable
+ * Returns: how many lines of the file, as of the last load, are not
+ *   entries (blank lines aside): every reader skips them, and says so
  */
 guint
 relay_send_log_get_n_skipped (RelaySendLog *self)
@@ -1477,8 +1936,9 @@ relay_send_log_get_n_skipped (RelaySendLog *self)
  * @length: (out): the line's length in bytes
  *
  * The stored line of an item, without parsing it: for filters and
- * searches over every item. It holds canonical JSON, so the status of a
- * line is known from whether it contains `"status":"failed"` (say).
+ * searches over every item. It is the line as stored, in whatever
+ * spacing and member order it was written: relay_send_log_line_get_status()
+ * tells its status.
  *
  * Returns: (nullable): the line, not nul-terminated and without its
  *   newline, valid until the next load
@@ -1543,9 +2003,11 @@ sync_directory (const char  *dir,
  *
  * Appends the entries' lines in one write and makes them durable with one
  * fsync, so that a caller groups syncs by passing several entries. If the
- * file ends with a torn line (a crash, and no load since), the new lines
- * start on a line of their own and the torn one stays, skipped by readers.
- * A loaded model grows by the entries.
+ * file ends with a torn line (a crash, and no load since), that piece is
+ * first moved aside as relay_send_log_load() moves it (see
+ * relay_send_log_get_torn_path()): the file stays JSON Lines. Only the
+ * last byte is read when the file is whole. A loaded model grows by the
+ * entries.
  *
  * Returns: %TRUE when the entries are on disk
  */
@@ -1555,14 +2017,13 @@ relay_send_log_append (RelaySendLog       *self,
                        guint               n_entries,
                        GError            **error)
 {
-  g_autoptr(GString) buffer = g_string_new ("\n");
+  g_autoptr(GString) buffer = g_string_new (NULL);
   g_autoptr(GPtrArray) lines = g_ptr_array_new_with_free_func (g_free);
   g_autofree char *dir = NULL;
+  g_autofree char *torn_path = NULL;
   gboolean created = FALSE;
   gboolean ok = TRUE;
   int saved_errno = 0;
-  struct stat st;
-  gsize skip = 1;
   guint position;
   int fd;
 
@@ -1607,22 +2068,29 @@ relay_send_log_append (RelaySendLog       *self,
   while (flock (fd, LOCK_EX) != 0 && errno == EINTR)
     ;
 
-  /* never run on from a torn line */
-  if (fstat (fd, &st) == 0 && st.st_size > 0)
+  /* never run on from a torn line: under the lock that loads take too,
+   * a last byte that is not a newline is a crash's torn tail, moved aside
+   * as a load moves it */
+  if (!repair_torn_tail (self->path, fd, &torn_path, error))
     {
-      char last;
-
-      if (pread_all (fd, &last, 1, st.st_size - 1) && last != '\n')
-        skip = 0;
+      close (fd);
+      return FALSE;
     }
 
-  if (!write_all (fd, buffer->str + skip, buffer->len - skip) || fsync (fd) != 0)
+  if (!write_all (fd, buffer->str, buffer->len) || fsync (fd) != 0)
     {
       saved_errno = errno;
       ok = FALSE;
     }
 
   close (fd);
+
+  if (torn_path != NULL)
+    {
+      g_free (self->torn_path);
+      self->torn_path = g_steal_pointer (&torn_path);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TORN_PATH]);
+    }
 
   if (!ok)
     return set_errno_error (error, saved_errno, "write", self->path);
@@ -1693,32 +2161,38 @@ map_file (const char  *path,
 }
 
 /**
- * relay_send_log_scan:
+ * relay_send_log_scan_full:
  * @status: a #RelaySendStatus, or -1 for every status
- * @func: called with each line (no newline, not nul-terminated), oldest
- *   first; returns %FALSE to stop
+ * @func: called with each entry's line (no newline, not nul-terminated),
+ *   oldest first; returns %FALSE to stop
+ * @n_skipped: (out) (optional): how many lines were not entries
  *
- * Walks the log's stored lines without parsing them: what `log --json`
- * prints. A status is matched by the writer's own spelling,
- * `"status":"failed"`, which occurs in no other line. Lines that are not
- * whole entries and a torn last line are skipped, as the model skips
- * them. A missing file is an empty log.
+ * Walks the log's entries: what `log --json` prints. Every reader agrees
+ * on what an entry is (relay_send_log_line_get_status()): the writer's own
+ * lines are recognized without parsing them, any other line is parsed.
+ * Lines that are not entries are skipped and counted, blank lines are
+ * skipped, and the piece after the last newline (a line being written,
+ * or a torn tail that the next load or append moves aside) is not a line
+ * yet. A missing file is an empty log.
  */
 gboolean
-relay_send_log_scan (const char            *path,
-                     int                    status,
-                     RelaySendLogLineFunc   func,
-                     gpointer               user_data,
-                     GError               **error)
+relay_send_log_scan_full (const char            *path,
+                          int                    status,
+                          RelaySendLogLineFunc   func,
+                          gpointer               user_data,
+                          guint                 *n_skipped,
+                          GError               **error)
 {
   Mapping mapping = { -1, NULL, 0 };
-  g_autofree char *needle = NULL;
   const char *p, *end;
-  gsize needle_length = 0;
+  guint skipped = 0;
 
   g_return_val_if_fail (path != NULL, FALSE);
   g_return_val_if_fail (status >= -1 && status <= RELAY_SEND_STATUS_UNKNOWN, FALSE);
   g_return_val_if_fail (func != NULL, FALSE);
+
+  if (n_skipped != NULL)
+    *n_skipped = 0;
 
   if (!map_file (path, &mapping, error))
     {
@@ -1735,48 +2209,88 @@ relay_send_log_scan (const char            *path,
   end = memrchr (mapping.contents, '\n', mapping.size);
   end = end ? end + 1 : mapping.contents;
 
-  if (status >= 0)
-    {
-      needle = status_needle (status);
-      needle_length = strlen (needle);
-    }
-
   for (p = mapping.contents; p < end;)
     {
-      const char *line = p, *nl;
+      const char *line = p;
+      const char *nl = memchr (p, '\n', end - p);
+      RelaySendStatus line_status;
+      LineKind kind;
 
-      /* with a status, jump from match to match instead of line to line */
-      if (needle != NULL)
-        {
-          const char *hit = memmem (p, end - p, needle, needle_length);
-
-          if (hit == NULL)
-            break;
-
-          line = memrchr (p, '\n', hit - p);
-          line = line ? line + 1 : p;
-          p = hit;
-        }
-
-      nl = memchr (p, '\n', end - p);
       p = nl + 1;
-
-      if (line_looks_whole (line, nl - line) && !func (line, nl - line, user_data))
+      kind = classify_line (line, nl - line, &line_status, NULL);
+      if (kind == LINE_NOT_ENTRY)
+        skipped++;
+      else if (kind == LINE_ENTRY && (status < 0 || (int)line_status == status) &&
+               !func (line, nl - line, user_data))
         break;
     }
+
+  if (n_skipped != NULL)
+    *n_skipped = skipped;
 
   mapping_clear (&mapping);
   return TRUE;
 }
 
-/* Calls @func on each whole line of @path, newest first, reading the
- * file backwards 64 KiB at a time, until @func returns %FALSE. Skips what
- * relay_send_log_scan() skips. A missing file has no lines. */
+/**
+ * relay_send_log_scan:
+ *
+ * relay_send_log_scan_full() without the count of lines skipped.
+ */
+gboolean
+relay_send_log_scan (const char            *path,
+                     int                    status,
+                     RelaySendLogLineFunc   func,
+                     gpointer               user_data,
+                     GError               **error)
+{
+  return relay_send_log_scan_full (path, status, func, user_data, NULL, error);
+}
+
+/* An entry's line, its status and (when asked for) its time */
+typedef gboolean (*EntryFunc) (const char      *line,
+                               gsize            length,
+                               RelaySendStatus  status,
+                               GDateTime       *time,
+                               gpointer         user_data);
+
+typedef struct
+{
+  EntryFunc  func;
+  gpointer   user_data;
+  gboolean   want_time;
+  guint      n_skipped;
+} Backwards;
+
 static gboolean
-scan_backwards (const char           *path,
-                RelaySendLogLineFunc  func,
-                gpointer              user_data,
-                GError              **error)
+backwards_line (Backwards  *backwards,
+                const char *line,
+                gsize       length)
+{
+  g_autoptr(GDateTime) time = NULL;
+  RelaySendStatus status;
+
+  switch (classify_line (line, length, &status, backwards->want_time ? &time : NULL))
+    {
+    case LINE_ENTRY:
+      return backwards->func (line, length, status, time, backwards->user_data);
+    case LINE_NOT_ENTRY:
+      backwards->n_skipped++;
+      return TRUE;
+    case LINE_BLANK:
+    default:
+      return TRUE;
+    }
+}
+
+/* Calls @backwards->func on each entry of @path, newest first, reading
+ * the file backwards 64 KiB at a time, until it returns %FALSE. Skips and
+ * counts what relay_send_log_scan_full() skips and counts, up to where
+ * it stops. A missing file has no lines. */
+static gboolean
+scan_backwards (const char  *path,
+                Backwards   *backwards,
+                GError     **error)
 {
   g_autoptr(GByteArray) buffer = g_byte_array_new ();
   gboolean have_end = FALSE;
@@ -1834,16 +2348,18 @@ scan_backwards (const char           *path,
             break;
 
           line_start = nl - data + 1;
-          /* the first newline from the end: after it, a torn line */
-          if (have_end && !overlong && line_looks_whole (data + line_start, line_end - line_start))
-            more = func (data + line_start, line_end - line_start, user_data);
+          /* the first newline from the end: after it, a line not yet whole */
+          if (have_end && overlong)
+            backwards->n_skipped++;
+          else if (have_end)
+            more = backwards_line (backwards, data + line_start, line_end - line_start);
           have_end = TRUE;
           overlong = FALSE;
           line_end = nl - data;
         }
 
       /* keep the partial line for the next chunk, unless it is already
-       * longer than any line of ours */
+       * longer than any entry */
       g_byte_array_set_size (buffer, line_end);
       if (buffer->len > MAX_LINE)
         {
@@ -1853,10 +2369,13 @@ scan_backwards (const char           *path,
     }
 
   /* the file's first line */
-  if (pos == 0 && more && have_end && !overlong && buffer->len > 0 &&
-      memchr (buffer->data, '\n', buffer->len) == NULL &&
-      line_looks_whole ((const char *)buffer->data, buffer->len))
-    func ((const char *)buffer->data, buffer->len, user_data);
+  if (pos == 0 && more && have_end)
+    {
+      if (overlong)
+        backwards->n_skipped++;
+      else
+        backwards_line (backwards, (const char *)buffer->data, buffer->len);
+    }
 
   close (fd);
   return TRUE;
@@ -1866,55 +2385,59 @@ typedef struct
 {
   GPtrArray  *lines;
   guint       n_lines;
-  const char *needle;
+  int         status;
 } Tail;
 
 static gboolean
-tail_line_cb (const char *line,
-              gsize       length,
-              gpointer    user_data)
+tail_line_cb (const char      *line,
+              gsize            length,
+              RelaySendStatus  status,
+              GDateTime       *time,
+              gpointer         user_data)
 {
   Tail *tail = user_data;
 
-  if (tail->needle == NULL || memmem (line, length, tail->needle, strlen (tail->needle)) != NULL)
+  if (tail->status < 0 || (int)status == tail->status)
     g_ptr_array_add (tail->lines, g_strndup (line, length));
 
   return tail->lines->len < tail->n_lines;
 }
 
 /**
- * relay_send_log_read_tail:
- * @n_lines: how many lines at most
+ * relay_send_log_read_tail_full:
+ * @n_lines: how many entries at most
  * @status: a #RelaySendStatus, or -1 for every status
+ * @n_skipped: (out) (optional): how many lines that are not entries it
+ *   passed on its way back
  *
- * The last @n_lines stored lines (of @status), reading only the end of
- * the file: backwards, 64 KiB at a time. Skips what relay_send_log_scan()
- * skips. A missing file is an empty log.
+ * The lines of the last @n_lines entries (of @status), reading only the
+ * end of the file: backwards, 64 KiB at a time. Skips what
+ * relay_send_log_scan_full() skips. A missing file is an empty log.
  *
  * Returns: (transfer container) (element-type utf8): the lines, each
  *   without its newline, oldest first; %NULL on error
  */
 GPtrArray *
-relay_send_log_read_tail (const char  *path,
-                          guint        n_lines,
-                          int          status,
-                          GError     **error)
+relay_send_log_read_tail_full (const char  *path,
+                               guint        n_lines,
+                               int          status,
+                               guint       *n_skipped,
+                               GError     **error)
 {
   g_autoptr(GPtrArray) lines = g_ptr_array_new_with_free_func (g_free);
-  g_autofree char *needle = NULL;
-  Tail tail;
+  Tail tail = { lines, n_lines, status };
+  Backwards backwards = { tail_line_cb, &tail, FALSE, 0 };
 
   g_return_val_if_fail (path != NULL, NULL);
   g_return_val_if_fail (status >= -1 && status <= RELAY_SEND_STATUS_UNKNOWN, NULL);
 
+  if (n_skipped != NULL)
+    *n_skipped = 0;
+
   if (n_lines == 0)
     return g_steal_pointer (&lines);
 
-  if (status >= 0)
-    needle = status_needle (status);
-
-  tail = (Tail) { lines, n_lines, needle };
-  if (!scan_backwards (path, tail_line_cb, &tail, error))
+  if (!scan_backwards (path, &backwards, error))
     return NULL;
 
   /* found newest first */
@@ -1926,7 +2449,24 @@ relay_send_log_read_tail (const char  *path,
       lines->pdata[j - 1] = tmp;
     }
 
+  if (n_skipped != NULL)
+    *n_skipped = backwards.n_skipped;
+
   return g_steal_pointer (&lines);
+}
+
+/**
+ * relay_send_log_read_tail:
+ *
+ * relay_send_log_read_tail_full() without the count of lines skipped.
+ */
+GPtrArray *
+relay_send_log_read_tail (const char  *path,
+                          guint        n_lines,
+                          int          status,
+                          GError     **error)
+{
+  return relay_send_log_read_tail_full (path, n_lines, status, NULL, error);
 }
 
 typedef struct
@@ -1936,26 +2476,16 @@ typedef struct
   gpointer              user_data;
 } Since;
 
-/* The time is the first field: read without parsing the rest */
 static gboolean
-since_line_cb (const char *line,
-               gsize       length,
-               gpointer    user_data)
+since_line_cb (const char      *line,
+               gsize            length,
+               RelaySendStatus  status,
+               GDateTime       *time,
+               gpointer         user_data)
 {
   Since *since = user_data;
-  const char *start = line + sizeof LINE_PREFIX - 1;
-  const char *quote = memchr (start, '"', length - (sizeof LINE_PREFIX - 1));
-  g_autoptr(GDateTime) time = NULL;
-  char text[64];
 
-  if (quote != NULL && (gsize)(quote - start) < sizeof text)
-    {
-      memcpy (text, start, quote - start);
-      text[quote - start] = '\0';
-      time = g_date_time_new_from_iso8601 (text, NULL);
-    }
-
-  if (time != NULL && g_date_time_to_unix (time) * G_USEC_PER_SEC + g_date_time_get_microsecond (time) < since->since)
+  if (g_date_time_to_unix (time) * G_USEC_PER_SEC + g_date_time_get_microsecond (time) < since->since)
     return FALSE;
 
   return since->func (line, length, since->user_data);
@@ -1965,9 +2495,10 @@ since_line_cb (const char *line,
  * relay_send_log_scan_since:
  * @since: microseconds since the epoch
  *
- * Calls @func on each stored line from the end of the file back to the
- * first line older than @since, newest first, reading only that part of
- * the file. Lines are appended in the order they happen, give or take
+ * Calls @func on each entry's line from the end of the file back to the
+ * first entry older than @since, newest first, reading only that part of
+ * the file; what is not an entry is skipped as relay_send_log_scan_full()
+ * skips it. Lines are appended in the order they happen, give or take
  * the moments between taking the time and writing: pass @since with
  * room to spare.
  */
@@ -1979,9 +2510,10 @@ relay_send_log_scan_since (const char            *path,
                            GError               **error)
 {
   Since data = { since, func, user_data };
+  Backwards backwards = { since_line_cb, &data, TRUE, 0 };
 
   g_return_val_if_fail (path != NULL, FALSE);
   g_return_val_if_fail (func != NULL, FALSE);
 
-  return scan_backwards (path, since_line_cb, &data, error);
+  return scan_backwards (path, &backwards, error);
 }

@@ -15,7 +15,9 @@ G_BEGIN_DECLS
  * {"time":"2026-11-28T02:50:00.123+00:00","message_id":"…","status":"sent",
  *  "recipients":["a@example.org"],"subject":"…","attempt":1,"reply":"250 2.0.0 Ok",
  *  "account":"<uuid>","detail":"…","next_attempt":"…"}   (the last three optional)
- * written by json-glib without spaces, keys in this order. */
+ * written by json-glib without spaces, keys in this order. Readers take
+ * any JSON object with these members, in any order and spacing; what is
+ * not an entry is skipped and counted (docs/send-log.md). */
 
 typedef enum
 {
@@ -96,6 +98,15 @@ typedef gboolean (*RelaySendLogLineFunc) (const char *line,
                                           gsize       length,
                                           gpointer    user_data);
 
+gboolean            relay_send_log_line_get_status        (const char         *line,
+                                                           gsize               length,
+                                                           RelaySendStatus    *status);
+gboolean            relay_send_log_scan_full              (const char         *path,
+                                                           int                 status,
+                                                           RelaySendLogLineFunc func,
+                                                           gpointer            user_data,
+                                                           guint              *n_skipped,
+                                                           GError            **error);
 gboolean            relay_send_log_scan                   (const char         *path,
                                                            int                 status,
                                                            RelaySendLogLineFunc func,
@@ -105,6 +116,11 @@ gboolean            relay_send_log_scan_since             (const char         *p
                                                            gint64              since,
                                                            RelaySendLogLineFunc func,
                                                            gpointer            user_data,
+                                                           GError            **error);
+GPtrArray          *relay_send_log_read_tail_full         (const char         *path,
+                                                           guint               n_lines,
+                                                           int                 status,
+                                                           guint              *n_skipped,
                                                            GError            **error);
 GPtrArray          *relay_send_log_read_tail              (const char         *path,
                                                            guint               n_lines,

@@ -200,17 +200,13 @@ collect_line_cb (const char *line,
   GDateTime *time;
   Attempt attempt;
 
-  /* the writer's canonical form: the status is a substring */
-  if (g_strstr_len (line, length, "\"status\":\"sent\"") == NULL &&
-      g_strstr_len (line, length, "\"status\":\"unknown\"") == NULL)
+  /* any form of an entry, the writer's own without parsing it */
+  if (!relay_send_log_line_get_status (line, length, &status) ||
+      (status != RELAY_SEND_STATUS_SENT && status != RELAY_SEND_STATUS_UNKNOWN))
     return TRUE;
 
   entry = relay_send_log_entry_new_from_line (line, length, NULL);
   if (entry == NULL)
-    return TRUE;
-
-  status = relay_send_log_entry_get_status (entry);
-  if (status != RELAY_SEND_STATUS_SENT && status != RELAY_SEND_STATUS_UNKNOWN)
     return TRUE;
 
   time = relay_send_log_entry_get_time (entry);
