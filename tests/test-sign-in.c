@@ -264,7 +264,12 @@ test_sign_in (void)
   stored = run_secret_tool_lookup (relay_account_get_id (account), "oauth-refresh-token");
   g_assert_null (stored);
 
+  /* the page goes here, not in a worker that ran its keyring work (GLib
+   * drops a threaded task's last reference in its worker, possibly after
+   * the callback has run) */
+  g_object_ref (page);
   gtk_window_destroy (window);
+  g_assert_true (await_finalize (page) == g_thread_self ());
 }
 
 static void
@@ -289,7 +294,12 @@ test_not_configured (void)
   /* the Sign In button is inactive: nothing can start */
   g_assert_false (gtk_widget_get_sensitive (find_actionable (row, "setup.sign-in")));
 
+  /* the page goes here, not in a worker that ran its keyring work (GLib
+   * drops a threaded task's last reference in its worker, possibly after
+   * the callback has run) */
+  g_object_ref (page);
   gtk_window_destroy (window);
+  g_assert_true (await_finalize (page) == g_thread_self ());
 }
 
 int

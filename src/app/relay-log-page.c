@@ -253,6 +253,7 @@ update_count (RelayLogPage *self)
 
 typedef struct
 {
+  RelaySendLog *log;
   char *status_needle;
   char *search_needle;
   guint first;
@@ -261,6 +262,7 @@ typedef struct
 static void
 filter_free (Filter *filter)
 {
+  g_clear_object (&filter->log);
   g_free (filter->status_needle);
   g_free (filter->search_needle);
   g_free (filter);
@@ -274,15 +276,14 @@ filter_thread (GTask        *task,
                gpointer      task_data,
                GCancellable *cancellable)
 {
-  RelayLogPage *self = source_object;
   Filter *filter = task_data;
-  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->log));
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (filter->log));
   GArray *positions = g_array_new (FALSE, FALSE, sizeof (guint));
 
   for (guint i = filter->first; i < n; i++)
     {
       gsize length = 0;
-      const char *line = relay_send_log_get_line (self->log, i, &length);
+      const char *line = relay_send_log_get_line (filter->log, i, &length);
 
       if ((i & 0xffff) == 0 && g_cancellable_is_cancelled (cancellable))
         break;
@@ -372,7 +373,7 @@ filtered_cb (GObject      *object,
              GAsyncResult *result,
              gpointer      user_data)
 {
-  RelayLogPage *self = RELAY_LOG_PAGE (object);
+  g_autoptr(RelayLogPage) self = user_data;
   Filter *filter = g_task_get_task_data (G_TASK (result));
   g_autoptr(GError) error = NULL;
   GArray *positions = g_task_propagate_pointer (G_TASK (result), &error);
@@ -443,6 +444,7 @@ refilter_from (RelayLogPage *self,
     }
 
   filter = g_new0 (Filter, 1);
+  filter->log = g_object_ref (self->log);
   filter->first = first;
   if (selected > 0 && selected <= G_N_ELEMENTS (dropdown_statuses))
     filter->status_needle = g_strdup_printf ("\"status\":\"%s\"",
@@ -452,7 +454,8 @@ refilter_from (RelayLogPage *self,
 
   self->filtering = g_cancellable_new ();
   self->readers++;
-  task = g_task_new (self, self->filtering, filtered_cb, NULL);
+  /* the page is held here, on this thread, not by the worker: see update_meters() */
+  task = g_task_new (NULL, self->filtering, filtered_cb, g_object_ref (self));
   g_task_set_task_data (task, filter, (GDestroyNotify)filter_free);
   g_task_run_in_thread (task, filter_thread);
 }
@@ -571,9 +574,8 @@ meters_thread (GTask        *task,
                gpointer      task_data,
                GCancellable *cancellable)
 {
-  RelayLogPage *self = source_object;
   RelayThrottle *throttle = task_data;
-  const char *path = relay_send_log_get_path (self->log);
+  const char *path = g_object_get_data (G_OBJECT (task), "path");
 
   relay_throttle_record_log (throttle, path);
   /* what waits in the outbox, for the banner */
@@ -586,7 +588,7 @@ meters_cb (GObject      *object,
            GAsyncResult *result,
            gpointer      user_data)
 {
-  RelayLogPage *self = RELAY_LOG_PAGE (object);
+  g_autoptr(RelayLogPage) self = user_data;
   RelayThrottle *throttle = g_task_get_task_data (G_TASK (result));
   RelayAccount *account = self->account;
   g_autoptr(GString) text = g_string_new (NULL);
@@ -652,7 +654,12 @@ update_meters (RelayLogPage *self)
       return;
     }
 
-  task = g_task_new (self, self->cancellable, meters_cb, NULL);
+  /* A GTask run in a thread drops its last reference in the worker,
+   * possibly after its callback has run: were the page its source object,
+   * the page could be disposed there, off the main thread. The worker gets
+   * only what it reads, and the callback's data holds the page. */
+  task = g_task_new (NULL, self->cancellable, meters_cb, g_object_ref (self));
+  g_object_set_data_full (G_OBJECT (task), "path", g_strdup (relay_send_log_get_path (self->log)), g_free);
   g_task_set_task_data (task, relay_throttle_new_for_account (self->account), g_object_unref);
   g_task_run_in_thread (task, meters_thread);
 }
@@ -697,13 +704,15 @@ append_csv_field (GString    *out,
 
 typedef struct
 {
-  GFile  *file;
-  GArray *positions;  /* NULL: every row */
+  RelaySendLog *log;
+  GFile        *file;
+  GArray       *positions;  /* NULL: every row */
 } Export;
 
 static void
 export_free (Export *export)
 {
+  g_clear_object (&export->log);
   g_clear_object (&export->file);
   g_clear_pointer (&export->positions, g_array_unref);
   g_free (export);
@@ -715,17 +724,16 @@ export_thread (GTask        *task,
                gpointer      task_data,
                GCancellable *cancellable)
 {
-  RelayLogPage *self = source_object;
   Export *export = task_data;
   g_autoptr(GString) out = g_string_new ("time,status,recipients,subject,attempt,reply\r\n");
   g_autoptr(GError) error = NULL;
-  guint n = export->positions ? export->positions->len : g_list_model_get_n_items (G_LIST_MODEL (self->log));
+  guint n = export->positions ? export->positions->len : g_list_model_get_n_items (G_LIST_MODEL (export->log));
 
   for (guint i = 0; i < n; i++)
     {
       guint position = export->positions ? g_array_index (export->positions, guint, i) : i;
       gsize length = 0;
-      const char *line = relay_send_log_get_line (self->log, position, &length);
+      const char *line = relay_send_log_get_line (export->log, position, &length);
       g_autoptr(RelaySendLogEntry) entry = NULL;
       g_autofree char *time = NULL;
       g_autofree char *recipients = NULL;
@@ -753,15 +761,25 @@ export_thread (GTask        *task,
     g_task_return_boolean (task, TRUE);
 }
 
+/* Back on the page's thread: the worker held only the log and the file */
 static void
-export_completed_cb (GTask        *task,
-                     GParamSpec   *pspec,
-                     RelayLogPage *self)
+export_thread_done (GObject      *object,
+                    GAsyncResult *result,
+                    gpointer      user_data)
 {
+  g_autoptr(GTask) task = user_data;
+  RelayLogPage *self = g_task_get_source_object (task);
+  GError *error = NULL;
+
   /* the export read the mapped log: a waiting reload may go now */
   self->readers--;
   if (self->reload_pending)
     relay_log_page_reload (self);
+
+  if (g_task_propagate_boolean (G_TASK (result), &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
 }
 
 /**
@@ -778,12 +796,14 @@ relay_log_page_export_async (RelayLogPage        *self,
                              gpointer             user_data)
 {
   g_autoptr(GTask) task = NULL;
+  g_autoptr(GTask) worker = NULL;
   Export *export;
 
   g_return_if_fail (RELAY_IS_LOG_PAGE (self));
   g_return_if_fail (G_IS_FILE (file));
 
   export = g_new0 (Export, 1);
+  export->log = g_object_ref (self->log);
   export->file = g_object_ref (file);
   if (self->filtered->positions != NULL)
     export->positions = g_array_copy (self->filtered->positions);
@@ -791,11 +811,13 @@ relay_log_page_export_async (RelayLogPage        *self,
   /* no reload while the thread reads the mapped file */
   self->readers++;
 
+  /* the page is held by the task that completes here, not by the worker:
+   * see update_meters() */
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, relay_log_page_export_async);
-  g_task_set_task_data (task, export, (GDestroyNotify)export_free);
-  g_signal_connect_object (task, "notify::completed", G_CALLBACK (export_completed_cb), self, 0);
-  g_task_run_in_thread (task, export_thread);
+  worker = g_task_new (NULL, cancellable, export_thread_done, g_steal_pointer (&task));
+  g_task_set_task_data (worker, export, (GDestroyNotify)export_free);
+  g_task_run_in_thread (worker, export_thread);
 }
 
 gboolean
@@ -912,7 +934,7 @@ drained_cb (GObject      *object,
             GAsyncResult *result,
             gpointer      user_data)
 {
-  RelayLogPage *self = RELAY_LOG_PAGE (object);
+  g_autoptr(RelayLogPage) self = user_data;
   g_autoptr(GError) error = NULL;
 
   if (!g_task_propagate_boolean (G_TASK (result), &error))
@@ -936,7 +958,8 @@ send_now_cb (GtkButton    *button,
       return;
     }
 
-  task = g_task_new (self, self->cancellable, drained_cb, NULL);
+  /* the page is held here, on this thread, not by the worker: see update_meters() */
+  task = g_task_new (NULL, self->cancellable, drained_cb, g_object_ref (self));
   g_task_set_task_data (task, g_object_ref (self->account), g_object_unref);
   g_task_run_in_thread (task, drain_thread);
   gtk_window_destroy (GTK_WINDOW (dialog));
