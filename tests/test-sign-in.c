@@ -302,6 +302,46 @@ test_not_configured (void)
   g_assert_true (await_finalize (page) == g_thread_self ());
 }
 
+static gboolean
+not_checking (gpointer data)
+{
+  const char *subtitle = adw_action_row_get_subtitle (ADW_ACTION_ROW (data));
+
+  return subtitle != NULL && strcmp (subtitle, "Checking the keyring…") != 0;
+}
+
+/* The keyring look-up for a saved Google account runs in a worker thread,
+ * which holds no reference to the page: when its callback has run, the
+ * page goes with its last reference, on this thread. Were the page the
+ * task's source object, the worker could drop it after the callback and
+ * dispose the widget off the main thread (late-task-release makes that
+ * the order every time). */
+static void
+test_released_on_main_thread (void)
+{
+  g_autoptr(RelayAccountStore) store = relay_account_store_new (NULL);
+  g_autoptr(RelayAccount) account = relay_account_new ();
+  g_autoptr(GError) error = NULL;
+  RelaySetupPage *page;
+  GtkWidget *row;
+
+  g_setenv ("MAIL_RELAY_GOOGLE_CLIENT_ID", "widget-client", TRUE);
+  relay_account_apply_provider (account, relay_provider_lookup ("gmail"));
+  relay_account_set_username (account, "someone@gmail.com");
+  relay_account_set_from (account, "someone@gmail.com");
+  g_assert_true (relay_account_store_load (store, NULL));
+  relay_account_store_put (store, account);
+  g_assert_true (relay_account_store_save (store, &error));
+  g_assert_no_error (error);
+
+  page = g_object_ref_sink (g_object_new (RELAY_TYPE_SETUP_PAGE, "store", store, NULL));
+  row = find_row (GTK_WIDGET (page), "Sign In With Google");
+  g_assert_nonnull (row);
+  g_assert_false (not_checking (row));
+  wait_for (not_checking, row);
+  g_assert_true (await_finalize (page) == g_thread_self ());
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -315,6 +355,7 @@ main (int   argc,
 
   g_test_add_func ("/sign-in/google", test_sign_in);
   g_test_add_func ("/sign-in/not-configured", test_not_configured);
+  g_test_add_func ("/sign-in/released-on-main-thread", test_released_on_main_thread);
 
   return g_test_run ();
 }
