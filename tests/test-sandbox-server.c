@@ -57,6 +57,12 @@ typedef struct
   char               *sha256;
 } Fixture;
 
+/* How long a client waits for any one step. Generous: many-connections
+ * runs 24 TLS handshakes at once, and on a loaded machine (flatpak-builder
+ * running the tests while compiling, two cores) one of them took more
+ * than ten seconds. A server that does not answer still fails the test. */
+#define CLIENT_TIMEOUT 60
+
 /* loopback only: no proxy, which would also need the GNOME proxy schema */
 static GSocketClient *
 socket_client_new (void)
@@ -64,7 +70,7 @@ socket_client_new (void)
   GSocketClient *client = g_socket_client_new ();
 
   g_socket_client_set_enable_proxy (client, FALSE);
-  g_socket_client_set_timeout (client, 10);
+  g_socket_client_set_timeout (client, CLIENT_TIMEOUT);
   return client;
 }
 
@@ -163,7 +169,7 @@ client_new (Fixture       *f,
   RelaySmtpSession *session = relay_smtp_session_new ("127.0.0.1", port, security);
   const char *pins[] = { f->sha256, NULL };
 
-  relay_smtp_session_set_timeout (session, 10);
+  relay_smtp_session_set_timeout (session, CLIENT_TIMEOUT);
   if (pin)
     relay_smtp_session_set_pins (session, pins);
 
@@ -669,7 +675,7 @@ raw_open (Raw   *raw,
   g_autoptr(GSocketClient) client = socket_client_new ();
   g_autoptr(GError) error = NULL;
 
-  g_socket_client_set_timeout (client, 10);
+  g_socket_client_set_timeout (client, CLIENT_TIMEOUT);
   raw->tcp = g_socket_client_connect_to_host (client, "127.0.0.1", port, NULL, &error);
   g_assert_no_error (error);
   raw_use_stream (raw, G_IO_STREAM (raw->tcp));
