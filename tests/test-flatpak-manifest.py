@@ -23,8 +23,21 @@ FINISH_ARGS = [
 ]
 MIN_RUNTIME = 49
 # skipped when copying the source directory: a build tree in it would be
-# copied into the next build, and flatpak-builder's own state into itself
+# copied into the next build, and flatpak-builder's own state into itself;
+# with them, every top-level directory .gitignore names (build-asan from
+# build-aux/test-sanitize, build-bench, build-fuzz, …)
 MUST_SKIP = {".git", "build", "build-flatpak", ".flatpak-builder"}
+
+
+def ignored_dirs(source_root):
+    """The top-level directories .gitignore names ("/build-asan/")."""
+    try:
+        with open(os.path.join(source_root, ".gitignore"), encoding="utf-8") as f:
+            lines = f.read().splitlines()
+    except OSError:
+        return set()
+    return {line.strip("/") for line in lines
+            if line.startswith("/") and line.endswith("/") and line.count("/") == 2 and "*" not in line}
 
 
 def no_duplicate_keys(pairs):
@@ -96,7 +109,7 @@ def lint(manifest, manifest_dir, app_id, command, source_root):
         path = os.path.join(manifest_dir, sources[0].get("path", ""))
         need(os.path.isdir(path) and os.path.samefile(path, source_root),
              f"the source directory {sources[0].get('path')!r} is not the project's")
-        missing = MUST_SKIP - set(sources[0].get("skip", []))
+        missing = (MUST_SKIP | ignored_dirs(source_root)) - set(sources[0].get("skip", []))
         need(not missing, f"the source directory does not skip {sorted(missing)}")
 
     opts = module.get("config-opts", [])
@@ -137,6 +150,8 @@ def broken_copies(manifest, app_id):
     yield "tests not built", edit(lambda m: module(m).update({"config-opts": ["-Dtests=false"]}))
     yield "a source elsewhere", edit(lambda m: module(m)["sources"][0].update({"path": "../.."}))
     yield "the build tree copied", edit(lambda m: module(m)["sources"][0].update({"skip": [".git"]}))
+    yield "the sanitizer build tree copied", edit(lambda m: module(m)["sources"][0].update(
+        {"skip": [p for p in module(m)["sources"][0]["skip"] if p != "build-asan"]}))
     yield "a network build", edit(lambda m: m.update({"build-options": {"build-args": ["--share=network"]}}))
 
 

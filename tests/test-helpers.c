@@ -159,3 +159,49 @@ run_secret_tool_lookup (const char *account_id,
 
   return g_steal_pointer (&out);
 }
+
+static void
+finalized_cb (gpointer  data,
+              GObject  *where_the_object_was)
+{
+  GThread **thread = data;
+
+  /* atomic: the last reference may go in another thread */
+  g_atomic_pointer_set (thread, g_thread_self ());
+}
+
+/**
+ * await_finalize:
+ * @object: (transfer full): a #GObject
+ *
+ * Drops the caller's reference to @object and waits until the object is
+ * finalized, iterating the global default main context, for at most ten
+ * seconds (then the test fails). A GTask run in a thread drops its last
+ * reference in the worker, possibly after its callback has run, so
+ * g_assert_finalize_object() right after an asynchronous call is a race.
+ *
+ * Returns: (transfer none): the thread that finalized @object: a caller
+ *   that expects no worker to hold it checks that it is g_thread_self()
+ */
+GThread *
+await_finalize (gpointer object)
+{
+  GThread *thread = NULL;
+  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+
+  g_assert_true (G_IS_OBJECT (object));
+  g_object_weak_ref (object, finalized_cb, &thread);
+  g_object_unref (object);
+
+  /* not a blocking iteration: a worker's unref wakes no main context */
+  while (g_atomic_pointer_get (&thread) == NULL && g_get_monotonic_time () < deadline)
+    {
+      if (!g_main_context_iteration (NULL, FALSE))
+        g_usleep (G_USEC_PER_SEC / 1000);
+    }
+
+  if (g_atomic_pointer_get (&thread) == NULL)
+    g_error ("%p is still referenced ten seconds after its last known reference was dropped", object);
+
+  return thread;
+}

@@ -16,5 +16,6 @@ void  remove_tree             (const char *path);
 void  assert_no_file_contains (const char *secret);
 char *run_secret_tool_lookup  (const char *account_id,
                                const char *kind);
+GThread *await_finalize       (gpointer    object);
 
 G_END_DECLS

@@ -305,7 +305,12 @@ test_sign_in (void)
   /* the page may outlive the window a moment: it must not write into
    * this finished test's stack (a later test's variables are there) */
   g_signal_handlers_disconnect_by_data (page, &saved);
+  /* the page goes here, not in a worker that ran its keyring work (GLib
+   * drops a threaded task's last reference in its worker, possibly after
+   * the callback has run) */
+  g_object_ref (page);
   gtk_window_destroy (window);
+  g_assert_true (await_finalize (page) == g_thread_self ());
 }
 
 /* Saves a custom server with a CA file, a pin and the consent to a
@@ -512,7 +517,56 @@ test_not_configured (void)
   /* the Sign In button is inactive: nothing can start */
   g_assert_false (gtk_widget_get_sensitive (find_actionable (row, "setup.sign-in")));
 
+  /* the page goes here, not in a worker that ran its keyring work (GLib
+   * drops a threaded task's last reference in its worker, possibly after
+   * the callback has run) */
+  g_object_ref (page);
   gtk_window_destroy (window);
+  g_assert_true (await_finalize (page) == g_thread_self ());
+}
+
+static gboolean
+not_checking (gpointer data)
+{
+  const char *subtitle = adw_action_row_get_subtitle (ADW_ACTION_ROW (data));
+
+  return subtitle != NULL && strcmp (subtitle, "Checking the keyring…") != 0;
+}
+
+/* The keyring look-up for a saved Google account runs in a worker thread,
+ * which holds no reference to the page: when its callback has run, the
+ * page goes with its last reference, on this thread. Were the page the
+ * task's source object, the worker could drop it after the callback and
+ * dispose the widget off the main thread (late-task-release makes that
+ * the order every time). */
+static void
+test_released_on_main_thread (void)
+{
+  g_autoptr(RelayAccountStore) store = relay_account_store_new (NULL);
+  g_autoptr(RelayAccount) account = NULL;
+  g_autoptr(GError) error = NULL;
+  RelaySetupPage *page;
+  GtkWidget *row;
+
+  g_setenv ("MAIL_RELAY_GOOGLE_CLIENT_ID", "widget-client", TRUE);
+  g_assert_true (relay_account_store_load (store, NULL));
+  /* the default account, as the earlier tests left it, made a Gmail one */
+  account = relay_account_store_get_default (store)
+            ? relay_account_copy (relay_account_store_get_default (store))
+            : relay_account_new ();
+  relay_account_apply_provider (account, relay_provider_lookup ("gmail"));
+  relay_account_set_username (account, "someone@gmail.com");
+  relay_account_set_from (account, "someone@gmail.com");
+  relay_account_store_put (store, account);
+  g_assert_true (relay_account_store_save (store, &error));
+  g_assert_no_error (error);
+
+  page = g_object_ref_sink (g_object_new (RELAY_TYPE_SETUP_PAGE, "store", store, NULL));
+  row = find_row (GTK_WIDGET (page), "Sign In With Google");
+  g_assert_nonnull (row);
+  g_assert_false (not_checking (row));
+  wait_for (not_checking, row);
+  g_assert_true (await_finalize (page) == g_thread_self ());
 }
 
 int
@@ -530,6 +584,7 @@ main (int   argc,
   g_test_add_func ("/sign-in/userinfo-and-trust", test_userinfo_and_trust);
   g_test_add_func ("/sign-in/no-address", test_no_address);
   g_test_add_func ("/sign-in/not-configured", test_not_configured);
+  g_test_add_func ("/sign-in/released-on-main-thread", test_released_on_main_thread);
 
   return g_test_run ();
 }

@@ -266,6 +266,7 @@ update_count (RelayLogPage *self)
 
 typedef struct
 {
+  RelaySendLog *log;
   /* a RelaySendStatus, or -1 */
   int   status;
   char *search_needle;
@@ -275,6 +276,7 @@ typedef struct
 static void
 filter_free (Filter *filter)
 {
+  g_clear_object (&filter->log);
   g_free (filter->search_needle);
   g_free (filter);
 }
@@ -287,15 +289,14 @@ filter_thread (GTask        *task,
                gpointer      task_data,
                GCancellable *cancellable)
 {
-  RelayLogPage *self = source_object;
   Filter *filter = task_data;
-  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->log));
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (filter->log));
   GArray *positions = g_array_new (FALSE, FALSE, sizeof (guint));
 
   for (guint i = filter->first; i < n; i++)
     {
       gsize length = 0;
-      const char *line = relay_send_log_get_line (self->log, i, &length);
+      const char *line = relay_send_log_get_line (filter->log, i, &length);
 
       if ((i & 0xffff) == 0 && g_cancellable_is_cancelled (cancellable))
         break;
@@ -389,7 +390,7 @@ filtered_cb (GObject      *object,
              GAsyncResult *result,
              gpointer      user_data)
 {
-  RelayLogPage *self = RELAY_LOG_PAGE (object);
+  g_autoptr(RelayLogPage) self = user_data;
   Filter *filter = g_task_get_task_data (G_TASK (result));
   g_autoptr(GError) error = NULL;
   GArray *positions = g_task_propagate_pointer (G_TASK (result), &error);
@@ -460,6 +461,7 @@ refilter_from (RelayLogPage *self,
     }
 
   filter = g_new0 (Filter, 1);
+  filter->log = g_object_ref (self->log);
   filter->first = first;
   filter->status = -1;
   if (selected > 0 && selected <= G_N_ELEMENTS (dropdown_statuses))
@@ -469,7 +471,8 @@ refilter_from (RelayLogPage *self,
 
   self->filtering = g_cancellable_new ();
   self->readers++;
-  task = g_task_new (self, self->filtering, filtered_cb, NULL);
+  /* the page is held here, on this thread, not by the worker: see update_meters() */
+  task = g_task_new (NULL, self->filtering, filtered_cb, g_object_ref (self));
   g_task_set_task_data (task, filter, (GDestroyNotify)filter_free);
   g_task_run_in_thread (task, filter_thread);
 }
@@ -660,6 +663,7 @@ window_phrase (guint seconds)
 typedef struct
 {
   RelayThrottle *throttle;
+  char          *path;       /* the send log's */
   guint          queued;
   guint          due;
   gint64         next_retry;
@@ -669,6 +673,7 @@ static void
 meters_free (Meters *meters)
 {
   g_clear_object (&meters->throttle);
+  g_free (meters->path);
   g_free (meters);
 }
 
@@ -679,9 +684,8 @@ meters_thread (GTask        *task,
                gpointer      task_data,
                GCancellable *cancellable)
 {
-  RelayLogPage *self = source_object;
   Meters *meters = task_data;
-  const char *path = relay_send_log_get_path (self->log);
+  const char *path = meters->path;
 
   relay_throttle_record_log (meters->throttle, path);
   /* what waits in the outbox, for the banner, and what may go now */
@@ -698,7 +702,7 @@ meters_cb (GObject      *object,
            GAsyncResult *result,
            gpointer      user_data)
 {
-  RelayLogPage *self = RELAY_LOG_PAGE (object);
+  g_autoptr(RelayLogPage) self = user_data;
   Meters *meters = g_task_get_task_data (G_TASK (result));
   RelayThrottle *throttle = meters->throttle;
   RelayAccount *account = self->account;
@@ -795,11 +799,16 @@ update_meters (RelayLogPage *self)
       return;
     }
 
+  /* A GTask run in a thread drops its last reference in the worker,
+   * possibly after its callback has run: were the page its source object,
+   * the page could be disposed there, off the main thread. The worker gets
+   * only what it reads, and the callback's data holds the page. */
   {
     Meters *meters = g_new0 (Meters, 1);
 
     meters->throttle = relay_throttle_new_for_account (self->account);
-    task = g_task_new (self, self->cancellable, meters_cb, NULL);
+    meters->path = g_strdup (relay_send_log_get_path (self->log));
+    task = g_task_new (NULL, self->cancellable, meters_cb, g_object_ref (self));
     g_task_set_task_data (task, meters, (GDestroyNotify)meters_free);
     g_task_run_in_thread (task, meters_thread);
   }
@@ -846,13 +855,15 @@ append_csv_field (GString    *out,
 
 typedef struct
 {
-  GFile  *file;
-  GArray *positions;  /* NULL: every row */
+  RelaySendLog *log;
+  GFile        *file;
+  GArray       *positions;  /* NULL: every row */
 } Export;
 
 static void
 export_free (Export *export)
 {
+  g_clear_object (&export->log);
   g_clear_object (&export->file);
   g_clear_pointer (&export->positions, g_array_unref);
   g_free (export);
@@ -864,17 +875,16 @@ export_thread (GTask        *task,
                gpointer      task_data,
                GCancellable *cancellable)
 {
-  RelayLogPage *self = source_object;
   Export *export = task_data;
   g_autoptr(GString) out = g_string_new ("time,status,recipients,subject,attempt,reply\r\n");
   g_autoptr(GError) error = NULL;
-  guint n = export->positions ? export->positions->len : g_list_model_get_n_items (G_LIST_MODEL (self->log));
+  guint n = export->positions ? export->positions->len : g_list_model_get_n_items (G_LIST_MODEL (export->log));
 
   for (guint i = 0; i < n; i++)
     {
       guint position = export->positions ? g_array_index (export->positions, guint, i) : i;
       gsize length = 0;
-      const char *line = relay_send_log_get_line (self->log, position, &length);
+      const char *line = relay_send_log_get_line (export->log, position, &length);
       g_autoptr(RelaySendLogEntry) entry = NULL;
       g_autofree char *time = NULL;
       g_autofree char *recipients = NULL;
@@ -902,15 +912,25 @@ export_thread (GTask        *task,
     g_task_return_boolean (task, TRUE);
 }
 
+/* Back on the page's thread: the worker held only the log and the file */
 static void
-export_completed_cb (GTask        *task,
-                     GParamSpec   *pspec,
-                     RelayLogPage *self)
+export_thread_done (GObject      *object,
+                    GAsyncResult *result,
+                    gpointer      user_data)
 {
+  g_autoptr(GTask) task = user_data;
+  RelayLogPage *self = g_task_get_source_object (task);
+  GError *error = NULL;
+
   /* the export read the mapped log: a waiting reload may go now */
   self->readers--;
   if (self->reload_pending)
     relay_log_page_reload (self);
+
+  if (g_task_propagate_boolean (G_TASK (result), &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
 }
 
 /**
@@ -927,12 +947,14 @@ relay_log_page_export_async (RelayLogPage        *self,
                              gpointer             user_data)
 {
   g_autoptr(GTask) task = NULL;
+  g_autoptr(GTask) worker = NULL;
   Export *export;
 
   g_return_if_fail (RELAY_IS_LOG_PAGE (self));
   g_return_if_fail (G_IS_FILE (file));
 
   export = g_new0 (Export, 1);
+  export->log = g_object_ref (self->log);
   export->file = g_object_ref (file);
   if (self->filtered->positions != NULL)
     export->positions = g_array_copy (self->filtered->positions);
@@ -940,11 +962,13 @@ relay_log_page_export_async (RelayLogPage        *self,
   /* no reload while the thread reads the mapped file */
   self->readers++;
 
+  /* the page is held by the task that completes here, not by the worker:
+   * see update_meters() */
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, relay_log_page_export_async);
-  g_task_set_task_data (task, export, (GDestroyNotify)export_free);
-  g_signal_connect_object (task, "notify::completed", G_CALLBACK (export_completed_cb), self, 0);
-  g_task_run_in_thread (task, export_thread);
+  worker = g_task_new (NULL, cancellable, export_thread_done, g_steal_pointer (&task));
+  g_task_set_task_data (worker, export, (GDestroyNotify)export_free);
+  g_task_run_in_thread (worker, export_thread);
 }
 
 gboolean
@@ -1066,8 +1090,8 @@ drained_cb (GObject      *object,
             GAsyncResult *result,
             gpointer      user_data)
 {
-  RelayLogPage *self = RELAY_LOG_PAGE (object);
-  gboolean by_hand = GPOINTER_TO_INT (user_data);
+  g_autoptr(RelayLogPage) self = user_data;
+  gboolean by_hand = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (result), "by-hand"));
   g_autoptr(GError) error = NULL;
 
   if (!g_task_propagate_boolean (G_TASK (result), &error) &&
@@ -1100,7 +1124,9 @@ start_drain (RelayLogPage *self,
 
   self->draining = TRUE;
   gtk_widget_set_sensitive (GTK_WIDGET (self->send_queued_button), FALSE);
-  task = g_task_new (self, self->cancellable, drained_cb, GINT_TO_POINTER (by_hand));
+  /* the page is held here, on this thread, not by the worker: see update_meters() */
+  task = g_task_new (NULL, self->cancellable, drained_cb, g_object_ref (self));
+  g_object_set_data (G_OBJECT (task), "by-hand", GINT_TO_POINTER (by_hand));
   g_task_set_task_data (task, relay_account_copy (self->account), g_object_unref);
   g_task_run_in_thread (task, drain_thread);
 }
@@ -1349,7 +1375,10 @@ relay_log_page_reload (RelayLogPage *self)
 
   self->reload_pending = FALSE;
   self->loading = TRUE;
-  if (g_list_model_get_n_items (G_LIST_MODEL (self->log)) == 0)
+  /* the spinner only while nothing is shown yet: a log of lines that are
+   * not events is shown (its banner), not replaced by a spinner each time */
+  if (g_list_model_get_n_items (G_LIST_MODEL (self->log)) == 0 &&
+      g_strcmp0 (gtk_stack_get_visible_child_name (self->stack), "log") != 0)
     {
       gtk_stack_set_visible_child_name (self->stack, "loading");
       gtk_spinner_start (self->spinner);

@@ -1230,7 +1230,7 @@ is_linked_cb (GObject      *object,
               GAsyncResult *result,
               gpointer      user_data)
 {
-  RelaySetupPage *self = RELAY_SETUP_PAGE (object);
+  g_autoptr(RelaySetupPage) self = user_data;
   g_autoptr(GError) error = NULL;
   gboolean linked = g_task_propagate_boolean (G_TASK (result), &error);
 
@@ -1297,7 +1297,11 @@ refresh_sign_in (RelaySetupPage *self)
     }
 
   set_sign_in_state (self, SIGN_IN_CHECKING, NULL);
-  task = g_task_new (self, self->cancellable, is_linked_cb, NULL);
+  /* A GTask run in a thread drops its last reference in the worker,
+   * possibly after its callback has run: were the page its source object,
+   * the page could be disposed there, off the main thread. The worker gets
+   * a copy of the account, and the callback's data holds the page. */
+  task = g_task_new (NULL, self->cancellable, is_linked_cb, g_object_ref (self));
   g_task_set_task_data (task, relay_account_copy (self->saved), g_object_unref);
   g_task_run_in_thread (task, is_linked_thread);
 }
@@ -1322,7 +1326,7 @@ tokens_stored_cb (GObject      *object,
                   GAsyncResult *result,
                   gpointer      user_data)
 {
-  RelaySetupPage *self = RELAY_SETUP_PAGE (object);
+  g_autoptr(RelaySetupPage) self = user_data;
   RelayAccount *account = g_object_get_data (G_OBJECT (result), "account");
   g_autoptr(GError) error = NULL;
   g_autofree char *toast = NULL;
@@ -1392,7 +1396,8 @@ sign_in_done_cb (GObject      *object,
     }
   relay_account_set_sign_in_again (account, FALSE);
 
-  task = g_task_new (self, self->cancellable, tokens_stored_cb, NULL);
+  /* the page is held on this thread, not by the worker: see refresh_sign_in() */
+  task = g_task_new (NULL, self->cancellable, tokens_stored_cb, g_object_ref (self));
   g_object_set_data_full (G_OBJECT (task), "account", g_steal_pointer (&account), g_object_unref);
   g_task_set_task_data (task, g_steal_pointer (&tokens), (GDestroyNotify)relay_oauth_tokens_free);
   g_task_run_in_thread (task, store_tokens_thread);
@@ -1513,7 +1518,7 @@ signed_out_cb (GObject      *object,
                GAsyncResult *result,
                gpointer      user_data)
 {
-  RelaySetupPage *self = RELAY_SETUP_PAGE (object);
+  g_autoptr(RelaySetupPage) self = user_data;
   g_autoptr(GError) error = NULL;
 
   if (!g_task_propagate_boolean (G_TASK (result), &error))
@@ -1538,7 +1543,8 @@ sign_out_action (GtkWidget  *widget,
   if (self->saved == NULL)
     return;
 
-  task = g_task_new (self, self->cancellable, signed_out_cb, NULL);
+  /* the page is held on this thread, not by the worker: see refresh_sign_in() */
+  task = g_task_new (NULL, self->cancellable, signed_out_cb, g_object_ref (self));
   g_task_set_task_data (task, relay_account_copy (self->saved), g_object_unref);
   g_task_run_in_thread (task, sign_out_thread);
 }
@@ -1563,7 +1569,7 @@ access_token_cb (GObject      *object,
                  GAsyncResult *result,
                  gpointer      user_data)
 {
-  RelaySetupPage *self = RELAY_SETUP_PAGE (object);
+  g_autoptr(RelaySetupPage) self = user_data;
   g_autoptr(GError) error = NULL;
   char *token = g_task_propagate_pointer (G_TASK (result), &error);
 
@@ -1639,8 +1645,9 @@ run_test (RelaySetupPage *self)
           return;
         }
 
-      /* refreshed first when it has expired */
-      task = g_task_new (self, self->cancellable, access_token_cb, NULL);
+      /* refreshed first when it has expired; the page is held on this
+       * thread, not by the worker: see refresh_sign_in() */
+      task = g_task_new (NULL, self->cancellable, access_token_cb, g_object_ref (self));
       g_task_set_task_data (task, relay_account_copy (self->saved), g_object_unref);
       g_task_run_in_thread (task, access_token_thread);
       return;

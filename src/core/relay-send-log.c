@@ -1845,8 +1845,8 @@ load_thread_done (GObject      *object,
                   GAsyncResult *result,
                   gpointer      user_data)
 {
-  RelaySendLog *self = RELAY_SEND_LOG (object);
   g_autoptr(GTask) task = user_data;
+  RelaySendLog *self = g_task_get_source_object (task);
   g_autoptr(LoadData) data = NULL;
   GError *error = NULL;
 
@@ -1865,7 +1865,11 @@ load_thread_done (GObject      *object,
  * relay_send_log_load_async:
  *
  * relay_send_log_load() in a worker thread; the model changes on the
- * calling thread, just before @callback.
+ * calling thread, just before @callback. The thread holds no reference
+ * to @self: a GTask run in a thread drops its last reference in the
+ * worker, possibly after its callback has run, so only the task that
+ * completes on the calling thread holds the log. When @callback has
+ * returned, the log is referenced only by those who hold it.
  */
 void
 relay_send_log_load_async (RelaySendLog        *self,
@@ -1883,7 +1887,7 @@ relay_send_log_load_async (RelaySendLog        *self,
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, relay_send_log_load_async);
 
-  worker = g_task_new (self, cancellable, load_thread_done, g_steal_pointer (&task));
+  worker = g_task_new (NULL, cancellable, load_thread_done, g_steal_pointer (&task));
   g_task_set_source_tag (worker, load_thread);
   load = g_new0 (LoadTask, 1);
   load->path = g_strdup (self->path);
