@@ -328,6 +328,29 @@ def check_trust_reset(env, work, certs):
             check("Removed the CA file" in then.stdout, "account set %s says the CA file was removed: %r"
                   % (what, then.stdout))
 
+    # the saved password was for the old server: never sent to the new one
+    def stored_password(account_id):
+        return subprocess.run(["secret-tool", "lookup", "xdg:schema", "io.github.mailrelay.MailRelay",
+                               "account", account_id, "kind", "password"], capture_output=True, text=True).stdout
+
+    for what, args, kept in [("--provider sparkpost", ["--provider", "sparkpost"], False),
+                             ("--host other", ["--host", "other.example.org"], False),
+                             ("--username v (same server)", ["--username", "v@example.org"], True)]:
+        e = fresh_env(env, work, "password-" + what.split()[0].strip("-"))
+        first = subprocess.run([CLI] + custom + ["--password-stdin"], input="mailbox-secret\n", env=e,
+                               capture_output=True, text=True, timeout=60)
+        account_id = show(e).get("id", "")
+        check(first.returncode == 0 and stored_password(account_id) == "mailbox-secret",
+              "%s: the custom server's password is saved" % what)
+        then = cli(e, "account", "set", *args)
+        check(then.returncode == 0, "account set %s exits 0 (%s)" % (what, then.stderr))
+        if kept:
+            check(stored_password(account_id) == "mailbox-secret", "%s: the password stays" % what)
+        else:
+            check(stored_password(account_id) == "" and "Removed the password saved for" in then.stdout,
+                  "%s: the old server's password is removed, saying so: %r" % (what, then.stdout))
+        cli(e, "account", "delete")
+
     # link-gmail on an account that had a CA file and a pin for another server
     e = fresh_env(env, work, "trust-gmail")
     first = cli(e, *custom)

@@ -39,6 +39,7 @@ account_set (int    argc,
   RelayAccountTrust keep = RELAY_ACCOUNT_TRUST_NONE;
   RelayAccountTrust cleared;
   gboolean created;
+  gboolean new_server;
 
   g_option_context_set_summary (context, _("Create or update the account that mail is sent through."));
   relay_cli_account_options_add (context, &options);
@@ -71,6 +72,11 @@ account_set (int    argc,
   if (options.allow_insecure)
     keep |= RELAY_ACCOUNT_TRUST_ALLOW_INSECURE;
   cleared = relay_account_forget_old_trust (account, saved, keep);
+  /* a saved password or sign-in was for the server it was saved with */
+  new_server = saved != NULL &&
+               (g_strcmp0 (relay_account_get_provider (saved), relay_account_get_provider (account)) != 0 ||
+                g_ascii_strcasecmp (relay_account_get_host (saved), relay_account_get_host (account)) != 0 ||
+                relay_account_get_port (saved) != relay_account_get_port (account));
 
   if (!relay_account_validate (account, &error))
     return relay_cli_usage_error (error);
@@ -116,6 +122,27 @@ account_set (int    argc,
            relay_account_get_host (account),
            relay_account_get_port (account));
   relay_cli_print_trust_cleared (cleared, saved);
+
+  /* never sent to a server it was not saved for: the old server's
+   * password goes, unless this command gave a new one (a sign-in's tokens
+   * are the provider's, and stay with a password-less account) */
+  if (new_server && password == NULL && !relay_account_uses_token (account))
+    {
+      g_autofree char *secret = relay_secrets_lookup_sync (relay_account_get_id (account), RELAY_SECRET_PASSWORD,
+                                                           NULL, NULL);
+
+      if (secret != NULL)
+        {
+          memset (secret, 0, strlen (secret));
+          if (!relay_secrets_clear_sync (relay_account_get_id (account), NULL, &error))
+            {
+              relay_cli_printerr ("%s", error->message);
+              return RELAY_CLI_EXIT_FAILED;
+            }
+          g_print (_("Removed the password saved for %s: it is not sent to %s. Give this server’s password with --password-stdin.\n"),
+                   relay_account_get_host (saved), relay_account_get_host (account));
+        }
+    }
 
   return RELAY_CLI_EXIT_OK;
 }
