@@ -72,11 +72,11 @@ account_set (int    argc,
   if (options.allow_insecure)
     keep |= RELAY_ACCOUNT_TRUST_ALLOW_INSECURE;
   cleared = relay_account_forget_old_trust (account, saved, keep);
-  /* a saved password or sign-in was for the server it was saved with */
+  /* a saved password is for the host it was saved with (another port of
+   * the same host is the same mailbox's server) */
   new_server = saved != NULL &&
                (g_strcmp0 (relay_account_get_provider (saved), relay_account_get_provider (account)) != 0 ||
-                g_ascii_strcasecmp (relay_account_get_host (saved), relay_account_get_host (account)) != 0 ||
-                relay_account_get_port (saved) != relay_account_get_port (account));
+                g_ascii_strcasecmp (relay_account_get_host (saved), relay_account_get_host (account)) != 0);
 
   if (!relay_account_validate (account, &error))
     return relay_cli_usage_error (error);

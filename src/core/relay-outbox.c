@@ -251,7 +251,8 @@ read_own_file (const char  *path,
   bytes = g_mapped_file_get_bytes (mapped);
   *length = MIN (g_bytes_get_size (bytes), max);
   *contents = g_malloc (*length + 1);
-  memcpy (*contents, g_bytes_get_data (bytes, NULL), *length);
+  if (*length > 0)  /* an empty file maps to no data at all */
+    memcpy (*contents, g_bytes_get_data (bytes, NULL), *length);
   (*contents)[*length] = '\0';
 
   return TRUE;
