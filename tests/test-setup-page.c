@@ -897,18 +897,6 @@ test_same_server_signs_in (Fixture       *fixture,
   scripted_stop (&other);
 }
 
-static AdwMessageDialog *
-find_message_dialog (void)
-{
-  g_autoptr(GList) toplevels = gtk_window_list_toplevels ();
-
-  for (GList *l = toplevels; l != NULL; l = l->next)
-    if (ADW_IS_MESSAGE_DIALOG (l->data) && gtk_widget_get_visible (l->data))
-      return l->data;
-
-  return NULL;
-}
-
 /* Clicks the dialog's button labelled @label */
 static void
 respond (AdwMessageDialog *dialog,

@@ -355,18 +355,6 @@ subtitle_names_failure (gpointer data)
 /* The page signs in through the core: the address from the userinfo
  * endpoint when the id_token has none; and Google's server does not
  * inherit the CA file, pin and consent of the custom one. */
-static GtkWindow *
-find_message_dialog (void)
-{
-  g_autoptr(GList) toplevels = gtk_window_list_toplevels ();
-
-  for (GList *l = toplevels; l != NULL; l = l->next)
-    if (ADW_IS_MESSAGE_DIALOG (l->data) && gtk_widget_get_visible (l->data))
-      return l->data;
-
-  return NULL;
-}
-
 static gboolean
 message_dialog_shown (gpointer data)
 {

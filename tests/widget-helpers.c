@@ -210,3 +210,16 @@ use_test_accessibility (void)
 {
   g_setenv ("GTK_A11Y", "test", TRUE);
 }
+
+/* The message dialog shown now, if any */
+AdwMessageDialog *
+find_message_dialog (void)
+{
+  g_autoptr(GList) toplevels = gtk_window_list_toplevels ();
+
+  for (GList *l = toplevels; l != NULL; l = l->next)
+    if (ADW_IS_MESSAGE_DIALOG (l->data) && gtk_widget_get_visible (l->data))
+      return l->data;
+
+  return NULL;
+}

@@ -26,6 +26,7 @@ GtkWidget *find_button      (GtkWidget     *root,
 GtkWidget *find_actionable  (GtkWidget     *root,
                              const char    *action);
 char      *without_mnemonic (const char    *text);
+AdwMessageDialog *find_message_dialog (void);
 void       wait_for         (gboolean     (*done) (gpointer),
                              gpointer       data);
 void       assert_buttons_named_once (GtkWidget *root);
