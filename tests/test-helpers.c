@@ -205,3 +205,36 @@ await_finalize (gpointer object)
 
   return thread;
 }
+
+/* A server of the test's own on 127.0.0.1 and a port the kernel chose:
+ * @run handles each connection in a thread of its own ("run" of
+ * GThreadedSocketService). Stop it with loopback_service_stop(). */
+GSocketService *
+loopback_service_start (GCallback  run,
+                        gpointer   data,
+                        guint     *port)
+{
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GSocketAddress) effective = NULL;
+  g_autoptr(GError) error = NULL;
+  GSocketService *service = g_threaded_socket_service_new (2);
+
+  g_socket_listener_add_address (G_SOCKET_LISTENER (service), address,
+                                 G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP,
+                                 NULL, &effective, &error);
+  g_assert_no_error (error);
+  *port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (effective));
+  g_signal_connect (service, "run", run, data);
+  g_socket_service_start (service);
+
+  return service;
+}
+
+void
+loopback_service_stop (GSocketService **service)
+{
+  g_socket_service_stop (*service);
+  g_socket_listener_close (G_SOCKET_LISTENER (*service));
+  g_clear_object (service);
+}

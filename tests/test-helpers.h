@@ -16,6 +16,10 @@ void  remove_tree             (const char *path);
 void  assert_no_file_contains (const char *secret);
 char *run_secret_tool_lookup  (const char *account_id,
                                const char *kind);
+GSocketService *loopback_service_start (GCallback        run,
+                                        gpointer         data,
+                                        guint           *port);
+void            loopback_service_stop  (GSocketService **service);
 GThread *await_finalize       (gpointer    object);
 
 G_END_DECLS

@@ -23,7 +23,7 @@
 typedef struct
 {
   GSocketService *service;
-  guint16         port;
+  guint           port;
   const char     *hello_reply;
   int             n_closed;    /* connections the client ended, atomic */
 } Server;
@@ -83,28 +83,14 @@ static void
 server_start (Server     *server,
               const char *hello_reply)
 {
-  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
-  g_autoptr(GSocketAddress) effective = NULL;
-  g_autoptr(GError) error = NULL;
-
   server->hello_reply = hello_reply;
-  server->service = g_threaded_socket_service_new (2);
-  g_socket_listener_add_address (G_SOCKET_LISTENER (server->service), address,
-                                 G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP,
-                                 NULL, &effective, &error);
-  g_assert_no_error (error);
-  server->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (effective));
-  g_signal_connect (server->service, "run", G_CALLBACK (server_run_cb), server);
-  g_socket_service_start (server->service);
+  server->service = loopback_service_start (G_CALLBACK (server_run_cb), server, &server->port);
 }
 
 static void
 server_stop (Server *server)
 {
-  g_socket_service_stop (server->service);
-  g_socket_listener_close (G_SOCKET_LISTENER (server->service));
-  g_clear_object (&server->service);
+  loopback_service_stop (&server->service);
 }
 
 typedef struct

@@ -660,7 +660,7 @@ test_first_run_sandbox (void)
 typedef struct
 {
   GSocketService *service;
-  guint16         port;
+  guint           port;
   GMutex          lock;
   GString        *lines;
 } Scripted;
@@ -712,29 +712,15 @@ scripted_run_cb (GThreadedSocketService *service,
 static void
 scripted_start (Scripted *server)
 {
-  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
-  g_autoptr(GSocketAddress) effective = NULL;
-  g_autoptr(GError) error = NULL;
-
   g_mutex_init (&server->lock);
   server->lines = g_string_new (NULL);
-  server->service = g_threaded_socket_service_new (2);
-  g_socket_listener_add_address (G_SOCKET_LISTENER (server->service), address,
-                                 G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP,
-                                 NULL, &effective, &error);
-  g_assert_no_error (error);
-  server->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (effective));
-  g_signal_connect (server->service, "run", G_CALLBACK (scripted_run_cb), server);
-  g_socket_service_start (server->service);
+  server->service = loopback_service_start (G_CALLBACK (scripted_run_cb), server, &server->port);
 }
 
 static void
 scripted_stop (Scripted *server)
 {
-  g_socket_service_stop (server->service);
-  g_socket_listener_close (G_SOCKET_LISTENER (server->service));
-  g_clear_object (&server->service);
+  loopback_service_stop (&server->service);
   g_string_free (server->lines, TRUE);
   g_mutex_clear (&server->lock);
 }
