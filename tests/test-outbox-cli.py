@@ -475,6 +475,40 @@ def test_private_folders(certs, work):
         home.cleanup()
 
 
+class UnprivilegedHome:
+    """A home for an unprivileged user (nobody, when the tests run as root,
+    since root ignores file modes), with an account on the server at
+    @port."""
+
+    def __init__(self, port, prefix):
+        self.dir = tempfile.mkdtemp(prefix=prefix)
+        self.prefix = []
+        if os.geteuid() == 0:
+            os.chown(self.dir, 65534, 65534)
+            self.prefix = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+        self.env = {"HOME": self.dir, "PATH": "/usr/bin:/bin", "LANGUAGE": "C", "LC_ALL": "C.UTF-8",
+                    "XDG_CONFIG_HOME": os.path.join(self.dir, "config"),
+                    "XDG_DATA_HOME": os.path.join(self.dir, "data")}
+        self.log = os.path.join(self.dir, "data", "mail-relay", "send-log.jsonl")
+        self.outbox = os.path.join(self.dir, "data", "mail-relay", "outbox")
+        r = self.cli(["account", "set", "--provider", "custom", "--host", "127.0.0.1", "--port", str(port),
+                      "--security", "none", "--from", "me@example.org"])
+        check(r.returncode == 0, "an account without sign-in for the unprivileged user (%s)" % r.stderr)
+
+    def cli(self, args, stdin=""):
+        return subprocess.run(self.prefix + [CLI] + args, input=stdin, env=self.env, capture_output=True,
+                              text=True, timeout=30)
+
+    def items(self):
+        return [n for n in os.listdir(self.outbox) if n.endswith(".json")]
+
+    def events(self):
+        return [json.loads(l) for l in open(self.log) if l.strip()]
+
+    def cleanup(self):
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
 def test_unwritable_log(certs, work):
     """The send log cannot be written (read-only; as an unprivileged user,
     since root ignores modes): every message the server accepted is sent
@@ -485,29 +519,14 @@ def test_unwritable_log(certs, work):
     proc = subprocess.Popen([PYTHON, os.path.join(HERE, "fake-smtp-server.py"), "--scenario", "good",
                              "--maildir", maildir], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     port = int(proc.stdout.readline().split()[1])
-    home = tempfile.mkdtemp(prefix="outbox-readonly-")
-    prefix = []
-    if os.geteuid() == 0:
-        os.chown(home, 65534, 65534)
-        prefix = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
-    env = {"HOME": home, "PATH": "/usr/bin:/bin", "LANGUAGE": "C", "LC_ALL": "C.UTF-8",
-           "XDG_CONFIG_HOME": os.path.join(home, "config"), "XDG_DATA_HOME": os.path.join(home, "data")}
-    log = os.path.join(home, "data", "mail-relay", "send-log.jsonl")
-    outbox = os.path.join(home, "data", "mail-relay", "outbox")
-
-    def cli(args, stdin=""):
-        return subprocess.run(prefix + [CLI] + args, input=stdin, env=env, capture_output=True,
-                              text=True, timeout=30)
+    home = UnprivilegedHome(port, "outbox-readonly-")
     try:
-        r = cli(["account", "set", "--provider", "custom", "--host", "127.0.0.1", "--port", str(port),
-                 "--security", "none", "--from", "me@example.org"])
-        check(r.returncode == 0, "an account without sign-in for the unprivileged user (%s)" % r.stderr)
         for i in range(3):
-            cli(["send", "--no-wait", "--to", "rcpt@example.org", "--subject", "ro %d" % i, "--body-file", "-"],
-                stdin="Message %d\n" % i)
-        os.chmod(log, 0o444)
+            home.cli(["send", "--no-wait", "--to", "rcpt@example.org", "--subject", "ro %d" % i,
+                      "--body-file", "-"], stdin="Message %d\n" % i)
+        os.chmod(home.log, 0o444)
         try:
-            r = cli(["flush"])
+            r = home.cli(["flush"])
             check(r.returncode == 1, "flush with an unwritable log exits 1 (%d)" % r.returncode)
             check("send log could not be written" in r.stderr, "and says why: %s" % r.stderr[-300:])
         except subprocess.TimeoutExpired:
@@ -516,26 +535,62 @@ def test_unwritable_log(certs, work):
         check(0 < len(got) <= 3 and all(c == 1 for c, _ in got.values()),
               "no storm: what the server accepted was sent once: %r" % sorted(c for c, _ in got.values()))
 
-        r = cli(["send", "--to", "rcpt@example.org", "--subject", "not queued", "--body-file", "-"],
-                stdin="Hello\n")
+        r = home.cli(["send", "--to", "rcpt@example.org", "--subject", "not queued", "--body-file", "-"],
+                     stdin="Hello\n")
         check(r.returncode == 1, "send with an unwritable log exits 1")
-        left = [n for n in os.listdir(outbox) if n.endswith(".json")]
-        check(len(left) == 3, "the message send could not log is not left in the outbox (%d items)" % len(left))
+        check(len(home.items()) == 3, "the message send could not log is not left in the outbox (%d items)"
+              % len(home.items()))
 
-        os.chmod(log, 0o644)
-        r = cli(["flush"])
+        os.chmod(home.log, 0o644)
+        r = home.cli(["flush"])
         check(r.returncode == 0, "once the log is writable, flush exits 0 (%s)" % r.stderr[-200:])
-        events = [json.loads(l) for l in open(log) if l.strip()]
+        events = home.events()
         check(sorted(e["subject"] for e in events if e["status"] == "sent") == ["ro 0", "ro 1", "ro 2"],
               "the messages accepted meanwhile are logged as sent: %r"
               % [(e["status"], e["subject"]) for e in events])
         check(not any(e["subject"] == "not queued" for e in events), "the unqueued message never appears")
         got = received(maildir)
         check(len(got) == 3 and all(c == 1 for c, _ in got.values()), "then all three, each exactly once")
-        check(os.listdir(outbox) == [".lock"] or os.listdir(outbox) == [], "the outbox is empty")
+        check(home.items() == [], "the outbox is empty")
     finally:
         proc.terminate()
-        shutil.rmtree(home, ignore_errors=True)
+        home.cleanup()
+
+
+def test_unwritable_log_outcomes(certs, work):
+    """A refusal, a deferral or an unanswered end of data that cannot be
+    written to the send log leaves the message as it was, stops the drain,
+    and is recorded by the next run: no outcome is lost unrecorded."""
+    for scenario, outcome in (("mail-550", "failed"), ("mail-451-once", "sent"),
+                              ("drop-in-data", "unknown")):
+        maildir = os.path.join(work, "outcome-" + scenario)
+        proc = subprocess.Popen([PYTHON, os.path.join(HERE, "fake-smtp-server.py"), "--scenario", scenario,
+                                 "--maildir", maildir], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                text=True)
+        port = int(proc.stdout.readline().split()[1])
+        home = UnprivilegedHome(port, "outbox-outcome-")
+        try:
+            r = home.cli(["send", "--no-wait", "--to", "rcpt@example.org", "--subject", scenario,
+                          "--body-file", "-"], stdin="Hello\n")
+            check(r.returncode == 0, "%s: queued (%s)" % (scenario, r.stderr))
+            os.chmod(home.log, 0o444)
+            r = home.cli(["flush"])
+            check(r.returncode == 1 and "send log could not be written" in r.stderr,
+                  "%s: flush with an unwritable log stops, saying why (%d %s)"
+                  % (scenario, r.returncode, r.stderr[-200:]))
+            check(len(home.items()) == 1, "%s: the message stays in the outbox while its outcome is unrecorded"
+                  % scenario)
+            os.chmod(home.log, 0o644)
+            r = home.cli(["flush"])
+            statuses = [e["status"] for e in home.events() if e["subject"] == scenario]
+            check(statuses == ["queued", outcome],
+                  "%s: the next run records it %s, once: %r" % (scenario, outcome, statuses))
+            check(home.items() == [], "%s: and the outbox is empty" % scenario)
+            if scenario == "drop-in-data":
+                check(len(received(maildir)) == 0, "%s: and it was not sent again" % scenario)
+        finally:
+            proc.terminate()
+            home.cleanup()
 
 
 def main():
@@ -544,7 +599,7 @@ def main():
     subprocess.run([PYTHON, os.path.join(HERE, "make-certs.py"), certs], check=True, stdout=subprocess.DEVNULL)
     try:
         for test in (test_throttle, test_deferred, test_rejected, test_kill, test_damaged_items,
-                     test_partial_recipients, test_mail_refused, test_421_reply, test_unwritable_log,
+                     test_partial_recipients, test_mail_refused, test_421_reply, test_unwritable_log, test_unwritable_log_outcomes,
                      test_drip, test_international_address, test_private_folders):
             try:
                 test(certs, work)

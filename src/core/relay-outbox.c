@@ -815,91 +815,6 @@ finish_item (Item    *item,
   return write_item (item, error);
 }
 
-/* Moves a damaged item (@id) out of the outbox into the data folder's
- * damaged/, where a person can look at it, and logs it failed, saying why */
-static void
-quarantine (Drain        *drain,
-            const char   *id,
-            const GError *damage)
-{
-  g_autofree char *dir = g_build_filename (g_get_user_data_dir (), "mail-relay", "damaged", NULL);
-  g_autoptr(RelaySendLogEntry) entry = NULL;
-  g_autofree char *detail = NULL;
-
-  relay_file_ensure_private_dir (dir, NULL);
-  for (guint i = 0; i < 2; i++)
-    {
-      const char *suffix = i == 0 ? ".json" : ".eml";
-      g_autofree char *from = item_path (id, suffix);
-      g_autofree char *name = g_strconcat (id, suffix, NULL);
-      g_autofree char *to = g_build_filename (dir, name, NULL);
-
-      /* rename() moves a symbolic link itself, never what it points to */
-      if (g_rename (from, to) != 0 && errno != ENOENT)
-        g_unlink (from);
-    }
-
-  detail = g_strdup_printf (_("The outbox file %s.json is damaged (%s); it was moved to %s and is not sent."),
-                            id, damage->message, dir);
-  entry = relay_send_log_entry_new (RELAY_SEND_STATUS_FAILED, id, NULL, "", 0, "");
-  relay_send_log_entry_set_account (entry, relay_account_get_id (drain->account));
-  relay_send_log_entry_set_detail (entry, detail);
-  relay_send_log_append (drain->log, &entry, 1, NULL);
-  drain->report->failed++;
-}
-
-/* After a crash: a message caught at its end of data may have arrived;
- * and what is damaged leaves the outbox */
-static void
-recover (Drain *drain)
-{
-  g_autoptr(GPtrArray) ids = list_ids ();
-  g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func ((GDestroyNotify)item_free);
-
-  for (guint i = 0; i < ids->len; i++)
-    {
-      g_autoptr(GError) damage = NULL;
-      Item *item = read_item (g_ptr_array_index (ids, i), &damage);
-
-      if (item != NULL)
-        g_ptr_array_add (items, item);
-      else if (damage != NULL)
-        quarantine (drain, g_ptr_array_index (ids, i), damage);
-    }
-
-  for (guint i = 0; i < items->len; i++)
-    {
-      Item *item = g_ptr_array_index (items, i);
-      FindSent find = { item->message_id, item->attempt, FALSE };
-
-      /* accepted by the server while the log could not be written */
-      if (g_str_equal (item->state, "sent"))
-        {
-          if (log_event (drain->log, drain->account, item, RELAY_SEND_STATUS_SENT, item->reply, NULL, NULL))
-            {
-              g_clear_pointer (&item->reply, g_free);
-              finish_item (item, NULL);
-              drain->report->sent++;
-            }
-          continue;
-        }
-
-      if (!g_str_equal (item->state, "sending"))
-        continue;
-
-      relay_send_log_scan (relay_send_log_get_path (drain->log), RELAY_SEND_STATUS_SENT,
-                           find_sent_cb, &find, NULL);
-      if (!find.found)
-        {
-          log_event (drain->log, drain->account, item, RELAY_SEND_STATUS_UNKNOWN, NULL,
-                     _("Mail Relay stopped while the server was receiving this message; it may or may not have been delivered, and it is not sent again."),
-                     NULL);
-          drain->report->unknown++;
-        }
-      finish_item (item, NULL);
-    }
-}
-
 #define MAX_PENDING 32
 
 /* The send log cannot be written: nothing more goes */
@@ -949,6 +864,129 @@ flush_sent (Drain *drain)
 
   g_ptr_array_set_size (drain->pending_entries, 0);
   g_ptr_array_set_size (drain->pending_items, 0);
+}
+
+/* Every outcome but “sent” is written here, before the outbox changes:
+ * FALSE (and the drain halted) when the send log cannot take @entries, and
+ * the caller then leaves the item as it was, to be tried again */
+static gboolean
+record (Drain              *drain,
+        RelaySendLogEntry **entries,
+        guint               n_entries)
+{
+  g_autoptr(GError) error = NULL;
+
+  flush_sent (drain);
+  if (drain->halted)
+    return FALSE;
+
+  if (!relay_send_log_append (drain->log, entries, n_entries, &error))
+    {
+      halt (drain, error);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+/* One event about @item for @recipients (all of its own when NULL) */
+static gboolean
+record_event (Drain              *drain,
+              Item               *item,
+              const char * const *recipients,
+              RelaySendStatus     status,
+              const char         *reply,
+              const char         *detail)
+{
+  g_autoptr(RelaySendLogEntry) entry = make_entry_for (drain->account, item, recipients,
+                                                       status, reply, detail);
+
+  return record (drain, &entry, 1);
+}
+
+/* Moves a damaged item (@id) out of the outbox into the data folder's
+ * damaged/, where a person can look at it, and logs it failed, saying why */
+static void
+quarantine (Drain        *drain,
+            const char   *id,
+            const GError *damage)
+{
+  g_autofree char *dir = g_build_filename (g_get_user_data_dir (), "mail-relay", "damaged", NULL);
+  g_autoptr(RelaySendLogEntry) entry = NULL;
+  g_autofree char *detail = NULL;
+
+  detail = g_strdup_printf (_("The outbox file %s.json is damaged (%s); it was moved to %s and is not sent."),
+                            id, damage->message, dir);
+  entry = relay_send_log_entry_new (RELAY_SEND_STATUS_FAILED, id, NULL, "", 0, "");
+  relay_send_log_entry_set_account (entry, relay_account_get_id (drain->account));
+  relay_send_log_entry_set_detail (entry, detail);
+  if (!record (drain, &entry, 1))
+    return;
+
+  relay_file_ensure_private_dir (dir, NULL);
+  for (guint i = 0; i < 2; i++)
+    {
+      const char *suffix = i == 0 ? ".json" : ".eml";
+      g_autofree char *from = item_path (id, suffix);
+      g_autofree char *name = g_strconcat (id, suffix, NULL);
+      g_autofree char *to = g_build_filename (dir, name, NULL);
+
+      /* rename() moves a symbolic link itself, never what it points to */
+      if (g_rename (from, to) != 0 && errno != ENOENT)
+        g_unlink (from);
+    }
+  drain->report->failed++;
+}
+
+/* After a crash: a message caught at its end of data may have arrived;
+ * and what is damaged leaves the outbox */
+static void
+recover (Drain *drain)
+{
+  g_autoptr(GPtrArray) ids = list_ids ();
+  g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func ((GDestroyNotify)item_free);
+
+  for (guint i = 0; i < ids->len; i++)
+    {
+      g_autoptr(GError) damage = NULL;
+      Item *item = read_item (g_ptr_array_index (ids, i), &damage);
+
+      if (item != NULL)
+        g_ptr_array_add (items, item);
+      else if (damage != NULL)
+        quarantine (drain, g_ptr_array_index (ids, i), damage);
+    }
+
+  for (guint i = 0; i < items->len; i++)
+    {
+      Item *item = g_ptr_array_index (items, i);
+      FindSent find = { item->message_id, item->attempt, FALSE };
+
+      /* accepted by the server while the log could not be written */
+      if (g_str_equal (item->state, "sent"))
+        {
+          if (!record_event (drain, item, NULL, RELAY_SEND_STATUS_SENT, item->reply, NULL))
+            return;
+          g_clear_pointer (&item->reply, g_free);
+          finish_item (item, NULL);
+          drain->report->sent++;
+          continue;
+        }
+
+      if (!g_str_equal (item->state, "sending"))
+        continue;
+
+      relay_send_log_scan (relay_send_log_get_path (drain->log), RELAY_SEND_STATUS_SENT,
+                           find_sent_cb, &find, NULL);
+      if (!find.found)
+        {
+          if (!record_event (drain, item, NULL, RELAY_SEND_STATUS_UNKNOWN, NULL,
+                             _("Mail Relay stopped while the server was receiving this message; it may or may not have been delivered, and it is not sent again.")))
+            return;
+          drain->report->unknown++;
+        }
+      finish_item (item, NULL);
+    }
 }
 
 static Item *
@@ -1099,42 +1137,39 @@ classify (Drain        *drain,
 }
 
 static void
-defer (Drain      *drain,
-       Item       *item,
-       const char *reply,
-       const char *detail)
-{
-  flush_sent (drain);
-
-  if (item->attempt >= MAX_ATTEMPTS)
-    {
-      g_autofree char *gave_up = g_strdup_printf (_("Gave up after %u attempts: %s"), item->attempt, detail);
-
-      log_event (drain->log, drain->account, item, RELAY_SEND_STATUS_FAILED, reply, gave_up, NULL);
-      remove_item (item);
-      drain->report->failed++;
-      return;
-    }
-
-  g_free (item->state);
-  item->state = g_strdup ("deferred");
-  item->next_attempt = g_get_real_time () + retry_delay (item->attempt);
-  write_item (item, NULL);
-  log_event (drain->log, drain->account, item, RELAY_SEND_STATUS_DEFERRED, reply, detail, NULL);
-}
-
-static void
 fail (Drain      *drain,
       Item       *item,
       const char *reply,
       const char *detail)
 {
-  flush_sent (drain);
-
-  log_event (drain->log, drain->account, item, RELAY_SEND_STATUS_FAILED, reply, detail, NULL);
+  if (!record_event (drain, item, NULL, RELAY_SEND_STATUS_FAILED, reply, detail))
+    return;
   remove_item (item);
   drain->report->failed++;
 }
+
+static void
+defer (Drain      *drain,
+       Item       *item,
+       const char *reply,
+       const char *detail)
+{
+  if (item->attempt >= MAX_ATTEMPTS)
+    {
+      g_autofree char *gave_up = g_strdup_printf (_("Gave up after %u attempts: %s"), item->attempt, detail);
+
+      fail (drain, item, reply, gave_up);
+      return;
+    }
+
+  item->next_attempt = g_get_real_time () + retry_delay (item->attempt);
+  if (!record_event (drain, item, NULL, RELAY_SEND_STATUS_DEFERRED, reply, detail))
+    return;
+  g_free (item->state);
+  item->state = g_strdup ("deferred");
+  write_item (item, NULL);
+}
+
 
 static gint64
 hold_until (Drain *drain)
@@ -1152,13 +1187,12 @@ hold (Drain      *drain,
       const char *reply,
       const char *detail)
 {
-  flush_sent (drain);
-
+  item->next_attempt = hold_until (drain);
+  if (!record_event (drain, item, NULL, RELAY_SEND_STATUS_THROTTLED, reply, detail))
+    return;
   g_free (item->state);
   item->state = g_strdup ("throttled");
-  item->next_attempt = hold_until (drain);
   write_item (item, NULL);
-  log_event (drain->log, drain->account, item, RELAY_SEND_STATUS_THROTTLED, reply, detail, NULL);
   drain->report->held_until = item->next_attempt;
 }
 
@@ -1265,13 +1299,7 @@ sort_recipients (Drain      *drain,
     }
 
   if (events->len > 0)
-    {
-      g_autoptr(GError) error = NULL;
-
-      flush_sent (drain);
-      if (!relay_send_log_append (drain->log, (RelaySendLogEntry **)events->pdata, events->len, &error))
-        halt (drain, error);
-    }
+    record (drain, (RelaySendLogEntry **)events->pdata, events->len);
 
   *accepted = g_strv_builder_end (taken);
   *later = g_strv_builder_end (waiting);
@@ -1304,7 +1332,6 @@ drop_international (Drain *drain,
   for (guint i = 0; item->recipients[i]; i++)
     {
       const char *one[] = { item->recipients[i], NULL };
-      g_autoptr(RelaySendLogEntry) entry = NULL;
       g_autofree char *why = NULL;
 
       if (!relay_address_needs_smtputf8 (item->recipients[i]))
@@ -1315,13 +1342,18 @@ drop_international (Drain *drain,
 
       why = g_strdup_printf (_("The server does not take international addresses (it does not offer SMTPUTF8), so it cannot send to %s."),
                              item->recipients[i]);
-      flush_sent (drain);
-      entry = make_entry_for (drain->account, item, one, RELAY_SEND_STATUS_FAILED, NULL, why);
-      relay_send_log_append (drain->log, &entry, 1, NULL);
+      if (!record_event (drain, item, one, RELAY_SEND_STATUS_FAILED, NULL, why))
+        {
+          /* not recorded: this recipient stays, and the drain stops */
+          g_strv_builder_add (rest, item->recipients[i]);
+          continue;
+        }
       drain->report->failed++;
     }
 
   left = g_strv_builder_end (rest);
+  if (drain->halted)
+    return FALSE;
   if (left[0] == NULL)
     {
       remove_item (item);
@@ -1396,7 +1428,7 @@ send_item (Drain *drain,
     }
 
   if (!relay_smtp_session_has_capability (drain->session, "SMTPUTF8") && !drop_international (drain, item))
-    return TRUE;
+    return !drain->halted;
 
   relay_smtp_session_set_deadline (drain->session, exchange_deadline (g_bytes_get_size (message)));
   if (!relay_smtp_session_envelope (drain->session, item->from, (const char * const *)item->recipients,
@@ -1463,8 +1495,9 @@ send_item (Drain *drain,
         {
           /* the answer to the end of data never came */
           close_session (drain, FALSE);
-          flush_sent (drain);
-          log_event (drain->log, drain->account, item, RELAY_SEND_STATUS_UNKNOWN, NULL, error->message, NULL);
+          /* not recorded: it stays “sending”, and the next run says unknown */
+          if (!record_event (drain, item, NULL, RELAY_SEND_STATUS_UNKNOWN, NULL, error->message))
+            return FALSE;
           finish_item (item, NULL);
           drain->report->unknown++;
           return go_on;
@@ -1657,10 +1690,10 @@ relay_outbox_drain (RelayAccount            *account,
       gint64 earliest = G_MAXINT64;
       gboolean progressed = FALSE;
 
-      if (items->len == 0 || g_cancellable_is_cancelled (cancellable))
+      if (items->len == 0 || g_cancellable_is_cancelled (cancellable) || drain.halted)
         break;
 
-      for (guint i = 0; i < items->len && !stop; i++)
+      for (guint i = 0; i < items->len && !stop && !drain.halted; i++)
         {
           Item *next = g_ptr_array_index (items, i);
           gint64 now = g_get_real_time ();
@@ -1697,13 +1730,16 @@ relay_outbox_drain (RelayAccount            *account,
 
               if (!g_str_equal (next->state, "throttled"))
                 {
+                  next->next_attempt = 0;
+                  if (!record_event (&drain, next, NULL, RELAY_SEND_STATUS_THROTTLED, NULL,
+                                     _("Held back to stay within the provider’s sending limits")))
+                    {
+                      stop = TRUE;
+                      break;
+                    }
                   g_free (next->state);
                   next->state = g_strdup ("throttled");
-                  next->next_attempt = 0;
                   write_item (next, NULL);
-                  flush_sent (&drain);
-                  log_event (log, account, next, RELAY_SEND_STATUS_THROTTLED, NULL,
-                             _("Held back to stay within the provider’s sending limits"), NULL);
                 }
 
               if (!(wait & RELAY_OUTBOX_WAIT_THROTTLE))
