@@ -1,0 +1,317 @@
+/* test-objects.c
+ *
+ * Copyright 2026 The Mail Relay developers
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+/* The core's value objects, in the shape of libadwaita's unit tests: every
+ * property of RelayAccount round-trips and notifies once per change (and
+ * not at all for the same value), an account survives its JSON form, the
+ * provider presets are consistent, and a send-log entry survives its line;
+ * each object is finalized when its last reference goes. */
+
+#include "config.h"
+
+#include <json-glib/json-glib.h>
+
+#include "relay-account.h"
+#include "relay-provider.h"
+#include "relay-send-log.h"
+
+#define PIN "abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789"
+
+typedef struct
+{
+  const char *name;
+  guint       count;
+  guint       others;
+} NotifyCount;
+
+static void
+notify_cb (GObject     *object,
+           GParamSpec  *pspec,
+           NotifyCount *count)
+{
+  if (g_str_equal (pspec->name, count->name))
+    count->count++;
+  else
+    count->others++;
+}
+
+/* A value for @pspec that differs from @current and is valid for it */
+static void
+other_value (GParamSpec   *pspec,
+             const GValue *current,
+             GValue       *value)
+{
+  g_value_init (value, pspec->value_type);
+
+  if (G_IS_PARAM_SPEC_STRING (pspec))
+    {
+      const char *now = g_value_get_string (current);
+
+      g_value_take_string (value, g_strdup_printf ("%s.example.org", now && *now ? now : pspec->name));
+    }
+  else if (G_IS_PARAM_SPEC_UINT (pspec))
+    {
+      GParamSpecUInt *u = G_PARAM_SPEC_UINT (pspec);
+      guint now = g_value_get_uint (current);
+
+      g_value_set_uint (value, now < u->maximum ? now + 1 : u->minimum);
+    }
+  else if (G_IS_PARAM_SPEC_BOOLEAN (pspec))
+    g_value_set_boolean (value, !g_value_get_boolean (current));
+  else if (G_IS_PARAM_SPEC_ENUM (pspec))
+    {
+      GEnumClass *klass = G_PARAM_SPEC_ENUM (pspec)->enum_class;
+      int now = g_value_get_enum (current);
+
+      for (guint i = 0; i < klass->n_values; i++)
+        if (klass->values[i].value != now)
+          {
+            g_value_set_enum (value, klass->values[i].value);
+            break;
+          }
+    }
+  else if (pspec->value_type == G_TYPE_STRV)
+    {
+      const char * const pins[] = { PIN, NULL };
+
+      g_value_set_boxed (value, pins);
+    }
+  else
+    g_error ("%s: a property of type %s this test does not know", pspec->name,
+             g_type_name (pspec->value_type));
+}
+
+/* g_param_values_cmp() compares boxed values by address */
+static gboolean
+values_equal (GParamSpec   *pspec,
+              const GValue *one,
+              const GValue *two)
+{
+  if (pspec->value_type == G_TYPE_STRV)
+    return g_strv_equal (g_value_get_boxed (one) ? g_value_get_boxed (one) : (const char *[]) { NULL },
+                         g_value_get_boxed (two) ? g_value_get_boxed (two) : (const char *[]) { NULL });
+
+  return g_param_values_cmp (pspec, one, two) == 0;
+}
+
+static void
+test_account_properties (void)
+{
+  RelayAccount *account = relay_account_new ();
+  g_autofree GParamSpec **pspecs = NULL;
+  guint n_pspecs, tested = 0;
+
+  pspecs = g_object_class_list_properties (G_OBJECT_GET_CLASS (account), &n_pspecs);
+  for (guint i = 0; i < n_pspecs; i++)
+    {
+      GParamSpec *pspec = pspecs[i];
+      g_auto(GValue) before = G_VALUE_INIT;
+      g_auto(GValue) wanted = G_VALUE_INIT;
+      g_auto(GValue) after = G_VALUE_INIT;
+      NotifyCount count = { pspec->name, 0, 0 };
+      gulong handler;
+
+      if (!(pspec->flags & G_PARAM_WRITABLE) || (pspec->flags & G_PARAM_CONSTRUCT_ONLY))
+        continue;
+
+      g_value_init (&before, pspec->value_type);
+      g_object_get_property (G_OBJECT (account), pspec->name, &before);
+      other_value (pspec, &before, &wanted);
+
+      handler = g_signal_connect (account, "notify", G_CALLBACK (notify_cb), &count);
+
+      g_object_set_property (G_OBJECT (account), pspec->name, &wanted);
+      g_assert_cmpuint (count.count, ==, 1);
+
+      /* the same value again: no notification */
+      g_object_set_property (G_OBJECT (account), pspec->name, &wanted);
+      g_assert_cmpuint (count.count, ==, 1);
+      g_assert_cmpuint (count.others, ==, 0);
+
+      g_value_init (&after, pspec->value_type);
+      g_object_get_property (G_OBJECT (account), pspec->name, &after);
+      if (!values_equal (pspec, &wanted, &after))
+        g_error ("%s: set %s, read back %s", pspec->name,
+                 g_strdup_value_contents (&wanted), g_strdup_value_contents (&after));
+
+      g_signal_handler_disconnect (account, handler);
+      tested++;
+    }
+
+  /* every accessor has its property: a new one is tested here as well */
+  g_assert_cmpuint (tested, >=, 15);
+  g_assert_finalize_object (account);
+}
+
+static void
+test_account_json (void)
+{
+  const char * const pins[] = { PIN, NULL };
+  RelayAccount *account = relay_account_new ();
+  RelayAccount *copy;
+  g_autoptr(JsonNode) node = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree GParamSpec **pspecs = NULL;
+  guint n_pspecs;
+
+  g_object_set (account,
+                "provider", "custom",
+                "host", "smtp.example.org",
+                "port", 2525,
+                "security", RELAY_SECURITY_STARTTLS,
+                "auth", RELAY_AUTH_METHOD_LOGIN,
+                "username", "me@example.org",
+                "from", "me@example.org",
+                "max-messages", 30,
+                "message-window", 60,
+                "max-recipients", 10000,
+                "recipient-window", 86400,
+                NULL);
+  relay_account_set_pins (account, pins);
+
+  node = relay_account_to_json (account);
+  copy = relay_account_new_from_json (json_node_get_object (node), &error);
+  g_assert_no_error (error);
+
+  pspecs = g_object_class_list_properties (G_OBJECT_GET_CLASS (account), &n_pspecs);
+  for (guint i = 0; i < n_pspecs; i++)
+    {
+      g_auto(GValue) one = G_VALUE_INIT;
+      g_auto(GValue) two = G_VALUE_INIT;
+
+      g_value_init (&one, pspecs[i]->value_type);
+      g_value_init (&two, pspecs[i]->value_type);
+      g_object_get_property (G_OBJECT (account), pspecs[i]->name, &one);
+      g_object_get_property (G_OBJECT (copy), pspecs[i]->name, &two);
+      if (!values_equal (pspecs[i], &one, &two))
+        g_error ("%s: %s became %s in the JSON round trip", pspecs[i]->name,
+                 g_strdup_value_contents (&one), g_strdup_value_contents (&two));
+    }
+
+  g_assert_finalize_object (copy);
+  g_assert_finalize_object (account);
+}
+
+static void
+test_account_copy (void)
+{
+  RelayAccount *account = relay_account_new ();
+  RelayAccount *copy;
+
+  relay_account_set_host (account, "smtp.example.org");
+  copy = relay_account_copy (account);
+  g_assert_cmpstr (relay_account_get_id (copy), ==, relay_account_get_id (account));
+  g_assert_cmpstr (relay_account_get_host (copy), ==, "smtp.example.org");
+
+  /* a copy is its own: changing it leaves the original alone */
+  relay_account_set_host (copy, "mail.example.org");
+  g_assert_cmpstr (relay_account_get_host (account), ==, "smtp.example.org");
+
+  g_assert_finalize_object (copy);
+  g_assert_finalize_object (account);
+}
+
+static void
+test_providers (void)
+{
+  GListModel *all = relay_provider_get_all ();
+  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+  guint n = g_list_model_get_n_items (all);
+
+  g_assert_true (g_list_model_get_item_type (all) == RELAY_TYPE_PROVIDER);
+  g_assert_cmpuint (n, >=, 8);
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(RelayProvider) provider = g_list_model_get_item (all, i);
+      const char *id = relay_provider_get_id (provider);
+
+      g_assert_true (g_hash_table_add (seen, (gpointer)id));
+      g_assert_cmpstr (relay_provider_get_name (provider), !=, "");
+      g_assert_true (relay_provider_lookup (id) == provider);
+      g_assert_cmpuint (relay_provider_get_position (id), ==, i);
+
+      /* a limit needs its window, as an account's does */
+      g_assert_cmpint (relay_provider_get_max_messages (provider) > 0, ==,
+                       relay_provider_get_message_window (provider) > 0);
+      g_assert_cmpint (relay_provider_get_max_recipients (provider) > 0, ==,
+                       relay_provider_get_recipient_window (provider) > 0);
+
+      /* a preset with a server names its port */
+      if (relay_provider_get_host (provider)[0] != '\0')
+        g_assert_cmpuint (relay_provider_get_port (provider), >, 0);
+
+      g_assert_cmpint (relay_provider_uses_sign_in (provider), ==,
+                       relay_provider_get_auth (provider) == RELAY_AUTH_METHOD_XOAUTH2 ||
+                       relay_provider_get_auth (provider) == RELAY_AUTH_METHOD_OAUTHBEARER);
+    }
+
+  g_assert_null (relay_provider_lookup ("no-such-provider"));
+
+  /* the figures the setup page mirrors (providers.md) */
+  g_assert_cmpuint (relay_provider_get_max_messages (relay_provider_lookup ("office365")), ==, 30);
+  g_assert_cmpuint (relay_provider_get_max_recipients (relay_provider_lookup ("office365")), ==, 10000);
+  g_assert_cmpuint (relay_provider_get_port (relay_provider_lookup ("office365")), ==, 587);
+  g_assert_cmpint (relay_provider_get_security (relay_provider_lookup ("office365")), ==, RELAY_SECURITY_STARTTLS);
+  g_assert_true (relay_provider_uses_sign_in (relay_provider_lookup ("gmail")));
+}
+
+static void
+test_send_log_entry (void)
+{
+  const char * const recipients[] = { "one@example.org", "two@example.org", NULL };
+  g_autoptr(GDateTime) next = g_date_time_new_utc (2026, 12, 3, 12, 30, 0);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *line = NULL;
+  g_autofree char *again = NULL;
+  RelaySendLogEntry *entry, *read;
+
+  entry = relay_send_log_entry_new (RELAY_SEND_STATUS_DEFERRED, "<id@example.org>", recipients,
+                                    "Subject “quoted”\nwith a line", 2, "451 4.7.1 Try again later");
+  relay_send_log_entry_set_account (entry, "00000000-0000-4000-8000-000000000001");
+  relay_send_log_entry_set_detail (entry, "Greylisted");
+  relay_send_log_entry_set_next_attempt (entry, next);
+
+  line = relay_send_log_entry_to_line (entry);
+  g_assert_null (strchr (line, '\n'));
+
+  read = relay_send_log_entry_new_from_line (line, -1, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (relay_send_log_entry_get_status (read), ==, RELAY_SEND_STATUS_DEFERRED);
+  g_assert_cmpstr (relay_send_log_entry_get_message_id (read), ==, "<id@example.org>");
+  g_assert_cmpstrv (relay_send_log_entry_get_recipients (read), recipients);
+  g_assert_cmpstr (relay_send_log_entry_get_subject (read), ==, "Subject “quoted”\nwith a line");
+  g_assert_cmpuint (relay_send_log_entry_get_attempt (read), ==, 2);
+  g_assert_cmpstr (relay_send_log_entry_get_reply (read), ==, "451 4.7.1 Try again later");
+  g_assert_cmpstr (relay_send_log_entry_get_account (read), ==, "00000000-0000-4000-8000-000000000001");
+  g_assert_cmpstr (relay_send_log_entry_get_detail (read), ==, "Greylisted");
+  g_assert_true (g_date_time_compare (relay_send_log_entry_get_next_attempt (read), next) == 0);
+  g_assert_true (g_date_time_compare (relay_send_log_entry_get_time (read),
+                                      relay_send_log_entry_get_time (entry)) == 0);
+
+  /* and the line it writes is the line it read */
+  again = relay_send_log_entry_to_line (read);
+  g_assert_cmpstr (again, ==, line);
+
+  g_assert_finalize_object (read);
+  g_assert_finalize_object (entry);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/account/properties", test_account_properties);
+  g_test_add_func ("/account/json", test_account_json);
+  g_test_add_func ("/account/copy", test_account_copy);
+  g_test_add_func ("/provider/presets", test_providers);
+  g_test_add_func ("/send-log-entry/line", test_send_log_entry);
+
+  return g_test_run ();
+}
