@@ -1244,10 +1244,12 @@ test_loose_modes (void)
 
   write_file (path, contents, -1);
   g_assert_cmpint (g_chmod (path, 0644), ==, 0);
+  g_assert_cmpint (g_chmod (dir, 0755), ==, 0);
   g_assert_true (relay_send_log_load (log, NULL, &error));
   g_assert_no_error (error);
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (log)), ==, 1);
   g_assert_cmpuint (file_mode (path), ==, 0600);
+  g_assert_cmpuint (file_mode (dir), ==, 0700);
 
   g_assert_cmpint (g_chmod (path, 0640), ==, 0);
   tail = relay_send_log_read_tail (path, 10, -1, &error);
@@ -1293,6 +1295,12 @@ test_other_owner (void)
 
   g_assert_cmpint (chown (path, 0, 0), ==, 0);
   g_assert_cmpint (chown (dir, 65534, 65534), ==, 0);
+  g_assert_false (relay_send_log_load (log, NULL, &error));
+  g_assert_nonnull (strstr (error->message, "belongs to another user"));
+  g_clear_error (&error);
+  g_assert_false (relay_send_log_scan (path, -1, never_cb, NULL, &error));
+  g_assert_nonnull (strstr (error->message, "belongs to another user"));
+  g_clear_error (&error);
   g_assert_false (relay_send_log_append (log, &entry, 1, &error));
   g_assert_nonnull (strstr (error->message, dir));
   g_assert_nonnull (strstr (error->message, "belongs to another user"));

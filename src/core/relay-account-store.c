@@ -52,6 +52,12 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
+static char *
+default_path (void)
+{
+  return g_build_filename (g_get_user_config_dir (), "mail-relay", "accounts.json", NULL);
+}
+
 static void
 relay_account_store_finalize (GObject *object)
 {
@@ -100,7 +106,7 @@ relay_account_store_set_property (GObject      *object,
     case PROP_PATH:
       self->path = g_value_dup_string (value);
       if (self->path == NULL)
-        self->path = g_build_filename (g_get_user_config_dir (), "mail-relay", "accounts.json", NULL);
+        self->path = default_path ();
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -238,6 +244,27 @@ relay_account_store_parse (const char  *contents,
   return TRUE;
 }
 
+/* Mail Relay's config folder is kept private (or refused); a folder a
+ * caller named may be a shared one, and is only made when missing */
+static gboolean
+own_folder (RelayAccountStore *self)
+{
+  g_autofree char *path = default_path ();
+
+  return g_str_equal (self->path, path);
+}
+
+static gboolean
+set_mkdir_error (const char  *dir,
+                 GError     **error)
+{
+  int saved_errno = errno;
+
+  g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved_errno),
+               "Could not create “%s”: %s", dir, g_strerror (saved_errno));
+  return FALSE;
+}
+
 /* Keeps what could not be read, under a name that says when, so that a
  * later save cannot overwrite it. */
 static char *
@@ -366,7 +393,7 @@ relay_account_store_load (RelayAccountStore  *self,
   g_return_val_if_fail (RELAY_IS_ACCOUNT_STORE (self), FALSE);
 
   dir = g_path_get_dirname (self->path);
-  if (!relay_file_check_private_dir (dir, error))
+  if (own_folder (self) && !relay_file_check_private_dir (dir, error))
     return FALSE;
 
   fd = relay_file_open_own (self->path, O_RDONLY, 0, &local_error);
@@ -470,7 +497,8 @@ relay_account_store_save (RelayAccountStore  *self,
   contents = json_generator_to_data (generator, &length);
 
   dir = g_path_get_dirname (self->path);
-  if (!relay_file_ensure_private_dir (dir, error))
+  if (own_folder (self) ? !relay_file_ensure_private_dir (dir, error)
+                        : g_mkdir_with_parents (dir, 0700) != 0 && !set_mkdir_error (dir, error))
     return FALSE;
 
   return g_file_set_contents_full (self->path, contents, length,

@@ -1042,6 +1042,41 @@ set_errno_error (GError     **error,
   return FALSE;
 }
 
+/* Mail Relay's data folder is made private (or refused); a folder that
+ * a caller named (a test's, a tool's) is only made when missing, never
+ * changed: it may be a shared one */
+static gboolean
+ensure_dir (const char  *path,
+            const char  *dir,
+            GError     **error)
+{
+  g_autofree char *default_path = relay_send_log_get_default_path ();
+
+  if (g_str_equal (path, default_path))
+    return relay_file_ensure_private_dir (dir, error);
+
+  if (g_mkdir_with_parents (dir, 0700) != 0)
+    return set_errno_error (error, errno, "create", dir);
+
+  return TRUE;
+}
+
+/* Before reading: Mail Relay's data folder, when it is there, is closed
+ * to others or refused (a caller's own folder is left as it is) */
+static gboolean
+check_dir (const char  *path,
+           GError     **error)
+{
+  g_autofree char *default_path = relay_send_log_get_default_path ();
+  g_autofree char *dir = NULL;
+
+  if (!g_str_equal (path, default_path))
+    return TRUE;
+
+  dir = g_path_get_dirname (path);
+  return relay_file_check_private_dir (dir, error);
+}
+
 static gboolean
 write_all (int          fd,
            const char  *data,
@@ -1627,6 +1662,9 @@ load_file (const char    *path,
 
   data->starts = g_array_new (FALSE, FALSE, sizeof (guint64));
 
+  if (!check_dir (path, error))
+    return NULL;
+
   fd = relay_file_open_own (path, O_RDWR, 0, &open_error);
   if (fd < 0 && (errno == EACCES || errno == EROFS))
     {
@@ -2004,6 +2042,7 @@ sync_directory (const char  *dir,
   return TRUE;
 }
 
+
 /**
  * relay_send_log_append:
  * @entries: (array length=n_entries): the events, oldest first
@@ -2060,7 +2099,7 @@ relay_send_log_append (RelaySendLog       *self,
     }
 
   dir = g_path_get_dirname (self->path);
-  if (!relay_file_ensure_private_dir (dir, error))
+  if (!ensure_dir (self->path, dir, error))
     return FALSE;
 
   /* O_EXCL: a planted symbolic link is there, not made through */
@@ -2145,6 +2184,9 @@ map_file (const char  *path,
   g_autoptr(GError) open_error = NULL;
   struct stat st;
   void *contents;
+
+  if (!check_dir (path, error))
+    return FALSE;
 
   mapping->fd = relay_file_open_own (path, O_RDONLY, 0, &open_error);
   if (mapping->fd < 0)
@@ -2313,6 +2355,9 @@ scan_backwards (const char  *path,
   struct stat st;
   off_t pos;
   int fd;
+
+  if (!check_dir (path, error))
+    return FALSE;
 
   fd = relay_file_open_own (path, O_RDONLY, 0, &open_error);
   if (fd < 0)
