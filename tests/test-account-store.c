@@ -325,6 +325,7 @@ static void
 test_newer_version (void)
 {
   g_autoptr(RelayAccountStore) store = relay_account_store_new (NULL);
+  g_autoptr(RelayAccount) account = make_account ();
   g_autoptr(GError) error = NULL;
   g_autofree char *path = accounts_path ();
   g_autofree char *dir = g_path_get_dirname (path);
@@ -338,6 +339,12 @@ test_newer_version (void)
   g_assert_nonnull (strstr (error->message, path));
   g_assert_nonnull (strstr (error->message, "newer"));
   g_assert_null (relay_account_store_get_corrupt_path (store));
+  g_clear_error (&error);
+
+  /* nor is it saved over (the app's form stays open after the error) */
+  relay_account_store_put (store, account);
+  g_assert_false (relay_account_store_save (store, &error));
+  g_assert_error (error, RELAY_ACCOUNT_STORE_ERROR, RELAY_ACCOUNT_STORE_ERROR_NEWER);
   g_assert_true (g_file_get_contents (path, &kept, NULL, NULL));
   g_assert_cmpstr (kept, ==, text);
 }

@@ -39,6 +39,8 @@ struct _RelayAccountStore
   char       *corrupt_path;
   char       *corrupt_reason;
   GStrv       corrupt_ids;
+  /* the last load found a newer version's file: saving would lose it */
+  GError     *newer;
 };
 
 G_DEFINE_FINAL_TYPE (RelayAccountStore, relay_account_store, G_TYPE_OBJECT)
@@ -67,6 +69,7 @@ relay_account_store_finalize (GObject *object)
   g_clear_pointer (&self->corrupt_path, g_free);
   g_clear_pointer (&self->corrupt_reason, g_free);
   g_clear_pointer (&self->corrupt_ids, g_strfreev);
+  g_clear_error (&self->newer);
   g_clear_object (&self->accounts);
 
   G_OBJECT_CLASS (relay_account_store_parent_class)->finalize (object);
@@ -425,11 +428,14 @@ relay_account_store_load (RelayAccountStore  *self,
   /* what a newer version wrote is its, not damaged: left as it is */
   if (g_error_matches (local_error, RELAY_ACCOUNT_STORE_ERROR, RELAY_ACCOUNT_STORE_ERROR_NEWER))
     {
-      g_set_error (error, RELAY_ACCOUNT_STORE_ERROR, RELAY_ACCOUNT_STORE_ERROR_NEWER,
+      g_clear_error (&self->newer);
+      g_set_error (&self->newer, RELAY_ACCOUNT_STORE_ERROR, RELAY_ACCOUNT_STORE_ERROR_NEWER,
                    _("%s was written by a newer version of Mail Relay (%s). It is left as it is: use that version, or move the file away yourself to start again."),
                    self->path, local_error->message);
+      g_propagate_error (error, g_error_copy (self->newer));
       return FALSE;
     }
+  g_clear_error (&self->newer);
 
   if (local_error != NULL)
     {
@@ -459,6 +465,8 @@ relay_account_store_load (RelayAccountStore  *self,
  * relay_account_store_save:
  *
  * Writes the accounts atomically and durably, readable only by the user.
+ * Refuses (%RELAY_ACCOUNT_STORE_ERROR_NEWER) while the file the last load
+ * found is from a newer Mail Relay: that file is never overwritten.
  */
 gboolean
 relay_account_store_save (RelayAccountStore  *self,
@@ -473,6 +481,12 @@ relay_account_store_save (RelayAccountStore  *self,
   guint n_items;
 
   g_return_val_if_fail (RELAY_IS_ACCOUNT_STORE (self), FALSE);
+
+  if (self->newer != NULL)
+    {
+      g_propagate_error (error, g_error_copy (self->newer));
+      return FALSE;
+    }
 
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "version");
