@@ -6,13 +6,17 @@
  */
 
 /* accounts.json as the store loads it, without the file or the keyring;
- * whatever it accepts must survive a save and a reload unchanged. */
+ * whatever it accepts must survive a save and a reload unchanged, and
+ * nothing nested deeper than the store allows reaches json-glib's
+ * recursive parser (corpus/accounts/deep-*: 100,000 brackets overflowed
+ * its stack). */
 
 #include "config.h"
 
 #include <json-glib/json-glib.h>
 
 #include "relay-account-store-private.h"
+#include "relay-json-private.h"
 
 #include "fuzz-common.h"
 
@@ -50,6 +54,9 @@ LLVMFuzzerTestOneInput (const guint8 *data,
       g_assert (error != NULL && error->message != NULL);
       return 0;
     }
+
+  /* too deep is refused before json-glib parses it */
+  g_assert (relay_json_check_depth ((const char *)data, size, RELAY_ACCOUNT_STORE_MAX_DEPTH));
 
   g_assert_no_error (error);
   for (guint i = 0; i < accounts->len; i++)

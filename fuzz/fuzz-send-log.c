@@ -17,16 +17,25 @@
 
 #include "config.h"
 
+#include <glib/gstdio.h>
+#include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include "relay-send-log-private.h"
 
 #include "fuzz-common.h"
 
-static int memfd = -1;
-static char *memfd_path;
+/* a file of its own, not /proc/self/fd/N of a memfd: the log is never
+ * opened through a symbolic link */
+static int log_fd = -1;
+static char *log_path;
+
+static void
+remove_log (void)
+{
+  g_unlink (log_path);
+}
 
 static void
 use_entry (RelaySendLogEntry *entry)
@@ -136,30 +145,30 @@ check_readers (const guint8 *data,
   guint scan_skipped = G_MAXUINT, tail_skipped = G_MAXUINT;
   guint n_tail, n_of_status = 0;
 
-  if (memfd < 0)
+  if (log_fd < 0)
     {
-      memfd = memfd_create ("fuzz-send-log", MFD_CLOEXEC);
-      g_assert (memfd >= 0);
-      memfd_path = g_strdup_printf ("/proc/self/fd/%d", memfd);
+      log_fd = g_file_open_tmp ("fuzz-send-log-XXXXXX", &log_path, NULL);
+      g_assert (log_fd >= 0);
+      atexit (remove_log);
     }
-  g_assert (ftruncate (memfd, 0) == 0);
-  g_assert (pwrite (memfd, data, size, 0) == (gssize)size);
+  g_assert (ftruncate (log_fd, 0) == 0);
+  g_assert (pwrite (log_fd, data, size, 0) == (gssize)size);
 
-  g_assert (relay_send_log_scan_full (memfd_path, -1, scan_cb, &check, &scan_skipped, &error));
+  g_assert (relay_send_log_scan_full (log_path, -1, scan_cb, &check, &scan_skipped, &error));
   g_assert_no_error (error);
   g_assert_cmpuint (check.next, ==, starts->len);
   g_assert_cmpuint (scan_skipped, ==, n_skipped);
 
   /* with a status */
   check = (ScanCheck) { contents, starts, status, 0 };
-  g_assert (relay_send_log_scan_full (memfd_path, status, scan_cb, &check, &scan_skipped, &error));
+  g_assert (relay_send_log_scan_full (log_path, status, scan_cb, &check, &scan_skipped, &error));
   advance (&check);
   g_assert_cmpuint (check.next, ==, starts->len);
   g_assert_cmpuint (scan_skipped, ==, n_skipped);
   for (guint i = 0; i < starts->len; i++)
     n_of_status += indexed_status (contents, starts, i) == status;
 
-  all = relay_send_log_read_tail_full (memfd_path, G_MAXUINT, -1, &tail_skipped, &error);
+  all = relay_send_log_read_tail_full (log_path, G_MAXUINT, -1, &tail_skipped, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (all->len, ==, starts->len);
   g_assert_cmpuint (tail_skipped, ==, n_skipped);
@@ -167,12 +176,12 @@ check_readers (const guint8 *data,
     g_assert (is_line (contents, starts, i, all->pdata[i], strlen (all->pdata[i])));
   g_clear_pointer (&all, g_ptr_array_unref);
 
-  all = relay_send_log_read_tail_full (memfd_path, G_MAXUINT, status, &tail_skipped, &error);
+  all = relay_send_log_read_tail_full (log_path, G_MAXUINT, status, &tail_skipped, &error);
   g_assert_cmpuint (all->len, ==, n_of_status);
   g_assert_cmpuint (tail_skipped, ==, n_skipped);
 
   n_tail = MIN (3, starts->len);
-  tail = relay_send_log_read_tail (memfd_path, 3, -1, &error);
+  tail = relay_send_log_read_tail (log_path, 3, -1, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (tail->len, ==, n_tail);
   for (guint i = 0; i < n_tail; i++)
@@ -181,7 +190,7 @@ check_readers (const guint8 *data,
 
   /* the live updates' reader, back to the start */
   check = (ScanCheck) { contents, starts, -1, starts->len };
-  g_assert (relay_send_log_scan_since (memfd_path, G_MININT64, since_cb, &check, &error));
+  g_assert (relay_send_log_scan_since (log_path, G_MININT64, since_cb, &check, &error));
   g_assert_no_error (error);
   g_assert_cmpuint (check.next, ==, 0);
 }

@@ -378,6 +378,8 @@ class Session:
 
     async def cmd_mail(self, arg):
         s = self.scenario
+        if self.server.args.fill_disk and os.path.exists(self.server.args.fill_disk):
+            os.unlink(self.server.args.fill_disk)  # the disk has room again for a while
         if not self.greeted:
             await self.reply(503, "5.5.1 EHLO first")
             return
@@ -512,6 +514,8 @@ class Session:
             with open(os.path.join(d, "msg-%d.rcpt" % n), "w") as f:
                 f.write("".join(r.partition(":")[2].strip().strip("<>") + "\n" for r in rcpts))
             os.rename(tmp, os.path.join(d, "msg-%d.eml" % n))
+        if self.server.args.fill_disk and os.path.exists(self.server.args.fill_disk + ".on"):
+            fill_disk(self.server.args.fill_disk)
         await self.reply_ml(250, "2.0.0 Ok: queued as FAKE%d" % n)
 
     async def cmd_rset(self, arg):
@@ -527,6 +531,20 @@ class Session:
         else:
             await self.reply_ml(221, "2.0.0 Bye")
         raise Closed()
+
+
+def fill_disk(path):
+    """The disk fills up while the server takes a message: the client's
+    next write to that file system that needs room fails with ENOSPC."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    try:
+        while True:
+            os.write(fd, b"\0" * 512)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+    os.sync()
 
 
 async def main_async(args):
@@ -546,6 +564,9 @@ def main():
     p.add_argument("--tls-cert")
     p.add_argument("--tls-key")
     p.add_argument("--implicit-tls", action="store_true")
+    p.add_argument("--fill-disk", metavar="FILE",
+                   help="while FILE.on exists, grow FILE after taking a message until its file "
+                   "system is full; remove FILE at each MAIL (space comes and goes)")
     args = p.parse_args()
     if args.implicit_tls and not args.tls_cert:
         p.error("--implicit-tls needs --tls-cert and --tls-key")

@@ -8,7 +8,9 @@
 #include "config.h"
 
 #include <glib/gstdio.h>
+#include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "relay-account-store.h"
 
@@ -171,7 +173,7 @@ test_corrupt (void)
   assert_moved_aside ("{ \"version\": 1, \"accounts\": [ { \"id\": ");
   assert_moved_aside ("not json at all");
   assert_moved_aside ("[]");
-  assert_moved_aside ("{ \"version\": 99, \"accounts\": [] }");
+  assert_moved_aside ("{ \"version\": 0, \"accounts\": [] }");
   assert_moved_aside ("{ \"version\": 1, \"accounts\": {} }");
   assert_moved_aside ("{ \"version\": 1, \"accounts\": [ { \"id\": \"not-a-uuid\" } ] }");
   assert_moved_aside ("{ \"version\": 1, \"accounts\": [ { \"id\": \"9b2f6f8e-2a9e-4d55-9d5c-3c1f0a9e4b11\", \"port\": 70000 } ] }");
@@ -223,6 +225,224 @@ test_unreadable (void)
   g_assert_nonnull (error);
   g_assert_true (g_file_test (path, G_FILE_TEST_IS_DIR));
   g_assert_null (relay_account_store_get_corrupt_path (store));
+}
+
+/* Moved aside like assert_moved_aside(), with a reason that says @why */
+static void
+assert_moved_aside_because (const char *contents,
+                            gssize      length,
+                            const char *why)
+{
+  g_autoptr(RelayAccountStore) store = relay_account_store_new (NULL);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = accounts_path ();
+  g_autofree char *dir = g_path_get_dirname (path);
+  g_autofree char *kept = NULL;
+  gsize kept_length;
+
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+  g_assert_true (g_file_set_contents (path, contents, length, NULL));
+
+  g_assert_true (relay_account_store_load (store, &error));
+  g_assert_no_error (error);
+  g_assert_null (relay_account_store_get_default (store));
+  g_assert_nonnull (relay_account_store_get_corrupt_path (store));
+  if (strstr (relay_account_store_get_corrupt_reason (store), why) == NULL)
+    g_error ("the reason “%s” does not say “%s”", relay_account_store_get_corrupt_reason (store), why);
+
+  g_assert_true (g_file_get_contents (relay_account_store_get_corrupt_path (store), &kept, &kept_length, NULL));
+  g_assert_cmpmem (kept, kept_length, contents, length < 0 ? strlen (contents) : (gsize)length);
+  g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
+  g_assert_cmpint (g_unlink (relay_account_store_get_corrupt_path (store)), ==, 0);
+}
+
+/* 100,000 nested brackets overflowed json-glib's recursive parser
+ * (SIGSEGV in every command); and a file far larger than accounts are */
+static void
+test_deep_and_large (void)
+{
+  g_autoptr(GString) deep = g_string_new ("{ \"version\": 1, \"accounts\": ");
+  g_autoptr(GString) objects = g_string_new (NULL);
+  g_autofree char *large = NULL;
+  const gsize large_length = 2 * 1024 * 1024;
+
+  for (guint i = 0; i < 100000; i++)
+    g_string_append_c (deep, '[');
+  assert_moved_aside_because (deep->str, deep->len, "nest");
+
+  for (guint i = 0; i < 50000; i++)
+    g_string_append (objects, "{\"a\":");
+  assert_moved_aside_because (objects->str, objects->len, "nest");
+
+  /* brackets inside strings are text, not nesting */
+  assert_moved_aside_because ("{ \"version\": 1, \"accounts\": [ { \"id\": \"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[\" } ] }", -1,
+                              "id");
+
+  large = g_malloc (large_length);
+  memset (large, ' ', large_length);
+  large[0] = '{';
+  large[large_length - 1] = '}';
+  assert_moved_aside_because (large, large_length, "larger than");
+}
+
+/* What is read back is held to what a typed value is held to */
+static void
+test_fields_checked (void)
+{
+#define ACCOUNT(fields) "{ \"version\": 1, \"accounts\": [ { \"id\": \"9b2f6f8e-2a9e-4d55-9d5c-3c1f0a9e4b11\", " fields " } ] }"
+  assert_moved_aside_because (ACCOUNT ("\"host\": \"smtp.example.org\\r\\nRCPT TO:<evil@example.net>\""), -1, "“host”");
+  assert_moved_aside_because (ACCOUNT ("\"host\": \"smtp example org\""), -1, "“host”");
+  assert_moved_aside_because (ACCOUNT ("\"username\": \"me\\r\\nAUTH PLAIN\""), -1, "“username”");
+  assert_moved_aside_because (ACCOUNT ("\"from\": \"me@example.org\\r\\nBcc: evil@example.net\""), -1, "“from”");
+  assert_moved_aside_because (ACCOUNT ("\"from\": \"me\\u202e@example.org\""), -1, "“from”");
+  assert_moved_aside_because (ACCOUNT ("\"from\": \"not an address\""), -1, "“from”");
+  assert_moved_aside_because (ACCOUNT ("\"provider\": \"evil\""), -1, "“provider”");
+  assert_moved_aside_because (ACCOUNT ("\"ca_file\": \"relative.pem\""), -1, "“ca_file”");
+  assert_moved_aside_because (ACCOUNT ("\"ca_file\": \"/etc/ca.pem\\nx\""), -1, "“ca_file”");
+#undef ACCOUNT
+
+  /* the ids in a damaged file are told, for the secrets the keyring keeps */
+  {
+    g_autoptr(RelayAccountStore) store = relay_account_store_new (NULL);
+    g_autofree char *path = accounts_path ();
+    const char *text = "{ \"version\": 1, \"accounts\": [ { \"id\": \"9B2F6F8E-2a9e-4d55-9d5c-3c1f0a9e4b11\", "
+                       "\"from\": \"x\\r\\n\" }, { \"id\": \"0f3c1c3e-7d1a-4c5e-8f7e-1a2b3c4d5e6f\" ";
+    const char * const *ids;
+
+    g_assert_true (g_file_set_contents (path, text, -1, NULL));
+    g_assert_true (relay_account_store_load (store, NULL));
+    ids = relay_account_store_get_corrupt_ids (store);
+    g_assert_nonnull (ids);
+    g_assert_cmpuint (g_strv_length ((GStrv)ids), ==, 2);
+    g_assert_cmpstr (ids[0], ==, "9b2f6f8e-2a9e-4d55-9d5c-3c1f0a9e4b11");
+    g_assert_cmpstr (ids[1], ==, "0f3c1c3e-7d1a-4c5e-8f7e-1a2b3c4d5e6f");
+  }
+}
+
+/* A file from a newer Mail Relay is not damaged: it is left where it is,
+ * and the load says why it stops */
+static void
+test_newer_version (void)
+{
+  g_autoptr(RelayAccountStore) store = relay_account_store_new (NULL);
+  g_autoptr(RelayAccount) account = make_account ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = accounts_path ();
+  g_autofree char *dir = g_path_get_dirname (path);
+  g_autofree char *kept = NULL;
+  const char *text = "{ \"version\": 2, \"accounts\": [ { \"id\": \"9b2f6f8e-2a9e-4d55-9d5c-3c1f0a9e4b11\", \"new\": {} } ] }";
+
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+  g_assert_true (g_file_set_contents (path, text, -1, NULL));
+  g_assert_false (relay_account_store_load (store, &error));
+  g_assert_error (error, RELAY_ACCOUNT_STORE_ERROR, RELAY_ACCOUNT_STORE_ERROR_NEWER);
+  g_assert_nonnull (strstr (error->message, path));
+  g_assert_nonnull (strstr (error->message, "newer"));
+  g_assert_null (relay_account_store_get_corrupt_path (store));
+  g_clear_error (&error);
+
+  /* nor is it saved over (the app's form stays open after the error) */
+  relay_account_store_put (store, account);
+  g_assert_false (relay_account_store_save (store, &error));
+  g_assert_error (error, RELAY_ACCOUNT_STORE_ERROR, RELAY_ACCOUNT_STORE_ERROR_NEWER);
+  g_assert_true (g_file_get_contents (path, &kept, NULL, NULL));
+  g_assert_cmpstr (kept, ==, text);
+}
+
+static guint
+file_mode (const char *path)
+{
+  GStatBuf st;
+
+  g_assert_cmpint (g_lstat (path, &st), ==, 0);
+  return st.st_mode & 07777;
+}
+
+/* accounts.json planted as a link by another local user: refused, named,
+ * not followed, and nothing moved */
+static void
+test_planted_link (void)
+{
+  g_autoptr(RelayAccountStore) store = relay_account_store_new (NULL);
+  g_autoptr(RelayAccount) account = make_account ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = accounts_path ();
+  g_autofree char *dir = g_path_get_dirname (path);
+  g_autofree char *target = g_build_filename (g_get_user_config_dir (), "theirs.json", NULL);
+  g_autofree char *kept = NULL;
+  const char *text = "{ \"version\": 1, \"accounts\": [ { \"id\": \"9b2f6f8e-2a9e-4d55-9d5c-3c1f0a9e4b11\", "
+                     "\"host\": \"smtp.attacker.example\" } ] }";
+
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+  g_assert_true (g_file_set_contents (target, text, -1, NULL));
+  g_assert_cmpint (symlink (target, path), ==, 0);
+
+  g_assert_false (relay_account_store_load (store, &error));
+  g_assert_nonnull (strstr (error->message, path));
+  g_assert_nonnull (strstr (error->message, "symbolic link"));
+  g_assert_null (relay_account_store_get_default (store));
+  g_assert_null (relay_account_store_get_corrupt_path (store));
+  g_assert_true (g_file_test (path, G_FILE_TEST_IS_SYMLINK));
+
+  /* a save replaces the link with a file of the user's, never writes
+   * through it */
+  relay_account_store_put (store, account);
+  g_assert_true (relay_account_store_save (store, NULL));
+  g_assert_false (g_file_test (path, G_FILE_TEST_IS_SYMLINK));
+  g_assert_true (g_file_get_contents (target, &kept, NULL, NULL));
+  g_assert_cmpstr (kept, ==, text);
+}
+
+/* A config folder left 0755 and an accounts.json left 0644 are closed to
+ * others; a folder or file of another user's is refused, saying so */
+static void
+test_modes_and_owner (void)
+{
+  g_autoptr(RelayAccountStore) store = relay_account_store_new (NULL);
+  g_autoptr(RelayAccountStore) again = relay_account_store_new (NULL);
+  g_autoptr(RelayAccount) account = make_account ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = accounts_path ();
+  g_autofree char *dir = g_path_get_dirname (path);
+
+  relay_account_store_put (store, account);
+  g_assert_true (relay_account_store_save (store, &error));
+  g_assert_no_error (error);
+
+  g_assert_cmpint (g_chmod (dir, 0755), ==, 0);
+  g_assert_cmpint (g_chmod (path, 0644), ==, 0);
+  g_assert_true (relay_account_store_load (again, &error));
+  g_assert_no_error (error);
+  g_assert_nonnull (relay_account_store_get_default (again));
+  g_assert_cmpuint (file_mode (dir), ==, 0700);
+  g_assert_cmpuint (file_mode (path), ==, 0600);
+
+  g_assert_cmpint (g_chmod (dir, 0777), ==, 0);
+  g_assert_true (relay_account_store_save (store, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (file_mode (dir), ==, 0700);
+
+  if (getuid () != 0)
+    {
+      g_test_skip ("giving a file to another user needs root (the suite runs as root)");
+      return;
+    }
+
+  g_assert_cmpint (chown (path, 65534, 65534), ==, 0);
+  g_assert_false (relay_account_store_load (again, &error));
+  g_assert_nonnull (strstr (error->message, "belongs to another user"));
+  g_assert_true (g_file_test (path, G_FILE_TEST_EXISTS));
+  g_clear_error (&error);
+  g_assert_cmpint (chown (path, 0, 0), ==, 0);
+
+  g_assert_cmpint (chown (dir, 65534, 65534), ==, 0);
+  g_assert_false (relay_account_store_load (again, &error));
+  g_assert_nonnull (strstr (error->message, dir));
+  g_assert_nonnull (strstr (error->message, "belongs to another user"));
+  g_clear_error (&error);
+  g_assert_false (relay_account_store_save (store, &error));
+  g_assert_nonnull (strstr (error->message, "belongs to another user"));
+  g_assert_cmpint (chown (dir, 0, 0), ==, 0);
 }
 
 static RelayAccount *
@@ -315,6 +535,11 @@ main (int   argc,
   g_test_add_func ("/account-store/corrupt", test_corrupt);
   g_test_add_func ("/account-store/corrupt-twice", test_corrupt_twice);
   g_test_add_func ("/account-store/unreadable", test_unreadable);
+  g_test_add_func ("/account-store/deep-and-large", test_deep_and_large);
+  g_test_add_func ("/account-store/fields-checked", test_fields_checked);
+  g_test_add_func ("/account-store/newer-version", test_newer_version);
+  g_test_add_func ("/account-store/planted-link", test_planted_link);
+  g_test_add_func ("/account-store/modes-and-owner", test_modes_and_owner);
   g_test_add_func ("/account/forget-old-trust", test_forget_old_trust);
 
   return g_test_run ();

@@ -14,6 +14,7 @@
 #include <adwaita.h>
 #include <glib/gstdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "relay-log-page.h"
 #include "relay-outbox.h"
@@ -441,6 +442,91 @@ test_released_on_main_thread (void)
   g_assert_true (await_finalize (page) == g_thread_self ());
 }
 
+/* The CSV export is the user's log: private from the start (a file that
+ * was there at 0644 is replaced by one at 0600), and a cell that a
+ * spreadsheet would run as a formula is text */
+static void
+test_export_safe (void)
+{
+  g_autofree char *path = g_build_filename (g_get_user_data_dir (), "mail-relay", "send-log.jsonl", NULL);
+  g_autofree char *csv_path = g_build_filename (g_get_user_cache_dir (), "safe.csv", NULL);
+  g_autofree char *new_path = g_build_filename (g_get_user_cache_dir (), "new.csv", NULL);
+  g_autoptr(RelaySendLog) log = relay_send_log_new (NULL);
+  g_autoptr(GPtrArray) entries = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *csv = NULL;
+  g_auto(GStrv) lines = NULL;
+  const char *recipients[] = { "rcpt@example.org", NULL };
+  const char *subjects[] = { "=cmd|' /C calc'!A0", "+1+1", "-2", "@SUM(A1)", "\tTAB", "\rCR", "plain", "a=b" };
+  const char *expected[] = {
+    ",sent,rcpt@example.org,'=cmd|' /C calc'!A0,1,250 2.0.0 Ok",
+    ",sent,rcpt@example.org,'+1+1,1,250 2.0.0 Ok",
+    ",sent,rcpt@example.org,'-2,1,250 2.0.0 Ok",
+    ",sent,rcpt@example.org,'@SUM(A1),1,250 2.0.0 Ok",
+    ",sent,rcpt@example.org,'\tTAB,1,250 2.0.0 Ok",
+    ",sent,rcpt@example.org,\"'\rCR\",1,250 2.0.0 Ok",
+    ",sent,rcpt@example.org,plain,1,250 2.0.0 Ok",
+    ",failed,rcpt@example.org,a=b,1,\"'=HYPERLINK(\"\"http://evil.example/\"\";\"\"Ok\"\")\"",
+  };
+  RelayLogPage *page;
+  Count count;
+  gboolean done = FALSE;
+  GStatBuf st;
+
+  g_remove (path);
+  for (guint i = 0; i < G_N_ELEMENTS (subjects); i++)
+    {
+      gboolean last = i == G_N_ELEMENTS (subjects) - 1;
+
+      g_ptr_array_add (entries, relay_send_log_entry_new (last ? RELAY_SEND_STATUS_FAILED : RELAY_SEND_STATUS_SENT,
+                                                          "<safe@example.org>", recipients, subjects[i], 1,
+                                                          last ? "=HYPERLINK(\"http://evil.example/\";\"Ok\")"
+                                                               : "250 2.0.0 Ok"));
+    }
+  g_assert_true (relay_send_log_append (log, (RelaySendLogEntry **)entries->pdata, entries->len, &error));
+  g_assert_no_error (error);
+
+  page = g_object_ref_sink (g_object_new (RELAY_TYPE_LOG_PAGE, NULL));
+  relay_log_page_reload (page);
+  count.page = page;
+  count.expected = G_N_ELEMENTS (subjects);
+  wait_for (count_is, &count);
+
+  /* an earlier export left readable by all, with the usual umask */
+  umask (022);
+  g_mkdir_with_parents (g_get_user_cache_dir (), 0700);
+  g_assert_true (g_file_set_contents (csv_path, "old\r\n", -1, NULL));
+  g_assert_cmpint (g_chmod (csv_path, 0644), ==, 0);
+  {
+    g_autoptr(GFile) file = g_file_new_for_path (csv_path);
+
+    relay_log_page_export_async (page, file, NULL, exported_cb, &done);
+    wait_for (flag_set, &done);
+  }
+  g_assert_cmpint (g_stat (csv_path, &st), ==, 0);
+  g_assert_cmpint (st.st_mode & 0777, ==, 0600);
+
+  g_assert_true (g_file_get_contents (csv_path, &csv, NULL, NULL));
+  lines = g_strsplit (csv, "\r\n", -1);
+  g_assert_cmpuint (g_strv_length (lines), ==, 1 + G_N_ELEMENTS (expected) + 1);
+  for (guint i = 0; i < G_N_ELEMENTS (expected); i++)
+    if (!g_str_has_suffix (lines[1 + i], expected[i]))
+      g_error ("row %u is “%s”, not “…%s”", i, lines[1 + i], expected[i]);
+
+  /* and a new file is never readable by others either */
+  done = FALSE;
+  {
+    g_autoptr(GFile) file = g_file_new_for_path (new_path);
+
+    relay_log_page_export_async (page, file, NULL, exported_cb, &done);
+    wait_for (flag_set, &done);
+  }
+  g_assert_cmpint (g_stat (new_path, &st), ==, 0);
+  g_assert_cmpint (st.st_mode & 0777, ==, 0600);
+
+  g_assert_true (await_finalize (page) == g_thread_self ());
+}
+
 /* An account for the built-in test server, its password in the keyring */
 static RelayAccount *
 sandbox_account (RelaySandboxServer *sandbox,
@@ -820,6 +906,7 @@ main (int   argc,
   g_test_add_func ("/log-page/accessible", test_accessible);
   g_test_add_func ("/log-page/other-forms", test_other_forms);
   g_test_add_func ("/log-page/released-on-main-thread", test_released_on_main_thread);
+  g_test_add_func ("/log-page/export-safe", test_export_safe);
 
   return g_test_run ();
 }

@@ -6,6 +6,7 @@ STARTTLS and AUTH), a 451 deferred and retried, a 550 failed and not
 retried, and a sending run killed with SIGKILL then run again.
 
 Runs under build-aux/test (a real keyring on the session bus)."""
+import ctypes
 import json
 import os
 import re
@@ -24,7 +25,7 @@ results = []
 
 
 def check(cond, what):
-    results.append((bool(cond), what))
+    results.append((bool(cond), what.replace("\n", " | ")))  # one TAP line
     return cond
 
 
@@ -593,14 +594,115 @@ def test_unwritable_log_outcomes(certs, work):
             home.cleanup()
 
 
+def private_mounts():
+    """A mount namespace of this test's own (and its children's), so that
+    what it mounts is gone with it, even when it dies: None, or why not."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    CLONE_NEWNS, MS_REC, MS_PRIVATE = 0x00020000, 0x4000, 1 << 18
+    if libc.unshare(CLONE_NEWNS) != 0:
+        return "unshare(CLONE_NEWNS): %s" % os.strerror(ctypes.get_errno())
+    if libc.mount(b"none", b"/", None, MS_REC | MS_PRIVATE, None) != 0:
+        return "mount --make-rprivate /: %s" % os.strerror(ctypes.get_errno())
+    return None
+
+
+def test_disk_full(certs, work):
+    """The disk fills up while the server takes a message (the data folder
+    is a 256 KiB tmpfs this test mounts, which the test's server fills
+    after each message and empties at each MAIL: space comes and goes):
+    the "sent" event cannot be appended (ENOSPC). That message is sent
+    once, never again; flush stops with a clear error and sends nothing
+    more; with room again, the next run reports it unknown and sends the
+    others, each once. (The code before sent the first message again
+    and again.)"""
+    home = tempfile.mkdtemp(prefix="outbox-diskfull-")
+    data = os.path.join(home, "data", "mail-relay")
+    os.makedirs(data, mode=0o700)
+    why = private_mounts()
+    if why is None:
+        r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k,mode=0700", "tmpfs", data],
+                           capture_output=True, text=True)
+        why = None if r.returncode == 0 else "mount -t tmpfs: %s" % r.stderr.strip()
+    if why is not None:
+        # the suite runs as root, where this works: a skip here is a failure
+        check(False, "disk full: cannot mount a tmpfs (%s)" % why)
+        shutil.rmtree(home, ignore_errors=True)
+        return
+    maildir = os.path.join(work, "diskfull-mail")
+    serverlog = os.path.join(work, "diskfull.log")
+    filler = os.path.join(data, "filler")
+    proc = subprocess.Popen([PYTHON, os.path.join(HERE, "fake-smtp-server.py"), "--scenario", "good",
+                             "--maildir", maildir, "--log", serverlog, "--fill-disk", filler],
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    port = int(proc.stdout.readline().split()[1])
+    env = dict(os.environ, HOME=home, LANGUAGE="C", XDG_CONFIG_HOME=os.path.join(home, "config"),
+               XDG_DATA_HOME=os.path.join(home, "data"))
+    log = os.path.join(data, "send-log.jsonl")
+
+    def cli(args, stdin=""):
+        return subprocess.run([CLI] + args, input=stdin, env=env, capture_output=True, text=True, timeout=30)
+
+    def data_commands():
+        return sum(1 for l in open(serverlog) if l.startswith("* data ")) if os.path.exists(serverlog) else 0
+    try:
+        r = cli(["account", "set", "--provider", "custom", "--host", "127.0.0.1", "--port", str(port),
+                 "--security", "none", "--from", "me@example.org"])
+        check(r.returncode == 0, "disk full: an account without sign-in (%s)" % r.stderr)
+        for i in range(3):
+            r = cli(["send", "--no-wait", "--to", "rcpt@example.org", "--subject", "full %d" % i,
+                     "--body-file", "-"], stdin="Message %d\n" % i)
+            check(r.returncode == 0, "disk full: message %d queued (%s)" % (i, r.stderr))
+        # blank lines (which readers skip) up to a page boundary: the next
+        # line needs a new page of the tmpfs, which will not be there
+        with open(log, "a") as f:
+            f.write("\n" * (-os.path.getsize(log) % 4096))
+        open(filler + ".on", "w").close()
+        try:
+            r = cli(["flush"])
+            check(r.returncode == 1, "disk full: flush exits 1 (%d)" % r.returncode)
+            check("send log could not be written" in r.stderr and "No space left on device" in r.stderr,
+                  "disk full: and says why: %s" % r.stderr.strip()[-300:])
+        except subprocess.TimeoutExpired:
+            check(False, "disk full: flush stops instead of sending on")
+        got = received(maildir)
+        first = data_commands()
+        check(1 <= first <= 3 and len(got) == first and all(c == 1 for c, _ in got.values()),
+              "disk full: what the server took was sent once, nothing again (%d DATA, %r)"
+              % (first, sorted(c for c, _ in got.values())))
+
+        os.unlink(filler + ".on")
+        if os.path.exists(filler):
+            os.unlink(filler)
+        r = cli(["flush"])
+        check(("unknown %d" % first) in r.stdout and r.returncode == (1 if first else 0),
+              "disk full: with room again, flush reports %d unknown: %d %s" % (first, r.returncode, r.stdout.strip()))
+        events = [json.loads(l) for l in open(log) if l.strip()]
+        outcomes = sorted((e["subject"], e["status"]) for e in events if e["status"] != "queued")
+        expected = sorted([("full %d" % i, "unknown") for i in range(min(first, 3))] +
+                          [("full %d" % i, "sent") for i in range(first, 3)])
+        check(outcomes == expected,
+              "disk full: the next run reports what was taken unknown and sends the rest: %r" % outcomes)
+        got = received(maildir)
+        check(data_commands() == 3 and len(got) == 3 and all(c == 1 for c, _ in got.values()),
+              "disk full: three DATA in all, each message once (%d, %r)"
+              % (data_commands(), sorted(c for c, _ in got.values())))
+        check(os.listdir(os.path.join(data, "outbox")) in ([".lock"], []), "disk full: the outbox is empty")
+    finally:
+        proc.terminate()
+        proc.wait()
+        subprocess.run(["umount", data])
+        shutil.rmtree(home, ignore_errors=True)
+
+
 def main():
     work = tempfile.mkdtemp(prefix="outbox-cli-")
     certs = os.path.join(work, "certs")
     subprocess.run([PYTHON, os.path.join(HERE, "make-certs.py"), certs], check=True, stdout=subprocess.DEVNULL)
     try:
         for test in (test_throttle, test_deferred, test_rejected, test_kill, test_damaged_items,
-                     test_partial_recipients, test_mail_refused, test_421_reply, test_unwritable_log, test_unwritable_log_outcomes,
-                     test_drip, test_international_address, test_private_folders):
+                     test_partial_recipients, test_mail_refused, test_421_reply, test_unwritable_log,
+                     test_unwritable_log_outcomes, test_drip, test_international_address, test_private_folders,
+                     test_disk_full):
             try:
                 test(certs, work)
             except Exception as e:  # a crash in one part is a failure, not a hang

@@ -10,6 +10,7 @@
 #include <glib/gstdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "relay-send-log.h"
 #include "test-helpers.h"
@@ -1164,6 +1165,151 @@ test_large_load (void)
   }
 }
 
+static guint
+file_mode (const char *path)
+{
+  GStatBuf st;
+
+  g_assert_cmpint (g_lstat (path, &st), ==, 0);
+  return st.st_mode & 07777;
+}
+
+/* Another local user planted send-log.jsonl as a link to a file of the
+ * victim's (or to where one would be made): refused for reading and
+ * appending, naming the file, never followed */
+static void
+test_planted_link (void)
+{
+  g_autofree char *path = log_path ();
+  g_autofree char *dir = g_path_get_dirname (path);
+  g_autofree char *target = g_build_filename (g_get_user_data_dir (), "private.txt", NULL);
+  g_autofree char *absent = g_build_filename (g_get_user_data_dir (), "made-through-link", NULL);
+  g_autoptr(RelaySendLog) log = relay_send_log_new (NULL);
+  g_autoptr(RelaySendLogEntry) entry = make_entry (RELAY_SEND_STATUS_SENT, 1, "through a link");
+  g_autoptr(GPtrArray) tail = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *contents = NULL;
+  g_autofree char *line = make_line (RELAY_SEND_STATUS_QUEUED, 2, "victim's");
+
+  write_file (target, line, -1);
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+  g_assert_cmpint (symlink (target, path), ==, 0);
+
+  g_assert_false (relay_send_log_load (log, NULL, &error));
+  g_assert_nonnull (error);
+  g_assert_nonnull (strstr (error->message, path));
+  g_assert_nonnull (strstr (error->message, "symbolic link"));
+  g_clear_error (&error);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (log)), ==, 0);
+
+  g_assert_false (relay_send_log_scan (path, -1, never_cb, NULL, &error));
+  g_assert_nonnull (error);
+  g_assert_nonnull (strstr (error->message, "symbolic link"));
+  g_clear_error (&error);
+
+  tail = relay_send_log_read_tail (path, 10, -1, &error);
+  g_assert_null (tail);
+  g_assert_nonnull (strstr (error->message, "symbolic link"));
+  g_clear_error (&error);
+
+  g_assert_false (relay_send_log_append (log, &entry, 1, &error));
+  g_assert_nonnull (strstr (error->message, path));
+  g_assert_nonnull (strstr (error->message, "symbolic link"));
+  g_clear_error (&error);
+  contents = read_file (target);
+  g_assert_cmpstr (contents, ==, line);
+
+  /* a link to where no file is yet: nothing is made through it */
+  g_assert_cmpint (g_unlink (path), ==, 0);
+  g_assert_cmpint (symlink (absent, path), ==, 0);
+  g_assert_false (relay_send_log_append (log, &entry, 1, &error));
+  g_assert_nonnull (strstr (error->message, "symbolic link"));
+  g_assert_false (g_file_test (absent, G_FILE_TEST_EXISTS));
+  g_assert_true (g_file_test (path, G_FILE_TEST_IS_SYMLINK));
+}
+
+/* A log left 0644 and a data folder left 0755 (a careless chmod, a
+ * restored backup) are closed to others when the log is read or written */
+static void
+test_loose_modes (void)
+{
+  g_autofree char *path = log_path ();
+  g_autofree char *dir = g_path_get_dirname (path);
+  g_autoptr(RelaySendLog) log = relay_send_log_new (NULL);
+  g_autoptr(RelaySendLogEntry) entry = make_entry (RELAY_SEND_STATUS_SENT, 1, "modes");
+  g_autoptr(GPtrArray) tail = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *line = make_line (RELAY_SEND_STATUS_QUEUED, 1, "modes");
+  g_autofree char *contents = g_strconcat (line, "\n", NULL);
+
+  write_file (path, contents, -1);
+  g_assert_cmpint (g_chmod (path, 0644), ==, 0);
+  g_assert_cmpint (g_chmod (dir, 0755), ==, 0);
+  g_assert_true (relay_send_log_load (log, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (log)), ==, 1);
+  g_assert_cmpuint (file_mode (path), ==, 0600);
+  g_assert_cmpuint (file_mode (dir), ==, 0700);
+
+  g_assert_cmpint (g_chmod (path, 0640), ==, 0);
+  tail = relay_send_log_read_tail (path, 10, -1, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (tail->len, ==, 1);
+  g_assert_cmpuint (file_mode (path), ==, 0600);
+
+  g_assert_cmpint (g_chmod (path, 0666), ==, 0);
+  g_assert_cmpint (g_chmod (dir, 0755), ==, 0);
+  g_assert_true (relay_send_log_append (log, &entry, 1, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (file_mode (path), ==, 0600);
+  g_assert_cmpuint (file_mode (dir), ==, 0700);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (log)), ==, 2);
+}
+
+/* A folder or a log that belongs to another user is not used */
+static void
+test_other_owner (void)
+{
+  g_autofree char *path = log_path ();
+  g_autofree char *dir = g_path_get_dirname (path);
+  g_autoptr(RelaySendLog) log = relay_send_log_new (NULL);
+  g_autoptr(RelaySendLogEntry) entry = make_entry (RELAY_SEND_STATUS_SENT, 1, "owner");
+  g_autoptr(GError) error = NULL;
+  g_autofree char *line = make_line (RELAY_SEND_STATUS_QUEUED, 1, "owner");
+  g_autofree char *contents = g_strconcat (line, "\n", NULL);
+
+  if (getuid () != 0)
+    {
+      g_test_skip ("giving a file to another user needs root (the suite runs as root)");
+      return;
+    }
+
+  write_file (path, contents, -1);
+  g_assert_cmpint (chown (path, 65534, 65534), ==, 0);
+  g_assert_false (relay_send_log_load (log, NULL, &error));
+  g_assert_nonnull (strstr (error->message, "belongs to another user"));
+  g_clear_error (&error);
+  g_assert_false (relay_send_log_append (log, &entry, 1, &error));
+  g_assert_nonnull (strstr (error->message, "belongs to another user"));
+  g_clear_error (&error);
+
+  g_assert_cmpint (chown (path, 0, 0), ==, 0);
+  g_assert_cmpint (chown (dir, 65534, 65534), ==, 0);
+  g_assert_false (relay_send_log_load (log, NULL, &error));
+  g_assert_nonnull (strstr (error->message, "belongs to another user"));
+  g_clear_error (&error);
+  g_assert_false (relay_send_log_scan (path, -1, never_cb, NULL, &error));
+  g_assert_nonnull (strstr (error->message, "belongs to another user"));
+  g_clear_error (&error);
+  g_assert_false (relay_send_log_append (log, &entry, 1, &error));
+  g_assert_nonnull (strstr (error->message, dir));
+  g_assert_nonnull (strstr (error->message, "belongs to another user"));
+  g_clear_error (&error);
+  g_free (line);
+  line = read_file (path);
+  g_assert_cmpstr (line, ==, contents);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1186,6 +1332,9 @@ main (int   argc,
   g_test_add_func ("/send-log/long-line", test_long_line);
   g_test_add_func ("/send-log/missing", test_missing);
   g_test_add_func ("/send-log/large-load", test_large_load);
+  g_test_add_func ("/send-log/planted-link", test_planted_link);
+  g_test_add_func ("/send-log/loose-modes", test_loose_modes);
+  g_test_add_func ("/send-log/other-owner", test_other_owner);
 
   return g_test_run ();
 }

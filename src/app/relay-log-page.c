@@ -830,15 +830,22 @@ relay_log_page_set_account (RelayLogPage *self,
   update_meters (self);
 }
 
-/* RFC 4180: quoted when it must be, quotes doubled */
+/* RFC 4180: quoted when it must be, quotes doubled. A subject or a
+ * server's reply is someone else's text: a cell that a spreadsheet would
+ * take for a formula (=, +, -, @, a tab or a CR first) starts with an
+ * apostrophe, so that it is shown as text (OWASP, “CSV Injection”). */
 static void
 append_csv_field (GString    *out,
                   const char *value,
                   gboolean    last)
 {
+  gboolean formula = value[0] != '\0' && strchr ("=+-@\t\r", value[0]) != NULL;
+
   if (strpbrk (value, ",\"\r\n") != NULL)
     {
       g_string_append_c (out, '"');
+      if (formula)
+        g_string_append_c (out, '\'');
       for (const char *p = value; *p; p++)
         {
           if (*p == '"')
@@ -848,7 +855,11 @@ append_csv_field (GString    *out,
       g_string_append_c (out, '"');
     }
   else
-    g_string_append (out, value);
+    {
+      if (formula)
+        g_string_append_c (out, '\'');
+      g_string_append (out, value);
+    }
 
   g_string_append (out, last ? "\r\n" : ",");
 }
@@ -905,8 +916,11 @@ export_thread (GTask        *task,
       append_csv_field (out, relay_send_log_entry_get_reply (entry), TRUE);
     }
 
+  /* the log is private, and so is a copy of it: made 0600 from the start
+   * (a new file replaces one that was there, and its mode) */
   if (!g_file_replace_contents (export->file, out->str, out->len, NULL, FALSE,
-                                G_FILE_CREATE_REPLACE_DESTINATION, NULL, cancellable, &error))
+                                G_FILE_CREATE_REPLACE_DESTINATION | G_FILE_CREATE_PRIVATE,
+                                NULL, cancellable, &error))
     g_task_return_error (task, g_steal_pointer (&error));
   else
     g_task_return_boolean (task, TRUE);

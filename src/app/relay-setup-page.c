@@ -2142,6 +2142,16 @@ relay_setup_page_set_store (RelaySetupPage    *self,
       message = g_strdup_printf (_("Your saved settings could not be read (%s). The file was kept as %s, and the form starts afresh."),
                                  relay_account_store_get_corrupt_reason (store),
                                  relay_account_store_get_corrupt_path (store));
+      /* the secrets are kept, not orphaned without a word */
+      if (relay_account_store_get_corrupt_ids (store) != NULL &&
+          relay_account_store_get_corrupt_ids (store)[0] != NULL)
+        {
+          g_autofree char *first = g_steal_pointer (&message);
+
+          message = g_strconcat (first, " ",
+                                 _("The keyring still keeps its password or sign-in: putting the file back brings the account back."),
+                                 NULL);
+        }
       relay_setup_page_show_problem (self, message);
     }
 

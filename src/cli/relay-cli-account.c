@@ -278,19 +278,45 @@ account_delete (int    argc,
   g_autoptr(GError) error = NULL;
   g_autoptr(RelayAccountStore) store = NULL;
   g_autofree char *id = NULL;
-  RelayAccount *account;
+  RelayAccount *account = NULL;
+  const GOptionEntry entries[] = {
+    { "id", 0, 0, G_OPTION_ARG_STRING, &id,
+      N_("Delete the account with this id, or the secrets the keyring keeps for it when no account has it (after its file was damaged and moved aside)"),
+      "ID" },
+    { NULL }
+  };
 
   g_option_context_set_summary (context, _("Delete the account and the secrets kept for it."));
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   if (!relay_cli_parse_options (context, &argc, &argv))
     return RELAY_CLI_EXIT_USAGE;
+
+  if (id != NULL && !g_uuid_string_is_valid (id))
+    {
+      relay_cli_printerr (_("--id: “%s” is not an account id"), id);
+      return RELAY_CLI_EXIT_USAGE;
+    }
 
   if (!(store = relay_cli_load_store ()))
     return RELAY_CLI_EXIT_FAILED;
 
-  if (!(account = relay_cli_get_account (store, _("there is no account to delete"))))
+  if (id != NULL && relay_account_store_lookup (store, id) == NULL)
+    {
+      /* an account no file names any more: only its secrets are left */
+      if (!relay_secrets_clear_sync (id, NULL, &error))
+        {
+          relay_cli_printerr ("%s", error->message);
+          return RELAY_CLI_EXIT_FAILED;
+        }
+      g_print (_("Removed what the keyring kept for account %s\n"), id);
+      return RELAY_CLI_EXIT_OK;
+    }
+
+  if (id == NULL && !(account = relay_cli_get_account (store, _("there is no account to delete"))))
     return RELAY_CLI_EXIT_FAILED;
 
-  id = g_strdup (relay_account_get_id (account));
+  if (id == NULL)
+    id = g_strdup (relay_account_get_id (account));
 
   /* Secrets first: an account whose password could not be removed stays,
    * so that it can be deleted again once the keyring is back. */

@@ -37,10 +37,17 @@ relay_cli_load_store (void)
     }
 
   if (relay_account_store_get_corrupt_path (store) != NULL)
-    relay_cli_printerr (_("warning: %s could not be read (%s); it was moved to %s and a new file is started"),
-                        relay_account_store_get_path (store),
-                        relay_account_store_get_corrupt_reason (store),
-                        relay_account_store_get_corrupt_path (store));
+    {
+      const char * const *ids = relay_account_store_get_corrupt_ids (store);
+
+      relay_cli_printerr (_("warning: %s could not be read (%s); it was moved to %s and a new file is started"),
+                          relay_account_store_get_path (store),
+                          relay_account_store_get_corrupt_reason (store),
+                          relay_account_store_get_corrupt_path (store));
+      for (guint i = 0; ids != NULL && ids[i] != NULL; i++)
+        relay_cli_printerr (_("warning: the keyring still keeps the password or sign-in of account %s from that file: put the file back to use it again, or remove it with “mail-relay-cli account delete --id %s”"),
+                            ids[i], ids[i]);
+    }
 
   return g_steal_pointer (&store);
 }

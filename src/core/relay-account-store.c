@@ -10,13 +10,25 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <glib/gi18n.h>
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "relay-account-store-private.h"
+#include "relay-file-private.h"
+#include "relay-json-private.h"
+#include "relay-validate.h"
 
 #define STORE_VERSION 1
-#define MAX_FILE_SIZE (4 * 1024 * 1024)
+/* a few accounts take a few KiB; this is far more than any */
+#define MAX_FILE_SIZE (1024 * 1024)
+#define UUID_LENGTH 36
+
+G_DEFINE_QUARK (relay-account-store-error-quark, relay_account_store_error)
 
 struct _RelayAccountStore
 {
@@ -26,6 +38,9 @@ struct _RelayAccountStore
   GListStore *accounts;
   char       *corrupt_path;
   char       *corrupt_reason;
+  GStrv       corrupt_ids;
+  /* the last load found a newer version's file: saving would lose it */
+  GError     *newer;
 };
 
 G_DEFINE_FINAL_TYPE (RelayAccountStore, relay_account_store, G_TYPE_OBJECT)
@@ -39,6 +54,12 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
+static char *
+default_path (void)
+{
+  return g_build_filename (g_get_user_config_dir (), "mail-relay", "accounts.json", NULL);
+}
+
 static void
 relay_account_store_finalize (GObject *object)
 {
@@ -47,6 +68,8 @@ relay_account_store_finalize (GObject *object)
   g_clear_pointer (&self->path, g_free);
   g_clear_pointer (&self->corrupt_path, g_free);
   g_clear_pointer (&self->corrupt_reason, g_free);
+  g_clear_pointer (&self->corrupt_ids, g_strfreev);
+  g_clear_error (&self->newer);
   g_clear_object (&self->accounts);
 
   G_OBJECT_CLASS (relay_account_store_parent_class)->finalize (object);
@@ -86,7 +109,7 @@ relay_account_store_set_property (GObject      *object,
     case PROP_PATH:
       self->path = g_value_dup_string (value);
       if (self->path == NULL)
-        self->path = g_build_filename (g_get_user_config_dir (), "mail-relay", "accounts.json", NULL);
+        self->path = default_path ();
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -155,6 +178,13 @@ relay_account_store_parse (const char  *contents,
   JsonArray *array;
   JsonNode *node;
 
+  if (!relay_json_check_depth (contents, length, RELAY_ACCOUNT_STORE_MAX_DEPTH))
+    {
+      g_set_error (error, JSON_PARSER_ERROR, JSON_PARSER_ERROR_INVALID_DATA,
+                   "lists and objects nest more than %d deep", RELAY_ACCOUNT_STORE_MAX_DEPTH);
+      return FALSE;
+    }
+
   if (!json_parser_load_from_data (parser, contents, length, error))
     return FALSE;
 
@@ -170,6 +200,14 @@ relay_account_store_parse (const char  *contents,
   /* not json_object_get_int_member_with_default(): a list or an object
    * there is a critical warning (found by fuzz/fuzz-accounts) */
   node = json_object_get_member (root, "version");
+  if (node != NULL && json_node_get_value_type (node) == G_TYPE_INT64 &&
+      json_node_get_int (node) > STORE_VERSION)
+    {
+      g_set_error (error, RELAY_ACCOUNT_STORE_ERROR, RELAY_ACCOUNT_STORE_ERROR_NEWER,
+                   "the file is version %" G_GINT64_FORMAT ", from a newer Mail Relay; this one reads version %d",
+                   json_node_get_int (node), STORE_VERSION);
+      return FALSE;
+    }
   if (node == NULL || json_node_get_value_type (node) != G_TYPE_INT64 ||
       json_node_get_int (node) != STORE_VERSION)
     {
@@ -209,6 +247,27 @@ relay_account_store_parse (const char  *contents,
   return TRUE;
 }
 
+/* Mail Relay's config folder is kept private (or refused); a folder a
+ * caller named may be a shared one, and is only made when missing */
+static gboolean
+own_folder (RelayAccountStore *self)
+{
+  g_autofree char *path = default_path ();
+
+  return g_str_equal (self->path, path);
+}
+
+static gboolean
+set_mkdir_error (const char  *dir,
+                 GError     **error)
+{
+  int saved_errno = errno;
+
+  g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved_errno),
+               "Could not create “%s”: %s", dir, g_strerror (saved_errno));
+  return FALSE;
+}
+
 /* Keeps what could not be read, under a name that says when, so that a
  * later save cannot overwrite it. */
 static char *
@@ -244,13 +303,84 @@ move_aside (const char  *path,
   return NULL;
 }
 
+/* The account ids in a file that could not be read (a UUID wherever it
+ * stands): their secrets stay in the keyring, and the user is told whose */
+static GStrv
+find_ids (const char *contents,
+          gsize       length)
+{
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  g_autoptr(GPtrArray) seen = g_ptr_array_new_with_free_func (g_free);
+
+  for (gsize i = 0; i + UUID_LENGTH <= length && seen->len < 16; i++)
+    {
+      g_autofree char *candidate = NULL;
+
+      if (contents[i + 8] != '-' || contents[i + 13] != '-' || contents[i + 18] != '-' ||
+          contents[i + 23] != '-')
+        continue;
+
+      candidate = g_ascii_strdown (contents + i, UUID_LENGTH);
+      if (!g_uuid_string_is_valid (candidate) ||
+          g_ptr_array_find_with_equal_func (seen, candidate, g_str_equal, NULL))
+        continue;
+
+      g_strv_builder_add (builder, candidate);
+      g_ptr_array_add (seen, g_steal_pointer (&candidate));
+      i += UUID_LENGTH - 1;
+    }
+
+  return g_strv_builder_end (builder);
+}
+
+/* At most MAX_FILE_SIZE + 1 bytes of @fd: one more tells that it is too large */
+static gboolean
+read_capped (int          fd,
+             const char  *path,
+             char       **contents,
+             gsize       *length,
+             GError     **error)
+{
+  g_autofree char *buffer = g_malloc (MAX_FILE_SIZE + 2);
+  gsize got = 0;
+
+  while (got < MAX_FILE_SIZE + 1)
+    {
+      gssize n = read (fd, buffer + got, MAX_FILE_SIZE + 1 - got);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        {
+          int saved_errno = errno;
+
+          g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved_errno),
+                       _("Could not read %s: %s"), path, g_strerror (saved_errno));
+          return FALSE;
+        }
+      if (n == 0)
+        break;
+      got += n;
+    }
+
+  buffer[got] = '\0';
+  *contents = g_steal_pointer (&buffer);
+  *length = got;
+  return TRUE;
+}
+
 /**
  * relay_account_store_load:
  *
  * Reads the accounts. A file that cannot be read as accounts is moved to
  * `accounts.json.corrupt-TIMESTAMP` and the store starts empty; see
- * relay_account_store_get_corrupt_path(). Fails only when the file could
- * not be read or moved aside.
+ * relay_account_store_get_corrupt_path(). The keyring keeps the secrets
+ * of the accounts in it (relay_account_store_get_corrupt_ids()).
+ *
+ * Fails, and moves nothing, when the file could not be read or moved
+ * aside; when it is a symbolic link, not a regular file, or belongs to
+ * another user, or its folder does (an open folder is closed to others);
+ * and when it is from a newer Mail Relay (%RELAY_ACCOUNT_STORE_ERROR_NEWER).
  */
 gboolean
 relay_account_store_load (RelayAccountStore  *self,
@@ -259,13 +389,20 @@ relay_account_store_load (RelayAccountStore  *self,
   g_autoptr(GPtrArray) accounts = g_ptr_array_new_with_free_func (g_object_unref);
   g_autoptr(GError) local_error = NULL;
   g_autofree char *contents = NULL;
+  g_autofree char *dir = NULL;
   gsize length = 0;
+  int fd;
 
   g_return_val_if_fail (RELAY_IS_ACCOUNT_STORE (self), FALSE);
 
-  if (!g_file_get_contents (self->path, &contents, &length, &local_error))
+  dir = g_path_get_dirname (self->path);
+  if (own_folder (self) && !relay_file_check_private_dir (dir, error))
+    return FALSE;
+
+  fd = relay_file_open_own (self->path, O_RDONLY, 0, &local_error);
+  if (fd < 0)
     {
-      if (g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+      if (errno == ENOENT)
         {
           g_list_store_remove_all (self->accounts);
           return TRUE;
@@ -275,10 +412,30 @@ relay_account_store_load (RelayAccountStore  *self,
       return FALSE;
     }
 
+  if (!read_capped (fd, self->path, &contents, &length, error))
+    {
+      close (fd);
+      return FALSE;
+    }
+  close (fd);
+
   if (length > MAX_FILE_SIZE)
-    g_set_error_literal (&local_error, G_FILE_ERROR, G_FILE_ERROR_FAILED, "the file is too large");
+    g_set_error (&local_error, G_FILE_ERROR, G_FILE_ERROR_FAILED,
+                 "the file is larger than %d bytes", MAX_FILE_SIZE);
   else
     relay_account_store_parse (contents, length, accounts, &local_error);
+
+  /* what a newer version wrote is its, not damaged: left as it is */
+  if (g_error_matches (local_error, RELAY_ACCOUNT_STORE_ERROR, RELAY_ACCOUNT_STORE_ERROR_NEWER))
+    {
+      g_clear_error (&self->newer);
+      g_set_error (&self->newer, RELAY_ACCOUNT_STORE_ERROR, RELAY_ACCOUNT_STORE_ERROR_NEWER,
+                   _("%s was written by a newer version of Mail Relay (%s). It is left as it is: use that version, or move the file away yourself to start again."),
+                   self->path, local_error->message);
+      g_propagate_error (error, g_error_copy (self->newer));
+      return FALSE;
+    }
+  g_clear_error (&self->newer);
 
   if (local_error != NULL)
     {
@@ -289,6 +446,8 @@ relay_account_store_load (RelayAccountStore  *self,
 
       g_free (self->corrupt_reason);
       self->corrupt_reason = g_strdup (local_error->message);
+      g_strfreev (self->corrupt_ids);
+      self->corrupt_ids = find_ids (contents, length);
       g_free (self->corrupt_path);
       self->corrupt_path = g_steal_pointer (&moved);
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CORRUPT_PATH]);
@@ -306,6 +465,8 @@ relay_account_store_load (RelayAccountStore  *self,
  * relay_account_store_save:
  *
  * Writes the accounts atomically and durably, readable only by the user.
+ * Refuses (%RELAY_ACCOUNT_STORE_ERROR_NEWER) while the file the last load
+ * found is from a newer Mail Relay: that file is never overwritten.
  */
 gboolean
 relay_account_store_save (RelayAccountStore  *self,
@@ -320,6 +481,12 @@ relay_account_store_save (RelayAccountStore  *self,
   guint n_items;
 
   g_return_val_if_fail (RELAY_IS_ACCOUNT_STORE (self), FALSE);
+
+  if (self->newer != NULL)
+    {
+      g_propagate_error (error, g_error_copy (self->newer));
+      return FALSE;
+    }
 
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "version");
@@ -344,14 +511,9 @@ relay_account_store_save (RelayAccountStore  *self,
   contents = json_generator_to_data (generator, &length);
 
   dir = g_path_get_dirname (self->path);
-  if (g_mkdir_with_parents (dir, 0700) != 0)
-    {
-      int saved_errno = errno;
-
-      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved_errno),
-                   "Could not create “%s”: %s", dir, g_strerror (saved_errno));
-      return FALSE;
-    }
+  if (own_folder (self) ? !relay_file_ensure_private_dir (dir, error)
+                        : g_mkdir_with_parents (dir, 0700) != 0 && !set_mkdir_error (dir, error))
+    return FALSE;
 
   return g_file_set_contents_full (self->path, contents, length,
                                    G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE,
@@ -487,4 +649,22 @@ relay_account_store_get_corrupt_reason (RelayAccountStore *self)
   g_return_val_if_fail (RELAY_IS_ACCOUNT_STORE (self), NULL);
 
   return self->corrupt_reason;
+}
+
+/**
+ * relay_account_store_get_corrupt_ids:
+ *
+ * The keyring keeps the passwords and tokens of these accounts after
+ * their file was moved aside: putting the file back brings them back,
+ * and `mail-relay-cli account delete --id` removes them.
+ *
+ * Returns: (nullable) (transfer none): the ids of the accounts that
+ *   the file the last load moved aside names, or %NULL
+ */
+const char * const *
+relay_account_store_get_corrupt_ids (RelayAccountStore *self)
+{
+  g_return_val_if_fail (RELAY_IS_ACCOUNT_STORE (self), NULL);
+
+  return (const char * const *)self->corrupt_ids;
 }

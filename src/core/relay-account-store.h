@@ -14,6 +14,19 @@
 G_BEGIN_DECLS
 
 #define RELAY_TYPE_ACCOUNT_STORE (relay_account_store_get_type ())
+#define RELAY_ACCOUNT_STORE_ERROR (relay_account_store_error_quark ())
+
+/**
+ * RelayAccountStoreError:
+ * @RELAY_ACCOUNT_STORE_ERROR_NEWER: the file is from a newer Mail Relay
+ *   and was left as it is
+ */
+typedef enum
+{
+  RELAY_ACCOUNT_STORE_ERROR_NEWER,
+} RelayAccountStoreError;
+
+GQuark relay_account_store_error_quark (void);
 
 G_DECLARE_FINAL_TYPE (RelayAccountStore, relay_account_store, RELAY, ACCOUNT_STORE, GObject)
 
@@ -33,5 +46,6 @@ gboolean           relay_account_store_remove            (RelayAccountStore  *se
                                                           const char         *id);
 const char        *relay_account_store_get_corrupt_path  (RelayAccountStore  *self);
 const char        *relay_account_store_get_corrupt_reason (RelayAccountStore *self);
+const char * const *relay_account_store_get_corrupt_ids  (RelayAccountStore  *self);
 
 G_END_DECLS

@@ -10,6 +10,7 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <string.h>
 
 #include "relay-account.h"
 #include "relay-enum-types.h"
@@ -510,6 +511,54 @@ read_enum (JsonObject  *object,
   return TRUE;
 }
 
+/* What is read back from the file is held to what a typed value is held
+ * to: a damaged or hand-edited file must not put a CR/LF into a command
+ * or a header. Empty is “not set yet”, as a new account has it. */
+static gboolean
+check_fields (const char  *provider,
+              const char  *host,
+              const char  *username,
+              const char  *from,
+              const char  *ca_file,
+              GError     **error)
+{
+  g_autoptr(GError) field_error = NULL;
+  g_autofree char *checked_host = NULL;
+  g_autofree char *checked_from = NULL;
+  const char *member = NULL;
+
+  if (provider != NULL && relay_provider_lookup (provider) == NULL)
+    {
+      g_set_error (error, JSON_PARSER_ERROR, JSON_PARSER_ERROR_INVALID_DATA,
+                   "“provider” is not a provider Mail Relay knows");
+      return FALSE;
+    }
+
+  if (host != NULL && host[0] != '\0' && !(checked_host = relay_validate_host (host, &field_error)))
+    member = "host";
+  else if (username != NULL && !relay_validate_username (username, &field_error))
+    member = "username";
+  else if (from != NULL && from[0] != '\0' && !(checked_from = relay_validate_address (from, &field_error)))
+    member = "from";
+
+  if (member != NULL)
+    {
+      g_set_error (error, JSON_PARSER_ERROR, JSON_PARSER_ERROR_INVALID_DATA,
+                   "“%s” is not valid (%s)", member, field_error->message);
+      return FALSE;
+    }
+
+  if (ca_file != NULL && (!g_utf8_validate (ca_file, -1, NULL) || strpbrk (ca_file, "\r\n\t") != NULL ||
+                          (ca_file[0] != '\0' && !g_path_is_absolute (ca_file))))
+    {
+      g_set_error (error, JSON_PARSER_ERROR, JSON_PARSER_ERROR_INVALID_DATA,
+                   "“ca_file” is not a file name");
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
 /**
  * relay_account_new_from_json:
  *
@@ -549,6 +598,9 @@ relay_account_new_from_json (JsonObject  *object,
                    "an account has no valid “id”");
       return NULL;
     }
+
+  if (!check_fields (provider, host, username, from, ca_file, error))
+    return NULL;
 
   if ((node = json_object_get_member (object, "limits")) != NULL)
     {

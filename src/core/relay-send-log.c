@@ -25,6 +25,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "relay-file-private.h"
 #include "relay-send-log-private.h"
 
 /* Lines are our own output; anything longer is not one of them. A
@@ -1041,6 +1042,41 @@ set_errno_error (GError     **error,
   return FALSE;
 }
 
+/* Mail Relay's data folder is made private (or refused); a folder that
+ * a caller named (a test's, a tool's) is only made when missing, never
+ * changed: it may be a shared one */
+static gboolean
+ensure_dir (const char  *path,
+            const char  *dir,
+            GError     **error)
+{
+  g_autofree char *default_path = relay_send_log_get_default_path ();
+
+  if (g_str_equal (path, default_path))
+    return relay_file_ensure_private_dir (dir, error);
+
+  if (g_mkdir_with_parents (dir, 0700) != 0)
+    return set_errno_error (error, errno, "create", dir);
+
+  return TRUE;
+}
+
+/* Before reading: Mail Relay's data folder, when it is there, is closed
+ * to others or refused (a caller's own folder is left as it is) */
+static gboolean
+check_dir (const char  *path,
+           GError     **error)
+{
+  g_autofree char *default_path = relay_send_log_get_default_path ();
+  g_autofree char *dir = NULL;
+
+  if (!g_str_equal (path, default_path))
+    return TRUE;
+
+  dir = g_path_get_dirname (path);
+  return relay_file_check_private_dir (dir, error);
+}
+
 static gboolean
 write_all (int          fd,
            const char  *data,
@@ -1617,6 +1653,7 @@ load_file (const char    *path,
            GError       **error)
 {
   g_autoptr(GError) repair_error = NULL;
+  g_autoptr(GError) open_error = NULL;
   gboolean writable = TRUE;
   const char *contents;
   struct stat st;
@@ -1625,18 +1662,22 @@ load_file (const char    *path,
 
   data->starts = g_array_new (FALSE, FALSE, sizeof (guint64));
 
-  fd = open (path, O_RDWR | O_CLOEXEC);
-  if (fd < 0 && (errno == EACCES || errno == EROFS || errno == EPERM))
+  if (!check_dir (path, error))
+    return NULL;
+
+  fd = relay_file_open_own (path, O_RDWR, 0, &open_error);
+  if (fd < 0 && (errno == EACCES || errno == EROFS))
     {
       writable = FALSE;
-      fd = open (path, O_RDONLY | O_CLOEXEC);
+      g_clear_error (&open_error);
+      fd = relay_file_open_own (path, O_RDONLY, 0, &open_error);
     }
   if (fd < 0)
     {
       if (errno == ENOENT)
         return data;
 
-      set_errno_error (error, errno, "open", path);
+      g_propagate_error (error, g_steal_pointer (&open_error));
       return NULL;
     }
 
@@ -2001,6 +2042,7 @@ sync_directory (const char  *dir,
   return TRUE;
 }
 
+
 /**
  * relay_send_log_append:
  * @entries: (array length=n_entries): the events, oldest first
@@ -2057,17 +2099,16 @@ relay_send_log_append (RelaySendLog       *self,
     }
 
   dir = g_path_get_dirname (self->path);
-  if (g_mkdir_with_parents (dir, 0700) != 0)
-    return set_errno_error (error, errno, "create", dir);
+  if (!ensure_dir (self->path, dir, error))
+    return FALSE;
 
-  fd = open (self->path, O_RDWR | O_APPEND | O_CLOEXEC);
-  if (fd < 0 && errno == ENOENT)
-    {
-      fd = open (self->path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
-      created = TRUE;
-    }
+  /* O_EXCL: a planted symbolic link is there, not made through */
+  fd = relay_file_open_own (self->path, O_RDWR | O_APPEND | O_CREAT | O_EXCL, 0600, NULL);
+  created = fd >= 0;
   if (fd < 0)
-    return set_errno_error (error, errno, "open", self->path);
+    fd = relay_file_open_own (self->path, O_RDWR | O_APPEND, 0, error);
+  if (fd < 0)
+    return FALSE;
 
   while (flock (fd, LOCK_EX) != 0 && errno == EINTR)
     ;
@@ -2140,12 +2181,22 @@ map_file (const char  *path,
           Mapping     *mapping,
           GError     **error)
 {
+  g_autoptr(GError) open_error = NULL;
   struct stat st;
   void *contents;
 
-  mapping->fd = open (path, O_RDONLY | O_CLOEXEC);
+  if (!check_dir (path, error))
+    return FALSE;
+
+  mapping->fd = relay_file_open_own (path, O_RDONLY, 0, &open_error);
   if (mapping->fd < 0)
-    return errno == ENOENT ? TRUE : set_errno_error (error, errno, "open", path);
+    {
+      if (errno == ENOENT)
+        return TRUE;
+
+      g_propagate_error (error, g_steal_pointer (&open_error));
+      return FALSE;
+    }
 
   if (fstat (mapping->fd, &st) != 0)
     return set_errno_error (error, errno, "read", path);
@@ -2297,6 +2348,7 @@ scan_backwards (const char  *path,
                 GError     **error)
 {
   g_autoptr(GByteArray) buffer = g_byte_array_new ();
+  g_autoptr(GError) open_error = NULL;
   gboolean have_end = FALSE;
   gboolean overlong = FALSE;
   gboolean more = TRUE;
@@ -2304,13 +2356,17 @@ scan_backwards (const char  *path,
   off_t pos;
   int fd;
 
-  fd = open (path, O_RDONLY | O_CLOEXEC);
+  if (!check_dir (path, error))
+    return FALSE;
+
+  fd = relay_file_open_own (path, O_RDONLY, 0, &open_error);
   if (fd < 0)
     {
       if (errno == ENOENT)
         return TRUE;
 
-      return set_errno_error (error, errno, "open", path);
+      g_propagate_error (error, g_steal_pointer (&open_error));
+      return FALSE;
     }
 
   if (fstat (fd, &st) != 0)
