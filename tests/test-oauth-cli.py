@@ -23,6 +23,7 @@ import http.server
 import json
 import os
 import shutil
+import socket
 import socketserver
 import subprocess
 import sys
@@ -366,6 +367,98 @@ def check_trust_reset(env, work, certs):
           "link-gmail says what it removed: %r" % out)
 
 
+# GET @path from the loopback listener on 127.0.0.1:@port, over IPv4 or
+# over a dual-stack IPv6 socket (::ffff:127.0.0.1); prints the HTTP status
+CALLBACK = r"""
+import socket, sys
+port, path, mapped = int(sys.argv[1]), sys.argv[2], sys.argv[3] == "mapped"
+if mapped:
+    s = socket.socket(socket.AF_INET6)
+    s.settimeout(30)
+    s.connect(("::ffff:127.0.0.1", port))
+else:
+    s = socket.create_connection(("127.0.0.1", port), timeout=30)
+s.sendall(("GET %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nConnection: close\r\n\r\n" % (path, port)).encode())
+data = b""
+while b"\r\n" not in data:
+    chunk = s.recv(4096)
+    if not chunk:
+        break
+    data += chunk
+print(data.split(b" ")[1].decode() if data.startswith(b"HTTP/") else 0)
+"""
+
+
+def callback(port, path, mapped=False, stranger=False):
+    """The listener's answer to a request from this user's program, or from
+    another local user's (nobody)."""
+    prefix = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"] if stranger else []
+    r = subprocess.run(prefix + [PYTHON, "-c", CALLBACK, str(port), path, "mapped" if mapped else "v4"],
+                       capture_output=True, text=True, timeout=40, cwd="/")
+    try:
+        return int(r.stdout.strip())
+    except ValueError:
+        return r.stderr.strip()[-200:]
+
+
+def dual_stack():
+    try:
+        with socket.socket(socket.AF_INET6) as s:
+            s.bind(("::ffff:127.0.0.1", 0))
+        return True
+    except OSError:
+        return False
+
+
+def check_stranger(env, work):
+    """Item: another local user who read the sign-in URL (state included)
+    from the browser's command line sends error=access_denied, or a code of
+    their own, to the loopback listener: 403, and the sign-in goes on; the
+    real answer, from this user's program, then completes it."""
+    if os.geteuid() != 0:
+        print("# stranger: skipped, another user's program needs root to start")
+        return
+    MOCK.mode = "consent"
+    MOCK.access_token = "stale-token"
+    MOCK.token_requests = []
+    e = fresh_env(env, work, "stranger")
+    proc = subprocess.Popen([CLI, "link-gmail", "--no-browser", "--timeout", "60"], env=e,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        url = proc.stdout.readline().strip()
+        q = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(url).query))
+        redirect = urllib.parse.urlsplit(q.get("redirect_uri", ""))
+        state = urllib.parse.quote(q.get("state", ""))
+        port = redirect.port
+        v6 = dual_stack()
+        tries = [("error=access_denied", "error=access_denied&state=" + state, False),
+                 ("own code", "code=stranger-code&state=" + state, False)]
+        if v6:
+            tries.append(("error=access_denied over IPv6 (::ffff:127.0.0.1)",
+                          "error=access_denied&state=" + state, True))
+        for what, query, mapped in tries:
+            status = callback(port, redirect.path + "?" + query, mapped=mapped, stranger=True)
+            check(status == 403, "stranger: another user's %s gets 403 (%r)" % (what, status))
+            check(proc.poll() is None, "stranger: the sign-in still waits after another user's %s" % what)
+        check(MOCK.token_requests == [], "stranger: no code was exchanged: %r" % MOCK.token_requests)
+
+        # the browser's answer, from this user, over IPv6 when there is one
+        status, location, _ = http_get(url)
+        check(status == 302 and location, "stranger: the authorization server redirects (%r)" % status)
+        target = urllib.parse.urlsplit(location or "")
+        status = callback(port, target.path + "?" + target.query, mapped=v6)
+        check(status == 200, "stranger: then this user's answer%s is taken (%r)"
+              % (" over IPv6" if v6 else "", status))
+        out, err = proc.communicate(timeout=60)
+        check(proc.returncode == 0 and ("Linked %s" % EMAIL) in out,
+              "stranger: link-gmail completes (%d: %s)" % (proc.returncode, err[-300:]))
+        check(MOCK.token_requests == ["authorization_code"], "stranger: one code exchange: %r" % MOCK.token_requests)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+
+
 def main():
     if not check(CHROMIUM is not None, "chromium is installed (build-aux/test installs it)"):
         return report()
@@ -470,6 +563,7 @@ def main():
 
         check_userinfo(env, work)
         check_trust_reset(env, work, certs)
+        check_stranger(env, work)
     finally:
         if smtp is not None:
             smtp.terminate()

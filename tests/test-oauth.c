@@ -16,7 +16,7 @@
 #include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
 
-#include "relay-oauth.h"
+#include "relay-oauth-private.h"
 
 #define CLIENT_ID      "test-client.apps.example.org"
 #define CLIENT_SECRET  "CLIENT-SECRET-42"
@@ -590,6 +590,90 @@ test_pkce_rfc7636 (void)
   g_autofree char *challenge = relay_oauth_pkce_challenge ("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk");
 
   g_assert_cmpstr (challenge, ==, "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
+}
+
+static GInetSocketAddress *
+endpoint (const char *address,
+          guint16     port)
+{
+  g_autoptr(GInetAddress) inet = g_inet_address_new_from_string (address);
+
+  g_assert_nonnull (inet);
+  return G_INET_SOCKET_ADDRESS (g_inet_socket_address_new (inet, port));
+}
+
+/* Whose program sent a callback: lines as Linux writes them (x86-64),
+ * for a browser at 127.0.0.1:40204, or ::1:44786, calling the listener at
+ * 127.0.0.1:60013, or ::1:51175 */
+static void
+test_socket_row (void)
+{
+  g_autoptr(GInetSocketAddress) browser = endpoint ("127.0.0.1", 40204);
+  g_autoptr(GInetSocketAddress) listener = endpoint ("127.0.0.1", 60013);
+  g_autoptr(GInetSocketAddress) browser6 = endpoint ("::1", 44786);
+  g_autoptr(GInetSocketAddress) listener6 = endpoint ("::1", 51175);
+  g_autoptr(GInetSocketAddress) mapped = endpoint ("::ffff:127.0.0.1", 40204);
+  g_autoptr(GInetSocketAddress) other_port = endpoint ("127.0.0.1", 40205);
+  g_autoptr(GInetSocketAddress) other_host = endpoint ("127.0.0.2", 40204);
+  const char *tcp = "  101: 0100007F:9D0C 0100007F:EA6D 01 00000000:00000000 00:00000000 00000000  "
+                    "1000        0 1157645 1 00000000571950a1 20 0 0 10 -1";
+  const char *tcp6_mapped = "    1: 0000000000000000FFFF00000100007F:9D0C 0000000000000000FFFF00000100007F:EA6D "
+                            "01 00000000:00000000 00:00000000 00000000 65534        0 1157644 2 "
+                            "000000003bd36635 20 0 0 10 -1";
+  const char *tcp6_loopback = "    3: 00000000000000000000000001000000:AEF2 00000000000000000000000001000000:C7E7 "
+                              "01 00000000:00000000 00:00000000 00000000  1001        0 1157641 2 "
+                              "00000000231092bc 20 0 0 10 -1\n";
+  const char *not_rows[] = {
+    "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode",
+    "",
+    /* the listener's own end of the connection */
+    "  102: 0100007F:EA6D 0100007F:9D0C 01 00000000:00000000 00:00000000 00000000     0        0 1157646 1",
+    /* TIME_WAIT: no owner any more, read as uid 0 */
+    "    4: 0100007F:9D0C 0100007F:EA6D 06 00000000:00000000 03:0000148C 00000000     0        0 0 3 0",
+    /* LISTEN */
+    "    0: 0100007F:EA6D 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 1135499 1",
+    /* cut short, and malformed fields */
+    "  101: 0100007F:9D0C 0100007F:EA6D 01 00000000:00000000 00:00000000 00000000",
+    "  101: 0100007G:9D0C 0100007F:EA6D 01 00000000:00000000 00:00000000 00000000  1000 0 1",
+    "  101: 00100007F:9D0C 0100007F:EA6D 01 00000000:00000000 00:00000000 00000000  1000 0 1",
+    "  101: 0100007F:09D0C 0100007F:EA6D 01 00000000:00000000 00:00000000 00000000  1000 0 1",
+    "  101: 0100007F:9D0 0100007F:EA6D 01 00000000:00000000 00:00000000 00000000  1000 0 1",
+    "  101: 0100007F9D0C 0100007F:EA6D 01 00000000:00000000 00:00000000 00000000  1000 0 1",
+    "  101: 0100007F:9D0C 0100007F:EA6D 01 00000000:00000000 00:00000000 00000000  -1 0 1",
+    "  101: 0100007F:9D0C 0100007F:EA6D 01 00000000:00000000 00:00000000 00000000  4294967296 0 1",
+    "  101: 0100007F:9D0C 0100007F:EA6D 01 00000000:00000000 00:00000000 00000000  1x 0 1",
+  };
+  guint uid = 7;
+
+#if G_BYTE_ORDER != G_LITTLE_ENDIAN
+  g_test_skip ("the sample lines are those of a little-endian machine");
+  return;
+#endif
+
+  g_assert_true (relay_oauth_read_socket_row (tcp, browser, listener, &uid));
+  g_assert_cmpuint (uid, ==, 1000);
+  g_assert_false (relay_oauth_read_socket_row (tcp, listener, browser, &uid));
+  g_assert_false (relay_oauth_read_socket_row (tcp, other_port, listener, &uid));
+  g_assert_false (relay_oauth_read_socket_row (tcp, other_host, listener, &uid));
+  g_assert_false (relay_oauth_read_socket_row (tcp, browser6, listener, &uid));
+
+  /* a dual-stack socket of the browser talks to 127.0.0.1 from tcp6, as
+   * ::ffff:127.0.0.1; either form of the address finds it */
+  g_assert_true (relay_oauth_read_socket_row (tcp6_mapped, browser, listener, &uid));
+  g_assert_cmpuint (uid, ==, 65534);
+  g_assert_true (relay_oauth_read_socket_row (tcp6_mapped, mapped, listener, &uid));
+  g_assert_true (relay_oauth_read_socket_row (tcp, mapped, listener, &uid));
+  g_assert_false (relay_oauth_read_socket_row (tcp6_mapped, browser6, listener6, &uid));
+
+  g_assert_true (relay_oauth_read_socket_row (tcp6_loopback, browser6, listener6, &uid));
+  g_assert_cmpuint (uid, ==, 1001);
+  g_assert_false (relay_oauth_read_socket_row (tcp6_loopback, browser, listener, &uid));
+  g_assert_false (relay_oauth_read_socket_row (tcp6_loopback, listener6, browser6, &uid));
+
+  uid = 7;
+  for (guint i = 0; i < G_N_ELEMENTS (not_rows); i++)
+    g_assert_false (relay_oauth_read_socket_row (not_rows[i], browser, listener, &uid));
+  g_assert_cmpuint (uid, ==, 7);
 }
 
 static void
@@ -1512,6 +1596,7 @@ main (int   argc,
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
 
   g_test_add_func ("/oauth/pkce/rfc7636", test_pkce_rfc7636);
+  g_test_add_func ("/oauth/callback/socket-row", test_socket_row);
   g_test_add_func ("/oauth/config/overrides", test_config);
   g_test_add_func ("/oauth/config/not-configured", test_not_configured);
   g_test_add_func ("/oauth/flow/microsoft-uri", test_microsoft_uri);

@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/random.h>
+#include <unistd.h>
 
 #include <glib/gi18n.h>
 #include <json-glib/json-glib.h>
@@ -1490,6 +1491,181 @@ relay_oauth_read_callback (const char  *query,
   return RELAY_OAUTH_CALLBACK_CODE;
 }
 
+/* @address as 16 bytes of IPv6, an IPv4 address mapped (::ffff:a.b.c.d):
+ * a socket of either family can talk to 127.0.0.1 */
+static void
+address_to_v6 (GInetAddress *address,
+               guint8        bytes[16])
+{
+  const guint8 *raw = g_inet_address_to_bytes (address);
+
+  if (g_inet_address_get_family (address) == G_SOCKET_FAMILY_IPV6)
+    {
+      memcpy (bytes, raw, 16);
+      return;
+    }
+
+  memset (bytes, 0, 10);
+  bytes[10] = bytes[11] = 0xff;
+  memcpy (bytes + 12, raw, 4);
+}
+
+/* "0100007F:D431" of /proc/net/tcp, or 32 hex digits and a port of tcp6:
+ * each group of 8 digits is a 32-bit word of the address as it lies in
+ * memory, printed as a number, so it goes back into memory the same way */
+static gboolean
+read_socket_endpoint (const char *text,
+                      guint8      bytes[16],
+                      guint16    *port)
+{
+  const char *colon = strchr (text, ':');
+  gsize digits = colon != NULL ? (gsize)(colon - text) : 0;
+  guint8 raw[16];
+  guint32 value = 0;
+
+  if ((digits != 8 && digits != 32) || strlen (colon + 1) != 4)
+    return FALSE;
+
+  for (gsize i = 0; i < digits; i++)
+    {
+      int digit = g_ascii_xdigit_value (text[i]);
+
+      if (digit < 0)
+        return FALSE;
+      value = value << 4 | (guint32)digit;
+      if (i % 8 == 7)
+        {
+          memcpy (raw + i / 8 * 4, &value, 4);
+          value = 0;
+        }
+    }
+
+  for (int i = 0; i < 4; i++)
+    {
+      int digit = g_ascii_xdigit_value (colon[1 + i]);
+
+      if (digit < 0)
+        return FALSE;
+      value = value << 4 | (guint32)digit;
+    }
+  *port = value;
+
+  if (digits == 32)
+    memcpy (bytes, raw, 16);
+  else
+    {
+      memset (bytes, 0, 10);
+      bytes[10] = bytes[11] = 0xff;
+      memcpy (bytes + 12, raw, 4);
+    }
+
+  return TRUE;
+}
+
+static gboolean
+same_endpoint (const char         *text,
+               GInetSocketAddress *address)
+{
+  guint8 row[16];
+  guint8 wanted[16];
+  guint16 port;
+
+  if (!read_socket_endpoint (text, row, &port))
+    return FALSE;
+  address_to_v6 (g_inet_socket_address_get_address (address), wanted);
+
+  return port == g_inet_socket_address_get_port (address) && memcmp (row, wanted, 16) == 0;
+}
+
+/**
+ * relay_oauth_read_socket_row:
+ * @line: a line of /proc/net/tcp or /proc/net/tcp6
+ * @local: the address and port the socket is bound to
+ * @remote: the address and port it is connected to
+ * @uid: (out): the socket's owner, when the line is its row
+ *
+ * Whether @line is the established TCP socket from @local to @remote (an
+ * IPv4 address and its IPv4-mapped IPv6 form are the same address). Rows
+ * in other states are not: a socket in TIME_WAIT, for one, has no owner
+ * left and reads as uid 0.
+ */
+gboolean
+relay_oauth_read_socket_row (const char         *line,
+                             GInetSocketAddress *local,
+                             GInetSocketAddress *remote,
+                             guint              *uid)
+{
+  g_auto(GStrv) words = NULL;
+  const char *fields[8];
+  guint64 value;
+  guint n = 0;
+
+  g_return_val_if_fail (line != NULL, FALSE);
+  g_return_val_if_fail (G_IS_INET_SOCKET_ADDRESS (local) && G_IS_INET_SOCKET_ADDRESS (remote), FALSE);
+  g_return_val_if_fail (uid != NULL, FALSE);
+
+  /* sl local_address rem_address st tx_queue:rx_queue tr:tm->when retrnsmt uid … */
+  words = g_strsplit_set (line, " \t\n", -1);
+  for (guint i = 0; words[i] != NULL && n < G_N_ELEMENTS (fields); i++)
+    if (words[i][0] != '\0')
+      fields[n++] = words[i];
+
+  if (n < G_N_ELEMENTS (fields) || !g_str_equal (fields[3], "01") /* TCP_ESTABLISHED */ ||
+      !same_endpoint (fields[1], local) || !same_endpoint (fields[2], remote) ||
+      !g_ascii_string_to_unsigned (fields[7], 10, 0, G_MAXUINT32, &value, NULL))
+    return FALSE;
+
+  *uid = value;
+  return TRUE;
+}
+
+/* Whether the program at the other end of the request's connection runs
+ * as this user: its socket is the row of /proc/net/tcp (or tcp6) bound to
+ * the peer's address and connected to the listener's. Another local user
+ * can read the sign-in URL, state included, from the browser's command
+ * line; what they send is not the answer. No row: not the answer either. */
+static gboolean
+sent_by_own_user (SoupServerMessage *message)
+{
+#ifdef __linux__
+  static const char * const tables[] = { "/proc/net/tcp", "/proc/net/tcp6" };
+  GSocketAddress *peer = soup_server_message_get_remote_address (message);
+  GSocketAddress *listener = soup_server_message_get_local_address (message);
+
+  if (!G_IS_INET_SOCKET_ADDRESS (peer) || !G_IS_INET_SOCKET_ADDRESS (listener))
+    return FALSE;
+
+  for (guint i = 0; i < G_N_ELEMENTS (tables); i++)
+    {
+      g_autofree char *contents = NULL;
+      char *next;
+
+      if (!g_file_get_contents (tables[i], &contents, NULL, NULL))
+        continue;
+
+      for (char *line = contents; line != NULL; line = next)
+        {
+          guint uid;
+
+          if ((next = strchr (line, '\n')) != NULL)
+            *next++ = '\0';
+          if (relay_oauth_read_socket_row (line, G_INET_SOCKET_ADDRESS (peer),
+                                           G_INET_SOCKET_ADDRESS (listener), &uid))
+            {
+              if (uid != getuid ())
+                g_debug ("Refused a request to the loopback listener from uid %u", uid);
+              return uid == getuid ();
+            }
+        }
+    }
+
+  g_debug ("Refused a request to the loopback listener: its sender's socket was not found");
+  return FALSE;
+#else
+  return TRUE;
+#endif
+}
+
 static void
 callback_handler (SoupServer        *server,
                   SoupServerMessage *message,
@@ -1501,6 +1677,15 @@ callback_handler (SoupServer        *server,
   RelayOAuthCallback outcome;
   char *code = NULL;
   GError *error = NULL;
+
+  /* refused without a word to the flow: the real answer may still come */
+  if (!sent_by_own_user (message))
+    {
+      set_page (message, SOUP_STATUS_FORBIDDEN, FALSE,
+                _("This answer did not come from the user who started the sign-in, so Mail "
+                  "Relay ignored it."));
+      return;
+    }
 
   if (!g_str_equal (path, RELAY_OAUTH_CALLBACK_PATH))
     {
