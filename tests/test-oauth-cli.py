@@ -459,6 +459,102 @@ def check_stranger(env, work):
             proc.communicate()
 
 
+class Drip(threading.Thread):
+    """A token endpoint that takes the request, then answers a byte a second
+    and never ends, so that no single read times out; from its
+    answer_from-th request on it answers at once."""
+    def __init__(self, answer_from):
+        super().__init__(daemon=True)
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(8)
+        self.port = self.sock.getsockname()[1]
+        self.stop = threading.Event()
+        self.requests = 0
+        self.answer_from = answer_from
+
+    def run(self):
+        while not self.stop.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.requests += 1
+            threading.Thread(target=self.serve, args=(conn, self.requests >= self.answer_from),
+                             daemon=True).start()
+
+    def serve(self, conn, answer):
+        with conn:
+            try:
+                conn.recv(65536)
+                if answer:
+                    body = json.dumps({"access_token": MOCK.refreshed_token, "expires_in": 3600,
+                                       "token_type": "Bearer"}).encode()
+                    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                                 b"Content-Length: %d\r\nConnection: close\r\n\r\n%s" % (len(body), body))
+                    return
+                for byte in b"HTTP/1.1 200 OK\r\nX-Slow: " + b"." * 1000:
+                    if self.stop.wait(1):
+                        return
+                    conn.sendall(bytes([byte]))
+            except OSError:
+                return
+
+    def close(self):
+        self.stop.set()
+        self.sock.close()
+
+
+def check_token_deadline(env, work, certs, smtp_port):
+    """Item: the token refresh during a drain has a deadline. A sign-in
+    server that takes the request and drips its answer can no longer hold
+    flush (and the outbox's lock): the message is deferred, saying why;
+    flush --wait asks again before the retry, and the message goes out
+    once the server answers."""
+    MOCK.mode = "consent"
+    MOCK.access_token = "right-token"
+    MOCK.access_expires_in = 1      # expired at once: the drain must refresh
+    e = fresh_env(env, work, "token-deadline")
+    rc, out, err, page = run_link_plain(e)
+    check(rc == 0, "token deadline: linked (%d: %s)" % (rc, err[-300:]))
+    cli(e, "account", "set", "--host", "127.0.0.1", "--port", str(smtp_port), "--security", "starttls",
+        "--ca-file", os.path.join(certs, "ca.pem"))
+    r = subprocess.run([CLI, "send", "--no-wait", "--to", "rcpt@example.org", "--subject", "token deadline",
+                        "--body-file", "-"], input="Hello.\n", env=e, capture_output=True, text=True, timeout=60)
+    check(r.returncode == 0, "token deadline: the message is queued (%s)" % r.stderr[-300:])
+
+    drip = Drip(answer_from=3)
+    drip.start()
+    slow = dict(e, MAIL_RELAY_GOOGLE_TOKEN_URL="http://127.0.0.1:%d/token" % drip.port,
+                MAIL_RELAY_TOKEN_DEADLINE_SECONDS="3", MAIL_RELAY_RETRY_BASE_SECONDS="1")
+    try:
+        start = time.monotonic()
+        r = subprocess.run([CLI, "flush"], env=slow, capture_output=True, text=True, timeout=45)
+        took = time.monotonic() - start
+        log = [json.loads(l) for l in cli(e, "log", "--json").stdout.splitlines() if l.strip()]
+        last = log[-1] if log else {}
+        check(r.returncode == 1 and took < 20, "token deadline: flush returns, exit 1, in %.1f s (%d)"
+              % (took, r.returncode))
+        check(drip.requests >= 1, "token deadline: the token endpoint was asked")
+        check(last.get("status") == "deferred" and last.get("subject") == "token deadline",
+              "token deadline: the message is deferred: %r" % [(x["status"], x["subject"]) for x in log])
+        check("sign-in server did not answer in time" in last.get("detail", ""),
+              "token deadline: the log says the sign-in server timed out: %r" % last.get("detail"))
+
+        # the second request drips too, the third is answered: --wait asks
+        # again before the retry, and the message goes out
+        r = subprocess.run([CLI, "flush", "--wait"], env=slow, capture_output=True, text=True, timeout=60)
+        log = [json.loads(l) for l in cli(e, "log", "--json").stdout.splitlines() if l.strip()]
+        check(r.returncode == 0 and [x["status"] for x in log] == ["queued", "deferred", "deferred", "sent"],
+              "token deadline: sent once the sign-in server answers (%d %r)"
+              % (r.returncode, [x["status"] for x in log]))
+        check(drip.requests == 3, "token deadline: a token request per try (%d)" % drip.requests)
+    except subprocess.TimeoutExpired:
+        check(False, "token deadline: flush returns while the token endpoint drips")
+    finally:
+        drip.close()
+
+
 def main():
     if not check(CHROMIUM is not None, "chromium is installed (build-aux/test installs it)"):
         return report()
@@ -564,6 +660,7 @@ def main():
         check_userinfo(env, work)
         check_trust_reset(env, work, certs)
         check_stranger(env, work)
+        check_token_deadline(env, work, certs, port)
     finally:
         if smtp is not None:
             smtp.terminate()

@@ -51,6 +51,7 @@ typedef struct
   const char   *refresh_body;    /* answers a refresh with this instead */
   const char   *token_error;       /* an error code for the code exchange */
   gboolean      hold_token;        /* pause the exchange until released */
+  gboolean      hold_refresh;      /* pause a refresh until released */
   SoupServerMessage *held;
 
   /* the id_token's payload; NULL: the default, with the address */
@@ -303,6 +304,12 @@ mock_token (Fixture           *f,
     {
       f->refresh_requests++;
       g_assert_cmpstr (g_hash_table_lookup (form, "refresh_token"), ==, REFRESH_TOKEN);
+
+      if (f->hold_refresh)
+        {
+          soup_server_message_pause (message);
+          f->held = g_object_ref (message);
+        }
 
       if (f->refresh_body != NULL)
         set_json (message, f->refresh_invalid ? SOUP_STATUS_BAD_REQUEST : SOUP_STATUS_OK,
@@ -1573,6 +1580,47 @@ test_refresh_odd_types (Fixture       *f,
   g_assert_nonnull (strstr (error->message, "HTTP 400"));
 }
 
+/* A token endpoint that takes the request and never answers: the
+ * request's own deadline ends it, long before a read would time out */
+static void
+test_refresh_deadline (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autoptr(RelayOAuthConfig) config = gmail_config ();
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  Outcome outcome = { 0, };
+  gint64 start;
+
+  g_setenv ("MAIL_RELAY_TOKEN_DEADLINE_SECONDS", "2", TRUE);
+  f->hold_refresh = TRUE;
+
+  start = g_get_monotonic_time ();
+  relay_oauth_refresh_async (config, REFRESH_TOKEN, cancellable, refresh_cb, &outcome);
+  run_until (&outcome.done);
+  g_assert_error (outcome.error, RELAY_OAUTH_ERROR, RELAY_OAUTH_ERROR_TOKEN_TIMEOUT);
+  g_assert_nonnull (strstr (outcome.error->message, "did not answer in time"));
+  assert_clean (outcome.error);
+  g_assert_cmpint (g_get_monotonic_time () - start, >=, 1 * G_USEC_PER_SEC);
+  g_assert_cmpint (g_get_monotonic_time () - start, <, 6 * G_USEC_PER_SEC);
+  g_assert_cmpuint (f->refresh_requests, ==, 1);
+  outcome_clear (&outcome);
+  soup_server_message_unpause (f->held);
+  g_clear_object (&f->held);
+
+  /* cancelling is still cancelling, not a timeout */
+  relay_oauth_refresh_async (config, REFRESH_TOKEN, cancellable, refresh_cb, &outcome);
+  while (f->held == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  g_cancellable_cancel (cancellable);
+  run_until (&outcome.done);
+  g_assert_error (outcome.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  outcome_clear (&outcome);
+  soup_server_message_unpause (f->held);
+  g_clear_object (&f->held);
+
+  g_unsetenv ("MAIL_RELAY_TOKEN_DEADLINE_SECONDS");
+}
+
 static void
 test_refresh_unreachable (Fixture       *f,
                           gconstpointer  data)
@@ -1624,6 +1672,7 @@ main (int   argc,
   ADD ("refresh/sync-thread", test_refresh_sync);
   ADD ("refresh/odd-types", test_refresh_odd_types);
   ADD ("refresh/unreachable", test_refresh_unreachable);
+  ADD ("refresh/deadline", test_refresh_deadline);
 
 #undef ADD
 

@@ -28,7 +28,8 @@
 #include "relay-validate.h"
 
 #define MAX_TOKEN_RESPONSE  (64 * 1024)
-#define TOKEN_TIMEOUT       30  /* seconds */
+#define TOKEN_TIMEOUT       30  /* seconds a read may wait */
+#define TOKEN_DEADLINE      60  /* seconds for the whole request, userinfo included */
 #define FINISH_GRACE        5   /* seconds to write the last page before closing anyway */
 #define VERIFIER_LENGTH     64
 #define STATE_BYTES         32
@@ -410,11 +411,25 @@ typedef struct
   JsonObject  *id_claims;      /* the id_token's payload, when there was one */
   RelayOAuthTokens *tokens;    /* the token endpoint's answer while userinfo is asked */
   gboolean     reading_userinfo;
+  /* every step runs with this one: the caller's cancellable and the
+   * deadline both cancel it */
+  GCancellable *cancellable;
+  GSource     *caller_source;
+  GSource     *deadline_source;
+  guint        deadline;        /* seconds */
+  gboolean     timed_out;
 } TokenRequest;
 
 static void
 token_request_free (TokenRequest *request)
 {
+  if (request->caller_source != NULL)
+    g_source_destroy (request->caller_source);
+  g_clear_pointer (&request->caller_source, g_source_unref);
+  if (request->deadline_source != NULL)
+    g_source_destroy (request->deadline_source);
+  g_clear_pointer (&request->deadline_source, g_source_unref);
+  g_clear_object (&request->cancellable);
   g_clear_object (&request->session);
   g_clear_object (&request->message);
   if (request->body != NULL)
@@ -805,16 +820,59 @@ ask_userinfo (GTask *task)
                                    ? NULL : g_proxy_resolver_get_default ());
 
   soup_session_send_async (request->session, request->message, G_PRIORITY_DEFAULT,
-                           g_task_get_cancellable (task), token_send_cb, task);
+                           request->cancellable, token_send_cb, task);
+}
+
+/* What a failed step of the request ends with: the caller's cancelling
+ * as it is, a request past its deadline or a read that waited too long
+ * as a timeout (a later try may do), anything else as the endpoint's
+ * failure */
+static GError *
+request_error (TokenRequest *request,
+               GError       *error,
+               gboolean      reading)
+{
+  GError *mapped;
+
+  if (request->timed_out)
+    mapped = g_error_new (RELAY_OAUTH_ERROR, RELAY_OAUTH_ERROR_TOKEN_TIMEOUT,
+                          /* Translators: %u is a number of seconds */
+                          _("The sign-in server did not answer in time (no answer within %u s)"),
+                          request->deadline);
+  else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return error;
+  else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
+    mapped = g_error_new (RELAY_OAUTH_ERROR, RELAY_OAUTH_ERROR_TOKEN_TIMEOUT,
+                          /* Translators: %u is a number of seconds */
+                          _("The sign-in server did not answer in time (silent for %u s)"),
+                          TOKEN_TIMEOUT);
+  else if (request->reading_userinfo && reading)
+    mapped = g_error_new (RELAY_OAUTH_ERROR, RELAY_OAUTH_ERROR_NO_ADDRESS,
+                          _("Could not read the answer of the userinfo endpoint: %s"),
+                          error->message);
+  else if (request->reading_userinfo)
+    mapped = g_error_new (RELAY_OAUTH_ERROR, RELAY_OAUTH_ERROR_NO_ADDRESS,
+                          _("Could not reach the userinfo endpoint: %s"), error->message);
+  else if (reading)
+    mapped = g_error_new (RELAY_OAUTH_ERROR, RELAY_OAUTH_ERROR_TOKEN_ENDPOINT,
+                          _("Could not read the answer of the token endpoint: %s"),
+                          error->message);
+  else
+    mapped = g_error_new (RELAY_OAUTH_ERROR, RELAY_OAUTH_ERROR_TOKEN_ENDPOINT,
+                          _("Could not reach the token endpoint: %s"), error->message);
+
+  g_error_free (error);
+  return mapped;
 }
 
 static void
 token_read_more (GTask *task)
 {
+  TokenRequest *request = g_task_get_task_data (task);
   GInputStream *stream = g_object_get_data (G_OBJECT (task), "stream");
 
   g_input_stream_read_bytes_async (stream, 8192, G_PRIORITY_DEFAULT,
-                                   g_task_get_cancellable (task), token_read_cb, task);
+                                   request->cancellable, token_read_cb, task);
 }
 
 static void
@@ -831,22 +889,7 @@ token_read_cb (GObject      *object,
   bytes = g_input_stream_read_bytes_finish (G_INPUT_STREAM (object), result, &error);
   if (bytes == NULL)
     {
-      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        {
-          GError *mapped;
-
-          if (request->reading_userinfo)
-            mapped = g_error_new (RELAY_OAUTH_ERROR, RELAY_OAUTH_ERROR_NO_ADDRESS,
-                                  _("Could not read the answer of the userinfo endpoint: %s"),
-                                  error->message);
-          else
-            mapped = g_error_new (RELAY_OAUTH_ERROR, RELAY_OAUTH_ERROR_TOKEN_ENDPOINT,
-                                  _("Could not read the answer of the token endpoint: %s"),
-                                  error->message);
-          g_clear_error (&error);
-          error = mapped;
-        }
-      g_task_return_error (task, error);
+      g_task_return_error (task, request_error (request, error, TRUE));
       return;
     }
 
@@ -920,19 +963,7 @@ token_send_cb (GObject      *object,
     {
       TokenRequest *request = g_task_get_task_data (task);
 
-      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        {
-          GError *mapped = request->reading_userinfo
-                           ? g_error_new (RELAY_OAUTH_ERROR, RELAY_OAUTH_ERROR_NO_ADDRESS,
-                                          _("Could not reach the userinfo endpoint: %s"),
-                                          error->message)
-                           : g_error_new (RELAY_OAUTH_ERROR, RELAY_OAUTH_ERROR_TOKEN_ENDPOINT,
-                                          _("Could not reach the token endpoint: %s"),
-                                          error->message);
-          g_clear_error (&error);
-          error = mapped;
-        }
-      g_task_return_error (task, error);
+      g_task_return_error (task, request_error (request, error, FALSE));
       return;
     }
 
@@ -943,6 +974,43 @@ token_send_cb (GObject      *object,
 /* POSTs @form (owned, wiped afterwards) to the token endpoint. A session
  * per request, made in the caller's thread-default context: libsoup 3
  * sessions belong to one context. */
+static gboolean
+request_deadline_cb (gpointer user_data)
+{
+  TokenRequest *request = user_data;
+
+  request->timed_out = TRUE;
+  g_cancellable_cancel (request->cancellable);
+
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+request_cancelled_cb (GCancellable *cancellable,
+                      gpointer      user_data)
+{
+  TokenRequest *request = user_data;
+
+  g_cancellable_cancel (request->cancellable);
+
+  return G_SOURCE_REMOVE;
+}
+
+/* The seconds a token request may take in all: a server that answers a
+ * byte at a time never lets a read time out. MAIL_RELAY_TOKEN_DEADLINE_SECONDS
+ * changes it (tests). */
+static guint
+token_deadline (void)
+{
+  const char *env = g_getenv ("MAIL_RELAY_TOKEN_DEADLINE_SECONDS");
+  guint64 seconds;
+
+  if (env != NULL && g_ascii_string_to_unsigned (env, 10, 1, 3600, &seconds, NULL))
+    return seconds;
+
+  return TOKEN_DEADLINE;
+}
+
 static void
 token_request_async (const RelayOAuthConfig *config,
                      GHashTable             *form,
@@ -971,6 +1039,21 @@ token_request_async (const RelayOAuthConfig *config,
   request->old_refresh_token = g_strdup (old_refresh_token);
   request->want_email = want_email;
   request->userinfo_url = g_strdup (config->userinfo_url);
+  request->cancellable = g_cancellable_new ();
+  request->deadline = token_deadline ();
+  /* the sources run in the caller's context, as libsoup does; a source,
+   * not a handler of the caller's cancellable, so that nothing waits on a
+   * handler running in another thread when the request ends */
+  request->deadline_source = g_timeout_source_new_seconds (request->deadline);
+  g_source_set_callback (request->deadline_source, request_deadline_cb, request, NULL);
+  g_source_attach (request->deadline_source, g_main_context_get_thread_default ());
+  if (cancellable != NULL)
+    {
+      request->caller_source = g_cancellable_source_new (cancellable);
+      g_source_set_callback (request->caller_source, G_SOURCE_FUNC (request_cancelled_cb), request,
+                             NULL);
+      g_source_attach (request->caller_source, g_main_context_get_thread_default ());
+    }
   /* the encoded form is handed over; libsoup frees it */
   request->message = soup_message_new_from_encoded_form (SOUP_METHOD_POST, config->token_url,
                                                          encoded);
@@ -993,7 +1076,7 @@ token_request_async (const RelayOAuthConfig *config,
                                 "Accept", "application/json");
 
   soup_session_send_async (request->session, request->message, G_PRIORITY_DEFAULT,
-                           cancellable, token_send_cb, g_steal_pointer (&task));
+                           request->cancellable, token_send_cb, g_steal_pointer (&task));
 }
 
 static GHashTable *
@@ -1381,7 +1464,7 @@ start_exchange (RelayOAuthFlow    *self,
   GHashTable *form = form_new ();
 
   self->phase = PHASE_EXCHANGING;
-  /* from now on only the token endpoint's own timeout applies */
+  /* from now on the token request's own deadline applies */
   clear_source (&self->timeout_source);
   self->exchange_cancellable = g_cancellable_new ();
 
