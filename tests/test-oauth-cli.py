@@ -23,6 +23,7 @@ import http.server
 import json
 import os
 import shutil
+import socket
 import socketserver
 import subprocess
 import sys
@@ -366,6 +367,194 @@ def check_trust_reset(env, work, certs):
           "link-gmail says what it removed: %r" % out)
 
 
+# GET @path from the loopback listener on 127.0.0.1:@port, over IPv4 or
+# over a dual-stack IPv6 socket (::ffff:127.0.0.1); prints the HTTP status
+CALLBACK = r"""
+import socket, sys
+port, path, mapped = int(sys.argv[1]), sys.argv[2], sys.argv[3] == "mapped"
+if mapped:
+    s = socket.socket(socket.AF_INET6)
+    s.settimeout(30)
+    s.connect(("::ffff:127.0.0.1", port))
+else:
+    s = socket.create_connection(("127.0.0.1", port), timeout=30)
+s.sendall(("GET %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nConnection: close\r\n\r\n" % (path, port)).encode())
+data = b""
+while b"\r\n" not in data:
+    chunk = s.recv(4096)
+    if not chunk:
+        break
+    data += chunk
+print(data.split(b" ")[1].decode() if data.startswith(b"HTTP/") else 0)
+"""
+
+
+def callback(port, path, mapped=False, stranger=False):
+    """The listener's answer to a request from this user's program, or from
+    another local user's (nobody)."""
+    prefix = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"] if stranger else []
+    r = subprocess.run(prefix + [PYTHON, "-c", CALLBACK, str(port), path, "mapped" if mapped else "v4"],
+                       capture_output=True, text=True, timeout=40, cwd="/")
+    try:
+        return int(r.stdout.strip())
+    except ValueError:
+        return r.stderr.strip()[-200:]
+
+
+def dual_stack():
+    try:
+        with socket.socket(socket.AF_INET6) as s:
+            s.bind(("::ffff:127.0.0.1", 0))
+        return True
+    except OSError:
+        return False
+
+
+def check_stranger(env, work):
+    """Item: another local user who read the sign-in URL (state included)
+    from the browser's command line sends error=access_denied, or a code of
+    their own, to the loopback listener: 403, and the sign-in goes on; the
+    real answer, from this user's program, then completes it."""
+    if os.geteuid() != 0:
+        print("# stranger: skipped, another user's program needs root to start")
+        return
+    MOCK.mode = "consent"
+    MOCK.access_token = "stale-token"
+    MOCK.token_requests = []
+    e = fresh_env(env, work, "stranger")
+    proc = subprocess.Popen([CLI, "link-gmail", "--no-browser", "--timeout", "60"], env=e,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        url = proc.stdout.readline().strip()
+        q = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(url).query))
+        redirect = urllib.parse.urlsplit(q.get("redirect_uri", ""))
+        state = urllib.parse.quote(q.get("state", ""))
+        port = redirect.port
+        v6 = dual_stack()
+        tries = [("error=access_denied", "error=access_denied&state=" + state, False),
+                 ("own code", "code=stranger-code&state=" + state, False)]
+        if v6:
+            tries.append(("error=access_denied over IPv6 (::ffff:127.0.0.1)",
+                          "error=access_denied&state=" + state, True))
+        for what, query, mapped in tries:
+            status = callback(port, redirect.path + "?" + query, mapped=mapped, stranger=True)
+            check(status == 403, "stranger: another user's %s gets 403 (%r)" % (what, status))
+            check(proc.poll() is None, "stranger: the sign-in still waits after another user's %s" % what)
+        check(MOCK.token_requests == [], "stranger: no code was exchanged: %r" % MOCK.token_requests)
+
+        # the browser's answer, from this user, over IPv6 when there is one
+        status, location, _ = http_get(url)
+        check(status == 302 and location, "stranger: the authorization server redirects (%r)" % status)
+        target = urllib.parse.urlsplit(location or "")
+        status = callback(port, target.path + "?" + target.query, mapped=v6)
+        check(status == 200, "stranger: then this user's answer%s is taken (%r)"
+              % (" over IPv6" if v6 else "", status))
+        out, err = proc.communicate(timeout=60)
+        check(proc.returncode == 0 and ("Linked %s" % EMAIL) in out,
+              "stranger: link-gmail completes (%d: %s)" % (proc.returncode, err[-300:]))
+        check(MOCK.token_requests == ["authorization_code"], "stranger: one code exchange: %r" % MOCK.token_requests)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+
+
+class Drip(threading.Thread):
+    """A token endpoint that takes the request, then answers a byte a second
+    and never ends, so that no single read times out; from its
+    answer_from-th request on it answers at once."""
+    def __init__(self, answer_from):
+        super().__init__(daemon=True)
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(8)
+        self.port = self.sock.getsockname()[1]
+        self.stop = threading.Event()
+        self.requests = 0
+        self.answer_from = answer_from
+
+    def run(self):
+        while not self.stop.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.requests += 1
+            threading.Thread(target=self.serve, args=(conn, self.requests >= self.answer_from),
+                             daemon=True).start()
+
+    def serve(self, conn, answer):
+        with conn:
+            try:
+                conn.recv(65536)
+                if answer:
+                    body = json.dumps({"access_token": MOCK.refreshed_token, "expires_in": 3600,
+                                       "token_type": "Bearer"}).encode()
+                    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                                 b"Content-Length: %d\r\nConnection: close\r\n\r\n%s" % (len(body), body))
+                    return
+                for byte in b"HTTP/1.1 200 OK\r\nX-Slow: " + b"." * 1000:
+                    if self.stop.wait(1):
+                        return
+                    conn.sendall(bytes([byte]))
+            except OSError:
+                return
+
+    def close(self):
+        self.stop.set()
+        self.sock.close()
+
+
+def check_token_deadline(env, work, certs, smtp_port):
+    """Item: the token refresh during a drain has a deadline. A sign-in
+    server that takes the request and drips its answer can no longer hold
+    flush (and the outbox's lock): the message is deferred, saying why;
+    flush --wait asks again before the retry, and the message goes out
+    once the server answers."""
+    MOCK.mode = "consent"
+    MOCK.access_token = "right-token"
+    MOCK.access_expires_in = 1      # expired at once: the drain must refresh
+    e = fresh_env(env, work, "token-deadline")
+    rc, out, err, page = run_link_plain(e)
+    check(rc == 0, "token deadline: linked (%d: %s)" % (rc, err[-300:]))
+    cli(e, "account", "set", "--host", "127.0.0.1", "--port", str(smtp_port), "--security", "starttls",
+        "--ca-file", os.path.join(certs, "ca.pem"))
+    r = subprocess.run([CLI, "send", "--no-wait", "--to", "rcpt@example.org", "--subject", "token deadline",
+                        "--body-file", "-"], input="Hello.\n", env=e, capture_output=True, text=True, timeout=60)
+    check(r.returncode == 0, "token deadline: the message is queued (%s)" % r.stderr[-300:])
+
+    drip = Drip(answer_from=3)
+    drip.start()
+    slow = dict(e, MAIL_RELAY_GOOGLE_TOKEN_URL="http://127.0.0.1:%d/token" % drip.port,
+                MAIL_RELAY_TOKEN_DEADLINE_SECONDS="3", MAIL_RELAY_RETRY_BASE_SECONDS="1")
+    try:
+        start = time.monotonic()
+        r = subprocess.run([CLI, "flush"], env=slow, capture_output=True, text=True, timeout=45)
+        took = time.monotonic() - start
+        log = [json.loads(l) for l in cli(e, "log", "--json").stdout.splitlines() if l.strip()]
+        last = log[-1] if log else {}
+        check(r.returncode == 1 and took < 20, "token deadline: flush returns, exit 1, in %.1f s (%d)"
+              % (took, r.returncode))
+        check(drip.requests >= 1, "token deadline: the token endpoint was asked")
+        check(last.get("status") == "deferred" and last.get("subject") == "token deadline",
+              "token deadline: the message is deferred: %r" % [(x["status"], x["subject"]) for x in log])
+        check("sign-in server did not answer in time" in last.get("detail", ""),
+              "token deadline: the log says the sign-in server timed out: %r" % last.get("detail"))
+
+        # the second request drips too, the third is answered: --wait asks
+        # again before the retry, and the message goes out
+        r = subprocess.run([CLI, "flush", "--wait"], env=slow, capture_output=True, text=True, timeout=60)
+        log = [json.loads(l) for l in cli(e, "log", "--json").stdout.splitlines() if l.strip()]
+        check(r.returncode == 0 and [x["status"] for x in log] == ["queued", "deferred", "deferred", "sent"],
+              "token deadline: sent once the sign-in server answers (%d %r)"
+              % (r.returncode, [x["status"] for x in log]))
+        check(drip.requests == 3, "token deadline: a token request per try (%d)" % drip.requests)
+    except subprocess.TimeoutExpired:
+        check(False, "token deadline: flush returns while the token endpoint drips")
+    finally:
+        drip.close()
+
+
 def main():
     if not check(CHROMIUM is not None, "chromium is installed (build-aux/test installs it)"):
         return report()
@@ -470,6 +659,8 @@ def main():
 
         check_userinfo(env, work)
         check_trust_reset(env, work, certs)
+        check_stranger(env, work)
+        check_token_deadline(env, work, certs, port)
     finally:
         if smtp is not None:
             smtp.terminate()

@@ -16,7 +16,7 @@
 #include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
 
-#include "relay-oauth.h"
+#include "relay-oauth-private.h"
 
 #define CLIENT_ID      "test-client.apps.example.org"
 #define CLIENT_SECRET  "CLIENT-SECRET-42"
@@ -51,6 +51,7 @@ typedef struct
   const char   *refresh_body;    /* answers a refresh with this instead */
   const char   *token_error;       /* an error code for the code exchange */
   gboolean      hold_token;        /* pause the exchange until released */
+  gboolean      hold_refresh;      /* pause a refresh until released */
   SoupServerMessage *held;
 
   /* the id_token's payload; NULL: the default, with the address */
@@ -303,6 +304,12 @@ mock_token (Fixture           *f,
     {
       f->refresh_requests++;
       g_assert_cmpstr (g_hash_table_lookup (form, "refresh_token"), ==, REFRESH_TOKEN);
+
+      if (f->hold_refresh)
+        {
+          soup_server_message_pause (message);
+          f->held = g_object_ref (message);
+        }
 
       if (f->refresh_body != NULL)
         set_json (message, f->refresh_invalid ? SOUP_STATUS_BAD_REQUEST : SOUP_STATUS_OK,
@@ -590,6 +597,90 @@ test_pkce_rfc7636 (void)
   g_autofree char *challenge = relay_oauth_pkce_challenge ("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk");
 
   g_assert_cmpstr (challenge, ==, "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
+}
+
+static GInetSocketAddress *
+endpoint (const char *address,
+          guint16     port)
+{
+  g_autoptr(GInetAddress) inet = g_inet_address_new_from_string (address);
+
+  g_assert_nonnull (inet);
+  return G_INET_SOCKET_ADDRESS (g_inet_socket_address_new (inet, port));
+}
+
+/* Whose program sent a callback: lines as Linux writes them (x86-64),
+ * for a browser at 127.0.0.1:40204, or ::1:44786, calling the listener at
+ * 127.0.0.1:60013, or ::1:51175 */
+static void
+test_socket_row (void)
+{
+  g_autoptr(GInetSocketAddress) browser = endpoint ("127.0.0.1", 40204);
+  g_autoptr(GInetSocketAddress) listener = endpoint ("127.0.0.1", 60013);
+  g_autoptr(GInetSocketAddress) browser6 = endpoint ("::1", 44786);
+  g_autoptr(GInetSocketAddress) listener6 = endpoint ("::1", 51175);
+  g_autoptr(GInetSocketAddress) mapped = endpoint ("::ffff:127.0.0.1", 40204);
+  g_autoptr(GInetSocketAddress) other_port = endpoint ("127.0.0.1", 40205);
+  g_autoptr(GInetSocketAddress) other_host = endpoint ("127.0.0.2", 40204);
+  const char *tcp = "  101: 0100007F:9D0C 0100007F:EA6D 01 00000000:00000000 00:00000000 00000000  "
+                    "1000        0 1157645 1 00000000571950a1 20 0 0 10 -1";
+  const char *tcp6_mapped = "    1: 0000000000000000FFFF00000100007F:9D0C 0000000000000000FFFF00000100007F:EA6D "
+                            "01 00000000:00000000 00:00000000 00000000 65534        0 1157644 2 "
+                            "000000003bd36635 20 0 0 10 -1";
+  const char *tcp6_loopback = "    3: 00000000000000000000000001000000:AEF2 00000000000000000000000001000000:C7E7 "
+                              "01 00000000:00000000 00:00000000 00000000  1001        0 1157641 2 "
+                              "00000000231092bc 20 0 0 10 -1\n";
+  const char *not_rows[] = {
+    "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode",
+    "",
+    /* the listener's own end of the connection */
+    "  102: 0100007F:EA6D 0100007F:9D0C 01 00000000:00000000 00:00000000 00000000     0        0 1157646 1",
+    /* TIME_WAIT: no owner any more, read as uid 0 */
+    "    4: 0100007F:9D0C 0100007F:EA6D 06 00000000:00000000 03:0000148C 00000000     0        0 0 3 0",
+    /* LISTEN */
+    "    0: 0100007F:EA6D 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 1135499 1",
+    /* cut short, and malformed fields */
+    "  101: 0100007F:9D0C 0100007F:EA6D 01 00000000:00000000 00:00000000 00000000",
+    "  101: 0100007G:9D0C 0100007F:EA6D 01 00000000:00000000 00:00000000 00000000  1000 0 1",
+    "  101: 00100007F:9D0C 0100007F:EA6D 01 00000000:00000000 00:00000000 00000000  1000 0 1",
+    "  101: 0100007F:09D0C 0100007F:EA6D 01 00000000:00000000 00:00000000 00000000  1000 0 1",
+    "  101: 0100007F:9D0 0100007F:EA6D 01 00000000:00000000 00:00000000 00000000  1000 0 1",
+    "  101: 0100007F9D0C 0100007F:EA6D 01 00000000:00000000 00:00000000 00000000  1000 0 1",
+    "  101: 0100007F:9D0C 0100007F:EA6D 01 00000000:00000000 00:00000000 00000000  -1 0 1",
+    "  101: 0100007F:9D0C 0100007F:EA6D 01 00000000:00000000 00:00000000 00000000  4294967296 0 1",
+    "  101: 0100007F:9D0C 0100007F:EA6D 01 00000000:00000000 00:00000000 00000000  1x 0 1",
+  };
+  guint uid = 7;
+
+#if G_BYTE_ORDER != G_LITTLE_ENDIAN
+  g_test_skip ("the sample lines are those of a little-endian machine");
+  return;
+#endif
+
+  g_assert_true (relay_oauth_read_socket_row (tcp, browser, listener, &uid));
+  g_assert_cmpuint (uid, ==, 1000);
+  g_assert_false (relay_oauth_read_socket_row (tcp, listener, browser, &uid));
+  g_assert_false (relay_oauth_read_socket_row (tcp, other_port, listener, &uid));
+  g_assert_false (relay_oauth_read_socket_row (tcp, other_host, listener, &uid));
+  g_assert_false (relay_oauth_read_socket_row (tcp, browser6, listener, &uid));
+
+  /* a dual-stack socket of the browser talks to 127.0.0.1 from tcp6, as
+   * ::ffff:127.0.0.1; either form of the address finds it */
+  g_assert_true (relay_oauth_read_socket_row (tcp6_mapped, browser, listener, &uid));
+  g_assert_cmpuint (uid, ==, 65534);
+  g_assert_true (relay_oauth_read_socket_row (tcp6_mapped, mapped, listener, &uid));
+  g_assert_true (relay_oauth_read_socket_row (tcp, mapped, listener, &uid));
+  g_assert_false (relay_oauth_read_socket_row (tcp6_mapped, browser6, listener6, &uid));
+
+  g_assert_true (relay_oauth_read_socket_row (tcp6_loopback, browser6, listener6, &uid));
+  g_assert_cmpuint (uid, ==, 1001);
+  g_assert_false (relay_oauth_read_socket_row (tcp6_loopback, browser, listener, &uid));
+  g_assert_false (relay_oauth_read_socket_row (tcp6_loopback, listener6, browser6, &uid));
+
+  uid = 7;
+  for (guint i = 0; i < G_N_ELEMENTS (not_rows); i++)
+    g_assert_false (relay_oauth_read_socket_row (not_rows[i], browser, listener, &uid));
+  g_assert_cmpuint (uid, ==, 7);
 }
 
 static void
@@ -1489,6 +1580,47 @@ test_refresh_odd_types (Fixture       *f,
   g_assert_nonnull (strstr (error->message, "HTTP 400"));
 }
 
+/* A token endpoint that takes the request and never answers: the
+ * request's own deadline ends it, long before a read would time out */
+static void
+test_refresh_deadline (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autoptr(RelayOAuthConfig) config = gmail_config ();
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  Outcome outcome = { 0, };
+  gint64 start;
+
+  g_setenv ("MAIL_RELAY_TOKEN_DEADLINE_SECONDS", "2", TRUE);
+  f->hold_refresh = TRUE;
+
+  start = g_get_monotonic_time ();
+  relay_oauth_refresh_async (config, REFRESH_TOKEN, cancellable, refresh_cb, &outcome);
+  run_until (&outcome.done);
+  g_assert_error (outcome.error, RELAY_OAUTH_ERROR, RELAY_OAUTH_ERROR_TOKEN_TIMEOUT);
+  g_assert_nonnull (strstr (outcome.error->message, "did not answer in time"));
+  assert_clean (outcome.error);
+  g_assert_cmpint (g_get_monotonic_time () - start, >=, 1 * G_USEC_PER_SEC);
+  g_assert_cmpint (g_get_monotonic_time () - start, <, 6 * G_USEC_PER_SEC);
+  g_assert_cmpuint (f->refresh_requests, ==, 1);
+  outcome_clear (&outcome);
+  soup_server_message_unpause (f->held);
+  g_clear_object (&f->held);
+
+  /* cancelling is still cancelling, not a timeout */
+  relay_oauth_refresh_async (config, REFRESH_TOKEN, cancellable, refresh_cb, &outcome);
+  while (f->held == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  g_cancellable_cancel (cancellable);
+  run_until (&outcome.done);
+  g_assert_error (outcome.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  outcome_clear (&outcome);
+  soup_server_message_unpause (f->held);
+  g_clear_object (&f->held);
+
+  g_unsetenv ("MAIL_RELAY_TOKEN_DEADLINE_SECONDS");
+}
+
 static void
 test_refresh_unreachable (Fixture       *f,
                           gconstpointer  data)
@@ -1512,6 +1644,7 @@ main (int   argc,
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
 
   g_test_add_func ("/oauth/pkce/rfc7636", test_pkce_rfc7636);
+  g_test_add_func ("/oauth/callback/socket-row", test_socket_row);
   g_test_add_func ("/oauth/config/overrides", test_config);
   g_test_add_func ("/oauth/config/not-configured", test_not_configured);
   g_test_add_func ("/oauth/flow/microsoft-uri", test_microsoft_uri);
@@ -1539,6 +1672,7 @@ main (int   argc,
   ADD ("refresh/sync-thread", test_refresh_sync);
   ADD ("refresh/odd-types", test_refresh_odd_types);
   ADD ("refresh/unreachable", test_refresh_unreachable);
+  ADD ("refresh/deadline", test_refresh_deadline);
 
 #undef ADD
 

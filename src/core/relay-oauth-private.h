@@ -28,4 +28,9 @@ RelayOAuthCallback relay_oauth_read_callback (const char  *query,
                                               char       **code,
                                               GError     **error);
 
+gboolean           relay_oauth_read_socket_row (const char         *line,
+                                                GInetSocketAddress *local,
+                                                GInetSocketAddress *remote,
+                                                guint              *uid);
+
 G_END_DECLS

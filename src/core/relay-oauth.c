@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/random.h>
+#include <unistd.h>
 
 #include <glib/gi18n.h>
 #include <json-glib/json-glib.h>
@@ -27,7 +28,8 @@
 #include "relay-validate.h"
 
 #define MAX_TOKEN_RESPONSE  (64 * 1024)
-#define TOKEN_TIMEOUT       30  /* seconds */
+#define TOKEN_TIMEOUT       30  /* seconds a read may wait */
+#define TOKEN_DEADLINE      60  /* seconds for the whole request, userinfo included */
 #define FINISH_GRACE        5   /* seconds to write the last page before closing anyway */
 #define VERIFIER_LENGTH     64
 #define STATE_BYTES         32
@@ -409,11 +411,25 @@ typedef struct
   JsonObject  *id_claims;      /* the id_token's payload, when there was one */
   RelayOAuthTokens *tokens;    /* the token endpoint's answer while userinfo is asked */
   gboolean     reading_userinfo;
+  /* every step runs with this one: the caller's cancellable and the
+   * deadline both cancel it */
+  GCancellable *cancellable;
+  GSource     *caller_source;
+  GSource     *deadline_source;
+  guint        deadline;        /* seconds */
+  gboolean     timed_out;
 } TokenRequest;
 
 static void
 token_request_free (TokenRequest *request)
 {
+  if (request->caller_source != NULL)
+    g_source_destroy (request->caller_source);
+  g_clear_pointer (&request->caller_source, g_source_unref);
+  if (request->deadline_source != NULL)
+    g_source_destroy (request->deadline_source);
+  g_clear_pointer (&request->deadline_source, g_source_unref);
+  g_clear_object (&request->cancellable);
   g_clear_object (&request->session);
   g_clear_object (&request->message);
   if (request->body != NULL)
@@ -804,16 +820,59 @@ ask_userinfo (GTask *task)
                                    ? NULL : g_proxy_resolver_get_default ());
 
   soup_session_send_async (request->session, request->message, G_PRIORITY_DEFAULT,
-                           g_task_get_cancellable (task), token_send_cb, task);
+                           request->cancellable, token_send_cb, task);
+}
+
+/* What a failed step of the request ends with: the caller's cancelling
+ * as it is, a request past its deadline or a read that waited too long
+ * as a timeout (a later try may do), anything else as the endpoint's
+ * failure */
+static GError *
+request_error (TokenRequest *request,
+               GError       *error,
+               gboolean      reading)
+{
+  GError *mapped;
+
+  if (request->timed_out)
+    mapped = g_error_new (RELAY_OAUTH_ERROR, RELAY_OAUTH_ERROR_TOKEN_TIMEOUT,
+                          /* Translators: %u is a number of seconds */
+                          _("The sign-in server did not answer in time (no answer within %u s)"),
+                          request->deadline);
+  else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return error;
+  else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
+    mapped = g_error_new (RELAY_OAUTH_ERROR, RELAY_OAUTH_ERROR_TOKEN_TIMEOUT,
+                          /* Translators: %u is a number of seconds */
+                          _("The sign-in server did not answer in time (silent for %u s)"),
+                          TOKEN_TIMEOUT);
+  else if (request->reading_userinfo && reading)
+    mapped = g_error_new (RELAY_OAUTH_ERROR, RELAY_OAUTH_ERROR_NO_ADDRESS,
+                          _("Could not read the answer of the userinfo endpoint: %s"),
+                          error->message);
+  else if (request->reading_userinfo)
+    mapped = g_error_new (RELAY_OAUTH_ERROR, RELAY_OAUTH_ERROR_NO_ADDRESS,
+                          _("Could not reach the userinfo endpoint: %s"), error->message);
+  else if (reading)
+    mapped = g_error_new (RELAY_OAUTH_ERROR, RELAY_OAUTH_ERROR_TOKEN_ENDPOINT,
+                          _("Could not read the answer of the token endpoint: %s"),
+                          error->message);
+  else
+    mapped = g_error_new (RELAY_OAUTH_ERROR, RELAY_OAUTH_ERROR_TOKEN_ENDPOINT,
+                          _("Could not reach the token endpoint: %s"), error->message);
+
+  g_error_free (error);
+  return mapped;
 }
 
 static void
 token_read_more (GTask *task)
 {
+  TokenRequest *request = g_task_get_task_data (task);
   GInputStream *stream = g_object_get_data (G_OBJECT (task), "stream");
 
   g_input_stream_read_bytes_async (stream, 8192, G_PRIORITY_DEFAULT,
-                                   g_task_get_cancellable (task), token_read_cb, task);
+                                   request->cancellable, token_read_cb, task);
 }
 
 static void
@@ -830,22 +889,7 @@ token_read_cb (GObject      *object,
   bytes = g_input_stream_read_bytes_finish (G_INPUT_STREAM (object), result, &error);
   if (bytes == NULL)
     {
-      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        {
-          GError *mapped;
-
-          if (request->reading_userinfo)
-            mapped = g_error_new (RELAY_OAUTH_ERROR, RELAY_OAUTH_ERROR_NO_ADDRESS,
-                                  _("Could not read the answer of the userinfo endpoint: %s"),
-                                  error->message);
-          else
-            mapped = g_error_new (RELAY_OAUTH_ERROR, RELAY_OAUTH_ERROR_TOKEN_ENDPOINT,
-                                  _("Could not read the answer of the token endpoint: %s"),
-                                  error->message);
-          g_clear_error (&error);
-          error = mapped;
-        }
-      g_task_return_error (task, error);
+      g_task_return_error (task, request_error (request, error, TRUE));
       return;
     }
 
@@ -919,19 +963,7 @@ token_send_cb (GObject      *object,
     {
       TokenRequest *request = g_task_get_task_data (task);
 
-      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        {
-          GError *mapped = request->reading_userinfo
-                           ? g_error_new (RELAY_OAUTH_ERROR, RELAY_OAUTH_ERROR_NO_ADDRESS,
-                                          _("Could not reach the userinfo endpoint: %s"),
-                                          error->message)
-                           : g_error_new (RELAY_OAUTH_ERROR, RELAY_OAUTH_ERROR_TOKEN_ENDPOINT,
-                                          _("Could not reach the token endpoint: %s"),
-                                          error->message);
-          g_clear_error (&error);
-          error = mapped;
-        }
-      g_task_return_error (task, error);
+      g_task_return_error (task, request_error (request, error, FALSE));
       return;
     }
 
@@ -942,6 +974,43 @@ token_send_cb (GObject      *object,
 /* POSTs @form (owned, wiped afterwards) to the token endpoint. A session
  * per request, made in the caller's thread-default context: libsoup 3
  * sessions belong to one context. */
+static gboolean
+request_deadline_cb (gpointer user_data)
+{
+  TokenRequest *request = user_data;
+
+  request->timed_out = TRUE;
+  g_cancellable_cancel (request->cancellable);
+
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+request_cancelled_cb (GCancellable *cancellable,
+                      gpointer      user_data)
+{
+  TokenRequest *request = user_data;
+
+  g_cancellable_cancel (request->cancellable);
+
+  return G_SOURCE_REMOVE;
+}
+
+/* The seconds a token request may take in all: a server that answers a
+ * byte at a time never lets a read time out. MAIL_RELAY_TOKEN_DEADLINE_SECONDS
+ * changes it (tests). */
+static guint
+token_deadline (void)
+{
+  const char *env = g_getenv ("MAIL_RELAY_TOKEN_DEADLINE_SECONDS");
+  guint64 seconds;
+
+  if (env != NULL && g_ascii_string_to_unsigned (env, 10, 1, 3600, &seconds, NULL))
+    return seconds;
+
+  return TOKEN_DEADLINE;
+}
+
 static void
 token_request_async (const RelayOAuthConfig *config,
                      GHashTable             *form,
@@ -970,6 +1039,21 @@ token_request_async (const RelayOAuthConfig *config,
   request->old_refresh_token = g_strdup (old_refresh_token);
   request->want_email = want_email;
   request->userinfo_url = g_strdup (config->userinfo_url);
+  request->cancellable = g_cancellable_new ();
+  request->deadline = token_deadline ();
+  /* the sources run in the caller's context, as libsoup does; a source,
+   * not a handler of the caller's cancellable, so that nothing waits on a
+   * handler running in another thread when the request ends */
+  request->deadline_source = g_timeout_source_new_seconds (request->deadline);
+  g_source_set_callback (request->deadline_source, request_deadline_cb, request, NULL);
+  g_source_attach (request->deadline_source, g_main_context_get_thread_default ());
+  if (cancellable != NULL)
+    {
+      request->caller_source = g_cancellable_source_new (cancellable);
+      g_source_set_callback (request->caller_source, G_SOURCE_FUNC (request_cancelled_cb), request,
+                             NULL);
+      g_source_attach (request->caller_source, g_main_context_get_thread_default ());
+    }
   /* the encoded form is handed over; libsoup frees it */
   request->message = soup_message_new_from_encoded_form (SOUP_METHOD_POST, config->token_url,
                                                          encoded);
@@ -992,7 +1076,7 @@ token_request_async (const RelayOAuthConfig *config,
                                 "Accept", "application/json");
 
   soup_session_send_async (request->session, request->message, G_PRIORITY_DEFAULT,
-                           cancellable, token_send_cb, g_steal_pointer (&task));
+                           request->cancellable, token_send_cb, g_steal_pointer (&task));
 }
 
 static GHashTable *
@@ -1380,7 +1464,7 @@ start_exchange (RelayOAuthFlow    *self,
   GHashTable *form = form_new ();
 
   self->phase = PHASE_EXCHANGING;
-  /* from now on only the token endpoint's own timeout applies */
+  /* from now on the token request's own deadline applies */
   clear_source (&self->timeout_source);
   self->exchange_cancellable = g_cancellable_new ();
 
@@ -1490,6 +1574,181 @@ relay_oauth_read_callback (const char  *query,
   return RELAY_OAUTH_CALLBACK_CODE;
 }
 
+/* @address as 16 bytes of IPv6, an IPv4 address mapped (::ffff:a.b.c.d):
+ * a socket of either family can talk to 127.0.0.1 */
+static void
+address_to_v6 (GInetAddress *address,
+               guint8        bytes[16])
+{
+  const guint8 *raw = g_inet_address_to_bytes (address);
+
+  if (g_inet_address_get_family (address) == G_SOCKET_FAMILY_IPV6)
+    {
+      memcpy (bytes, raw, 16);
+      return;
+    }
+
+  memset (bytes, 0, 10);
+  bytes[10] = bytes[11] = 0xff;
+  memcpy (bytes + 12, raw, 4);
+}
+
+/* "0100007F:D431" of /proc/net/tcp, or 32 hex digits and a port of tcp6:
+ * each group of 8 digits is a 32-bit word of the address as it lies in
+ * memory, printed as a number, so it goes back into memory the same way */
+static gboolean
+read_socket_endpoint (const char *text,
+                      guint8      bytes[16],
+                      guint16    *port)
+{
+  const char *colon = strchr (text, ':');
+  gsize digits = colon != NULL ? (gsize)(colon - text) : 0;
+  guint8 raw[16];
+  guint32 value = 0;
+
+  if ((digits != 8 && digits != 32) || strlen (colon + 1) != 4)
+    return FALSE;
+
+  for (gsize i = 0; i < digits; i++)
+    {
+      int digit = g_ascii_xdigit_value (text[i]);
+
+      if (digit < 0)
+        return FALSE;
+      value = value << 4 | (guint32)digit;
+      if (i % 8 == 7)
+        {
+          memcpy (raw + i / 8 * 4, &value, 4);
+          value = 0;
+        }
+    }
+
+  for (int i = 0; i < 4; i++)
+    {
+      int digit = g_ascii_xdigit_value (colon[1 + i]);
+
+      if (digit < 0)
+        return FALSE;
+      value = value << 4 | (guint32)digit;
+    }
+  *port = value;
+
+  if (digits == 32)
+    memcpy (bytes, raw, 16);
+  else
+    {
+      memset (bytes, 0, 10);
+      bytes[10] = bytes[11] = 0xff;
+      memcpy (bytes + 12, raw, 4);
+    }
+
+  return TRUE;
+}
+
+static gboolean
+same_endpoint (const char         *text,
+               GInetSocketAddress *address)
+{
+  guint8 row[16];
+  guint8 wanted[16];
+  guint16 port;
+
+  if (!read_socket_endpoint (text, row, &port))
+    return FALSE;
+  address_to_v6 (g_inet_socket_address_get_address (address), wanted);
+
+  return port == g_inet_socket_address_get_port (address) && memcmp (row, wanted, 16) == 0;
+}
+
+/**
+ * relay_oauth_read_socket_row:
+ * @line: a line of /proc/net/tcp or /proc/net/tcp6
+ * @local: the address and port the socket is bound to
+ * @remote: the address and port it is connected to
+ * @uid: (out): the socket's owner, when the line is its row
+ *
+ * Whether @line is the established TCP socket from @local to @remote (an
+ * IPv4 address and its IPv4-mapped IPv6 form are the same address). Rows
+ * in other states are not: a socket in TIME_WAIT, for one, has no owner
+ * left and reads as uid 0.
+ */
+gboolean
+relay_oauth_read_socket_row (const char         *line,
+                             GInetSocketAddress *local,
+                             GInetSocketAddress *remote,
+                             guint              *uid)
+{
+  g_auto(GStrv) words = NULL;
+  const char *fields[8];
+  guint64 value;
+  guint n = 0;
+
+  g_return_val_if_fail (line != NULL, FALSE);
+  g_return_val_if_fail (G_IS_INET_SOCKET_ADDRESS (local) && G_IS_INET_SOCKET_ADDRESS (remote), FALSE);
+  g_return_val_if_fail (uid != NULL, FALSE);
+
+  /* sl local_address rem_address st tx_queue:rx_queue tr:tm->when retrnsmt uid … */
+  words = g_strsplit_set (line, " \t\n", -1);
+  for (guint i = 0; words[i] != NULL && n < G_N_ELEMENTS (fields); i++)
+    if (words[i][0] != '\0')
+      fields[n++] = words[i];
+
+  if (n < G_N_ELEMENTS (fields) || !g_str_equal (fields[3], "01") /* TCP_ESTABLISHED */ ||
+      !same_endpoint (fields[1], local) || !same_endpoint (fields[2], remote) ||
+      !g_ascii_string_to_unsigned (fields[7], 10, 0, G_MAXUINT32, &value, NULL))
+    return FALSE;
+
+  *uid = value;
+  return TRUE;
+}
+
+/* Whether the program at the other end of the request's connection runs
+ * as this user: its socket is the row of /proc/net/tcp (or tcp6) bound to
+ * the peer's address and connected to the listener's. Another local user
+ * can read the sign-in URL, state included, from the browser's command
+ * line; what they send is not the answer. No row: not the answer either. */
+static gboolean
+sent_by_own_user (SoupServerMessage *message)
+{
+#ifdef __linux__
+  static const char * const tables[] = { "/proc/net/tcp", "/proc/net/tcp6" };
+  GSocketAddress *peer = soup_server_message_get_remote_address (message);
+  GSocketAddress *listener = soup_server_message_get_local_address (message);
+
+  if (!G_IS_INET_SOCKET_ADDRESS (peer) || !G_IS_INET_SOCKET_ADDRESS (listener))
+    return FALSE;
+
+  for (guint i = 0; i < G_N_ELEMENTS (tables); i++)
+    {
+      g_autofree char *contents = NULL;
+      char *next;
+
+      if (!g_file_get_contents (tables[i], &contents, NULL, NULL))
+        continue;
+
+      for (char *line = contents; line != NULL; line = next)
+        {
+          guint uid;
+
+          if ((next = strchr (line, '\n')) != NULL)
+            *next++ = '\0';
+          if (relay_oauth_read_socket_row (line, G_INET_SOCKET_ADDRESS (peer),
+                                           G_INET_SOCKET_ADDRESS (listener), &uid))
+            {
+              if (uid != getuid ())
+                g_debug ("Refused a request to the loopback listener from uid %u", uid);
+              return uid == getuid ();
+            }
+        }
+    }
+
+  g_debug ("Refused a request to the loopback listener: its sender's socket was not found");
+  return FALSE;
+#else
+  return TRUE;
+#endif
+}
+
 static void
 callback_handler (SoupServer        *server,
                   SoupServerMessage *message,
@@ -1501,6 +1760,15 @@ callback_handler (SoupServer        *server,
   RelayOAuthCallback outcome;
   char *code = NULL;
   GError *error = NULL;
+
+  /* refused without a word to the flow: the real answer may still come */
+  if (!sent_by_own_user (message))
+    {
+      set_page (message, SOUP_STATUS_FORBIDDEN, FALSE,
+                _("This answer did not come from the user who started the sign-in, so Mail "
+                  "Relay ignored it."));
+      return;
+    }
 
   if (!g_str_equal (path, RELAY_OAUTH_CALLBACK_PATH))
     {

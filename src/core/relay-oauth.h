@@ -27,6 +27,8 @@ typedef enum
   RELAY_OAUTH_ERROR_NO_ADDRESS,      /* the sign-in named no usable email address: none in the
                                       * id_token nor from the userinfo endpoint, not verified,
                                       * or not a valid address; nothing should be saved */
+  RELAY_OAUTH_ERROR_TOKEN_TIMEOUT,   /* the token (or userinfo) endpoint did not answer in time:
+                                      * a later try may do */
 } RelayOAuthError;
 
 /* Where and as whom to sign in */

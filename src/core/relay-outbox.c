@@ -719,6 +719,9 @@ typedef struct
   guint                    on_connection;
   guint                    per_connection;
   char                    *secret;
+  /* the sign-in server did not answer in time: each message due waits
+   * for its retry, as when the mail server does not answer */
+  GError                  *no_token;
   RelayOutboxReport       *report;
   /* “sent” events not yet in the log, and their messages, still marked
    * “sending” in the outbox: written with one fsync for many messages. A
@@ -1408,6 +1411,11 @@ send_item (Drain *drain,
   if (drain->session == NULL || drain->on_connection >= drain->per_connection)
     {
       close_session (drain, TRUE);
+      if (drain->no_token != NULL)
+        {
+          defer (drain, item, NULL, drain->no_token->message);
+          return TRUE;
+        }
       if (!open_session (drain, &error))
         {
           disposition = classify (drain, drain->step, error, &reply, &detail);
@@ -1604,6 +1612,33 @@ get_secret (RelayAccount  *account,
   return NULL;
 }
 
+/* The credentials for the drain. A sign-in server that does not answer in
+ * time (its token request has a deadline of its own) stops nothing: the
+ * messages due are deferred. FALSE when nothing can be sent. */
+static gboolean
+fetch_secret (Drain   *drain,
+              GError **error)
+{
+  g_autoptr(GError) local_error = NULL;
+
+  g_clear_error (&drain->no_token);
+  g_clear_pointer (&drain->secret, relay_sasl_wipe);
+
+  drain->secret = get_secret (drain->account, drain->cancellable, &local_error);
+  if (drain->secret != NULL || relay_account_get_username (drain->account)[0] == '\0')
+    return TRUE;
+
+  if (g_error_matches (local_error, RELAY_OAUTH_ERROR, RELAY_OAUTH_ERROR_TOKEN_TIMEOUT))
+    {
+      drain->no_token = g_steal_pointer (&local_error);
+      return TRUE;
+    }
+
+  if (local_error != NULL)
+    g_propagate_error (error, g_steal_pointer (&local_error));
+  return FALSE;
+}
+
 static void
 waiting_free (RelayOutboxWaiting *waiting)
 {
@@ -1672,8 +1707,7 @@ relay_outbox_drain (RelayAccount            *account,
   /* the log holds every attempt: the windows survive restarts */
   relay_throttle_record_log (throttle, relay_send_log_get_path (log));
 
-  drain.secret = get_secret (account, cancellable, error);
-  if (drain.secret == NULL && relay_account_get_username (account)[0] != '\0')
+  if (!fetch_secret (&drain, error))
     {
       close (lock);
       return NULL;
@@ -1780,6 +1814,18 @@ relay_outbox_drain (RelayAccount            *account,
       say (&drain, _("Waiting to retry…"));
       if (!sleep_until (&drain, earliest))
         break;
+
+      /* the sign-in server may answer now */
+      if (drain.no_token != NULL)
+        {
+          g_autoptr(GError) token_error = NULL;
+
+          if (!fetch_secret (&drain, &token_error))
+            {
+              report->stopped_by = g_strdup (token_error ? token_error->message : "");
+              break;
+            }
+        }
     }
 
   close_session (&drain, TRUE);
@@ -1787,6 +1833,7 @@ relay_outbox_drain (RelayAccount            *account,
   g_ptr_array_unref (drain.pending_entries);
   g_ptr_array_unref (drain.pending_items);
   relay_sasl_wipe (drain.secret);
+  g_clear_error (&drain.no_token);
 
   /* what still waits, and until when */
   left = list_items ();
