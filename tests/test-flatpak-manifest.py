@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Lints flatpak/APP_ID.json: valid JSON, the app id and command that meson
-builds, exactly the permissions DESIGN.md allows, a numbered GNOME runtime,
+builds, exactly the permissions docs/architecture.md allows, a numbered GNOME runtime,
 and the project built with meson from its own source directory with the
 tests that work inside flatpak-builder's sandbox.
 

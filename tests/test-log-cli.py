@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""`mail-relay-cli log` as DESIGN.md describes it: JSON Lines of the stored
+"""`mail-relay-cli log` as docs/cli.md describes it: JSON Lines of the stored
 events, oldest first, --status and --limit, a table for people, exit 2
 naming a bad option, nothing at all for a missing log."""
 import json
@@ -69,7 +69,7 @@ def main():
     check(r.returncode == 0 and out == lines, "--json prints the stored lines, oldest first")
     objects = [json.loads(line) for line in out]
     check(all({"time", "message_id", "status", "recipients", "subject", "attempt", "reply"} <= o.keys()
-              for o in objects), "every object has the fields of DESIGN.md")
+              for o in objects), "every object has the fields of docs/cli.md")
 
     r = run(env, "--json", "--status", "failed")
     check(r.stdout.splitlines() == [l for l in lines if json.loads(l)["status"] == "failed"],

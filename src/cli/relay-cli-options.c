@@ -412,7 +412,7 @@ relay_cli_print_trust_cleared (RelayAccountTrust  cleared,
 /**
  * relay_cli_account_options_add:
  *
- * Adds the ACCOUNT OPTIONS of DESIGN.md to @context, parsed into @options.
+ * Adds the ACCOUNT OPTIONS (docs/cli.md) to @context, parsed into @options.
  */
 void
 relay_cli_account_options_add (GOptionContext         *context,

@@ -11,7 +11,7 @@
 
 G_BEGIN_DECLS
 
-/* Exit statuses, as documented in DESIGN.md */
+/* Exit statuses, as documented in docs/cli.md */
 enum
 {
   RELAY_CLI_EXIT_OK = 0,

@@ -13,7 +13,7 @@
 
 G_BEGIN_DECLS
 
-/* The error kinds of `mail-relay-cli test --json` (DESIGN.md) */
+/* The error kinds of `mail-relay-cli test --json` (docs/cli.md) */
 typedef enum
 {
   RELAY_ERROR_KIND_NONE,

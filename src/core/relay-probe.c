@@ -884,7 +884,7 @@ add_tls (RelayProbe  *self,
  * relay_probe_to_json:
  *
  * Returns: (transfer full): the result in the form of
- *   `mail-relay-cli test --json` (DESIGN.md)
+ *   `mail-relay-cli test --json` (docs/cli.md)
  */
 JsonNode *
 relay_probe_to_json (RelayProbe *self)

@@ -1,0 +1,16 @@
+/* relay-ready-report.h
+ *
+ * Copyright 2026 The Mail Relay developers
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <gtk/gtk.h>
+
+G_BEGIN_DECLS
+
+void relay_ready_report_watch (GtkApplication *app);
+
+G_END_DECLS
