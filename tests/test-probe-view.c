@@ -19,11 +19,13 @@
 #include "widget-helpers.h"
 
 /* What the scripted server answers to EHLO (and HELO); NULL: it never
- * says a word and only waits for the client to leave */
+ * says a word and only waits for the client to leave. Its greeting, or
+ * NULL for a plain one. */
 typedef struct
 {
   GSocketService *service;
   guint           port;
+  const char     *greeting;
   const char     *hello_reply;
   int             n_closed;    /* connections the client ended, atomic */
 } Server;
@@ -36,7 +38,7 @@ server_run_cb (GThreadedSocketService *service,
 {
   GOutputStream *out = g_io_stream_get_output_stream (G_IO_STREAM (connection));
   g_autoptr(GDataInputStream) in = NULL;
-  const char *greeting = "220 test.invalid ESMTP scripted\r\n";
+  const char *greeting = server->greeting ? server->greeting : "220 test.invalid ESMTP scripted\r\n";
 
   in = g_data_input_stream_new (g_io_stream_get_input_stream (G_IO_STREAM (connection)));
   g_data_input_stream_set_newline_type (in, G_DATA_STREAM_NEWLINE_TYPE_CR_LF);
@@ -354,6 +356,67 @@ test_server_refuses (Fixture       *fixture,
   g_assert_nonnull (find_widget (reply, is_label_containing, "554"));
 }
 
+/* A control character other than a line feed, or a format character
+ * (the bidirectional overrides and isolates, the zero-width ones) */
+static gboolean
+has_hidden_character (const char *text)
+{
+  for (const char *p = text; *p != '\0'; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      if (c != '\n' && (g_unichar_iscntrl (c) || g_unichar_type (c) == G_UNICODE_FORMAT))
+        return TRUE;
+    }
+
+  return FALSE;
+}
+
+static gboolean
+is_label_with_hidden_character (GtkWidget     *widget,
+                                gconstpointer  data)
+{
+  return GTK_IS_LABEL (widget) && has_hidden_character (gtk_label_get_text (GTK_LABEL (widget)));
+}
+
+/* A greeting and a refusal that would retitle a terminal, clear it, go
+ * back to the line's start to forge a result, and turn text around with a
+ * right-to-left override: the dialog shows them without those characters,
+ * each replaced by U+FFFD, in the steps, the reply, the diagnosis and the
+ * copied transcript */
+static void
+test_server_text_shown_safe (Fixture       *fixture,
+                             gconstpointer  data)
+{
+  GtkWidget *hidden;
+  GtkWidget *reply;
+  GtkWidget *greeting;
+  g_autofree char *transcript = NULL;
+
+  fixture->server.greeting = "220 test.invalid \x1b]0;owned\x07" "ESMTP\x1b[2J\r\u2713 auth ok "
+                             "\u202etxt.exe\u200b \xc2\x9b" "2J\r\n";
+  open_view (fixture, "554 5.7.1 \x1b[31mgo\x1b[0m away\r\u2713 \u202eevil\u200b");
+
+  hidden = find_widget (GTK_WIDGET (fixture->view), is_label_with_hidden_character, NULL);
+  if (hidden != NULL)
+    g_error ("a label shows a control or format character: “%s”",
+             g_strescape (gtk_label_get_text (GTK_LABEL (hidden)), NULL));
+
+  /* shown all the same, with the replacement character */
+  greeting = row (fixture, "Server greeting");
+  g_assert_nonnull (find_widget (greeting, is_label_containing, "\uFFFD]0;owned\uFFFDESMTP\uFFFD[2J \u2713 auth ok "
+                                                                  "\uFFFDtxt.exe\uFFFD \uFFFD2J"));
+  reply = row (fixture, "Server reply");
+  g_assert_nonnull (find_widget (reply, is_label_containing, "554 5.7.1 \uFFFD[31mgo\uFFFD[0m away \u2713 "
+                                                               "\uFFFDevil\uFFFD"));
+
+  transcript = copy_transcript (fixture);
+  g_assert_nonnull (transcript);
+  g_assert_nonnull (strstr (transcript, "S: 220 test.invalid \uFFFD]0;owned"));
+  g_assert_nonnull (strstr (transcript, "\nC: EHLO"));
+  g_assert_false (has_hidden_character (transcript));
+}
+
 static void
 wait_for_row (Fixture    *fixture,
               const char *title)
@@ -435,6 +498,8 @@ main (int   argc,
   g_test_add ("/probe-view/sign-in-not-tested", Fixture, NULL, NULL, test_sign_in_not_tested,
               fixture_tear_down);
   g_test_add ("/probe-view/server-refuses", Fixture, NULL, NULL, test_server_refuses, fixture_tear_down);
+  g_test_add ("/probe-view/server-text-shown-safe", Fixture, NULL, NULL, test_server_text_shown_safe,
+              fixture_tear_down);
   g_test_add ("/probe-view/cancel", Fixture, NULL, NULL, test_cancel, fixture_tear_down);
   g_test_add ("/probe-view/close-while-running", Fixture, NULL, NULL, test_close_while_running,
               fixture_tear_down);
