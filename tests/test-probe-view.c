@@ -92,7 +92,8 @@ server_start (Server     *server,
 static void
 server_stop (Server *server)
 {
-  loopback_service_stop (&server->service);
+  if (server->service != NULL)
+    loopback_service_stop (&server->service);
 }
 
 typedef struct
@@ -430,6 +431,106 @@ wait_for_row (Fixture    *fixture,
   row (fixture, title);
 }
 
+/* A server of its own thread, which needs no main loop to accept: it
+ * greets, answers EHLO and QUIT, and counts the QUITs */
+typedef struct
+{
+  GSocket *listener;
+  int      n_quit;  /* atomic */
+} ThreadServer;
+
+static gpointer
+thread_server_run (gpointer data)
+{
+  ThreadServer *server = data;
+  g_autoptr(GSocket) socket = g_socket_accept (server->listener, NULL, NULL);
+  g_autoptr(GSocketConnection) connection = NULL;
+  g_autoptr(GDataInputStream) in = NULL;
+  GOutputStream *out;
+
+  g_assert_nonnull (socket);
+  connection = g_socket_connection_factory_create_connection (socket);
+  out = g_io_stream_get_output_stream (G_IO_STREAM (connection));
+  in = g_data_input_stream_new (g_io_stream_get_input_stream (G_IO_STREAM (connection)));
+  g_data_input_stream_set_newline_type (in, G_DATA_STREAM_NEWLINE_TYPE_CR_LF);
+
+  g_output_stream_write_all (out, "220 test.invalid ESMTP\r\n", 24, NULL, NULL, NULL);
+  for (;;)
+    {
+      g_autofree char *line = g_data_input_stream_read_line (in, NULL, NULL, NULL);
+
+      if (line == NULL)
+        break;
+      if (g_ascii_strncasecmp (line, "QUIT", 4) == 0)
+        {
+          g_atomic_int_inc (&server->n_quit);
+          g_output_stream_write_all (out, "221 bye\r\n", 9, NULL, NULL, NULL);
+          break;
+        }
+      g_output_stream_write_all (out, "250 test.invalid\r\n", 18, NULL, NULL, NULL);
+    }
+
+  g_io_stream_close (G_IO_STREAM (connection), NULL, NULL);
+  return NULL;
+}
+
+/* The probe runs in a worker thread; the view hears of its steps on its
+ * own thread only. While this thread stays out of the main loop the test
+ * runs to its end on the server, and no step has reached the view yet;
+ * they all come once the loop runs. (Run by the worker thread, GTK built
+ * the rows there while the window was shown here: a SIGSEGV inside GTK,
+ * in about one run of the setup-page test in 25.) */
+static void
+test_steps_on_own_thread (Fixture       *fixture,
+                          gconstpointer  data)
+{
+  const char *steps[] = {
+    "Look up the server", "Connect", "Server greeting", "Say hello (EHLO)", "Say goodbye",
+  };
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+  g_autoptr(RelayAccount) account = relay_account_new ();
+  g_autoptr(GError) error = NULL;
+  ThreadServer server = { 0 };
+  GThread *thread;
+  gint64 deadline;
+
+  server.listener = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_socket_bind (server.listener, address, TRUE, &error));
+  g_assert_true (g_socket_listen (server.listener, &error));
+  bound = g_socket_get_local_address (server.listener, &error);
+  g_assert_no_error (error);
+  thread = g_thread_new ("server", thread_server_run, &server);
+
+  relay_account_set_provider (account, "custom");
+  relay_account_set_host (account, "127.0.0.1");
+  relay_account_set_port (account, g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)));
+  relay_account_set_security (account, RELAY_SECURITY_NONE);
+  relay_account_set_from (account, "a@example.org");
+  fixture->view = relay_probe_view_new (NULL, account, NULL, NULL);
+  gtk_window_present (GTK_WINDOW (fixture->view));
+
+  deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
+  while (g_atomic_int_get (&server.n_quit) == 0 && g_get_monotonic_time () < deadline)
+    g_usleep (G_USEC_PER_SEC / 100);
+  g_assert_cmpint (g_atomic_int_get (&server.n_quit), ==, 1);
+  g_thread_join (thread);
+  /* the worker reads the server's goodbye and ends */
+  g_usleep (G_USEC_PER_SEC / 5);
+
+  g_assert_true (relay_probe_view_get_running (fixture->view));
+  for (guint i = 0; i < G_N_ELEMENTS (steps); i++)
+    g_assert_null (find_widget (GTK_WIDGET (fixture->view), is_row_titled, steps[i]));
+
+  wait_until_finished (fixture);
+  for (guint i = 0; i < G_N_ELEMENTS (steps); i++)
+    assert_step_passed (fixture, steps[i]);
+  g_socket_close (server.listener, NULL);
+  g_object_unref (server.listener);
+}
+
 static void
 test_cancel (Fixture       *fixture,
              gconstpointer  data)
@@ -499,6 +600,8 @@ main (int   argc,
               fixture_tear_down);
   g_test_add ("/probe-view/server-refuses", Fixture, NULL, NULL, test_server_refuses, fixture_tear_down);
   g_test_add ("/probe-view/server-text-shown-safe", Fixture, NULL, NULL, test_server_text_shown_safe,
+              fixture_tear_down);
+  g_test_add ("/probe-view/steps-on-own-thread", Fixture, NULL, NULL, test_steps_on_own_thread,
               fixture_tear_down);
   g_test_add ("/probe-view/cancel", Fixture, NULL, NULL, test_cancel, fixture_tear_down);
   g_test_add ("/probe-view/close-while-running", Fixture, NULL, NULL, test_close_while_running,
