@@ -887,6 +887,194 @@ test_other_forms (void)
   gtk_window_destroy (window);
 }
 
+/* A server that greets, takes the sender and refuses the recipient with
+ * a reply made to retitle a terminal, clear it, forge a line with CR and
+ * turn text around with U+202E; @quit_seen counts the sessions it ended */
+static const char hostile_refusal[] =
+  "550-5.1.1 \x1b[2J\x1b]0;owned\x07" "first\r\u2713 sent \u202etxt.exe\u200b\r\n"
+  "550 5.1.1 no \x1b[31msuch\x1b[0m user\xc2\x9b" "2J\r\n";
+
+static gboolean
+hostile_server_run_cb (GThreadedSocketService *service,
+                       GSocketConnection      *connection,
+                       GObject                *source_object,
+                       gpointer                data)
+{
+  GOutputStream *out = g_io_stream_get_output_stream (G_IO_STREAM (connection));
+  g_autoptr(GDataInputStream) in = NULL;
+  const char *greeting = "220 hostile.invalid ESMTP \x1b[2J\u202eready\r\n";
+
+  in = g_data_input_stream_new (g_io_stream_get_input_stream (G_IO_STREAM (connection)));
+  g_data_input_stream_set_newline_type (in, G_DATA_STREAM_NEWLINE_TYPE_CR_LF);
+  if (!g_output_stream_write_all (out, greeting, strlen (greeting), NULL, NULL, NULL))
+    return TRUE;
+
+  for (;;)
+    {
+      g_autofree char *line = g_data_input_stream_read_line (in, NULL, NULL, NULL);
+      const char *reply;
+
+      if (line == NULL)
+        break;
+      if (g_ascii_strncasecmp (line, "EHLO", 4) == 0)
+        reply = "250-hostile.invalid\r\n250 8BITMIME\r\n";
+      else if (g_ascii_strncasecmp (line, "MAIL", 4) == 0 || g_ascii_strncasecmp (line, "RSET", 4) == 0)
+        reply = "250 2.0.0 ok\r\n";
+      else if (g_ascii_strncasecmp (line, "RCPT", 4) == 0)
+        reply = hostile_refusal;
+      else if (g_ascii_strncasecmp (line, "QUIT", 4) == 0)
+        {
+          g_output_stream_write_all (out, "221 bye\r\n", 9, NULL, NULL, NULL);
+          break;
+        }
+      else
+        reply = "502 5.5.2 not in this script\r\n";
+
+      if (!g_output_stream_write_all (out, reply, strlen (reply), NULL, NULL, NULL))
+        break;
+    }
+
+  g_io_stream_close (G_IO_STREAM (connection), NULL, NULL);
+  return TRUE;
+}
+
+/* A control character other than a line feed, or a format character */
+static gboolean
+has_hidden_character (const char *text)
+{
+  for (const char *p = text; *p != '\0'; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      if (c != '\n' && (g_unichar_iscntrl (c) || g_unichar_type (c) == G_UNICODE_FORMAT))
+        return TRUE;
+    }
+
+  return FALSE;
+}
+
+static gboolean
+is_label_with_hidden_character (GtkWidget     *widget,
+                                gconstpointer  data)
+{
+  return GTK_IS_LABEL (widget) &&
+         (has_hidden_character (gtk_label_get_text (GTK_LABEL (widget))) ||
+          has_hidden_character (gtk_widget_get_tooltip_text (widget) ?: ""));
+}
+
+static void
+assert_nothing_hidden_shown (GtkWidget *root)
+{
+  GtkWidget *hidden = find_widget (root, is_label_with_hidden_character, NULL);
+
+  if (hidden != NULL)
+    g_error ("a label shows a control or format character: “%s”",
+             g_strescape (gtk_label_get_text (GTK_LABEL (hidden)), NULL));
+}
+
+static gboolean
+is_label_containing (GtkWidget     *widget,
+                     gconstpointer  needle)
+{
+  return GTK_IS_LABEL (widget) && strstr (gtk_label_get_text (GTK_LABEL (widget)), needle) != NULL;
+}
+
+static gboolean
+refusal_logged (gpointer data)
+{
+  RelayLogPage *page = data;
+  GListModel *model = relay_log_page_get_model (page);
+
+  for (guint i = 0; i < g_list_model_get_n_items (model); i++)
+    {
+      g_autoptr(RelaySendLogEntry) entry = g_list_model_get_item (model, i);
+
+      if (relay_send_log_entry_get_status (entry) == RELAY_SEND_STATUS_FAILED)
+        return TRUE;
+    }
+
+  return FALSE;
+}
+
+static gboolean
+refusal_bound (gpointer data)
+{
+  /* as the server sent it or not */
+  return find_widget (data, is_label_containing, "owned") != NULL;
+}
+
+/* The reply a server sent when it refused a message, in the send log:
+ * the rows, their tooltips, what a screen reader reads, the rows a search
+ * finds and the event's own window show it with its control and format
+ * characters replaced by U+FFFD, never raw */
+static void
+test_server_text_shown_safe (void)
+{
+  g_autofree char *path = g_build_filename (g_get_user_data_dir (), "mail-relay", "send-log.jsonl", NULL);
+  g_autoptr(RelayAccount) account = relay_account_new ();
+  g_autoptr(RelaySendLogEntry) entry = NULL;
+  g_autoptr(GList) toplevels = NULL;
+  GSocketService *service;
+  GtkWidget *event_window = NULL;
+  GtkWidget *list;
+  GtkWidget *reply_row;
+  GtkWindow *window;
+  RelayLogPage *page;
+  Count count;
+  guint port = 0;
+
+  g_remove (path);
+  service = loopback_service_start (G_CALLBACK (hostile_server_run_cb), NULL, &port);
+  relay_account_set_provider (account, "custom");
+  relay_account_set_host (account, "127.0.0.1");
+  relay_account_set_port (account, port);
+  relay_account_set_security (account, RELAY_SECURITY_NONE);
+  relay_account_set_from (account, "me@example.org");
+
+  /* queued, then sent by the page itself, and refused */
+  enqueue (account, "to be refused");
+  page = show_page (&window);
+  relay_log_page_set_account (page, account);
+  wait_for (refusal_logged, page);
+  wait_for (outbox_empty, NULL);
+
+  list = find_type (find_type (GTK_WIDGET (page), GTK_TYPE_COLUMN_VIEW), GTK_TYPE_LIST_VIEW);
+  wait_for (refusal_bound, list);
+  assert_nothing_hidden_shown (GTK_WIDGET (page));
+  /* one line in the list, the characters replaced */
+  g_assert_nonnull (find_widget (list, is_label_containing,
+                                 "550 5.1.1 \uFFFD[2J\uFFFD]0;owned\uFFFD" "first \u2713 sent \uFFFDtxt.exe\uFFFD "
+                                 "550 5.1.1 no \uFFFD[31msuch\uFFFD[0m user\uFFFD" "2J"));
+
+  /* the rows a search finds are shown the same way */
+  gtk_editable_set_text (GTK_EDITABLE (find_type (GTK_WIDGET (page), GTK_TYPE_SEARCH_ENTRY)), "owned");
+  count = (Count) { page, 1 };
+  wait_for (count_is, &count);
+  wait_for (refusal_bound, list);
+  assert_nothing_hidden_shown (GTK_WIDGET (page));
+
+  /* the event's window keeps the reply's two lines */
+  entry = g_list_model_get_item (relay_log_page_get_model (page), 0);
+  g_assert_cmpint (relay_send_log_entry_get_status (entry), ==, RELAY_SEND_STATUS_FAILED);
+  /* the log keeps what the server sent */
+  g_assert_nonnull (strstr (relay_send_log_entry_get_reply (entry), "\x1b[2J"));
+  relay_log_page_show_event (page, entry);
+  toplevels = gtk_window_list_toplevels ();
+  for (GList *l = toplevels; l != NULL; l = l->next)
+    if (l->data != (gpointer)window && ADW_IS_WINDOW (l->data))
+      event_window = l->data;
+  g_assert_nonnull (event_window);
+  assert_nothing_hidden_shown (event_window);
+  reply_row = find_row (event_window, "Server Reply");
+  g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (reply_row)), ==,
+                   "550 5.1.1 \uFFFD[2J\uFFFD]0;owned\uFFFD" "first \u2713 sent \uFFFDtxt.exe\uFFFD\n"
+                   "550 5.1.1 no \uFFFD[31msuch\uFFFD[0m user\uFFFD" "2J");
+  gtk_window_destroy (GTK_WINDOW (event_window));
+
+  close_page (window, page);
+  loopback_service_stop (&service);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -905,6 +1093,7 @@ main (int   argc,
   g_test_add_func ("/log-page/send-queued", test_send_queued);
   g_test_add_func ("/log-page/accessible", test_accessible);
   g_test_add_func ("/log-page/other-forms", test_other_forms);
+  g_test_add_func ("/log-page/server-text-shown-safe", test_server_text_shown_safe);
   g_test_add_func ("/log-page/released-on-main-thread", test_released_on_main_thread);
   g_test_add_func ("/log-page/export-safe", test_export_safe);
 

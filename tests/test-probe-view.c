@@ -19,11 +19,13 @@
 #include "widget-helpers.h"
 
 /* What the scripted server answers to EHLO (and HELO); NULL: it never
- * says a word and only waits for the client to leave */
+ * says a word and only waits for the client to leave. Its greeting, or
+ * NULL for a plain one. */
 typedef struct
 {
   GSocketService *service;
   guint           port;
+  const char     *greeting;
   const char     *hello_reply;
   int             n_closed;    /* connections the client ended, atomic */
 } Server;
@@ -36,7 +38,7 @@ server_run_cb (GThreadedSocketService *service,
 {
   GOutputStream *out = g_io_stream_get_output_stream (G_IO_STREAM (connection));
   g_autoptr(GDataInputStream) in = NULL;
-  const char *greeting = "220 test.invalid ESMTP scripted\r\n";
+  const char *greeting = server->greeting ? server->greeting : "220 test.invalid ESMTP scripted\r\n";
 
   in = g_data_input_stream_new (g_io_stream_get_input_stream (G_IO_STREAM (connection)));
   g_data_input_stream_set_newline_type (in, G_DATA_STREAM_NEWLINE_TYPE_CR_LF);
@@ -90,7 +92,8 @@ server_start (Server     *server,
 static void
 server_stop (Server *server)
 {
-  loopback_service_stop (&server->service);
+  if (server->service != NULL)
+    loopback_service_stop (&server->service);
 }
 
 typedef struct
@@ -354,6 +357,67 @@ test_server_refuses (Fixture       *fixture,
   g_assert_nonnull (find_widget (reply, is_label_containing, "554"));
 }
 
+/* A control character other than a line feed, or a format character
+ * (the bidirectional overrides and isolates, the zero-width ones) */
+static gboolean
+has_hidden_character (const char *text)
+{
+  for (const char *p = text; *p != '\0'; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      if (c != '\n' && (g_unichar_iscntrl (c) || g_unichar_type (c) == G_UNICODE_FORMAT))
+        return TRUE;
+    }
+
+  return FALSE;
+}
+
+static gboolean
+is_label_with_hidden_character (GtkWidget     *widget,
+                                gconstpointer  data)
+{
+  return GTK_IS_LABEL (widget) && has_hidden_character (gtk_label_get_text (GTK_LABEL (widget)));
+}
+
+/* A greeting and a refusal that would retitle a terminal, clear it, go
+ * back to the line's start to forge a result, and turn text around with a
+ * right-to-left override: the dialog shows them without those characters,
+ * each replaced by U+FFFD, in the steps, the reply, the diagnosis and the
+ * copied transcript */
+static void
+test_server_text_shown_safe (Fixture       *fixture,
+                             gconstpointer  data)
+{
+  GtkWidget *hidden;
+  GtkWidget *reply;
+  GtkWidget *greeting;
+  g_autofree char *transcript = NULL;
+
+  fixture->server.greeting = "220 test.invalid \x1b]0;owned\x07" "ESMTP\x1b[2J\r\u2713 auth ok "
+                             "\u202etxt.exe\u200b \xc2\x9b" "2J\r\n";
+  open_view (fixture, "554 5.7.1 \x1b[31mgo\x1b[0m away\r\u2713 \u202eevil\u200b");
+
+  hidden = find_widget (GTK_WIDGET (fixture->view), is_label_with_hidden_character, NULL);
+  if (hidden != NULL)
+    g_error ("a label shows a control or format character: “%s”",
+             g_strescape (gtk_label_get_text (GTK_LABEL (hidden)), NULL));
+
+  /* shown all the same, with the replacement character */
+  greeting = row (fixture, "Server greeting");
+  g_assert_nonnull (find_widget (greeting, is_label_containing, "\uFFFD]0;owned\uFFFDESMTP\uFFFD[2J \u2713 auth ok "
+                                                                  "\uFFFDtxt.exe\uFFFD \uFFFD2J"));
+  reply = row (fixture, "Server reply");
+  g_assert_nonnull (find_widget (reply, is_label_containing, "554 5.7.1 \uFFFD[31mgo\uFFFD[0m away \u2713 "
+                                                               "\uFFFDevil\uFFFD"));
+
+  transcript = copy_transcript (fixture);
+  g_assert_nonnull (transcript);
+  g_assert_nonnull (strstr (transcript, "S: 220 test.invalid \uFFFD]0;owned"));
+  g_assert_nonnull (strstr (transcript, "\nC: EHLO"));
+  g_assert_false (has_hidden_character (transcript));
+}
+
 static void
 wait_for_row (Fixture    *fixture,
               const char *title)
@@ -365,6 +429,106 @@ wait_for_row (Fixture    *fixture,
     g_main_context_iteration (NULL, TRUE);
 
   row (fixture, title);
+}
+
+/* A server of its own thread, which needs no main loop to accept: it
+ * greets, answers EHLO and QUIT, and counts the QUITs */
+typedef struct
+{
+  GSocket *listener;
+  int      n_quit;  /* atomic */
+} ThreadServer;
+
+static gpointer
+thread_server_run (gpointer data)
+{
+  ThreadServer *server = data;
+  g_autoptr(GSocket) socket = g_socket_accept (server->listener, NULL, NULL);
+  g_autoptr(GSocketConnection) connection = NULL;
+  g_autoptr(GDataInputStream) in = NULL;
+  GOutputStream *out;
+
+  g_assert_nonnull (socket);
+  connection = g_socket_connection_factory_create_connection (socket);
+  out = g_io_stream_get_output_stream (G_IO_STREAM (connection));
+  in = g_data_input_stream_new (g_io_stream_get_input_stream (G_IO_STREAM (connection)));
+  g_data_input_stream_set_newline_type (in, G_DATA_STREAM_NEWLINE_TYPE_CR_LF);
+
+  g_output_stream_write_all (out, "220 test.invalid ESMTP\r\n", 24, NULL, NULL, NULL);
+  for (;;)
+    {
+      g_autofree char *line = g_data_input_stream_read_line (in, NULL, NULL, NULL);
+
+      if (line == NULL)
+        break;
+      if (g_ascii_strncasecmp (line, "QUIT", 4) == 0)
+        {
+          g_atomic_int_inc (&server->n_quit);
+          g_output_stream_write_all (out, "221 bye\r\n", 9, NULL, NULL, NULL);
+          break;
+        }
+      g_output_stream_write_all (out, "250 test.invalid\r\n", 18, NULL, NULL, NULL);
+    }
+
+  g_io_stream_close (G_IO_STREAM (connection), NULL, NULL);
+  return NULL;
+}
+
+/* The probe runs in a worker thread; the view hears of its steps on its
+ * own thread only. While this thread stays out of the main loop the test
+ * runs to its end on the server, and no step has reached the view yet;
+ * they all come once the loop runs. (Run by the worker thread, GTK built
+ * the rows there while the window was shown here: a SIGSEGV inside GTK,
+ * in about one run of the setup-page test in 25.) */
+static void
+test_steps_on_own_thread (Fixture       *fixture,
+                          gconstpointer  data)
+{
+  const char *steps[] = {
+    "Look up the server", "Connect", "Server greeting", "Say hello (EHLO)", "Say goodbye",
+  };
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+  g_autoptr(RelayAccount) account = relay_account_new ();
+  g_autoptr(GError) error = NULL;
+  ThreadServer server = { 0 };
+  GThread *thread;
+  gint64 deadline;
+
+  server.listener = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_socket_bind (server.listener, address, TRUE, &error));
+  g_assert_true (g_socket_listen (server.listener, &error));
+  bound = g_socket_get_local_address (server.listener, &error);
+  g_assert_no_error (error);
+  thread = g_thread_new ("server", thread_server_run, &server);
+
+  relay_account_set_provider (account, "custom");
+  relay_account_set_host (account, "127.0.0.1");
+  relay_account_set_port (account, g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)));
+  relay_account_set_security (account, RELAY_SECURITY_NONE);
+  relay_account_set_from (account, "a@example.org");
+  fixture->view = relay_probe_view_new (NULL, account, NULL, NULL);
+  gtk_window_present (GTK_WINDOW (fixture->view));
+
+  deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
+  while (g_atomic_int_get (&server.n_quit) == 0 && g_get_monotonic_time () < deadline)
+    g_usleep (G_USEC_PER_SEC / 100);
+  g_assert_cmpint (g_atomic_int_get (&server.n_quit), ==, 1);
+  g_thread_join (thread);
+  /* the worker reads the server's goodbye and ends */
+  g_usleep (G_USEC_PER_SEC / 5);
+
+  g_assert_true (relay_probe_view_get_running (fixture->view));
+  for (guint i = 0; i < G_N_ELEMENTS (steps); i++)
+    g_assert_null (find_widget (GTK_WIDGET (fixture->view), is_row_titled, steps[i]));
+
+  wait_until_finished (fixture);
+  for (guint i = 0; i < G_N_ELEMENTS (steps); i++)
+    assert_step_passed (fixture, steps[i]);
+  g_socket_close (server.listener, NULL);
+  g_object_unref (server.listener);
 }
 
 static void
@@ -435,6 +599,10 @@ main (int   argc,
   g_test_add ("/probe-view/sign-in-not-tested", Fixture, NULL, NULL, test_sign_in_not_tested,
               fixture_tear_down);
   g_test_add ("/probe-view/server-refuses", Fixture, NULL, NULL, test_server_refuses, fixture_tear_down);
+  g_test_add ("/probe-view/server-text-shown-safe", Fixture, NULL, NULL, test_server_text_shown_safe,
+              fixture_tear_down);
+  g_test_add ("/probe-view/steps-on-own-thread", Fixture, NULL, NULL, test_steps_on_own_thread,
+              fixture_tear_down);
   g_test_add ("/probe-view/cancel", Fixture, NULL, NULL, test_cancel, fixture_tear_down);
   g_test_add ("/probe-view/close-while-running", Fixture, NULL, NULL, test_close_while_running,
               fixture_tear_down);

@@ -24,6 +24,8 @@ static char *mock_base;
 /* the id_token's claims, and the userinfo endpoint's (NULL: 404) */
 static const char *id_token_claims = "{\"email\":\"me@gmail.example\"}";
 static const char *userinfo_claims;
+/* when set, the authorization server refuses with this description */
+static const char *auth_error_description;
 
 static void
 auth_cb (SoupServer        *server,
@@ -44,7 +46,15 @@ auth_cb (SoupServer        *server,
     }
 
   escaped = g_uri_escape_string (state, NULL, FALSE);
-  location = g_strdup_printf ("%s?code=widget-code&state=%s", redirect, escaped);
+  if (auth_error_description != NULL)
+    {
+      g_autofree char *description = g_uri_escape_string (auth_error_description, NULL, FALSE);
+
+      location = g_strdup_printf ("%s?error=invalid_scope&error_description=%s&state=%s",
+                                  redirect, description, escaped);
+    }
+  else
+    location = g_strdup_printf ("%s?code=widget-code&state=%s", redirect, escaped);
   soup_server_message_set_redirect (msg, 302, location);
 }
 
@@ -419,6 +429,62 @@ test_userinfo_and_trust (void)
   userinfo_claims = NULL;
 }
 
+static gboolean
+subtitle_names_refusal (gpointer data)
+{
+  const char *subtitle = adw_action_row_get_subtitle (ADW_ACTION_ROW (data));
+
+  return subtitle != NULL && strstr (subtitle, "invalid_scope") != NULL;
+}
+
+static gboolean
+is_label_showing (GtkWidget     *widget,
+                  gconstpointer  text)
+{
+  return GTK_IS_LABEL (widget) && gtk_widget_get_visible (widget) &&
+         g_strcmp0 (gtk_label_get_text (GTK_LABEL (widget)), text) == 0;
+}
+
+/* The authorization server's explanation of a refusal is its own text,
+ * shown as text: markup in it is neither parsed nor lost */
+static void
+test_refusal_shown_as_text (void)
+{
+  g_autoptr(RelayAccountStore) store = relay_account_store_new (NULL);
+  g_autofree char *link = NULL;
+  GtkWindow *window = GTK_WINDOW (gtk_window_new ());
+  RelaySetupPage *page;
+  GtkWidget *row;
+  Browse browse_data = { 0 };
+  GThread *thread;
+
+  auth_error_description = "<b>scope</b> & <i";
+  g_assert_true (relay_account_store_load (store, NULL));
+  page = g_object_new (RELAY_TYPE_SETUP_PAGE, "store", store, NULL);
+  gtk_window_set_child (window, GTK_WIDGET (page));
+  gtk_window_present (window);
+
+  adw_combo_row_set_selected (ADW_COMBO_ROW (find_row (GTK_WIDGET (page), "Provider")),
+                              relay_provider_get_position ("gmail"));
+  row = find_row (GTK_WIDGET (page), "Sign In With Google");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (page), "setup.sign-in", NULL));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (page), "setup.copy-sign-in-link", NULL));
+  gdk_clipboard_read_text_async (gtk_widget_get_clipboard (GTK_WIDGET (page)), NULL, clipboard_cb, &link);
+  wait_for (text_ready, &link);
+
+  browse_data.uri = link;
+  thread = g_thread_new ("browser", browse_thread, &browse_data);
+  wait_for (browse_done, &browse_data);
+  g_thread_join (thread);
+  wait_for (subtitle_names_refusal, row);
+
+  g_assert_nonnull (find_widget (row, is_label_showing,
+                                 "The sign-in failed: invalid_scope (<b>scope</b> & <i)"));
+
+  gtk_window_destroy (window);
+  auth_error_description = NULL;
+}
+
 /* Neither the id_token nor userinfo has an address: the row says so and
  * nothing is saved, in the file or in the keyring */
 static void
@@ -571,6 +637,7 @@ main (int   argc,
   g_test_add_func ("/sign-in/google", test_sign_in);
   g_test_add_func ("/sign-in/userinfo-and-trust", test_userinfo_and_trust);
   g_test_add_func ("/sign-in/no-address", test_no_address);
+  g_test_add_func ("/sign-in/refusal-shown-as-text", test_refusal_shown_as_text);
   g_test_add_func ("/sign-in/not-configured", test_not_configured);
   g_test_add_func ("/sign-in/released-on-main-thread", test_released_on_main_thread);
 

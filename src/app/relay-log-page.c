@@ -24,6 +24,7 @@
 #include "relay-log-page.h"
 #include "relay-outbox.h"
 #include "relay-send-log.h"
+#include "relay-text.h"
 #include "relay-throttle.h"
 
 typedef enum
@@ -531,17 +532,34 @@ ancestor_with_role (GtkWidget         *widget,
   return NULL;
 }
 
+/* The log's text came from elsewhere: a server's reply, a message's
+ * subject, another program's lines. Shown without control and format
+ * characters (escape sequences, CR, U+202E, U+200B), on one line. */
+static char *
+shown_text (const char *text)
+{
+  return relay_text_for_display (text, -1);
+}
+
+static char *
+shown_recipients (RelaySendLogEntry *entry)
+{
+  g_autofree char *joined = g_strjoinv (", ", (char **)relay_send_log_entry_get_recipients (entry));
+
+  return shown_text (joined);
+}
+
 /* What a screen reader says for the row of @entry */
 static char *
 describe_entry (RelaySendLogEntry *entry)
 {
   g_autofree char *recipients = NULL;
   g_autofree char *time = NULL;
-  const char *subject;
+  g_autofree char *subject = NULL;
 
-  recipients = g_strjoinv (", ", (char **)relay_send_log_entry_get_recipients (entry));
+  recipients = shown_recipients (entry);
   time = relay_format_time (relay_send_log_entry_get_time (entry));
-  subject = relay_send_log_entry_get_subject (entry);
+  subject = shown_text (relay_send_log_entry_get_subject (entry));
 
   /* Translators: a row of the send log as a screen reader says it:
    * status, subject, recipients, time */
@@ -610,13 +628,13 @@ bind_cb (GtkSignalListItemFactory *factory,
       }
       break;
     case COLUMN_RECIPIENTS:
-      text = g_strjoinv (", ", (char **)relay_send_log_entry_get_recipients (entry));
+      text = shown_recipients (entry);
       break;
     case COLUMN_SUBJECT:
-      text = g_strdup (relay_send_log_entry_get_subject (entry));
+      text = shown_text (relay_send_log_entry_get_subject (entry));
       break;
     case COLUMN_REPLY:
-      text = g_strdup (relay_send_log_entry_get_reply (entry));
+      text = shown_text (relay_send_log_entry_get_reply (entry));
       break;
     default:
       g_assert_not_reached ();
@@ -995,15 +1013,29 @@ relay_log_page_export_finish (RelayLogPage  *self,
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
+/* A label whose text is markup (a toast's title, a group's or a status
+ * page's description) shows @text, which may be a server's words, as it is */
+static char *
+shown_markup (const char *text)
+{
+  g_autofree char *shown = relay_text_for_display_lines (text, -1);
+
+  return g_markup_escape_text (shown, -1);
+}
+
 /* in the window's toast overlay, when the page is in one */
 static void
 show_toast (RelayLogPage *self,
             const char   *title)
 {
   GtkWidget *overlay = gtk_widget_get_ancestor (GTK_WIDGET (self), ADW_TYPE_TOAST_OVERLAY);
+  g_autofree char *markup = NULL;
 
-  if (overlay != NULL)
-    adw_toast_overlay_add_toast (ADW_TOAST_OVERLAY (overlay), adw_toast_new (title));
+  if (overlay == NULL)
+    return;
+
+  markup = shown_markup (title);
+  adw_toast_overlay_add_toast (ADW_TOAST_OVERLAY (overlay), adw_toast_new (markup));
 }
 
 static void
@@ -1060,16 +1092,18 @@ export_action (GtkWidget  *widget,
 /* The detail of one event, with Send Now and Cancel while the message
  * still waits in the outbox */
 
+/* @value, from the log, is shown line by line as shown_text() shows one */
 static GtkWidget *
 detail_row (AdwPreferencesGroup *group,
             const char          *title,
             const char          *value)
 {
   GtkWidget *row = adw_action_row_new ();
+  g_autofree char *shown = relay_text_for_display_lines (value, -1);
 
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
   adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
-  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), value && value[0] ? value : "—");
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), shown[0] ? shown : "—");
   adw_action_row_set_subtitle_lines (ADW_ACTION_ROW (row), 0);
   /* read, not used: no Tab stop */
   gtk_widget_set_focusable (row, FALSE);
@@ -1117,7 +1151,7 @@ drained_cb (GObject      *object,
   if (error != NULL)
     {
       /* said once; not tried again on its own until something changes */
-      self->auto_error = g_strdup (error->message);
+      self->auto_error = shown_text (error->message);
       if (by_hand)
         show_toast (self, error->message);
     }
@@ -1172,7 +1206,9 @@ send_now_cb (GtkButton    *button,
 
   if (!relay_outbox_retry (message_id, &error))
     {
-      adw_preferences_group_set_description (g_object_get_data (G_OBJECT (button), "group"), error->message);
+      g_autofree char *markup = shown_markup (error->message);
+
+      adw_preferences_group_set_description (g_object_get_data (G_OBJECT (button), "group"), markup);
       return;
     }
 
@@ -1192,7 +1228,9 @@ cancel_message_cb (GtkButton    *button,
 
   if (!relay_outbox_cancel (self->account, log, message_id, &error))
     {
-      adw_preferences_group_set_description (g_object_get_data (G_OBJECT (button), "group"), error->message);
+      g_autofree char *markup = shown_markup (error->message);
+
+      adw_preferences_group_set_description (g_object_get_data (G_OBJECT (button), "group"), markup);
       return;
     }
 
@@ -1321,11 +1359,14 @@ show_loaded (RelayLogPage *self,
 
   if (!relay_send_log_load_finish (RELAY_SEND_LOG (object), result, &error))
     {
+      g_autofree char *markup = NULL;
+
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         return;
+      markup = shown_markup (error->message);
       adw_status_page_set_icon_name (self->empty_page, "dialog-warning-symbolic");
       adw_status_page_set_title (self->empty_page, _("The Send Log Could Not Be Read"));
-      adw_status_page_set_description (self->empty_page, error->message);
+      adw_status_page_set_description (self->empty_page, markup);
       gtk_stack_set_visible_child_name (self->stack, "empty");
       return;
     }

@@ -21,6 +21,7 @@
 #include "relay-probe-view.h"
 #include "relay-probe.h"
 #include "relay-sasl.h"
+#include "relay-text.h"
 
 struct _RelayProbeView
 {
@@ -110,7 +111,9 @@ typedef enum
   OUTCOME_NOT_TESTED,  /* it stopped where it would have signed in */
 } Outcome;
 
-/* Labels of their own rather than the group's title, which never wraps */
+/* Labels of their own rather than the group's title, which never wraps.
+ * A diagnosis or an error may carry the server's or the sign-in server's
+ * words: they are shown without their control and format characters. */
 static void
 show_outcome (RelayProbeView *self,
               Outcome         outcome,
@@ -122,16 +125,17 @@ show_outcome (RelayProbeView *self,
   };
   static const char * const classes[] = { "success", "error", "dim-label", "warning" };
   GtkWidget *icon = GTK_WIDGET (self->result_icon);
+  g_autofree char *shown_title = relay_text_for_display_lines (title, -1);
+  g_autofree char *shown_description = relay_text_for_display_lines (description, -1);
 
   for (guint i = 0; i < G_N_ELEMENTS (classes); i++)
     gtk_widget_remove_css_class (icon, classes[i]);
   gtk_widget_add_css_class (icon, classes[outcome]);
   gtk_image_set_from_icon_name (self->result_icon, icons[outcome]);
 
-  gtk_label_set_text (self->result_title, title);
-  gtk_label_set_text (self->result_description, description ? description : "");
-  gtk_widget_set_visible (GTK_WIDGET (self->result_description),
-                          description != NULL && description[0] != '\0');
+  gtk_label_set_text (self->result_title, shown_title);
+  gtk_label_set_text (self->result_description, shown_description);
+  gtk_widget_set_visible (GTK_WIDGET (self->result_description), shown_description[0] != '\0');
   gtk_widget_set_visible (GTK_WIDGET (self->result_group), TRUE);
 }
 
@@ -211,8 +215,13 @@ step_finished_cb (RelayProbe           *probe,
 
   stop_current_spinner (self);
 
+  /* the greeting, the extensions, a refusal: the server's words */
   if (step->detail != NULL && step->detail[0] != '\0')
-    adw_action_row_set_subtitle (self->current_row, step->detail);
+    {
+      g_autofree char *detail = relay_text_for_display_lines (step->detail, -1);
+
+      adw_action_row_set_subtitle (self->current_row, detail);
+    }
 
   /* Translators: how long a step of the test took, in milliseconds */
   duration = g_strdup_printf (_("%u ms"), step->ms);
@@ -316,6 +325,15 @@ describe_certificate_errors (GTlsCertificateFlags errors)
   return g_string_free (g_steal_pointer (&text), FALSE);
 }
 
+/* Takes @name; NULL stays NULL */
+static char *
+shown_name (char *name)
+{
+  g_autofree char *taken = name;
+
+  return taken != NULL ? relay_text_for_display_lines (taken, -1) : NULL;
+}
+
 static gboolean
 is_pinned (RelayProbeView *self,
            const char     *sha256)
@@ -344,8 +362,9 @@ show_certificate (RelayProbeView *self)
   if (certificate == NULL)
     return;
 
-  subject = g_tls_certificate_get_subject_name (certificate);
-  issuer = g_tls_certificate_get_issuer_name (certificate);
+  /* the names are the server's to choose */
+  subject = shown_name (g_tls_certificate_get_subject_name (certificate));
+  issuer = shown_name (g_tls_certificate_get_issuer_name (certificate));
   before = g_tls_certificate_get_not_valid_before (certificate);
   after = g_tls_certificate_get_not_valid_after (certificate);
   not_before = format_date (before);
@@ -410,7 +429,9 @@ show_result (RelayProbeView *self)
 
   if (reply != NULL && reply[0] != '\0')
     {
-      gtk_label_set_text (self->reply_label, reply);
+      g_autofree char *shown = relay_text_for_display_lines (reply, -1);
+
+      gtk_label_set_text (self->reply_label, shown);
       gtk_widget_set_visible (GTK_WIDGET (self->reply_group), TRUE);
     }
 }
@@ -479,12 +500,16 @@ copy_transcript_action (GtkWidget  *widget,
                         GVariant   *parameter)
 {
   RelayProbeView *self = RELAY_PROBE_VIEW (widget);
+  g_autofree char *joined = NULL;
   g_autofree char *text = NULL;
 
   if (self->probe == NULL || self->running)
     return;
 
-  text = g_strjoinv ("\n", (char **)relay_probe_get_transcript (self->probe));
+  /* pasted into a terminal or a chat, the server's lines carry no escape
+   * sequence and no bidirectional override along */
+  joined = g_strjoinv ("\n", (char **)relay_probe_get_transcript (self->probe));
+  text = relay_text_for_display_lines (joined, -1);
   gdk_clipboard_set_text (gtk_widget_get_clipboard (widget), text);
 }
 

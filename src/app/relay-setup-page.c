@@ -18,6 +18,7 @@
 #include "relay-sasl.h"
 #include "relay-secrets.h"
 #include "relay-setup-page.h"
+#include "relay-text.h"
 #include "relay-validate.h"
 
 typedef enum
@@ -786,14 +787,19 @@ build_account (RelaySetupPage *self)
   return g_steal_pointer (&account);
 }
 
+/* A toast's title is markup: @title is plain text */
 static void
 add_toast (RelaySetupPage *self,
            const char     *title)
 {
   GtkWidget *overlay = gtk_widget_get_ancestor (GTK_WIDGET (self), ADW_TYPE_TOAST_OVERLAY);
+  g_autofree char *markup = NULL;
 
-  if (overlay != NULL)
-    adw_toast_overlay_add_toast (ADW_TOAST_OVERLAY (overlay), adw_toast_new (title));
+  if (overlay == NULL)
+    return;
+
+  markup = g_markup_escape_text (title, -1);
+  adw_toast_overlay_add_toast (ADW_TOAST_OVERLAY (overlay), adw_toast_new (markup));
 }
 
 static void
@@ -1173,7 +1179,12 @@ update_sign_in_row (RelaySetupPage *self)
                                   self->sign_in_note ? self->sign_in_note : "");
       break;
     case SIGN_IN_LINKED:
-      subtitle = g_strdup_printf (_("Signed in as %s"), field_text (self, FIELD_USERNAME));
+      {
+        /* the address the sign-in server's token named */
+        g_autofree char *address = relay_text_for_display (field_text (self, FIELD_USERNAME), -1);
+
+        subtitle = g_strdup_printf (_("Signed in as %s"), address);
+      }
       break;
     case SIGN_IN_SIGNED_OUT:
     default:
@@ -1192,6 +1203,7 @@ update_sign_in_row (RelaySetupPage *self)
                                  state == SIGN_IN_SIGNED_OUT && !self->busy);
 }
 
+/* @note may be the sign-in server's words, in an error */
 static void
 set_sign_in_state (RelaySetupPage *self,
                    SignInState     state,
@@ -1199,7 +1211,7 @@ set_sign_in_state (RelaySetupPage *self,
 {
   self->sign_in_state = state;
   g_free (self->sign_in_note);
-  self->sign_in_note = g_strdup (note);
+  self->sign_in_note = note != NULL ? relay_text_for_display_lines (note, -1) : NULL;
   update_sign_in_row (self);
 }
 
@@ -1329,6 +1341,7 @@ tokens_stored_cb (GObject      *object,
   g_autoptr(RelaySetupPage) self = user_data;
   RelayAccount *account = g_object_get_data (G_OBJECT (result), "account");
   g_autoptr(GError) error = NULL;
+  g_autofree char *address = NULL;
   g_autofree char *toast = NULL;
 
   if (!g_task_propagate_boolean (G_TASK (result), &error))
@@ -1355,7 +1368,8 @@ tokens_stored_cb (GObject      *object,
   self->sign_in_state = SIGN_IN_SIGNED_OUT;
   load_form (self);
 
-  toast = g_strdup_printf (_("Signed in as %s"), relay_account_get_username (account));
+  address = relay_text_for_display (relay_account_get_username (account), -1);
+  toast = g_strdup_printf (_("Signed in as %s"), address);
   add_toast (self, toast);
   g_signal_emit (self, signals[SAVED], 0);
 }
@@ -2180,14 +2194,19 @@ relay_setup_page_set_sandbox (RelaySetupPage     *self,
 /**
  * relay_setup_page_show_problem:
  *
- * Shows @message above the form until the user dismisses it.
+ * Shows @message above the form until the user dismisses it. An error's
+ * message may carry a server's words: control and format characters are
+ * replaced.
  */
 void
 relay_setup_page_show_problem (RelaySetupPage *self,
                                const char     *message)
 {
+  g_autofree char *shown = NULL;
+
   g_return_if_fail (RELAY_IS_SETUP_PAGE (self));
 
-  gtk_label_set_text (self->problem_label, message);
+  shown = relay_text_for_display_lines (message, -1);
+  gtk_label_set_text (self->problem_label, shown);
   gtk_revealer_set_reveal_child (self->problem_revealer, TRUE);
 }

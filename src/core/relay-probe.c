@@ -252,19 +252,25 @@ step_event_free (gpointer user_data)
 }
 
 /* Queued above the task's own completion, so that every step is seen
- * before the result. */
+ * before the result. Always queued, never g_main_context_invoke (): that
+ * runs the handlers at once in this worker thread whenever the context
+ * is free to acquire, e.g. while its thread runs outside the loop, and a
+ * view would then build widgets off the main thread, in a race with it. */
 static void
 post_step_event (GTask          *task,
                  const char     *name,
                  RelayProbeStep *step)
 {
   StepEvent *event = g_new0 (StepEvent, 1);
+  g_autoptr(GSource) source = g_idle_source_new ();
 
   event->probe = g_object_ref (g_task_get_source_object (task));
   event->name = g_strdup (name);
   event->step = step;
-  g_main_context_invoke_full (g_task_get_context (task), G_PRIORITY_HIGH,
-                              emit_step_event, event, step_event_free);
+  g_source_set_priority (source, G_PRIORITY_HIGH);
+  g_source_set_callback (source, emit_step_event, event, step_event_free);
+  g_source_set_static_name (source, "[relay-probe] step event");
+  g_source_attach (source, g_task_get_context (task));
 }
 
 typedef struct

@@ -59,3 +59,46 @@ relay_text_for_display (const char *text,
 
   return g_string_free (out, FALSE);
 }
+
+/**
+ * relay_text_for_display_lines:
+ * @text: (nullable): text from outside, not necessarily UTF-8
+ * @length: its length in bytes, or -1 when nul-terminated
+ *
+ * Like relay_text_for_display(), but keeps the lines of @text apart: each
+ * line (ended by a line feed, or a carriage return and a line feed) is made
+ * fit to show on its own, and the lines are joined by line feeds. A
+ * carriage return anywhere else becomes a space, as in one line. For a
+ * widget that shows a reply of several lines; never for a terminal.
+ *
+ * Returns: (transfer full): the lines, safe to show
+ */
+char *
+relay_text_for_display_lines (const char *text,
+                              gssize      length)
+{
+  g_autofree char *copy = NULL;
+  g_auto(GStrv) lines = NULL;
+  GString *out;
+
+  if (text == NULL)
+    return g_strdup ("");
+
+  /* a nul inside @length ends the text, as for relay_text_for_display() */
+  copy = length < 0 ? g_strdup (text) : g_strndup (text, length);
+  lines = g_strsplit (copy, "\n", -1);
+  out = g_string_sized_new (strlen (copy));
+
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      gsize n = strlen (lines[i]);
+      g_autofree char *line = NULL;
+
+      if (n > 0 && lines[i][n - 1] == '\r')
+        n--;
+      line = relay_text_for_display (lines[i], n);
+      g_string_append_printf (out, "%s%s", i ? "\n" : "", line);
+    }
+
+  return g_string_free (out, FALSE);
+}

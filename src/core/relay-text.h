@@ -11,7 +11,9 @@
 
 G_BEGIN_DECLS
 
-char *relay_text_for_display (const char *text,
-                              gssize      length);
+char *relay_text_for_display       (const char *text,
+                                    gssize      length);
+char *relay_text_for_display_lines (const char *text,
+                                    gssize      length);
 
 G_END_DECLS
