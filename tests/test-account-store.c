@@ -445,6 +445,9 @@ test_modes_and_owner (void)
   g_assert_cmpint (chown (dir, 0, 0), ==, 0);
 }
 
+#define PIN_A "abababababababababababababababababababababababababababababababab"
+#define PIN_B "cdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd"
+
 static RelayAccount *
 trusting_account (void)
 {
@@ -509,8 +512,16 @@ test_forget_old_trust (void)
 
       if (i == 0)
         relay_account_apply_provider (moved, relay_provider_lookup ("office365"));
-      else if (i == 1 || i == 3)
+      else if (i == 1)
         relay_account_set_host (moved, "other.example.org");
+      else if (i == 3)
+        {
+          /* as `account set --host … --pin …`: the pin given for the new host */
+          const char *pins[] = { PIN_B, NULL };
+
+          relay_account_set_host (moved, "other.example.org");
+          relay_account_set_pins (moved, pins);
+        }
       else
         relay_account_set_port (moved, 465);
 
@@ -522,6 +533,129 @@ test_forget_old_trust (void)
       /* nothing left to clear the second time */
       g_assert_cmpint (relay_account_forget_old_trust (moved, before, keep), ==, RELAY_ACCOUNT_TRUST_NONE);
     }
+}
+
+static RelayAccount *
+account_from_json (const char  *json,
+                   GError     **error)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+
+  g_assert_true (json_parser_load_from_data (parser, json, -1, NULL));
+  return relay_account_new_from_json (json_object_get_object_member (json_node_get_object (json_parser_get_root (parser)),
+                                                                     "account"),
+                                      error);
+}
+
+/* A pin is for the host and port it was made for, and for no other */
+static void
+test_pins_tied_to_server (void)
+{
+  const char *pins[] = { PIN_A, NULL };
+  g_autoptr(RelayAccount) account = relay_account_new ();
+  g_autoptr(GError) error = NULL;
+
+  relay_account_set_host (account, "lan-relay.example.org");
+  relay_account_set_port (account, 465);
+  relay_account_set_pins (account, pins);
+  g_assert_true (g_strv_equal (relay_account_get_pins (account), pins));
+
+  /* another host, another port: not used, not saved */
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autoptr(RelayAccount) moved = relay_account_copy (account);
+      g_autoptr(JsonNode) node = NULL;
+      g_autoptr(RelayAccount) reloaded = NULL;
+      JsonObject *object;
+
+      if (i == 0)
+        relay_account_set_host (moved, "smtp.office365.com");
+      else
+        relay_account_set_port (moved, 587);
+      g_assert_cmpuint (g_strv_length ((char **)relay_account_get_pins (moved)), ==, 0);
+
+      node = relay_account_to_json (moved);
+      object = json_node_get_object (node);
+      g_assert_cmpuint (json_array_get_length (json_object_get_array_member (object, "pins")), ==, 0);
+      g_assert_false (json_object_has_member (object, "pins_for"));
+      reloaded = relay_account_new_from_json (object, &error);
+      g_assert_no_error (error);
+      g_assert_cmpuint (g_strv_length ((char **)relay_account_get_pins (reloaded)), ==, 0);
+    }
+
+  /* the same server, the host in another case: still its pins, saved
+   * with the server they are for */
+  {
+    g_autoptr(RelayAccount) same = relay_account_copy (account);
+    g_autoptr(JsonNode) node = NULL;
+    JsonObject *pins_for;
+
+    relay_account_set_host (same, "LAN-relay.example.org");
+    g_assert_true (g_strv_equal (relay_account_get_pins (same), pins));
+    node = relay_account_to_json (same);
+    pins_for = json_object_get_object_member (json_node_get_object (node), "pins_for");
+    g_assert_nonnull (pins_for);
+    g_assert_cmpstr (json_object_get_string_member (pins_for, "host"), ==, "LAN-relay.example.org");
+    g_assert_cmpint (json_object_get_int_member (pins_for, "port"), ==, 465);
+  }
+
+  /* a file of an older version: a plain list, for the server saved with it */
+  {
+    g_autoptr(RelayAccount) old = account_from_json (
+      "{ \"account\": { \"id\": \"9b2f6f8e-2a9e-4d55-9d5c-3c1f0a9e4b11\", \"host\": \"lan-relay.example.org\", "
+      "\"port\": 465, \"pins\": [ \"" PIN_A "\", \"" PIN_B "\" ] } }", &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpuint (g_strv_length ((char **)relay_account_get_pins (old)), ==, 2);
+  }
+
+  /* pins written for another server (a host changed by hand or by
+   * another program) are not used, and go with the next save */
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autofree char *json = g_strdup_printf (
+        "{ \"account\": { \"id\": \"9b2f6f8e-2a9e-4d55-9d5c-3c1f0a9e4b11\", \"host\": \"smtp.office365.com\", "
+        "\"port\": 587, \"pins\": [ \"" PIN_A "\" ], \"pins_for\": { \"host\": \"%s\", \"port\": %u } } }",
+        i == 0 ? "lan-relay.example.org" : "smtp.office365.com", i == 0 ? 587 : 465);
+      g_autoptr(RelayAccount) moved = account_from_json (json, &error);
+      g_autoptr(JsonNode) node = NULL;
+
+      g_assert_no_error (error);
+      g_assert_cmpuint (g_strv_length ((char **)relay_account_get_pins (moved)), ==, 0);
+      node = relay_account_to_json (moved);
+      g_assert_cmpuint (json_array_get_length (json_object_get_array_member (json_node_get_object (node),
+                                                                             "pins")), ==, 0);
+    }
+
+  /* and they match: used */
+  {
+    g_autoptr(RelayAccount) kept = account_from_json (
+      "{ \"account\": { \"id\": \"9b2f6f8e-2a9e-4d55-9d5c-3c1f0a9e4b11\", \"host\": \"lan-relay.example.org\", "
+      "\"port\": 465, \"pins\": [ \"" PIN_A "\" ], \"pins_for\": { \"host\": \"lan-relay.example.org\", "
+      "\"port\": 465 } } }", &error);
+
+    g_assert_no_error (error);
+    g_assert_true (g_strv_equal (relay_account_get_pins (kept), pins));
+  }
+
+  /* a damaged "pins_for" is named */
+  {
+    const char * const bad[] = { "[]", "{ \"host\": 1, \"port\": 25 }", "{ \"host\": \"a b\", \"port\": 25 }",
+                                 "{ \"host\": \"x.example\", \"port\": 0 }", "{ \"port\": 25 }" };
+
+    for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+      {
+        g_autofree char *json = g_strdup_printf (
+          "{ \"account\": { \"id\": \"9b2f6f8e-2a9e-4d55-9d5c-3c1f0a9e4b11\", \"pins\": [], \"pins_for\": %s } }",
+          bad[i]);
+        g_autoptr(RelayAccount) none = account_from_json (json, &error);
+
+        g_assert_null (none);
+        g_assert_error (error, JSON_PARSER_ERROR, JSON_PARSER_ERROR_INVALID_DATA);
+        g_assert_nonnull (strstr (error->message, "“pins_for”"));
+        g_clear_error (&error);
+      }
+  }
 }
 
 int
@@ -541,6 +675,7 @@ main (int   argc,
   g_test_add_func ("/account-store/planted-link", test_planted_link);
   g_test_add_func ("/account-store/modes-and-owner", test_modes_and_owner);
   g_test_add_func ("/account/forget-old-trust", test_forget_old_trust);
+  g_test_add_func ("/account/pins-tied-to-server", test_pins_tied_to_server);
 
   return g_test_run ();
 }

@@ -15,6 +15,7 @@
 
 #include "relay-diagnosis.h"
 #include "relay-probe-view.h"
+#include "relay-sandbox-server.h"
 #include "test-helpers.h"
 #include "widget-helpers.h"
 
@@ -584,6 +585,122 @@ test_close_while_running (Fixture       *fixture,
   g_assert_cmpint (g_atomic_int_get (&fixture->server.n_closed), ==, 1);
 }
 
+#define OLD_PIN "abababababababababababababababababababababababababababababababab"
+
+static void
+trusted_cb (RelayProbeView *view,
+            const char     *sha256,
+            char          **trusted)
+{
+  g_assert_null (*trusted);
+  *trusted = g_strdup (sha256);
+}
+
+static gboolean
+is_visible_label_containing (GtkWidget     *widget,
+                             gconstpointer  needle)
+{
+  return is_label_containing (widget, needle) && gtk_widget_is_drawable (widget);
+}
+
+/* The server's certificate is not the one pinned for its host and port
+ * (renewed, or an impostor): refused, both fingerprints shown, and the
+ * new one offered in place of the old, saved only when chosen */
+static void
+test_certificate_changed (void)
+{
+  g_autoptr(RelaySandboxServer) sandbox = relay_sandbox_server_new ();
+  g_autoptr(RelayAccount) account = relay_account_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *trusted = NULL;
+  g_autofree char *where = NULL;
+  const char *pins[] = { OLD_PIN, NULL };
+  const char *sha256;
+  Fixture fixture = { 0 };
+  AdwMessageDialog *dialog;
+  GtkWidget *button;
+
+  g_assert_true (relay_sandbox_server_start (sandbox, 0, 0, &error));
+  g_assert_no_error (error);
+  sha256 = relay_sandbox_server_get_certificate_sha256 (sandbox);
+
+  relay_account_set_provider (account, "custom");
+  relay_account_set_host (account, "127.0.0.1");
+  relay_account_set_port (account, relay_sandbox_server_get_starttls_port (sandbox));
+  relay_account_set_security (account, RELAY_SECURITY_STARTTLS);
+  relay_account_set_from (account, "a@example.org");
+  relay_account_set_pins (account, pins);
+  where = g_strdup_printf ("for 127.0.0.1, port %u", relay_sandbox_server_get_starttls_port (sandbox));
+
+  fixture.view = relay_probe_view_new (NULL, account, NULL, NULL);
+  g_signal_connect (fixture.view, "trust-certificate", G_CALLBACK (trusted_cb), &trusted);
+  gtk_window_present (GTK_WINDOW (fixture.view));
+  wait_until_finished (&fixture);
+
+  /* refused at the TLS step, though nothing else is wrong with it */
+  g_assert_nonnull (find_widget (row (&fixture, "Encrypt (TLS)"), is_icon_named, "dialog-error-symbolic"));
+  g_assert_null (find_widget (GTK_WIDGET (fixture.view), is_label_showing, "The server works"));
+  g_assert_null (find_widget (GTK_WIDGET (fixture.view), is_row_titled, "Sign in"));
+
+  /* the diagnosis says it changed, with both fingerprints */
+  {
+    GtkWidget *title = find_widget (GTK_WIDGET (fixture.view), is_visible_label_containing,
+                                    "certificate has changed");
+    const char *text;
+
+    g_assert_nonnull (title);
+    text = gtk_label_get_text (GTK_LABEL (title));
+    g_assert_nonnull (strstr (text, OLD_PIN));
+    g_assert_nonnull (strstr (text, sha256));
+    g_assert_nonnull (strstr (text, where));
+    g_assert_nonnull (strstr (text, "Issued to:"));
+    g_assert_nonnull (strstr (text, "Valid until:"));
+  }
+  g_assert_nonnull (find_widget (GTK_WIDGET (fixture.view), is_visible_label_containing,
+                                 "This is not the certificate you trusted"));
+
+  /* one clearly labelled button offers the new certificate, named once
+   * for a screen reader; nothing is trusted until it is used */
+  button = find_button (GTK_WIDGET (fixture.view), "Trust the New Certificate");
+  g_assert_nonnull (button);
+  g_assert_true (gtk_widget_is_drawable (button));
+  g_assert_null (find_button (GTK_WIDGET (fixture.view), "Trust This Certificate"));
+  assert_buttons_named_once (GTK_WIDGET (fixture.view));
+  g_assert_null (trusted);
+
+  /* Cancel changes nothing */
+  g_signal_emit_by_name (button, "clicked");
+  dialog = find_message_dialog ();
+  g_assert_nonnull (dialog);
+  g_assert_cmpstr (adw_message_dialog_get_heading (dialog), ==, "Trust the New Certificate?");
+  g_assert_nonnull (strstr (adw_message_dialog_get_body (dialog), sha256));
+  g_assert_nonnull (strstr (adw_message_dialog_get_body (dialog), where));
+  adw_message_dialog_response (dialog, "cancel");
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  g_assert_null (trusted);
+  g_assert_false (relay_probe_view_get_running (fixture.view));
+
+  /* Trust: the new fingerprint, in place of the old, and the test again */
+  g_signal_emit_by_name (button, "clicked");
+  dialog = find_message_dialog ();
+  g_assert_nonnull (dialog);
+  adw_message_dialog_response (dialog, "trust");
+  g_assert_cmpstr (trusted, ==, sha256);
+  wait_until_finished (&fixture);
+
+  g_assert_nonnull (find_widget (GTK_WIDGET (fixture.view), is_label_showing, "The server works"));
+  assert_step_passed (&fixture, "Encrypt (TLS)");
+  g_assert_nonnull (find_widget (GTK_WIDGET (fixture.view), is_visible_label_containing,
+                                 "only this certificate is accepted"));
+  g_assert_false (gtk_widget_get_visible (button));
+
+  g_object_ref (fixture.view);
+  gtk_window_destroy (GTK_WINDOW (fixture.view));
+  g_assert_finalize_object (fixture.view);
+  relay_sandbox_server_stop (sandbox);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -606,6 +723,7 @@ main (int   argc,
   g_test_add ("/probe-view/cancel", Fixture, NULL, NULL, test_cancel, fixture_tear_down);
   g_test_add ("/probe-view/close-while-running", Fixture, NULL, NULL, test_close_while_running,
               fixture_tear_down);
+  g_test_add_func ("/probe-view/certificate-changed", test_certificate_changed);
 
   return g_test_run ();
 }

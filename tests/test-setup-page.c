@@ -1093,6 +1093,167 @@ test_no_keyring (Fixture       *fixture,
   g_assert_true (action_enabled (fixture, "setup.save"));
 }
 
+/* Saves a custom server with a CA file, a pin and the consent to an
+ * unencrypted password, as `account set` would */
+static void
+save_trusting_account (void)
+{
+  g_autoptr(RelayAccountStore) store = relay_account_store_new (NULL);
+  g_autoptr(RelayAccount) account = relay_account_new ();
+  g_autofree char *dir = g_build_filename (g_get_user_config_dir (), "mail-relay", NULL);
+  g_autofree char *ca_file = g_build_filename (g_get_user_config_dir (), "lan-ca.pem", NULL);
+  const char *pins[] = { "abababababababababababababababababababababababababababababababab", NULL };
+
+  remove_tree (dir);
+  g_assert_true (g_file_set_contents (ca_file, "not read by this test\n", -1, NULL));
+  g_assert_true (relay_account_store_load (store, NULL));
+  relay_account_set_provider (account, "custom");
+  relay_account_set_host (account, "relay.lan.example");
+  relay_account_set_port (account, 587);
+  relay_account_set_security (account, RELAY_SECURITY_STARTTLS);
+  relay_account_set_from (account, "me@example.org");
+  relay_account_set_ca_file (account, ca_file);
+  relay_account_set_pins (account, pins);
+  relay_account_set_allow_insecure (account, TRUE);
+  relay_account_store_put (store, account);
+  g_assert_true (relay_account_store_save (store, NULL));
+}
+
+/* Saving the form for another port, or after switching to Office 365,
+ * drops the CA file, pins and consent given for the old server */
+static void
+test_trust_stays_with_server (void)
+{
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autoptr(RelayAccount) saved = NULL;
+      Fixture fixture = { 0 };
+
+      save_trusting_account ();
+      fixture_set_up (&fixture, "keep");
+      g_assert_true (gtk_widget_get_visible (row (&fixture, "Trusted Certificate")));
+
+      if (i == 0)
+        type (&fixture, "Port", "465");
+      else
+        {
+          adw_combo_row_set_selected (ADW_COMBO_ROW (row (&fixture, "Provider")),
+                                      relay_provider_get_position ("office365"));
+          g_assert_null (find_message_dialog ());
+          type (&fixture, "User Name", "me@example.org");
+        }
+      /* what the form shows applies to the new server */
+      g_assert_false (gtk_widget_get_visible (row (&fixture, "Trusted Certificate")));
+      save_and_wait (&fixture);
+
+      saved = reload_default ();
+      g_assert_cmpuint (relay_account_get_port (saved), ==, i == 0 ? 465 : 587);
+      g_assert_cmpstr (relay_account_get_provider (saved), ==, i == 0 ? "custom" : "office365");
+      g_assert_cmpstr (relay_account_get_ca_file (saved), ==, "");
+      g_assert_cmpuint (g_strv_length ((char **)relay_account_get_pins (saved)), ==, 0);
+      g_assert_false (relay_account_get_allow_insecure (saved));
+      fixture_tear_down (&fixture, NULL);
+    }
+}
+
+/* A certificate pinned for the server has been replaced: the setup page
+ * says what the pin means, and the new certificate takes the old one's
+ * place only when the user chooses it in the test window */
+static void
+test_certificate_renewed (void)
+{
+  g_autoptr(RelaySandboxServer) sandbox = relay_sandbox_server_new ();
+  g_autoptr(RelayAccountStore) first = relay_account_store_new (NULL);
+  g_autoptr(RelayAccount) account = relay_account_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_build_filename (g_get_user_config_dir (), "mail-relay", NULL);
+  g_autofree char *path = g_build_filename (dir, "accounts.json", NULL);
+  g_autofree char *before = NULL;
+  g_autofree char *after = NULL;
+  g_autofree char *where = NULL;
+  const char *old_pin = "abababababababababababababababababababababababababababababababab";
+  const char *pins[] = { old_pin, NULL };
+  gint64 deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+  const char *sha256;
+  Fixture fixture = { 0 };
+  RelayProbeView *view;
+  AdwMessageDialog *dialog;
+  GtkWidget *pin_row;
+  GtkWidget *button;
+
+  g_assert_true (relay_sandbox_server_start (sandbox, 0, 0, &error));
+  g_assert_no_error (error);
+  sha256 = relay_sandbox_server_get_certificate_sha256 (sandbox);
+  where = g_strdup_printf ("for 127.0.0.1, port %u", relay_sandbox_server_get_starttls_port (sandbox));
+
+  /* a custom server whose certificate was pinned, since renewed */
+  remove_tree (dir);
+  g_assert_true (relay_account_store_load (first, NULL));
+  relay_account_set_provider (account, "custom");
+  relay_account_set_host (account, "127.0.0.1");
+  relay_account_set_port (account, relay_sandbox_server_get_starttls_port (sandbox));
+  relay_account_set_security (account, RELAY_SECURITY_STARTTLS);
+  relay_account_set_from (account, "me@example.org");
+  relay_account_set_pins (account, pins);
+  relay_account_store_put (first, account);
+  g_assert_true (relay_account_store_save (first, &error));
+  g_assert_no_error (error);
+
+  fixture_set_up (&fixture, "keep");
+
+  /* the page says in plain words what the pin means */
+  pin_row = row (&fixture, "Trusted Certificate");
+  g_assert_true (gtk_widget_get_visible (pin_row));
+  g_assert_nonnull (strstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (pin_row)), "Only this certificate is accepted"));
+  g_assert_nonnull (strstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (pin_row)), where));
+  g_assert_nonnull (strstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (pin_row)), old_pin));
+
+  /* for another port it would not apply, and is not shown */
+  type (&fixture, "Port", "2525");
+  g_assert_false (gtk_widget_get_visible (pin_row));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture.page), "setup.revert", NULL));
+  g_assert_true (gtk_widget_get_visible (pin_row));
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture.page), "setup.test", NULL));
+  view = find_probe_view ();
+  g_assert_nonnull (view);
+  while (relay_probe_view_get_running (view) && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_false (relay_probe_view_get_running (view));
+
+  /* refused; nothing saved while the user only looks */
+  g_assert_nonnull (find_widget (GTK_WIDGET (view), is_label_containing, "certificate has changed"));
+  g_assert_true (g_file_get_contents (path, &before, NULL, NULL));
+  g_assert_nonnull (strstr (before, old_pin));
+  g_assert_null (strstr (before, sha256));
+
+  button = find_button (GTK_WIDGET (view), "Trust the New Certificate");
+  g_assert_nonnull (button);
+  g_signal_emit_by_name (button, "clicked");
+  dialog = find_message_dialog ();
+  g_assert_nonnull (dialog);
+  adw_message_dialog_response (dialog, "trust");
+  while (relay_probe_view_get_running (view) && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_nonnull (find_widget (GTK_WIDGET (view), is_label_containing, "The server works"));
+
+  /* saved at once, in place of the old pin, for this server */
+  g_assert_true (g_strv_equal (relay_account_get_pins (relay_account_store_get_default (fixture.store)),
+                               (const char * const[]) { sha256, NULL }));
+  g_assert_true (g_file_get_contents (path, &after, NULL, NULL));
+  g_assert_nonnull (strstr (after, sha256));
+  g_assert_null (strstr (after, old_pin));
+  g_assert_nonnull (strstr (after, "\"pins_for\""));
+  g_assert_nonnull (strstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (pin_row)), sha256));
+  g_assert_false (action_enabled (&fixture, "setup.save"));
+
+  gtk_window_destroy (GTK_WINDOW (view));
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  fixture_tear_down (&fixture, NULL);
+  relay_sandbox_server_stop (sandbox);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1133,6 +1294,8 @@ main (int   argc,
               fixture_tear_down);
   g_test_add_func ("/setup-page/corrupt-warning", test_corrupt_warning);
   g_test_add_func ("/setup-page/first-run-sandbox", test_first_run_sandbox);
+  g_test_add_func ("/setup-page/certificate-renewed", test_certificate_renewed);
+  g_test_add_func ("/setup-page/trust-stays-with-server", test_trust_stays_with_server);
 
   return g_test_run ();
 }

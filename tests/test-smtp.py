@@ -195,13 +195,20 @@ class Result:
         return json.dumps(j, sort_keys=True)[:3000]
 
 
-def run_cli(args, password=True, timeout=CLI_TIMEOUT):
+def run_cli(args, password=True, timeout=CLI_TIMEOUT, accounts=None):
     home = tempfile.mkdtemp(prefix="cli-", dir=WORK)
     env = dict(os.environ)
     for var in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME"):
         env[var] = os.path.join(home, var.lower())
         os.makedirs(env[var])
     env["HOME"] = home
+    if accounts is not None:
+        # a saved account, as accounts.json holds it
+        folder = os.path.join(env["XDG_CONFIG_HOME"], "mail-relay")
+        os.makedirs(folder, mode=0o700)
+        path = os.path.join(folder, "accounts.json")
+        with open(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600), "w") as f:
+            json.dump({"version": 1, "accounts": accounts}, f)
     argv = [CLI, "test"] + args
     start = time.monotonic()
     proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
@@ -661,6 +668,119 @@ def _(t):
         t.eq(r.get("error", "kind"), "tls", "error.kind")
         no_verb(t, srv, "AUTH", "MAIL")
         check_secrets(t, r, srv)
+
+
+def pinned_account(port, pin, pins_for=None):
+    """The saved account of a pin test: implicit TLS to 127.0.0.1, no sign-in."""
+    account = {"id": "9b2f6f8e-2a9e-4d55-9d5c-3c1f0a9e4b11", "provider": "custom", "host": "127.0.0.1",
+               "port": port, "security": "tls", "auth": "auto", "username": "", "from": USER,
+               "ca_file": "", "pins": [pin]}
+    if pins_for is not None:
+        account["pins_for"] = pins_for
+    return [account]
+
+
+def check_pin_refused(t, r, srv, presented, trusted):
+    """Refused as a changed certificate: both fingerprints named, nothing sent."""
+    check_failure(t, r, "tls")
+    t.eq((r.get("tls", "certificate", "sha256") or "").lower(), presented, "tls.certificate.sha256")
+    t.eq(r.get("tls", "pinned"), False, "tls.pinned")
+    t.eq(r.get("tls", "pins"), trusted, "tls.pins (the certificates trusted for this server)")
+    message = r.get("error", "message") or ""
+    t.check("changed" in message, "error.message does not say the certificate changed: %r" % message)
+    t.check(presented in message, "error.message does not name the new fingerprint: %r" % message)
+    for pin in trusted:
+        t.check(pin in message, "error.message does not name the trusted fingerprint %s: %r" % (pin, message))
+    step = r.step("tls")
+    t.check(step is not None and step.get("ok") is False and presented in (step.get("detail") or ""),
+            "step tls should fail naming the new fingerprint: %r" % (step,))
+    no_verb(t, srv, "AUTH", "MAIL")
+
+
+@case("saved pin for this host and port (pins_for), or from an older file (no pins_for): success")
+def _(t):
+    with FakeServer("good", cert="self-signed", implicit_tls=True) as srv:
+        pin = FINGERPRINTS["self-signed"]
+        for pins_for in ({"host": "127.0.0.1", "port": srv.port}, None):
+            r = run_cli(["--timeout", "3", "--json"], password=False,
+                        accounts=pinned_account(srv.port, pin, pins_for))
+            t.r, t.srv = r, srv
+            check_success(t, r)
+            t.eq(r.get("tls", "pinned"), True, "tls.pinned (pins_for %r)" % (pins_for,))
+            t.eq(r.get("tls", "pins"), [pin], "tls.pins (pins_for %r)" % (pins_for,))
+
+
+@case("saved pin made for another host or port: not used, the self-signed certificate refused")
+def _(t):
+    with FakeServer("good", cert="self-signed", implicit_tls=True) as srv:
+        pin = FINGERPRINTS["self-signed"]
+        for pins_for in ({"host": "localhost", "port": srv.port}, {"host": "127.0.0.1", "port": srv.port + 1}):
+            r = run_cli(["--timeout", "3", "--json"], password=False,
+                        accounts=pinned_account(srv.port, pin, pins_for))
+            t.r, t.srv = r, srv
+            check_failure(t, r, "tls")
+            t.check("unknown-ca" in (r.get("tls", "errors") or []),
+                    "checked as without a pin (pins_for %r): %r" % (pins_for, r.get("tls")))
+            t.eq(r.get("tls", "pinned"), False, "tls.pinned (pins_for %r)" % (pins_for,))
+            t.eq(r.get("tls", "pins"), [], "tls.pins (pins_for %r)" % (pins_for,))
+            no_verb(t, srv, "AUTH", "MAIL")
+
+
+@case("rotated certificate (pinned one replaced): refused, old and new fingerprints named")
+def _(t):
+    old = FINGERPRINTS["other"]
+    with FakeServer("good", cert="self-signed", implicit_tls=True) as srv:
+        r = run_cli(cli_args(srv.port, security="tls", ca=False, extra=["--pin", old]))
+        t.r, t.srv = r, srv
+        check_pin_refused(t, r, srv, FINGERPRINTS["self-signed"], [old])
+        check_secrets(t, r, srv)
+
+
+@case("rotated certificate, text output: the new fingerprint and the trusted one named")
+def _(t):
+    old = FINGERPRINTS["other"]
+    with FakeServer("good", cert="self-signed", implicit_tls=True) as srv:
+        args = cli_args(srv.port, security="tls", ca=False, extra=["--pin", old])
+        args.remove("--json")
+        r = run_cli(args)
+        t.r, t.srv = r, srv
+        t.eq(r.rc, 1, "exit status")
+        t.check("changed" in r.stdout, "the output does not say the certificate changed: %r" % r.stdout)
+        t.check(FINGERPRINTS["self-signed"] in r.stdout and old in r.stdout,
+                "the output does not name both fingerprints: %r" % r.stdout)
+        no_verb(t, srv, "AUTH", "MAIL")
+
+
+@case("CA-valid certificate that is not the pinned one: refused (implicit TLS and STARTTLS)")
+def _(t):
+    pin = FINGERPRINTS["self-signed"]
+    for security in ("tls", "starttls"):
+        with FakeServer("good", cert="good", implicit_tls=(security == "tls")) as srv:
+            r = run_cli(cli_args(srv.port, security=security, send_to=True, extra=["--pin", pin]))
+            t.r, t.srv = r, srv
+            check_pin_refused(t, r, srv, FINGERPRINTS["good"], [pin])
+            t.eq(r.get("tls", "errors"), [], "tls.errors (the CA vouches for it)")
+            t.eq(srv.messages(), [], "messages received")
+            check_secrets(t, r, srv)
+
+
+@case("CA-valid certificate pinned too: success, pinned")
+def _(t):
+    with FakeServer("good", cert="good", implicit_tls=True) as srv:
+        r = run_cli(cli_args(srv.port, security="tls", extra=["--pin", FINGERPRINTS["good"]]))
+        t.r, t.srv = r, srv
+        check_success(t, r)
+        t.eq(r.get("tls", "pinned"), True, "tls.pinned")
+
+
+@case("pinned certificate with a wrong name and an expired one: accepted, as the pin says")
+def _(t):
+    for cert in ("wrong-name", "expired"):
+        with FakeServer("good", cert=cert, implicit_tls=True) as srv:
+            r = run_cli(cli_args(srv.port, security="tls", extra=["--pin", FINGERPRINTS[cert]]))
+            t.r, t.srv = r, srv
+            check_success(t, r)
+            t.eq(r.get("tls", "pinned"), True, "tls.pinned (%s)" % cert)
 
 
 @case("expired certificate: tls, expired")

@@ -334,14 +334,6 @@ shown_name (char *name)
   return taken != NULL ? relay_text_for_display_lines (taken, -1) : NULL;
 }
 
-static gboolean
-is_pinned (RelayProbeView *self,
-           const char     *sha256)
-{
-  return sha256 != NULL &&
-         g_strv_contains (relay_account_get_pins (self->account), sha256);
-}
-
 static void
 show_certificate (RelayProbeView *self)
 {
@@ -357,7 +349,11 @@ show_certificate (RelayProbeView *self)
   g_autofree char *problems = NULL;
   g_autoptr(GDateTime) before = NULL;
   g_autoptr(GDateTime) after = NULL;
+  g_autofree char *description = NULL;
+  const char *host = relay_account_get_host (self->account);
+  guint port = relay_account_get_port (self->account);
   gboolean pinned;
+  gboolean changed;
 
   if (certificate == NULL)
     return;
@@ -373,7 +369,8 @@ show_certificate (RelayProbeView *self)
   valid = g_strdup_printf (_("%s – %s"), not_before, not_after);
   fingerprint = format_fingerprint (sha256 ? sha256 : "");
   problems = describe_certificate_errors (errors);
-  pinned = errors != 0 && is_pinned (self, sha256);
+  pinned = relay_probe_get_certificate_pinned (self->probe);
+  changed = relay_probe_get_certificate_changed (self->probe);
 
   adw_action_row_set_subtitle (self->subject_row, subject ? subject : _("Unknown"));
   adw_action_row_set_subtitle (self->issuer_row, issuer ? issuer : _("Unknown"));
@@ -387,16 +384,25 @@ show_certificate (RelayProbeView *self)
 
   /* the built-in test server's pin comes with it, not from the user */
   if (pinned && g_strcmp0 (relay_account_get_provider (self->account), "local") == 0)
-    adw_preferences_group_set_description (self->certificate_group,
-                                           _("Mail Relay’s own test server made this certificate for "
-                                             "itself; it is trusted for the test server only."));
-  else
-    adw_preferences_group_set_description (self->certificate_group,
-                                           pinned
-                                           ? _("You chose to trust this certificate although it has problems.")
-                                           : NULL);
+    description = g_strdup (_("Mail Relay’s own test server made this certificate for "
+                              "itself; it is trusted for the test server only."));
+  else if (pinned)
+    /* Translators: %s is a server name, %u its port */
+    description = g_strdup_printf (_("You chose to trust this certificate: only this certificate is "
+                                     "accepted for %s, port %u."), host, port);
+  else if (changed)
+    /* Translators: %s is a server name, %u its port */
+    description = g_strdup_printf (_("This is not the certificate you trusted for %s, port %u: only "
+                                     "that one is accepted there."), host, port);
+  adw_preferences_group_set_description (self->certificate_group, description);
+
+  /* a renewed certificate is offered in place of the trusted one */
+  gtk_button_set_label (self->trust_button, changed ? _("Trust the _New Certificate")
+                                                    : _("T_rust This Certificate"));
+  /* named by its label alone (GTK 4.8 would say the text twice) */
+  relay_accessible_name_buttons_by_label (GTK_WIDGET (self->trust_button));
   gtk_widget_set_visible (GTK_WIDGET (self->trust_button),
-                          errors != 0 && !pinned && sha256 != NULL);
+                          sha256 != NULL && !pinned && (errors != 0 || changed));
   gtk_widget_set_visible (GTK_WIDGET (self->certificate_group), TRUE);
 }
 
@@ -519,22 +525,14 @@ trust_response_cb (AdwMessageDialog *dialog,
                    RelayProbeView   *self)
 {
   const char *sha256 = g_object_get_data (G_OBJECT (dialog), "sha256");
-  g_autoptr(GStrvBuilder) builder = NULL;
-  g_auto(GStrv) pins = NULL;
 
   if (g_strcmp0 (response, "trust") != 0 || sha256 == NULL || self->running)
     return;
 
   g_signal_emit (self, signals[TRUST_CERTIFICATE], 0, sha256);
 
-  if (!is_pinned (self, sha256))
-    {
-      builder = g_strv_builder_new ();
-      g_strv_builder_addv (builder, (const char **)relay_account_get_pins (self->account));
-      g_strv_builder_add (builder, sha256);
-      pins = g_strv_builder_end (builder);
-      relay_account_set_pins (self->account, (const char * const *)pins);
-    }
+  /* in place of any certificate trusted for this server before */
+  relay_account_set_pins (self->account, (const char * const[]) { sha256, NULL });
 
   relay_probe_view_run (self);
 }
@@ -556,14 +554,28 @@ trust_action (GtkWidget  *widget,
   if (sha256 == NULL)
     return;
 
-  dialog = adw_message_dialog_new (GTK_WINDOW (self),
-                                   _("Trust This Certificate?"),
-                                   _("Do this only if you recognise this server, for example your "
-                                     "own with a self-signed certificate. First compare the SHA-256 "
-                                     "fingerprint shown here with the one your administrator gives "
-                                     "you. Never trust a certificate for a public provider such as "
-                                     "Gmail or Office 365: their certificates are always valid, so "
-                                     "a problem there means the connection is being intercepted."));
+  if (relay_probe_get_certificate_changed (self->probe))
+    {
+      g_autofree char *body = NULL;
+
+      /* Translators: %s is a server name, %u its port, the last %s a SHA-256 fingerprint */
+      body = g_strdup_printf (_("From now on only the new certificate is accepted for %s, port %u, and "
+                                "the one you trusted before is refused. Do this only if the server’s "
+                                "administrator confirms that its certificate was renewed and gives you "
+                                "this SHA-256 fingerprint: %s"),
+                              relay_account_get_host (self->account), relay_account_get_port (self->account),
+                              sha256);
+      dialog = adw_message_dialog_new (GTK_WINDOW (self), _("Trust the New Certificate?"), body);
+    }
+  else
+    dialog = adw_message_dialog_new (GTK_WINDOW (self),
+                                     _("Trust This Certificate?"),
+                                     _("Do this only if you recognise this server, for example your "
+                                       "own with a self-signed certificate. First compare the SHA-256 "
+                                       "fingerprint shown here with the one your administrator gives "
+                                       "you. Never trust a certificate for a public provider such as "
+                                       "Gmail or Office 365: their certificates are always valid, so "
+                                       "a problem there means the connection is being intercepted."));
   adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
                                     "cancel", _("_Cancel"),
                                     "trust", _("_Trust"),
@@ -640,7 +652,8 @@ relay_probe_view_class_init (RelayProbeViewClass *klass)
    * RelayProbeView::trust-certificate:
    * @sha256: the fingerprint of the certificate, 64 lower-case hex digits
    *
-   * The user chose to trust (pin) the server's certificate for this account.
+   * The user chose to trust (pin) the server's certificate for this
+   * account's host and port, in place of any trusted there before.
    */
   signals[TRUST_CERTIFICATE] =
     g_signal_new ("trust-certificate", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,

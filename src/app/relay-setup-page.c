@@ -71,6 +71,7 @@ struct _RelaySetupPage
   AdwEntryRow        *port_row;
   AdwComboRow        *security_row;
   AdwComboRow        *auth_row;
+  AdwActionRow       *pin_row;
   GtkLabel           *server_error_label;
   AdwPreferencesGroup *account_group;
   AdwEntryRow        *username_row;
@@ -84,8 +85,11 @@ struct _RelaySetupPage
   GtkLabel           *account_error_label;
   AdwEntryRow        *send_to_row;
 
-  /* fingerprints trusted before the account was first saved */
+  /* fingerprints trusted before the account was saved, and the server
+   * (host and port) they were trusted for */
   GStrv               pending_pins;
+  char               *pending_pins_host;
+  guint               pending_pins_port;
   /* the user agreed to send the password unencrypted to this host */
   char               *insecure_host;
   char               *insecure_warned_host;
@@ -449,10 +453,89 @@ is_dirty (RelaySetupPage *self)
          g_strcmp0 (field_text (self, FIELD_FROM), relay_account_get_from (self->saved)) != 0;
 }
 
+/* The form's server, when its fields are valid */
+static gboolean
+form_server (RelaySetupPage  *self,
+             char           **host,
+             guint           *port)
+{
+  g_autofree char *name = relay_validate_host (field_text (self, FIELD_HOST), NULL);
+
+  if (name == NULL || !relay_validate_port (field_text (self, FIELD_PORT), port, NULL))
+    return FALSE;
+
+  *host = g_steal_pointer (&name);
+  return TRUE;
+}
+
+static gboolean
+pending_pins_fit (RelaySetupPage *self,
+                  const char     *host,
+                  guint           port)
+{
+  return self->pending_pins != NULL && host != NULL && port == self->pending_pins_port &&
+         g_ascii_strcasecmp (host, self->pending_pins_host) == 0;
+}
+
+/* The pins that a Save would keep for the form's server: trusted in the
+ * test window, or saved for this provider, host and port */
+static const char * const *
+form_pins (RelaySetupPage *self)
+{
+  static const char * const none[] = { NULL };
+  RelayProvider *provider = selected_provider (self);
+  g_autofree char *host = NULL;
+  guint port = 0;
+
+  if (uses_sandbox (self, provider) || !form_server (self, &host, &port))
+    return none;
+
+  if (pending_pins_fit (self, host, port))
+    return (const char * const *)self->pending_pins;
+
+  if (self->saved != NULL &&
+      g_strcmp0 (relay_account_get_provider (self->saved), relay_provider_get_id (provider)) == 0 &&
+      g_ascii_strcasecmp (relay_account_get_host (self->saved), host) == 0 &&
+      relay_account_get_port (self->saved) == port)
+    return relay_account_get_pins (self->saved);
+
+  return none;
+}
+
+/* Says what a pin means where it applies */
+static void
+update_pin_row (RelaySetupPage *self)
+{
+  const char * const *pins = form_pins (self);
+  g_autofree char *host = NULL;
+  g_autofree char *fingerprints = NULL;
+  g_autofree char *text = NULL;
+  guint port = 0;
+
+  gtk_widget_set_visible (GTK_WIDGET (self->pin_row), pins[0] != NULL);
+  if (pins[0] == NULL || !form_server (self, &host, &port))
+    return;
+
+  fingerprints = g_strjoinv (", ", (char **)pins);
+  if (pins[1] == NULL)
+    /* Translators: %s is a server name, %u its port, the last %s a SHA-256 fingerprint */
+    text = g_strdup_printf (_("Only this certificate is accepted for %s, port %u; any other is refused, "
+                              "even one that a certificate authority vouches for. SHA-256: %s"),
+                            host, port, fingerprints);
+  else
+    /* Translators: %s is a server name, %u its port, the last %s a list of SHA-256 fingerprints */
+    text = g_strdup_printf (_("Only these certificates are accepted for %s, port %u; any other is refused, "
+                              "even one that a certificate authority vouches for. SHA-256: %s"),
+                            host, port, fingerprints);
+  adw_action_row_set_subtitle (self->pin_row, text);
+}
+
 static void
 update_actions (RelaySetupPage *self)
 {
   gboolean dirty = is_dirty (self);
+
+  update_pin_row (self);
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "setup.save", dirty && !self->busy);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "setup.revert",
@@ -771,18 +854,9 @@ build_account (RelaySetupPage *self)
 
       relay_account_set_pins (account, pins);
     }
-  else if (self->pending_pins != NULL)
-    {
-      g_autoptr(GStrvBuilder) pins = g_strv_builder_new ();
-      g_auto(GStrv) all = NULL;
-
-      g_strv_builder_addv (pins, (const char **)relay_account_get_pins (account));
-      for (guint i = 0; self->pending_pins[i]; i++)
-        if (!g_strv_contains (relay_account_get_pins (account), self->pending_pins[i]))
-          g_strv_builder_add (pins, self->pending_pins[i]);
-      all = g_strv_builder_end (pins);
-      relay_account_set_pins (account, (const char * const *)all);
-    }
+  /* trusted in the test window: for the server it was tested on only */
+  else if (pending_pins_fit (self, host, port))
+    relay_account_set_pins (account, (const char * const *)self->pending_pins);
 
   return g_steal_pointer (&account);
 }
@@ -828,6 +902,7 @@ finish_save (RelaySetupPage *self,
 
   g_set_object (&self->saved, account);
   g_clear_pointer (&self->pending_pins, g_strfreev);
+  g_clear_pointer (&self->pending_pins_host, g_free);
   self->busy = FALSE;
 
   /* shows the values as stored, such as a host name in ASCII form; the
@@ -1057,27 +1132,25 @@ save_action (GtkWidget  *widget,
   store_password_and_finish (self, account);
 }
 
-/* The pin belongs to the account: kept at once when the account is saved,
- * else with the next Save. */
+/* The pin belongs to the account and its server: kept at once when the
+ * account is saved, else with the next Save. It replaces whatever was
+ * trusted for that server before, such as a certificate since renewed. */
 static void
 trust_certificate_cb (RelayProbeView *view,
                       const char     *sha256,
                       RelaySetupPage *self)
 {
   g_autoptr(GError) error = NULL;
+  const char *pins[] = { sha256, NULL };
+  g_autofree char *host = NULL;
+  guint port = 0;
 
   /* the test ran on the form: into the saved account only if it is that */
   if (self->saved != NULL && !is_dirty (self))
     {
       g_autoptr(RelayAccount) account = relay_account_copy (self->saved);
-      g_autoptr(GStrvBuilder) pins = g_strv_builder_new ();
-      g_auto(GStrv) all = NULL;
 
-      g_strv_builder_addv (pins, (const char **)relay_account_get_pins (account));
-      if (!g_strv_contains (relay_account_get_pins (account), sha256))
-        g_strv_builder_add (pins, sha256);
-      all = g_strv_builder_end (pins);
-      relay_account_set_pins (account, (const char * const *)all);
+      relay_account_set_pins (account, pins);
 
       relay_account_store_put (self->store, account);
       if (!relay_account_store_save (self->store, &error))
@@ -1092,19 +1165,19 @@ trust_certificate_cb (RelayProbeView *view,
 
       g_set_object (&self->saved, account);
       add_toast (self, _("The certificate is trusted for this account"));
+      update_actions (self);
       return;
     }
 
-  if (self->pending_pins == NULL || !g_strv_contains ((const char * const *)self->pending_pins, sha256))
-    {
-      g_autoptr(GStrvBuilder) pins = g_strv_builder_new ();
+  /* the test window ran on the form's server */
+  if (!form_server (self, &host, &port))
+    return;
 
-      if (self->pending_pins != NULL)
-        g_strv_builder_addv (pins, (const char **)self->pending_pins);
-      g_strv_builder_add (pins, sha256);
-      g_strfreev (self->pending_pins);
-      self->pending_pins = g_strv_builder_end (pins);
-    }
+  g_strfreev (self->pending_pins);
+  self->pending_pins = g_strdupv ((char **)pins);
+  g_free (self->pending_pins_host);
+  self->pending_pins_host = g_steal_pointer (&host);
+  self->pending_pins_port = port;
 
   add_toast (self, _("The certificate will be trusted once the account is saved"));
   update_actions (self);
@@ -1365,6 +1438,7 @@ tokens_stored_cb (GObject      *object,
 
   g_set_object (&self->saved, account);
   g_clear_pointer (&self->pending_pins, g_strfreev);
+  g_clear_pointer (&self->pending_pins_host, g_free);
   self->sign_in_state = SIGN_IN_SIGNED_OUT;
   load_form (self);
 
@@ -1806,6 +1880,7 @@ relay_setup_page_dispose (GObject *object)
   g_clear_object (&self->saved);
   g_clear_object (&self->cancellable);
   g_clear_pointer (&self->pending_pins, g_strfreev);
+  g_clear_pointer (&self->pending_pins_host, g_free);
   g_clear_pointer (&self->insecure_host, g_free);
   g_clear_pointer (&self->insecure_warned_host, g_free);
   g_clear_pointer (&self->insecure_save_warned_host, g_free);
@@ -1897,6 +1972,7 @@ relay_setup_page_class_init (RelaySetupPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, RelaySetupPage, port_row);
   gtk_widget_class_bind_template_child (widget_class, RelaySetupPage, security_row);
   gtk_widget_class_bind_template_child (widget_class, RelaySetupPage, auth_row);
+  gtk_widget_class_bind_template_child (widget_class, RelaySetupPage, pin_row);
   gtk_widget_class_bind_template_child (widget_class, RelaySetupPage, server_error_label);
   gtk_widget_class_bind_template_child (widget_class, RelaySetupPage, account_group);
   gtk_widget_class_bind_template_child (widget_class, RelaySetupPage, username_row);

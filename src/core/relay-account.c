@@ -27,6 +27,9 @@ struct _RelayAccount
   char            *from;
   char            *ca_file;
   GStrv            pins;
+  /* the server the pins were made for */
+  char            *pins_host;
+  guint            pins_port;
   guint            port;
   RelaySecurity    security;
   RelayAuthMethod  auth;
@@ -105,6 +108,7 @@ relay_account_finalize (GObject *object)
   g_clear_pointer (&self->from, g_free);
   g_clear_pointer (&self->ca_file, g_free);
   g_clear_pointer (&self->pins, g_strfreev);
+  g_clear_pointer (&self->pins_host, g_free);
 
   G_OBJECT_CLASS (relay_account_parent_class)->finalize (object);
 }
@@ -128,7 +132,7 @@ relay_account_get_property (GObject    *object,
     case PROP_USERNAME: g_value_set_string (value, self->username); break;
     case PROP_FROM: g_value_set_string (value, self->from); break;
     case PROP_CA_FILE: g_value_set_string (value, self->ca_file); break;
-    case PROP_PINS: g_value_set_boxed (value, self->pins); break;
+    case PROP_PINS: g_value_set_boxed (value, relay_account_get_pins (self)); break;
     case PROP_MAX_MESSAGES: g_value_set_uint (value, self->max_messages); break;
     case PROP_MESSAGE_WINDOW: g_value_set_uint (value, self->message_window); break;
     case PROP_MAX_RECIPIENTS: g_value_set_uint (value, self->max_recipients); break;
@@ -235,6 +239,7 @@ relay_account_init (RelayAccount *self)
   self->from = g_strdup ("");
   self->ca_file = g_strdup ("");
   self->pins = g_new0 (char *, 1);
+  self->pins_host = g_strdup ("");
   self->port = 587;
   self->security = RELAY_SECURITY_STARTTLS;
   self->auth = RELAY_AUTH_METHOD_AUTO;
@@ -363,6 +368,7 @@ JsonNode *
 relay_account_to_json (RelayAccount *self)
 {
   g_autoptr(JsonBuilder) builder = json_builder_new ();
+  const char * const *pins;
 
   g_return_val_if_fail (RELAY_IS_ACCOUNT (self), NULL);
 
@@ -385,11 +391,23 @@ relay_account_to_json (RelayAccount *self)
   json_builder_add_string_value (builder, self->from);
   json_builder_set_member_name (builder, "ca_file");
   json_builder_add_string_value (builder, self->ca_file);
+  /* only the pins made for this server; older versions read "pins" alone */
+  pins = relay_account_get_pins (self);
   json_builder_set_member_name (builder, "pins");
   json_builder_begin_array (builder);
-  for (guint i = 0; self->pins[i]; i++)
-    json_builder_add_string_value (builder, self->pins[i]);
+  for (guint i = 0; pins[i]; i++)
+    json_builder_add_string_value (builder, pins[i]);
   json_builder_end_array (builder);
+  if (pins[0] != NULL)
+    {
+      json_builder_set_member_name (builder, "pins_for");
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "host");
+      json_builder_add_string_value (builder, self->host);
+      json_builder_set_member_name (builder, "port");
+      json_builder_add_int_value (builder, self->port);
+      json_builder_end_object (builder);
+    }
   json_builder_set_member_name (builder, "limits");
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "max_messages");
@@ -559,6 +577,38 @@ check_fields (const char  *provider,
   return TRUE;
 }
 
+/* "pins_for": {"host": NAME, "port": N}, the server the pins were made for */
+static gboolean
+read_pins_for (JsonNode  *node,
+               char     **host,
+               guint     *port,
+               GError   **error)
+{
+  JsonObject *object;
+  const char *name = NULL;
+  guint number = 0;
+
+  if (!JSON_NODE_HOLDS_OBJECT (node))
+    {
+      g_set_error (error, JSON_PARSER_ERROR, JSON_PARSER_ERROR_INVALID_DATA,
+                   "“pins_for” is not an object");
+      return FALSE;
+    }
+
+  object = json_node_get_object (node);
+  if (!read_string (object, "host", &name, NULL) ||
+      !read_uint (object, "port", 65535, &number, NULL) ||
+      name == NULL || number == 0 || !(*host = relay_validate_host (name, NULL)))
+    {
+      g_set_error (error, JSON_PARSER_ERROR, JSON_PARSER_ERROR_INVALID_DATA,
+                   "“pins_for” does not name a server and a port");
+      return FALSE;
+    }
+
+  *port = number;
+  return TRUE;
+}
+
 /**
  * relay_account_new_from_json:
  *
@@ -573,6 +623,8 @@ relay_account_new_from_json (JsonObject  *object,
   g_autoptr(GStrvBuilder) pins = g_strv_builder_new ();
   const char *id = NULL, *provider = NULL, *host = NULL, *username = NULL;
   const char *from = NULL, *ca_file = NULL;
+  g_autofree char *pins_host = NULL;
+  guint pins_port;
   JsonObject *limits = NULL;
   guint port = 587, security = RELAY_SECURITY_STARTTLS, auth = RELAY_AUTH_METHOD_AUTO;
   guint max_messages = 0, message_window = 0, max_recipients = 0, recipient_window = 0;
@@ -656,6 +708,13 @@ relay_account_new_from_json (JsonObject  *object,
       return NULL;
     }
 
+  /* absent in files of older versions: their pins were for the server
+   * saved with them */
+  pins_port = port;
+  if ((node = json_object_get_member (object, "pins_for")) != NULL &&
+      !read_pins_for (node, &pins_host, &pins_port, error))
+    return NULL;
+
   if (!read_boolean (object, "allow_insecure", &allow_insecure, error) ||
       !read_boolean (object, "sign_in_again", &sign_in_again, error))
     return NULL;
@@ -667,6 +726,8 @@ relay_account_new_from_json (JsonObject  *object,
   self->from = (g_free (self->from), g_strdup (from ? from : ""));
   self->ca_file = (g_free (self->ca_file), g_strdup (ca_file ? ca_file : ""));
   self->pins = (g_strfreev (self->pins), g_strv_builder_end (pins));
+  self->pins_host = (g_free (self->pins_host), pins_host ? g_steal_pointer (&pins_host) : g_strdup (self->host));
+  self->pins_port = pins_port;
   self->port = port;
   self->security = security;
   self->auth = auth;
@@ -800,14 +861,42 @@ relay_account_get_id (RelayAccount *self)
   return self->id;
 }
 
+static gboolean
+pins_fit_server (RelayAccount *self)
+{
+  return self->pins_port == self->port && g_ascii_strcasecmp (self->pins_host, self->host) == 0;
+}
+
+/**
+ * relay_account_get_pins:
+ *
+ * The SHA-256 fingerprints of the certificates pinned for the account's
+ * server: its host and port as they are now. Pins made for another host
+ * or port are never returned, so never used.
+ *
+ * Returns: (transfer none): the fingerprints, 64 lower-case hexadecimal
+ *   digits each; empty when there is none for this server
+ */
 const char * const *
 relay_account_get_pins (RelayAccount *self)
 {
+  static const char * const none[] = { NULL };
+
   g_return_val_if_fail (RELAY_IS_ACCOUNT (self), NULL);
 
-  return (const char * const *)self->pins;
+  return pins_fit_server (self) ? (const char * const *)self->pins : none;
 }
 
+/**
+ * relay_account_set_pins:
+ * @pins: (nullable): SHA-256 fingerprints, as relay_validate_pin() gives them
+ *
+ * Pins certificates for the account's server as it is now, its host and
+ * port: set them after the host and port. With pins, a connection to
+ * that server accepts only a certificate with one of these fingerprints
+ * (and accepts it whatever its issuer, names or dates); once the host or
+ * the port change, the pins are no longer used, and they are not saved.
+ */
 void
 relay_account_set_pins (RelayAccount       *self,
                         const char * const *pins)
@@ -817,10 +906,13 @@ relay_account_set_pins (RelayAccount       *self,
   if (pins == NULL)
     pins = (const char * const[]) { NULL };
 
-  if (g_strv_equal ((const char * const *)self->pins, pins))
+  if (pins_fit_server (self) && g_strv_equal ((const char * const *)self->pins, pins))
     return;
 
   g_strfreev (self->pins);
   self->pins = g_strdupv ((char **)pins);
+  g_free (self->pins_host);
+  self->pins_host = g_strdup (self->host);
+  self->pins_port = self->port;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PINS]);
 }

@@ -14,8 +14,11 @@
 #include <string.h>
 
 #include "relay-diagnosis.h"
+#include "relay-format.h"
 #include "relay-secrets.h"
 #include "relay-smtp-error.h"
+#include "relay-smtp-session.h"
+#include "relay-text.h"
 #include "relay-validate.h"
 
 G_DEFINE_BOXED_TYPE (RelayDiagnosis, relay_diagnosis, relay_diagnosis_copy, relay_diagnosis_free)
@@ -1213,6 +1216,95 @@ relay_diagnose_certificate (GTlsCertificateFlags  errors,
                              "SHA-256 fingerprint with the one your administrator gives you, and "
                              "only then trust (pin) it. Never do this for a public provider such "
                              "as Gmail or Office 365: their certificates are always valid."));
+
+  return diagnosis_new_take (RELAY_ERROR_KIND_TLS, RELAY_DISPOSITION_PERMANENT,
+                             g_string_free (message, FALSE), g_string_free (hint, FALSE));
+}
+
+/**
+ * relay_diagnose_certificate_changed:
+ * @host: the server name the user typed
+ * @port: its port
+ * @pins: the fingerprints pinned for @host and @port
+ * @certificate: the certificate the server showed instead
+ * @errors: its validation errors
+ *
+ * A pin admits only its own certificate: this one, even when a
+ * certificate authority vouches for it, was refused. Says so with both
+ * fingerprints and what the new certificate says of itself.
+ *
+ * Returns: (transfer full): a %RELAY_ERROR_KIND_TLS diagnosis
+ */
+RelayDiagnosis *
+relay_diagnose_certificate_changed (const char           *host,
+                                    guint                 port,
+                                    const char * const   *pins,
+                                    GTlsCertificate      *certificate,
+                                    GTlsCertificateFlags  errors)
+{
+  g_autofree char *trusted = NULL;
+  g_autofree char *presented = NULL;
+  g_autofree char *raw_subject = NULL;
+  g_autofree char *raw_issuer = NULL;
+  g_autofree char *subject = NULL;
+  g_autofree char *issuer = NULL;
+  g_autofree char *until = NULL;
+  g_autoptr(GDateTime) not_after = NULL;
+  GString *message;
+  GString *hint;
+
+  g_return_val_if_fail (host != NULL, NULL);
+  g_return_val_if_fail (pins != NULL, NULL);
+  g_return_val_if_fail (G_IS_TLS_CERTIFICATE (certificate), NULL);
+
+  trusted = g_strjoinv (", ", (char **)pins);
+  presented = relay_certificate_sha256 (certificate);
+  /* the server's words */
+  if ((raw_subject = g_tls_certificate_get_subject_name (certificate)) != NULL)
+    subject = relay_text_for_display (raw_subject, -1);
+  if ((raw_issuer = g_tls_certificate_get_issuer_name (certificate)) != NULL)
+    issuer = relay_text_for_display (raw_issuer, -1);
+  if ((not_after = g_tls_certificate_get_not_valid_after (certificate)) != NULL)
+    until = relay_format_date (not_after);
+
+  message = g_string_new (NULL);
+  /* Translators: %s is a server name, %u its port */
+  g_string_append_printf (message, _("The server’s certificate has changed: it is not the one you "
+                                     "trusted for %s, port %u, so it was refused."), host, port);
+  g_string_append_c (message, '\n');
+  /* Translators: %s is one or more SHA-256 fingerprints */
+  g_string_append_printf (message, _("Trusted certificate (SHA-256): %s"), trusted);
+  g_string_append_c (message, '\n');
+  /* Translators: %s is a SHA-256 fingerprint */
+  g_string_append_printf (message, _("New certificate (SHA-256): %s"), presented);
+  if (subject != NULL)
+    {
+      g_string_append_c (message, '\n');
+      /* Translators: %s is the subject of a certificate */
+      g_string_append_printf (message, _("Issued to: %s"), subject);
+    }
+  if (issuer != NULL)
+    {
+      g_string_append_c (message, '\n');
+      /* Translators: %s is the issuer of a certificate */
+      g_string_append_printf (message, _("Issued by: %s"), issuer);
+    }
+  if (until != NULL)
+    {
+      g_string_append_c (message, '\n');
+      /* Translators: %s is a date */
+      g_string_append_printf (message, _("Valid until: %s"), until);
+    }
+
+  hint = g_string_new (NULL);
+  if ((errors & G_TLS_CERTIFICATE_VALIDATE_ALL) == 0)
+    g_string_append_printf (hint, "%s ", _("A certificate authority vouches for the new certificate, "
+                                           "but for a server with a trusted certificate only that "
+                                           "certificate is accepted."));
+  g_string_append (hint, _("Ask the server’s administrator whether its certificate was renewed, and "
+                           "compare the new SHA-256 fingerprint with the one they give you. Only then "
+                           "trust the new certificate in its place; until then nothing is sent to "
+                           "this server."));
 
   return diagnosis_new_take (RELAY_ERROR_KIND_TLS, RELAY_DISPOSITION_PERMANENT,
                              g_string_free (message, FALSE), g_string_free (hint, FALSE));

@@ -61,6 +61,11 @@ RelayDiagnosis *relay_diagnose_error          (const char           *step,
                                                const GError         *error);
 RelayDiagnosis *relay_diagnose_certificate    (GTlsCertificateFlags  errors,
                                                const char           *host);
+RelayDiagnosis *relay_diagnose_certificate_changed (const char           *host,
+                                                    guint                 port,
+                                                    const char * const   *pins,
+                                                    GTlsCertificate      *certificate,
+                                                    GTlsCertificateFlags  errors);
 RelayDiagnosis *relay_diagnose_security_mismatch (const char        *step,
                                                   const GError      *error,
                                                   RelaySecurity      security,

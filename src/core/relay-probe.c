@@ -399,6 +399,12 @@ fail (Run    *run,
                                               relay_smtp_reply_get_text (reply));
       self->error_reply = relay_smtp_reply_to_string (reply);
     }
+  else if (g_error_matches (error, RELAY_SMTP_ERROR, RELAY_SMTP_ERROR_CERTIFICATE) &&
+           relay_smtp_session_get_pin_refused (run->session))
+    self->diagnosis = relay_diagnose_certificate_changed (host, relay_account_get_port (self->account),
+                                                          relay_account_get_pins (self->account),
+                                                          relay_smtp_session_get_peer_certificate (run->session),
+                                                          relay_smtp_session_get_peer_errors (run->session));
   else if (g_error_matches (error, RELAY_SMTP_ERROR, RELAY_SMTP_ERROR_CERTIFICATE))
     self->diagnosis = relay_diagnose_certificate (relay_smtp_session_get_peer_errors (run->session), host);
   else if (error->domain == RELAY_OAUTH_ERROR)
@@ -802,6 +808,34 @@ relay_probe_get_certificate_errors (RelayProbe *self)
   return self->session ? relay_smtp_session_get_peer_errors (self->session) : 0;
 }
 
+/**
+ * relay_probe_get_certificate_pinned:
+ *
+ * Returns: whether the server's certificate was accepted because it is
+ *   pinned for the account's host and port
+ */
+gboolean
+relay_probe_get_certificate_pinned (RelayProbe *self)
+{
+  g_return_val_if_fail (RELAY_IS_PROBE (self), FALSE);
+
+  return self->session ? relay_smtp_session_get_pinned (self->session) : FALSE;
+}
+
+/**
+ * relay_probe_get_certificate_changed:
+ *
+ * Returns: whether the account has pins for its host and port and the
+ *   server showed another certificate, which was therefore refused
+ */
+gboolean
+relay_probe_get_certificate_changed (RelayProbe *self)
+{
+  g_return_val_if_fail (RELAY_IS_PROBE (self), FALSE);
+
+  return self->session ? relay_smtp_session_get_pin_refused (self->session) : FALSE;
+}
+
 const char * const *
 relay_probe_get_transcript (RelayProbe *self)
 {
@@ -883,6 +917,8 @@ add_tls (RelayProbe  *self,
   add_strv (builder, "errors", (const char * const *)error_list);
   json_builder_set_member_name (builder, "pinned");
   json_builder_add_boolean_value (builder, relay_smtp_session_get_pinned (self->session));
+  /* the only certificates accepted for this host and port, when any */
+  add_strv (builder, "pins", relay_account_get_pins (self->account));
   json_builder_end_object (builder);
 }
 

@@ -65,6 +65,8 @@ const char           *relay_probe_get_error_reply     (RelayProbe           *sel
 GTlsCertificate      *relay_probe_get_certificate     (RelayProbe           *self);
 const char           *relay_probe_get_certificate_sha256 (RelayProbe        *self);
 GTlsCertificateFlags  relay_probe_get_certificate_errors (RelayProbe        *self);
+gboolean              relay_probe_get_certificate_pinned (RelayProbe        *self);
+gboolean              relay_probe_get_certificate_changed (RelayProbe       *self);
 const char * const   *relay_probe_get_transcript      (RelayProbe           *self);
 JsonNode             *relay_probe_to_json             (RelayProbe           *self);
 

@@ -57,6 +57,7 @@ struct _RelaySmtpSession
   GTlsCertificateFlags   peer_errors;
   char                  *peer_sha256;
   gboolean               pinned;
+  gboolean               pin_refused;
   char                  *tls_version;
 
   GMutex                 transcript_lock;
@@ -396,18 +397,53 @@ remember_certificate (RelaySmtpSession     *self,
   self->peer_sha256 = relay_certificate_sha256 (certificate);
 }
 
-/* Called only when validation failed: a certificate is accepted then only
- * when the user pinned its exact fingerprint for this account. */
+/* The one rule for the server's certificate, as msmtp's tls_fingerprint:
+ * with pins (made for this host and port), the certificate is accepted
+ * exactly when its SHA-256 fingerprint is one of them, whatever a CA,
+ * its names or its dates say; without, only when it validated. */
+static gboolean
+certificate_acceptable (RelaySmtpSession     *self,
+                        GTlsCertificate      *certificate,
+                        GTlsCertificateFlags  errors)
+{
+  remember_certificate (self, certificate, errors);
+
+  if (self->pins[0] == NULL)
+    return (errors & G_TLS_CERTIFICATE_VALIDATE_ALL) == 0;
+
+  self->pinned = self->peer_sha256 != NULL &&
+                 g_strv_contains ((const char * const *)self->pins, self->peer_sha256);
+  self->pin_refused = !self->pinned;
+
+  return self->pinned;
+}
+
+/* Called only when validation failed */
 static gboolean
 accept_certificate_cb (GTlsConnection       *connection,
                        GTlsCertificate      *certificate,
                        GTlsCertificateFlags  errors,
                        RelaySmtpSession     *self)
 {
-  remember_certificate (self, certificate, errors);
-  self->pinned = g_strv_contains ((const char * const *)self->pins, self->peer_sha256);
+  return certificate_acceptable (self, certificate, errors);
+}
 
-  return self->pinned;
+static void
+set_certificate_error (RelaySmtpSession  *self,
+                       const GError      *tls_error,
+                       GError           **error)
+{
+  if (self->pin_refused)
+    g_set_error (error, RELAY_SMTP_ERROR, RELAY_SMTP_ERROR_CERTIFICATE,
+                 /* Translators: %s is a server name, %u its port, the last %s a
+                  * SHA-256 fingerprint */
+                 _("The server’s certificate is not the one trusted for %s, port %u: its "
+                   "SHA-256 fingerprint is %s"), self->host, self->port,
+                 self->peer_sha256 ? self->peer_sha256 : "?");
+  else
+    g_set_error (error, RELAY_SMTP_ERROR, RELAY_SMTP_ERROR_CERTIFICATE,
+                 _("The server’s certificate was not accepted: %s"),
+                 tls_error ? tls_error->message : "");
 }
 
 static char *
@@ -493,8 +529,7 @@ relay_smtp_session_handshake (RelaySmtpSession  *self,
 
       if (self->peer_certificate != NULL && !self->pinned &&
           g_error_matches (local_error, G_TLS_ERROR, G_TLS_ERROR_BAD_CERTIFICATE))
-        g_set_error (error, RELAY_SMTP_ERROR, RELAY_SMTP_ERROR_CERTIFICATE,
-                     _("The server’s certificate was not accepted: %s"), local_error->message);
+        set_certificate_error (self, local_error, error);
       else
         g_propagate_error (error, g_steal_pointer (&local_error));
 
@@ -503,10 +538,17 @@ relay_smtp_session_handshake (RelaySmtpSession  *self,
 
   g_signal_handlers_disconnect_by_func (tls, accept_certificate_cb, self);
 
-  if (self->peer_certificate == NULL)
-    remember_certificate (self,
-                          g_tls_connection_get_peer_certificate (G_TLS_CONNECTION (tls)),
-                          g_tls_connection_get_peer_certificate_errors (G_TLS_CONNECTION (tls)));
+  /* Validated, so GIO did not ask: a pin still decides. Nothing has been
+   * sent over this connection yet. */
+  if (self->peer_certificate == NULL &&
+      !certificate_acceptable (self,
+                               g_tls_connection_get_peer_certificate (G_TLS_CONNECTION (tls)),
+                               g_tls_connection_get_peer_certificate_errors (G_TLS_CONNECTION (tls))))
+    {
+      set_certificate_error (self, NULL, error);
+      g_io_stream_close (tls, NULL, NULL);
+      return FALSE;
+    }
 
   self->tls_version = protocol_version_name (G_TLS_CONNECTION (tls));
   self->tls = G_TLS_CONNECTION (g_steal_pointer (&tls));
@@ -1384,6 +1426,7 @@ GETTER (GTlsCertificate *, peer_certificate, self->peer_certificate)
 GETTER (GTlsCertificateFlags, peer_errors, self->peer_errors)
 GETTER (const char *, peer_sha256, self->peer_sha256)
 GETTER (gboolean, pinned, self->pinned)
+GETTER (gboolean, pin_refused, self->pin_refused)
 GETTER (const char *, tls_version, self->tls_version)
 
 #undef GETTER

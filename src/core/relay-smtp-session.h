@@ -103,6 +103,7 @@ GTlsCertificate      *relay_smtp_session_get_peer_certificate (RelaySmtpSession 
 GTlsCertificateFlags  relay_smtp_session_get_peer_errors      (RelaySmtpSession    *self);
 const char           *relay_smtp_session_get_peer_sha256      (RelaySmtpSession    *self);
 gboolean              relay_smtp_session_get_pinned           (RelaySmtpSession    *self);
+gboolean              relay_smtp_session_get_pin_refused      (RelaySmtpSession    *self);
 const char           *relay_smtp_session_get_tls_version      (RelaySmtpSession    *self);
 GStrv                 relay_smtp_session_dup_transcript       (RelaySmtpSession    *self);
 
