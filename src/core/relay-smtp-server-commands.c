@@ -60,9 +60,10 @@ auth_result (RelaySmtpServerSession *conn,
       _relay_smtp_server_touch (conn);
       _relay_smtp_server_reply (conn, NEXT_CONTINUE, "235 2.7.0 Authentication successful");
     }
-  else if (++conn->auth_failures >= conn->max_auth_failures)
+  else if (++conn->auth_failures >= conn->config.max_auth_failures)
     _relay_smtp_server_reply (conn, NEXT_CLOSE,
-                              "421 4.7.0 %s Too many failed authentications", conn->host_name);
+                              "421 4.7.0 %s Too many failed authentications",
+                              conn->config.host_name);
   else
     _relay_smtp_server_reply (conn, NEXT_CONTINUE, "535 5.7.8 Authentication credentials invalid");
 }
@@ -178,7 +179,7 @@ auth_login_user (RelaySmtpServerSession *conn,
 static gboolean
 check_ready (RelaySmtpServerSession *conn)
 {
-  if (!conn->tls && conn->certificate != NULL)
+  if (!conn->tls && conn->config.certificate != NULL)
     {
       _relay_smtp_server_reply (conn, NEXT_CONTINUE,
                                 "530 5.7.0 Must issue a STARTTLS command first");
@@ -269,7 +270,7 @@ handle_ehlo (RelaySmtpServerSession *conn,
 
   if (!extended)
     {
-      _relay_smtp_server_reply (conn, NEXT_CONTINUE, "250 %s", conn->host_name);
+      _relay_smtp_server_reply (conn, NEXT_CONTINUE, "250 %s", conn->config.host_name);
       return;
     }
 
@@ -278,9 +279,9 @@ handle_ehlo (RelaySmtpServerSession *conn,
                           "250-PIPELINING\r\n"
                           "250-SIZE %" G_GUINT64_FORMAT "\r\n"
                           "250-8BITMIME\r\n",
-                          conn->host_name, conn->size_limit);
+                          conn->config.host_name, conn->config.size_limit);
   /* AUTH only where the password cannot be read on the way */
-  if (conn->tls || conn->certificate == NULL)
+  if (conn->tls || conn->config.certificate == NULL)
     _relay_smtp_server_reply (conn, NEXT_CONTINUE,
                               "250-ENHANCEDSTATUSCODES\r\n250 AUTH PLAIN LOGIN");
   else
@@ -378,7 +379,7 @@ handle_mail (RelaySmtpServerSession *conn,
               _relay_smtp_server_reply (conn, NEXT_CONTINUE, "501 5.5.4 Bad SIZE parameter");
               return;
             }
-          if (size > conn->size_limit)
+          if (size > conn->config.size_limit)
             {
               _relay_smtp_server_reply (conn, NEXT_CONTINUE,
                                         "552 5.3.4 Message size exceeds fixed limit");
@@ -440,7 +441,7 @@ handle_rcpt (RelaySmtpServerSession *conn,
       return;
     }
 
-  if (conn->recipients->len >= conn->max_recipients)
+  if (conn->recipients->len >= conn->config.max_recipients)
     {
       _relay_smtp_server_reply (conn, NEXT_CONTINUE, "452 4.5.3 Too many recipients");
       return;
@@ -535,7 +536,7 @@ data_append (RelaySmtpServerSession *conn,
   if (conn->data_too_big || length == 0)
     return;
 
-  if (length > conn->size_limit - conn->message->len)
+  if (length > conn->config.size_limit - conn->message->len)
     {
       conn->data_too_big = TRUE;
       g_byte_array_set_size (conn->message, 0);
@@ -633,7 +634,7 @@ _relay_smtp_server_handle_line (RelaySmtpServerSession *conn,
     handle_ehlo (conn, args, TRUE);
   else if (g_ascii_strcasecmp (verb, "HELO") == 0)
     handle_ehlo (conn, args, FALSE);
-  else if (g_ascii_strcasecmp (verb, "STARTTLS") == 0 && conn->certificate != NULL)
+  else if (g_ascii_strcasecmp (verb, "STARTTLS") == 0 && conn->config.certificate != NULL)
     {
       if (conn->tls)
         _relay_smtp_server_reply (conn, NEXT_CONTINUE, "503 5.5.1 TLS already active");

@@ -37,14 +37,7 @@ struct _RelaySmtpServerSession
 {
   const RelaySmtpServerSessionCallbacks *callbacks;
   gpointer            owner;           /* not a reference; NULL once closing */
-  char               *host_name;
-  char               *greeting;
-  GTlsCertificate    *certificate;
-  guint64             size_limit;
-  guint               max_recipients;
-  guint               max_auth_failures;
-  guint               idle_timeout;
-  guint               idle_timeout_anonymous;
+  RelaySmtpServerConfig config;        /* a copy: its strings and certificate owned */
 
   GMainContext       *context;
   GSocketConnection  *tcp;

@@ -60,9 +60,9 @@ connection_clear (RelaySmtpServerSession *conn)
   g_clear_pointer (&conn->message, g_byte_array_unref);
   wipe (conn->login_user, conn->login_user_length);
   g_clear_pointer (&conn->login_user, g_free);
-  g_clear_pointer (&conn->host_name, g_free);
-  g_clear_pointer (&conn->greeting, g_free);
-  g_clear_object (&conn->certificate);
+  g_free ((char *)conn->config.host_name);
+  g_free ((char *)conn->config.greeting);
+  g_clear_object (&conn->config.certificate);
 }
 
 static RelaySmtpServerSession *
@@ -92,7 +92,7 @@ idle_timeout_cb (gpointer user_data)
       /* the pending read is ignored from now on */
       conn->expiring = TRUE;
       _relay_smtp_server_reply (conn, NEXT_CLOSE, "421 4.4.2 %s Idle timeout, closing connection",
-                                conn->host_name);
+                                conn->config.host_name);
       return G_SOURCE_REMOVE;
     }
 
@@ -114,8 +114,9 @@ _relay_smtp_server_touch (RelaySmtpServerSession *conn)
     }
 
   conn->last_active = g_get_monotonic_time ();
-  conn->idle = g_timeout_source_new_seconds (conn->authenticated ? conn->idle_timeout
-                                                                  : conn->idle_timeout_anonymous);
+  conn->idle = g_timeout_source_new_seconds (conn->authenticated
+                                             ? conn->config.idle_timeout
+                                             : conn->config.idle_timeout_anonymous);
   g_source_set_callback (conn->idle, idle_timeout_cb, connection_ref (conn),
                          (GDestroyNotify)connection_unref);
   g_source_attach (conn->idle, conn->context);
@@ -200,9 +201,10 @@ connection_greet (RelaySmtpServerSession *conn)
   if (conn->refused)
     _relay_smtp_server_reply (conn, NEXT_CLOSE,
                               "421 4.7.0 %s Too many connections, try again later",
-                              conn->host_name);
+                              conn->config.host_name);
   else
-    _relay_smtp_server_reply (conn, NEXT_CONTINUE, "220 %s %s", conn->host_name, conn->greeting);
+    _relay_smtp_server_reply (conn, NEXT_CONTINUE, "220 %s %s",
+                              conn->config.host_name, conn->config.greeting);
 }
 
 static void
@@ -258,7 +260,7 @@ connection_start_tls (RelaySmtpServerSession *conn)
   conn->state = STATE_COMMAND;
   _relay_smtp_server_reset_transaction (conn);
 
-  tls = g_tls_server_connection_new (G_IO_STREAM (conn->tcp), conn->certificate, &error);
+  tls = g_tls_server_connection_new (G_IO_STREAM (conn->tcp), conn->config.certificate, &error);
   if (tls == NULL)
     {
       g_debug ("Could not start TLS: %s", error->message);
@@ -467,14 +469,11 @@ relay_smtp_server_session_new (GSocketConnection                     *connection
   conn = g_rc_box_new0 (RelaySmtpServerSession);
   conn->callbacks = callbacks;
   conn->owner = owner;
-  conn->host_name = g_strdup (config->host_name);
-  conn->greeting = g_strdup (config->greeting);
-  conn->certificate = config->certificate ? g_object_ref (config->certificate) : NULL;
-  conn->size_limit = config->size_limit;
-  conn->max_recipients = config->max_recipients;
-  conn->max_auth_failures = config->max_auth_failures;
-  conn->idle_timeout = config->idle_timeout;
-  conn->idle_timeout_anonymous = config->idle_timeout_anonymous;
+  conn->config = *config;
+  conn->config.host_name = g_strdup (config->host_name);
+  conn->config.greeting = g_strdup (config->greeting);
+  if (config->certificate != NULL)
+    g_object_ref (config->certificate);
   conn->context = g_main_context_ref (context);
   conn->tcp = g_object_ref (connection);
   conn->stream = g_object_ref (G_IO_STREAM (connection));
@@ -485,7 +484,8 @@ relay_smtp_server_session_new (GSocketConnection                     *connection
   conn->implicit_tls = implicit_tls;
 
   /* a safety net under the idle timer, for TLS work done in threads */
-  g_socket_set_timeout (g_socket_connection_get_socket (connection), conn->idle_timeout + 5);
+  g_socket_set_timeout (g_socket_connection_get_socket (connection),
+                        conn->config.idle_timeout + 5);
 
   return conn;
 }

@@ -1,4 +1,4 @@
-/* relay-smtp-server-session-private.h
+/* relay-smtp-server-session.h
  *
  * Copyright 2026 The Mail Relay developers
  *
@@ -76,22 +76,26 @@ typedef struct
                                 gpointer                 owner);
 } RelaySmtpServerSessionCallbacks;
 
-RelaySmtpServerSession *relay_smtp_server_session_new              (GSocketConnection                     *connection,
-                                                                     GMainContext                          *context,
-                                                                     gboolean                               implicit_tls,
-                                                                     const RelaySmtpServerConfig           *config,
-                                                                     const RelaySmtpServerSessionCallbacks *callbacks,
-                                                                     gpointer                               owner);
-RelaySmtpServerSession *relay_smtp_server_session_ref              (RelaySmtpServerSession                *session);
-void                    relay_smtp_server_session_unref            (RelaySmtpServerSession                *session);
+RelaySmtpServerSession *
+relay_smtp_server_session_new (GSocketConnection                     *connection,
+                               GMainContext                          *context,
+                               gboolean                               implicit_tls,
+                               const RelaySmtpServerConfig           *config,
+                               const RelaySmtpServerSessionCallbacks *callbacks,
+                               gpointer                               owner);
 
-void                    relay_smtp_server_session_start            (RelaySmtpServerSession                *session);
-void                    relay_smtp_server_session_refuse           (RelaySmtpServerSession                *session);
-void                    relay_smtp_server_session_close            (RelaySmtpServerSession                *session);
+RelaySmtpServerSession *
+relay_smtp_server_session_ref (RelaySmtpServerSession *session);
 
-gboolean                relay_smtp_server_session_is_authenticated (RelaySmtpServerSession                *session);
-gboolean                relay_smtp_server_session_is_closing       (RelaySmtpServerSession                *session);
-gint64                  relay_smtp_server_session_get_last_active  (RelaySmtpServerSession                *session);
+void                   relay_smtp_server_session_unref            (RelaySmtpServerSession *session);
+
+void                   relay_smtp_server_session_start            (RelaySmtpServerSession *session);
+void                   relay_smtp_server_session_refuse           (RelaySmtpServerSession *session);
+void                   relay_smtp_server_session_close            (RelaySmtpServerSession *session);
+
+gboolean               relay_smtp_server_session_is_authenticated (RelaySmtpServerSession *session);
+gboolean               relay_smtp_server_session_is_closing       (RelaySmtpServerSession *session);
+gint64                 relay_smtp_server_session_get_last_active  (RelaySmtpServerSession *session);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (RelaySmtpServerSession, relay_smtp_server_session_unref)
 
