@@ -298,39 +298,383 @@ relay_provider_get_position (const char *id)
   return G_MAXUINT;
 }
 
-#define GETTER(type, name, field)                      \
-  type                                                 \
-  relay_provider_get_##name (RelayProvider *self)      \
-  {                                                    \
-    g_return_val_if_fail (RELAY_IS_PROVIDER (self), 0); \
-    return self->field;                                \
-  }
+/**
+ * relay_provider_get_id:
+ * @self: a provider
+ *
+ * Gets the id of @self, such as "office365": the `provider` an account keeps
+ * and the id relay_provider_lookup() takes.
+ *
+ * Returns: (transfer none): the id of @self
+ */
+const char *
+relay_provider_get_id (RelayProvider *self)
+{
+  g_return_val_if_fail (RELAY_IS_PROVIDER (self), NULL);
 
-GETTER (const char *, id, id)
-GETTER (const char *, name, name)
-GETTER (const char *, host, host)
-GETTER (guint, port, port)
-GETTER (RelaySecurity, security, security)
-GETTER (RelayAuthMethod, auth, auth)
-GETTER (const char *, username, username)
-GETTER (const char *, username_hint, username_hint)
-GETTER (guint, max_messages, max_messages)
-GETTER (guint, message_window, message_window)
-GETTER (guint, max_recipients, max_recipients)
-GETTER (guint, recipient_window, recipient_window)
-GETTER (guint, max_connections, max_connections)
-GETTER (guint, messages_per_connection, messages_per_connection)
-GETTER (RelaySharing, sharing, sharing)
-GETTER (const char *, summary, summary)
-GETTER (const char *, sharing_text, sharing_text)
-GETTER (const char *, oauth_service, oauth_service)
-GETTER (const char *, oauth_auth_url, oauth_auth_url)
-GETTER (const char *, oauth_token_url, oauth_token_url)
-GETTER (const char *, oauth_scope, oauth_scope)
-GETTER (const char *, oauth_userinfo_url, oauth_userinfo_url)
+  return self->id;
+}
 
-#undef GETTER
+/**
+ * relay_provider_get_name:
+ * @self: a provider
+ *
+ * Gets the name of @self as shown to the user, translated.
+ *
+ * Returns: (transfer none): the name of @self
+ */
+const char *
+relay_provider_get_name (RelayProvider *self)
+{
+  g_return_val_if_fail (RELAY_IS_PROVIDER (self), NULL);
 
+  return self->name;
+}
+
+/**
+ * relay_provider_get_host:
+ * @self: a provider
+ *
+ * Gets the SMTP server @self fills in.
+ *
+ * Returns: (transfer none): the host name, or "" when the user types one
+ */
+const char *
+relay_provider_get_host (RelayProvider *self)
+{
+  g_return_val_if_fail (RELAY_IS_PROVIDER (self), NULL);
+
+  return self->host;
+}
+
+/**
+ * relay_provider_get_port:
+ * @self: a provider
+ *
+ * Gets the SMTP port @self fills in, 587 unless providers.json says
+ * otherwise.
+ *
+ * Returns: the port
+ */
+guint
+relay_provider_get_port (RelayProvider *self)
+{
+  g_return_val_if_fail (RELAY_IS_PROVIDER (self), 0);
+
+  return self->port;
+}
+
+/**
+ * relay_provider_get_security:
+ * @self: a provider
+ *
+ * Gets how @self protects the connection: STARTTLS or implicit TLS.
+ *
+ * Returns: the security of @self
+ */
+RelaySecurity
+relay_provider_get_security (RelayProvider *self)
+{
+  g_return_val_if_fail (RELAY_IS_PROVIDER (self), 0);
+
+  return self->security;
+}
+
+/**
+ * relay_provider_get_auth:
+ * @self: a provider
+ *
+ * Gets how @self signs in; see relay_provider_uses_sign_in() for the
+ * methods that need a browser.
+ *
+ * Returns: the sign-in method of @self
+ */
+RelayAuthMethod
+relay_provider_get_auth (RelayProvider *self)
+{
+  g_return_val_if_fail (RELAY_IS_PROVIDER (self), 0);
+
+  return self->auth;
+}
+
+/**
+ * relay_provider_get_username:
+ * @self: a provider
+ *
+ * Gets the user name @self fills in.
+ *
+ * Returns: (transfer none): the user name, or "" when the user types their
+ *   own
+ */
+const char *
+relay_provider_get_username (RelayProvider *self)
+{
+  g_return_val_if_fail (RELAY_IS_PROVIDER (self), NULL);
+
+  return self->username;
+}
+
+/**
+ * relay_provider_get_username_hint:
+ * @self: a provider
+ *
+ * Gets the hint shown under the user name field for @self, translated.
+ *
+ * Returns: (transfer none): the hint, or "" when there is none
+ */
+const char *
+relay_provider_get_username_hint (RelayProvider *self)
+{
+  g_return_val_if_fail (RELAY_IS_PROVIDER (self), NULL);
+
+  return self->username_hint;
+}
+
+/**
+ * relay_provider_get_max_messages:
+ * @self: a provider
+ *
+ * Gets how many messages @self lets an account send within
+ * relay_provider_get_message_window() seconds.
+ *
+ * Returns: the message limit, or 0 when there is none
+ */
+guint
+relay_provider_get_max_messages (RelayProvider *self)
+{
+  g_return_val_if_fail (RELAY_IS_PROVIDER (self), 0);
+
+  return self->max_messages;
+}
+
+/**
+ * relay_provider_get_message_window:
+ * @self: a provider
+ *
+ * Gets the length of the window relay_provider_get_max_messages()
+ * counts in.
+ *
+ * Returns: the window in seconds, or 0 when there is no message limit
+ */
+guint
+relay_provider_get_message_window (RelayProvider *self)
+{
+  g_return_val_if_fail (RELAY_IS_PROVIDER (self), 0);
+
+  return self->message_window;
+}
+
+/**
+ * relay_provider_get_max_recipients:
+ * @self: a provider
+ *
+ * Gets how many recipients @self lets an account send to within
+ * relay_provider_get_recipient_window() seconds.
+ *
+ * Returns: the recipient limit, or 0 when there is none
+ */
+guint
+relay_provider_get_max_recipients (RelayProvider *self)
+{
+  g_return_val_if_fail (RELAY_IS_PROVIDER (self), 0);
+
+  return self->max_recipients;
+}
+
+/**
+ * relay_provider_get_recipient_window:
+ * @self: a provider
+ *
+ * Gets the length of the window relay_provider_get_max_recipients()
+ * counts in.
+ *
+ * Returns: the window in seconds, or 0 when there is no recipient limit
+ */
+guint
+relay_provider_get_recipient_window (RelayProvider *self)
+{
+  g_return_val_if_fail (RELAY_IS_PROVIDER (self), 0);
+
+  return self->recipient_window;
+}
+
+/**
+ * relay_provider_get_max_connections:
+ * @self: a provider
+ *
+ * Gets how many connections @self allows an account at once.
+ *
+ * Returns: the connection limit, or 0 when there is none
+ */
+guint
+relay_provider_get_max_connections (RelayProvider *self)
+{
+  g_return_val_if_fail (RELAY_IS_PROVIDER (self), 0);
+
+  return self->max_connections;
+}
+
+/**
+ * relay_provider_get_messages_per_connection:
+ * @self: a provider
+ *
+ * Gets how many messages @self accepts over one connection before the
+ * client has to connect again.
+ *
+ * Returns: the limit, or 0 when there is none
+ */
+guint
+relay_provider_get_messages_per_connection (RelayProvider *self)
+{
+  g_return_val_if_fail (RELAY_IS_PROVIDER (self), 0);
+
+  return self->messages_per_connection;
+}
+
+/**
+ * relay_provider_get_sharing:
+ * @self: a provider
+ *
+ * Gets whether the credentials of @self may be shared between users.
+ *
+ * Returns: the sharing rule of @self
+ */
+RelaySharing
+relay_provider_get_sharing (RelayProvider *self)
+{
+  g_return_val_if_fail (RELAY_IS_PROVIDER (self), 0);
+
+  return self->sharing;
+}
+
+/**
+ * relay_provider_get_summary:
+ * @self: a provider
+ *
+ * Gets the guidance's summary of @self, translated.
+ *
+ * Returns: (transfer none): the summary, or "" when there is none
+ */
+const char *
+relay_provider_get_summary (RelayProvider *self)
+{
+  g_return_val_if_fail (RELAY_IS_PROVIDER (self), NULL);
+
+  return self->summary;
+}
+
+/**
+ * relay_provider_get_sharing_text:
+ * @self: a provider
+ *
+ * Gets the guidance's sentence on sharing the credentials of @self,
+ * translated.
+ *
+ * Returns: (transfer none): the sentence, or "" when there is none
+ */
+const char *
+relay_provider_get_sharing_text (RelayProvider *self)
+{
+  g_return_val_if_fail (RELAY_IS_PROVIDER (self), NULL);
+
+  return self->sharing_text;
+}
+
+/**
+ * relay_provider_get_oauth_service:
+ * @self: a provider
+ *
+ * Gets the OAuth service @self signs in with, such as "google".
+ *
+ * Returns: (transfer none) (nullable): the service, or %NULL when @self
+ *   does not sign in with OAuth
+ */
+const char *
+relay_provider_get_oauth_service (RelayProvider *self)
+{
+  g_return_val_if_fail (RELAY_IS_PROVIDER (self), NULL);
+
+  return self->oauth_service;
+}
+
+/**
+ * relay_provider_get_oauth_auth_url:
+ * @self: a provider
+ *
+ * Gets the authorization endpoint the browser sign-in of @self opens.
+ *
+ * Returns: (transfer none) (nullable): the URL, or %NULL when @self does
+ *   not sign in with OAuth
+ */
+const char *
+relay_provider_get_oauth_auth_url (RelayProvider *self)
+{
+  g_return_val_if_fail (RELAY_IS_PROVIDER (self), NULL);
+
+  return self->oauth_auth_url;
+}
+
+/**
+ * relay_provider_get_oauth_token_url:
+ * @self: a provider
+ *
+ * Gets the token endpoint @self exchanges and refreshes tokens at.
+ *
+ * Returns: (transfer none) (nullable): the URL, or %NULL when @self does
+ *   not sign in with OAuth
+ */
+const char *
+relay_provider_get_oauth_token_url (RelayProvider *self)
+{
+  g_return_val_if_fail (RELAY_IS_PROVIDER (self), NULL);
+
+  return self->oauth_token_url;
+}
+
+/**
+ * relay_provider_get_oauth_scope:
+ * @self: a provider
+ *
+ * Gets the scopes the sign-in of @self asks for, space-separated.
+ *
+ * Returns: (transfer none) (nullable): the scopes, or %NULL when @self
+ *   does not sign in with OAuth
+ */
+const char *
+relay_provider_get_oauth_scope (RelayProvider *self)
+{
+  g_return_val_if_fail (RELAY_IS_PROVIDER (self), NULL);
+
+  return self->oauth_scope;
+}
+
+/**
+ * relay_provider_get_oauth_userinfo_url:
+ * @self: a provider
+ *
+ * Gets the endpoint that tells the signed-in address for @self, when the
+ * id_token does not.
+ *
+ * Returns: (transfer none) (nullable): the URL, or %NULL when there is
+ *   none
+ */
+const char *
+relay_provider_get_oauth_userinfo_url (RelayProvider *self)
+{
+  g_return_val_if_fail (RELAY_IS_PROVIDER (self), NULL);
+
+  return self->oauth_userinfo_url;
+}
+
+/**
+ * relay_provider_get_pros:
+ * @self: a provider
+ *
+ * Gets the guidance's points in favour of @self, translated.
+ *
+ * Returns: (transfer none) (array zero-terminated=1): the points, empty
+ *   when there are none
+ */
 const char * const *
 relay_provider_get_pros (RelayProvider *self)
 {
@@ -339,6 +683,15 @@ relay_provider_get_pros (RelayProvider *self)
   return (const char * const *)self->pros;
 }
 
+/**
+ * relay_provider_get_cons:
+ * @self: a provider
+ *
+ * Gets the guidance's points against @self, translated.
+ *
+ * Returns: (transfer none) (array zero-terminated=1): the points, empty
+ *   when there are none
+ */
 const char * const *
 relay_provider_get_cons (RelayProvider *self)
 {
