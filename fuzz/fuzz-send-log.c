@@ -56,10 +56,10 @@ use_entry (RelaySendLogEntry *entry)
 
 typedef struct
 {
-  const char *contents;
-  GArray     *starts;
-  int         status;
-  guint       next;
+  const char      *contents;
+  GArray          *starts;
+  RelaySendStatus  status;
+  guint            next;
 } ScanCheck;
 
 /* the @index-th indexed line of @contents, without its newline */
@@ -75,7 +75,7 @@ is_line (const char *contents,
   return memcmp (expected, line, length) == 0 && expected[length] == '\n';
 }
 
-static int
+static RelaySendStatus
 indexed_status (const char *contents,
                 GArray     *starts,
                 guint       index)
@@ -92,7 +92,7 @@ indexed_status (const char *contents,
 static void
 advance (ScanCheck *check)
 {
-  while (check->next < check->starts->len && check->status >= 0 &&
+  while (check->next < check->starts->len && check->status != RELAY_SEND_STATUS_ANY &&
          indexed_status (check->contents, check->starts, check->next) != check->status)
     check->next++;
 }
@@ -140,8 +140,8 @@ check_readers (const guint8 *data,
   g_autoptr(GPtrArray) all = NULL;
   g_autoptr(GPtrArray) tail = NULL;
   g_autoptr(GError) error = NULL;
-  ScanCheck check = { contents, starts, -1, 0 };
-  int status = size > 0 ? data[0] % (RELAY_SEND_STATUS_UNKNOWN + 1) : 0;
+  ScanCheck check = { contents, starts, RELAY_SEND_STATUS_ANY, 0 };
+  RelaySendStatus status = size > 0 ? data[0] % (RELAY_SEND_STATUS_UNKNOWN + 1) : 0;
   guint scan_skipped = G_MAXUINT, tail_skipped = G_MAXUINT;
   guint n_tail, n_of_status = 0;
 
@@ -154,7 +154,7 @@ check_readers (const guint8 *data,
   g_assert (ftruncate (log_fd, 0) == 0);
   g_assert (pwrite (log_fd, data, size, 0) == (gssize)size);
 
-  g_assert (relay_send_log_scan_full (log_path, -1, scan_cb, &check, &scan_skipped, &error));
+  g_assert (relay_send_log_scan_full (log_path, RELAY_SEND_STATUS_ANY, scan_cb, &check, &scan_skipped, &error));
   g_assert_no_error (error);
   g_assert_cmpuint (check.next, ==, starts->len);
   g_assert_cmpuint (scan_skipped, ==, n_skipped);
@@ -168,7 +168,7 @@ check_readers (const guint8 *data,
   for (guint i = 0; i < starts->len; i++)
     n_of_status += indexed_status (contents, starts, i) == status;
 
-  all = relay_send_log_read_tail_full (log_path, G_MAXUINT, -1, &tail_skipped, &error);
+  all = relay_send_log_read_tail_full (log_path, G_MAXUINT, RELAY_SEND_STATUS_ANY, &tail_skipped, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (all->len, ==, starts->len);
   g_assert_cmpuint (tail_skipped, ==, n_skipped);
@@ -181,7 +181,7 @@ check_readers (const guint8 *data,
   g_assert_cmpuint (tail_skipped, ==, n_skipped);
 
   n_tail = MIN (3, starts->len);
-  tail = relay_send_log_read_tail (log_path, 3, -1, &error);
+  tail = relay_send_log_read_tail (log_path, 3, RELAY_SEND_STATUS_ANY, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (tail->len, ==, n_tail);
   for (guint i = 0; i < n_tail; i++)
@@ -189,7 +189,7 @@ check_readers (const guint8 *data,
                        strlen (tail->pdata[i])));
 
   /* the live updates' reader, back to the start */
-  check = (ScanCheck) { contents, starts, -1, starts->len };
+  check = (ScanCheck) { contents, starts, RELAY_SEND_STATUS_ANY, starts->len };
   g_assert (relay_send_log_scan_since (log_path, G_MININT64, since_cb, &check, &error));
   g_assert_no_error (error);
   g_assert_cmpuint (check.next, ==, 0);

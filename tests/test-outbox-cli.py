@@ -510,6 +510,35 @@ class UnprivilegedHome:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
+def test_open_item_files(certs, work):
+    """An outbox file left open to others (a careless chmod, a restored
+    backup) is closed to them when the outbox reads it, as the send log
+    and accounts.json are (relay_file_open_own())."""
+    work = os.path.join(work, "open-items")
+    os.makedirs(work)
+    proc, port, maildir, logpath = fake("451-once", certs, work)
+    home = Home(port, certs)
+    outbox = os.path.join(home.dir, "data", "mail-relay", "outbox")
+    try:
+        r = home.cli(["send", "--no-wait", "--to", "rcpt@example.org", "--subject", "open", "--body-file", "-"],
+                     stdin="Hello\n")
+        check(r.returncode == 0, "queued (%s)" % r.stderr)
+        emls = [os.path.join(outbox, n) for n in os.listdir(outbox) if n.endswith(".eml")]
+        check(len(emls) == 1, "one message waits: %r" % emls)
+        for path in emls:
+            os.chmod(path, 0o644)
+        # greylisted once: the message is read, put off, and stays
+        r = home.cli(["flush"])
+        check([e["status"] for e in home.log()] == ["queued", "deferred"],
+              "the message was read and deferred: %r (%s)" % ([e["status"] for e in home.log()], r.stderr[-200:]))
+        check(all(os.stat(p).st_mode & 0o777 == 0o600 for p in emls),
+              "the message file that others could read is closed to them: %r"
+              % ["%o" % (os.stat(p).st_mode & 0o777) for p in emls])
+    finally:
+        proc.terminate()
+        home.cleanup()
+
+
 def test_unwritable_log(certs, work):
     """The send log cannot be written (read-only; as an unprivileged user,
     since root ignores modes): every message the server accepted is sent
@@ -702,7 +731,7 @@ def main():
         for test in (test_throttle, test_deferred, test_rejected, test_kill, test_damaged_items,
                      test_partial_recipients, test_mail_refused, test_421_reply, test_unwritable_log,
                      test_unwritable_log_outcomes, test_drip, test_international_address, test_private_folders,
-                     test_disk_full):
+                     test_open_item_files, test_disk_full):
             try:
                 test(certs, work)
             except Exception as e:  # a crash in one part is a failure, not a hang

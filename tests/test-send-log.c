@@ -774,7 +774,7 @@ test_other_forms (void)
   g_assert_cmpuint (n_failed, ==, 2 + 2 + 1);
 
   /* log, log --json and log --status */
-  g_assert_true (relay_send_log_scan_full (path, -1, collect_cb, scanned, &n_skipped, &error));
+  g_assert_true (relay_send_log_scan_full (path, RELAY_SEND_STATUS_ANY, collect_cb, scanned, &n_skipped, &error));
   g_assert_no_error (error);
   g_assert_cmpuint (scanned->len, ==, n_entries);
   g_assert_cmpuint (n_skipped, ==, n_not);
@@ -788,7 +788,7 @@ test_other_forms (void)
   g_assert_cmpstr (g_ptr_array_index (failed, 0), ==, other_forms[0]);
 
   /* log --limit */
-  tail = relay_send_log_read_tail_full (path, 100, -1, &n_skipped, &error);
+  tail = relay_send_log_read_tail_full (path, 100, RELAY_SEND_STATUS_ANY, &n_skipped, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (n_skipped, ==, n_not);
   g_assert_cmpuint (tail->len, ==, scanned->len);
@@ -841,8 +841,8 @@ test_corrupt_middle (void)
 
 /* The same as a full parse would select */
 static GPtrArray *
-parse_select (const char *contents,
-              int         status)
+parse_select (const char      *contents,
+              RelaySendStatus  status)
 {
   GPtrArray *selected = g_ptr_array_new_with_free_func (g_free);
   const char *p, *nl;
@@ -855,7 +855,7 @@ parse_select (const char *contents,
       g_autofree char *line = g_strndup (p, nl - p);
       g_autoptr(RelaySendLogEntry) entry = relay_send_log_entry_new_from_line (line, -1, NULL);
 
-      if (entry != NULL && (status < 0 || (int)relay_send_log_entry_get_status (entry) == status))
+      if (entry != NULL && (status == RELAY_SEND_STATUS_ANY || relay_send_log_entry_get_status (entry) == status))
         g_ptr_array_add (selected, g_steal_pointer (&line));
     }
 
@@ -919,7 +919,7 @@ test_nul_byte (void)
   assert_item (G_LIST_MODEL (log), 0, 1, RELAY_SEND_STATUS_SENT);
   assert_item (G_LIST_MODEL (log), 1, 3, RELAY_SEND_STATUS_SENT);
 
-  g_assert_true (relay_send_log_scan (path, -1, collect_cb, scanned, &error));
+  g_assert_true (relay_send_log_scan (path, RELAY_SEND_STATUS_ANY, collect_cb, scanned, &error));
   g_assert_no_error (error);
   g_assert_cmpuint (scanned->len, ==, 2);
   g_assert_cmpstr (g_ptr_array_index (scanned, 0), ==, one);
@@ -929,7 +929,7 @@ test_nul_byte (void)
   g_assert_true (relay_send_log_scan (path, RELAY_SEND_STATUS_FAILED, collect_cb, scanned, &error));
   g_assert_cmpuint (scanned->len, ==, 0);
 
-  tail = relay_send_log_read_tail (path, 10, -1, &error);
+  tail = relay_send_log_read_tail (path, 10, RELAY_SEND_STATUS_ANY, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (tail->len, ==, 2);
   g_assert_cmpstr (g_ptr_array_index (tail, 0), ==, one);
@@ -979,14 +979,15 @@ test_scan (void)
   g_autofree char *contents = write_mixed_log (3000);
   g_autoptr(GError) error = NULL;
 
-  for (int status = -1; status <= RELAY_SEND_STATUS_UNKNOWN; status++)
+  for (int i = -1; i <= RELAY_SEND_STATUS_UNKNOWN; i++)
     {
+      RelaySendStatus status = i < 0 ? RELAY_SEND_STATUS_ANY : (RelaySendStatus)i;
       g_autoptr(GPtrArray) expected = parse_select (contents, status);
       g_autoptr(GPtrArray) scanned = g_ptr_array_new_with_free_func (g_free);
 
       g_assert_true (relay_send_log_scan (path, status, collect_cb, scanned, &error));
       g_assert_no_error (error);
-      g_test_message ("status %d: %u lines", status, expected->len);
+      g_test_message ("status %d: %u lines", i, expected->len);
       g_assert_cmpuint (expected->len, >, 0);
       assert_same_lines (scanned, expected);
     }
@@ -1018,8 +1019,9 @@ test_read_tail (void)
   /* far more than one 64 KiB chunk */
   g_assert_cmpuint (strlen (contents), >, 20 * 64 * 1024);
 
-  for (int status = -1; status <= RELAY_SEND_STATUS_UNKNOWN; status++)
+  for (int s = -1; s <= RELAY_SEND_STATUS_UNKNOWN; s++)
     {
+      RelaySendStatus status = s < 0 ? RELAY_SEND_STATUS_ANY : (RelaySendStatus)s;
       g_autoptr(GPtrArray) all = parse_select (contents, status);
 
       for (guint i = 0; i < G_N_ELEMENTS (counts); i++)
@@ -1061,13 +1063,13 @@ test_long_line (void)
   contents = g_strconcat (one, "\n", long_line, "\n", two, "\n", NULL);
   write_file (path, contents, -1);
 
-  tail = relay_send_log_read_tail (path, 5, -1, &error);
+  tail = relay_send_log_read_tail (path, 5, RELAY_SEND_STATUS_ANY, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (tail->len, ==, 2);
   g_assert_cmpstr (g_ptr_array_index (tail, 0), ==, one);
   g_assert_cmpstr (g_ptr_array_index (tail, 1), ==, two);
 
-  g_assert_true (relay_send_log_scan (path, -1, collect_cb, scanned, &error));
+  g_assert_true (relay_send_log_scan (path, RELAY_SEND_STATUS_ANY, collect_cb, scanned, &error));
   g_assert_cmpuint (scanned->len, ==, 2);
 
   g_assert_true (relay_send_log_load (log, NULL, &error));
@@ -1097,7 +1099,7 @@ test_missing (void)
   g_autoptr(GPtrArray) tail = NULL;
   g_autoptr(GError) error = NULL;
 
-  g_assert_true (relay_send_log_scan (path, -1, never_cb, NULL, &error));
+  g_assert_true (relay_send_log_scan (path, RELAY_SEND_STATUS_ANY, never_cb, NULL, &error));
   g_assert_no_error (error);
   tail = relay_send_log_read_tail (path, 10, RELAY_SEND_STATUS_SENT, &error);
   g_assert_no_error (error);
@@ -1106,9 +1108,9 @@ test_missing (void)
 
   /* an empty file is an empty log */
   write_file (path, "", 0);
-  g_assert_true (relay_send_log_scan (path, -1, never_cb, NULL, &error));
+  g_assert_true (relay_send_log_scan (path, RELAY_SEND_STATUS_ANY, never_cb, NULL, &error));
   g_clear_pointer (&tail, g_ptr_array_unref);
-  tail = relay_send_log_read_tail (path, 10, -1, &error);
+  tail = relay_send_log_read_tail (path, 10, RELAY_SEND_STATUS_ANY, &error);
   g_assert_cmpuint (tail->len, ==, 0);
 }
 
@@ -1202,12 +1204,12 @@ test_planted_link (void)
   g_clear_error (&error);
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (log)), ==, 0);
 
-  g_assert_false (relay_send_log_scan (path, -1, never_cb, NULL, &error));
+  g_assert_false (relay_send_log_scan (path, RELAY_SEND_STATUS_ANY, never_cb, NULL, &error));
   g_assert_nonnull (error);
   g_assert_nonnull (strstr (error->message, "symbolic link"));
   g_clear_error (&error);
 
-  tail = relay_send_log_read_tail (path, 10, -1, &error);
+  tail = relay_send_log_read_tail (path, 10, RELAY_SEND_STATUS_ANY, &error);
   g_assert_null (tail);
   g_assert_nonnull (strstr (error->message, "symbolic link"));
   g_clear_error (&error);
@@ -1252,7 +1254,7 @@ test_loose_modes (void)
   g_assert_cmpuint (file_mode (dir), ==, 0700);
 
   g_assert_cmpint (g_chmod (path, 0640), ==, 0);
-  tail = relay_send_log_read_tail (path, 10, -1, &error);
+  tail = relay_send_log_read_tail (path, 10, RELAY_SEND_STATUS_ANY, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (tail->len, ==, 1);
   g_assert_cmpuint (file_mode (path), ==, 0600);
@@ -1298,7 +1300,7 @@ test_other_owner (void)
   g_assert_false (relay_send_log_load (log, NULL, &error));
   g_assert_nonnull (strstr (error->message, "belongs to another user"));
   g_clear_error (&error);
-  g_assert_false (relay_send_log_scan (path, -1, never_cb, NULL, &error));
+  g_assert_false (relay_send_log_scan (path, RELAY_SEND_STATUS_ANY, never_cb, NULL, &error));
   g_assert_nonnull (strstr (error->message, "belongs to another user"));
   g_clear_error (&error);
   g_assert_false (relay_send_log_append (log, &entry, 1, &error));

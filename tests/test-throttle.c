@@ -210,7 +210,7 @@ test_from_log (void)
    * asked for, and gives the newest first */
   {
     g_autoptr(GPtrArray) seen = g_ptr_array_new_with_free_func (g_free);
-    g_autoptr(GPtrArray) tail = relay_send_log_read_tail (path, 100, -1, &error);
+    g_autoptr(GPtrArray) tail = relay_send_log_read_tail (path, 100, RELAY_SEND_STATUS_ANY, &error);
 
     g_assert_true (relay_send_log_scan_since (path, now - 60 * S, collect_cb, seen, &error));
     g_assert_no_error (error);

@@ -161,7 +161,7 @@ relay_cli_log (int    argc,
   g_autoptr(GError) error = NULL;
   g_autofree char *path = NULL;
   RelaySendStatus status = 0;
-  int status_filter = -1;
+  RelaySendStatus status_filter = RELAY_SEND_STATUS_ANY;
   guint64 limit = 0;
   Table table = { NULL, FALSE };
   RelaySendLogLineFunc print;

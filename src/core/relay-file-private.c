@@ -6,15 +6,19 @@
  *
  * The data and config folders are the user's own and closed to others
  * (docs/security.md): another local user must not be able to plant a
- * file in them, nor read what waits in the outbox.
+ * file in them, nor read what waits in the outbox. The POSIX file
+ * helpers that the stores share (whole writes and reads, a durable
+ * folder, a read-only mapping) live here too: one implementation each.
  */
 
 #include "config.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <gio/gio.h>
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -194,4 +198,180 @@ relay_file_open_own (const char  *path,
     }
 
   return fd;
+}
+
+/**
+ * relay_file_set_errno_error:
+ * @saved_errno: the errno of the failure
+ * @what: the verb: "read", "write", "create", "sync"…
+ *
+ * Sets @error to “Could not @what “@path”: …” in G_IO_ERROR, with the
+ * code of @saved_errno.
+ *
+ * Returns: %FALSE, for `return relay_file_set_errno_error (…);`
+ */
+gboolean
+relay_file_set_errno_error (GError     **error,
+                            int          saved_errno,
+                            const char  *what,
+                            const char  *path)
+{
+  g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
+               "Could not %s “%s”: %s", what, path, g_strerror (saved_errno));
+  return FALSE;
+}
+
+/**
+ * relay_file_write_all:
+ *
+ * Writes all of @data to @fd, again after an interruption.
+ *
+ * Returns: whether it was written, else errno says why
+ */
+gboolean
+relay_file_write_all (int          fd,
+                      const char  *data,
+                      gsize        length)
+{
+  while (length > 0)
+    {
+      gssize written = write (fd, data, length);
+
+      if (written < 0)
+        {
+          if (errno == EINTR)
+            continue;
+          return FALSE;
+        }
+
+      data += written;
+      length -= written;
+    }
+
+  return TRUE;
+}
+
+/**
+ * relay_file_pread_all:
+ *
+ * Reads exactly @length bytes of @fd at @offset into @buffer, again
+ * after an interruption.
+ *
+ * Returns: whether they were read, else errno says why (%EIO when the
+ *   file ends first)
+ */
+gboolean
+relay_file_pread_all (int    fd,
+                      char  *buffer,
+                      gsize  length,
+                      off_t  offset)
+{
+  while (length > 0)
+    {
+      gssize n = pread (fd, buffer, length, offset);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        {
+          if (n == 0)
+            errno = EIO;
+          return FALSE;
+        }
+
+      buffer += n;
+      length -= n;
+      offset += n;
+    }
+
+  return TRUE;
+}
+
+/**
+ * relay_file_sync_directory:
+ * @dir: the folder of a file just created
+ *
+ * Makes the folder's entries durable (fsync on the folder), so that a
+ * file just created is still there after a crash.
+ *
+ * Returns: whether the folder was synced
+ */
+gboolean
+relay_file_sync_directory (const char  *dir,
+                           GError     **error)
+{
+  int fd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+  if (fd < 0 || fsync (fd) != 0)
+    {
+      relay_file_set_errno_error (error, errno, "sync", dir);
+      if (fd >= 0)
+        close (fd);
+      return FALSE;
+    }
+
+  close (fd);
+  return TRUE;
+}
+
+/**
+ * relay_file_mapping_clear:
+ *
+ * Unmaps and closes what relay_file_map() mapped.
+ */
+void
+relay_file_mapping_clear (RelayFileMapping *mapping)
+{
+  if (mapping->contents != NULL)
+    munmap ((void *)mapping->contents, mapping->size);
+  if (mapping->fd >= 0)
+    close (mapping->fd);
+}
+
+/**
+ * relay_file_map:
+ * @path: a file of this user's own (see relay_file_open_own())
+ * @mapping: (out caller-allocates): initialized with
+ *   %RELAY_FILE_MAPPING_INIT; cleared with relay_file_mapping_clear()
+ *   whatever this returns
+ *
+ * Maps @path read-only, for reading it once from start to end. A missing
+ * or empty file maps to nothing, without an error.
+ *
+ * Returns: whether @path was mapped, or is missing or empty
+ */
+gboolean
+relay_file_map (const char        *path,
+                RelayFileMapping  *mapping,
+                GError           **error)
+{
+  g_autoptr(GError) open_error = NULL;
+  struct stat st;
+  void *contents;
+
+  mapping->fd = relay_file_open_own (path, O_RDONLY, 0, &open_error);
+  if (mapping->fd < 0)
+    {
+      if (errno == ENOENT)
+        return TRUE;
+
+      g_propagate_error (error, g_steal_pointer (&open_error));
+      return FALSE;
+    }
+
+  if (fstat (mapping->fd, &st) != 0)
+    return relay_file_set_errno_error (error, errno, "read", path);
+
+  if (st.st_size == 0)
+    return TRUE;
+
+  contents = mmap (NULL, st.st_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, mapping->fd, 0);
+  if (contents == MAP_FAILED)
+    return relay_file_set_errno_error (error, errno, "map", path);
+
+  mapping->contents = contents;
+  mapping->size = st.st_size;
+  madvise (contents, st.st_size, MADV_SEQUENTIAL);
+
+  return TRUE;
 }

@@ -198,8 +198,9 @@ read_strings (JsonNode *node)
   return g_strv_builder_end (builder);
 }
 
-/* Opens a file of the outbox's own: never through a symbolic link that
- * someone planted, only a regular file of this user's, at most @max bytes */
+/* Reads a file of the outbox's own (relay_file_open_own(): never through
+ * a symbolic link that someone planted, only a regular file of this
+ * user's, closed to others first), at most @max bytes */
 static gboolean
 read_own_file (const char  *path,
                gsize        max,
@@ -212,28 +213,17 @@ read_own_file (const char  *path,
   struct stat st;
   int fd;
 
-  fd = g_open (path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK, 0);
+  fd = relay_file_open_own (path, O_RDONLY, 0, error);
   if (fd < 0)
+    return FALSE;
+
+  if (fstat (fd, &st) != 0)
     {
       int saved_errno = errno;
 
-      if (saved_errno == ELOOP)
-        g_set_error_literal (error, G_FILE_ERROR, G_FILE_ERROR_FAILED, _("it is a symbolic link"));
-      else
-        g_set_error_literal (error, G_FILE_ERROR, g_file_error_from_errno (saved_errno), g_strerror (saved_errno));
-      return FALSE;
-    }
-
-  if (fstat (fd, &st) != 0 || !S_ISREG (st.st_mode))
-    {
       close (fd);
-      g_set_error_literal (error, G_FILE_ERROR, G_FILE_ERROR_FAILED, _("it is not a regular file"));
-      return FALSE;
-    }
-  if (st.st_uid != getuid ())
-    {
-      close (fd);
-      g_set_error_literal (error, G_FILE_ERROR, G_FILE_ERROR_PERM, _("it belongs to another user"));
+      g_set_error_literal (error, G_FILE_ERROR, g_file_error_from_errno (saved_errno),
+                           g_strerror (saved_errno));
       return FALSE;
     }
   if ((guint64)st.st_size > max)

@@ -3,22 +3,23 @@
  * Copyright 2026 The Mail Relay developers
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * RelaySendLog, the send log as a GListModel: loading and indexing the
+ * file (again only its new lines when it has grown), rows parsed when
+ * shown, appending durably under a lock, and moving a torn last line
+ * aside.
  */
 
 #define G_LOG_DOMAIN "relay-send-log"
 
-/* memrchr, memmem */
+/* memrchr */
 #define _GNU_SOURCE
 
 #include "config.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#if defined (__SSE2__) && !defined (RELAY_SEND_LOG_NO_SSE2)
-#include <emmintrin.h>
-#endif
 #include <glib/gstdio.h>
-#include <json-glib/json-glib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/mman.h>
@@ -28,1019 +29,7 @@
 #include "relay-file-private.h"
 #include "relay-send-log-private.h"
 
-/* Lines are our own output; anything longer is not one of them. A
- * fuzzing build makes both limits small, so that inputs of a few KiB
- * reach the overlong-line paths and lines that cross a chunk. */
-#ifdef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
-#define MAX_LINE     1024
-#define CHUNK_SIZE   256
-#else
-#define MAX_LINE     (64 * 1024)
-#define CHUNK_SIZE   (64 * 1024)
-#endif
 #define CACHE_SLOTS  512
-#define LINE_PREFIX  "{\"time\":\""
-/* nesting that a line may have: json-glib recurses once a level */
-#define MAX_DEPTH    128
-
-static const char * const status_names[] = {
-  [RELAY_SEND_STATUS_QUEUED] = "queued",
-  [RELAY_SEND_STATUS_SENT] = "sent",
-  [RELAY_SEND_STATUS_THROTTLED] = "throttled",
-  [RELAY_SEND_STATUS_DEFERRED] = "deferred",
-  [RELAY_SEND_STATUS_FAILED] = "failed",
-  [RELAY_SEND_STATUS_UNKNOWN] = "unknown",
-};
-
-const char *
-relay_send_status_to_string (RelaySendStatus status)
-{
-  g_return_val_if_fail (status <= RELAY_SEND_STATUS_UNKNOWN, NULL);
-
-  return status_names[status];
-}
-
-gboolean
-relay_send_status_from_string (const char      *text,
-                               RelaySendStatus *status)
-{
-  g_return_val_if_fail (status != NULL, FALSE);
-
-  if (text == NULL)
-    return FALSE;
-
-  for (guint i = 0; i < G_N_ELEMENTS (status_names); i++)
-    {
-      if (g_str_equal (text, status_names[i]))
-        {
-          *status = i;
-          return TRUE;
-        }
-    }
-
-  return FALSE;
-}
-
-/* RelaySendLogEntry */
-
-struct _RelaySendLogEntry
-{
-  GObject          parent_instance;
-
-  GDateTime       *time;
-  char            *message_id;
-  GStrv            recipients;
-  char            *subject;
-  char            *reply;
-  char            *account;
-  char            *detail;
-  GDateTime       *next_attempt;
-  RelaySendStatus  status;
-  guint            attempt;
-};
-
-G_DEFINE_FINAL_TYPE (RelaySendLogEntry, relay_send_log_entry, G_TYPE_OBJECT)
-
-static void
-relay_send_log_entry_finalize (GObject *object)
-{
-  RelaySendLogEntry *self = (RelaySendLogEntry *)object;
-
-  g_clear_pointer (&self->time, g_date_time_unref);
-  g_clear_pointer (&self->message_id, g_free);
-  g_clear_pointer (&self->recipients, g_strfreev);
-  g_clear_pointer (&self->subject, g_free);
-  g_clear_pointer (&self->reply, g_free);
-  g_clear_pointer (&self->account, g_free);
-  g_clear_pointer (&self->detail, g_free);
-  g_clear_pointer (&self->next_attempt, g_date_time_unref);
-
-  G_OBJECT_CLASS (relay_send_log_entry_parent_class)->finalize (object);
-}
-
-static void
-relay_send_log_entry_class_init (RelaySendLogEntryClass *klass)
-{
-  G_OBJECT_CLASS (klass)->finalize = relay_send_log_entry_finalize;
-}
-
-static void
-relay_send_log_entry_init (RelaySendLogEntry *self)
-{
-}
-
-/* The log keeps milliseconds; dropping the rest here makes an entry
- * equal to what a reader of its line gets. */
-static GDateTime *
-to_milliseconds (GDateTime *time)
-{
-  return g_date_time_add (time, -(g_date_time_get_microsecond (time) % 1000));
-}
-
-/**
- * relay_send_log_entry_new:
- * @recipients: (nullable): the envelope recipients
- *
- * Returns: (transfer full): an event at the current time (UTC, to the
- *   millisecond); %NULL strings are stored as empty ones
- */
-RelaySendLogEntry *
-relay_send_log_entry_new (RelaySendStatus     status,
-                          const char         *message_id,
-                          const char * const *recipients,
-                          const char         *subject,
-                          guint               attempt,
-                          const char         *reply)
-{
-  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
-  RelaySendLogEntry *self;
-
-  g_return_val_if_fail (status <= RELAY_SEND_STATUS_UNKNOWN, NULL);
-
-  self = g_object_new (RELAY_TYPE_SEND_LOG_ENTRY, NULL);
-  self->status = status;
-  self->time = to_milliseconds (now);
-  self->message_id = g_strdup (message_id ? message_id : "");
-  self->recipients = recipients ? g_strdupv ((char **)recipients) : g_new0 (char *, 1);
-  self->subject = g_strdup (subject ? subject : "");
-  self->attempt = attempt;
-  self->reply = g_strdup (reply ? reply : "");
-
-  return self;
-}
-
-static char *
-format_time (GDateTime *time)
-{
-  g_autofree char *seconds = g_date_time_format (time, "%Y-%m-%dT%H:%M:%S");
-  g_autofree char *offset = g_date_time_format (time, "%:z");
-
-  return g_strdup_printf ("%s.%03d%s", seconds, g_date_time_get_microsecond (time) / 1000, offset);
-}
-
-static void
-add_string_member (JsonBuilder *builder,
-                   const char  *name,
-                   const char  *value)
-{
-  json_builder_set_member_name (builder, name);
-  json_builder_add_string_value (builder, value);
-}
-
-/**
- * relay_send_log_entry_to_line:
- *
- * Returns: (transfer full): the entry as one compact JSON object, without
- *   a newline: keys in the order of relay-send-log.h, the optional ones
- *   left out when unset
- */
-char *
-relay_send_log_entry_to_line (RelaySendLogEntry *self)
-{
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
-  g_autoptr(JsonGenerator) generator = json_generator_new ();
-  g_autoptr(JsonNode) root = NULL;
-  g_autofree char *time = NULL;
-
-  g_return_val_if_fail (RELAY_IS_SEND_LOG_ENTRY (self), NULL);
-
-  time = format_time (self->time);
-
-  json_builder_begin_object (builder);
-  add_string_member (builder, "time", time);
-  add_string_member (builder, "message_id", self->message_id);
-  add_string_member (builder, "status", status_names[self->status]);
-  json_builder_set_member_name (builder, "recipients");
-  json_builder_begin_array (builder);
-  for (guint i = 0; self->recipients[i] != NULL; i++)
-    json_builder_add_string_value (builder, self->recipients[i]);
-  json_builder_end_array (builder);
-  add_string_member (builder, "subject", self->subject);
-  json_builder_set_member_name (builder, "attempt");
-  json_builder_add_int_value (builder, self->attempt);
-  add_string_member (builder, "reply", self->reply);
-  if (self->account != NULL)
-    add_string_member (builder, "account", self->account);
-  if (self->detail != NULL)
-    add_string_member (builder, "detail", self->detail);
-  if (self->next_attempt != NULL)
-    {
-      g_autofree char *next = format_time (self->next_attempt);
-
-      add_string_member (builder, "next_attempt", next);
-    }
-  json_builder_end_object (builder);
-
-  root = json_builder_get_root (builder);
-  json_generator_set_root (generator, root);
-  return json_generator_to_data (generator, NULL);
-}
-
-static gboolean
-invalid (GError     **error,
-         const char  *member,
-         const char  *problem)
-{
-  g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "“%s” %s", member, problem);
-  return FALSE;
-}
-
-static gboolean
-get_string (JsonObject  *object,
-            const char  *member,
-            gboolean     required,
-            const char **value,
-            GError     **error)
-{
-  JsonNode *node = json_object_get_member (object, member);
-
-  *value = NULL;
-  if (node == NULL)
-    return required ? invalid (error, member, "is missing") : TRUE;
-
-  if (json_node_get_value_type (node) != G_TYPE_STRING)
-    return invalid (error, member, "is not a string");
-
-  *value = json_node_get_string (node);
-  return TRUE;
-}
-
-static GDateTime *
-get_time (JsonObject  *object,
-          const char  *member,
-          gboolean     required,
-          GError     **error)
-{
-  const char *text;
-  GDateTime *time;
-
-  if (!get_string (object, member, required, &text, error) || text == NULL)
-    return NULL;
-
-  /* without a default zone, a time without an offset is refused */
-  time = g_date_time_new_from_iso8601 (text, NULL);
-  if (time == NULL)
-    invalid (error, member, "is not an ISO 8601 time with an offset");
-
-  return time;
-}
-
-static gboolean is_json_object (const char *line,
-                                gsize       length);
-
-/**
- * relay_send_log_entry_new_from_line:
- * @length: the length of @line, or -1 when it is nul-terminated
- *
- * Reads one line of the log strictly: a JSON object (RFC 8259, in any
- * spacing and member order, nested at most 128 deep) with every required
- * member of relay-send-log.h of its type, a known status, at most 64 KiB.
- * Members it does not know are ignored, so that a newer version's lines
- * still read. What it refuses is not an entry (docs/send-log.md).
- *
- * Returns: (transfer full) (nullable): the entry, or %NULL with
- *   %G_IO_ERROR_INVALID_DATA
- */
-RelaySendLogEntry *
-relay_send_log_entry_new_from_line (const char  *line,
-                                    gssize       length,
-                                    GError     **error)
-{
-  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
-  g_autoptr(RelaySendLogEntry) self = NULL;
-  g_autoptr(GError) local_error = NULL;
-  const char *message_id, *status, *subject, *reply, *account, *detail;
-  JsonObject *object;
-  JsonNode *node;
-  JsonArray *array;
-  gint64 attempt;
-  gsize size;
-
-  g_return_val_if_fail (line != NULL, NULL);
-
-  size = length < 0 ? strlen (line) : (gsize)length;
-  if (size > MAX_LINE)
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                   "the line is longer than %d bytes", MAX_LINE);
-      return NULL;
-    }
-
-  if (!g_utf8_validate_len (line, size, NULL))
-    {
-      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "the line is not UTF-8");
-      return NULL;
-    }
-
-  /* strict JSON, and nested no deeper than json-glib's recursion can go */
-  if (!is_json_object (line, size))
-    {
-      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                           "the line is not a JSON object (or is nested too deeply)");
-      return NULL;
-    }
-
-  if (!json_parser_load_from_data (parser, line, size, &local_error))
-    {
-      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, local_error->message);
-      return NULL;
-    }
-
-  node = json_parser_get_root (parser);
-  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
-    {
-      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                           "the line is not a JSON object");
-      return NULL;
-    }
-  object = json_node_get_object (node);
-
-  self = g_object_new (RELAY_TYPE_SEND_LOG_ENTRY, NULL);
-
-  self->time = get_time (object, "time", TRUE, error);
-  if (self->time == NULL)
-    return NULL;
-
-  if (!get_string (object, "message_id", TRUE, &message_id, error) ||
-      !get_string (object, "status", TRUE, &status, error) ||
-      !get_string (object, "subject", TRUE, &subject, error) ||
-      !get_string (object, "reply", TRUE, &reply, error) ||
-      !get_string (object, "account", FALSE, &account, error) ||
-      !get_string (object, "detail", FALSE, &detail, error))
-    return NULL;
-
-  if (!relay_send_status_from_string (status, &self->status))
-    {
-      invalid (error, "status", "is not a known status");
-      return NULL;
-    }
-
-  node = json_object_get_member (object, "recipients");
-  if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node))
-    {
-      invalid (error, "recipients", "is not a list");
-      return NULL;
-    }
-  array = json_node_get_array (node);
-  self->recipients = g_new0 (char *, json_array_get_length (array) + 1);
-  for (guint i = 0; i < json_array_get_length (array); i++)
-    {
-      JsonNode *element = json_array_get_element (array, i);
-
-      if (json_node_get_value_type (element) != G_TYPE_STRING)
-        {
-          invalid (error, "recipients", "holds something that is not a string");
-          return NULL;
-        }
-      self->recipients[i] = g_strdup (json_node_get_string (element));
-    }
-
-  node = json_object_get_member (object, "attempt");
-  if (node == NULL || json_node_get_value_type (node) != G_TYPE_INT64)
-    {
-      invalid (error, "attempt", "is not a whole number");
-      return NULL;
-    }
-  attempt = json_node_get_int (node);
-  if (attempt < 0 || attempt > G_MAXUINT)
-    {
-      invalid (error, "attempt", "is out of range");
-      return NULL;
-    }
-  self->attempt = attempt;
-
-  if (json_object_has_member (object, "next_attempt"))
-    {
-      self->next_attempt = get_time (object, "next_attempt", FALSE, error);
-      if (self->next_attempt == NULL)
-        return NULL;
-    }
-
-  self->message_id = g_strdup (message_id);
-  self->subject = g_strdup (subject);
-  self->reply = g_strdup (reply);
-  self->account = g_strdup (account);
-  self->detail = g_strdup (detail);
-
-  return g_steal_pointer (&self);
-}
-
-GDateTime *
-relay_send_log_entry_get_time (RelaySendLogEntry *self)
-{
-  g_return_val_if_fail (RELAY_IS_SEND_LOG_ENTRY (self), NULL);
-
-  return self->time;
-}
-
-/**
- * relay_send_log_entry_set_time:
- *
- * Sets when the event happened, to the millisecond (the log keeps no more).
- */
-void
-relay_send_log_entry_set_time (RelaySendLogEntry *self,
-                               GDateTime         *time)
-{
-  g_return_if_fail (RELAY_IS_SEND_LOG_ENTRY (self));
-  g_return_if_fail (time != NULL);
-
-  g_clear_pointer (&self->time, g_date_time_unref);
-  self->time = to_milliseconds (time);
-}
-
-RelaySendStatus
-relay_send_log_entry_get_status (RelaySendLogEntry *self)
-{
-  g_return_val_if_fail (RELAY_IS_SEND_LOG_ENTRY (self), RELAY_SEND_STATUS_UNKNOWN);
-
-  return self->status;
-}
-
-const char *
-relay_send_log_entry_get_message_id (RelaySendLogEntry *self)
-{
-  g_return_val_if_fail (RELAY_IS_SEND_LOG_ENTRY (self), NULL);
-
-  return self->message_id;
-}
-
-const char * const *
-relay_send_log_entry_get_recipients (RelaySendLogEntry *self)
-{
-  g_return_val_if_fail (RELAY_IS_SEND_LOG_ENTRY (self), NULL);
-
-  return (const char * const *)self->recipients;
-}
-
-const char *
-relay_send_log_entry_get_subject (RelaySendLogEntry *self)
-{
-  g_return_val_if_fail (RELAY_IS_SEND_LOG_ENTRY (self), NULL);
-
-  return self->subject;
-}
-
-guint
-relay_send_log_entry_get_attempt (RelaySendLogEntry *self)
-{
-  g_return_val_if_fail (RELAY_IS_SEND_LOG_ENTRY (self), 0);
-
-  return self->attempt;
-}
-
-const char *
-relay_send_log_entry_get_reply (RelaySendLogEntry *self)
-{
-  g_return_val_if_fail (RELAY_IS_SEND_LOG_ENTRY (self), NULL);
-
-  return self->reply;
-}
-
-/**
- * relay_send_log_entry_get_account:
- *
- * Returns: (nullable): the id of the account the message went through
- */
-const char *
-relay_send_log_entry_get_account (RelaySendLogEntry *self)
-{
-  g_return_val_if_fail (RELAY_IS_SEND_LOG_ENTRY (self), NULL);
-
-  return self->account;
-}
-
-void
-relay_send_log_entry_set_account (RelaySendLogEntry *self,
-                                  const char        *account_id)
-{
-  g_return_if_fail (RELAY_IS_SEND_LOG_ENTRY (self));
-
-  g_free (self->account);
-  self->account = g_strdup (account_id);
-}
-
-/**
- * relay_send_log_entry_get_detail:
- *
- * Returns: (nullable): more about the event, such as the diagnosis
- */
-const char *
-relay_send_log_entry_get_detail (RelaySendLogEntry *self)
-{
-  g_return_val_if_fail (RELAY_IS_SEND_LOG_ENTRY (self), NULL);
-
-  return self->detail;
-}
-
-void
-relay_send_log_entry_set_detail (RelaySendLogEntry *self,
-                                 const char        *detail)
-{
-  g_return_if_fail (RELAY_IS_SEND_LOG_ENTRY (self));
-
-  g_free (self->detail);
-  self->detail = g_strdup (detail);
-}
-
-/**
- * relay_send_log_entry_get_next_attempt:
- *
- * Returns: (nullable): when a deferred message is tried again
- */
-GDateTime *
-relay_send_log_entry_get_next_attempt (RelaySendLogEntry *self)
-{
-  g_return_val_if_fail (RELAY_IS_SEND_LOG_ENTRY (self), NULL);
-
-  return self->next_attempt;
-}
-
-void
-relay_send_log_entry_set_next_attempt (RelaySendLogEntry *self,
-                                       GDateTime         *time)
-{
-  g_return_if_fail (RELAY_IS_SEND_LOG_ENTRY (self));
-
-  g_clear_pointer (&self->next_attempt, g_date_time_unref);
-  if (time != NULL)
-    self->next_attempt = to_milliseconds (time);
-}
-
-/* Line helpers shared by the model, scan and read_tail */
-
-/* Whether @line is strict JSON (RFC 8259) whose value is an object,
- * checked without recursion and with a bound on nesting: json-glib
- * parses recursively, so a line of 100,000 “[” would exhaust its stack,
- * and it accepts comments and other extensions that no other reader of
- * a JSON Lines file does. */
-static const char *
-skip_space (const char *p,
-            const char *end)
-{
-  while (p < end && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'))
-    p++;
-  return p;
-}
-
-/* @p is at the opening quote; returns what follows the closing one */
-static const char *
-skip_string (const char *p,
-             const char *end)
-{
-  for (p++; p < end; p++)
-    {
-      guchar c = *p;
-
-      if (c == '"')
-        return p + 1;
-      if (c < 0x20)
-        return NULL;
-      if (c != '\\')
-        continue;
-
-      if (++p >= end)
-        return NULL;
-      if (*p == 'u')
-        {
-          if (end - p < 5 || !g_ascii_isxdigit (p[1]) || !g_ascii_isxdigit (p[2]) ||
-              !g_ascii_isxdigit (p[3]) || !g_ascii_isxdigit (p[4]))
-            return NULL;
-          p += 4;
-        }
-      else if (strchr ("\"\\/bfnrt", *p) == NULL || *p == '\0')
-        return NULL;
-    }
-
-  return NULL;
-}
-
-static const char *
-skip_digits (const char *p,
-             const char *end)
-{
-  if (p >= end || !g_ascii_isdigit (*p))
-    return NULL;
-  while (p < end && g_ascii_isdigit (*p))
-    p++;
-  return p;
-}
-
-static const char *
-skip_number (const char *p,
-             const char *end)
-{
-  if (p < end && *p == '-')
-    p++;
-  if (p < end && *p == '0')
-    p++;
-  else if (p >= end || *p < '1' || *p > '9' || (p = skip_digits (p, end)) == NULL)
-    return NULL;
-
-  if (p < end && *p == '.' && (p = skip_digits (p + 1, end)) == NULL)
-    return NULL;
-  if (p < end && (*p == 'e' || *p == 'E'))
-    {
-      p++;
-      if (p < end && (*p == '+' || *p == '-'))
-        p++;
-      p = skip_digits (p, end);
-    }
-
-  return p;
-}
-
-static const char *
-skip_word (const char *p,
-           const char *end,
-           const char *word)
-{
-  gsize n = strlen (word);
-
-  return (gsize)(end - p) >= n && memcmp (p, word, n) == 0 ? p + n : NULL;
-}
-
-static gboolean
-is_json_object (const char *line,
-                gsize       length)
-{
-  const char *p = line, *end = line + length;
-  char open[MAX_DEPTH];
-  guint depth = 0;
-
-  p = skip_space (p, end);
-  if (p >= end || *p != '{')
-    return FALSE;
-
-  for (;;)
-    {
-      /* a value */
-      p = skip_space (p, end);
-      if (p >= end)
-        return FALSE;
-
-      if (*p == '{' || *p == '[')
-        {
-          if (depth == MAX_DEPTH)
-            return FALSE;
-          open[depth++] = *p;
-          p = skip_space (p + 1, end);
-          if (p < end && (*p == '}' || *p == ']') && *p == open[depth - 1] + 2)
-            {
-              depth--;
-              p++;
-            }
-          else if (open[depth - 1] == '{')
-            goto member;
-          else
-            continue;
-        }
-      else if (*p == '"')
-        p = skip_string (p, end);
-      else if (*p == 't')
-        p = skip_word (p, end, "true");
-      else if (*p == 'f')
-        p = skip_word (p, end, "false");
-      else if (*p == 'n')
-        p = skip_word (p, end, "null");
-      else
-        p = skip_number (p, end);
-      if (p == NULL)
-        return FALSE;
-
-      /* after a value: the next one, or the ends of its containers */
-      for (;;)
-        {
-          p = skip_space (p, end);
-          if (depth == 0)
-            return p == end;
-          if (p >= end)
-            return FALSE;
-          if (*p == ',')
-            {
-              p++;
-              break;
-            }
-          if (*p != open[depth - 1] + 2)
-            return FALSE;
-          depth--;
-          p++;
-        }
-
-      if (open[depth - 1] == '[')
-        continue;
-
-    member:
-      p = skip_space (p, end);
-      if (p >= end || *p != '"' || (p = skip_string (p, end)) == NULL)
-        return FALSE;
-      p = skip_space (p, end);
-      if (p >= end || *p != ':')
-        return FALSE;
-      p++;
-    }
-}
-
-/* The fast path: the writer's own form, exactly (relay-send-log.h), read
- * without building anything. It accepts only what the full parse accepts;
- * anything it is not sure of (another order or spacing, an escape \u, a
- * time it does not check itself) goes to the full parse. */
-static gboolean
-fast_literal (const char **p,
-              const char  *end,
-              const char  *text,
-              gsize        n)
-{
-  if ((gsize)(end - *p) < n || memcmp (*p, text, n) != 0)
-    return FALSE;
-
-  *p += n;
-  return TRUE;
-}
-
-#define FAST_LITERAL(p, end, text) fast_literal (p, end, text, sizeof text - 1)
-
-/* How many bytes from @p on (of at least PLAIN_BLOCK) are not a quote,
- * a backslash, a control character or a byte that is not ASCII: sixteen
- * at a time with SSE2, else eight (each test exact about whether there is
- * one; RELAY_SEND_LOG_NO_SSE2 tests the second on x86) */
-#if defined (__SSE2__) && !defined (RELAY_SEND_LOG_NO_SSE2)
-#define PLAIN_BLOCK 16
-
-static inline gsize
-plain_prefix (const char *p)
-{
-  __m128i v, special;
-  int mask;
-
-  /* an unaligned load */
-  memcpy (&v, p, sizeof v);
-  /* signed: the bytes from 0x80 are below 0x20 too */
-  special = _mm_or_si128 (_mm_or_si128 (_mm_cmpeq_epi8 (v, _mm_set1_epi8 ('"')),
-                                        _mm_cmpeq_epi8 (v, _mm_set1_epi8 ('\\'))),
-                          _mm_cmplt_epi8 (v, _mm_set1_epi8 (0x20)));
-  mask = _mm_movemask_epi8 (special);
-
-  return mask == 0 ? PLAIN_BLOCK : (gsize)__builtin_ctz (mask);
-}
-#else
-#define PLAIN_BLOCK 8
-#define ONES  G_GUINT64_CONSTANT (0x0101010101010101)
-#define HIGHS G_GUINT64_CONSTANT (0x8080808080808080)
-
-static inline gsize
-plain_prefix (const char *p)
-{
-  guint64 w, quote, backslash;
-
-  memcpy (&w, p, sizeof w);
-  quote = w ^ (ONES * '"');
-  backslash = w ^ (ONES * '\\');
-
-  return (((quote - ONES) & ~quote) | ((backslash - ONES) & ~backslash) |
-          ((w - ONES * 0x20) & ~w) | w) & HIGHS ? 0 : PLAIN_BLOCK;
-}
-#endif
-
-/* A string without \u escapes, in UTF-8 (outside its strings, a line of
- * the writer's form is ASCII) */
-static gboolean
-fast_string (const char **p,
-             const char  *end,
-             const char **text,
-             gsize       *length)
-{
-  const char *q = *p;
-  gboolean non_ascii = FALSE;
-
-  if (q >= end || *q != '"')
-    return FALSE;
-
-  for (q++; q < end; q++)
-    {
-      guchar c;
-
-      while (end - q >= PLAIN_BLOCK)
-        {
-          gsize n = plain_prefix (q);
-
-          q += n;
-          if (n < PLAIN_BLOCK)
-            break;
-        }
-      if (q >= end)
-        break;
-
-      c = *q;
-      if (c == '"')
-        break;
-      if (c < 0x20)
-        return FALSE;
-      if (c >= 0x80)
-        non_ascii = TRUE;
-      else if (c == '\\')
-        {
-          if (++q >= end || *q == 'u' || *q == '\0' || strchr ("\"\\/bfnrt", *q) == NULL)
-            return FALSE;
-        }
-    }
-  if (q >= end || (non_ascii && !g_utf8_validate_len (*p + 1, q - (*p + 1), NULL)))
-    return FALSE;
-
-  if (text != NULL)
-    {
-      *text = *p + 1;
-      *length = q - (*p + 1);
-    }
-  *p = q + 1;
-  return TRUE;
-}
-
-static gboolean
-fast_digits (const char *p,
-             guint       n,
-             guint       min,
-             guint       max)
-{
-  guint value = 0;
-
-  for (guint i = 0; i < n; i++)
-    {
-      if (!g_ascii_isdigit (p[i]))
-        return FALSE;
-      value = value * 10 + (p[i] - '0');
-    }
-
-  return value >= min && value <= max;
-}
-
-/* “2026-11-28T02:50:00.123+00:00”, as format_time() writes it, with
- * values that g_date_time_new_from_iso8601() surely takes */
-#define TIME_LENGTH 29
-
-static gboolean
-fast_time (const char *t,
-           gsize       length)
-{
-  guint year, month;
-
-  if (length != TIME_LENGTH ||
-      t[4] != '-' || t[7] != '-' || t[10] != 'T' || t[13] != ':' || t[16] != ':' || t[19] != '.' ||
-      (t[23] != '+' && t[23] != '-') || t[26] != ':' ||
-      !fast_digits (t, 4, 1970, 9998) || !fast_digits (t + 5, 2, 1, 12) ||
-      !fast_digits (t + 11, 2, 0, 23) || !fast_digits (t + 14, 2, 0, 59) ||
-      !fast_digits (t + 17, 2, 0, 59) || !fast_digits (t + 20, 3, 0, 999) ||
-      !fast_digits (t + 24, 2, 0, 14) || !fast_digits (t + 27, 2, 0, 59))
-    return FALSE;
-
-  year = (t[0] - '0') * 1000 + (t[1] - '0') * 100 + (t[2] - '0') * 10 + (t[3] - '0');
-  month = (t[5] - '0') * 10 + (t[6] - '0');
-
-  return fast_digits (t + 8, 2, 1, g_date_get_days_in_month (month, year));
-}
-
-static gboolean
-fast_entry (const char       *line,
-            gsize             length,
-            RelaySendStatus  *status,
-            const char      **time)
-{
-  const char *p = line, *end = line + length;
-  const char *text;
-  gsize n;
-  guint64 attempt = 0;
-  guint digits = 0;
-
-  if (!FAST_LITERAL (&p, end, "{\"time\":") || !fast_string (&p, end, &text, &n) ||
-      !fast_time (text, n))
-    return FALSE;
-  *time = text;
-
-  if (!FAST_LITERAL (&p, end, ",\"message_id\":") || !fast_string (&p, end, NULL, NULL) ||
-      !FAST_LITERAL (&p, end, ",\"status\":") || !fast_string (&p, end, &text, &n))
-    return FALSE;
-
-  *status = G_N_ELEMENTS (status_names);
-  for (guint i = 0; i < G_N_ELEMENTS (status_names); i++)
-    if (strlen (status_names[i]) == n && memcmp (status_names[i], text, n) == 0)
-      *status = i;
-  if (*status == G_N_ELEMENTS (status_names))
-    return FALSE;
-
-  if (!FAST_LITERAL (&p, end, ",\"recipients\":["))
-    return FALSE;
-  if (p < end && *p == '"')
-    {
-      do
-        if (!fast_string (&p, end, NULL, NULL))
-          return FALSE;
-      while (FAST_LITERAL (&p, end, ","));
-    }
-  if (!FAST_LITERAL (&p, end, "]") ||
-      !FAST_LITERAL (&p, end, ",\"subject\":") || !fast_string (&p, end, NULL, NULL) ||
-      !FAST_LITERAL (&p, end, ",\"attempt\":"))
-    return FALSE;
-
-  /* a whole number without a leading zero, within a guint */
-  for (; p < end && g_ascii_isdigit (*p) && digits < 11; p++, digits++)
-    attempt = attempt * 10 + (*p - '0');
-  if (digits == 0 || attempt > G_MAXUINT || (digits > 1 && *(p - digits) == '0'))
-    return FALSE;
-
-  if (!FAST_LITERAL (&p, end, ",\"reply\":") || !fast_string (&p, end, NULL, NULL))
-    return FALSE;
-  if (FAST_LITERAL (&p, end, ",\"account\":") && !fast_string (&p, end, NULL, NULL))
-    return FALSE;
-  if (FAST_LITERAL (&p, end, ",\"detail\":") && !fast_string (&p, end, NULL, NULL))
-    return FALSE;
-  if (FAST_LITERAL (&p, end, ",\"next_attempt\":") &&
-      (!fast_string (&p, end, &text, &n) || !fast_time (text, n)))
-    return FALSE;
-
-  return FAST_LITERAL (&p, end, "}") && p == end;
-}
-
-typedef enum
-{
-  LINE_BLANK,
-  LINE_ENTRY,
-  LINE_NOT_ENTRY,
-} LineKind;
-
-/* What every reader makes of a line: nothing (a blank line), an entry
- * (any JSON object that relay_send_log_entry_new_from_line() takes: the
- * writer's own form quickly, any other by parsing it) with its status
- * and, when @time is not %NULL, its time; or a line that is not an
- * entry, which readers count. */
-static LineKind
-classify_line (const char      *line,
-               gsize            length,
-               RelaySendStatus *status,
-               GDateTime      **time)
-{
-  g_autoptr(RelaySendLogEntry) entry = NULL;
-  const char *time_text;
-
-  if (skip_space (line, line + length) == line + length)
-    return LINE_BLANK;
-
-  if (length <= MAX_LINE && fast_entry (line, length, status, &time_text))
-    {
-      if (time != NULL)
-        {
-          char text[TIME_LENGTH + 1];
-
-          memcpy (text, time_text, TIME_LENGTH);
-          text[TIME_LENGTH] = '\0';
-          *time = g_date_time_new_from_iso8601 (text, NULL);
-          g_assert (*time != NULL);
-        }
-      return LINE_ENTRY;
-    }
-
-  entry = relay_send_log_entry_new_from_line (line, length, NULL);
-  if (entry == NULL)
-    return LINE_NOT_ENTRY;
-
-  *status = entry->status;
-  if (time != NULL)
-    *time = g_date_time_ref (entry->time);
-  return LINE_ENTRY;
-}
-
-/**
- * relay_send_log_line_get_status:
- * @line: one line of the log, without its newline
- * @status: (out): the entry's status
- *
- * Whether @line is an entry of the log, as every reader of the log
- * decides it (docs/send-log.md): any JSON object with the members of
- * relay-send-log.h, in any order and spacing. The writer's own form is
- * recognized without parsing it.
- *
- * Returns: %TRUE when @line is an entry, with @status set
- */
-gboolean
-relay_send_log_line_get_status (const char      *line,
-                                gsize            length,
-                                RelaySendStatus *status)
-{
-  g_return_val_if_fail (line != NULL || length == 0, FALSE);
-  g_return_val_if_fail (status != NULL, FALSE);
-
-  return classify_line (line, length, status, NULL) == LINE_ENTRY;
-}
-
-static gboolean
-set_errno_error (GError     **error,
-                 int          saved_errno,
-                 const char  *what,
-                 const char  *path)
-{
-  g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
-               "Could not %s “%s”: %s", what, path, g_strerror (saved_errno));
-  return FALSE;
-}
 
 /* Mail Relay's data folder is made private (or refused); a folder that
  * a caller named (a test's, a tool's) is only made when missing, never
@@ -1056,16 +45,16 @@ ensure_dir (const char  *path,
     return relay_file_ensure_private_dir (dir, error);
 
   if (g_mkdir_with_parents (dir, 0700) != 0)
-    return set_errno_error (error, errno, "create", dir);
+    return relay_file_set_errno_error (error, errno, "create", dir);
 
   return TRUE;
 }
 
 /* Before reading: Mail Relay's data folder, when it is there, is closed
  * to others or refused (a caller's own folder is left as it is) */
-static gboolean
-check_dir (const char  *path,
-           GError     **error)
+gboolean
+relay_send_log_check_dir (const char  *path,
+                          GError     **error)
 {
   g_autofree char *default_path = relay_send_log_get_default_path ();
   g_autofree char *dir = NULL;
@@ -1075,56 +64,6 @@ check_dir (const char  *path,
 
   dir = g_path_get_dirname (path);
   return relay_file_check_private_dir (dir, error);
-}
-
-static gboolean
-write_all (int          fd,
-           const char  *data,
-           gsize        length)
-{
-  while (length > 0)
-    {
-      gssize written = write (fd, data, length);
-
-      if (written < 0)
-        {
-          if (errno == EINTR)
-            continue;
-          return FALSE;
-        }
-
-      data += written;
-      length -= written;
-    }
-
-  return TRUE;
-}
-
-static gboolean
-pread_all (int    fd,
-           char  *buffer,
-           gsize  length,
-           off_t  offset)
-{
-  while (length > 0)
-    {
-      gssize n = pread (fd, buffer, length, offset);
-
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n <= 0)
-        {
-          if (n == 0)
-            errno = EIO;
-          return FALSE;
-        }
-
-      buffer += n;
-      length -= n;
-      offset += n;
-    }
-
-  return TRUE;
 }
 
 /* Where the complete lines of the file end: after its last newline */
@@ -1141,7 +80,7 @@ find_complete_end (int     fd,
       gsize n = MIN (pos, CHUNK_SIZE);
       const char *nl;
 
-      if (!pread_all (fd, buffer, n, pos - n))
+      if (!relay_file_pread_all (fd, buffer, n, pos - n))
         return FALSE;
 
       nl = memrchr (buffer, '\n', n);
@@ -1181,7 +120,7 @@ save_fragment (const char  *path,
       out = open (target, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
       if (out < 0 && errno != EEXIST)
         {
-          set_errno_error (error, errno, "create", target);
+          relay_file_set_errno_error (error, errno, "create", target);
           return NULL;
         }
     }
@@ -1196,9 +135,9 @@ save_fragment (const char  *path,
     {
       gsize n = MIN (size - pos, CHUNK_SIZE);
 
-      if (!pread_all (fd, buffer, n, pos) || !write_all (out, buffer, n))
+      if (!relay_file_pread_all (fd, buffer, n, pos) || !relay_file_write_all (out, buffer, n))
         {
-          set_errno_error (error, errno, "write", target);
+          relay_file_set_errno_error (error, errno, "write", target);
           close (out);
           return NULL;
         }
@@ -1207,7 +146,7 @@ save_fragment (const char  *path,
 
   if (fsync (out) != 0)
     {
-      set_errno_error (error, errno, "write", target);
+      relay_file_set_errno_error (error, errno, "write", target);
       close (out);
       return NULL;
     }
@@ -1230,26 +169,26 @@ repair_torn_tail (const char  *path,
   char last;
 
   if (fstat (fd, &st) != 0)
-    return set_errno_error (error, errno, "read", path);
+    return relay_file_set_errno_error (error, errno, "read", path);
 
   if (st.st_size == 0)
     return TRUE;
 
-  if (!pread_all (fd, &last, 1, st.st_size - 1))
-    return set_errno_error (error, errno, "read", path);
+  if (!relay_file_pread_all (fd, &last, 1, st.st_size - 1))
+    return relay_file_set_errno_error (error, errno, "read", path);
 
   if (last == '\n')
     return TRUE;
 
   if (!find_complete_end (fd, st.st_size, &end))
-    return set_errno_error (error, errno, "read", path);
+    return relay_file_set_errno_error (error, errno, "read", path);
 
   moved = save_fragment (path, fd, end, st.st_size, error);
   if (moved == NULL)
     return FALSE;
 
   if (ftruncate (fd, end) != 0 || fsync (fd) != 0)
-    return set_errno_error (error, errno, "repair", path);
+    return relay_file_set_errno_error (error, errno, "repair", path);
 
   g_debug ("%s ended with a torn line, now in %s", path, moved);
   *torn_path = g_steal_pointer (&moved);
@@ -1369,45 +308,6 @@ relay_send_log_get_n_items (GListModel *model)
   RelaySendLog *self = RELAY_SEND_LOG (model);
 
   return n_file_items (self) + self->appended->len;
-}
-
-/* A row whose line no longer reads (the file changed under its mapping)
- * still takes its row: shown as an unknown event that says why. */
-RelaySendLogEntry *
-relay_send_log_entry_new_unreadable (const char *line,
-                                     gsize       length,
-                                     guint       position,
-                                     GError     *error)
-{
-  RelaySendLogEntry *entry;
-  g_autoptr(GDateTime) time = NULL;
-  g_autofree char *detail = NULL;
-  const char *start;
-
-  g_return_val_if_fail (line != NULL || length == 0, NULL);
-  g_return_val_if_fail (error != NULL, NULL);
-
-  entry = relay_send_log_entry_new (RELAY_SEND_STATUS_UNKNOWN, NULL, NULL, NULL, 0, NULL);
-
-  /* the time, when the line starts as the writer's lines do */
-  start = line + sizeof LINE_PREFIX - 1;
-  if (length >= sizeof LINE_PREFIX - 1 + TIME_LENGTH + 1 &&
-      memcmp (line, LINE_PREFIX, sizeof LINE_PREFIX - 1) == 0 && start[TIME_LENGTH] == '"' &&
-      fast_time (start, TIME_LENGTH))
-    {
-      g_autofree char *text = g_strndup (start, TIME_LENGTH);
-
-      time = g_date_time_new_from_iso8601 (text, NULL);
-    }
-  if (time == NULL)
-    time = g_date_time_new_from_unix_utc (0);
-  relay_send_log_entry_set_time (entry, time);
-
-  detail = g_strdup_printf ("Line %u of the send log could not be read: %s",
-                            position + 1, error->message);
-  relay_send_log_entry_set_detail (entry, detail);
-
-  return entry;
 }
 
 static gpointer
@@ -1574,9 +474,10 @@ relay_send_log_get_path (RelaySendLog *self)
  * @starts: (element-type guint64): where the offset of each whole line is added
  * @n_skipped: (inout): incremented for each line that is not an entry
  *
- * Indexes the entries of a loaded log (see classify_line()); a last line
- * without its newline (a torn tail that could not be repaired) is left
- * out, and so are blank lines.
+ * Indexes the entries of a loaded log (see
+ * relay_send_log_classify_line()); a last line without its newline (a
+ * torn tail that could not be repaired) is left out, and so are blank
+ * lines.
  */
 gboolean
 relay_send_log_index_lines (const char    *contents,
@@ -1598,7 +499,7 @@ relay_send_log_index_lines (const char    *contents,
 
       RelaySendStatus status;
 
-      switch (classify_line (p, nl - p, &status, NULL))
+      switch (relay_send_log_classify_line (p, nl - p, &status, NULL))
         {
         case LINE_ENTRY:
           g_array_append_val (starts, start);
@@ -1662,7 +563,7 @@ load_file (const char    *path,
 
   data->starts = g_array_new (FALSE, FALSE, sizeof (guint64));
 
-  if (!check_dir (path, error))
+  if (!relay_send_log_check_dir (path, error))
     return NULL;
 
   fd = relay_file_open_own (path, O_RDWR, 0, &open_error);
@@ -1692,7 +593,7 @@ load_file (const char    *path,
 
   if (fstat (fd, &st) != 0)
     {
-      set_errno_error (error, errno, "read", path);
+      relay_file_set_errno_error (error, errno, "read", path);
       close (fd);
       return NULL;
     }
@@ -2024,25 +925,6 @@ relay_send_log_get_line (RelaySendLog *self,
   return line;
 }
 
-static gboolean
-sync_directory (const char  *dir,
-                GError     **error)
-{
-  int fd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
-  if (fd < 0 || fsync (fd) != 0)
-    {
-      set_errno_error (error, errno, "sync", dir);
-      if (fd >= 0)
-        close (fd);
-      return FALSE;
-    }
-
-  close (fd);
-  return TRUE;
-}
-
-
 /**
  * relay_send_log_append:
  * @entries: (array length=n_entries): the events, oldest first
@@ -2122,7 +1004,7 @@ relay_send_log_append (RelaySendLog       *self,
       return FALSE;
     }
 
-  if (!write_all (fd, buffer->str, buffer->len) || fsync (fd) != 0)
+  if (!relay_file_write_all (fd, buffer->str, buffer->len) || fsync (fd) != 0)
     {
       saved_errno = errno;
       ok = FALSE;
@@ -2138,9 +1020,9 @@ relay_send_log_append (RelaySendLog       *self,
     }
 
   if (!ok)
-    return set_errno_error (error, saved_errno, "write", self->path);
+    return relay_file_set_errno_error (error, saved_errno, "write", self->path);
 
-  if (created && !sync_directory (dir, error))
+  if (created && !relay_file_sync_directory (dir, error))
     return FALSE;
 
   if (!self->loaded)
@@ -2155,425 +1037,4 @@ relay_send_log_append (RelaySendLog       *self,
   g_list_model_items_changed (G_LIST_MODEL (self), position, 0, n_entries);
 
   return TRUE;
-}
-
-/* Read-only access for the CLI */
-
-typedef struct
-{
-  int         fd;
-  const char *contents;
-  gsize       size;
-} Mapping;
-
-static void
-mapping_clear (Mapping *mapping)
-{
-  if (mapping->contents != NULL)
-    munmap ((void *)mapping->contents, mapping->size);
-  if (mapping->fd >= 0)
-    close (mapping->fd);
-}
-
-/* A missing or empty file maps to nothing, without an error */
-static gboolean
-map_file (const char  *path,
-          Mapping     *mapping,
-          GError     **error)
-{
-  g_autoptr(GError) open_error = NULL;
-  struct stat st;
-  void *contents;
-
-  if (!check_dir (path, error))
-    return FALSE;
-
-  mapping->fd = relay_file_open_own (path, O_RDONLY, 0, &open_error);
-  if (mapping->fd < 0)
-    {
-      if (errno == ENOENT)
-        return TRUE;
-
-      g_propagate_error (error, g_steal_pointer (&open_error));
-      return FALSE;
-    }
-
-  if (fstat (mapping->fd, &st) != 0)
-    return set_errno_error (error, errno, "read", path);
-
-  if (st.st_size == 0)
-    return TRUE;
-
-  contents = mmap (NULL, st.st_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, mapping->fd, 0);
-  if (contents == MAP_FAILED)
-    return set_errno_error (error, errno, "map", path);
-
-  mapping->contents = contents;
-  mapping->size = st.st_size;
-  madvise (contents, st.st_size, MADV_SEQUENTIAL);
-
-  return TRUE;
-}
-
-/**
- * relay_send_log_scan_full:
- * @status: a #RelaySendStatus, or -1 for every status
- * @func: called with each entry's line (no newline, not nul-terminated),
- *   oldest first; returns %FALSE to stop
- * @n_skipped: (out) (optional): how many lines were not entries
- *
- * Walks the log's entries: what `log --json` prints. Every reader agrees
- * on what an entry is (relay_send_log_line_get_status()): the writer's own
- * lines are recognized without parsing them, any other line is parsed.
- * Lines that are not entries are skipped and counted, blank lines are
- * skipped, and the piece after the last newline (a line being written,
- * or a torn tail that the next load or append moves aside) is not a line
- * yet. A missing file is an empty log.
- */
-gboolean
-relay_send_log_scan_full (const char            *path,
-                          int                    status,
-                          RelaySendLogLineFunc   func,
-                          gpointer               user_data,
-                          guint                 *n_skipped,
-                          GError               **error)
-{
-  Mapping mapping = { -1, NULL, 0 };
-  const char *p, *end;
-  guint skipped = 0;
-
-  g_return_val_if_fail (path != NULL, FALSE);
-  g_return_val_if_fail (status >= -1 && status <= RELAY_SEND_STATUS_UNKNOWN, FALSE);
-  g_return_val_if_fail (func != NULL, FALSE);
-
-  if (n_skipped != NULL)
-    *n_skipped = 0;
-
-  if (!map_file (path, &mapping, error))
-    {
-      mapping_clear (&mapping);
-      return FALSE;
-    }
-
-  if (mapping.contents == NULL)
-    {
-      mapping_clear (&mapping);
-      return TRUE;
-    }
-
-  end = memrchr (mapping.contents, '\n', mapping.size);
-  end = end ? end + 1 : mapping.contents;
-
-  for (p = mapping.contents; p < end;)
-    {
-      const char *line = p;
-      const char *nl = memchr (p, '\n', end - p);
-      RelaySendStatus line_status;
-      LineKind kind;
-
-      p = nl + 1;
-      kind = classify_line (line, nl - line, &line_status, NULL);
-      if (kind == LINE_NOT_ENTRY)
-        skipped++;
-      else if (kind == LINE_ENTRY && (status < 0 || (int)line_status == status) &&
-               !func (line, nl - line, user_data))
-        break;
-    }
-
-  if (n_skipped != NULL)
-    *n_skipped = skipped;
-
-  mapping_clear (&mapping);
-  return TRUE;
-}
-
-/**
- * relay_send_log_scan:
- *
- * relay_send_log_scan_full() without the count of lines skipped.
- */
-gboolean
-relay_send_log_scan (const char            *path,
-                     int                    status,
-                     RelaySendLogLineFunc   func,
-                     gpointer               user_data,
-                     GError               **error)
-{
-  return relay_send_log_scan_full (path, status, func, user_data, NULL, error);
-}
-
-/* An entry's line, its status and (when asked for) its time */
-typedef gboolean (*EntryFunc) (const char      *line,
-                               gsize            length,
-                               RelaySendStatus  status,
-                               GDateTime       *time,
-                               gpointer         user_data);
-
-typedef struct
-{
-  EntryFunc  func;
-  gpointer   user_data;
-  gboolean   want_time;
-  guint      n_skipped;
-} Backwards;
-
-static gboolean
-backwards_line (Backwards  *backwards,
-                const char *line,
-                gsize       length)
-{
-  g_autoptr(GDateTime) time = NULL;
-  RelaySendStatus status;
-
-  switch (classify_line (line, length, &status, backwards->want_time ? &time : NULL))
-    {
-    case LINE_ENTRY:
-      return backwards->func (line, length, status, time, backwards->user_data);
-    case LINE_NOT_ENTRY:
-      backwards->n_skipped++;
-      return TRUE;
-    case LINE_BLANK:
-    default:
-      return TRUE;
-    }
-}
-
-/* Calls @backwards->func on each entry of @path, newest first, reading
- * the file backwards 64 KiB at a time, until it returns %FALSE. Skips and
- * counts what relay_send_log_scan_full() skips and counts, up to where
- * it stops. A missing file has no lines. */
-static gboolean
-scan_backwards (const char  *path,
-                Backwards   *backwards,
-                GError     **error)
-{
-  g_autoptr(GByteArray) buffer = g_byte_array_new ();
-  g_autoptr(GError) open_error = NULL;
-  gboolean have_end = FALSE;
-  gboolean overlong = FALSE;
-  gboolean more = TRUE;
-  struct stat st;
-  off_t pos;
-  int fd;
-
-  if (!check_dir (path, error))
-    return FALSE;
-
-  fd = relay_file_open_own (path, O_RDONLY, 0, &open_error);
-  if (fd < 0)
-    {
-      if (errno == ENOENT)
-        return TRUE;
-
-      g_propagate_error (error, g_steal_pointer (&open_error));
-      return FALSE;
-    }
-
-  if (fstat (fd, &st) != 0)
-    {
-      int saved_errno = errno;
-
-      close (fd);
-      return set_errno_error (error, saved_errno, "read", path);
-    }
-
-  /* @buffer holds the start of the file's unread part followed by the
-   * partial line that the previous chunk began in the middle of */
-  for (pos = st.st_size; pos > 0 && more;)
-    {
-      gsize n = MIN (pos, CHUNK_SIZE);
-      gsize carry = buffer->len;
-      const char *data;
-      gsize line_end;
-
-      g_byte_array_set_size (buffer, n + carry);
-      memmove (buffer->data + n, buffer->data, carry);
-      if (!pread_all (fd, (char *)buffer->data, n, pos - n))
-        {
-          int saved_errno = errno;
-
-          close (fd);
-          return set_errno_error (error, saved_errno, "read", path);
-        }
-      pos -= n;
-
-      data = (const char *)buffer->data;
-      line_end = buffer->len;
-      while (more)
-        {
-          const char *nl = memrchr (data, '\n', line_end);
-          gsize line_start;
-
-          if (nl == NULL)
-            break;
-
-          line_start = nl - data + 1;
-          /* the first newline from the end: after it, a line not yet whole */
-          if (have_end && overlong)
-            backwards->n_skipped++;
-          else if (have_end)
-            more = backwards_line (backwards, data + line_start, line_end - line_start);
-          have_end = TRUE;
-          overlong = FALSE;
-          line_end = nl - data;
-        }
-
-      /* keep the partial line for the next chunk, unless it is already
-       * longer than any entry */
-      g_byte_array_set_size (buffer, line_end);
-      if (buffer->len > MAX_LINE)
-        {
-          overlong = TRUE;
-          g_byte_array_set_size (buffer, 0);
-        }
-    }
-
-  /* the file's first line */
-  if (pos == 0 && more && have_end)
-    {
-      if (overlong)
-        backwards->n_skipped++;
-      else
-        backwards_line (backwards, (const char *)buffer->data, buffer->len);
-    }
-
-  close (fd);
-  return TRUE;
-}
-
-typedef struct
-{
-  GPtrArray  *lines;
-  guint       n_lines;
-  int         status;
-} Tail;
-
-static gboolean
-tail_line_cb (const char      *line,
-              gsize            length,
-              RelaySendStatus  status,
-              GDateTime       *time,
-              gpointer         user_data)
-{
-  Tail *tail = user_data;
-
-  if (tail->status < 0 || (int)status == tail->status)
-    g_ptr_array_add (tail->lines, g_strndup (line, length));
-
-  return tail->lines->len < tail->n_lines;
-}
-
-/**
- * relay_send_log_read_tail_full:
- * @n_lines: how many entries at most
- * @status: a #RelaySendStatus, or -1 for every status
- * @n_skipped: (out) (optional): how many lines that are not entries it
- *   passed on its way back
- *
- * The lines of the last @n_lines entries (of @status), reading only the
- * end of the file: backwards, 64 KiB at a time. Skips what
- * relay_send_log_scan_full() skips. A missing file is an empty log.
- *
- * Returns: (transfer container) (element-type utf8): the lines, each
- *   without its newline, oldest first; %NULL on error
- */
-GPtrArray *
-relay_send_log_read_tail_full (const char  *path,
-                               guint        n_lines,
-                               int          status,
-                               guint       *n_skipped,
-                               GError     **error)
-{
-  g_autoptr(GPtrArray) lines = g_ptr_array_new_with_free_func (g_free);
-  Tail tail = { lines, n_lines, status };
-  Backwards backwards = { tail_line_cb, &tail, FALSE, 0 };
-
-  g_return_val_if_fail (path != NULL, NULL);
-  g_return_val_if_fail (status >= -1 && status <= RELAY_SEND_STATUS_UNKNOWN, NULL);
-
-  if (n_skipped != NULL)
-    *n_skipped = 0;
-
-  if (n_lines == 0)
-    return g_steal_pointer (&lines);
-
-  if (!scan_backwards (path, &backwards, error))
-    return NULL;
-
-  /* found newest first */
-  for (guint i = 0, j = lines->len; i + 1 < j; i++, j--)
-    {
-      gpointer tmp = lines->pdata[i];
-
-      lines->pdata[i] = lines->pdata[j - 1];
-      lines->pdata[j - 1] = tmp;
-    }
-
-  if (n_skipped != NULL)
-    *n_skipped = backwards.n_skipped;
-
-  return g_steal_pointer (&lines);
-}
-
-/**
- * relay_send_log_read_tail:
- *
- * relay_send_log_read_tail_full() without the count of lines skipped.
- */
-GPtrArray *
-relay_send_log_read_tail (const char  *path,
-                          guint        n_lines,
-                          int          status,
-                          GError     **error)
-{
-  return relay_send_log_read_tail_full (path, n_lines, status, NULL, error);
-}
-
-typedef struct
-{
-  gint64                since;
-  RelaySendLogLineFunc  func;
-  gpointer              user_data;
-} Since;
-
-static gboolean
-since_line_cb (const char      *line,
-               gsize            length,
-               RelaySendStatus  status,
-               GDateTime       *time,
-               gpointer         user_data)
-{
-  Since *since = user_data;
-
-  if (g_date_time_to_unix (time) * G_USEC_PER_SEC + g_date_time_get_microsecond (time) < since->since)
-    return FALSE;
-
-  return since->func (line, length, since->user_data);
-}
-
-/**
- * relay_send_log_scan_since:
- * @since: microseconds since the epoch
- *
- * Calls @func on each entry's line from the end of the file back to the
- * first entry older than @since, newest first, reading only that part of
- * the file; what is not an entry is skipped as relay_send_log_scan_full()
- * skips it. Lines are appended in the order they happen, give or take
- * the moments between taking the time and writing: pass @since with
- * room to spare.
- */
-gboolean
-relay_send_log_scan_since (const char            *path,
-                           gint64                 since,
-                           RelaySendLogLineFunc   func,
-                           gpointer               user_data,
-                           GError               **error)
-{
-  Since data = { since, func, user_data };
-  Backwards backwards = { since_line_cb, &data, TRUE, 0 };
-
-  g_return_val_if_fail (path != NULL, FALSE);
-  g_return_val_if_fail (func != NULL, FALSE);
-
-  return scan_backwards (path, &backwards, error);
 }

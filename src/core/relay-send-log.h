@@ -29,6 +29,10 @@ typedef enum
   RELAY_SEND_STATUS_UNKNOWN,
 } RelaySendStatus;
 
+/* What the readers (relay_send_log_scan(), relay_send_log_read_tail())
+ * take for @status to mean entries of every status: not a status itself */
+#define RELAY_SEND_STATUS_ANY ((RelaySendStatus) -1)
+
 const char *relay_send_status_to_string   (RelaySendStatus  status);
 gboolean    relay_send_status_from_string (const char      *text,
                                            RelaySendStatus *status);
@@ -102,13 +106,13 @@ gboolean            relay_send_log_line_get_status        (const char         *l
                                                            gsize               length,
                                                            RelaySendStatus    *status);
 gboolean            relay_send_log_scan_full              (const char         *path,
-                                                           int                 status,
+                                                           RelaySendStatus     status,
                                                            RelaySendLogLineFunc func,
                                                            gpointer            user_data,
                                                            guint              *n_skipped,
                                                            GError            **error);
 gboolean            relay_send_log_scan                   (const char         *path,
-                                                           int                 status,
+                                                           RelaySendStatus     status,
                                                            RelaySendLogLineFunc func,
                                                            gpointer            user_data,
                                                            GError            **error);
@@ -119,12 +123,12 @@ gboolean            relay_send_log_scan_since             (const char         *p
                                                            GError            **error);
 GPtrArray          *relay_send_log_read_tail_full         (const char         *path,
                                                            guint               n_lines,
-                                                           int                 status,
+                                                           RelaySendStatus     status,
                                                            guint              *n_skipped,
                                                            GError            **error);
 GPtrArray          *relay_send_log_read_tail              (const char         *path,
                                                            guint               n_lines,
-                                                           int                 status,
+                                                           RelaySendStatus     status,
                                                            GError            **error);
 
 G_END_DECLS
