@@ -624,7 +624,6 @@ relay_outbox_enqueue (RelayAccount        *account,
                       GError             **error)
 {
   g_autoptr(GStrvBuilder) checked = g_strv_builder_new ();
-  g_autofree char *dir = relay_outbox_get_dir ();
   g_autofree char *uuid = g_uuid_string_random ();
   g_autofree char *eml = NULL;
   g_autoptr(GBytes) message = NULL;
