@@ -14,9 +14,7 @@
 
 #include "config.h"
 
-#include <errno.h>
 #include <string.h>
-#include <sys/random.h>
 #include <unistd.h>
 
 #include <glib/gi18n.h>
@@ -25,6 +23,7 @@
 
 #include "relay-json-private.h"
 #include "relay-oauth-private.h"
+#include "relay-secure-private.h"
 #include "relay-validate.h"
 
 #define MAX_TOKEN_RESPONSE  (64 * 1024)
@@ -40,16 +39,6 @@ G_DEFINE_BOXED_TYPE (RelayOAuthConfig, relay_oauth_config,
                      relay_oauth_config_copy, relay_oauth_config_free)
 G_DEFINE_BOXED_TYPE (RelayOAuthTokens, relay_oauth_tokens,
                      relay_oauth_tokens_copy, relay_oauth_tokens_free)
-
-static void
-wipe_string (char *str)
-{
-  if (str != NULL)
-    {
-      memset (str, 0, strlen (str));
-      g_free (str);
-    }
-}
 
 /* Config {{{1 */
 
@@ -83,7 +72,7 @@ relay_oauth_config_free (RelayOAuthConfig *config)
   g_free (config->token_url);
   g_free (config->scope);
   g_free (config->client_id);
-  wipe_string (config->client_secret);
+  relay_secure_wipe_string (config->client_secret);
   g_free (config->userinfo_url);
   g_free (config);
 }
@@ -103,14 +92,6 @@ dup_setting (const char *prefix,
     value = fallback;
 
   return (value != NULL && value[0] != '\0') ? g_strdup (value) : NULL;
-}
-
-static gboolean
-is_loopback_host (const char *host)
-{
-  return host != NULL &&
-         (g_str_equal (host, "127.0.0.1") || g_str_equal (host, "::1") ||
-          g_ascii_strcasecmp (host, "localhost") == 0);
 }
 
 /* The code and the verifier travel to these addresses: TLS, except to a
@@ -133,7 +114,7 @@ check_endpoint (const char  *url,
         {
           if (g_ascii_strcasecmp (scheme, "https") == 0)
             return TRUE;
-          if (g_ascii_strcasecmp (scheme, "http") == 0 && is_loopback_host (host))
+          if (g_ascii_strcasecmp (scheme, "http") == 0 && relay_secure_is_loopback_host (host))
             return TRUE;
         }
     }
@@ -258,36 +239,13 @@ relay_oauth_tokens_free (RelayOAuthTokens *tokens)
   if (tokens == NULL)
     return;
 
-  wipe_string (tokens->access_token);
-  wipe_string (tokens->refresh_token);
+  relay_secure_wipe_string (tokens->access_token);
+  relay_secure_wipe_string (tokens->refresh_token);
   g_free (tokens->email);
   g_free (tokens);
 }
 
 /* PKCE and state {{{1 */
-
-static void
-fill_random (guint8 *buffer,
-             gsize   length)
-{
-  gsize done = 0;
-
-  while (done < length)
-    {
-      ssize_t n = getrandom (buffer + done, length - done, 0);
-
-      if (n < 0)
-        {
-          int saved_errno = errno;
-
-          if (saved_errno == EINTR)
-            continue;
-          /* Without a CSPRNG there is no safe sign-in; Linux ≥ 3.17 has it */
-          g_error ("getrandom() failed: %s", g_strerror (saved_errno));
-        }
-      done += n;
-    }
-}
 
 static char *
 base64url_encode (const guint8 *data,
@@ -321,11 +279,11 @@ make_verifier (void)
     {
       guint8 bytes[VERIFIER_LENGTH];
 
-      fill_random (bytes, sizeof bytes);
+      relay_secure_random (bytes, sizeof bytes);
       for (guint i = 0; i < sizeof bytes && filled < VERIFIER_LENGTH; i++)
         if (bytes[i] < 3 * n_symbols)
           verifier[filled++] = alphabet[bytes[i] % n_symbols];
-      memset (bytes, 0, sizeof bytes);
+      relay_secure_wipe (bytes, sizeof bytes);
     }
   verifier[VERIFIER_LENGTH] = '\0';
 
@@ -338,9 +296,9 @@ make_state (void)
   guint8 bytes[STATE_BYTES];
   char *state;
 
-  fill_random (bytes, sizeof bytes);
+  relay_secure_random (bytes, sizeof bytes);
   state = base64url_encode (bytes, sizeof bytes);
-  memset (bytes, 0, sizeof bytes);
+  relay_secure_wipe (bytes, sizeof bytes);
 
   return state;
 }
@@ -365,22 +323,6 @@ relay_oauth_pkce_challenge (const char *verifier)
   g_assert (length == sizeof digest);
 
   return base64url_encode (digest, length);
-}
-
-/* Equal length and content, in time independent of where they differ */
-static gboolean
-secure_equal (const char *a,
-              const char *b)
-{
-  gsize length = strlen (a);
-  guint8 diff = 0;
-
-  if (length != strlen (b))
-    return FALSE;
-  for (gsize i = 0; i < length; i++)
-    diff |= (guint8)a[i] ^ (guint8)b[i];
-
-  return diff == 0;
 }
 
 /* What the other side sent, fit to show: printable ASCII, bounded */
@@ -434,12 +376,10 @@ token_request_free (TokenRequest *request)
   g_clear_object (&request->message);
   if (request->body != NULL)
     {
-      /* an empty GByteArray has no data at all: memset (NULL, 0, 0) is undefined */
-      if (request->body->len > 0)
-        memset (request->body->data, 0, request->body->len);
+      relay_secure_wipe (request->body->data, request->body->len);
       g_byte_array_unref (request->body);
     }
-  wipe_string (request->old_refresh_token);
+  relay_secure_wipe_string (request->old_refresh_token);
   g_free (request->userinfo_url);
   g_clear_pointer (&request->id_claims, json_object_unref);
   g_clear_pointer (&request->tokens, relay_oauth_tokens_free);
@@ -803,8 +743,7 @@ ask_userinfo (GTask *task)
       return;
     }
 
-  if (request->body->len > 0)
-    memset (request->body->data, 0, request->body->len);
+  relay_secure_wipe (request->body->data, request->body->len);
   g_byte_array_set_size (request->body, 0);
   g_object_set_data (G_OBJECT (task), "stream", NULL);
   request->reading_userinfo = TRUE;
@@ -812,11 +751,11 @@ ask_userinfo (GTask *task)
   headers = soup_message_get_request_headers (request->message);
   authorization = g_strconcat ("Bearer ", request->tokens->access_token, NULL);
   soup_message_headers_replace (headers, "Authorization", authorization);
-  wipe_string (authorization);
+  relay_secure_wipe_string (authorization);
   soup_message_headers_replace (headers, "Accept", "application/json");
 
   soup_session_set_proxy_resolver (request->session,
-                                   is_loopback_host (g_uri_get_host (soup_message_get_uri (request->message)))
+                                   relay_secure_is_loopback_host (g_uri_get_host (soup_message_get_uri (request->message)))
                                    ? NULL : g_proxy_resolver_get_default ());
 
   soup_session_send_async (request->session, request->message, G_PRIORITY_DEFAULT,
@@ -1070,7 +1009,7 @@ token_request_async (const RelayOAuthConfig *config,
                                                     "user-agent", "Mail Relay/" PACKAGE_VERSION,
                                                     NULL);
   /* a token endpoint on this machine is never reached through a proxy */
-  if (is_loopback_host (g_uri_get_host (soup_message_get_uri (request->message))))
+  if (relay_secure_is_loopback_host (g_uri_get_host (soup_message_get_uri (request->message))))
     soup_session_set_proxy_resolver (request->session, NULL);
   soup_message_headers_replace (soup_message_get_request_headers (request->message),
                                 "Accept", "application/json");
@@ -1082,7 +1021,7 @@ token_request_async (const RelayOAuthConfig *config,
 static GHashTable *
 form_new (void)
 {
-  return g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify)wipe_string);
+  return g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify)relay_secure_wipe_string);
 }
 
 /* Refresh {{{1 */
@@ -1224,7 +1163,7 @@ relay_oauth_flow_finalize (GObject *object)
   g_clear_pointer (&self->context, g_main_context_unref);
   g_clear_pointer (&self->redirect_uri, g_free);
   g_clear_pointer (&self->authorization_uri, g_free);
-  g_clear_pointer (&self->verifier, wipe_string);
+  g_clear_pointer (&self->verifier, relay_secure_wipe_string);
   g_clear_pointer (&self->state, g_free);
   g_clear_pointer (&self->tokens, relay_oauth_tokens_free);
   g_clear_error (&self->error);
@@ -1315,7 +1254,7 @@ flow_close (RelayOAuthFlow *self)
       soup_server_disconnect (self->server);
       g_clear_object (&self->server);
     }
-  g_clear_pointer (&self->verifier, wipe_string);
+  g_clear_pointer (&self->verifier, relay_secure_wipe_string);
 
   G_LOCK (active_flow);
   if (active_flow == self)
@@ -1523,7 +1462,7 @@ early_handler (SoupServer        *server,
  * @query: (nullable): the query of the redirect's URI, as it came
  * @expected_state: (nullable): the state the authorization request carried
  * @code: (out): the authorization code, with %RELAY_OAUTH_CALLBACK_CODE;
- *   free it with wipe_string()
+ *   free it with relay_secure_wipe_string()
  * @error: with %RELAY_OAUTH_CALLBACK_ERROR and %RELAY_OAUTH_CALLBACK_NO_CODE,
  *   the error the sign-in ends with
  *
@@ -1550,7 +1489,8 @@ relay_oauth_read_callback (const char  *query,
   state = params ? g_hash_table_lookup (params, "state") : NULL;
 
   /* anyone on this machine can call: only the right state counts */
-  if (state == NULL || expected_state == NULL || !secure_equal (state, expected_state))
+  if (state == NULL || expected_state == NULL ||
+      !relay_secure_equal (state, strlen (state), expected_state, strlen (expected_state)))
     return RELAY_OAUTH_CALLBACK_FOREIGN;
 
   value = g_hash_table_lookup (params, "code");
@@ -1796,7 +1736,7 @@ callback_handler (SoupServer        *server,
   if (self->phase != PHASE_LISTENING)
     {
       g_clear_error (&error);
-      g_clear_pointer (&code, wipe_string);
+      g_clear_pointer (&code, relay_secure_wipe_string);
       set_page (message, SOUP_STATUS_BAD_REQUEST, FALSE,
                 _("This sign-in answer was already used."));
       return;
@@ -1823,7 +1763,7 @@ callback_handler (SoupServer        *server,
 
     case RELAY_OAUTH_CALLBACK_CODE:
       start_exchange (self, message, code);
-      wipe_string (code);
+      relay_secure_wipe_string (code);
       break;
 
     case RELAY_OAUTH_CALLBACK_FOREIGN:

@@ -9,15 +9,14 @@
 
 #include "config.h"
 
-#include <errno.h>
 #include <glib/gi18n.h>
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
 #include <string.h>
-#include <sys/random.h>
 #include <time.h>
 
 #include "relay-sandbox-server.h"
+#include "relay-secure-private.h"
 #include "relay-smtp-session.h"
 
 #define USERNAME            "sandbox"
@@ -454,21 +453,6 @@ connection_read (Connection *conn)
                              read_cb, connection_ref (conn));
 }
 
-static gboolean
-secret_equal (const char *given,
-              gsize       given_length,
-              const char *expected)
-{
-  gsize expected_length = strlen (expected);
-  volatile guchar diff = given_length != expected_length;
-
-  /* the time depends on the expected length only */
-  for (gsize i = 0; i < expected_length; i++)
-    diff |= (guchar)expected[i] ^ (guchar)(i < given_length ? given[i] : 0);
-
-  return diff == 0;
-}
-
 /* NULL when @text is not base64; an empty string decodes to "" */
 static guchar *
 decode_base64 (const char *text,
@@ -554,7 +538,8 @@ auth_plain (Connection *conn,
                     memcmp (authcid, USERNAME, authcid_length) == 0 &&
                     (authzid_length == 0 ||
                      (authzid_length == authcid_length && memcmp (authzid, authcid, authzid_length) == 0));
-          success = secret_equal (password, end - password, conn->server->password) && success;
+          success = relay_secure_equal (password, end - password, conn->server->password,
+                                        strlen (conn->server->password)) && success;
         }
     }
 
@@ -580,7 +565,8 @@ auth_login_password (Connection *conn,
     }
 
   /* a wrong user name fails here, like a wrong password */
-  success = secret_equal ((const char *)decoded, length, conn->server->password) &&
+  success = relay_secure_equal (decoded, length, conn->server->password,
+                                strlen (conn->server->password)) &&
             conn->login_user_ok;
   conn->login_user_ok = FALSE;
   wipe (decoded, length);
@@ -1187,35 +1173,6 @@ incoming_cb (GSocketService     *service,
   return TRUE;
 }
 
-static gboolean
-fill_random (void    *buffer,
-             gsize    length,
-             GError **error)
-{
-  guint8 *p = buffer;
-
-  while (length > 0)
-    {
-      gssize n = getrandom (p, length, 0);
-
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n < 0)
-        {
-          int saved_errno = errno;
-
-          g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
-                       _("Could not get random bytes: %s"), g_strerror (saved_errno));
-          return FALSE;
-        }
-
-      p += n;
-      length -= n;
-    }
-
-  return TRUE;
-}
-
 static GTlsCertificate *
 generate_certificate (GError **error)
 {
@@ -1229,8 +1186,7 @@ generate_certificate (GError **error)
   time_t start = time (NULL) - 3600;
   int ret;
 
-  if (!fill_random (serial, sizeof serial, error))
-    return NULL;
+  relay_secure_random (serial, sizeof serial);
   /* positive, and no leading zero byte to trouble DER */
   serial[0] = (serial[0] & 0x7f) | 0x40;
 
@@ -1366,10 +1322,8 @@ static void
 relay_sandbox_server_init (RelaySandboxServer *self)
 {
   guint8 bytes[PASSWORD_BYTES];
-  g_autoptr(GError) error = NULL;
 
-  if (!fill_random (bytes, sizeof bytes, &error))
-    g_error ("%s", error->message);
+  relay_secure_random (bytes, sizeof bytes);
 
   self->password = g_base64_encode (bytes, sizeof bytes);
   wipe (bytes, sizeof bytes);
