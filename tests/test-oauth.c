@@ -736,6 +736,41 @@ test_config (void)
   g_assert_null (config);
   g_clear_error (&error);
 
+  /* this machine is known by its address, as the SMTP session knows it:
+   * all of 127.0.0.0/8 and its IPv4-mapped form, nothing else */
+  {
+    static const char * const local[] = {
+      "http://127.0.0.2:1/token",
+      "http://[::ffff:127.0.0.1]:1/token",
+      "http://[::1]:1/token",
+      "http://LOCALHOST:1/token",
+    };
+    static const char * const remote[] = {
+      "http://[::ffff:10.0.0.1]:1/token",
+      "http://128.0.0.1:1/token",
+      "http://localhost.example.org/token",
+      "http://127.0.0.1.example.org/token",
+    };
+
+    for (guint i = 0; i < G_N_ELEMENTS (local); i++)
+      {
+        g_setenv ("MAIL_RELAY_GOOGLE_TOKEN_URL", local[i], TRUE);
+        g_clear_pointer (&config, relay_oauth_config_free);
+        config = relay_oauth_config_new_for_provider (relay_provider_lookup ("gmail"), &error);
+        g_assert_no_error (error);
+        g_assert_cmpstr (config->token_url, ==, local[i]);
+      }
+    for (guint i = 0; i < G_N_ELEMENTS (remote); i++)
+      {
+        g_setenv ("MAIL_RELAY_GOOGLE_TOKEN_URL", remote[i], TRUE);
+        g_clear_pointer (&config, relay_oauth_config_free);
+        config = relay_oauth_config_new_for_provider (relay_provider_lookup ("gmail"), &error);
+        g_assert_error (error, RELAY_OAUTH_ERROR, RELAY_OAUTH_ERROR_NOT_CONFIGURED);
+        g_assert_null (config);
+        g_clear_error (&error);
+      }
+  }
+
   g_unsetenv ("MAIL_RELAY_GOOGLE_TOKEN_URL");
   g_unsetenv ("MAIL_RELAY_GOOGLE_CLIENT_ID");
   g_unsetenv ("MAIL_RELAY_GOOGLE_CLIENT_SECRET");

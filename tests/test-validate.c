@@ -325,6 +325,8 @@ test_loopback (void)
   g_assert_true (relay_host_is_loopback ("127.0.0.1"));
   g_assert_true (relay_host_is_loopback ("127.8.9.10"));
   g_assert_true (relay_host_is_loopback ("::1"));
+  g_assert_true (relay_host_is_loopback ("::ffff:127.0.0.1"));
+  g_assert_false (relay_host_is_loopback ("::ffff:10.0.0.1"));
   g_assert_false (relay_host_is_loopback ("localhost.example.com"));
   g_assert_false (relay_host_is_loopback ("10.0.0.1"));
   g_assert_false (relay_host_is_loopback ("smtp.gmail.com"));

@@ -13,8 +13,8 @@
 
 #include "relay-json-private.h"
 #include "relay-oauth-account.h"
-#include "relay-sasl.h"
 #include "relay-secrets.h"
+#include "relay-secure-private.h"
 
 /* A token this close to its expiry is refreshed first */
 #define EXPIRY_MARGIN_SECONDS 60
@@ -52,7 +52,7 @@ store_access_token (RelayAccount  *account,
 
   ok = relay_secrets_store_sync (relay_account_get_id (account), RELAY_SECRET_OAUTH_ACCESS_TOKEN,
                                  description (account), text, cancellable, error);
-  relay_sasl_wipe (text);
+  relay_secure_wipe_string (text);
 
   return ok;
 }
@@ -125,7 +125,7 @@ read_access_token (RelayAccount  *account,
  * are deleted; the caller marks the account “sign in again”.
  *
  * Returns: (transfer full) (nullable): an access token, to be wiped with
- *   relay_sasl_wipe()
+ *   relay_secure_wipe_string()
  */
 char *
 relay_oauth_account_get_access_token (RelayAccount  *account,

@@ -33,4 +33,19 @@ gboolean           relay_oauth_read_socket_row (const char         *line,
                                                 GInetSocketAddress *remote,
                                                 guint              *uid);
 
+/* Between the files of the sign-in only (relay-oauth*.c) */
+char              *_relay_oauth_make_verifier  (void);
+char              *_relay_oauth_make_state     (void);
+char              *_relay_oauth_sanitize       (const char         *text,
+                                                gsize               max_length);
+GHashTable        *_relay_oauth_form_new       (void);
+void               _relay_oauth_token_request_async (const RelayOAuthConfig *config,
+                                                     GHashTable         *form,
+                                                     const char         *old_refresh_token,
+                                                     gboolean            want_email,
+                                                     gpointer            source_tag,
+                                                     GCancellable       *cancellable,
+                                                     GAsyncReadyCallback callback,
+                                                     gpointer            user_data);
+
 G_END_DECLS

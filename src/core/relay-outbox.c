@@ -33,8 +33,8 @@
 #include "relay-oauth-account.h"
 #include "relay-outbox.h"
 #include "relay-outbox-private.h"
-#include "relay-sasl.h"
 #include "relay-secrets.h"
+#include "relay-secure-private.h"
 #include "relay-smtp-session.h"
 #include "relay-throttle.h"
 #include "relay-validate.h"
@@ -1611,7 +1611,7 @@ fetch_secret (Drain   *drain,
   g_autoptr(GError) local_error = NULL;
 
   g_clear_error (&drain->no_token);
-  g_clear_pointer (&drain->secret, relay_sasl_wipe);
+  g_clear_pointer (&drain->secret, relay_secure_wipe_string);
 
   drain->secret = get_secret (drain->account, drain->cancellable, &local_error);
   if (drain->secret != NULL || relay_account_get_username (drain->account)[0] == '\0')
@@ -1821,7 +1821,7 @@ relay_outbox_drain (RelayAccount            *account,
   flush_sent (&drain);
   g_ptr_array_unref (drain.pending_entries);
   g_ptr_array_unref (drain.pending_items);
-  relay_sasl_wipe (drain.secret);
+  relay_secure_wipe_string (drain.secret);
   g_clear_error (&drain.no_token);
 
   /* what still waits, and until when */

@@ -21,6 +21,7 @@
 #include "relay-oauth.h"
 #include "relay-probe.h"
 #include "relay-sasl.h"
+#include "relay-secure-private.h"
 #include "relay-smtp-session.h"
 
 struct _RelayProbe
@@ -90,7 +91,7 @@ relay_probe_finalize (GObject *object)
   RelayProbe *self = (RelayProbe *)object;
 
   g_clear_object (&self->account);
-  g_clear_pointer (&self->secret, relay_sasl_wipe);
+  g_clear_pointer (&self->secret, relay_secure_wipe_string);
   g_clear_pointer (&self->send_to, g_free);
   g_clear_object (&self->session);
   g_clear_pointer (&self->diagnosis, relay_diagnosis_free);
@@ -164,7 +165,7 @@ relay_probe_set_secret (RelayProbe *self,
   g_return_if_fail (RELAY_IS_PROBE (self));
   g_return_if_fail (!self->running);
 
-  g_clear_pointer (&self->secret, relay_sasl_wipe);
+  g_clear_pointer (&self->secret, relay_secure_wipe_string);
   self->secret = g_strdup (secret);
 }
 
@@ -483,7 +484,7 @@ retry_with_fresh_token (Run     *run,
       return FALSE;
     }
 
-  relay_sasl_wipe (self->secret);
+  relay_secure_wipe_string (self->secret);
   self->secret = token;
   g_clear_error (error);
 

@@ -19,16 +19,9 @@
 #include <time.h>
 
 #include "relay-sandbox-cert.h"
+#include "relay-secure-private.h"
 
 #define COMMON_NAME         "Mail Relay local test server"
-
-static void
-wipe (void  *data,
-      gsize  length)
-{
-  if (data != NULL && length > 0)
-    explicit_bzero (data, length);
-}
 
 /**
  * relay_sandbox_cert_generate:
@@ -100,13 +93,13 @@ relay_sandbox_cert_generate (const guint8  serial[RELAY_SANDBOX_CERT_SERIAL_BYTE
 
       certificate = g_tls_certificate_new_from_pem (pem, pem_length, error);
 
-      wipe (pem, pem_length);
+      relay_secure_wipe (pem, pem_length);
       g_free (pem);
     }
 
   if (key_pem.data != NULL)
     {
-      wipe (key_pem.data, key_pem.size);
+      relay_secure_wipe (key_pem.data, key_pem.size);
       gnutls_free (key_pem.data);
     }
   gnutls_free (crt_pem.data);

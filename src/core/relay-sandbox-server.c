@@ -13,13 +13,12 @@
 
 #include "config.h"
 
-#include <errno.h>
 #include <glib/gi18n.h>
 #include <string.h>
-#include <sys/random.h>
 
 #include "relay-sandbox-cert.h"
 #include "relay-sandbox-server.h"
+#include "relay-secure-private.h"
 #include "relay-smtp-server-session.h"
 #include "relay-smtp-session.h"
 
@@ -66,29 +65,6 @@ enum {
 static GParamSpec *properties[N_PROPS];
 static guint signals[N_SIGNALS];
 
-static void
-wipe (void  *data,
-      gsize  length)
-{
-  if (data != NULL && length > 0)
-    explicit_bzero (data, length);
-}
-
-static gboolean
-secret_equal (const char *given,
-              gsize       given_length,
-              const char *expected)
-{
-  gsize expected_length = strlen (expected);
-  volatile guchar diff = given_length != expected_length;
-
-  /* the time depends on the expected length only */
-  for (gsize i = 0; i < expected_length; i++)
-    diff |= (guchar)expected[i] ^ (guchar)(i < given_length ? given[i] : 0);
-
-  return diff == 0;
-}
-
 static gboolean
 authenticate_cb (RelaySmtpServerSession *session,
                  const char             *username,
@@ -102,7 +78,7 @@ authenticate_cb (RelaySmtpServerSession *session,
 
   success = username_length == strlen (USERNAME) &&
             memcmp (username, USERNAME, username_length) == 0;
-  success = secret_equal (password, password_length, self->password) && success;
+  success = relay_secure_equal (password, password_length, self->password, strlen (self->password)) && success;
 
   return success;
 }
@@ -201,35 +177,6 @@ incoming_cb (GSocketService     *service,
   return TRUE;
 }
 
-static gboolean
-fill_random (void    *buffer,
-             gsize    length,
-             GError **error)
-{
-  guint8 *p = buffer;
-
-  while (length > 0)
-    {
-      gssize n = getrandom (p, length, 0);
-
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n < 0)
-        {
-          int saved_errno = errno;
-
-          g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
-                       _("Could not get random bytes: %s"), g_strerror (saved_errno));
-          return FALSE;
-        }
-
-      p += n;
-      length -= n;
-    }
-
-  return TRUE;
-}
-
 static void
 relay_sandbox_server_dispose (GObject *object)
 {
@@ -245,7 +192,7 @@ relay_sandbox_server_finalize (GObject *object)
 {
   RelaySandboxServer *self = (RelaySandboxServer *)object;
 
-  wipe (self->password, strlen (self->password));
+  relay_secure_wipe (self->password, strlen (self->password));
   g_clear_pointer (&self->password, g_free);
   g_clear_object (&self->certificate);
   g_clear_pointer (&self->certificate_sha256, g_free);
@@ -309,13 +256,11 @@ static void
 relay_sandbox_server_init (RelaySandboxServer *self)
 {
   guint8 bytes[PASSWORD_BYTES];
-  g_autoptr(GError) error = NULL;
 
-  if (!fill_random (bytes, sizeof bytes, &error))
-    g_error ("%s", error->message);
+  relay_secure_random (bytes, sizeof bytes);
 
   self->password = g_base64_encode (bytes, sizeof bytes);
-  wipe (bytes, sizeof bytes);
+  relay_secure_wipe (bytes, sizeof bytes);
   g_strdelimit (self->password, "+", '-');
   g_strdelimit (self->password, "/", '_');
 
@@ -370,8 +315,7 @@ relay_sandbox_server_start (RelaySandboxServer  *self,
   g_return_val_if_fail (starttls_port < 65536 && tls_port < 65536, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  if (!fill_random (serial, sizeof serial, error))
-    return FALSE;
+  relay_secure_random (serial, sizeof serial);
   if (!(certificate = relay_sandbox_cert_generate (serial, error)))
     return FALSE;
 

@@ -12,9 +12,8 @@
 
 #include "config.h"
 
-#include <string.h>
-
 #include "relay-sasl.h"
+#include "relay-secure-private.h"
 
 const char *
 relay_sasl_mechanism_name (RelayAuthMethod method)
@@ -36,7 +35,7 @@ encode_and_wipe (GString *raw)
 {
   char *encoded = g_base64_encode ((const guchar *)raw->str, raw->len);
 
-  memset (raw->str, 0, raw->len);
+  relay_secure_wipe (raw->str, raw->len);
   g_string_free (raw, TRUE);
 
   return encoded;
@@ -101,15 +100,13 @@ relay_sasl_oauthbearer (const char *username,
 
 /**
  * relay_sasl_wipe:
+ * @text: (nullable) (transfer full): a string that held a secret
  *
- * Overwrites and frees a string that held a secret.
+ * Overwrites and frees a string that held a secret: the app's and the
+ * CLI's name for relay_secure_wipe_string(), which the core calls itself.
  */
 void
 relay_sasl_wipe (char *text)
 {
-  if (text == NULL)
-    return;
-
-  memset (text, 0, strlen (text));
-  g_free (text);
+  relay_secure_wipe_string (text);
 }

@@ -15,17 +15,10 @@
 
 #include <string.h>
 
+#include "relay-secure-private.h"
 #include "relay-smtp-server-session-private.h"
 
 #define DATA_CHUNK          65536
-
-static void
-wipe (void  *data,
-      gsize  length)
-{
-  if (data != NULL && length > 0)
-    explicit_bzero (data, length);
-}
 
 /* NULL when @text is not base64; an empty string decodes to "" */
 static guchar *
@@ -120,7 +113,7 @@ auth_plain (RelaySmtpServerSession *conn,
         }
     }
 
-  wipe (decoded, length);
+  relay_secure_wipe (decoded, length);
   g_free (decoded);
 
   auth_result (conn, success);
@@ -144,9 +137,9 @@ auth_login_password (RelaySmtpServerSession *conn,
   /* a wrong user name fails here, like a wrong password */
   success = conn->callbacks->authenticate (conn, conn->login_user, conn->login_user_length,
                                            (const char *)decoded, length, conn->owner);
-  wipe (conn->login_user, conn->login_user_length);
+  relay_secure_wipe (conn->login_user, conn->login_user_length);
   g_clear_pointer (&conn->login_user, g_free);
-  wipe (decoded, length);
+  relay_secure_wipe (decoded, length);
   g_free (decoded);
 
   auth_result (conn, success);
@@ -166,7 +159,7 @@ auth_login_user (RelaySmtpServerSession *conn,
       return;
     }
 
-  wipe (conn->login_user, conn->login_user_length);
+  relay_secure_wipe (conn->login_user, conn->login_user_length);
   g_free (conn->login_user);
   conn->login_user = (char *)g_steal_pointer (&decoded);
   conn->login_user_length = length;

@@ -18,6 +18,7 @@
 
 #include <string.h>
 
+#include "relay-secure-private.h"
 #include "relay-smtp-server-session-private.h"
 
 #define MAX_LINE            2048
@@ -25,14 +26,6 @@
 
 static void connection_process (RelaySmtpServerSession *conn);
 static void connection_close   (RelaySmtpServerSession *conn);
-
-static void
-wipe (void  *data,
-      gsize  length)
-{
-  if (data != NULL && length > 0)
-    explicit_bzero (data, length);
-}
 
 void
 _relay_smtp_server_reset_transaction (RelaySmtpServerSession *conn)
@@ -52,13 +45,13 @@ connection_clear (RelaySmtpServerSession *conn)
   g_clear_object (&conn->stream);
   g_clear_object (&conn->tcp);
   g_clear_object (&conn->cancellable);
-  wipe (conn->input->data, conn->input->len);
+  relay_secure_wipe (conn->input->data, conn->input->len);
   g_clear_pointer (&conn->input, g_byte_array_unref);
   g_string_free (conn->output, TRUE);
   g_clear_pointer (&conn->from, g_free);
   g_clear_pointer (&conn->recipients, g_ptr_array_unref);
   g_clear_pointer (&conn->message, g_byte_array_unref);
-  wipe (conn->login_user, conn->login_user_length);
+  relay_secure_wipe (conn->login_user, conn->login_user_length);
   g_clear_pointer (&conn->login_user, g_free);
   g_free ((char *)conn->config.host_name);
   g_free ((char *)conn->config.greeting);
@@ -253,7 +246,7 @@ connection_start_tls (RelaySmtpServerSession *conn)
   g_assert (!conn->closing);
 
   /* RFC 3207: what the client sent before the handshake is not trusted */
-  wipe (conn->input->data, conn->input->len);
+  relay_secure_wipe (conn->input->data, conn->input->len);
   g_byte_array_set_size (conn->input, 0);
   conn->input_pos = 0;
   conn->greeted = FALSE;
@@ -356,7 +349,7 @@ connection_read (RelaySmtpServerSession *conn)
   if (conn->input_pos > 0)
     {
       memmove (conn->input->data, conn->input->data + conn->input_pos, remaining);
-      wipe (conn->input->data + remaining, conn->input->len - remaining);
+      relay_secure_wipe (conn->input->data + remaining, conn->input->len - remaining);
       g_byte_array_set_size (conn->input, remaining);
       conn->input_pos = 0;
     }
@@ -429,7 +422,7 @@ connection_process (RelaySmtpServerSession *conn)
 
   line = g_strndup ((const char *)start, length);
   _relay_smtp_server_handle_line (conn, line);
-  wipe (line, length);
+  relay_secure_wipe (line, length);
   g_free (line);
 }
 

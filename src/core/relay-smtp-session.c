@@ -16,6 +16,7 @@
 
 #include "relay-message.h"
 #include "relay-sasl.h"
+#include "relay-secure-private.h"
 #include "relay-smtp-session.h"
 #include "relay-validate.h"
 
@@ -681,7 +682,7 @@ send_line (RelaySmtpSession  *self,
 
   transcript_add (self, "C", shown ? shown : line);
   ok = write_all (self, wire, strlen (wire), cancellable, error);
-  memset (wire, 0, strlen (wire));
+  relay_secure_wipe (wire, strlen (wire));
 
   return ok;
 }
@@ -976,7 +977,7 @@ auth_login (RelaySmtpSession  *self,
 
       encoded = g_base64_encode ((const guchar *)answers[i], strlen (answers[i]));
       sent = send_line (self, encoded, "****", cancellable, error);
-      relay_sasl_wipe (encoded);
+      relay_secure_wipe_string (encoded);
       g_clear_pointer (&reply, relay_smtp_reply_free);
 
       if (!sent || !(reply = read_reply (self, cancellable, error)))
@@ -1001,8 +1002,8 @@ auth_initial (RelaySmtpSession  *self,
   gboolean sent;
 
   sent = send_line (self, line, shown, cancellable, error);
-  memset (line, 0, strlen (line));
-  relay_sasl_wipe (initial);
+  relay_secure_wipe (line, strlen (line));
+  relay_secure_wipe_string (initial);
 
   if (!sent || !(reply = read_reply (self, cancellable, error)))
     return FALSE;
@@ -1041,8 +1042,8 @@ relay_smtp_session_authenticate (RelaySmtpSession  *self,
 
   /* the name and the address actually connected to must both be loopback */
   if (self->tls == NULL && !self->allow_insecure &&
-      !(relay_host_is_loopback (self->host) && self->address != NULL &&
-        relay_host_is_loopback (self->address)))
+      !(relay_secure_is_loopback_host (self->host) && self->address != NULL &&
+        relay_secure_is_loopback_host (self->address)))
     {
       g_set_error (error, RELAY_SMTP_ERROR, RELAY_SMTP_ERROR_INSECURE,
                    _("The password was not sent: the connection to %s is not encrypted"), self->host);

@@ -13,6 +13,7 @@
 #include <glib/gi18n.h>
 #include <string.h>
 
+#include "relay-secure-private.h"
 #include "relay-validate.h"
 
 #define MAX_HOST_LENGTH 253
@@ -531,19 +532,15 @@ relay_validate_count (const char         *text,
 /**
  * relay_host_is_loopback:
  *
+ * The app's and the CLI's name for relay_secure_is_loopback_host().
+ *
  * Returns: %TRUE for “localhost” and loopback addresses, the only hosts
  *   to which plaintext AUTH is sent without asking
  */
 gboolean
 relay_host_is_loopback (const char *host)
 {
-  g_autoptr(GInetAddress) address = NULL;
-
   g_return_val_if_fail (host != NULL, FALSE);
 
-  if (g_ascii_strcasecmp (host, "localhost") == 0)
-    return TRUE;
-
-  address = g_inet_address_new_from_string (host);
-  return address != NULL && g_inet_address_get_is_loopback (address);
+  return relay_secure_is_loopback_host (host);
 }
