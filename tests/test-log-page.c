@@ -57,21 +57,25 @@ count_is (gpointer data)
 }
 
 static gboolean
+is_label_with (GtkWidget     *widget,
+               gconstpointer  data)
+{
+  const char * const *texts = data;
+
+  return GTK_IS_LABEL (widget) && gtk_widget_get_visible (widget) &&
+         strstr (gtk_label_get_text (GTK_LABEL (widget)), texts[0]) != NULL &&
+         strstr (gtk_label_get_text (GTK_LABEL (widget)), texts[1]) != NULL;
+}
+
+/* Whether a shown label under @root holds both @a and @b */
+static gboolean
 label_with (GtkWidget  *root,
             const char *a,
             const char *b)
 {
-  for (GtkWidget *child = gtk_widget_get_first_child (root); child; child = gtk_widget_get_next_sibling (child))
-    {
-      if (GTK_IS_LABEL (child) && gtk_widget_get_visible (child) &&
-          strstr (gtk_label_get_text (GTK_LABEL (child)), a) != NULL &&
-          strstr (gtk_label_get_text (GTK_LABEL (child)), b) != NULL)
-        return TRUE;
-      if (label_with (child, a, b))
-        return TRUE;
-    }
+  const char * const texts[] = { a, b };
 
-  return FALSE;
+  return find_widget (root, is_label_with, texts) != NULL;
 }
 
 static gboolean
@@ -285,25 +289,34 @@ test_filters (void)
 
 /* Whether a row with this text is drawn inside the list's viewport: what
  * a person sees, not what the adjustment says */
+typedef struct
+{
+  GtkWidget  *viewport;
+  const char *text;
+} InView;
+
+static gboolean
+is_label_in_view (GtkWidget     *widget,
+                  gconstpointer  data)
+{
+  const InView *in_view = data;
+  graphene_rect_t bounds;
+
+  return GTK_IS_LABEL (widget) && gtk_widget_get_mapped (widget) &&
+         g_str_equal (gtk_label_get_text (GTK_LABEL (widget)), in_view->text) &&
+         gtk_widget_compute_bounds (widget, in_view->viewport, &bounds) &&
+         bounds.origin.y >= 0 &&
+         bounds.origin.y + bounds.size.height <= gtk_widget_get_height (in_view->viewport);
+}
+
 static gboolean
 label_in_view (GtkWidget  *root,
                GtkWidget  *viewport,
                const char *text)
 {
-  for (GtkWidget *child = gtk_widget_get_first_child (root); child; child = gtk_widget_get_next_sibling (child))
-    {
-      graphene_rect_t bounds;
+  InView in_view = { viewport, text };
 
-      if (GTK_IS_LABEL (child) && gtk_widget_get_mapped (child) &&
-          g_str_equal (gtk_label_get_text (GTK_LABEL (child)), text) &&
-          gtk_widget_compute_bounds (child, viewport, &bounds) &&
-          bounds.origin.y >= 0 && bounds.origin.y + bounds.size.height <= gtk_widget_get_height (viewport))
-        return TRUE;
-      if (label_in_view (child, viewport, text))
-        return TRUE;
-    }
-
-  return FALSE;
+  return find_widget (root, is_label_in_view, &in_view) != NULL;
 }
 
 typedef struct
@@ -1081,11 +1094,7 @@ main (int   argc,
 {
   /* the dates read back below are in UTC */
   g_setenv ("TZ", "UTC", TRUE);
-  isolate_user_dirs ();
-  g_test_init (&argc, &argv, NULL);
-  use_test_accessibility ();
-  gtk_init ();
-  adw_init ();
+  widget_test_init (&argc, &argv);
 
   g_test_add_func ("/log-page/empty", test_empty);
   g_test_add_func ("/log-page/filters", test_filters);

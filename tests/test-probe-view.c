@@ -705,12 +705,7 @@ int
 main (int   argc,
       char *argv[])
 {
-  /* not G_TEST_OPTION_ISOLATE_DIRS: GTK needs the MIME data to load icons */
-  isolate_user_dirs ();
-  g_test_init (&argc, &argv, NULL);
-  use_test_accessibility ();
-  gtk_init ();
-  adw_init ();
+  widget_test_init (&argc, &argv);
 
   g_test_add ("/probe-view/server-works", Fixture, NULL, NULL, test_server_works, fixture_tear_down);
   g_test_add ("/probe-view/sign-in-not-tested", Fixture, NULL, NULL, test_sign_in_not_tested,

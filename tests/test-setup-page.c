@@ -81,57 +81,30 @@ type (Fixture    *fixture,
 }
 
 static gboolean
+is_error_label_with (GtkWidget     *widget,
+                     gconstpointer  needle)
+{
+  return GTK_IS_LABEL (widget) && gtk_widget_has_css_class (widget, "error") &&
+         gtk_widget_get_visible (widget) &&
+         strstr (gtk_label_get_text (GTK_LABEL (widget)), needle) != NULL;
+}
+
+static gboolean
 error_label_shows (GtkWidget  *root,
                    const char *needle)
 {
-  for (GtkWidget *child = gtk_widget_get_first_child (root);
-       child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      if (GTK_IS_LABEL (child) && gtk_widget_has_css_class (child, "error") &&
-          gtk_widget_get_visible (child) &&
-          strstr (gtk_label_get_text (GTK_LABEL (child)), needle) != NULL)
-        return TRUE;
-      if (error_label_shows (child, needle))
-        return TRUE;
-    }
-
-  return FALSE;
+  return find_widget (root, is_error_label_with, needle) != NULL;
 }
 
 static gboolean
 action_enabled (Fixture    *fixture,
                 const char *name)
 {
-  GtkWidget *button = NULL;
-  gboolean enabled;
-
   /* the buttons bound to the action follow its state */
-  for (GtkWidget *w = gtk_widget_get_first_child (GTK_WIDGET (fixture->page)); w; )
-    {
-      if (GTK_IS_ACTIONABLE (w) && g_strcmp0 (gtk_actionable_get_action_name (GTK_ACTIONABLE (w)), name) == 0)
-        {
-          button = w;
-          break;
-        }
-      if (gtk_widget_get_first_child (w))
-        w = gtk_widget_get_first_child (w);
-      else
-        {
-          while (w && !gtk_widget_get_next_sibling (w))
-            {
-              w = gtk_widget_get_parent (w);
-              if (w == GTK_WIDGET (fixture->page))
-                w = NULL;
-            }
-          if (w)
-            w = gtk_widget_get_next_sibling (w);
-        }
-    }
+  GtkWidget *button = find_actionable (GTK_WIDGET (fixture->page), name);
 
   g_assert_nonnull (button);
-  enabled = gtk_widget_get_sensitive (button);
-  return enabled;
+  return gtk_widget_get_sensitive (button);
 }
 
 static void
@@ -1258,12 +1231,7 @@ int
 main (int   argc,
       char *argv[])
 {
-  /* not G_TEST_OPTION_ISOLATE_DIRS: GTK needs the MIME data to load icons */
-  isolate_user_dirs ();
-  g_test_init (&argc, &argv, NULL);
-  use_test_accessibility ();
-  gtk_init ();
-  adw_init ();
+  widget_test_init (&argc, &argv);
 
   /* tests/meson.build runs this program a second time without a session
    * bus, so without a keyring */

@@ -627,11 +627,8 @@ int
 main (int   argc,
       char *argv[])
 {
-  isolate_user_dirs ();
-  g_test_init (&argc, &argv, NULL);
+  widget_test_init (&argc, &argv);
   install_test_browser ();
-  gtk_init ();
-  adw_init ();
   start_mock ();
 
   g_test_add_func ("/sign-in/google", test_sign_in);

@@ -11,6 +11,7 @@
 
 #include "config.h"
 
+#include "test-helpers.h"
 #include "widget-helpers.h"
 
 /* The first descendant of @root, depth first, that @match accepts */
@@ -222,4 +223,23 @@ find_message_dialog (void)
       return l->data;
 
   return NULL;
+}
+
+/**
+ * widget_test_init:
+ *
+ * What every widget test's main() does first: user folders of its own
+ * (not G_TEST_OPTION_ISOLATE_DIRS: GTK needs the MIME data to load
+ * icons), GTK's test accessibility backend, GLib's test framework, then
+ * GTK and libadwaita
+ */
+void
+widget_test_init (int    *argc,
+                  char ***argv)
+{
+  isolate_user_dirs ();
+  use_test_accessibility ();
+  g_test_init (argc, argv, NULL);
+  gtk_init ();
+  adw_init ();
 }

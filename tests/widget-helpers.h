@@ -32,5 +32,7 @@ void       wait_for         (gboolean     (*done) (gpointer),
 void       assert_buttons_named_once (GtkWidget *root);
 gboolean   focus_is_in      (GtkWidget     *widget);
 void       use_test_accessibility (void);
+void       widget_test_init (int          *argc,
+                             char       ***argv);
 
 G_END_DECLS
