@@ -673,6 +673,8 @@ test_certificate_changed (void)
   dialog = find_message_dialog ();
   g_assert_nonnull (dialog);
   g_assert_cmpstr (adw_message_dialog_get_heading (dialog), ==, "Trust the New Certificate?");
+  /* “Trust”, not “_Trust Trust” */
+  assert_buttons_named_once (GTK_WIDGET (dialog));
   g_assert_nonnull (strstr (adw_message_dialog_get_body (dialog), sha256));
   g_assert_nonnull (strstr (adw_message_dialog_get_body (dialog), where));
   adw_message_dialog_response (dialog, "cancel");

@@ -908,6 +908,7 @@ test_provider_switch (Fixture       *fixture,
   g_assert_nonnull (strstr (adw_message_dialog_get_body (dialog), "Office 365"));
   g_assert_nonnull (strstr (adw_message_dialog_get_body (dialog), "smtp.sparkpostmail.com"));
   g_assert_cmpstr (adw_message_dialog_get_default_response (dialog), ==, "clear");
+  assert_buttons_named_once (GTK_WIDGET (dialog));
   respond (dialog, "Clear Them");
   g_assert_null (find_message_dialog ());
   g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (row (fixture, "User Name"))), ==, "SMTP_Injection");

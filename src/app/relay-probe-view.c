@@ -580,6 +580,8 @@ trust_action (GtkWidget  *widget,
                                     "cancel", _("_Cancel"),
                                     "trust", _("_Trust"),
                                     NULL);
+  /* “Trust”, not “_Trust Trust” (GTK 4.8) */
+  relay_accessible_name_buttons_by_label (dialog);
   adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "trust",
                                               ADW_RESPONSE_DESTRUCTIVE);
   adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "cancel");

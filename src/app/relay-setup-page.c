@@ -724,6 +724,7 @@ ask_keep_credentials (RelaySetupPage *self,
                                     "clear", _("_Clear Them"),
                                     "keep", _("_Keep Them"),
                                     NULL);
+  relay_accessible_name_buttons_by_label (dialog);
   adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "clear",
                                               ADW_RESPONSE_SUGGESTED);
   adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "clear");
@@ -1053,6 +1054,7 @@ ask_secret_for_new_host (RelaySetupPage *self,
                                     "type", _("_Type a New One"),
                                     "keep", _("_Use It"),
                                     NULL);
+  relay_accessible_name_buttons_by_label (dialog);
   adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "type",
                                               ADW_RESPONSE_SUGGESTED);
   adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "type");
