@@ -233,11 +233,20 @@ relay_oauth_account_sign_out (RelayAccount  *account,
  * calls these keeps itself alive through its callback's user data, which
  * is released on its own thread. */
 
+typedef enum
+{
+  CALL_STORE_TOKENS,
+  CALL_GET_ACCESS_TOKEN,
+  CALL_IS_LINKED,
+  CALL_SIGN_OUT,
+} CallKind;
+
 typedef struct
 {
+  CallKind          kind;
   RelayAccount     *account;
-  RelayOAuthTokens *tokens;
-  gboolean          force_refresh;
+  RelayOAuthTokens *tokens;         /* CALL_STORE_TOKENS */
+  gboolean          force_refresh;  /* CALL_GET_ACCESS_TOKEN */
 } AccountCall;
 
 static void
@@ -249,19 +258,63 @@ account_call_free (AccountCall *call)
 }
 
 static AccountCall *
-account_call_new (RelayAccount *account)
+account_call_new (CallKind      kind,
+                  RelayAccount *account)
 {
   AccountCall *call = g_new0 (AccountCall, 1);
 
+  call->kind = kind;
   call->account = relay_account_copy (account);
 
   return call;
 }
 
 static void
+account_call_thread (GTask        *task,
+                     gpointer      source_object,
+                     gpointer      task_data,
+                     GCancellable *cancellable)
+{
+  AccountCall *call = task_data;
+  g_autoptr(GError) error = NULL;
+  gboolean ok = FALSE;
+  char *token;
+
+  if (g_task_return_error_if_cancelled (task))
+    return;
+
+  switch (call->kind)
+    {
+    case CALL_STORE_TOKENS:
+      ok = relay_oauth_account_store_tokens (call->account, call->tokens, cancellable, &error);
+      break;
+    case CALL_GET_ACCESS_TOKEN:
+      token = relay_oauth_account_get_access_token (call->account, call->force_refresh, cancellable, &error);
+      if (error == NULL)
+        {
+          g_task_return_pointer (task, token, (GDestroyNotify)relay_sasl_wipe);
+          return;
+        }
+      break;
+    case CALL_IS_LINKED:
+      ok = relay_oauth_account_is_linked (call->account, cancellable, &error);
+      break;
+    case CALL_SIGN_OUT:
+      ok = relay_oauth_account_sign_out (call->account, cancellable, &error);
+      break;
+    default:
+      g_assert_not_reached ();
+    }
+
+  if (error != NULL)
+    g_task_return_error (task, g_steal_pointer (&error));
+  else
+    g_task_return_boolean (task, ok);
+}
+
+static void
 run_call (AccountCall         *call,
           gpointer             source_tag,
-          GTaskThreadFunc      thread_func,
           GCancellable        *cancellable,
           GAsyncReadyCallback  callback,
           gpointer             user_data)
@@ -271,25 +324,7 @@ run_call (AccountCall         *call,
   task = g_task_new (NULL, cancellable, callback, user_data);
   g_task_set_source_tag (task, source_tag);
   g_task_set_task_data (task, call, (GDestroyNotify)account_call_free);
-  g_task_run_in_thread (task, thread_func);
-}
-
-static void
-store_tokens_thread (GTask        *task,
-                     gpointer      source_object,
-                     gpointer      task_data,
-                     GCancellable *cancellable)
-{
-  AccountCall *call = task_data;
-  g_autoptr(GError) error = NULL;
-
-  if (g_task_return_error_if_cancelled (task))
-    return;
-
-  if (relay_oauth_account_store_tokens (call->account, call->tokens, cancellable, &error))
-    g_task_return_boolean (task, TRUE);
-  else
-    g_task_return_error (task, g_steal_pointer (&error));
+  g_task_run_in_thread (task, account_call_thread);
 }
 
 /**
@@ -318,10 +353,9 @@ relay_oauth_account_store_tokens_async (RelayAccount            *account,
   g_return_if_fail (tokens != NULL && tokens->access_token != NULL);
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
-  call = account_call_new (account);
+  call = account_call_new (CALL_STORE_TOKENS, account);
   call->tokens = relay_oauth_tokens_copy (tokens);
-  run_call (call, relay_oauth_account_store_tokens_async, store_tokens_thread,
-            cancellable, callback, user_data);
+  run_call (call, relay_oauth_account_store_tokens_async, cancellable, callback, user_data);
 }
 
 /**
@@ -338,26 +372,6 @@ relay_oauth_account_store_tokens_finish (GAsyncResult  *result,
   g_return_val_if_fail (g_async_result_is_tagged (result, relay_oauth_account_store_tokens_async), FALSE);
 
   return g_task_propagate_boolean (G_TASK (result), error);
-}
-
-static void
-get_access_token_thread (GTask        *task,
-                         gpointer      source_object,
-                         gpointer      task_data,
-                         GCancellable *cancellable)
-{
-  AccountCall *call = task_data;
-  g_autoptr(GError) error = NULL;
-  char *token;
-
-  if (g_task_return_error_if_cancelled (task))
-    return;
-
-  token = relay_oauth_account_get_access_token (call->account, call->force_refresh, cancellable, &error);
-  if (token != NULL)
-    g_task_return_pointer (task, token, (GDestroyNotify)relay_sasl_wipe);
-  else
-    g_task_return_error (task, g_steal_pointer (&error));
 }
 
 /**
@@ -390,10 +404,9 @@ relay_oauth_account_get_access_token_async (RelayAccount        *account,
   g_return_if_fail (RELAY_IS_ACCOUNT (account));
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
-  call = account_call_new (account);
+  call = account_call_new (CALL_GET_ACCESS_TOKEN, account);
   call->force_refresh = !!force_refresh;
-  run_call (call, relay_oauth_account_get_access_token_async, get_access_token_thread,
-            cancellable, callback, user_data);
+  run_call (call, relay_oauth_account_get_access_token_async, cancellable, callback, user_data);
 }
 
 /**
@@ -411,26 +424,6 @@ relay_oauth_account_get_access_token_finish (GAsyncResult  *result,
   g_return_val_if_fail (g_async_result_is_tagged (result, relay_oauth_account_get_access_token_async), NULL);
 
   return g_task_propagate_pointer (G_TASK (result), error);
-}
-
-static void
-is_linked_thread (GTask        *task,
-                  gpointer      source_object,
-                  gpointer      task_data,
-                  GCancellable *cancellable)
-{
-  AccountCall *call = task_data;
-  g_autoptr(GError) error = NULL;
-  gboolean linked;
-
-  if (g_task_return_error_if_cancelled (task))
-    return;
-
-  linked = relay_oauth_account_is_linked (call->account, cancellable, &error);
-  if (error != NULL)
-    g_task_return_error (task, g_steal_pointer (&error));
-  else
-    g_task_return_boolean (task, linked);
 }
 
 /**
@@ -455,7 +448,7 @@ relay_oauth_account_is_linked_async (RelayAccount        *account,
   g_return_if_fail (RELAY_IS_ACCOUNT (account));
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
-  run_call (account_call_new (account), relay_oauth_account_is_linked_async, is_linked_thread,
+  run_call (account_call_new (CALL_IS_LINKED, account), relay_oauth_account_is_linked_async,
             cancellable, callback, user_data);
 }
 
@@ -473,24 +466,6 @@ relay_oauth_account_is_linked_finish (GAsyncResult  *result,
   g_return_val_if_fail (g_async_result_is_tagged (result, relay_oauth_account_is_linked_async), FALSE);
 
   return g_task_propagate_boolean (G_TASK (result), error);
-}
-
-static void
-sign_out_thread (GTask        *task,
-                 gpointer      source_object,
-                 gpointer      task_data,
-                 GCancellable *cancellable)
-{
-  AccountCall *call = task_data;
-  g_autoptr(GError) error = NULL;
-
-  if (g_task_return_error_if_cancelled (task))
-    return;
-
-  if (relay_oauth_account_sign_out (call->account, cancellable, &error))
-    g_task_return_boolean (task, TRUE);
-  else
-    g_task_return_error (task, g_steal_pointer (&error));
 }
 
 /**
@@ -515,7 +490,7 @@ relay_oauth_account_sign_out_async (RelayAccount        *account,
   g_return_if_fail (RELAY_IS_ACCOUNT (account));
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
-  run_call (account_call_new (account), relay_oauth_account_sign_out_async, sign_out_thread,
+  run_call (account_call_new (CALL_SIGN_OUT, account), relay_oauth_account_sign_out_async,
             cancellable, callback, user_data);
 }
 
