@@ -1298,28 +1298,13 @@ same_account_as_saved (RelaySetupPage *self)
 }
 
 static void
-is_linked_thread (GTask        *task,
-                  gpointer      source_object,
-                  gpointer      task_data,
-                  GCancellable *cancellable)
-{
-  GError *error = NULL;
-  gboolean linked = relay_oauth_account_is_linked (task_data, cancellable, &error);
-
-  if (error != NULL)
-    g_task_return_error (task, error);
-  else
-    g_task_return_boolean (task, linked);
-}
-
-static void
 is_linked_cb (GObject      *object,
               GAsyncResult *result,
               gpointer      user_data)
 {
   g_autoptr(RelaySetupPage) self = user_data;
   g_autoptr(GError) error = NULL;
-  gboolean linked = g_task_propagate_boolean (G_TASK (result), &error);
+  gboolean linked = relay_oauth_account_is_linked_finish (result, &error);
 
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || self->sign_in_state != SIGN_IN_CHECKING)
     return;
@@ -1364,7 +1349,6 @@ refresh_sign_in (RelaySetupPage *self)
   RelayProvider *provider = selected_provider (self);
   g_autoptr(RelayOAuthConfig) config = NULL;
   g_autoptr(GError) error = NULL;
-  g_autoptr(GTask) task = NULL;
 
   if (!relay_provider_uses_sign_in (provider) || self->sign_in_state == SIGN_IN_WAITING)
     return;
@@ -1385,41 +1369,44 @@ refresh_sign_in (RelaySetupPage *self)
 
   set_sign_in_state (self, SIGN_IN_CHECKING, NULL);
   /* A GTask run in a thread drops its last reference in the worker,
-   * possibly after its callback has run: were the page its source object,
-   * the page could be disposed there, off the main thread. The worker gets
-   * a copy of the account, and the callback's data holds the page. */
-  task = g_task_new (NULL, self->cancellable, is_linked_cb, g_object_ref (self));
-  g_task_set_task_data (task, relay_account_copy (self->saved), g_object_unref);
-  g_task_run_in_thread (task, is_linked_thread);
+   * possibly after its callback has run: were the page held by the task,
+   * the page could be disposed there, off the main thread. The core's
+   * _async calls keep a copy of the account and no source object; the
+   * callback's data holds the page. */
+  relay_oauth_account_is_linked_async (self->saved, self->cancellable, is_linked_cb, g_object_ref (self));
 }
+
+/* The page and the account its sign-in saves, for the callback: held on
+ * this thread, not by the worker (see refresh_sign_in()) */
+typedef struct
+{
+  RelaySetupPage *self;
+  RelayAccount   *account;
+} StoreTokens;
 
 static void
-store_tokens_thread (GTask        *task,
-                     gpointer      source_object,
-                     gpointer      task_data,
-                     GCancellable *cancellable)
+store_tokens_free (StoreTokens *store_tokens)
 {
-  RelayAccount *account = g_object_get_data (G_OBJECT (task), "account");
-  GError *error = NULL;
-
-  if (relay_oauth_account_store_tokens (account, task_data, cancellable, &error))
-    g_task_return_boolean (task, TRUE);
-  else
-    g_task_return_error (task, error);
+  g_object_unref (store_tokens->self);
+  g_object_unref (store_tokens->account);
+  g_free (store_tokens);
 }
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (StoreTokens, store_tokens_free)
 
 static void
 tokens_stored_cb (GObject      *object,
                   GAsyncResult *result,
                   gpointer      user_data)
 {
-  g_autoptr(RelaySetupPage) self = user_data;
-  RelayAccount *account = g_object_get_data (G_OBJECT (result), "account");
+  g_autoptr(StoreTokens) store_tokens = user_data;
+  RelaySetupPage *self = store_tokens->self;
+  RelayAccount *account = store_tokens->account;
   g_autoptr(GError) error = NULL;
   g_autofree char *address = NULL;
   g_autofree char *toast = NULL;
 
-  if (!g_task_propagate_boolean (G_TASK (result), &error))
+  if (!relay_oauth_account_store_tokens_finish (result, &error))
     {
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         return;
@@ -1459,7 +1446,7 @@ sign_in_done_cb (GObject      *object,
   g_autoptr(RelayOAuthTokens) tokens = NULL;
   g_autoptr(RelayAccount) account = NULL;
   g_autoptr(GError) error = NULL;
-  g_autoptr(GTask) task = NULL;
+  StoreTokens *store_tokens;
 
   tokens = relay_oauth_flow_wait_finish (RELAY_OAUTH_FLOW (object), result, &error);
   if (self->flow == RELAY_OAUTH_FLOW (object))
@@ -1486,11 +1473,10 @@ sign_in_done_cb (GObject      *object,
     }
   relay_account_set_sign_in_again (account, FALSE);
 
-  /* the page is held on this thread, not by the worker: see refresh_sign_in() */
-  task = g_task_new (NULL, self->cancellable, tokens_stored_cb, g_object_ref (self));
-  g_object_set_data_full (G_OBJECT (task), "account", g_steal_pointer (&account), g_object_unref);
-  g_task_set_task_data (task, g_steal_pointer (&tokens), (GDestroyNotify)relay_oauth_tokens_free);
-  g_task_run_in_thread (task, store_tokens_thread);
+  store_tokens = g_new0 (StoreTokens, 1);
+  store_tokens->self = g_object_ref (self);
+  store_tokens->account = g_object_ref (account);
+  relay_oauth_account_store_tokens_async (account, tokens, self->cancellable, tokens_stored_cb, store_tokens);
 }
 
 static void
@@ -1590,20 +1576,6 @@ copy_sign_in_link_action (GtkWidget  *widget,
 }
 
 static void
-sign_out_thread (GTask        *task,
-                 gpointer      source_object,
-                 gpointer      task_data,
-                 GCancellable *cancellable)
-{
-  GError *error = NULL;
-
-  if (relay_oauth_account_sign_out (task_data, cancellable, &error))
-    g_task_return_boolean (task, TRUE);
-  else
-    g_task_return_error (task, error);
-}
-
-static void
 signed_out_cb (GObject      *object,
                GAsyncResult *result,
                gpointer      user_data)
@@ -1611,7 +1583,7 @@ signed_out_cb (GObject      *object,
   g_autoptr(RelaySetupPage) self = user_data;
   g_autoptr(GError) error = NULL;
 
-  if (!g_task_propagate_boolean (G_TASK (result), &error))
+  if (!relay_oauth_account_sign_out_finish (result, &error))
     {
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         relay_setup_page_show_problem (self, error->message);
@@ -1628,30 +1600,12 @@ sign_out_action (GtkWidget  *widget,
                  GVariant   *parameter)
 {
   RelaySetupPage *self = RELAY_SETUP_PAGE (widget);
-  g_autoptr(GTask) task = NULL;
 
   if (self->saved == NULL)
     return;
 
   /* the page is held on this thread, not by the worker: see refresh_sign_in() */
-  task = g_task_new (NULL, self->cancellable, signed_out_cb, g_object_ref (self));
-  g_task_set_task_data (task, relay_account_copy (self->saved), g_object_unref);
-  g_task_run_in_thread (task, sign_out_thread);
-}
-
-static void
-access_token_thread (GTask        *task,
-                     gpointer      source_object,
-                     gpointer      task_data,
-                     GCancellable *cancellable)
-{
-  GError *error = NULL;
-  char *token = relay_oauth_account_get_access_token (task_data, FALSE, cancellable, &error);
-
-  if (token != NULL)
-    g_task_return_pointer (task, token, (GDestroyNotify)relay_sasl_wipe);
-  else
-    g_task_return_error (task, error);
+  relay_oauth_account_sign_out_async (self->saved, self->cancellable, signed_out_cb, g_object_ref (self));
 }
 
 static void
@@ -1661,7 +1615,7 @@ access_token_cb (GObject      *object,
 {
   g_autoptr(RelaySetupPage) self = user_data;
   g_autoptr(GError) error = NULL;
-  char *token = g_task_propagate_pointer (G_TASK (result), &error);
+  char *token = relay_oauth_account_get_access_token_finish (result, &error);
 
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
@@ -1727,8 +1681,6 @@ run_test (RelaySetupPage *self)
 
   if (relay_provider_uses_sign_in (selected_provider (self)))
     {
-      g_autoptr(GTask) task = NULL;
-
       if (self->sign_in_state != SIGN_IN_LINKED || self->saved == NULL)
         {
           relay_setup_page_show_problem (self, _("Sign in first: the test signs in with the access the provider grants."));
@@ -1737,9 +1689,8 @@ run_test (RelaySetupPage *self)
 
       /* refreshed first when it has expired; the page is held on this
        * thread, not by the worker: see refresh_sign_in() */
-      task = g_task_new (NULL, self->cancellable, access_token_cb, g_object_ref (self));
-      g_task_set_task_data (task, relay_account_copy (self->saved), g_object_unref);
-      g_task_run_in_thread (task, access_token_thread);
+      relay_oauth_account_get_access_token_async (self->saved, FALSE, self->cancellable,
+                                                  access_token_cb, g_object_ref (self));
       return;
     }
 

@@ -60,6 +60,7 @@ relay_cli_link_gmail (int    argc,
   g_autoptr(RelayAccountStore) store = NULL;
   g_autoptr(RelayAccount) account = NULL;
   g_autoptr(GMainLoop) loop = NULL;
+  g_autoptr(GAsyncResult) stored = NULL;
   g_autofree char *email = NULL;
   RelayProvider *gmail = relay_provider_lookup ("gmail");
   g_autoptr(RelayAccount) saved = NULL;
@@ -138,13 +139,13 @@ relay_cli_link_gmail (int    argc,
   relay_account_set_sign_in_again (account, FALSE);
 
   /* the keyring first: without it nothing is saved */
-  if (!relay_oauth_account_store_tokens (account, run.tokens, NULL, &error))
+  relay_oauth_account_store_tokens_async (account, run.tokens, NULL, relay_cli_async_done, &stored);
+  relay_oauth_tokens_free (run.tokens);
+  if (!relay_oauth_account_store_tokens_finish (relay_cli_async_wait (&stored), &error))
     {
-      relay_oauth_tokens_free (run.tokens);
       relay_cli_printerr ("%s", error->message);
       return RELAY_CLI_EXIT_FAILED;
     }
-  relay_oauth_tokens_free (run.tokens);
 
   relay_account_store_put (store, account);
   if (!relay_account_store_save (store, &error))
@@ -170,6 +171,7 @@ relay_cli_unlink (int    argc,
   g_autoptr(GOptionContext) context = g_option_context_new (NULL);
   g_autoptr(GError) error = NULL;
   g_autoptr(RelayAccountStore) store = NULL;
+  g_autoptr(GAsyncResult) signed_out = NULL;
   RelayAccount *account;
 
   g_option_context_set_summary (context, _("Sign out: forget the account’s sign-in tokens."));
@@ -182,7 +184,8 @@ relay_cli_unlink (int    argc,
   if (!(account = relay_cli_get_account (store, _("there is no account to sign out of"))))
     return RELAY_CLI_EXIT_FAILED;
 
-  if (!relay_oauth_account_sign_out (account, NULL, &error))
+  relay_oauth_account_sign_out_async (account, NULL, relay_cli_async_done, &signed_out);
+  if (!relay_oauth_account_sign_out_finish (relay_cli_async_wait (&signed_out), &error))
     {
       relay_cli_printerr ("%s", error->message);
       return RELAY_CLI_EXIT_FAILED;

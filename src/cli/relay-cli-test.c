@@ -281,8 +281,11 @@ relay_cli_test (int    argc,
 
       if (relay_account_uses_token (account))
         {
+          g_autoptr(GAsyncResult) got = NULL;
+
           /* refreshed first when it has expired */
-          secret = relay_oauth_account_get_access_token (account, FALSE, NULL, &error);
+          relay_oauth_account_get_access_token_async (account, FALSE, NULL, relay_cli_async_done, &got);
+          secret = relay_oauth_account_get_access_token_finish (relay_cli_async_wait (&got), &error);
           if (secret == NULL)
             {
               if (g_error_matches (error, RELAY_OAUTH_ERROR, RELAY_OAUTH_ERROR_INVALID_GRANT))
@@ -337,9 +340,14 @@ relay_cli_test (int    argc,
     }
 
   /* a refresh the provider refused deleted the tokens */
-  if (store != NULL && relay_account_uses_token (account) && !relay_probe_get_ok (probe) &&
-      !relay_oauth_account_is_linked (account, NULL, NULL))
-    mark_sign_in_again (store, account);
+  if (store != NULL && relay_account_uses_token (account) && !relay_probe_get_ok (probe))
+    {
+      g_autoptr(GAsyncResult) linked = NULL;
+
+      relay_oauth_account_is_linked_async (account, NULL, relay_cli_async_done, &linked);
+      if (!relay_oauth_account_is_linked_finish (relay_cli_async_wait (&linked), NULL))
+        mark_sign_in_again (store, account);
+    }
 
   diagnosis = relay_probe_get_diagnosis (probe);
 

@@ -50,6 +50,46 @@ relay_cli_parse_options (GOptionContext   *context,
   return FALSE;
 }
 
+/**
+ * relay_cli_async_done:
+ * @user_data: a `GAsyncResult **` that is %NULL until the call completes
+ *
+ * The callback for a core `_async` call a command waits for with
+ * relay_cli_async_wait(): it keeps the result.
+ */
+void
+relay_cli_async_done (GObject      *object,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  GAsyncResult **out = user_data;
+
+  g_assert (*out == NULL);
+  *out = g_object_ref (result);
+}
+
+/**
+ * relay_cli_async_wait:
+ * @result: where relay_cli_async_done() puts the result
+ *
+ * Runs the main context until the call whose callback is
+ * relay_cli_async_done() has completed, so that a command calls the same
+ * `_async` functions as the app, in order.
+ *
+ * Returns: (transfer none): *@result, for the call's `_finish`; the
+ *   caller unrefs *@result
+ */
+GAsyncResult *
+relay_cli_async_wait (GAsyncResult **result)
+{
+  g_return_val_if_fail (result != NULL, NULL);
+
+  while (*result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+
+  return *result;
+}
+
 static void
 print_usage (FILE *stream)
 {

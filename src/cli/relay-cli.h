@@ -7,7 +7,7 @@
 
 #pragma once
 
-#include <glib.h>
+#include <gio/gio.h>
 
 G_BEGIN_DECLS
 
@@ -40,5 +40,9 @@ void     relay_cli_printerr      (const char      *format,
 gboolean relay_cli_parse_options (GOptionContext   *context,
                                   int              *argc,
                                   char           ***argv);
+void     relay_cli_async_done    (GObject          *object,
+                                  GAsyncResult     *result,
+                                  gpointer          user_data);
+GAsyncResult *relay_cli_async_wait (GAsyncResult  **result);
 
 G_END_DECLS

@@ -222,3 +222,290 @@ relay_oauth_account_sign_out (RelayAccount  *account,
 
   return relay_secrets_clear_sync (relay_account_get_id (account), cancellable, error);
 }
+
+/* Asynchronous forms
+ *
+ * Each runs its blocking call above on a worker thread. The task's
+ * state holds copies of what the call needs, never the caller's objects:
+ * a task run in a thread may drop its last reference in the worker after
+ * its callback has run, and whatever it holds is then released there.
+ * For the same reason the task has no source object; a widget that
+ * calls these keeps itself alive through its callback's user data, which
+ * is released on its own thread. */
+
+typedef enum
+{
+  CALL_STORE_TOKENS,
+  CALL_GET_ACCESS_TOKEN,
+  CALL_IS_LINKED,
+  CALL_SIGN_OUT,
+} CallKind;
+
+typedef struct
+{
+  CallKind          kind;
+  RelayAccount     *account;
+  RelayOAuthTokens *tokens;         /* CALL_STORE_TOKENS */
+  gboolean          force_refresh;  /* CALL_GET_ACCESS_TOKEN */
+} AccountCall;
+
+static void
+account_call_free (AccountCall *call)
+{
+  g_clear_object (&call->account);
+  g_clear_pointer (&call->tokens, relay_oauth_tokens_free);
+  g_free (call);
+}
+
+static AccountCall *
+account_call_new (CallKind      kind,
+                  RelayAccount *account)
+{
+  AccountCall *call = g_new0 (AccountCall, 1);
+
+  call->kind = kind;
+  call->account = relay_account_copy (account);
+
+  return call;
+}
+
+static void
+account_call_thread (GTask        *task,
+                     gpointer      source_object,
+                     gpointer      task_data,
+                     GCancellable *cancellable)
+{
+  AccountCall *call = task_data;
+  g_autoptr(GError) error = NULL;
+  gboolean ok = FALSE;
+  char *token;
+
+  if (g_task_return_error_if_cancelled (task))
+    return;
+
+  switch (call->kind)
+    {
+    case CALL_STORE_TOKENS:
+      ok = relay_oauth_account_store_tokens (call->account, call->tokens, cancellable, &error);
+      break;
+    case CALL_GET_ACCESS_TOKEN:
+      token = relay_oauth_account_get_access_token (call->account, call->force_refresh, cancellable, &error);
+      if (error == NULL)
+        {
+          g_task_return_pointer (task, token, (GDestroyNotify)relay_secure_wipe_string);
+          return;
+        }
+      break;
+    case CALL_IS_LINKED:
+      ok = relay_oauth_account_is_linked (call->account, cancellable, &error);
+      break;
+    case CALL_SIGN_OUT:
+      ok = relay_oauth_account_sign_out (call->account, cancellable, &error);
+      break;
+    default:
+      g_assert_not_reached ();
+    }
+
+  if (error != NULL)
+    g_task_return_error (task, g_steal_pointer (&error));
+  else
+    g_task_return_boolean (task, ok);
+}
+
+static void
+run_call (AccountCall         *call,
+          gpointer             source_tag,
+          GCancellable        *cancellable,
+          GAsyncReadyCallback  callback,
+          gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  task = g_task_new (NULL, cancellable, callback, user_data);
+  g_task_set_source_tag (task, source_tag);
+  g_task_set_task_data (task, call, (GDestroyNotify)account_call_free);
+  g_task_run_in_thread (task, account_call_thread);
+}
+
+/**
+ * relay_oauth_account_store_tokens_async:
+ * @account: the account the tokens belong to; copied
+ * @tokens: what a sign-in or refresh returned; copied
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: called in the caller's thread-default main context
+ * @user_data: data for @callback
+ *
+ * relay_oauth_account_store_tokens() on a worker thread.
+ *
+ * Used error codes: %RELAY_SECRETS_ERROR_UNAVAILABLE (no keyring),
+ * %G_IO_ERROR_CANCELLED.
+ */
+void
+relay_oauth_account_store_tokens_async (RelayAccount            *account,
+                                        const RelayOAuthTokens  *tokens,
+                                        GCancellable            *cancellable,
+                                        GAsyncReadyCallback      callback,
+                                        gpointer                 user_data)
+{
+  AccountCall *call;
+
+  g_return_if_fail (RELAY_IS_ACCOUNT (account));
+  g_return_if_fail (tokens != NULL && tokens->access_token != NULL);
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  call = account_call_new (CALL_STORE_TOKENS, account);
+  call->tokens = relay_oauth_tokens_copy (tokens);
+  run_call (call, relay_oauth_account_store_tokens_async, cancellable, callback, user_data);
+}
+
+/**
+ * relay_oauth_account_store_tokens_finish:
+ *
+ * Returns: %TRUE when both tokens are kept; otherwise %FALSE with @error
+ *   set (see relay_oauth_account_store_tokens_async() for its codes)
+ */
+gboolean
+relay_oauth_account_store_tokens_finish (GAsyncResult  *result,
+                                         GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
+  g_return_val_if_fail (g_async_result_is_tagged (result, relay_oauth_account_store_tokens_async), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/**
+ * relay_oauth_account_get_access_token_async:
+ * @account: the signed-in account; copied
+ * @force_refresh: refresh even if the stored token looks valid
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: called in the caller's thread-default main context
+ * @user_data: data for @callback
+ *
+ * relay_oauth_account_get_access_token() on a worker thread: the stored
+ * access token, or a new one from the provider when it has expired.
+ *
+ * Used error codes: %RELAY_OAUTH_ERROR_INVALID_GRANT (not signed in, or
+ * the provider refused the refresh token, which is then deleted),
+ * %RELAY_OAUTH_ERROR_NOT_CONFIGURED (the account's provider has no
+ * sign-in in this build), %RELAY_OAUTH_ERROR_TOKEN_ENDPOINT,
+ * %RELAY_OAUTH_ERROR_TOKEN_TIMEOUT (the refresh failed),
+ * %RELAY_SECRETS_ERROR_UNAVAILABLE (no keyring), %G_IO_ERROR_CANCELLED.
+ */
+void
+relay_oauth_account_get_access_token_async (RelayAccount        *account,
+                                            gboolean             force_refresh,
+                                            GCancellable        *cancellable,
+                                            GAsyncReadyCallback  callback,
+                                            gpointer             user_data)
+{
+  AccountCall *call;
+
+  g_return_if_fail (RELAY_IS_ACCOUNT (account));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  call = account_call_new (CALL_GET_ACCESS_TOKEN, account);
+  call->force_refresh = !!force_refresh;
+  run_call (call, relay_oauth_account_get_access_token_async, cancellable, callback, user_data);
+}
+
+/**
+ * relay_oauth_account_get_access_token_finish:
+ *
+ * Returns: (transfer full) (nullable): an access token, to be wiped with
+ *   relay_sasl_wipe(); %NULL with @error set (see
+ *   relay_oauth_account_get_access_token_async() for its codes)
+ */
+char *
+relay_oauth_account_get_access_token_finish (GAsyncResult  *result,
+                                             GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+  g_return_val_if_fail (g_async_result_is_tagged (result, relay_oauth_account_get_access_token_async), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/**
+ * relay_oauth_account_is_linked_async:
+ * @account: the account; copied
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: called in the caller's thread-default main context
+ * @user_data: data for @callback
+ *
+ * relay_oauth_account_is_linked() on a worker thread: whether the
+ * keyring holds a refresh token for @account.
+ *
+ * Used error codes: %RELAY_SECRETS_ERROR_UNAVAILABLE (no keyring),
+ * %G_IO_ERROR_CANCELLED.
+ */
+void
+relay_oauth_account_is_linked_async (RelayAccount        *account,
+                                     GCancellable        *cancellable,
+                                     GAsyncReadyCallback  callback,
+                                     gpointer             user_data)
+{
+  g_return_if_fail (RELAY_IS_ACCOUNT (account));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  run_call (account_call_new (CALL_IS_LINKED, account), relay_oauth_account_is_linked_async,
+            cancellable, callback, user_data);
+}
+
+/**
+ * relay_oauth_account_is_linked_finish:
+ *
+ * Returns: whether the account is signed in; %FALSE also when @error is
+ *   set (see relay_oauth_account_is_linked_async() for its codes)
+ */
+gboolean
+relay_oauth_account_is_linked_finish (GAsyncResult  *result,
+                                      GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
+  g_return_val_if_fail (g_async_result_is_tagged (result, relay_oauth_account_is_linked_async), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/**
+ * relay_oauth_account_sign_out_async:
+ * @account: the account; copied
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: called in the caller's thread-default main context
+ * @user_data: data for @callback
+ *
+ * relay_oauth_account_sign_out() on a worker thread: forgets every token
+ * of @account (its password too, if any).
+ *
+ * Used error codes: %RELAY_SECRETS_ERROR_UNAVAILABLE (no keyring),
+ * %G_IO_ERROR_CANCELLED.
+ */
+void
+relay_oauth_account_sign_out_async (RelayAccount        *account,
+                                    GCancellable        *cancellable,
+                                    GAsyncReadyCallback  callback,
+                                    gpointer             user_data)
+{
+  g_return_if_fail (RELAY_IS_ACCOUNT (account));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  run_call (account_call_new (CALL_SIGN_OUT, account), relay_oauth_account_sign_out_async,
+            cancellable, callback, user_data);
+}
+
+/**
+ * relay_oauth_account_sign_out_finish:
+ *
+ * Returns: %TRUE when the tokens are gone; otherwise %FALSE with @error
+ *   set (see relay_oauth_account_sign_out_async() for its codes)
+ */
+gboolean
+relay_oauth_account_sign_out_finish (GAsyncResult  *result,
+                                     GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
+  g_return_val_if_fail (g_async_result_is_tagged (result, relay_oauth_account_sign_out_async), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}

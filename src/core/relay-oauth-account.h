@@ -14,8 +14,9 @@ G_BEGIN_DECLS
 
 /* An account's OAuth tokens, kept in the keyring only: the refresh token
  * (kind oauth-refresh-token) and the access token with its expiry
- * (kind oauth-access-token). The calls block; run them in a worker
- * thread in the app. */
+ * (kind oauth-access-token). The plain calls block (for a worker thread,
+ * such as the probe's token refresher); the app and the CLI call the
+ * _async forms, which run them on a worker of their own. */
 gboolean  relay_oauth_account_store_tokens     (RelayAccount            *account,
                                                 const RelayOAuthTokens  *tokens,
                                                 GCancellable            *cancellable,
@@ -30,5 +31,32 @@ gboolean  relay_oauth_account_is_linked        (RelayAccount            *account
 gboolean  relay_oauth_account_sign_out         (RelayAccount            *account,
                                                 GCancellable            *cancellable,
                                                 GError                 **error);
+
+void      relay_oauth_account_store_tokens_async      (RelayAccount            *account,
+                                                       const RelayOAuthTokens  *tokens,
+                                                       GCancellable            *cancellable,
+                                                       GAsyncReadyCallback      callback,
+                                                       gpointer                 user_data);
+gboolean  relay_oauth_account_store_tokens_finish     (GAsyncResult            *result,
+                                                       GError                 **error);
+void      relay_oauth_account_get_access_token_async  (RelayAccount            *account,
+                                                       gboolean                 force_refresh,
+                                                       GCancellable            *cancellable,
+                                                       GAsyncReadyCallback      callback,
+                                                       gpointer                 user_data);
+char     *relay_oauth_account_get_access_token_finish (GAsyncResult            *result,
+                                                       GError                 **error);
+void      relay_oauth_account_is_linked_async         (RelayAccount            *account,
+                                                       GCancellable            *cancellable,
+                                                       GAsyncReadyCallback      callback,
+                                                       gpointer                 user_data);
+gboolean  relay_oauth_account_is_linked_finish        (GAsyncResult            *result,
+                                                       GError                 **error);
+void      relay_oauth_account_sign_out_async          (RelayAccount            *account,
+                                                       GCancellable            *cancellable,
+                                                       GAsyncReadyCallback      callback,
+                                                       gpointer                 user_data);
+gboolean  relay_oauth_account_sign_out_finish         (GAsyncResult            *result,
+                                                       GError                 **error);
 
 G_END_DECLS
