@@ -19,6 +19,8 @@
 #include "relay-enum-types.h"
 #include "relay-validate.h"
 
+G_DEFINE_QUARK (relay-account-error-quark, relay_account_error)
+
 G_DEFINE_FINAL_TYPE (RelayAccount, relay_account, G_TYPE_OBJECT)
 
 enum {
@@ -324,6 +326,33 @@ relay_account_forget_old_trust (RelayAccount      *self,
   g_object_thaw_notify (G_OBJECT (self));
 
   return cleared;
+}
+
+/**
+ * relay_account_error_get_option:
+ *
+ * Returns: the mail-relay-cli option that sets the field behind @code
+ */
+const char *
+relay_account_error_get_option (RelayAccountError code)
+{
+  switch (code)
+    {
+    case RELAY_ACCOUNT_ERROR_PROVIDER: return "--provider";
+    case RELAY_ACCOUNT_ERROR_HOST:     return "--host";
+    case RELAY_ACCOUNT_ERROR_PORT:     return "--port";
+    case RELAY_ACCOUNT_ERROR_SECURITY: return "--security";
+    case RELAY_ACCOUNT_ERROR_AUTH:     return "--auth";
+    case RELAY_ACCOUNT_ERROR_USERNAME: return "--username";
+    case RELAY_ACCOUNT_ERROR_PASSWORD: return "--password-stdin";
+    case RELAY_ACCOUNT_ERROR_FROM:     return "--from";
+    case RELAY_ACCOUNT_ERROR_CA_FILE:  return "--ca-file";
+    case RELAY_ACCOUNT_ERROR_PIN:      return "--pin";
+    case RELAY_ACCOUNT_ERROR_LIMITS:   return "--max-messages/--max-recipients/--per";
+    case RELAY_ACCOUNT_ERROR_INSECURE: return "--allow-insecure";
+    default:
+      g_return_val_if_reached ("");
+    }
 }
 
 /**
