@@ -284,6 +284,9 @@ read_pins_for (JsonNode  *node,
  *
  * Returns: (transfer full) (nullable): the account, or %NULL when @object
  *   is not a valid stored account
+ *
+ * Used error codes: %JSON_PARSER_ERROR_INVALID_DATA (a member of the wrong type or a bad value; the
+ *   message names the member).
  */
 RelayAccount *
 relay_account_new_from_json (JsonObject  *object,

@@ -360,6 +360,10 @@ relay_account_error_get_option (RelayAccountError code)
  *
  * Checks every field; the error names the first bad one with a
  * #RelayAccountError code.
+ *
+ * Used error codes: %RELAY_ACCOUNT_ERROR_PROVIDER, %RELAY_ACCOUNT_ERROR_HOST,
+ *   %RELAY_ACCOUNT_ERROR_PORT, %RELAY_ACCOUNT_ERROR_USERNAME, %RELAY_ACCOUNT_ERROR_FROM,
+ *   %RELAY_ACCOUNT_ERROR_CA_FILE, %RELAY_ACCOUNT_ERROR_LIMITS.
  */
 gboolean
 relay_account_validate (RelayAccount  *self,

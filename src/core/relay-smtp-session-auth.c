@@ -133,6 +133,14 @@ auth_initial (RelaySmtpSession  *self,
  * @method: the mechanism, or %RELAY_AUTH_METHOD_AUTO to choose from what
  *   the server offers (after TLS)
  * @secret: a password, or an OAuth access token for XOAUTH2/OAUTHBEARER
+ *
+ * Used error codes: %RELAY_SMTP_ERROR_INSECURE (no TLS to a remote host),
+ *   %RELAY_SMTP_ERROR_BAD_INPUT (a line break in @username), %RELAY_SMTP_ERROR_AUTH_UNAVAILABLE
+ *   (the mechanism is not offered), %RELAY_SMTP_ERROR_REPLY (the credentials refused),
+ *   %RELAY_SMTP_ERROR_PROTOCOL (more challenges than allowed, or a malformed reply),
+ *   %RELAY_SMTP_ERROR_LINE_TOO_LONG, %RELAY_SMTP_ERROR_CLOSED; %G_IO_ERROR from the network
+ *   (%G_IO_ERROR_TIMED_OUT past the timeout or the deadline, %G_IO_ERROR_CANCELLED), %G_TLS_ERROR
+ *   over TLS.
  */
 gboolean
 relay_smtp_session_authenticate (RelaySmtpSession  *self,

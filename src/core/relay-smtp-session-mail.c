@@ -86,6 +86,18 @@ mail (RelaySmtpSession  *self,
   return reply != NULL;
 }
 
+/**
+ * relay_smtp_session_mail:
+ *
+ * MAIL FROM, with SIZE and SMTPUTF8 when the server offers them and they apply.
+ *
+ * Used error codes: %RELAY_SMTP_ERROR_BAD_INPUT (@from cannot be an address),
+ *   %RELAY_SMTP_ERROR_TOO_BIG (@size over the server's SIZE), %RELAY_SMTP_ERROR_REPLY (MAIL
+ *   refused), %RELAY_SMTP_ERROR_PROTOCOL (a malformed reply, or one nothing asked for),
+ *   %RELAY_SMTP_ERROR_LINE_TOO_LONG, %RELAY_SMTP_ERROR_CLOSED; %G_IO_ERROR from the network
+ *   (%G_IO_ERROR_TIMED_OUT past the timeout or the deadline, %G_IO_ERROR_CANCELLED), %G_TLS_ERROR
+ *   over TLS.
+ */
 gboolean
 relay_smtp_session_mail (RelaySmtpSession  *self,
                          const char        *from,
@@ -98,6 +110,17 @@ relay_smtp_session_mail (RelaySmtpSession  *self,
   return mail (self, from, size, relay_address_needs_smtputf8 (from), cancellable, error);
 }
 
+/**
+ * relay_smtp_session_rcpt:
+ *
+ * RCPT TO for one recipient.
+ *
+ * Used error codes: %RELAY_SMTP_ERROR_BAD_INPUT (@recipient cannot be an address),
+ *   %RELAY_SMTP_ERROR_REPLY (the recipient refused), %RELAY_SMTP_ERROR_PROTOCOL (a malformed reply,
+ *   or one nothing asked for), %RELAY_SMTP_ERROR_LINE_TOO_LONG, %RELAY_SMTP_ERROR_CLOSED;
+ *   %G_IO_ERROR from the network (%G_IO_ERROR_TIMED_OUT past the timeout or the deadline,
+ *   %G_IO_ERROR_CANCELLED), %G_TLS_ERROR over TLS.
+ */
 gboolean
 relay_smtp_session_rcpt (RelaySmtpSession  *self,
                          const char        *recipient,
@@ -141,6 +164,13 @@ mail_refused (RelaySmtpSession     *self,
  * are MAIL's, whatever the RCPTs got after it) or the connection is
  * lost; a refused recipient is not a failure: @replies says which
  * recipients the server took, each with its own reply.
+ *
+ * Used error codes: %RELAY_SMTP_ERROR_BAD_INPUT (@from or a recipient cannot be an address),
+ *   %RELAY_SMTP_ERROR_TOO_BIG (@size over the server's SIZE), %RELAY_SMTP_ERROR_REPLY (MAIL
+ *   refused; a refused recipient is not an error), %RELAY_SMTP_ERROR_PROTOCOL (a malformed reply,
+ *   or one nothing asked for), %RELAY_SMTP_ERROR_LINE_TOO_LONG, %RELAY_SMTP_ERROR_CLOSED;
+ *   %G_IO_ERROR from the network (%G_IO_ERROR_TIMED_OUT past the timeout or the deadline,
+ *   %G_IO_ERROR_CANCELLED), %G_TLS_ERROR over TLS.
  */
 gboolean
 relay_smtp_session_envelope (RelaySmtpSession    *self,
@@ -237,6 +267,12 @@ relay_smtp_session_envelope (RelaySmtpSession    *self,
  * relay_smtp_session_data:
  * @message: the message, headers and body; line ends are normalised and
  *   leading dots doubled here
+ *
+ * Used error codes: %RELAY_SMTP_ERROR_REPLY (DATA or the message refused),
+ *   %RELAY_SMTP_ERROR_PROTOCOL (a malformed reply, or one nothing asked for),
+ *   %RELAY_SMTP_ERROR_LINE_TOO_LONG, %RELAY_SMTP_ERROR_CLOSED; %G_IO_ERROR from the network
+ *   (%G_IO_ERROR_TIMED_OUT past the timeout or the deadline, %G_IO_ERROR_CANCELLED), %G_TLS_ERROR
+ *   over TLS.
  */
 gboolean
 relay_smtp_session_data (RelaySmtpSession  *self,
@@ -270,6 +306,16 @@ relay_smtp_session_data (RelaySmtpSession  *self,
   return TRUE;
 }
 
+/**
+ * relay_smtp_session_rset:
+ *
+ * Ends the mail transaction in progress (RSET).
+ *
+ * Used error codes: %RELAY_SMTP_ERROR_REPLY (RSET refused), %RELAY_SMTP_ERROR_PROTOCOL (a malformed
+ *   reply, or one nothing asked for), %RELAY_SMTP_ERROR_LINE_TOO_LONG, %RELAY_SMTP_ERROR_CLOSED;
+ *   %G_IO_ERROR from the network (%G_IO_ERROR_TIMED_OUT past the timeout or the deadline,
+ *   %G_IO_ERROR_CANCELLED), %G_TLS_ERROR over TLS.
+ */
 gboolean
 relay_smtp_session_rset (RelaySmtpSession  *self,
                          GCancellable      *cancellable,

@@ -127,6 +127,12 @@ protocol_version_name (GTlsConnection *tls)
  * The TLS handshake: at once for implicit TLS, or after a successful
  * relay_smtp_session_starttls(). The certificate must name the host the
  * user typed, never a name learned from DNS.
+ *
+ * Used error codes: %RELAY_SMTP_ERROR_BAD_INPUT (the CA file cannot be read),
+ *   %RELAY_SMTP_ERROR_CERTIFICATE (the certificate is not accepted: see
+ *   relay_smtp_session_get_peer_errors() and relay_smtp_session_get_pin_refused()), %G_TLS_ERROR
+ *   (the handshake failed), %G_IO_ERROR (%G_IO_ERROR_TIMED_OUT past the deadline,
+ *   %G_IO_ERROR_CANCELLED).
  */
 gboolean
 relay_smtp_session_handshake (RelaySmtpSession  *self,

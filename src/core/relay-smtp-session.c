@@ -238,6 +238,13 @@ relay_smtp_session_dup_transcript (RelaySmtpSession *self)
   return lines;
 }
 
+/**
+ * relay_smtp_session_resolve:
+ *
+ * Finds the addresses of the host, or takes it as an address literal.
+ *
+ * Used error codes: %G_RESOLVER_ERROR (the name does not resolve), %G_IO_ERROR_CANCELLED.
+ */
 gboolean
 relay_smtp_session_resolve (RelaySmtpSession  *self,
                             GCancellable      *cancellable,
@@ -284,6 +291,10 @@ _relay_smtp_session_use_stream (RelaySmtpSession *self,
  * relay_smtp_session_connect:
  *
  * Opens the TCP connection to the first resolved address that answers.
+ *
+ * Used error codes: %G_IO_ERROR (%G_IO_ERROR_CONNECTION_REFUSED, %G_IO_ERROR_HOST_UNREACHABLE,
+ *   %G_IO_ERROR_TIMED_OUT, %G_IO_ERROR_CANCELLED and the like): the error of the last address
+ *   tried.
  */
 gboolean
 relay_smtp_session_connect (RelaySmtpSession  *self,
@@ -494,6 +505,16 @@ _relay_smtp_session_command (RelaySmtpSession  *self,
   return g_steal_pointer (&reply);
 }
 
+/**
+ * relay_smtp_session_read_greeting:
+ *
+ * Reads the server's 220 greeting (relay_smtp_session_get_greeting()).
+ *
+ * Used error codes: %RELAY_SMTP_ERROR_REPLY (a greeting other than 220), %RELAY_SMTP_ERROR_PROTOCOL
+ *   (a malformed reply, or one nothing asked for), %RELAY_SMTP_ERROR_LINE_TOO_LONG,
+ *   %RELAY_SMTP_ERROR_CLOSED; %G_IO_ERROR from the network (%G_IO_ERROR_TIMED_OUT past the timeout
+ *   or the deadline, %G_IO_ERROR_CANCELLED), %G_TLS_ERROR over TLS.
+ */
 gboolean
 relay_smtp_session_read_greeting (RelaySmtpSession  *self,
                                   GCancellable      *cancellable,
@@ -577,6 +598,12 @@ learn_capabilities (RelaySmtpSession     *self,
  *
  * EHLO, or HELO when the server does not know EHLO and no TLS is wanted.
  * Replaces every capability learned before.
+ *
+ * Used error codes: %RELAY_SMTP_ERROR_REPLY (EHLO refused, and HELO too or not tried),
+ *   %RELAY_SMTP_ERROR_PROTOCOL (a malformed reply, or one nothing asked for),
+ *   %RELAY_SMTP_ERROR_LINE_TOO_LONG, %RELAY_SMTP_ERROR_CLOSED; %G_IO_ERROR from the network
+ *   (%G_IO_ERROR_TIMED_OUT past the timeout or the deadline, %G_IO_ERROR_CANCELLED), %G_TLS_ERROR
+ *   over TLS.
  */
 gboolean
 relay_smtp_session_ehlo (RelaySmtpSession  *self,
@@ -639,6 +666,12 @@ relay_smtp_session_has_capability (RelaySmtpSession *self,
  * Asks for TLS. `STARTTLS` is the last plaintext byte sent; the server
  * must have offered it and must answer 220 and nothing more. Follow with
  * relay_smtp_session_handshake() and a new relay_smtp_session_ehlo().
+ *
+ * Used error codes: %RELAY_SMTP_ERROR_STARTTLS_UNAVAILABLE (not offered, or refused),
+ *   %RELAY_SMTP_ERROR_INJECTION (bytes after the 220), %RELAY_SMTP_ERROR_PROTOCOL (a malformed
+ *   reply, or one nothing asked for), %RELAY_SMTP_ERROR_LINE_TOO_LONG, %RELAY_SMTP_ERROR_CLOSED;
+ *   %G_IO_ERROR from the network (%G_IO_ERROR_TIMED_OUT past the timeout or the deadline,
+ *   %G_IO_ERROR_CANCELLED), %G_TLS_ERROR over TLS.
  */
 gboolean
 relay_smtp_session_starttls (RelaySmtpSession  *self,
@@ -691,6 +724,11 @@ relay_smtp_session_starttls (RelaySmtpSession  *self,
  * relay_smtp_session_quit:
  *
  * Says goodbye and closes the connection, whatever the answer.
+ *
+ * Used error codes: %RELAY_SMTP_ERROR_REPLY (an answer other than 221), %RELAY_SMTP_ERROR_PROTOCOL
+ *   (a malformed reply, or one nothing asked for), %RELAY_SMTP_ERROR_LINE_TOO_LONG,
+ *   %RELAY_SMTP_ERROR_CLOSED; %G_IO_ERROR from the network (%G_IO_ERROR_TIMED_OUT past the timeout
+ *   or the deadline, %G_IO_ERROR_CANCELLED), %G_TLS_ERROR over TLS.
  */
 gboolean
 relay_smtp_session_quit (RelaySmtpSession  *self,

@@ -153,6 +153,8 @@ normalize_domain (const char    *text,
  * Internationalised names are converted with g_hostname_to_ascii().
  *
  * Returns: (transfer full) (nullable): the name to connect to, or %NULL
+ *
+ * Used error codes: %RELAY_ACCOUNT_ERROR_HOST (the message names the field).
  */
 char *
 relay_validate_host (const char  *text,
@@ -206,6 +208,8 @@ relay_validate_host (const char  *text,
  * relay_validate_port:
  *
  * Returns: %TRUE and sets @port when @text is a number from 1 to 65535
+ *
+ * Used error codes: %RELAY_ACCOUNT_ERROR_PORT (the message names the field).
  */
 gboolean
 relay_validate_port (const char  *text,
@@ -262,6 +266,8 @@ atext_is_valid (gunichar c)
  *
  * Returns: (transfer full) (nullable): the address with its domain in
  *   ASCII form, or %NULL
+ *
+ * Used error codes: %RELAY_ACCOUNT_ERROR_FROM (the message names @field).
  */
 char *
 relay_validate_address_field (const char  *text,
@@ -360,6 +366,8 @@ bad_local:
  *
  * Returns: (transfer full) (nullable): the address with its domain in
  *   ASCII form, or %NULL
+ *
+ * Used error codes: %RELAY_ACCOUNT_ERROR_FROM (the message names the field).
  */
 char *
 relay_validate_address (const char  *text,
@@ -388,6 +396,8 @@ relay_address_needs_smtputf8 (const char *address)
  * relay_validate_username:
  *
  * An empty user name is allowed: some servers take mail without AUTH.
+ *
+ * Used error codes: %RELAY_ACCOUNT_ERROR_USERNAME (the message names the field).
  */
 gboolean
 relay_validate_username (const char  *text,
@@ -416,6 +426,8 @@ relay_validate_username (const char  *text,
  * relay_validate_password:
  *
  * The password itself never appears in the message.
+ *
+ * Used error codes: %RELAY_ACCOUNT_ERROR_PASSWORD (the message names the field).
  */
 gboolean
 relay_validate_password (const char  *text,
@@ -439,6 +451,8 @@ relay_validate_password (const char  *text,
  * @text: a SHA-256 fingerprint, hex, with or without colons
  *
  * Returns: (transfer full) (nullable): 64 lower-case hex digits, or %NULL
+ *
+ * Used error codes: %RELAY_ACCOUNT_ERROR_PIN (the message names the field).
  */
 char *
 relay_validate_pin (const char  *text,
@@ -475,6 +489,8 @@ relay_validate_pin (const char  *text,
  * @label: the field's translated name, used in the message
  *
  * Returns: %TRUE and sets @value when @text is a whole number ≥ @min
+ *
+ * Used error codes: @code, in %RELAY_ACCOUNT_ERROR (the message names @label).
  */
 gboolean
 relay_validate_count (const char         *text,
