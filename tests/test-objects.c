@@ -9,15 +9,23 @@
  * property of RelayAccount round-trips and notifies once per change (and
  * not at all for the same value), an account survives its JSON form, the
  * provider presets are consistent, and a send-log entry survives its line;
- * each object is finalized when its last reference goes. */
+ * each object is finalized when its last reference goes. Every public enum
+ * has its GType, its nicks the strings the code writes. */
 
 #include "config.h"
 
 #include <json-glib/json-glib.h>
 
 #include "relay-account.h"
+#include "relay-account-store.h"
+#include "relay-diagnosis.h"
+#include "relay-enum-types.h"
+#include "relay-oauth.h"
+#include "relay-outbox.h"
 #include "relay-provider.h"
+#include "relay-secrets.h"
 #include "relay-send-log.h"
+#include "relay-smtp-error.h"
 
 #define PIN "abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789"
 
@@ -301,6 +309,92 @@ test_send_log_entry (void)
   g_assert_finalize_object (entry);
 }
 
+/* Every public enum is registered (glib-mkenums), as an enum or flags
+ * type of its own name, with one value per code */
+static void
+test_enum_types (void)
+{
+  const struct {
+    GType       type;
+    const char *name;
+    guint       n_values;
+  } types[] = {
+    { RELAY_TYPE_ACCOUNT_ERROR, "RelayAccountError", RELAY_ACCOUNT_ERROR_INSECURE + 1 },
+    { RELAY_TYPE_ACCOUNT_STORE_ERROR, "RelayAccountStoreError", RELAY_ACCOUNT_STORE_ERROR_NEWER + 1 },
+    { RELAY_TYPE_ERROR_KIND, "RelayErrorKind", RELAY_ERROR_KIND_KEYRING + 1 },
+    { RELAY_TYPE_DISPOSITION, "RelayDisposition", RELAY_DISPOSITION_PERMANENT + 1 },
+    { RELAY_TYPE_SECURITY, "RelaySecurity", RELAY_SECURITY_NONE + 1 },
+    { RELAY_TYPE_AUTH_METHOD, "RelayAuthMethod", RELAY_AUTH_METHOD_OAUTHBEARER + 1 },
+    { RELAY_TYPE_SHARING, "RelaySharing", RELAY_SHARING_DEPENDS + 1 },
+    { RELAY_TYPE_OAUTH_ERROR, "RelayOAuthError", RELAY_OAUTH_ERROR_TOKEN_TIMEOUT + 1 },
+    { RELAY_TYPE_OUTBOX_ERROR, "RelayOutboxError", RELAY_OUTBOX_ERROR_STOPPED + 1 },
+    { RELAY_TYPE_SECRETS_ERROR, "RelaySecretsError", RELAY_SECRETS_ERROR_UNAVAILABLE + 1 },
+    { RELAY_TYPE_SECRET_KIND, "RelaySecretKind", RELAY_SECRET_OAUTH_ACCESS_TOKEN + 1 },
+    { RELAY_TYPE_SEND_STATUS, "RelaySendStatus", RELAY_SEND_STATUS_UNKNOWN + 1 },
+    { RELAY_TYPE_SMTP_ERROR, "RelaySmtpError", RELAY_SMTP_ERROR_CERTIFICATE + 1 },
+  };
+  g_autoptr(GFlagsClass) trust = NULL;
+  g_autoptr(GFlagsClass) wait = NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (types); i++)
+    {
+      g_autoptr(GEnumClass) klass = NULL;
+
+      g_assert_true (G_TYPE_IS_ENUM (types[i].type));
+      g_assert_cmpstr (g_type_name (types[i].type), ==, types[i].name);
+      klass = g_type_class_ref (types[i].type);
+      g_assert_cmpuint (klass->n_values, ==, types[i].n_values);
+    }
+
+  trust = g_type_class_ref (RELAY_TYPE_ACCOUNT_TRUST);
+  g_assert_true (G_IS_FLAGS_CLASS (trust));
+  g_assert_cmpstr (g_flags_get_first_value (trust, RELAY_ACCOUNT_TRUST_PINS)->value_nick, ==, "pins");
+
+  wait = g_type_class_ref (RELAY_TYPE_OUTBOX_WAIT);
+  g_assert_true (G_IS_FLAGS_CLASS (wait));
+  g_assert_cmpstr (g_flags_get_first_value (wait, RELAY_OUTBOX_WAIT_THROTTLE)->value_nick, ==, "throttle");
+  g_assert_cmpstr (g_flags_get_first_value (wait, RELAY_OUTBOX_WAIT_RETRY)->value_nick, ==, "retry");
+}
+
+/* A value's nick is the string the code writes for it: the send log's
+ * status, the keyring's secret kind, `test --json`'s error.kind */
+static void
+test_enum_nicks (void)
+{
+  g_autoptr(GEnumClass) status = g_type_class_ref (RELAY_TYPE_SEND_STATUS);
+  g_autoptr(GEnumClass) secret = g_type_class_ref (RELAY_TYPE_SECRET_KIND);
+  g_autoptr(GEnumClass) kind = g_type_class_ref (RELAY_TYPE_ERROR_KIND);
+  g_autoptr(GEnumClass) smtp = g_type_class_ref (RELAY_TYPE_SMTP_ERROR);
+
+  for (guint i = 0; i < status->n_values; i++)
+    g_assert_cmpstr (status->values[i].value_nick, ==,
+                     relay_send_status_to_string (status->values[i].value));
+
+  for (guint i = 0; i < secret->n_values; i++)
+    g_assert_cmpstr (secret->values[i].value_nick, ==,
+                     relay_secret_kind_to_string (secret->values[i].value));
+
+  /* RELAY_ERROR_KIND_NONE writes no kind at all */
+  g_assert_cmpstr (relay_error_kind_to_string (RELAY_ERROR_KIND_NONE), ==, "");
+  for (guint i = 0; i < kind->n_values; i++)
+    if (kind->values[i].value != RELAY_ERROR_KIND_NONE)
+      g_assert_cmpstr (kind->values[i].value_nick, ==,
+                       relay_error_kind_to_string (kind->values[i].value));
+
+  g_assert_cmpstr (g_enum_get_value (smtp, RELAY_SMTP_ERROR_STARTTLS_UNAVAILABLE)->value_nick, ==,
+                   "starttls-unavailable");
+}
+
+/* Each error domain is declared beside its type: relay-account.h alone
+ * gives RELAY_ACCOUNT_ERROR, relay-smtp-error.h alone RELAY_SMTP_ERROR */
+static void
+test_error_domains (void)
+{
+  g_assert_cmpstr (g_quark_to_string (RELAY_ACCOUNT_ERROR), ==, "relay-account-error-quark");
+  g_assert_cmpstr (g_quark_to_string (RELAY_SMTP_ERROR), ==, "relay-smtp-error-quark");
+  g_assert_cmpstr (relay_account_error_get_option (RELAY_ACCOUNT_ERROR_HOST), ==, "--host");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -312,6 +406,9 @@ main (int   argc,
   g_test_add_func ("/account/copy", test_account_copy);
   g_test_add_func ("/provider/presets", test_providers);
   g_test_add_func ("/send-log-entry/line", test_send_log_entry);
+  g_test_add_func ("/enums/types", test_enum_types);
+  g_test_add_func ("/enums/nicks", test_enum_nicks);
+  g_test_add_func ("/errors/domains", test_error_domains);
 
   return g_test_run ();
 }

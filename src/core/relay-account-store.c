@@ -381,6 +381,10 @@ read_capped (int          fd,
  * aside; when it is a symbolic link, not a regular file, or belongs to
  * another user, or its folder does (an open folder is closed to others);
  * and when it is from a newer Mail Relay (%RELAY_ACCOUNT_STORE_ERROR_NEWER).
+ *
+ * Used error codes: %G_FILE_ERROR (the file or its folder could not be read, is not a regular file
+ *   or belongs to another user), %G_IO_ERROR (the file could not be moved aside),
+ *   %RELAY_ACCOUNT_STORE_ERROR_NEWER.
  */
 gboolean
 relay_account_store_load (RelayAccountStore  *self,
@@ -467,6 +471,9 @@ relay_account_store_load (RelayAccountStore  *self,
  * Writes the accounts atomically and durably, readable only by the user.
  * Refuses (%RELAY_ACCOUNT_STORE_ERROR_NEWER) while the file the last load
  * found is from a newer Mail Relay: that file is never overwritten.
+ *
+ * Used error codes: %RELAY_ACCOUNT_STORE_ERROR_NEWER, %G_FILE_ERROR (the folder could not be made
+ *   private or the file written).
  */
 gboolean
 relay_account_store_save (RelayAccountStore  *self,

@@ -5,41 +5,21 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
+/* RelayAccount: the object, its properties and accessors, validation and
+ * the trust kept or forgotten when the server changes. Its JSON form is
+ * in relay-account-json.c. */
+
 #define G_LOG_DOMAIN "relay-account"
 
 #include "config.h"
 
 #include <glib/gi18n.h>
-#include <string.h>
 
-#include "relay-account.h"
+#include "relay-account-private.h"
 #include "relay-enum-types.h"
 #include "relay-validate.h"
 
-struct _RelayAccount
-{
-  GObject          parent_instance;
-
-  char            *id;
-  char            *provider;
-  char            *host;
-  char            *username;
-  char            *from;
-  char            *ca_file;
-  GStrv            pins;
-  /* the server the pins were made for */
-  char            *pins_host;
-  guint            pins_port;
-  guint            port;
-  RelaySecurity    security;
-  RelayAuthMethod  auth;
-  guint            max_messages;
-  guint            message_window;
-  guint            max_recipients;
-  guint            recipient_window;
-  guint            allow_insecure : 1;
-  guint            sign_in_again : 1;
-};
+G_DEFINE_QUARK (relay-account-error-quark, relay_account_error)
 
 G_DEFINE_FINAL_TYPE (RelayAccount, relay_account, G_TYPE_OBJECT)
 
@@ -348,397 +328,31 @@ relay_account_forget_old_trust (RelayAccount      *self,
   return cleared;
 }
 
-static const char *
-enum_nick (GType type,
-           int   value)
-{
-  g_autoptr(GEnumClass) klass = g_type_class_ref (type);
-  GEnumValue *enum_value = g_enum_get_value (klass, value);
-
-  return enum_value ? enum_value->value_nick : "";
-}
-
 /**
- * relay_account_to_json:
+ * relay_account_error_get_option:
  *
- * Returns: (transfer full): the account as stored in accounts.json; it
- *   never holds a secret
+ * Returns: the mail-relay-cli option that sets the field behind @code
  */
-JsonNode *
-relay_account_to_json (RelayAccount *self)
+const char *
+relay_account_error_get_option (RelayAccountError code)
 {
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
-  const char * const *pins;
-
-  g_return_val_if_fail (RELAY_IS_ACCOUNT (self), NULL);
-
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "id");
-  json_builder_add_string_value (builder, self->id);
-  json_builder_set_member_name (builder, "provider");
-  json_builder_add_string_value (builder, self->provider);
-  json_builder_set_member_name (builder, "host");
-  json_builder_add_string_value (builder, self->host);
-  json_builder_set_member_name (builder, "port");
-  json_builder_add_int_value (builder, self->port);
-  json_builder_set_member_name (builder, "security");
-  json_builder_add_string_value (builder, enum_nick (RELAY_TYPE_SECURITY, self->security));
-  json_builder_set_member_name (builder, "auth");
-  json_builder_add_string_value (builder, enum_nick (RELAY_TYPE_AUTH_METHOD, self->auth));
-  json_builder_set_member_name (builder, "username");
-  json_builder_add_string_value (builder, self->username);
-  json_builder_set_member_name (builder, "from");
-  json_builder_add_string_value (builder, self->from);
-  json_builder_set_member_name (builder, "ca_file");
-  json_builder_add_string_value (builder, self->ca_file);
-  /* only the pins made for this server; older versions read "pins" alone */
-  pins = relay_account_get_pins (self);
-  json_builder_set_member_name (builder, "pins");
-  json_builder_begin_array (builder);
-  for (guint i = 0; pins[i]; i++)
-    json_builder_add_string_value (builder, pins[i]);
-  json_builder_end_array (builder);
-  if (pins[0] != NULL)
+  switch (code)
     {
-      json_builder_set_member_name (builder, "pins_for");
-      json_builder_begin_object (builder);
-      json_builder_set_member_name (builder, "host");
-      json_builder_add_string_value (builder, self->host);
-      json_builder_set_member_name (builder, "port");
-      json_builder_add_int_value (builder, self->port);
-      json_builder_end_object (builder);
+    case RELAY_ACCOUNT_ERROR_PROVIDER: return "--provider";
+    case RELAY_ACCOUNT_ERROR_HOST:     return "--host";
+    case RELAY_ACCOUNT_ERROR_PORT:     return "--port";
+    case RELAY_ACCOUNT_ERROR_SECURITY: return "--security";
+    case RELAY_ACCOUNT_ERROR_AUTH:     return "--auth";
+    case RELAY_ACCOUNT_ERROR_USERNAME: return "--username";
+    case RELAY_ACCOUNT_ERROR_PASSWORD: return "--password-stdin";
+    case RELAY_ACCOUNT_ERROR_FROM:     return "--from";
+    case RELAY_ACCOUNT_ERROR_CA_FILE:  return "--ca-file";
+    case RELAY_ACCOUNT_ERROR_PIN:      return "--pin";
+    case RELAY_ACCOUNT_ERROR_LIMITS:   return "--max-messages/--max-recipients/--per";
+    case RELAY_ACCOUNT_ERROR_INSECURE: return "--allow-insecure";
+    default:
+      g_return_val_if_reached ("");
     }
-  json_builder_set_member_name (builder, "limits");
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "max_messages");
-  json_builder_add_int_value (builder, self->max_messages);
-  json_builder_set_member_name (builder, "message_window");
-  json_builder_add_int_value (builder, self->message_window);
-  json_builder_set_member_name (builder, "max_recipients");
-  json_builder_add_int_value (builder, self->max_recipients);
-  json_builder_set_member_name (builder, "recipient_window");
-  json_builder_add_int_value (builder, self->recipient_window);
-  json_builder_end_object (builder);
-  json_builder_set_member_name (builder, "allow_insecure");
-  json_builder_add_boolean_value (builder, self->allow_insecure);
-  json_builder_set_member_name (builder, "sign_in_again");
-  json_builder_add_boolean_value (builder, self->sign_in_again);
-  json_builder_end_object (builder);
-
-  return json_builder_get_root (builder);
-}
-
-static gboolean
-read_string (JsonObject  *object,
-             const char  *member,
-             const char **value,
-             GError     **error)
-{
-  JsonNode *node = json_object_get_member (object, member);
-
-  if (node == NULL)
-    return TRUE;
-
-  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
-    {
-      g_set_error (error, JSON_PARSER_ERROR, JSON_PARSER_ERROR_INVALID_DATA,
-                   "“%s” is not a string", member);
-      return FALSE;
-    }
-
-  *value = json_node_get_string (node);
-  return TRUE;
-}
-
-static gboolean
-read_uint (JsonObject  *object,
-           const char  *member,
-           guint        max,
-           guint       *value,
-           GError     **error)
-{
-  JsonNode *node;
-  gint64 number;
-
-  if (object == NULL || (node = json_object_get_member (object, member)) == NULL)
-    return TRUE;
-
-  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_INT64 ||
-      (number = json_node_get_int (node)) < 0 || number > max)
-    {
-      g_set_error (error, JSON_PARSER_ERROR, JSON_PARSER_ERROR_INVALID_DATA,
-                   "“%s” is not a number from 0 to %u", member, max);
-      return FALSE;
-    }
-
-  *value = number;
-  return TRUE;
-}
-
-/* absent is FALSE; anything but true or false is an error, and never a
- * critical warning as json_object_get_boolean_member_with_default() gives
- * for a list or an object */
-static gboolean
-read_boolean (JsonObject  *object,
-              const char  *member,
-              gboolean    *value,
-              GError     **error)
-{
-  JsonNode *node = json_object_get_member (object, member);
-
-  *value = FALSE;
-  if (node == NULL)
-    return TRUE;
-
-  if (json_node_get_value_type (node) != G_TYPE_BOOLEAN)
-    {
-      g_set_error (error, JSON_PARSER_ERROR, JSON_PARSER_ERROR_INVALID_DATA,
-                   "“%s” is not true or false", member);
-      return FALSE;
-    }
-
-  *value = json_node_get_boolean (node);
-  return TRUE;
-}
-
-static gboolean
-read_enum (JsonObject  *object,
-           const char  *member,
-           GType        type,
-           guint       *value,
-           GError     **error)
-{
-  g_autoptr(GEnumClass) klass = g_type_class_ref (type);
-  const char *nick = NULL;
-  GEnumValue *enum_value;
-
-  if (!read_string (object, member, &nick, error))
-    return FALSE;
-  if (nick == NULL)
-    return TRUE;
-
-  enum_value = g_enum_get_value_by_nick (klass, nick);
-  if (enum_value == NULL)
-    {
-      g_set_error (error, JSON_PARSER_ERROR, JSON_PARSER_ERROR_INVALID_DATA,
-                   "“%s” has an unknown value", member);
-      return FALSE;
-    }
-
-  *value = enum_value->value;
-  return TRUE;
-}
-
-/* What is read back from the file is held to what a typed value is held
- * to: a damaged or hand-edited file must not put a CR/LF into a command
- * or a header. Empty is “not set yet”, as a new account has it. */
-static gboolean
-check_fields (const char  *provider,
-              const char  *host,
-              const char  *username,
-              const char  *from,
-              const char  *ca_file,
-              GError     **error)
-{
-  g_autoptr(GError) field_error = NULL;
-  g_autofree char *checked_host = NULL;
-  g_autofree char *checked_from = NULL;
-  const char *member = NULL;
-
-  if (provider != NULL && relay_provider_lookup (provider) == NULL)
-    {
-      g_set_error (error, JSON_PARSER_ERROR, JSON_PARSER_ERROR_INVALID_DATA,
-                   "“provider” is not a provider Mail Relay knows");
-      return FALSE;
-    }
-
-  if (host != NULL && host[0] != '\0' && !(checked_host = relay_validate_host (host, &field_error)))
-    member = "host";
-  else if (username != NULL && !relay_validate_username (username, &field_error))
-    member = "username";
-  else if (from != NULL && from[0] != '\0' && !(checked_from = relay_validate_address (from, &field_error)))
-    member = "from";
-
-  if (member != NULL)
-    {
-      g_set_error (error, JSON_PARSER_ERROR, JSON_PARSER_ERROR_INVALID_DATA,
-                   "“%s” is not valid (%s)", member, field_error->message);
-      return FALSE;
-    }
-
-  if (ca_file != NULL && (!g_utf8_validate (ca_file, -1, NULL) || strpbrk (ca_file, "\r\n\t") != NULL ||
-                          (ca_file[0] != '\0' && !g_path_is_absolute (ca_file))))
-    {
-      g_set_error (error, JSON_PARSER_ERROR, JSON_PARSER_ERROR_INVALID_DATA,
-                   "“ca_file” is not a file name");
-      return FALSE;
-    }
-
-  return TRUE;
-}
-
-/* "pins_for": {"host": NAME, "port": N}, the server the pins were made for */
-static gboolean
-read_pins_for (JsonNode  *node,
-               char     **host,
-               guint     *port,
-               GError   **error)
-{
-  JsonObject *object;
-  const char *name = NULL;
-  guint number = 0;
-
-  if (!JSON_NODE_HOLDS_OBJECT (node))
-    {
-      g_set_error (error, JSON_PARSER_ERROR, JSON_PARSER_ERROR_INVALID_DATA,
-                   "“pins_for” is not an object");
-      return FALSE;
-    }
-
-  object = json_node_get_object (node);
-  if (!read_string (object, "host", &name, NULL) ||
-      !read_uint (object, "port", 65535, &number, NULL) ||
-      name == NULL || number == 0 || !(*host = relay_validate_host (name, NULL)))
-    {
-      g_set_error (error, JSON_PARSER_ERROR, JSON_PARSER_ERROR_INVALID_DATA,
-                   "“pins_for” does not name a server and a port");
-      return FALSE;
-    }
-
-  *port = number;
-  return TRUE;
-}
-
-/**
- * relay_account_new_from_json:
- *
- * Returns: (transfer full) (nullable): the account, or %NULL when @object
- *   is not a valid stored account
- */
-RelayAccount *
-relay_account_new_from_json (JsonObject  *object,
-                             GError     **error)
-{
-  g_autoptr(RelayAccount) self = NULL;
-  g_autoptr(GStrvBuilder) pins = g_strv_builder_new ();
-  const char *id = NULL, *provider = NULL, *host = NULL, *username = NULL;
-  const char *from = NULL, *ca_file = NULL;
-  g_autofree char *pins_host = NULL;
-  guint pins_port;
-  JsonObject *limits = NULL;
-  guint port = 587, security = RELAY_SECURITY_STARTTLS, auth = RELAY_AUTH_METHOD_AUTO;
-  guint max_messages = 0, message_window = 0, max_recipients = 0, recipient_window = 0;
-  gboolean allow_insecure, sign_in_again;
-  JsonNode *node;
-
-  g_return_val_if_fail (object != NULL, NULL);
-
-  if (!read_string (object, "id", &id, error) ||
-      !read_string (object, "provider", &provider, error) ||
-      !read_string (object, "host", &host, error) ||
-      !read_string (object, "username", &username, error) ||
-      !read_string (object, "from", &from, error) ||
-      !read_string (object, "ca_file", &ca_file, error) ||
-      !read_uint (object, "port", 65535, &port, error) ||
-      !read_enum (object, "security", RELAY_TYPE_SECURITY, &security, error) ||
-      !read_enum (object, "auth", RELAY_TYPE_AUTH_METHOD, &auth, error))
-    return NULL;
-
-  if (id == NULL || !g_uuid_string_is_valid (id))
-    {
-      g_set_error (error, JSON_PARSER_ERROR, JSON_PARSER_ERROR_INVALID_DATA,
-                   "an account has no valid “id”");
-      return NULL;
-    }
-
-  if (!check_fields (provider, host, username, from, ca_file, error))
-    return NULL;
-
-  if ((node = json_object_get_member (object, "limits")) != NULL)
-    {
-      if (!JSON_NODE_HOLDS_OBJECT (node))
-        {
-          g_set_error (error, JSON_PARSER_ERROR, JSON_PARSER_ERROR_INVALID_DATA,
-                       "“limits” is not an object");
-          return NULL;
-        }
-      limits = json_node_get_object (node);
-    }
-
-  if (!read_uint (limits, "max_messages", G_MAXINT32, &max_messages, error) ||
-      !read_uint (limits, "message_window", G_MAXINT32, &message_window, error) ||
-      !read_uint (limits, "max_recipients", G_MAXINT32, &max_recipients, error) ||
-      !read_uint (limits, "recipient_window", G_MAXINT32, &recipient_window, error))
-    return NULL;
-
-  if ((node = json_object_get_member (object, "pins")) != NULL)
-    {
-      JsonArray *array;
-
-      if (!JSON_NODE_HOLDS_ARRAY (node))
-        {
-          g_set_error (error, JSON_PARSER_ERROR, JSON_PARSER_ERROR_INVALID_DATA,
-                       "“pins” is not a list");
-          return NULL;
-        }
-
-      array = json_node_get_array (node);
-      for (guint i = 0; i < json_array_get_length (array); i++)
-        {
-          JsonNode *element = json_array_get_element (array, i);
-          g_autofree char *pin = NULL;
-
-          if (JSON_NODE_HOLDS_VALUE (element) && json_node_get_value_type (element) == G_TYPE_STRING)
-            pin = relay_validate_pin (json_node_get_string (element), NULL);
-
-          if (pin == NULL)
-            {
-              g_set_error (error, JSON_PARSER_ERROR, JSON_PARSER_ERROR_INVALID_DATA,
-                           "“pins” holds something that is not a SHA-256 fingerprint");
-              return NULL;
-            }
-          g_strv_builder_add (pins, pin);
-        }
-    }
-
-  if (port == 0)
-    {
-      g_set_error (error, JSON_PARSER_ERROR, JSON_PARSER_ERROR_INVALID_DATA,
-                   "“port” is 0");
-      return NULL;
-    }
-
-  /* absent in files of older versions: their pins were for the server
-   * saved with them */
-  pins_port = port;
-  if ((node = json_object_get_member (object, "pins_for")) != NULL &&
-      !read_pins_for (node, &pins_host, &pins_port, error))
-    return NULL;
-
-  if (!read_boolean (object, "allow_insecure", &allow_insecure, error) ||
-      !read_boolean (object, "sign_in_again", &sign_in_again, error))
-    return NULL;
-
-  self = g_object_new (RELAY_TYPE_ACCOUNT, "id", id, NULL);
-  self->provider = (g_free (self->provider), g_strdup (provider ? provider : "custom"));
-  self->host = (g_free (self->host), g_strdup (host ? host : ""));
-  self->username = (g_free (self->username), g_strdup (username ? username : ""));
-  self->from = (g_free (self->from), g_strdup (from ? from : ""));
-  self->ca_file = (g_free (self->ca_file), g_strdup (ca_file ? ca_file : ""));
-  self->pins = (g_strfreev (self->pins), g_strv_builder_end (pins));
-  self->pins_host = (g_free (self->pins_host), pins_host ? g_steal_pointer (&pins_host) : g_strdup (self->host));
-  self->pins_port = pins_port;
-  self->port = port;
-  self->security = security;
-  self->auth = auth;
-  self->max_messages = max_messages;
-  self->message_window = message_window;
-  self->max_recipients = max_recipients;
-  self->recipient_window = recipient_window;
-  self->allow_insecure = allow_insecure;
-  self->sign_in_again = sign_in_again;
-
-  return g_steal_pointer (&self);
 }
 
 /**
@@ -746,6 +360,10 @@ relay_account_new_from_json (JsonObject  *object,
  *
  * Checks every field; the error names the first bad one with a
  * #RelayAccountError code.
+ *
+ * Used error codes: %RELAY_ACCOUNT_ERROR_PROVIDER, %RELAY_ACCOUNT_ERROR_HOST,
+ *   %RELAY_ACCOUNT_ERROR_PORT, %RELAY_ACCOUNT_ERROR_USERNAME, %RELAY_ACCOUNT_ERROR_FROM,
+ *   %RELAY_ACCOUNT_ERROR_CA_FILE, %RELAY_ACCOUNT_ERROR_LIMITS.
  */
 gboolean
 relay_account_validate (RelayAccount  *self,
@@ -803,55 +421,497 @@ relay_account_uses_token (RelayAccount *self)
   return self->auth == RELAY_AUTH_METHOD_XOAUTH2 || self->auth == RELAY_AUTH_METHOD_OAUTHBEARER;
 }
 
-#define STRING_ACCESSORS(name, PROP)                                    \
-  const char *                                                          \
-  relay_account_get_##name (RelayAccount *self)                         \
-  {                                                                     \
-    g_return_val_if_fail (RELAY_IS_ACCOUNT (self), NULL);               \
-    return self->name;                                                  \
-  }                                                                     \
-  void                                                                  \
-  relay_account_set_##name (RelayAccount *self,                         \
-                            const char   *value)                        \
-  {                                                                     \
-    g_return_if_fail (RELAY_IS_ACCOUNT (self));                         \
-    set_string (self, &self->name, value, PROP);                        \
-  }
+/**
+ * relay_account_get_provider: (attributes org.gtk.Method.get_property=provider)
+ * @self: an account
+ *
+ * Gets the provider of @self.
+ *
+ * Returns: the provider id, such as "gmail", or "custom"
+ */
+const char *
+relay_account_get_provider (RelayAccount *self)
+{
+  g_return_val_if_fail (RELAY_IS_ACCOUNT (self), NULL);
 
-#define UINT_ACCESSORS(name, type, PROP)                                \
-  type                                                                  \
-  relay_account_get_##name (RelayAccount *self)                         \
-  {                                                                     \
-    g_return_val_if_fail (RELAY_IS_ACCOUNT (self), 0);                  \
-    return self->name;                                                  \
-  }                                                                     \
-  void                                                                  \
-  relay_account_set_##name (RelayAccount *self,                         \
-                            type          value)                        \
-  {                                                                     \
-    guint field = self->name;                                           \
-    g_return_if_fail (RELAY_IS_ACCOUNT (self));                         \
-    set_uint (self, &field, value, PROP);                               \
-    self->name = field;                                                 \
-  }
+  return self->provider;
+}
 
-STRING_ACCESSORS (provider, PROP_PROVIDER)
-STRING_ACCESSORS (host, PROP_HOST)
-STRING_ACCESSORS (username, PROP_USERNAME)
-STRING_ACCESSORS (from, PROP_FROM)
-STRING_ACCESSORS (ca_file, PROP_CA_FILE)
-UINT_ACCESSORS (port, guint, PROP_PORT)
-UINT_ACCESSORS (security, RelaySecurity, PROP_SECURITY)
-UINT_ACCESSORS (auth, RelayAuthMethod, PROP_AUTH)
-UINT_ACCESSORS (max_messages, guint, PROP_MAX_MESSAGES)
-UINT_ACCESSORS (message_window, guint, PROP_MESSAGE_WINDOW)
-UINT_ACCESSORS (max_recipients, guint, PROP_MAX_RECIPIENTS)
-UINT_ACCESSORS (recipient_window, guint, PROP_RECIPIENT_WINDOW)
-UINT_ACCESSORS (allow_insecure, gboolean, PROP_ALLOW_INSECURE)
-UINT_ACCESSORS (sign_in_again, gboolean, PROP_SIGN_IN_AGAIN)
+/**
+ * relay_account_set_provider: (attributes org.gtk.Method.set_property=provider)
+ * @self: an account
+ * @provider: (nullable): a provider id (see relay_provider_lookup()); %NULL is ""
+ *
+ * Sets the provider of @self.
+ *
+ * Notifies #RelayAccount:provider only when the value changes.
+ */
+void
+relay_account_set_provider (RelayAccount *self,
+                            const char   *provider)
+{
+  g_return_if_fail (RELAY_IS_ACCOUNT (self));
 
-#undef STRING_ACCESSORS
-#undef UINT_ACCESSORS
+  set_string (self, &self->provider, provider, PROP_PROVIDER);
+}
+
+/**
+ * relay_account_get_host: (attributes org.gtk.Method.get_property=host)
+ * @self: an account
+ *
+ * Gets the server of @self.
+ *
+ * Returns: the server's host name or address, "" when not set
+ */
+const char *
+relay_account_get_host (RelayAccount *self)
+{
+  g_return_val_if_fail (RELAY_IS_ACCOUNT (self), NULL);
+
+  return self->host;
+}
+
+/**
+ * relay_account_set_host: (attributes org.gtk.Method.set_property=host)
+ * @self: an account
+ * @host: (nullable): the server's host name or address; %NULL is ""
+ *
+ * Sets the server of @self.
+ *
+ * Notifies #RelayAccount:host only when the value changes.
+ */
+void
+relay_account_set_host (RelayAccount *self,
+                        const char   *host)
+{
+  g_return_if_fail (RELAY_IS_ACCOUNT (self));
+
+  set_string (self, &self->host, host, PROP_HOST);
+}
+
+/**
+ * relay_account_get_username: (attributes org.gtk.Method.get_property=username)
+ * @self: an account
+ *
+ * Gets the user name @self signs in with.
+ *
+ * Returns: the user name, "" when not set
+ */
+const char *
+relay_account_get_username (RelayAccount *self)
+{
+  g_return_val_if_fail (RELAY_IS_ACCOUNT (self), NULL);
+
+  return self->username;
+}
+
+/**
+ * relay_account_set_username: (attributes org.gtk.Method.set_property=username)
+ * @self: an account
+ * @username: (nullable): the user name; %NULL is ""
+ *
+ * Sets the user name @self signs in with.
+ *
+ * Notifies #RelayAccount:username only when the value changes.
+ */
+void
+relay_account_set_username (RelayAccount *self,
+                            const char   *username)
+{
+  g_return_if_fail (RELAY_IS_ACCOUNT (self));
+
+  set_string (self, &self->username, username, PROP_USERNAME);
+}
+
+/**
+ * relay_account_get_from: (attributes org.gtk.Method.get_property=from)
+ * @self: an account
+ *
+ * Gets the sender address of @self.
+ *
+ * Returns: the sender address, "" when not set
+ */
+const char *
+relay_account_get_from (RelayAccount *self)
+{
+  g_return_val_if_fail (RELAY_IS_ACCOUNT (self), NULL);
+
+  return self->from;
+}
+
+/**
+ * relay_account_set_from: (attributes org.gtk.Method.set_property=from)
+ * @self: an account
+ * @from: (nullable): the sender address; %NULL is ""
+ *
+ * Sets the sender address of @self.
+ *
+ * Notifies #RelayAccount:from only when the value changes.
+ */
+void
+relay_account_set_from (RelayAccount *self,
+                        const char   *from)
+{
+  g_return_if_fail (RELAY_IS_ACCOUNT (self));
+
+  set_string (self, &self->from, from, PROP_FROM);
+}
+
+/**
+ * relay_account_get_ca_file: (attributes org.gtk.Method.get_property=ca-file)
+ * @self: an account
+ *
+ * Gets the CA file @self trusts instead of the system's.
+ *
+ * Returns: the path of the CA file, "" for the system's trust store
+ */
+const char *
+relay_account_get_ca_file (RelayAccount *self)
+{
+  g_return_val_if_fail (RELAY_IS_ACCOUNT (self), NULL);
+
+  return self->ca_file;
+}
+
+/**
+ * relay_account_set_ca_file: (attributes org.gtk.Method.set_property=ca-file)
+ * @self: an account
+ * @ca_file: (nullable): the path of a CA file, "" or %NULL for the system's trust store
+ *
+ * Sets the CA file @self trusts instead of the system's.
+ *
+ * Notifies #RelayAccount:ca-file only when the value changes.
+ */
+void
+relay_account_set_ca_file (RelayAccount *self,
+                           const char   *ca_file)
+{
+  g_return_if_fail (RELAY_IS_ACCOUNT (self));
+
+  set_string (self, &self->ca_file, ca_file, PROP_CA_FILE);
+}
+
+/**
+ * relay_account_get_port: (attributes org.gtk.Method.get_property=port)
+ * @self: an account
+ *
+ * Gets the server port of @self.
+ *
+ * Returns: the port, 587 by default
+ */
+guint
+relay_account_get_port (RelayAccount *self)
+{
+  g_return_val_if_fail (RELAY_IS_ACCOUNT (self), 0);
+
+  return self->port;
+}
+
+/**
+ * relay_account_set_port: (attributes org.gtk.Method.set_property=port)
+ * @self: an account
+ * @port: the port, 1 to 65535
+ *
+ * Sets the server port of @self.
+ *
+ * Notifies #RelayAccount:port only when the value changes.
+ */
+void
+relay_account_set_port (RelayAccount *self,
+                        guint         port)
+{
+  g_return_if_fail (RELAY_IS_ACCOUNT (self));
+
+  set_uint (self, &self->port, port, PROP_PORT);
+}
+
+/**
+ * relay_account_get_security: (attributes org.gtk.Method.get_property=security)
+ * @self: an account
+ *
+ * Gets how @self encrypts the connection.
+ *
+ * Returns: the security, %RELAY_SECURITY_STARTTLS by default
+ */
+RelaySecurity
+relay_account_get_security (RelayAccount *self)
+{
+  g_return_val_if_fail (RELAY_IS_ACCOUNT (self), 0);
+
+  return self->security;
+}
+
+/**
+ * relay_account_set_security: (attributes org.gtk.Method.set_property=security)
+ * @self: an account
+ * @security: the security
+ *
+ * Sets how @self encrypts the connection.
+ *
+ * Notifies #RelayAccount:security only when the value changes.
+ */
+void
+relay_account_set_security (RelayAccount  *self,
+                            RelaySecurity  security)
+{
+  guint field;
+
+  g_return_if_fail (RELAY_IS_ACCOUNT (self));
+
+  field = self->security;
+  set_uint (self, &field, security, PROP_SECURITY);
+  self->security = field;
+}
+
+/**
+ * relay_account_get_auth: (attributes org.gtk.Method.get_property=auth)
+ * @self: an account
+ *
+ * Gets the sign-in mechanism of @self.
+ *
+ * Returns: the mechanism, %RELAY_AUTH_METHOD_AUTO (chosen from what the server offers) by default
+ */
+RelayAuthMethod
+relay_account_get_auth (RelayAccount *self)
+{
+  g_return_val_if_fail (RELAY_IS_ACCOUNT (self), 0);
+
+  return self->auth;
+}
+
+/**
+ * relay_account_set_auth: (attributes org.gtk.Method.set_property=auth)
+ * @self: an account
+ * @auth: the mechanism
+ *
+ * Sets the sign-in mechanism of @self.
+ *
+ * Notifies #RelayAccount:auth only when the value changes.
+ */
+void
+relay_account_set_auth (RelayAccount    *self,
+                        RelayAuthMethod  auth)
+{
+  guint field;
+
+  g_return_if_fail (RELAY_IS_ACCOUNT (self));
+
+  field = self->auth;
+  set_uint (self, &field, auth, PROP_AUTH);
+  self->auth = field;
+}
+
+/**
+ * relay_account_get_max_messages: (attributes org.gtk.Method.get_property=max-messages)
+ * @self: an account
+ *
+ * Gets the most messages @self may send in its message window.
+ *
+ * Returns: the limit, 0 for none
+ */
+guint
+relay_account_get_max_messages (RelayAccount *self)
+{
+  g_return_val_if_fail (RELAY_IS_ACCOUNT (self), 0);
+
+  return self->max_messages;
+}
+
+/**
+ * relay_account_set_max_messages: (attributes org.gtk.Method.set_property=max-messages)
+ * @self: an account
+ * @max_messages: the limit, 0 for none
+ *
+ * Sets the most messages @self may send in its message window.
+ *
+ * Notifies #RelayAccount:max-messages only when the value changes.
+ */
+void
+relay_account_set_max_messages (RelayAccount *self,
+                                guint         max_messages)
+{
+  g_return_if_fail (RELAY_IS_ACCOUNT (self));
+
+  set_uint (self, &self->max_messages, max_messages, PROP_MAX_MESSAGES);
+}
+
+/**
+ * relay_account_get_message_window: (attributes org.gtk.Method.get_property=message-window)
+ * @self: an account
+ *
+ * Gets the window of time, in seconds, of the message limit of @self.
+ *
+ * Returns: the window in seconds, 0 for none
+ */
+guint
+relay_account_get_message_window (RelayAccount *self)
+{
+  g_return_val_if_fail (RELAY_IS_ACCOUNT (self), 0);
+
+  return self->message_window;
+}
+
+/**
+ * relay_account_set_message_window: (attributes org.gtk.Method.set_property=message-window)
+ * @self: an account
+ * @message_window: the window in seconds, 0 for none
+ *
+ * Sets the window of time, in seconds, of the message limit of @self.
+ *
+ * Notifies #RelayAccount:message-window only when the value changes.
+ */
+void
+relay_account_set_message_window (RelayAccount *self,
+                                  guint         message_window)
+{
+  g_return_if_fail (RELAY_IS_ACCOUNT (self));
+
+  set_uint (self, &self->message_window, message_window, PROP_MESSAGE_WINDOW);
+}
+
+/**
+ * relay_account_get_max_recipients: (attributes org.gtk.Method.get_property=max-recipients)
+ * @self: an account
+ *
+ * Gets the most recipients @self may send to in its recipient window.
+ *
+ * Returns: the limit, 0 for none
+ */
+guint
+relay_account_get_max_recipients (RelayAccount *self)
+{
+  g_return_val_if_fail (RELAY_IS_ACCOUNT (self), 0);
+
+  return self->max_recipients;
+}
+
+/**
+ * relay_account_set_max_recipients: (attributes org.gtk.Method.set_property=max-recipients)
+ * @self: an account
+ * @max_recipients: the limit, 0 for none
+ *
+ * Sets the most recipients @self may send to in its recipient window.
+ *
+ * Notifies #RelayAccount:max-recipients only when the value changes.
+ */
+void
+relay_account_set_max_recipients (RelayAccount *self,
+                                  guint         max_recipients)
+{
+  g_return_if_fail (RELAY_IS_ACCOUNT (self));
+
+  set_uint (self, &self->max_recipients, max_recipients, PROP_MAX_RECIPIENTS);
+}
+
+/**
+ * relay_account_get_recipient_window: (attributes org.gtk.Method.get_property=recipient-window)
+ * @self: an account
+ *
+ * Gets the window of time, in seconds, of the recipient limit of @self.
+ *
+ * Returns: the window in seconds, 0 for none
+ */
+guint
+relay_account_get_recipient_window (RelayAccount *self)
+{
+  g_return_val_if_fail (RELAY_IS_ACCOUNT (self), 0);
+
+  return self->recipient_window;
+}
+
+/**
+ * relay_account_set_recipient_window: (attributes org.gtk.Method.set_property=recipient-window)
+ * @self: an account
+ * @recipient_window: the window in seconds, 0 for none
+ *
+ * Sets the window of time, in seconds, of the recipient limit of @self.
+ *
+ * Notifies #RelayAccount:recipient-window only when the value changes.
+ */
+void
+relay_account_set_recipient_window (RelayAccount *self,
+                                    guint         recipient_window)
+{
+  g_return_if_fail (RELAY_IS_ACCOUNT (self));
+
+  set_uint (self, &self->recipient_window, recipient_window, PROP_RECIPIENT_WINDOW);
+}
+
+/**
+ * relay_account_get_allow_insecure: (attributes org.gtk.Method.get_property=allow-insecure)
+ * @self: an account
+ *
+ * Gets whether @self may send a password over an unencrypted connection to a remote host.
+ *
+ * Returns: %TRUE when the user allowed it
+ */
+gboolean
+relay_account_get_allow_insecure (RelayAccount *self)
+{
+  g_return_val_if_fail (RELAY_IS_ACCOUNT (self), 0);
+
+  return self->allow_insecure;
+}
+
+/**
+ * relay_account_set_allow_insecure: (attributes org.gtk.Method.set_property=allow-insecure)
+ * @self: an account
+ * @allow_insecure: whether to allow it
+ *
+ * Sets whether @self may send a password over an unencrypted connection to a remote host.
+ *
+ * Notifies #RelayAccount:allow-insecure only when the value changes.
+ */
+void
+relay_account_set_allow_insecure (RelayAccount *self,
+                                  gboolean      allow_insecure)
+{
+  guint field;
+
+  g_return_if_fail (RELAY_IS_ACCOUNT (self));
+
+  field = self->allow_insecure;
+  set_uint (self, &field, allow_insecure, PROP_ALLOW_INSECURE);
+  self->allow_insecure = field;
+}
+
+/**
+ * relay_account_get_sign_in_again: (attributes org.gtk.Method.get_property=sign-in-again)
+ * @self: an account
+ *
+ * Gets whether the provider refused the stored sign-in of @self.
+ *
+ * Returns: %TRUE when the user must sign in again (the provider answered invalid_grant)
+ */
+gboolean
+relay_account_get_sign_in_again (RelayAccount *self)
+{
+  g_return_val_if_fail (RELAY_IS_ACCOUNT (self), 0);
+
+  return self->sign_in_again;
+}
+
+/**
+ * relay_account_set_sign_in_again: (attributes org.gtk.Method.set_property=sign-in-again)
+ * @self: an account
+ * @sign_in_again: whether the user must sign in again
+ *
+ * Sets whether the provider refused the stored sign-in of @self.
+ *
+ * Notifies #RelayAccount:sign-in-again only when the value changes.
+ */
+void
+relay_account_set_sign_in_again (RelayAccount *self,
+                                 gboolean      sign_in_again)
+{
+  guint field;
+
+  g_return_if_fail (RELAY_IS_ACCOUNT (self));
+
+  field = self->sign_in_again;
+  set_uint (self, &field, sign_in_again, PROP_SIGN_IN_AGAIN);
+  self->sign_in_again = field;
+}
 
 const char *
 relay_account_get_id (RelayAccount *self)

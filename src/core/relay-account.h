@@ -14,9 +14,33 @@
 
 G_BEGIN_DECLS
 
+#define RELAY_ACCOUNT_ERROR (relay_account_error_quark ())
+
+/* The errors of an account's fields (relay_account_validate() and the
+ * relay_validate_*() checks): one code per field, so that a form can mark
+ * the row and the CLI can name the option. */
+typedef enum
+{
+  RELAY_ACCOUNT_ERROR_PROVIDER,
+  RELAY_ACCOUNT_ERROR_HOST,
+  RELAY_ACCOUNT_ERROR_PORT,
+  RELAY_ACCOUNT_ERROR_SECURITY,
+  RELAY_ACCOUNT_ERROR_AUTH,
+  RELAY_ACCOUNT_ERROR_USERNAME,
+  RELAY_ACCOUNT_ERROR_PASSWORD,
+  RELAY_ACCOUNT_ERROR_FROM,
+  RELAY_ACCOUNT_ERROR_CA_FILE,
+  RELAY_ACCOUNT_ERROR_PIN,
+  RELAY_ACCOUNT_ERROR_LIMITS,
+  RELAY_ACCOUNT_ERROR_INSECURE,
+} RelayAccountError;
+
 #define RELAY_TYPE_ACCOUNT (relay_account_get_type ())
 
 G_DECLARE_FINAL_TYPE (RelayAccount, relay_account, RELAY, ACCOUNT, GObject)
+
+GQuark               relay_account_error_quark          (void);
+const char          *relay_account_error_get_option     (RelayAccountError code);
 
 RelayAccount        *relay_account_new                  (void);
 RelayAccount        *relay_account_new_from_json        (JsonObject      *object,

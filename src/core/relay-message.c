@@ -22,6 +22,8 @@
  * A CR or LF in a header value or an address would let it smuggle in
  * headers or SMTP commands: such values are refused before anything is
  * sent.
+ *
+ * Used error codes: %RELAY_SMTP_ERROR_BAD_INPUT.
  */
 gboolean
 relay_message_check_header_value (const char  *value,
@@ -535,6 +537,8 @@ relay_message_compose (const char         *from,
  *
  * Returns: (transfer full) (nullable): the test message that Test
  *   connection sends, composed as relay_message_compose() does
+ *
+ * Used error codes: %RELAY_SMTP_ERROR_BAD_INPUT (a line break in @from or @to).
  */
 GBytes *
 relay_message_new_test (const char  *from,

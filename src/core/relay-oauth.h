@@ -15,7 +15,7 @@ G_BEGIN_DECLS
 
 #define RELAY_OAUTH_ERROR (relay_oauth_error_quark ())
 
-typedef enum
+typedef enum /*< underscore_name=relay_oauth_error >*/
 {
   RELAY_OAUTH_ERROR_NOT_CONFIGURED,  /* no client id: the message says which option or variable */
   RELAY_OAUTH_ERROR_BUSY,            /* another sign-in is already waiting */

@@ -711,6 +711,8 @@ relay_probe_run_async (RelayProbe          *self,
  *
  * Returns: %FALSE only when the test could not run to its end (it was
  *   cancelled); whether the server passed is relay_probe_get_ok()
+ *
+ * Used error codes: %G_IO_ERROR_CANCELLED.
  */
 gboolean
 relay_probe_run_finish (RelayProbe    *self,

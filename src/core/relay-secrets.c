@@ -131,6 +131,14 @@ relay_secrets_store_async (const char          *account_id,
                          NULL);
 }
 
+/**
+ * relay_secrets_store_finish:
+ *
+ * Finishes relay_secrets_store_async().
+ *
+ * Used error codes: %RELAY_SECRETS_ERROR_UNAVAILABLE (no keyring answered, whatever libsecret
+ *   said), %G_IO_ERROR_CANCELLED.
+ */
 gboolean
 relay_secrets_store_finish (GAsyncResult  *result,
                             GError       **error)
@@ -181,6 +189,9 @@ relay_secrets_lookup_async (const char          *account_id,
  *
  * Returns: (transfer full) (nullable): the secret, to be freed with
  *   secret_password_free(), or %NULL without an error when none is stored
+ *
+ * Used error codes: %RELAY_SECRETS_ERROR_UNAVAILABLE (no keyring answered, whatever libsecret
+ *   said), %G_IO_ERROR_CANCELLED.
  */
 char *
 relay_secrets_lookup_finish (GAsyncResult  *result,
@@ -229,6 +240,14 @@ relay_secrets_clear_async (const char          *account_id,
                          NULL);
 }
 
+/**
+ * relay_secrets_clear_finish:
+ *
+ * Finishes relay_secrets_clear_async().
+ *
+ * Used error codes: %RELAY_SECRETS_ERROR_UNAVAILABLE (no keyring answered, whatever libsecret
+ *   said), %G_IO_ERROR_CANCELLED.
+ */
 gboolean
 relay_secrets_clear_finish (GAsyncResult  *result,
                             GError       **error)
@@ -267,6 +286,14 @@ sync_wait (SyncData *data)
     ;
 }
 
+/**
+ * relay_secrets_store_sync:
+ *
+ * The blocking form of relay_secrets_store_async().
+ *
+ * Used error codes: %RELAY_SECRETS_ERROR_UNAVAILABLE (no keyring answered, whatever libsecret
+ *   said), %G_IO_ERROR_CANCELLED.
+ */
 gboolean
 relay_secrets_store_sync (const char    *account_id,
                           RelaySecretKind kind,
@@ -290,6 +317,14 @@ relay_secrets_store_sync (const char    *account_id,
   return ret;
 }
 
+/**
+ * relay_secrets_lookup_sync:
+ *
+ * The blocking form of relay_secrets_lookup_async().
+ *
+ * Used error codes: %RELAY_SECRETS_ERROR_UNAVAILABLE (no keyring answered, whatever libsecret
+ *   said), %G_IO_ERROR_CANCELLED.
+ */
 char *
 relay_secrets_lookup_sync (const char      *account_id,
                            RelaySecretKind  kind,
@@ -311,6 +346,14 @@ relay_secrets_lookup_sync (const char      *account_id,
   return ret;
 }
 
+/**
+ * relay_secrets_clear_sync:
+ *
+ * The blocking form of relay_secrets_clear_async().
+ *
+ * Used error codes: %RELAY_SECRETS_ERROR_UNAVAILABLE (no keyring answered, whatever libsecret
+ *   said), %G_IO_ERROR_CANCELLED.
+ */
 gboolean
 relay_secrets_clear_sync (const char    *account_id,
                           GCancellable  *cancellable,

@@ -164,6 +164,9 @@ fail (RelaySmtpReplyParser  *parser,
  *
  * Returns: (transfer full) (nullable): the reply once its last line has
  *   come, %NULL while more lines are due or on error
+ *
+ * Used error codes: %RELAY_SMTP_ERROR_PROTOCOL (not an SMTP reply line, or the code changed within
+ *   a reply), %RELAY_SMTP_ERROR_LINE_TOO_LONG (a line or a reply over its bound).
  */
 RelaySmtpReply *
 relay_smtp_reply_parser_feed (RelaySmtpReplyParser  *parser,

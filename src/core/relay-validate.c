@@ -22,35 +22,6 @@
 #define MAX_ADDRESS_LENGTH 254
 #define MAX_FIELD_LENGTH 1024
 
-G_DEFINE_QUARK (relay-account-error-quark, relay_account_error)
-
-/**
- * relay_account_error_get_option:
- *
- * Returns: the mail-relay-cli option that sets the field behind @code
- */
-const char *
-relay_account_error_get_option (RelayAccountError code)
-{
-  switch (code)
-    {
-    case RELAY_ACCOUNT_ERROR_PROVIDER: return "--provider";
-    case RELAY_ACCOUNT_ERROR_HOST:     return "--host";
-    case RELAY_ACCOUNT_ERROR_PORT:     return "--port";
-    case RELAY_ACCOUNT_ERROR_SECURITY: return "--security";
-    case RELAY_ACCOUNT_ERROR_AUTH:     return "--auth";
-    case RELAY_ACCOUNT_ERROR_USERNAME: return "--username";
-    case RELAY_ACCOUNT_ERROR_PASSWORD: return "--password-stdin";
-    case RELAY_ACCOUNT_ERROR_FROM:     return "--from";
-    case RELAY_ACCOUNT_ERROR_CA_FILE:  return "--ca-file";
-    case RELAY_ACCOUNT_ERROR_PIN:      return "--pin";
-    case RELAY_ACCOUNT_ERROR_LIMITS:   return "--max-messages/--max-recipients/--per";
-    case RELAY_ACCOUNT_ERROR_INSECURE: return "--allow-insecure";
-    default:
-      g_return_val_if_reached ("");
-    }
-}
-
 static gboolean
 has_control_characters (const char *text)
 {
@@ -182,6 +153,8 @@ normalize_domain (const char    *text,
  * Internationalised names are converted with g_hostname_to_ascii().
  *
  * Returns: (transfer full) (nullable): the name to connect to, or %NULL
+ *
+ * Used error codes: %RELAY_ACCOUNT_ERROR_HOST (the message names the field).
  */
 char *
 relay_validate_host (const char  *text,
@@ -235,6 +208,8 @@ relay_validate_host (const char  *text,
  * relay_validate_port:
  *
  * Returns: %TRUE and sets @port when @text is a number from 1 to 65535
+ *
+ * Used error codes: %RELAY_ACCOUNT_ERROR_PORT (the message names the field).
  */
 gboolean
 relay_validate_port (const char  *text,
@@ -291,6 +266,8 @@ atext_is_valid (gunichar c)
  *
  * Returns: (transfer full) (nullable): the address with its domain in
  *   ASCII form, or %NULL
+ *
+ * Used error codes: %RELAY_ACCOUNT_ERROR_FROM (the message names @field).
  */
 char *
 relay_validate_address_field (const char  *text,
@@ -389,6 +366,8 @@ bad_local:
  *
  * Returns: (transfer full) (nullable): the address with its domain in
  *   ASCII form, or %NULL
+ *
+ * Used error codes: %RELAY_ACCOUNT_ERROR_FROM (the message names the field).
  */
 char *
 relay_validate_address (const char  *text,
@@ -417,6 +396,8 @@ relay_address_needs_smtputf8 (const char *address)
  * relay_validate_username:
  *
  * An empty user name is allowed: some servers take mail without AUTH.
+ *
+ * Used error codes: %RELAY_ACCOUNT_ERROR_USERNAME (the message names the field).
  */
 gboolean
 relay_validate_username (const char  *text,
@@ -445,6 +426,8 @@ relay_validate_username (const char  *text,
  * relay_validate_password:
  *
  * The password itself never appears in the message.
+ *
+ * Used error codes: %RELAY_ACCOUNT_ERROR_PASSWORD (the message names the field).
  */
 gboolean
 relay_validate_password (const char  *text,
@@ -468,6 +451,8 @@ relay_validate_password (const char  *text,
  * @text: a SHA-256 fingerprint, hex, with or without colons
  *
  * Returns: (transfer full) (nullable): 64 lower-case hex digits, or %NULL
+ *
+ * Used error codes: %RELAY_ACCOUNT_ERROR_PIN (the message names the field).
  */
 char *
 relay_validate_pin (const char  *text,
@@ -504,6 +489,8 @@ relay_validate_pin (const char  *text,
  * @label: the field's translated name, used in the message
  *
  * Returns: %TRUE and sets @value when @text is a whole number ≥ @min
+ *
+ * Used error codes: @code, in %RELAY_ACCOUNT_ERROR (the message names @label).
  */
 gboolean
 relay_validate_count (const char         *text,

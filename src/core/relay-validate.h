@@ -9,30 +9,9 @@
 
 #include <glib.h>
 
+#include "relay-account.h"
+
 G_BEGIN_DECLS
-
-#define RELAY_ACCOUNT_ERROR (relay_account_error_quark ())
-
-/* One code per field, so that a form can mark the row and the CLI can
- * name the option. */
-typedef enum
-{
-  RELAY_ACCOUNT_ERROR_PROVIDER,
-  RELAY_ACCOUNT_ERROR_HOST,
-  RELAY_ACCOUNT_ERROR_PORT,
-  RELAY_ACCOUNT_ERROR_SECURITY,
-  RELAY_ACCOUNT_ERROR_AUTH,
-  RELAY_ACCOUNT_ERROR_USERNAME,
-  RELAY_ACCOUNT_ERROR_PASSWORD,
-  RELAY_ACCOUNT_ERROR_FROM,
-  RELAY_ACCOUNT_ERROR_CA_FILE,
-  RELAY_ACCOUNT_ERROR_PIN,
-  RELAY_ACCOUNT_ERROR_LIMITS,
-  RELAY_ACCOUNT_ERROR_INSECURE,
-} RelayAccountError;
-
-GQuark       relay_account_error_quark        (void);
-const char  *relay_account_error_get_option   (RelayAccountError  code);
 
 char        *relay_validate_host              (const char        *text,
                                                GError           **error);

@@ -1,0 +1,415 @@
+/* relay-account-json.c
+ *
+ * Copyright 2026 The Mail Relay developers
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+/* The JSON form of a RelayAccount, as accounts.json stores it: written
+ * without a secret, read back with every field checked and named. */
+
+#define G_LOG_DOMAIN "relay-account"
+
+#include "config.h"
+
+#include <string.h>
+
+#include "relay-account-private.h"
+#include "relay-enum-types.h"
+#include "relay-validate.h"
+
+static const char *
+enum_nick (GType type,
+           int   value)
+{
+  g_autoptr(GEnumClass) klass = g_type_class_ref (type);
+  GEnumValue *enum_value = g_enum_get_value (klass, value);
+
+  return enum_value ? enum_value->value_nick : "";
+}
+
+/**
+ * relay_account_to_json:
+ *
+ * Returns: (transfer full): the account as stored in accounts.json; it
+ *   never holds a secret
+ */
+JsonNode *
+relay_account_to_json (RelayAccount *self)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  const char * const *pins;
+
+  g_return_val_if_fail (RELAY_IS_ACCOUNT (self), NULL);
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "id");
+  json_builder_add_string_value (builder, self->id);
+  json_builder_set_member_name (builder, "provider");
+  json_builder_add_string_value (builder, self->provider);
+  json_builder_set_member_name (builder, "host");
+  json_builder_add_string_value (builder, self->host);
+  json_builder_set_member_name (builder, "port");
+  json_builder_add_int_value (builder, self->port);
+  json_builder_set_member_name (builder, "security");
+  json_builder_add_string_value (builder, enum_nick (RELAY_TYPE_SECURITY, self->security));
+  json_builder_set_member_name (builder, "auth");
+  json_builder_add_string_value (builder, enum_nick (RELAY_TYPE_AUTH_METHOD, self->auth));
+  json_builder_set_member_name (builder, "username");
+  json_builder_add_string_value (builder, self->username);
+  json_builder_set_member_name (builder, "from");
+  json_builder_add_string_value (builder, self->from);
+  json_builder_set_member_name (builder, "ca_file");
+  json_builder_add_string_value (builder, self->ca_file);
+  /* only the pins made for this server; older versions read "pins" alone */
+  pins = relay_account_get_pins (self);
+  json_builder_set_member_name (builder, "pins");
+  json_builder_begin_array (builder);
+  for (guint i = 0; pins[i]; i++)
+    json_builder_add_string_value (builder, pins[i]);
+  json_builder_end_array (builder);
+  if (pins[0] != NULL)
+    {
+      json_builder_set_member_name (builder, "pins_for");
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "host");
+      json_builder_add_string_value (builder, self->host);
+      json_builder_set_member_name (builder, "port");
+      json_builder_add_int_value (builder, self->port);
+      json_builder_end_object (builder);
+    }
+  json_builder_set_member_name (builder, "limits");
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "max_messages");
+  json_builder_add_int_value (builder, self->max_messages);
+  json_builder_set_member_name (builder, "message_window");
+  json_builder_add_int_value (builder, self->message_window);
+  json_builder_set_member_name (builder, "max_recipients");
+  json_builder_add_int_value (builder, self->max_recipients);
+  json_builder_set_member_name (builder, "recipient_window");
+  json_builder_add_int_value (builder, self->recipient_window);
+  json_builder_end_object (builder);
+  json_builder_set_member_name (builder, "allow_insecure");
+  json_builder_add_boolean_value (builder, self->allow_insecure);
+  json_builder_set_member_name (builder, "sign_in_again");
+  json_builder_add_boolean_value (builder, self->sign_in_again);
+  json_builder_end_object (builder);
+
+  return json_builder_get_root (builder);
+}
+
+static gboolean
+read_string (JsonObject  *object,
+             const char  *member,
+             const char **value,
+             GError     **error)
+{
+  JsonNode *node = json_object_get_member (object, member);
+
+  if (node == NULL)
+    return TRUE;
+
+  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
+    {
+      g_set_error (error, JSON_PARSER_ERROR, JSON_PARSER_ERROR_INVALID_DATA,
+                   "“%s” is not a string", member);
+      return FALSE;
+    }
+
+  *value = json_node_get_string (node);
+  return TRUE;
+}
+
+static gboolean
+read_uint (JsonObject  *object,
+           const char  *member,
+           guint        max,
+           guint       *value,
+           GError     **error)
+{
+  JsonNode *node;
+  gint64 number;
+
+  if (object == NULL || (node = json_object_get_member (object, member)) == NULL)
+    return TRUE;
+
+  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_INT64 ||
+      (number = json_node_get_int (node)) < 0 || number > max)
+    {
+      g_set_error (error, JSON_PARSER_ERROR, JSON_PARSER_ERROR_INVALID_DATA,
+                   "“%s” is not a number from 0 to %u", member, max);
+      return FALSE;
+    }
+
+  *value = number;
+  return TRUE;
+}
+
+/* absent is FALSE; anything but true or false is an error, and never a
+ * critical warning as json_object_get_boolean_member_with_default() gives
+ * for a list or an object */
+static gboolean
+read_boolean (JsonObject  *object,
+              const char  *member,
+              gboolean    *value,
+              GError     **error)
+{
+  JsonNode *node = json_object_get_member (object, member);
+
+  *value = FALSE;
+  if (node == NULL)
+    return TRUE;
+
+  if (json_node_get_value_type (node) != G_TYPE_BOOLEAN)
+    {
+      g_set_error (error, JSON_PARSER_ERROR, JSON_PARSER_ERROR_INVALID_DATA,
+                   "“%s” is not true or false", member);
+      return FALSE;
+    }
+
+  *value = json_node_get_boolean (node);
+  return TRUE;
+}
+
+static gboolean
+read_enum (JsonObject  *object,
+           const char  *member,
+           GType        type,
+           guint       *value,
+           GError     **error)
+{
+  g_autoptr(GEnumClass) klass = g_type_class_ref (type);
+  const char *nick = NULL;
+  GEnumValue *enum_value;
+
+  if (!read_string (object, member, &nick, error))
+    return FALSE;
+  if (nick == NULL)
+    return TRUE;
+
+  enum_value = g_enum_get_value_by_nick (klass, nick);
+  if (enum_value == NULL)
+    {
+      g_set_error (error, JSON_PARSER_ERROR, JSON_PARSER_ERROR_INVALID_DATA,
+                   "“%s” has an unknown value", member);
+      return FALSE;
+    }
+
+  *value = enum_value->value;
+  return TRUE;
+}
+
+/* What is read back from the file is held to what a typed value is held
+ * to: a damaged or hand-edited file must not put a CR/LF into a command
+ * or a header. Empty is “not set yet”, as a new account has it. */
+static gboolean
+check_fields (const char  *provider,
+              const char  *host,
+              const char  *username,
+              const char  *from,
+              const char  *ca_file,
+              GError     **error)
+{
+  g_autoptr(GError) field_error = NULL;
+  g_autofree char *checked_host = NULL;
+  g_autofree char *checked_from = NULL;
+  const char *member = NULL;
+
+  if (provider != NULL && relay_provider_lookup (provider) == NULL)
+    {
+      g_set_error (error, JSON_PARSER_ERROR, JSON_PARSER_ERROR_INVALID_DATA,
+                   "“provider” is not a provider Mail Relay knows");
+      return FALSE;
+    }
+
+  if (host != NULL && host[0] != '\0' && !(checked_host = relay_validate_host (host, &field_error)))
+    member = "host";
+  else if (username != NULL && !relay_validate_username (username, &field_error))
+    member = "username";
+  else if (from != NULL && from[0] != '\0' && !(checked_from = relay_validate_address (from, &field_error)))
+    member = "from";
+
+  if (member != NULL)
+    {
+      g_set_error (error, JSON_PARSER_ERROR, JSON_PARSER_ERROR_INVALID_DATA,
+                   "“%s” is not valid (%s)", member, field_error->message);
+      return FALSE;
+    }
+
+  if (ca_file != NULL && (!g_utf8_validate (ca_file, -1, NULL) || strpbrk (ca_file, "\r\n\t") != NULL ||
+                          (ca_file[0] != '\0' && !g_path_is_absolute (ca_file))))
+    {
+      g_set_error (error, JSON_PARSER_ERROR, JSON_PARSER_ERROR_INVALID_DATA,
+                   "“ca_file” is not a file name");
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+/* "pins_for": {"host": NAME, "port": N}, the server the pins were made for */
+static gboolean
+read_pins_for (JsonNode  *node,
+               char     **host,
+               guint     *port,
+               GError   **error)
+{
+  JsonObject *object;
+  const char *name = NULL;
+  guint number = 0;
+
+  if (!JSON_NODE_HOLDS_OBJECT (node))
+    {
+      g_set_error (error, JSON_PARSER_ERROR, JSON_PARSER_ERROR_INVALID_DATA,
+                   "“pins_for” is not an object");
+      return FALSE;
+    }
+
+  object = json_node_get_object (node);
+  if (!read_string (object, "host", &name, NULL) ||
+      !read_uint (object, "port", 65535, &number, NULL) ||
+      name == NULL || number == 0 || !(*host = relay_validate_host (name, NULL)))
+    {
+      g_set_error (error, JSON_PARSER_ERROR, JSON_PARSER_ERROR_INVALID_DATA,
+                   "“pins_for” does not name a server and a port");
+      return FALSE;
+    }
+
+  *port = number;
+  return TRUE;
+}
+
+/**
+ * relay_account_new_from_json:
+ *
+ * Returns: (transfer full) (nullable): the account, or %NULL when @object
+ *   is not a valid stored account
+ *
+ * Used error codes: %JSON_PARSER_ERROR_INVALID_DATA (a member of the wrong type or a bad value; the
+ *   message names the member).
+ */
+RelayAccount *
+relay_account_new_from_json (JsonObject  *object,
+                             GError     **error)
+{
+  g_autoptr(RelayAccount) self = NULL;
+  g_autoptr(GStrvBuilder) pins = g_strv_builder_new ();
+  const char *id = NULL, *provider = NULL, *host = NULL, *username = NULL;
+  const char *from = NULL, *ca_file = NULL;
+  g_autofree char *pins_host = NULL;
+  guint pins_port;
+  JsonObject *limits = NULL;
+  guint port = 587, security = RELAY_SECURITY_STARTTLS, auth = RELAY_AUTH_METHOD_AUTO;
+  guint max_messages = 0, message_window = 0, max_recipients = 0, recipient_window = 0;
+  gboolean allow_insecure, sign_in_again;
+  JsonNode *node;
+
+  g_return_val_if_fail (object != NULL, NULL);
+
+  if (!read_string (object, "id", &id, error) ||
+      !read_string (object, "provider", &provider, error) ||
+      !read_string (object, "host", &host, error) ||
+      !read_string (object, "username", &username, error) ||
+      !read_string (object, "from", &from, error) ||
+      !read_string (object, "ca_file", &ca_file, error) ||
+      !read_uint (object, "port", 65535, &port, error) ||
+      !read_enum (object, "security", RELAY_TYPE_SECURITY, &security, error) ||
+      !read_enum (object, "auth", RELAY_TYPE_AUTH_METHOD, &auth, error))
+    return NULL;
+
+  if (id == NULL || !g_uuid_string_is_valid (id))
+    {
+      g_set_error (error, JSON_PARSER_ERROR, JSON_PARSER_ERROR_INVALID_DATA,
+                   "an account has no valid “id”");
+      return NULL;
+    }
+
+  if (!check_fields (provider, host, username, from, ca_file, error))
+    return NULL;
+
+  if ((node = json_object_get_member (object, "limits")) != NULL)
+    {
+      if (!JSON_NODE_HOLDS_OBJECT (node))
+        {
+          g_set_error (error, JSON_PARSER_ERROR, JSON_PARSER_ERROR_INVALID_DATA,
+                       "“limits” is not an object");
+          return NULL;
+        }
+      limits = json_node_get_object (node);
+    }
+
+  if (!read_uint (limits, "max_messages", G_MAXINT32, &max_messages, error) ||
+      !read_uint (limits, "message_window", G_MAXINT32, &message_window, error) ||
+      !read_uint (limits, "max_recipients", G_MAXINT32, &max_recipients, error) ||
+      !read_uint (limits, "recipient_window", G_MAXINT32, &recipient_window, error))
+    return NULL;
+
+  if ((node = json_object_get_member (object, "pins")) != NULL)
+    {
+      JsonArray *array;
+
+      if (!JSON_NODE_HOLDS_ARRAY (node))
+        {
+          g_set_error (error, JSON_PARSER_ERROR, JSON_PARSER_ERROR_INVALID_DATA,
+                       "“pins” is not a list");
+          return NULL;
+        }
+
+      array = json_node_get_array (node);
+      for (guint i = 0; i < json_array_get_length (array); i++)
+        {
+          JsonNode *element = json_array_get_element (array, i);
+          g_autofree char *pin = NULL;
+
+          if (JSON_NODE_HOLDS_VALUE (element) && json_node_get_value_type (element) == G_TYPE_STRING)
+            pin = relay_validate_pin (json_node_get_string (element), NULL);
+
+          if (pin == NULL)
+            {
+              g_set_error (error, JSON_PARSER_ERROR, JSON_PARSER_ERROR_INVALID_DATA,
+                           "“pins” holds something that is not a SHA-256 fingerprint");
+              return NULL;
+            }
+          g_strv_builder_add (pins, pin);
+        }
+    }
+
+  if (port == 0)
+    {
+      g_set_error (error, JSON_PARSER_ERROR, JSON_PARSER_ERROR_INVALID_DATA,
+                   "“port” is 0");
+      return NULL;
+    }
+
+  /* absent in files of older versions: their pins were for the server
+   * saved with them */
+  pins_port = port;
+  if ((node = json_object_get_member (object, "pins_for")) != NULL &&
+      !read_pins_for (node, &pins_host, &pins_port, error))
+    return NULL;
+
+  if (!read_boolean (object, "allow_insecure", &allow_insecure, error) ||
+      !read_boolean (object, "sign_in_again", &sign_in_again, error))
+    return NULL;
+
+  self = g_object_new (RELAY_TYPE_ACCOUNT, "id", id, NULL);
+  self->provider = (g_free (self->provider), g_strdup (provider ? provider : "custom"));
+  self->host = (g_free (self->host), g_strdup (host ? host : ""));
+  self->username = (g_free (self->username), g_strdup (username ? username : ""));
+  self->from = (g_free (self->from), g_strdup (from ? from : ""));
+  self->ca_file = (g_free (self->ca_file), g_strdup (ca_file ? ca_file : ""));
+  self->pins = (g_strfreev (self->pins), g_strv_builder_end (pins));
+  self->pins_host = (g_free (self->pins_host), pins_host ? g_steal_pointer (&pins_host) : g_strdup (self->host));
+  self->pins_port = pins_port;
+  self->port = port;
+  self->security = security;
+  self->auth = auth;
+  self->max_messages = max_messages;
+  self->message_window = message_window;
+  self->max_recipients = max_recipients;
+  self->recipient_window = recipient_window;
+  self->allow_insecure = allow_insecure;
+  self->sign_in_again = sign_in_again;
+
+  return g_steal_pointer (&self);
+}
