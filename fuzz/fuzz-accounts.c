@@ -56,7 +56,7 @@ LLVMFuzzerTestOneInput (const guint8 *data,
     }
 
   /* too deep is refused before json-glib parses it */
-  g_assert (relay_json_check_depth ((const char *)data, size, RELAY_ACCOUNT_STORE_MAX_DEPTH));
+  g_assert (relay_json_check_depth ((const char *)data, size, RELAY_ACCOUNT_STORE_MAX_DEPTH, NULL));
 
   g_assert_no_error (error);
   for (guint i = 0; i < accounts->len; i++)

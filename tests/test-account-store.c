@@ -274,6 +274,22 @@ test_deep_and_large (void)
     g_string_append (objects, "{\"a\":");
   assert_moved_aside_because (objects->str, objects->len, "nest");
 
+  /* json-glib also reads single-quoted strings and comments: a '"' in
+   * one must not hide the brackets after it from the depth check
+   * (SIGSEGV before) */
+  {
+    g_autoptr(GString) quoted = g_string_new ("['\"', ");
+    g_autoptr(GString) commented = g_string_new ("[/* \" */ ");
+
+    for (guint i = 0; i < 200000; i++)
+      {
+        g_string_append_c (quoted, '[');
+        g_string_append_c (commented, '[');
+      }
+    assert_moved_aside_because (quoted->str, quoted->len, "single-quoted");
+    assert_moved_aside_because (commented->str, commented->len, "comment");
+  }
+
   /* brackets inside strings are text, not nesting */
   assert_moved_aside_because ("{ \"version\": 1, \"accounts\": [ { \"id\": \"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[\" } ] }", -1,
                               "id");
@@ -347,6 +363,16 @@ test_newer_version (void)
   g_assert_error (error, RELAY_ACCOUNT_STORE_ERROR, RELAY_ACCOUNT_STORE_ERROR_NEWER);
   g_assert_true (g_file_get_contents (path, &kept, NULL, NULL));
   g_assert_cmpstr (kept, ==, text);
+  g_clear_error (&error);
+
+  /* once the user has moved it away, as the message says, saving works
+   * again without a restart */
+  g_assert_cmpint (g_unlink (path), ==, 0);
+  g_assert_true (relay_account_store_load (store, &error));
+  g_assert_no_error (error);
+  relay_account_store_put (store, account);
+  g_assert_true (relay_account_store_save (store, &error));
+  g_assert_no_error (error);
 }
 
 static guint

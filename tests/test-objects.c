@@ -204,16 +204,72 @@ test_account_json (void)
   g_assert_finalize_object (account);
 }
 
+/* A hand-edited host keeps its pins: both are compared in the form a
+ * typed host takes */
+static void
+test_account_pins_hand_edited (void)
+{
+  const char *text = "{ \"id\": \"9b2f6f8e-2a9e-4d55-9d5c-3c1f0a9e4b11\", \"provider\": \"custom\","
+                     " \"host\": \"  SMTP.Example.ORG  \", \"port\": 587, \"pins\": [ \"" PIN "\" ],"
+                     " \"pins_for\": { \"host\": \"smtp.example.org\", \"port\": 587 } }";
+  const char * const pins[] = { PIN, NULL };
+  g_autoptr(JsonNode) node = json_from_string (text, NULL);
+  g_autoptr(GError) error = NULL;
+  RelayAccount *account;
+
+  g_assert_nonnull (node);
+  account = relay_account_new_from_json (json_node_get_object (node), &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (relay_account_get_host (account), ==, "smtp.example.org");
+  g_assert_cmpstrv (relay_account_get_pins (account), pins);
+  g_assert_finalize_object (account);
+}
+
 static void
 test_account_copy (void)
 {
+  const char * const pins[] = { PIN, NULL };
   RelayAccount *account = relay_account_new ();
   RelayAccount *copy;
+  g_autofree GParamSpec **pspecs = NULL;
+  guint n_pspecs;
 
-  relay_account_set_host (account, "smtp.example.org");
+  g_object_set (account,
+                "provider", "custom",
+                "host", "smtp.example.org",
+                "port", 2525,
+                "security", RELAY_SECURITY_TLS,
+                "auth", RELAY_AUTH_METHOD_PLAIN,
+                "username", "me@example.org",
+                "from", "me@example.org",
+                /* what is being typed: the JSON reader would refuse it */
+                "ca-file", "relative\tname.pem",
+                "max-messages", 30,
+                "message-window", 60,
+                "allow-insecure", TRUE,
+                "sign-in-again", TRUE,
+                NULL);
+  relay_account_set_pins (account, pins);
+
+  /* every value, the pins with the server they were made for */
   copy = relay_account_copy (account);
+  g_assert_nonnull (copy);
   g_assert_cmpstr (relay_account_get_id (copy), ==, relay_account_get_id (account));
-  g_assert_cmpstr (relay_account_get_host (copy), ==, "smtp.example.org");
+  pspecs = g_object_class_list_properties (G_OBJECT_GET_CLASS (account), &n_pspecs);
+  for (guint i = 0; i < n_pspecs; i++)
+    {
+      g_auto(GValue) one = G_VALUE_INIT;
+      g_auto(GValue) two = G_VALUE_INIT;
+
+      g_value_init (&one, pspecs[i]->value_type);
+      g_value_init (&two, pspecs[i]->value_type);
+      g_object_get_property (G_OBJECT (account), pspecs[i]->name, &one);
+      g_object_get_property (G_OBJECT (copy), pspecs[i]->name, &two);
+      if (!values_equal (pspecs[i], &one, &two))
+        g_error ("%s: %s became %s in the copy", pspecs[i]->name,
+                 g_strdup_value_contents (&one), g_strdup_value_contents (&two));
+    }
+  g_assert_cmpstrv (relay_account_get_pins (copy), pins);
 
   /* a copy is its own: changing it leaves the original alone */
   relay_account_set_host (copy, "mail.example.org");
@@ -404,6 +460,7 @@ main (int   argc,
   g_test_add_func ("/account/properties", test_account_properties);
   g_test_add_func ("/account/json", test_account_json);
   g_test_add_func ("/account/copy", test_account_copy);
+  g_test_add_func ("/account/pins-hand-edited", test_account_pins_hand_edited);
   g_test_add_func ("/provider/presets", test_providers);
   g_test_add_func ("/send-log-entry/line", test_send_log_entry);
   g_test_add_func ("/enums/types", test_enum_types);

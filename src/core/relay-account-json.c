@@ -394,7 +394,10 @@ relay_account_new_from_json (JsonObject  *object,
 
   self = g_object_new (RELAY_TYPE_ACCOUNT, "id", id, NULL);
   self->provider = (g_free (self->provider), g_strdup (provider ? provider : "custom"));
-  self->host = (g_free (self->host), g_strdup (host ? host : ""));
+  /* in the form a typed host takes, which the pins' server is compared
+   * with: a hand-edited “SMTP.Example.ORG” must not lose its pins */
+  g_free (self->host);
+  self->host = host != NULL && host[0] != '\0' ? relay_validate_host (host, NULL) : g_strdup ("");
   self->username = (g_free (self->username), g_strdup (username ? username : ""));
   self->from = (g_free (self->from), g_strdup (from ? from : ""));
   self->ca_file = (g_free (self->ca_file), g_strdup (ca_file ? ca_file : ""));

@@ -178,12 +178,8 @@ relay_account_store_parse (const char  *contents,
   JsonArray *array;
   JsonNode *node;
 
-  if (!relay_json_check_depth (contents, length, RELAY_ACCOUNT_STORE_MAX_DEPTH))
-    {
-      g_set_error (error, JSON_PARSER_ERROR, JSON_PARSER_ERROR_INVALID_DATA,
-                   "lists and objects nest more than %d deep", RELAY_ACCOUNT_STORE_MAX_DEPTH);
-      return FALSE;
-    }
+  if (!relay_json_check_depth (contents, length, RELAY_ACCOUNT_STORE_MAX_DEPTH, error))
+    return FALSE;
 
   if (!json_parser_load_from_data (parser, contents, length, error))
     return FALSE;
@@ -408,6 +404,8 @@ relay_account_store_load (RelayAccountStore  *self,
     {
       if (errno == ENOENT)
         {
+          /* a newer version's file the user moved away no longer holds saving */
+          g_clear_error (&self->newer);
           g_list_store_remove_all (self->accounts);
           return TRUE;
         }

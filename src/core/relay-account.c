@@ -234,17 +234,48 @@ relay_account_new (void)
 /**
  * relay_account_copy:
  *
+ * Copies field by field, so that a copy never fails: an account being
+ * typed may hold what relay_account_new_from_json() refuses.
+ *
  * Returns: (transfer full): an account with the same id and values
  */
+static void
+copy_str (char       **to,
+          const char  *from)
+{
+  g_free (*to);
+  *to = g_strdup (from);
+}
+
 RelayAccount *
 relay_account_copy (RelayAccount *self)
 {
-  g_autoptr(JsonNode) node = NULL;
+  RelayAccount *copy;
 
   g_return_val_if_fail (RELAY_IS_ACCOUNT (self), NULL);
 
-  node = relay_account_to_json (self);
-  return relay_account_new_from_json (json_node_get_object (node), NULL);
+  copy = relay_account_new ();
+  copy_str (&copy->id, self->id);
+  copy_str (&copy->provider, self->provider);
+  copy_str (&copy->host, self->host);
+  copy_str (&copy->username, self->username);
+  copy_str (&copy->from, self->from);
+  copy_str (&copy->ca_file, self->ca_file);
+  g_strfreev (copy->pins);
+  copy->pins = g_strdupv (self->pins);
+  copy_str (&copy->pins_host, self->pins_host);
+  copy->pins_port = self->pins_port;
+  copy->port = self->port;
+  copy->security = self->security;
+  copy->auth = self->auth;
+  copy->max_messages = self->max_messages;
+  copy->message_window = self->message_window;
+  copy->max_recipients = self->max_recipients;
+  copy->recipient_window = self->recipient_window;
+  copy->allow_insecure = self->allow_insecure;
+  copy->sign_in_again = self->sign_in_again;
+
+  return copy;
 }
 
 /**

@@ -19,6 +19,7 @@ gint64      relay_json_get_int    (JsonObject *object,
                                    gint64      default_value);
 gboolean    relay_json_check_depth (const char *data,
                                     gsize       length,
-                                    guint       max_depth);
+                                    guint       max_depth,
+                                    GError    **error);
 
 G_END_DECLS

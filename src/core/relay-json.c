@@ -13,6 +13,8 @@
 
 #include "config.h"
 
+#include <glib/gi18n.h>
+
 #include "relay-json-private.h"
 
 static JsonNode *
@@ -52,17 +54,25 @@ relay_json_get_int (JsonObject *object,
  * relay_json_check_depth:
  * @data: JSON text, not necessarily valid
  * @max_depth: how deeply lists and objects may nest
+ * @error: where to say why @data is not safe to parse
  *
  * json-glib parses recursively: a file of 100,000 “[” overflows the stack
  * before it can say the file is damaged. This scan of brackets outside
- * strings, in one pass, tells first whether a parse is safe.
+ * strings, in one pass, tells first whether a parse is safe. json-glib
+ * also takes single-quoted strings and comments, which strict JSON does
+ * not have and Mail Relay never writes; a bracket inside one of those
+ * would not be counted here, so they are refused (docs/security.md).
  *
- * Returns: whether no list or object in @data nests deeper than @max_depth
+ * Used error codes: %G_FILE_ERROR_FAILED (too deep, or not strict JSON)
+ *
+ * Returns: whether no list or object in @data nests deeper than
+ *   @max_depth, and nothing in it is a comment or a single-quoted string
  */
 gboolean
-relay_json_check_depth (const char *data,
-                        gsize       length,
-                        guint       max_depth)
+relay_json_check_depth (const char  *data,
+                        gsize        length,
+                        guint        max_depth,
+                        GError     **error)
 {
   gboolean in_string = FALSE;
   guint depth = 0;
@@ -80,10 +90,20 @@ relay_json_check_depth (const char *data,
         }
       else if (c == '"')
         in_string = TRUE;
+      else if (c == '\'' || c == '/' || c == '#')
+        {
+          g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_FAILED,
+                       _("it holds a comment or a single-quoted string, which JSON does not allow"));
+          return FALSE;
+        }
       else if (c == '[' || c == '{')
         {
           if (++depth > max_depth)
-            return FALSE;
+            {
+              g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_FAILED,
+                           _("lists or objects nest more than %u deep"), max_depth);
+              return FALSE;
+            }
         }
       else if ((c == ']' || c == '}') && depth > 0)
         depth--;

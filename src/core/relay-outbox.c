@@ -327,11 +327,8 @@ parse_item (const char  *id,
       return NULL;
     }
 
-  if (!relay_json_check_depth (contents, length, MAX_ITEM_DEPTH))
-    {
-      g_set_error_literal (error, G_FILE_ERROR, G_FILE_ERROR_FAILED, _("lists or objects nest too deeply"));
-      return NULL;
-    }
+  if (!relay_json_check_depth (contents, length, MAX_ITEM_DEPTH, error))
+    return NULL;
 
   if (!json_parser_load_from_data (parser, contents, length, error))
     return NULL;
@@ -1310,6 +1307,7 @@ drop_international (Drain *drain,
                     Item  *item)
 {
   g_autoptr(GStrvBuilder) rest = g_strv_builder_new ();
+  g_autoptr(GPtrArray) events = g_ptr_array_new_with_free_func (g_object_unref);
   g_auto(GStrv) left = NULL;
 
   if (relay_address_needs_smtputf8 (item->from))
@@ -1334,18 +1332,16 @@ drop_international (Drain *drain,
 
       why = g_strdup_printf (_("The server does not take international addresses (it does not offer SMTPUTF8), so it cannot send to %s."),
                              item->recipients[i]);
-      if (!record_event (drain, item, one, RELAY_SEND_STATUS_FAILED, NULL, why))
-        {
-          /* not recorded: this recipient stays, and the drain stops */
-          g_strv_builder_add (rest, item->recipients[i]);
-          continue;
-        }
-      drain->report->failed++;
+      g_ptr_array_add (events, make_entry_for (drain->account, item, one, RELAY_SEND_STATUS_FAILED, NULL, why));
     }
 
-  left = g_strv_builder_end (rest);
-  if (drain->halted)
+  /* all of them or none: not recorded, the item stays as it was and the
+   * drain stops */
+  if (events->len > 0 && !record (drain, (RelaySendLogEntry **)events->pdata, events->len))
     return FALSE;
+  drain->report->failed += events->len;
+
+  left = g_strv_builder_end (rest);
   if (left[0] == NULL)
     {
       remove_item (item);
