@@ -1658,7 +1658,8 @@ waiting_free (RelayOutboxWaiting *waiting)
  * Sends what the outbox holds, one process at a time, over as few
  * connections as the provider allows, never faster than the account's
  * limits (counted from the send log, so across restarts too). Blocks:
- * run it in a worker thread in the app.
+ * the app and the CLI call relay_outbox_drain_async(), which runs it in a
+ * worker thread of its own.
  *
  * Returns: (transfer full): what happened, or %NULL when the outbox
  *   could not be read or the credentials not found
@@ -1994,8 +1995,10 @@ relay_outbox_drain_async (RelayAccount            *account,
  * relay_outbox_drain_finish:
  *
  * Used error codes: %RELAY_OUTBOX_ERROR_CREDENTIALS (no password is
- * stored); the %G_IO_ERROR codes of an outbox folder that cannot be made,
- * opened or locked; those of the keyring (#SECRET_ERROR, %G_DBUS_ERROR)
+ * stored); %G_FILE_ERROR codes for a data or outbox folder that cannot
+ * be made or is not the user's own (%G_FILE_ERROR_PERM), and %G_IO_ERROR
+ * codes for an outbox lock that cannot be opened or taken; those of the
+ * keyring (#SECRET_ERROR, %G_DBUS_ERROR)
  * and of a sign-in that is refused (%RELAY_OAUTH_ERROR); and
  * %G_IO_ERROR_CANCELLED when @cancellable was cancelled (what was sent
  * before is in the send log). A drain that stopped early on a message's
