@@ -17,7 +17,6 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
-#include <string.h>
 
 #include "relay-accessible.h"
 #include "relay-format.h"
@@ -265,63 +264,32 @@ update_count (RelayLogPage *self)
   gtk_label_set_text (self->count_label, text);
 }
 
+/* What a callback of the core's needs: the page, held here on the page's
+ * thread (see update_meters()), and what was asked */
 typedef struct
 {
-  RelaySendLog *log;
-  /* a RelaySendStatus, or -1 */
-  int   status;
-  char *search_needle;
-  guint first;
-} Filter;
+  RelayLogPage *self;
+  guint         first;    /* refilter_from() */
+  gboolean      by_hand;  /* start_drain() */
+} Call;
 
-static void
-filter_free (Filter *filter)
+static Call *
+call_new (RelayLogPage *self)
 {
-  g_clear_object (&filter->log);
-  g_free (filter->search_needle);
-  g_free (filter);
+  Call *call = g_new0 (Call, 1);
+
+  call->self = g_object_ref (self);
+  return call;
 }
 
-/* On the stored lines, in whatever form they were written: the status as
- * every reader of the log reads it, a substring test for a search */
 static void
-filter_thread (GTask        *task,
-               gpointer      source_object,
-               gpointer      task_data,
-               GCancellable *cancellable)
+call_free (Call *call)
 {
-  Filter *filter = task_data;
-  guint n = g_list_model_get_n_items (G_LIST_MODEL (filter->log));
-  GArray *positions = g_array_new (FALSE, FALSE, sizeof (guint));
-
-  for (guint i = filter->first; i < n; i++)
-    {
-      gsize length = 0;
-      const char *line = relay_send_log_get_line (filter->log, i, &length);
-
-      if ((i & 0xffff) == 0 && g_cancellable_is_cancelled (cancellable))
-        break;
-      if (line == NULL)
-        continue;
-      if (filter->status >= 0)
-        {
-          RelaySendStatus status;
-
-          if (!relay_send_log_line_get_status (line, length, &status) || (int)status != filter->status)
-            continue;
-        }
-      if (filter->search_needle != NULL)
-        {
-          g_autofree char *folded = g_utf8_casefold (line, length);
-
-          if (strstr (folded, filter->search_needle) == NULL)
-            continue;
-        }
-      g_array_append_val (positions, i);
-    }
-
-  g_task_return_pointer (task, positions, (GDestroyNotify)g_array_unref);
+  g_object_unref (call->self);
+  g_free (call);
 }
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Call, call_free)
 
 /* The newest events are at the end, and while they are in view they stay
  * in view as events come, as in a terminal. The list learns its height as
@@ -391,27 +359,25 @@ filtered_cb (GObject      *object,
              GAsyncResult *result,
              gpointer      user_data)
 {
-  g_autoptr(RelayLogPage) self = user_data;
-  Filter *filter = g_task_get_task_data (G_TASK (result));
-  g_autoptr(GError) error = NULL;
-  GArray *positions = g_task_propagate_pointer (G_TASK (result), &error);
+  g_autoptr(Call) call = user_data;
+  RelayLogPage *self = call->self;
+  /* NULL when a newer filter cancelled this one */
+  GArray *positions = relay_send_log_filter_finish (RELAY_SEND_LOG (object), result, NULL);
 
   self->readers--;
 
-  if (positions == NULL || g_cancellable_is_cancelled (g_task_get_cancellable (G_TASK (result))))
+  if (positions == NULL)
     {
-      if (positions != NULL)
-        g_array_unref (positions);
       /* a newer filter, or a reload that waited for this one */
       if (!self->loading && self->reload_pending)
         relay_log_page_reload (self);
       return;
     }
 
-  if (filter->first == 0)
+  if (call->first == 0)
     relay_log_subset_set_positions (self->filtered, positions);
   else
-    relay_log_subset_update_from (self->filtered, filter->first, positions);
+    relay_log_subset_update_from (self->filtered, call->first, positions);
 
   if (self->reload_pending)
     relay_log_page_reload (self);
@@ -426,15 +392,15 @@ filter_active (RelayLogPage *self)
   return (selected > 0 && selected <= G_N_ELEMENTS (dropdown_statuses)) || search[0] != '\0';
 }
 
-/* Filters the rows from @first on, in a thread */
+/* Filters the rows from @first on, off the main thread */
 static void
 refilter_from (RelayLogPage *self,
                guint         first)
 {
   guint selected = gtk_drop_down_get_selected (self->status_dropdown);
   const char *search = gtk_editable_get_text (GTK_EDITABLE (self->search_entry));
-  g_autoptr(GTask) task = NULL;
-  Filter *filter;
+  Call *call;
+  int status = -1;
 
   /* the load ends by filtering */
   if (self->loading)
@@ -461,21 +427,14 @@ refilter_from (RelayLogPage *self,
       return;
     }
 
-  filter = g_new0 (Filter, 1);
-  filter->log = g_object_ref (self->log);
-  filter->first = first;
-  filter->status = -1;
   if (selected > 0 && selected <= G_N_ELEMENTS (dropdown_statuses))
-    filter->status = dropdown_statuses[selected - 1];
-  if (search[0] != '\0')
-    filter->search_needle = g_utf8_casefold (search, -1);
+    status = dropdown_statuses[selected - 1];
 
   self->filtering = g_cancellable_new ();
   self->readers++;
-  /* the page is held here, on this thread, not by the worker: see update_meters() */
-  task = g_task_new (NULL, self->filtering, filtered_cb, g_object_ref (self));
-  g_task_set_task_data (task, filter, (GDestroyNotify)filter_free);
-  g_task_run_in_thread (task, filter_thread);
+  call = call_new (self);
+  call->first = first;
+  relay_send_log_filter_async (self->log, first, status, search, self->filtering, filtered_cb, call);
 }
 
 /* GTK 4.8 names the drop-down's button “GtkToggleButton”; the focus is
@@ -678,40 +637,6 @@ window_phrase (guint seconds)
     }
 }
 
-typedef struct
-{
-  RelayThrottle *throttle;
-  char          *path;       /* the send log's */
-  guint          queued;
-  guint          due;
-  gint64         next_retry;
-} Meters;
-
-static void
-meters_free (Meters *meters)
-{
-  g_clear_object (&meters->throttle);
-  g_free (meters->path);
-  g_free (meters);
-}
-
-/* The same count as the outbox makes: sent and unknown attempts */
-static void
-meters_thread (GTask        *task,
-               gpointer      source_object,
-               gpointer      task_data,
-               GCancellable *cancellable)
-{
-  Meters *meters = task_data;
-  const char *path = meters->path;
-
-  relay_throttle_record_log (meters->throttle, path);
-  /* what waits in the outbox, for the banner, and what may go now */
-  meters->queued = relay_outbox_count ();
-  meters->due = relay_outbox_count_due (g_get_real_time (), &meters->next_retry);
-  g_task_return_boolean (task, TRUE);
-}
-
 static void start_drain (RelayLogPage *self,
                          gboolean      by_hand);
 
@@ -721,14 +646,16 @@ meters_cb (GObject      *object,
            gpointer      user_data)
 {
   g_autoptr(RelayLogPage) self = user_data;
-  Meters *meters = g_task_get_task_data (G_TASK (result));
-  RelayThrottle *throttle = meters->throttle;
+  g_autoptr(RelayOutboxCounts) meters = relay_outbox_get_counts_finish (result, NULL);
+  RelayThrottle *throttle;
   RelayAccount *account = self->account;
   g_autoptr(GString) text = g_string_new (NULL);
   gint64 now = g_get_real_time ();
 
-  if (!g_task_propagate_boolean (G_TASK (result), NULL) || account == NULL)
+  if (meters == NULL || account == NULL)
     return;
+
+  throttle = meters->throttle;
 
   if (relay_throttle_get_max_messages (throttle) > 0)
     {
@@ -809,8 +736,6 @@ meters_cb (GObject      *object,
 static void
 update_meters (RelayLogPage *self)
 {
-  g_autoptr(GTask) task = NULL;
-
   if (self->account == NULL)
     {
       gtk_widget_set_visible (GTK_WIDGET (self->meters_label), FALSE);
@@ -819,17 +744,9 @@ update_meters (RelayLogPage *self)
 
   /* A GTask run in a thread drops its last reference in the worker,
    * possibly after its callback has run: were the page its source object,
-   * the page could be disposed there, off the main thread. The worker gets
-   * only what it reads, and the callback's data holds the page. */
-  {
-    Meters *meters = g_new0 (Meters, 1);
-
-    meters->throttle = relay_throttle_new_for_account (self->account);
-    meters->path = g_strdup (relay_send_log_get_path (self->log));
-    task = g_task_new (NULL, self->cancellable, meters_cb, g_object_ref (self));
-    g_task_set_task_data (task, meters, (GDestroyNotify)meters_free);
-    g_task_run_in_thread (task, meters_thread);
-  }
+   * the page could be disposed there, off the main thread. The core's
+   * calls get only what they read, and the callback's data holds the page. */
+  relay_outbox_get_counts_async (self->account, self->log, self->cancellable, meters_cb, g_object_ref (self));
 }
 
 /**
@@ -848,107 +765,11 @@ relay_log_page_set_account (RelayLogPage *self,
   update_meters (self);
 }
 
-/* RFC 4180: quoted when it must be, quotes doubled. A subject or a
- * server's reply is someone else's text: a cell that a spreadsheet would
- * take for a formula (=, +, -, @, a tab or a CR first) starts with an
- * apostrophe, so that it is shown as text (OWASP, “CSV Injection”). */
+/* Back on the page's thread: the core's worker held only the log and the file */
 static void
-append_csv_field (GString    *out,
-                  const char *value,
-                  gboolean    last)
-{
-  gboolean formula = value[0] != '\0' && strchr ("=+-@\t\r", value[0]) != NULL;
-
-  if (strpbrk (value, ",\"\r\n") != NULL)
-    {
-      g_string_append_c (out, '"');
-      if (formula)
-        g_string_append_c (out, '\'');
-      for (const char *p = value; *p; p++)
-        {
-          if (*p == '"')
-            g_string_append_c (out, '"');
-          g_string_append_c (out, *p);
-        }
-      g_string_append_c (out, '"');
-    }
-  else
-    {
-      if (formula)
-        g_string_append_c (out, '\'');
-      g_string_append (out, value);
-    }
-
-  g_string_append (out, last ? "\r\n" : ",");
-}
-
-typedef struct
-{
-  RelaySendLog *log;
-  GFile        *file;
-  GArray       *positions;  /* NULL: every row */
-} Export;
-
-static void
-export_free (Export *export)
-{
-  g_clear_object (&export->log);
-  g_clear_object (&export->file);
-  g_clear_pointer (&export->positions, g_array_unref);
-  g_free (export);
-}
-
-static void
-export_thread (GTask        *task,
-               gpointer      source_object,
-               gpointer      task_data,
-               GCancellable *cancellable)
-{
-  Export *export = task_data;
-  g_autoptr(GString) out = g_string_new ("time,status,recipients,subject,attempt,reply\r\n");
-  g_autoptr(GError) error = NULL;
-  guint n = export->positions ? export->positions->len : g_list_model_get_n_items (G_LIST_MODEL (export->log));
-
-  for (guint i = 0; i < n; i++)
-    {
-      guint position = export->positions ? g_array_index (export->positions, guint, i) : i;
-      gsize length = 0;
-      const char *line = relay_send_log_get_line (export->log, position, &length);
-      g_autoptr(RelaySendLogEntry) entry = NULL;
-      g_autofree char *time = NULL;
-      g_autofree char *recipients = NULL;
-      g_autofree char *attempt = NULL;
-
-      if (line == NULL || !(entry = relay_send_log_entry_new_from_line (line, length, NULL)))
-        continue;
-
-      time = g_date_time_format_iso8601 (relay_send_log_entry_get_time (entry));
-      recipients = g_strjoinv ("; ", (char **)relay_send_log_entry_get_recipients (entry));
-      attempt = g_strdup_printf ("%u", relay_send_log_entry_get_attempt (entry));
-
-      append_csv_field (out, time, FALSE);
-      append_csv_field (out, relay_send_status_to_string (relay_send_log_entry_get_status (entry)), FALSE);
-      append_csv_field (out, recipients, FALSE);
-      append_csv_field (out, relay_send_log_entry_get_subject (entry), FALSE);
-      append_csv_field (out, attempt, FALSE);
-      append_csv_field (out, relay_send_log_entry_get_reply (entry), TRUE);
-    }
-
-  /* the log is private, and so is a copy of it: made 0600 from the start
-   * (a new file replaces one that was there, and its mode) */
-  if (!g_file_replace_contents (export->file, out->str, out->len, NULL, FALSE,
-                                G_FILE_CREATE_REPLACE_DESTINATION | G_FILE_CREATE_PRIVATE,
-                                NULL, cancellable, &error))
-    g_task_return_error (task, g_steal_pointer (&error));
-  else
-    g_task_return_boolean (task, TRUE);
-}
-
-/* Back on the page's thread: the worker held only the log and the file */
-static void
-export_thread_done (GObject      *object,
-                    GAsyncResult *result,
-                    gpointer      user_data)
+exported_csv_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
   RelayLogPage *self = g_task_get_source_object (task);
@@ -959,7 +780,7 @@ export_thread_done (GObject      *object,
   if (self->reload_pending)
     relay_log_page_reload (self);
 
-  if (g_task_propagate_boolean (G_TASK (result), &error))
+  if (relay_send_log_export_csv_finish (RELAY_SEND_LOG (object), result, &error))
     g_task_return_boolean (task, TRUE);
   else
     g_task_return_error (task, error);
@@ -969,7 +790,7 @@ export_thread_done (GObject      *object,
  * relay_log_page_export_async:
  *
  * Writes the events shown (after filtering) to @file as CSV, off the
- * main thread.
+ * main thread (relay_send_log_export_csv_async()).
  */
 void
 relay_log_page_export_async (RelayLogPage        *self,
@@ -979,28 +800,19 @@ relay_log_page_export_async (RelayLogPage        *self,
                              gpointer             user_data)
 {
   g_autoptr(GTask) task = NULL;
-  g_autoptr(GTask) worker = NULL;
-  Export *export;
 
   g_return_if_fail (RELAY_IS_LOG_PAGE (self));
   g_return_if_fail (G_IS_FILE (file));
 
-  export = g_new0 (Export, 1);
-  export->log = g_object_ref (self->log);
-  export->file = g_object_ref (file);
-  if (self->filtered->positions != NULL)
-    export->positions = g_array_copy (self->filtered->positions);
-
-  /* no reload while the thread reads the mapped file */
+  /* no reload while the core's thread reads the mapped file */
   self->readers++;
 
   /* the page is held by the task that completes here, not by the worker:
    * see update_meters() */
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, relay_log_page_export_async);
-  worker = g_task_new (NULL, cancellable, export_thread_done, g_steal_pointer (&task));
-  g_task_set_task_data (worker, export, (GDestroyNotify)export_free);
-  g_task_run_in_thread (worker, export_thread);
+  relay_send_log_export_csv_async (self->log, file, self->filtered->positions, cancellable,
+                                   exported_csv_cb, g_steal_pointer (&task));
 }
 
 gboolean
@@ -1113,38 +925,21 @@ detail_row (AdwPreferencesGroup *group,
 }
 
 static void
-drain_thread (GTask        *task,
-              gpointer      source_object,
-              gpointer      task_data,
-              GCancellable *cancellable)
-{
-  g_autoptr(RelaySendLog) log = relay_send_log_new (NULL);
-  g_autoptr(RelayOutboxReport) report = NULL;
-  GError *error = NULL;
-
-  /* what is due now and within the limits; nothing waits here */
-  report = relay_outbox_drain (task_data, log, RELAY_OUTBOX_WAIT_NONE, NULL, NULL, cancellable, &error);
-  if (report == NULL)
-    g_task_return_error (task, error);
-  else if (report->stopped_by != NULL)
-    /* a refused sign-in, say: what stopped it is what the page says */
-    g_task_return_new_error (task, RELAY_OUTBOX_ERROR, RELAY_OUTBOX_ERROR_STOPPED, "%s", report->stopped_by);
-  else
-    g_task_return_boolean (task, TRUE);
-}
-
-static void
 drained_cb (GObject      *object,
             GAsyncResult *result,
             gpointer      user_data)
 {
-  g_autoptr(RelayLogPage) self = user_data;
-  gboolean by_hand = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (result), "by-hand"));
+  g_autoptr(Call) call = user_data;
+  RelayLogPage *self = call->self;
+  g_autoptr(RelayOutboxReport) report = NULL;
   g_autoptr(GError) error = NULL;
 
-  if (!g_task_propagate_boolean (G_TASK (result), &error) &&
-      g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+  report = relay_outbox_drain_finish (result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
+  if (report != NULL && report->stopped_by != NULL)
+    /* a refused sign-in, say: what stopped it is what the page says */
+    g_set_error (&error, RELAY_OUTBOX_ERROR, RELAY_OUTBOX_ERROR_STOPPED, "%s", report->stopped_by);
 
   self->draining = FALSE;
   g_clear_pointer (&self->auto_error, g_free);
@@ -1152,7 +947,7 @@ drained_cb (GObject      *object,
     {
       /* said once; not tried again on its own until something changes */
       self->auto_error = shown_text (error->message);
-      if (by_hand)
+      if (call->by_hand)
         show_toast (self, error->message);
     }
 
@@ -1165,18 +960,21 @@ static void
 start_drain (RelayLogPage *self,
              gboolean      by_hand)
 {
-  g_autoptr(GTask) task = NULL;
+  g_autoptr(RelaySendLog) log = NULL;
+  Call *call;
 
   if (self->draining || self->account == NULL)
     return;
 
   self->draining = TRUE;
   gtk_widget_set_sensitive (GTK_WIDGET (self->send_queued_button), FALSE);
-  /* the page is held here, on this thread, not by the worker: see update_meters() */
-  task = g_task_new (NULL, self->cancellable, drained_cb, g_object_ref (self));
-  g_object_set_data (G_OBJECT (task), "by-hand", GINT_TO_POINTER (by_hand));
-  g_task_set_task_data (task, relay_account_copy (self->account), g_object_unref);
-  g_task_run_in_thread (task, drain_thread);
+  /* the drain appends to the log file; the page's model reloads after */
+  log = relay_send_log_new (NULL);
+  call = call_new (self);
+  call->by_hand = by_hand;
+  /* what is due now and within the limits; nothing waits here */
+  relay_outbox_drain_async (self->account, log, RELAY_OUTBOX_WAIT_NONE, NULL, NULL,
+                            self->cancellable, drained_cb, call);
 }
 
 static void

@@ -72,17 +72,41 @@ print_waiting (RelayOutboxReport *report)
     }
 }
 
+typedef struct
+{
+  GMainLoop         *loop;
+  RelayOutboxReport *report;
+  GError            *error;
+} Drained;
+
+static void
+drained_cb (GObject      *object,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  Drained *drained = user_data;
+
+  drained->report = relay_outbox_drain_finish (result, &drained->error);
+  g_main_loop_quit (drained->loop);
+}
+
 static int
 drain (RelayAccount *account,
        RelaySendLog *log,
        gboolean      wait_retries)
 {
+  g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
   g_autoptr(GError) error = NULL;
   g_autoptr(RelayOutboxReport) report = NULL;
   Progress progress = { isatty (STDERR_FILENO) };
   RelayOutboxWait wait = RELAY_OUTBOX_WAIT_THROTTLE | (wait_retries ? RELAY_OUTBOX_WAIT_RETRY : 0);
+  Drained drained = { loop };
 
-  report = relay_outbox_drain (account, log, wait, progress_cb, &progress, NULL, &error);
+  /* the progress lines come here, in this loop, before the result */
+  relay_outbox_drain_async (account, log, wait, progress_cb, &progress, NULL, drained_cb, &drained);
+  g_main_loop_run (loop);
+  report = g_steal_pointer (&drained.report);
+  error = g_steal_pointer (&drained.error);
   if (progress.tty)
     g_printerr ("\r\033[K");
 

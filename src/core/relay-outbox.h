@@ -11,6 +11,7 @@
 
 #include "relay-account.h"
 #include "relay-send-log.h"
+#include "relay-throttle.h"
 
 G_BEGIN_DECLS
 
@@ -53,7 +54,17 @@ typedef struct
   char      *stopped_by;    /* why the drain stopped early (translated), or NULL */
 } RelayOutboxReport;
 
-/* Progress, from the draining thread */
+/* What a view of the outbox shows (relay_outbox_get_counts_async()) */
+typedef struct
+{
+  RelayThrottle *throttle;    /* the account's windows, with the send log's attempts */
+  guint          queued;      /* messages in the outbox */
+  guint          due;         /* those that may go now, limits allowing */
+  gint64         next_retry;  /* µs of real time when the next other one is due, or G_MAXINT64 */
+} RelayOutboxCounts;
+
+/* Progress, from the draining thread (relay_outbox_drain()), or in the
+ * caller's main context (relay_outbox_drain_async()) */
 typedef void (*RelayOutboxProgressFunc) (const char *text,
                                          gpointer    user_data);
 
@@ -75,7 +86,25 @@ RelayOutboxReport *relay_outbox_drain  (RelayAccount        *account,
                                         gpointer             user_data,
                                         GCancellable        *cancellable,
                                         GError             **error);
+void        relay_outbox_drain_async   (RelayAccount        *account,
+                                        RelaySendLog        *log,
+                                        RelayOutboxWait      wait,
+                                        RelayOutboxProgressFunc progress,
+                                        gpointer             progress_data,
+                                        GCancellable        *cancellable,
+                                        GAsyncReadyCallback  callback,
+                                        gpointer             user_data);
+RelayOutboxReport *relay_outbox_drain_finish (GAsyncResult  *result,
+                                        GError             **error);
 void        relay_outbox_report_free   (RelayOutboxReport   *report);
+void        relay_outbox_get_counts_async (RelayAccount     *account,
+                                        RelaySendLog        *log,
+                                        GCancellable        *cancellable,
+                                        GAsyncReadyCallback  callback,
+                                        gpointer             user_data);
+RelayOutboxCounts *relay_outbox_get_counts_finish (GAsyncResult *result,
+                                        GError             **error);
+void        relay_outbox_counts_free   (RelayOutboxCounts   *counts);
 gboolean    relay_outbox_contains      (const char          *message_id);
 gboolean    relay_outbox_retry         (const char          *message_id,
                                         GError             **error);
@@ -86,5 +115,6 @@ gboolean    relay_outbox_cancel        (RelayAccount        *account,
                                         GError             **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (RelayOutboxReport, relay_outbox_report_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (RelayOutboxCounts, relay_outbox_counts_free)
 
 G_END_DECLS

@@ -131,4 +131,25 @@ GPtrArray          *relay_send_log_read_tail              (const char         *p
                                                            RelaySendStatus     status,
                                                            GError            **error);
 
+/* Off the main thread (relay-send-log-tasks.c) */
+void                relay_send_log_filter_async           (RelaySendLog       *self,
+                                                           guint               first,
+                                                           int                 status,
+                                                           const char         *search,
+                                                           GCancellable       *cancellable,
+                                                           GAsyncReadyCallback callback,
+                                                           gpointer            user_data);
+GArray             *relay_send_log_filter_finish          (RelaySendLog       *self,
+                                                           GAsyncResult       *result,
+                                                           GError            **error);
+void                relay_send_log_export_csv_async       (RelaySendLog       *self,
+                                                           GFile              *file,
+                                                           GArray             *positions,
+                                                           GCancellable       *cancellable,
+                                                           GAsyncReadyCallback callback,
+                                                           gpointer            user_data);
+gboolean            relay_send_log_export_csv_finish      (RelaySendLog       *self,
+                                                           GAsyncResult       *result,
+                                                           GError            **error);
+
 G_END_DECLS
