@@ -81,8 +81,8 @@ make_log (void)
 
 static GArray *
 filter (RelaySendLog *log,
-        guint         first,
-        int           status,
+        guint            first,
+        RelaySendStatus  status,
         const char   *search)
 {
   Wait wait = { 0 };
@@ -124,17 +124,17 @@ test_filter (void)
     assert_positions (filter (log, 0, RELAY_SEND_STATUS_FAILED, NULL), failed, G_N_ELEMENTS (failed));
     assert_positions (filter (log, 4, RELAY_SEND_STATUS_FAILED, NULL), failed_from_4, G_N_ELEMENTS (failed_from_4));
     /* any case, anywhere in the line */
-    assert_positions (filter (log, 0, -1, "invoice"), invoice, G_N_ELEMENTS (invoice));
+    assert_positions (filter (log, 0, RELAY_SEND_STATUS_ANY, "invoice"), invoice, G_N_ELEMENTS (invoice));
     assert_positions (filter (log, 0, RELAY_SEND_STATUS_FAILED, "Invoice"), invoice, G_N_ELEMENTS (invoice));
     assert_positions (filter (log, 0, RELAY_SEND_STATUS_SENT, "invoice"), NULL, 0);
-    assert_positions (filter (log, 0, -1, "no such user"), failed, G_N_ELEMENTS (failed));
-    assert_positions (filter (log, 0, -1, ""), all, G_N_ELEMENTS (all));
-    assert_positions (filter (log, 10, -1, NULL), NULL, 0);
+    assert_positions (filter (log, 0, RELAY_SEND_STATUS_ANY, "no such user"), failed, G_N_ELEMENTS (failed));
+    assert_positions (filter (log, 0, RELAY_SEND_STATUS_ANY, ""), all, G_N_ELEMENTS (all));
+    assert_positions (filter (log, 10, RELAY_SEND_STATUS_ANY, NULL), NULL, 0);
   }
 
   /* cancelled: no positions, the caller's error */
   g_cancellable_cancel (cancellable);
-  relay_send_log_filter_async (log, 0, -1, NULL, cancellable, done_cb, &wait);
+  relay_send_log_filter_async (log, 0, RELAY_SEND_STATUS_ANY, NULL, cancellable, done_cb, &wait);
   g_assert_null (relay_send_log_filter_finish (log, wait_for_result (&wait), &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   g_clear_object (&wait.result);

@@ -400,7 +400,7 @@ refilter_from (RelayLogPage *self,
   guint selected = gtk_drop_down_get_selected (self->status_dropdown);
   const char *search = gtk_editable_get_text (GTK_EDITABLE (self->search_entry));
   Call *call;
-  int status = -1;
+  RelaySendStatus status = RELAY_SEND_STATUS_ANY;
 
   /* the load ends by filtering */
   if (self->loading)

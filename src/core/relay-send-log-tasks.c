@@ -23,7 +23,7 @@
 
 typedef struct
 {
-  int    status;         /* a RelaySendStatus, or -1 */
+  RelaySendStatus status;  /* or RELAY_SEND_STATUS_ANY */
   char  *search_needle;  /* case-folded, or NULL */
   guint  first;
 } Filter;
@@ -57,11 +57,11 @@ filter_thread (GTask        *task,
         return;
       if (line == NULL)
         continue;
-      if (filter->status >= 0)
+      if (filter->status != RELAY_SEND_STATUS_ANY)
         {
           RelaySendStatus status;
 
-          if (!relay_send_log_line_get_status (line, length, &status) || (int)status != filter->status)
+          if (!relay_send_log_line_get_status (line, length, &status) || status != filter->status)
             continue;
         }
       if (filter->search_needle != NULL)
@@ -81,7 +81,7 @@ filter_thread (GTask        *task,
  * relay_send_log_filter_async:
  * @self: a loaded log
  * @first: the first row to look at
- * @status: a #RelaySendStatus the rows must have, or -1 for any
+ * @status: the status the rows must have, or %RELAY_SEND_STATUS_ANY
  * @search: (nullable): text the rows' lines must hold, in any case, or
  *   %NULL (or "") for any
  * @cancellable: (nullable): a #GCancellable
@@ -95,7 +95,7 @@ filter_thread (GTask        *task,
 void
 relay_send_log_filter_async (RelaySendLog        *self,
                              guint                first,
-                             int                  status,
+                             RelaySendStatus      status,
                              const char          *search,
                              GCancellable        *cancellable,
                              GAsyncReadyCallback  callback,
@@ -105,7 +105,7 @@ relay_send_log_filter_async (RelaySendLog        *self,
   Filter *filter;
 
   g_return_if_fail (RELAY_IS_SEND_LOG (self));
-  g_return_if_fail (status >= -1 && status <= RELAY_SEND_STATUS_UNKNOWN);
+  g_return_if_fail (status == RELAY_SEND_STATUS_ANY || (status >= 0 && status <= RELAY_SEND_STATUS_UNKNOWN));
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
   filter = g_new0 (Filter, 1);

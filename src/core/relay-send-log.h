@@ -134,7 +134,7 @@ GPtrArray          *relay_send_log_read_tail              (const char         *p
 /* Off the main thread (relay-send-log-tasks.c) */
 void                relay_send_log_filter_async           (RelaySendLog       *self,
                                                            guint               first,
-                                                           int                 status,
+                                                           RelaySendStatus     status,
                                                            const char         *search,
                                                            GCancellable       *cancellable,
                                                            GAsyncReadyCallback callback,
