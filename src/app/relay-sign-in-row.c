@@ -1,0 +1,484 @@
+/* relay-sign-in-row.c
+ *
+ * Copyright 2026 The Mail Relay developers
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+/* The setup page's row for signing in through the browser (Gmail,
+ * Microsoft 365): its states (unavailable, signed out, checking the
+ * keyring, waiting for the browser, linked), the loopback flow and the
+ * browser. Its buttons name the page's `setup.*` actions. */
+
+#define G_LOG_DOMAIN "relay-sign-in-row"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "relay-oauth-account.h"
+#include "relay-sign-in-row.h"
+#include "relay-text.h"
+
+struct _RelaySignInRow
+{
+  AdwActionRow      parent_instance;
+
+  GtkWidget        *copy_link_button;
+  GtkWidget        *cancel_sign_in_button;
+  GtkWidget        *sign_in_button;
+  GtkWidget        *sign_out_button;
+
+  /* the form's user name: the address a linked sign-in names */
+  GtkEditable      *username_editable;
+  /* the provider the form shows, and its saved account */
+  RelayProvider    *provider;
+  RelayAccount     *saved;
+  GCancellable     *cancellable;
+
+  RelaySignInState  sign_in_state;
+  RelayOAuthFlow   *flow;
+  GCancellable     *sign_in_cancellable;
+  char             *sign_in_note;
+};
+
+G_DEFINE_FINAL_TYPE (RelaySignInRow, relay_sign_in_row, ADW_TYPE_ACTION_ROW)
+
+enum {
+  PROP_0,
+  PROP_USERNAME_EDITABLE,
+  N_PROPS
+};
+
+enum {
+  STATE_CHANGED,
+  SIGNED_IN,
+  N_SIGNALS
+};
+
+static GParamSpec *properties[N_PROPS];
+static guint signals[N_SIGNALS];
+
+/* Signing in through the browser (Gmail, Microsoft 365) */
+
+static void
+update_sign_in_row (RelaySignInRow *self)
+{
+  RelayProvider *provider = self->provider;
+  RelaySignInState state = self->sign_in_state;
+  g_autofree char *subtitle = NULL;
+  const char *service = provider ? relay_provider_get_oauth_service (provider) : NULL;
+
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self),
+                                 g_strcmp0 (service, "microsoft") == 0 ? _("Sign In With Microsoft")
+                                                                       : _("Sign In With Google"));
+
+  switch (state)
+    {
+    case RELAY_SIGN_IN_UNAVAILABLE:
+      subtitle = g_strdup (self->sign_in_note);
+      break;
+    case RELAY_SIGN_IN_CHECKING:
+      subtitle = g_strdup (_("Checking the keyring…"));
+      break;
+    case RELAY_SIGN_IN_WAITING:
+      subtitle = g_strdup_printf ("%s%s%s", _("Waiting for you to sign in in the browser…"),
+                                  self->sign_in_note ? "\n" : "",
+                                  self->sign_in_note ? self->sign_in_note : "");
+      break;
+    case RELAY_SIGN_IN_LINKED:
+      {
+        /* the address the sign-in server's token named */
+        const char *username = self->username_editable ? gtk_editable_get_text (self->username_editable) : "";
+        g_autofree char *address = relay_text_for_display (username, -1);
+
+        subtitle = g_strdup_printf (_("Signed in as %s"), address);
+      }
+      break;
+    case RELAY_SIGN_IN_SIGNED_OUT:
+    default:
+      subtitle = g_strdup (self->sign_in_note ? self->sign_in_note
+                                              : _("No password is needed: you sign in on the provider’s own page, and Mail Relay keeps the access it grants in your keyring."));
+      break;
+    }
+
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (self), subtitle);
+
+  gtk_widget_set_visible (self->sign_in_button,
+                          state != RELAY_SIGN_IN_WAITING && state != RELAY_SIGN_IN_LINKED);
+  gtk_widget_set_visible (self->copy_link_button, state == RELAY_SIGN_IN_WAITING);
+  gtk_widget_set_visible (self->cancel_sign_in_button, state == RELAY_SIGN_IN_WAITING);
+  gtk_widget_set_visible (self->sign_out_button, state == RELAY_SIGN_IN_LINKED);
+  g_signal_emit (self, signals[STATE_CHANGED], 0);
+}
+
+static void
+is_linked_cb (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(RelaySignInRow) self = user_data;
+  g_autoptr(GError) error = NULL;
+  gboolean linked = relay_oauth_account_is_linked_finish (result, &error);
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
+      self->sign_in_state != RELAY_SIGN_IN_CHECKING)
+    return;
+
+  if (error != NULL)
+    relay_sign_in_row_set_state (self, RELAY_SIGN_IN_SIGNED_OUT, error->message);
+  else if (linked)
+    relay_sign_in_row_set_state (self, RELAY_SIGN_IN_LINKED, NULL);
+  else if (self->saved != NULL && relay_account_get_sign_in_again (self->saved))
+    relay_sign_in_row_set_state (self, RELAY_SIGN_IN_SIGNED_OUT,
+                                 _("The provider no longer accepts the saved sign-in: sign in again."));
+  else
+    relay_sign_in_row_set_state (self, RELAY_SIGN_IN_SIGNED_OUT, NULL);
+}
+
+/* In words for the window: how this copy was built is for the README */
+static char *
+sign_in_unavailable_note (RelayProvider *provider,
+                          const GError  *error)
+{
+  const char *service = relay_provider_get_oauth_service (provider);
+
+  if (!g_error_matches (error, RELAY_OAUTH_ERROR, RELAY_OAUTH_ERROR_NOT_CONFIGURED))
+    return g_strdup (error->message);
+
+  if (g_strcmp0 (service, "google") == 0)
+    return g_strdup (_("Google sign-in is not set up in this copy of Mail Relay. To send through Gmail "
+                       "all the same, choose Custom with the server smtp.gmail.com, port 465 and SSL/TLS, "
+                       "your Gmail address as user name, and an app password from your Google Account "
+                       "(Security → 2-Step Verification → App passwords)."));
+  if (g_strcmp0 (service, "microsoft") == 0)
+    return g_strdup (_("Microsoft sign-in is not set up in this copy of Mail Relay. Choose Office 365 "
+                       "to sign in with the mailbox’s password instead, if your organization allows it."));
+
+  return g_strdup (error->message);
+}
+
+static void
+sign_in_done_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(RelaySignInRow) self = user_data;
+  g_autoptr(RelayOAuthTokens) tokens = NULL;
+  g_autoptr(GError) error = NULL;
+
+  tokens = relay_oauth_flow_wait_finish (RELAY_OAUTH_FLOW (object), result, &error);
+  if (self->flow == RELAY_OAUTH_FLOW (object))
+    g_clear_object (&self->flow);
+  g_clear_object (&self->sign_in_cancellable);
+
+  if (tokens == NULL)
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        relay_sign_in_row_set_state (self, RELAY_SIGN_IN_SIGNED_OUT, NULL);
+      else if (g_error_matches (error, RELAY_OAUTH_ERROR, RELAY_OAUTH_ERROR_ACCESS_DENIED))
+        relay_sign_in_row_set_state (self, RELAY_SIGN_IN_SIGNED_OUT,
+                                     _("You declined the sign-in; nothing was linked."));
+      else
+        relay_sign_in_row_set_state (self, RELAY_SIGN_IN_SIGNED_OUT, error->message);
+      return;
+    }
+
+  g_signal_emit (self, signals[SIGNED_IN], 0, tokens);
+}
+
+static void
+browser_opened_cb (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(RelaySignInRow) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!g_app_info_launch_default_for_uri_finish (result, &error) &&
+      !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) &&
+      self->sign_in_state == RELAY_SIGN_IN_WAITING)
+    relay_sign_in_row_set_state (self, RELAY_SIGN_IN_WAITING,
+                                 _("The browser could not be opened: copy the link and open it yourself."));
+}
+
+static void
+relay_sign_in_row_dispose (GObject *object)
+{
+  RelaySignInRow *self = (RelaySignInRow *)object;
+
+  relay_sign_in_row_stop (self);
+  gtk_widget_dispose_template (GTK_WIDGET (self), RELAY_TYPE_SIGN_IN_ROW);
+  g_clear_object (&self->username_editable);
+  g_clear_object (&self->provider);
+  g_clear_object (&self->saved);
+  g_clear_object (&self->cancellable);
+  g_clear_object (&self->sign_in_cancellable);
+  g_clear_object (&self->flow);
+  g_clear_pointer (&self->sign_in_note, g_free);
+
+  G_OBJECT_CLASS (relay_sign_in_row_parent_class)->dispose (object);
+}
+
+static void
+relay_sign_in_row_get_property (GObject    *object,
+                                guint       prop_id,
+                                GValue     *value,
+                                GParamSpec *pspec)
+{
+  RelaySignInRow *self = RELAY_SIGN_IN_ROW (object);
+
+  switch (prop_id)
+    {
+    case PROP_USERNAME_EDITABLE:
+      g_value_set_object (value, self->username_editable);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+relay_sign_in_row_set_property (GObject      *object,
+                                guint         prop_id,
+                                const GValue *value,
+                                GParamSpec   *pspec)
+{
+  RelaySignInRow *self = RELAY_SIGN_IN_ROW (object);
+
+  switch (prop_id)
+    {
+    case PROP_USERNAME_EDITABLE:
+      if (g_set_object (&self->username_editable, g_value_get_object (value)))
+        g_object_notify_by_pspec (object, pspec);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+relay_sign_in_row_class_init (RelaySignInRowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = relay_sign_in_row_dispose;
+  object_class->get_property = relay_sign_in_row_get_property;
+  object_class->set_property = relay_sign_in_row_set_property;
+
+  /**
+   * RelaySignInRow:username-editable:
+   *
+   * The form's user name, which a linked sign-in shows as its address.
+   */
+  properties[PROP_USERNAME_EDITABLE] =
+    g_param_spec_object ("username-editable", NULL, NULL, GTK_TYPE_EDITABLE,
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /**
+   * RelaySignInRow::state-changed:
+   *
+   * The row shows a state, or the same one with another note.
+   */
+  signals[STATE_CHANGED] = g_signal_new ("state-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                         0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+
+  /**
+   * RelaySignInRow::signed-in:
+   * @tokens: what the sign-in server granted, for the handler to store
+   *
+   * The browser's sign-in came back with tokens. The row still waits:
+   * the handler stores the tokens and then sets the row's state.
+   */
+  signals[SIGNED_IN] = g_signal_new ("signed-in", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                     0, NULL, NULL, NULL, G_TYPE_NONE, 1,
+                                     RELAY_TYPE_OAUTH_TOKENS | G_SIGNAL_TYPE_STATIC_SCOPE);
+
+  gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_PREFIX "/relay-sign-in-row.ui");
+  gtk_widget_class_bind_template_child (widget_class, RelaySignInRow, copy_link_button);
+  gtk_widget_class_bind_template_child (widget_class, RelaySignInRow, cancel_sign_in_button);
+  gtk_widget_class_bind_template_child (widget_class, RelaySignInRow, sign_in_button);
+  gtk_widget_class_bind_template_child (widget_class, RelaySignInRow, sign_out_button);
+}
+
+static void
+relay_sign_in_row_init (RelaySignInRow *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  self->cancellable = g_cancellable_new ();
+}
+
+RelaySignInState
+relay_sign_in_row_get_state (RelaySignInRow *self)
+{
+  g_return_val_if_fail (RELAY_IS_SIGN_IN_ROW (self), RELAY_SIGN_IN_UNAVAILABLE);
+
+  return self->sign_in_state;
+}
+
+/**
+ * relay_sign_in_row_set_state:
+ * @note: (nullable): what the row says beside the state; it may be the
+ *   sign-in server's words, in an error
+ *
+ * Shows @state: the row's subtitle and its buttons.
+ */
+void
+relay_sign_in_row_set_state (RelaySignInRow   *self,
+                             RelaySignInState  state,
+                             const char       *note)
+{
+  g_return_if_fail (RELAY_IS_SIGN_IN_ROW (self));
+
+  self->sign_in_state = state;
+  g_free (self->sign_in_note);
+  self->sign_in_note = note != NULL ? relay_text_for_display_lines (note, -1) : NULL;
+  update_sign_in_row (self);
+}
+
+/**
+ * relay_sign_in_row_refresh:
+ * @provider: the provider the form shows
+ * @saved: (nullable): the saved account, when it is for @provider
+ *
+ * Works out the row for the provider now chosen: configured? linked?
+ * A sign-in waiting for the browser is left alone.
+ */
+void
+relay_sign_in_row_refresh (RelaySignInRow *self,
+                           RelayProvider  *provider,
+                           RelayAccount   *saved)
+{
+  g_autoptr(RelayOAuthConfig) config = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_return_if_fail (RELAY_IS_SIGN_IN_ROW (self));
+  g_return_if_fail (RELAY_IS_PROVIDER (provider));
+  g_return_if_fail (!saved || RELAY_IS_ACCOUNT (saved));
+
+  g_set_object (&self->provider, provider);
+  g_set_object (&self->saved, saved);
+
+  if (!relay_provider_uses_sign_in (provider) || self->sign_in_state == RELAY_SIGN_IN_WAITING)
+    return;
+
+  if (!(config = relay_oauth_config_new_for_provider (provider, &error)))
+    {
+      g_autofree char *note = sign_in_unavailable_note (provider, error);
+
+      relay_sign_in_row_set_state (self, RELAY_SIGN_IN_UNAVAILABLE, note);
+      return;
+    }
+
+  if (saved == NULL)
+    {
+      relay_sign_in_row_set_state (self, RELAY_SIGN_IN_SIGNED_OUT, NULL);
+      return;
+    }
+
+  relay_sign_in_row_set_state (self, RELAY_SIGN_IN_CHECKING, NULL);
+  /* A GTask run in a thread drops its last reference in the worker,
+   * possibly after its callback has run: were the row held by the task,
+   * the row could be disposed there, off the main thread. The core's
+   * _async calls keep a copy of the account and no source object; the
+   * callback's data holds the row. */
+  relay_oauth_account_is_linked_async (saved, self->cancellable, is_linked_cb, g_object_ref (self));
+}
+
+/**
+ * relay_sign_in_row_start:
+ * @provider: the provider the form shows
+ *
+ * Opens @provider's sign-in page in the browser and waits for it;
+ * #RelaySignInRow::signed-in tells when it came back. Without a client
+ * id for the provider the row says so instead.
+ *
+ * Returns: %FALSE when the loopback listener could not start, with
+ *   @error set
+ */
+gboolean
+relay_sign_in_row_start (RelaySignInRow  *self,
+                         RelayProvider   *provider,
+                         GError         **error)
+{
+  g_autoptr(RelayOAuthConfig) config = NULL;
+  g_autoptr(RelayOAuthFlow) flow = NULL;
+  g_autoptr(GError) config_error = NULL;
+
+  g_return_val_if_fail (RELAY_IS_SIGN_IN_ROW (self), FALSE);
+  g_return_val_if_fail (RELAY_IS_PROVIDER (provider), FALSE);
+
+  if (!(config = relay_oauth_config_new_for_provider (provider, &config_error)))
+    {
+      g_autofree char *note = sign_in_unavailable_note (provider, config_error);
+
+      relay_sign_in_row_set_state (self, RELAY_SIGN_IN_UNAVAILABLE, note);
+      return TRUE;
+    }
+
+  flow = relay_oauth_flow_new (config);
+  if (!relay_oauth_flow_start (flow, error))
+    return FALSE;
+
+  g_set_object (&self->flow, flow);
+  g_clear_object (&self->sign_in_cancellable);
+  self->sign_in_cancellable = g_cancellable_new ();
+  relay_sign_in_row_set_state (self, RELAY_SIGN_IN_WAITING, NULL);
+
+  /* through the OpenURI portal inside Flatpak */
+  g_app_info_launch_default_for_uri_async (relay_oauth_flow_get_authorization_uri (flow), NULL,
+                                           self->sign_in_cancellable, browser_opened_cb,
+                                           g_object_ref (self));
+  relay_oauth_flow_wait_async (flow, 600, self->sign_in_cancellable, sign_in_done_cb, g_object_ref (self));
+  return TRUE;
+}
+
+/**
+ * relay_sign_in_row_cancel:
+ *
+ * Stops waiting for the browser: the row goes back to signed out.
+ */
+void
+relay_sign_in_row_cancel (RelaySignInRow *self)
+{
+  g_return_if_fail (RELAY_IS_SIGN_IN_ROW (self));
+
+  if (self->sign_in_cancellable != NULL)
+    g_cancellable_cancel (self->sign_in_cancellable);
+  if (self->flow != NULL)
+    relay_oauth_flow_stop (self->flow);
+}
+
+/**
+ * relay_sign_in_row_get_authorization_uri:
+ *
+ * Returns: (nullable): the sign-in link the browser was given, while the
+ *   row waits for it
+ */
+const char *
+relay_sign_in_row_get_authorization_uri (RelaySignInRow *self)
+{
+  g_return_val_if_fail (RELAY_IS_SIGN_IN_ROW (self), NULL);
+
+  return self->flow != NULL ? relay_oauth_flow_get_authorization_uri (self->flow) : NULL;
+}
+
+/**
+ * relay_sign_in_row_stop:
+ *
+ * Cancels everything the row runs, for a page that goes away.
+ */
+void
+relay_sign_in_row_stop (RelaySignInRow *self)
+{
+  g_return_if_fail (RELAY_IS_SIGN_IN_ROW (self));
+
+  g_cancellable_cancel (self->cancellable);
+  if (self->sign_in_cancellable != NULL)
+    g_cancellable_cancel (self->sign_in_cancellable);
+  if (self->flow != NULL)
+    relay_oauth_flow_stop (self->flow);
+}
