@@ -21,6 +21,7 @@
 #include "relay-accessible.h"
 #include "relay-format.h"
 #include "relay-log-page.h"
+#include "relay-log-subset.h"
 #include "relay-outbox.h"
 #include "relay-send-log.h"
 #include "relay-text.h"
@@ -34,136 +35,6 @@ typedef enum
   COLUMN_SUBJECT,
   COLUMN_REPLY,
 } Column;
-
-/* The rows of the log that match, by position: found from the stored
- * lines without parsing them */
-#define RELAY_TYPE_LOG_SUBSET (relay_log_subset_get_type ())
-G_DECLARE_FINAL_TYPE (RelayLogSubset, relay_log_subset, RELAY, LOG_SUBSET, GObject)
-
-struct _RelayLogSubset
-{
-  GObject     parent_instance;
-  GListModel *log;
-  GArray     *positions;  /* guint; NULL: every row */
-};
-
-static GType
-relay_log_subset_get_item_type (GListModel *model)
-{
-  return RELAY_TYPE_SEND_LOG_ENTRY;
-}
-
-static guint
-relay_log_subset_get_n_items (GListModel *model)
-{
-  RelayLogSubset *self = (RelayLogSubset *)model;
-
-  return self->positions ? self->positions->len : g_list_model_get_n_items (self->log);
-}
-
-static gpointer
-relay_log_subset_get_item (GListModel *model,
-                           guint       position)
-{
-  RelayLogSubset *self = (RelayLogSubset *)model;
-
-  if (self->positions == NULL)
-    return g_list_model_get_item (self->log, position);
-  if (position >= self->positions->len)
-    return NULL;
-
-  return g_list_model_get_item (self->log, g_array_index (self->positions, guint, position));
-}
-
-static void
-relay_log_subset_list_model_init (GListModelInterface *iface)
-{
-  iface->get_item_type = relay_log_subset_get_item_type;
-  iface->get_n_items = relay_log_subset_get_n_items;
-  iface->get_item = relay_log_subset_get_item;
-}
-
-G_DEFINE_FINAL_TYPE_WITH_CODE (RelayLogSubset, relay_log_subset, G_TYPE_OBJECT,
-                               G_IMPLEMENT_INTERFACE (G_TYPE_LIST_MODEL, relay_log_subset_list_model_init))
-
-static void
-log_items_changed_cb (RelayLogSubset *self,
-                      guint           position,
-                      guint           removed,
-                      guint           added,
-                      GListModel     *log)
-{
-  if (self->positions == NULL)
-    g_list_model_items_changed (G_LIST_MODEL (self), position, removed, added);
-}
-
-static void
-relay_log_subset_finalize (GObject *object)
-{
-  RelayLogSubset *self = (RelayLogSubset *)object;
-
-  g_clear_object (&self->log);
-  g_clear_pointer (&self->positions, g_array_unref);
-
-  G_OBJECT_CLASS (relay_log_subset_parent_class)->finalize (object);
-}
-
-static void
-relay_log_subset_class_init (RelayLogSubsetClass *klass)
-{
-  G_OBJECT_CLASS (klass)->finalize = relay_log_subset_finalize;
-}
-
-static void
-relay_log_subset_init (RelayLogSubset *self)
-{
-}
-
-static RelayLogSubset *
-relay_log_subset_new (GListModel *log)
-{
-  RelayLogSubset *self = g_object_new (RELAY_TYPE_LOG_SUBSET, NULL);
-
-  self->log = g_object_ref (log);
-  g_signal_connect_object (log, "items-changed", G_CALLBACK (log_items_changed_cb), self, G_CONNECT_SWAPPED);
-
-  return self;
-}
-
-/* @positions: (transfer full) (nullable) */
-static void
-relay_log_subset_set_positions (RelayLogSubset *self,
-                                GArray         *positions)
-{
-  guint removed = relay_log_subset_get_n_items (G_LIST_MODEL (self));
-
-  g_clear_pointer (&self->positions, g_array_unref);
-  self->positions = positions;
-  g_list_model_items_changed (G_LIST_MODEL (self), 0, removed, relay_log_subset_get_n_items (G_LIST_MODEL (self)));
-}
-
-/* @positions: (transfer full): the matches among the rows from @first on,
- * which replace those the subset had there */
-static void
-relay_log_subset_update_from (RelayLogSubset *self,
-                              guint           first,
-                              GArray         *positions)
-{
-  guint kept, removed;
-
-  g_return_if_fail (self->positions != NULL);
-
-  for (kept = self->positions->len; kept > 0; kept--)
-    if (g_array_index (self->positions, guint, kept - 1) < first)
-      break;
-
-  removed = self->positions->len - kept;
-  g_array_set_size (self->positions, kept);
-  g_array_append_vals (self->positions, positions->data, positions->len);
-  if (removed > 0 || positions->len > 0)
-    g_list_model_items_changed (G_LIST_MODEL (self), kept, removed, positions->len);
-  g_array_unref (positions);
-}
 
 struct _RelayLogPage
 {
@@ -415,14 +286,14 @@ refilter_from (RelayLogPage *self,
   g_clear_object (&self->filtering);
   self->dirty_from = G_MAXUINT;
   /* from the start, unless the rows before @first are filtered already */
-  if (self->filter_stale || self->filtered->positions == NULL)
+  if (self->filter_stale || relay_log_subset_get_positions (self->filtered) == NULL)
     first = 0;
   self->filter_stale = FALSE;
 
   /* every row: the log's own changes pass through */
   if (!filter_active (self))
     {
-      if (self->filtered->positions != NULL)
+      if (relay_log_subset_get_positions (self->filtered) != NULL)
         relay_log_subset_set_positions (self->filtered, NULL);
       return;
     }
@@ -811,7 +682,7 @@ relay_log_page_export_async (RelayLogPage        *self,
    * see update_meters() */
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, relay_log_page_export_async);
-  relay_send_log_export_csv_async (self->log, file, self->filtered->positions, cancellable,
+  relay_send_log_export_csv_async (self->log, file, relay_log_subset_get_positions (self->filtered), cancellable,
                                    exported_csv_cb, g_steal_pointer (&task));
 }
 
