@@ -56,52 +56,32 @@ set_detail (AdwActionRow *row,
   adw_action_row_set_subtitle (row, shown[0] ? shown : "—");
 }
 
-/* what the page could not do is said above the buttons */
+/* event-window.send-now and event-window.cancel, @parameter the
+ * Message-ID: the page's outbox does it and the window closes, or what the
+ * page could not do is said above the buttons and the window stays */
 static void
-show_error (RelayLogEventWindow *self,
-            const GError        *error)
-{
-  g_autofree char *markup = _relay_log_page_shown_markup (error->message);
-
-  adw_preferences_group_set_description (self->actions_group, markup);
-}
-
-static void
-send_now_action (GtkWidget  *widget,
-                 const char *action_name,
-                 GVariant   *parameter)
-{
-  RelayLogEventWindow *self = RELAY_LOG_EVENT_WINDOW (widget);
-  const char *message_id = g_variant_get_string (parameter, NULL);
-  g_autoptr(GError) error = NULL;
-
-  if (self->page == NULL)
-    return;
-
-  if (!_relay_log_page_send_now (self->page, message_id, &error))
-    {
-      show_error (self, error);
-      return;
-    }
-
-  gtk_window_destroy (GTK_WINDOW (self));
-}
-
-static void
-cancel_action (GtkWidget  *widget,
+outbox_action (GtkWidget  *widget,
                const char *action_name,
                GVariant   *parameter)
 {
   RelayLogEventWindow *self = RELAY_LOG_EVENT_WINDOW (widget);
   const char *message_id = g_variant_get_string (parameter, NULL);
   g_autoptr(GError) error = NULL;
+  gboolean done;
 
   if (self->page == NULL)
     return;
 
-  if (!_relay_log_page_cancel_message (self->page, message_id, &error))
+  if (g_str_equal (action_name, "event-window.send-now"))
+    done = _relay_log_page_send_now (self->page, message_id, &error);
+  else
+    done = _relay_log_page_cancel_message (self->page, message_id, &error);
+
+  if (!done)
     {
-      show_error (self, error);
+      g_autofree char *markup = _relay_log_page_shown_markup (error->message);
+
+      adw_preferences_group_set_description (self->actions_group, markup);
       return;
     }
 
@@ -142,8 +122,8 @@ relay_log_event_window_class_init (RelayLogEventWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, RelayLogEventWindow, cancel_button);
 
   /* the parameter: the Message-ID of the message in the outbox */
-  gtk_widget_class_install_action (widget_class, "event-window.send-now", "s", send_now_action);
-  gtk_widget_class_install_action (widget_class, "event-window.cancel", "s", cancel_action);
+  gtk_widget_class_install_action (widget_class, "event-window.send-now", "s", outbox_action);
+  gtk_widget_class_install_action (widget_class, "event-window.cancel", "s", outbox_action);
 }
 
 static void
