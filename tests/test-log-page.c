@@ -659,6 +659,132 @@ test_send_queued (void)
   gtk_window_destroy (window);
 }
 
+/* The queued event of @subject among the page's rows, or NULL */
+static RelaySendLogEntry *
+queued_entry (RelayLogPage *page,
+              const char   *subject)
+{
+  GListModel *model = relay_log_page_get_model (page);
+
+  for (guint i = g_list_model_get_n_items (model); i > 0; i--)
+    {
+      g_autoptr(RelaySendLogEntry) entry = g_list_model_get_item (model, i - 1);
+
+      if (relay_send_log_entry_get_status (entry) == RELAY_SEND_STATUS_QUEUED &&
+          g_strcmp0 (relay_send_log_entry_get_subject (entry), subject) == 0)
+        return g_steal_pointer (&entry);
+    }
+
+  return NULL;
+}
+
+static gboolean
+held_shown (gpointer data)
+{
+  g_autoptr(RelaySendLogEntry) entry = queued_entry (data, "held");
+
+  return entry != NULL;
+}
+
+/* The event window that is not @window, or NULL */
+static GtkWidget *
+event_window_besides (GtkWindow *window)
+{
+  g_autoptr(GList) toplevels = gtk_window_list_toplevels ();
+
+  for (GList *l = toplevels; l != NULL; l = l->next)
+    if (l->data != (gpointer)window && ADW_IS_WINDOW (l->data))
+      return l->data;
+
+  return NULL;
+}
+
+static gboolean
+is_outbox_group (GtkWidget     *widget,
+                 gconstpointer  data)
+{
+  return ADW_IS_PREFERENCES_GROUP (widget) &&
+         g_strcmp0 (adw_preferences_group_get_title (ADW_PREFERENCES_GROUP (widget)), "Waiting in the Outbox") == 0;
+}
+
+/* Send Now and Cancel Message activate the event window's actions with the
+ * message's Message-ID; what the outbox could not do is said in the window,
+ * which stays open; without an account neither button is offered */
+static void
+test_event_actions (void)
+{
+  g_autoptr(RelaySandboxServer) sandbox = relay_sandbox_server_new ();
+  g_autoptr(RelayAccount) account = NULL;
+  g_autoptr(RelaySendLogEntry) entry = NULL;
+  g_autoptr(RelaySendLog) log = relay_send_log_new (NULL);
+  g_autoptr(GVariant) target = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *message_id;
+  const char *description;
+  GtkWidget *event_window;
+  GtkWidget *send;
+  GtkWidget *cancel;
+  GtkWidget *group;
+  GtkWindow *window;
+  RelayLogPage *page;
+
+  g_assert_true (relay_sandbox_server_start (sandbox, 0, 0, &error));
+  g_assert_no_error (error);
+  account = sandbox_account (sandbox, NULL);
+  /* the server is gone: the message waits for a retry */
+  relay_sandbox_server_stop (sandbox);
+  enqueue (account, "held");
+  page = show_page (&window);
+  relay_log_page_set_account (page, account);
+  wait_for (waits_for_retry, NULL);
+  wait_for (held_shown, page);
+  entry = queued_entry (page, "held");
+  message_id = relay_send_log_entry_get_message_id (entry);
+  g_assert_true (relay_outbox_contains (message_id));
+
+  relay_log_page_show_event (page, entry);
+  event_window = event_window_besides (window);
+  g_assert_nonnull (event_window);
+  send = find_button (event_window, "Send Now");
+  cancel = find_button (event_window, "Cancel Message");
+  g_assert_nonnull (send);
+  g_assert_nonnull (cancel);
+  g_assert_cmpstr (gtk_actionable_get_action_name (GTK_ACTIONABLE (send)), ==, "event-window.send-now");
+  g_assert_cmpstr (gtk_actionable_get_action_name (GTK_ACTIONABLE (cancel)), ==, "event-window.cancel");
+  target = g_variant_ref (gtk_actionable_get_action_target_value (GTK_ACTIONABLE (send)));
+  g_assert_cmpstr (g_variant_get_string (target, NULL), ==, message_id);
+  g_clear_pointer (&target, g_variant_unref);
+  target = g_variant_ref (gtk_actionable_get_action_target_value (GTK_ACTIONABLE (cancel)));
+  g_assert_cmpstr (g_variant_get_string (target, NULL), ==, message_id);
+
+  /* taken out behind the window's back: Send Now says why it cannot */
+  g_assert_true (relay_outbox_cancel (account, log, message_id, &error));
+  g_assert_no_error (error);
+  group = find_widget (event_window, is_outbox_group, NULL);
+  g_assert_nonnull (group);
+  description = adw_preferences_group_get_description (ADW_PREFERENCES_GROUP (group));
+  g_assert_true (description == NULL || description[0] == '\0');
+  g_signal_emit_by_name (send, "clicked");
+  g_assert_true (event_window_besides (window) == event_window);
+  g_assert_nonnull (adw_preferences_group_get_description (ADW_PREFERENCES_GROUP (group)));
+  g_assert_cmpstr (adw_preferences_group_get_description (ADW_PREFERENCES_GROUP (group)), !=, "");
+  gtk_window_destroy (GTK_WINDOW (event_window));
+
+  /* without an account the window only tells */
+  relay_log_page_set_account (page, NULL);
+  relay_log_page_show_event (page, entry);
+  event_window = event_window_besides (window);
+  g_assert_nonnull (event_window);
+  g_assert_nonnull (find_row (event_window, "Message-ID"));
+  g_assert_null (find_button (event_window, "Send Now"));
+  g_assert_null (find_button (event_window, "Cancel Message"));
+  g_assert_null (find_widget (event_window, is_outbox_group, NULL));
+  gtk_window_destroy (GTK_WINDOW (event_window));
+
+  relay_secrets_clear_sync (relay_account_get_id (account), NULL, NULL);
+  close_page (window, page);
+}
+
 static gboolean
 is_label_with_text (GtkWidget     *widget,
                     gconstpointer  text)
@@ -1100,6 +1226,7 @@ main (int   argc,
   g_test_add_func ("/log-page/filters", test_filters);
   g_test_add_func ("/log-page/live", test_live);
   g_test_add_func ("/log-page/send-queued", test_send_queued);
+  g_test_add_func ("/log-page/event-actions", test_event_actions);
   g_test_add_func ("/log-page/accessible", test_accessible);
   g_test_add_func ("/log-page/other-forms", test_other_forms);
   g_test_add_func ("/log-page/server-text-shown-safe", test_server_text_shown_safe);

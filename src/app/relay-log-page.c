@@ -9,7 +9,9 @@
  * parsing them, so a million events stay quick. What other processes
  * write (mail-relay-cli send) shows as they write it: the file is watched,
  * only its new lines are indexed and filtered, and the newest row stays
- * in view while it is in view.
+ * in view while it is in view. The page's outbox (meters, sending) is in
+ * relay-log-page-outbox.c, its CSV export in relay-log-page-export.c, an
+ * event's window in relay-log-event-window.c.
  */
 
 #define G_LOG_DOMAIN "relay-log-page"
@@ -20,11 +22,11 @@
 
 #include "relay-accessible.h"
 #include "relay-format.h"
-#include "relay-log-page.h"
+#include "relay-log-event-window.h"
+#include "relay-log-page-private.h"
 #include "relay-outbox.h"
 #include "relay-send-log.h"
 #include "relay-text.h"
-#include "relay-throttle.h"
 
 typedef enum
 {
@@ -34,186 +36,6 @@ typedef enum
   COLUMN_SUBJECT,
   COLUMN_REPLY,
 } Column;
-
-/* The rows of the log that match, by position: found from the stored
- * lines without parsing them */
-#define RELAY_TYPE_LOG_SUBSET (relay_log_subset_get_type ())
-G_DECLARE_FINAL_TYPE (RelayLogSubset, relay_log_subset, RELAY, LOG_SUBSET, GObject)
-
-struct _RelayLogSubset
-{
-  GObject     parent_instance;
-  GListModel *log;
-  GArray     *positions;  /* guint; NULL: every row */
-};
-
-static GType
-relay_log_subset_get_item_type (GListModel *model)
-{
-  return RELAY_TYPE_SEND_LOG_ENTRY;
-}
-
-static guint
-relay_log_subset_get_n_items (GListModel *model)
-{
-  RelayLogSubset *self = (RelayLogSubset *)model;
-
-  return self->positions ? self->positions->len : g_list_model_get_n_items (self->log);
-}
-
-static gpointer
-relay_log_subset_get_item (GListModel *model,
-                           guint       position)
-{
-  RelayLogSubset *self = (RelayLogSubset *)model;
-
-  if (self->positions == NULL)
-    return g_list_model_get_item (self->log, position);
-  if (position >= self->positions->len)
-    return NULL;
-
-  return g_list_model_get_item (self->log, g_array_index (self->positions, guint, position));
-}
-
-static void
-relay_log_subset_list_model_init (GListModelInterface *iface)
-{
-  iface->get_item_type = relay_log_subset_get_item_type;
-  iface->get_n_items = relay_log_subset_get_n_items;
-  iface->get_item = relay_log_subset_get_item;
-}
-
-G_DEFINE_FINAL_TYPE_WITH_CODE (RelayLogSubset, relay_log_subset, G_TYPE_OBJECT,
-                               G_IMPLEMENT_INTERFACE (G_TYPE_LIST_MODEL, relay_log_subset_list_model_init))
-
-static void
-log_items_changed_cb (RelayLogSubset *self,
-                      guint           position,
-                      guint           removed,
-                      guint           added,
-                      GListModel     *log)
-{
-  if (self->positions == NULL)
-    g_list_model_items_changed (G_LIST_MODEL (self), position, removed, added);
-}
-
-static void
-relay_log_subset_finalize (GObject *object)
-{
-  RelayLogSubset *self = (RelayLogSubset *)object;
-
-  g_clear_object (&self->log);
-  g_clear_pointer (&self->positions, g_array_unref);
-
-  G_OBJECT_CLASS (relay_log_subset_parent_class)->finalize (object);
-}
-
-static void
-relay_log_subset_class_init (RelayLogSubsetClass *klass)
-{
-  G_OBJECT_CLASS (klass)->finalize = relay_log_subset_finalize;
-}
-
-static void
-relay_log_subset_init (RelayLogSubset *self)
-{
-}
-
-static RelayLogSubset *
-relay_log_subset_new (GListModel *log)
-{
-  RelayLogSubset *self = g_object_new (RELAY_TYPE_LOG_SUBSET, NULL);
-
-  self->log = g_object_ref (log);
-  g_signal_connect_object (log, "items-changed", G_CALLBACK (log_items_changed_cb), self, G_CONNECT_SWAPPED);
-
-  return self;
-}
-
-/* @positions: (transfer full) (nullable) */
-static void
-relay_log_subset_set_positions (RelayLogSubset *self,
-                                GArray         *positions)
-{
-  guint removed = relay_log_subset_get_n_items (G_LIST_MODEL (self));
-
-  g_clear_pointer (&self->positions, g_array_unref);
-  self->positions = positions;
-  g_list_model_items_changed (G_LIST_MODEL (self), 0, removed, relay_log_subset_get_n_items (G_LIST_MODEL (self)));
-}
-
-/* @positions: (transfer full): the matches among the rows from @first on,
- * which replace those the subset had there */
-static void
-relay_log_subset_update_from (RelayLogSubset *self,
-                              guint           first,
-                              GArray         *positions)
-{
-  guint kept, removed;
-
-  g_return_if_fail (self->positions != NULL);
-
-  for (kept = self->positions->len; kept > 0; kept--)
-    if (g_array_index (self->positions, guint, kept - 1) < first)
-      break;
-
-  removed = self->positions->len - kept;
-  g_array_set_size (self->positions, kept);
-  g_array_append_vals (self->positions, positions->data, positions->len);
-  if (removed > 0 || positions->len > 0)
-    g_list_model_items_changed (G_LIST_MODEL (self), kept, removed, positions->len);
-  g_array_unref (positions);
-}
-
-struct _RelayLogPage
-{
-  AdwBin              parent_instance;
-
-  RelaySendLog       *log;
-  RelayLogSubset     *filtered;
-  GCancellable       *cancellable;
-  GCancellable       *filtering;
-  char               *status_needle;
-  char               *search_needle;
-  gboolean            loading;
-  /* the filter reads the mapped log: no reload meanwhile */
-  guint               readers;
-  gboolean            reload_pending;
-  /* the first row that changed since the filter last ran */
-  guint               dirty_from;
-  /* the filter changed while the log was loading */
-  gboolean            filter_stale;
-  /* the newest row stays in view */
-  gboolean            stick_to_end;
-  gboolean            pinning;
-  double              pinned_upper;
-  GdkFrameClock      *pin_clock;
-  gulong              pin_handler;
-  GFileMonitor       *monitor;
-  guint               refresh_source;
-  guint               meters_source;
-
-  GtkStack           *stack;
-  AdwStatusPage      *empty_page;
-  GtkSpinner         *spinner;
-  GtkSearchEntry     *search_entry;
-  GtkDropDown        *status_dropdown;
-  GtkLabel           *count_label;
-  GtkLabel           *meters_label;
-  GtkRevealer        *throttled_revealer;
-  GtkLabel           *throttled_label;
-  GtkButton          *send_queued_button;
-  /* the outbox is being sent from here */
-  gboolean            draining;
-  /* sending what was due stopped on this (no password, no server): not
-   * tried again on its own until the account changes or a person asks */
-  char               *auto_error;
-  GtkRevealer        *skipped_revealer;
-  GtkLabel           *skipped_label;
-  RelayAccount       *account;
-  GtkScrolledWindow  *scroller;
-  GtkColumnView      *column_view;
-};
 
 G_DEFINE_FINAL_TYPE (RelayLogPage, relay_log_page, ADW_TYPE_BIN)
 
@@ -229,8 +51,8 @@ static const RelaySendStatus dropdown_statuses[] = {
   RELAY_SEND_STATUS_QUEUED,
 };
 
-static const char *
-status_label (RelaySendStatus status)
+const char *
+_relay_log_page_status_label (RelaySendStatus status)
 {
   switch (status)
     {
@@ -264,32 +86,21 @@ update_count (RelayLogPage *self)
   gtk_label_set_text (self->count_label, text);
 }
 
-/* What a callback of the core's needs: the page, held here on the page's
- * thread (see update_meters()), and what was asked */
-typedef struct
+RelayLogPageCall *
+_relay_log_page_call_new (RelayLogPage *self)
 {
-  RelayLogPage *self;
-  guint         first;    /* refilter_from() */
-  gboolean      by_hand;  /* start_drain() */
-} Call;
-
-static Call *
-call_new (RelayLogPage *self)
-{
-  Call *call = g_new0 (Call, 1);
+  RelayLogPageCall *call = g_new0 (RelayLogPageCall, 1);
 
   call->self = g_object_ref (self);
   return call;
 }
 
-static void
-call_free (Call *call)
+void
+_relay_log_page_call_free (RelayLogPageCall *call)
 {
   g_object_unref (call->self);
   g_free (call);
 }
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (Call, call_free)
 
 /* The newest events are at the end, and while they are in view they stay
  * in view as events come, as in a terminal. The list learns its height as
@@ -359,7 +170,7 @@ filtered_cb (GObject      *object,
              GAsyncResult *result,
              gpointer      user_data)
 {
-  g_autoptr(Call) call = user_data;
+  g_autoptr(RelayLogPageCall) call = user_data;
   RelayLogPage *self = call->self;
   /* NULL when a newer filter cancelled this one */
   GArray *positions = relay_send_log_filter_finish (RELAY_SEND_LOG (object), result, NULL);
@@ -399,7 +210,7 @@ refilter_from (RelayLogPage *self,
 {
   guint selected = gtk_drop_down_get_selected (self->status_dropdown);
   const char *search = gtk_editable_get_text (GTK_EDITABLE (self->search_entry));
-  Call *call;
+  RelayLogPageCall *call;
   RelaySendStatus status = RELAY_SEND_STATUS_ANY;
 
   /* the load ends by filtering */
@@ -415,14 +226,14 @@ refilter_from (RelayLogPage *self,
   g_clear_object (&self->filtering);
   self->dirty_from = G_MAXUINT;
   /* from the start, unless the rows before @first are filtered already */
-  if (self->filter_stale || self->filtered->positions == NULL)
+  if (self->filter_stale || relay_log_subset_get_positions (self->filtered) == NULL)
     first = 0;
   self->filter_stale = FALSE;
 
   /* every row: the log's own changes pass through */
   if (!filter_active (self))
     {
-      if (self->filtered->positions != NULL)
+      if (relay_log_subset_get_positions (self->filtered) != NULL)
         relay_log_subset_set_positions (self->filtered, NULL);
       return;
     }
@@ -432,7 +243,7 @@ refilter_from (RelayLogPage *self,
 
   self->filtering = g_cancellable_new ();
   self->readers++;
-  call = call_new (self);
+  call = _relay_log_page_call_new (self);
   call->first = first;
   relay_send_log_filter_async (self->log, first, status, search, self->filtering, filtered_cb, call);
 }
@@ -494,8 +305,8 @@ ancestor_with_role (GtkWidget         *widget,
 /* The log's text came from elsewhere: a server's reply, a message's
  * subject, another program's lines. Shown without control and format
  * characters (escape sequences, CR, U+202E, U+200B), on one line. */
-static char *
-shown_text (const char *text)
+char *
+_relay_log_page_shown_text (const char *text)
 {
   return relay_text_for_display (text, -1);
 }
@@ -505,7 +316,7 @@ shown_recipients (RelaySendLogEntry *entry)
 {
   g_autofree char *joined = g_strjoinv (", ", (char **)relay_send_log_entry_get_recipients (entry));
 
-  return shown_text (joined);
+  return _relay_log_page_shown_text (joined);
 }
 
 /* What a screen reader says for the row of @entry */
@@ -518,12 +329,12 @@ describe_entry (RelaySendLogEntry *entry)
 
   recipients = shown_recipients (entry);
   time = relay_format_time (relay_send_log_entry_get_time (entry));
-  subject = shown_text (relay_send_log_entry_get_subject (entry));
+  subject = _relay_log_page_shown_text (relay_send_log_entry_get_subject (entry));
 
   /* Translators: a row of the send log as a screen reader says it:
    * status, subject, recipients, time */
   return g_strdup_printf (_("%s: “%s” to %s, %s"),
-                          status_label (relay_send_log_entry_get_status (entry)),
+                          _relay_log_page_status_label (relay_send_log_entry_get_status (entry)),
                           subject[0] ? subject : _("No subject"), recipients, time);
 }
 
@@ -577,7 +388,7 @@ bind_cb (GtkSignalListItemFactory *factory,
       {
         RelaySendStatus status = relay_send_log_entry_get_status (entry);
 
-        text = g_strdup (status_label (status));
+        text = g_strdup (_relay_log_page_status_label (status));
         if (status == RELAY_SEND_STATUS_FAILED || status == RELAY_SEND_STATUS_UNKNOWN)
           gtk_widget_add_css_class (GTK_WIDGET (label), "error");
         else if (status == RELAY_SEND_STATUS_DEFERRED || status == RELAY_SEND_STATUS_THROTTLED)
@@ -590,10 +401,10 @@ bind_cb (GtkSignalListItemFactory *factory,
       text = shown_recipients (entry);
       break;
     case COLUMN_SUBJECT:
-      text = shown_text (relay_send_log_entry_get_subject (entry));
+      text = _relay_log_page_shown_text (relay_send_log_entry_get_subject (entry));
       break;
     case COLUMN_REPLY:
-      text = shown_text (relay_send_log_entry_get_reply (entry));
+      text = _relay_log_page_shown_text (relay_send_log_entry_get_reply (entry));
       break;
     default:
       g_assert_not_reached ();
@@ -624,211 +435,10 @@ add_column (RelayLogPage *self,
   g_object_unref (view_column);
 }
 
-static char *
-window_phrase (guint seconds)
-{
-  switch (seconds)
-    {
-    case 60:    return g_strdup (_("this minute"));
-    case 3600:  return g_strdup (_("this hour"));
-    case 86400: return g_strdup (_("in 24 hours"));
-    default:
-      return g_strdup_printf (ngettext ("in %u second", "in %u seconds", seconds), seconds);
-    }
-}
-
-static void start_drain (RelayLogPage *self,
-                         gboolean      by_hand);
-
-static void
-meters_cb (GObject      *object,
-           GAsyncResult *result,
-           gpointer      user_data)
-{
-  g_autoptr(RelayLogPage) self = user_data;
-  g_autoptr(RelayOutboxCounts) meters = relay_outbox_get_counts_finish (result, NULL);
-  RelayThrottle *throttle;
-  RelayAccount *account = self->account;
-  g_autoptr(GString) text = g_string_new (NULL);
-  gint64 now = g_get_real_time ();
-
-  if (meters == NULL || account == NULL)
-    return;
-
-  throttle = meters->throttle;
-
-  if (relay_throttle_get_max_messages (throttle) > 0)
-    {
-      g_autofree char *window = window_phrase (relay_account_get_message_window (account));
-      g_autofree char *count = relay_format_count (relay_throttle_count_messages (throttle, now));
-      g_autofree char *max = relay_format_count (relay_throttle_get_max_messages (throttle));
-
-      /* Translators: “12 / 30 messages this minute” */
-      g_string_append_printf (text, _("%s / %s messages %s"), count, max, window);
-    }
-
-  if (relay_throttle_get_max_recipients (throttle) > 0)
-    {
-      g_autofree char *window = window_phrase (relay_account_get_recipient_window (account));
-      g_autofree char *count = relay_format_count (relay_throttle_count_recipients (throttle, now));
-      g_autofree char *max = relay_format_count (relay_throttle_get_max_recipients (throttle));
-
-      if (text->len > 0)
-        g_string_append (text, "  ·  ");
-      /* Translators: “120 / 10,000 recipients in 24 hours” */
-      g_string_append_printf (text, _("%s / %s recipients %s"), count, max, window);
-    }
-
-  gtk_label_set_text (self->meters_label, text->str);
-  gtk_widget_set_visible (GTK_WIDGET (self->meters_label), text->len > 0);
-
-  /* messages wait: why, and until when */
-  {
-    guint queued = meters->queued;
-    gint64 allowed = relay_throttle_next_allowed (throttle, now, 1);
-    g_autofree char *message = NULL;
-
-    if (queued > 0 && allowed > now && allowed != G_MAXINT64)
-      {
-        g_autoptr(GDateTime) at = g_date_time_new_from_unix_local (allowed / G_USEC_PER_SEC + 1);
-        g_autofree char *clock = relay_format_time (at);
-
-        message = g_strdup_printf (ngettext ("Sending is throttled to stay within the provider’s limits: %u message waits, and sending resumes at %s.",
-                                             "Sending is throttled to stay within the provider’s limits: %u messages wait, and sending resumes at %s.",
-                                             queued),
-                                   queued, clock);
-      }
-    else if (queued > 0 && self->draining)
-      message = g_strdup_printf (ngettext ("Sending %u queued message…",
-                                           "Sending %u queued messages…", queued),
-                                 queued);
-    else if (queued > 0 && self->auto_error != NULL)
-      message = g_strdup_printf (ngettext ("%u message waits in the outbox: %s",
-                                           "%u messages wait in the outbox: %s", queued),
-                                 queued, self->auto_error);
-    else if (queued > 0 && meters->due == 0 && meters->next_retry != G_MAXINT64)
-      {
-        g_autoptr(GDateTime) at = g_date_time_new_from_unix_local (meters->next_retry / G_USEC_PER_SEC + 1);
-        g_autofree char *clock = relay_format_time (at);
-
-        message = g_strdup_printf (ngettext ("%u message waits to be retried; the next attempt is at %s.",
-                                             "%u messages wait to be retried; the next attempt is at %s.",
-                                             queued),
-                                   queued, clock);
-      }
-    else if (queued > 0)
-      message = g_strdup_printf (ngettext ("%u message waits in the outbox.",
-                                           "%u messages wait in the outbox.", queued),
-                                 queued);
-
-    if (message != NULL)
-      gtk_label_set_text (self->throttled_label, message);
-    gtk_revealer_set_reveal_child (self->throttled_revealer, message != NULL);
-    gtk_widget_set_sensitive (GTK_WIDGET (self->send_queued_button), !self->draining);
-
-    /* while the app runs, what is due goes out as the limits allow: when a
-     * window opens, when a retry's time comes */
-    if (meters->due > 0 && allowed <= now && !self->draining && self->auto_error == NULL)
-      start_drain (self, FALSE);
-  }
-}
-
-static void
-update_meters (RelayLogPage *self)
-{
-  if (self->account == NULL)
-    {
-      gtk_widget_set_visible (GTK_WIDGET (self->meters_label), FALSE);
-      return;
-    }
-
-  /* A GTask run in a thread drops its last reference in the worker,
-   * possibly after its callback has run: were the page its source object,
-   * the page could be disposed there, off the main thread. The core's
-   * calls get only what they read, and the callback's data holds the page. */
-  relay_outbox_get_counts_async (self->account, self->log, self->cancellable, meters_cb, g_object_ref (self));
-}
-
-/**
- * relay_log_page_set_account:
- * @account: (nullable): the account whose limits the meters show
- */
-void
-relay_log_page_set_account (RelayLogPage *self,
-                            RelayAccount *account)
-{
-  g_return_if_fail (RELAY_IS_LOG_PAGE (self));
-
-  g_set_object (&self->account, account);
-  /* new settings may well send what could not be sent */
-  g_clear_pointer (&self->auto_error, g_free);
-  update_meters (self);
-}
-
-/* Back on the page's thread: the core's worker held only the log and the file */
-static void
-exported_csv_cb (GObject      *object,
-                 GAsyncResult *result,
-                 gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  RelayLogPage *self = g_task_get_source_object (task);
-  GError *error = NULL;
-
-  /* the export read the mapped log: a waiting reload may go now */
-  self->readers--;
-  if (self->reload_pending)
-    relay_log_page_reload (self);
-
-  if (relay_send_log_export_csv_finish (RELAY_SEND_LOG (object), result, &error))
-    g_task_return_boolean (task, TRUE);
-  else
-    g_task_return_error (task, error);
-}
-
-/**
- * relay_log_page_export_async:
- *
- * Writes the events shown (after filtering) to @file as CSV, off the
- * main thread (relay_send_log_export_csv_async()).
- */
-void
-relay_log_page_export_async (RelayLogPage        *self,
-                             GFile               *file,
-                             GCancellable        *cancellable,
-                             GAsyncReadyCallback  callback,
-                             gpointer             user_data)
-{
-  g_autoptr(GTask) task = NULL;
-
-  g_return_if_fail (RELAY_IS_LOG_PAGE (self));
-  g_return_if_fail (G_IS_FILE (file));
-
-  /* no reload while the core's thread reads the mapped file */
-  self->readers++;
-
-  /* the page is held by the task that completes here, not by the worker:
-   * see update_meters() */
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, relay_log_page_export_async);
-  relay_send_log_export_csv_async (self->log, file, self->filtered->positions, cancellable,
-                                   exported_csv_cb, g_steal_pointer (&task));
-}
-
-gboolean
-relay_log_page_export_finish (RelayLogPage  *self,
-                              GAsyncResult  *result,
-                              GError       **error)
-{
-  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
-
-  return g_task_propagate_boolean (G_TASK (result), error);
-}
-
 /* A label whose text is markup (a toast's title, a group's or a status
  * page's description) shows @text, which may be a server's words, as it is */
-static char *
-shown_markup (const char *text)
+char *
+_relay_log_page_shown_markup (const char *text)
 {
   g_autofree char *shown = relay_text_for_display_lines (text, -1);
 
@@ -836,9 +446,9 @@ shown_markup (const char *text)
 }
 
 /* in the window's toast overlay, when the page is in one */
-static void
-show_toast (RelayLogPage *self,
-            const char   *title)
+void
+_relay_log_page_show_toast (RelayLogPage *self,
+                            const char   *title)
 {
   GtkWidget *overlay = gtk_widget_get_ancestor (GTK_WIDGET (self), ADW_TYPE_TOAST_OVERLAY);
   g_autofree char *markup = NULL;
@@ -846,204 +456,8 @@ show_toast (RelayLogPage *self,
   if (overlay == NULL)
     return;
 
-  markup = shown_markup (title);
+  markup = _relay_log_page_shown_markup (title);
   adw_toast_overlay_add_toast (ADW_TOAST_OVERLAY (overlay), adw_toast_new (markup));
-}
-
-static void
-export_done_cb (GObject      *object,
-                GAsyncResult *result,
-                gpointer      user_data)
-{
-  RelayLogPage *self = RELAY_LOG_PAGE (object);
-  g_autoptr(GError) error = NULL;
-  g_autofree char *title = NULL;
-
-  if (!relay_log_page_export_finish (self, result, &error))
-    title = g_strdup_printf (_("The events could not be exported: %s"), error->message);
-  else
-    title = g_strdup (_("Events exported"));
-
-  show_toast (self, title);
-}
-
-static void
-chooser_response_cb (GtkNativeDialog *chooser,
-                     int              response,
-                     RelayLogPage    *self)
-{
-  g_autoptr(GFile) file = NULL;
-
-  if (response == GTK_RESPONSE_ACCEPT)
-    file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
-  if (file != NULL)
-    relay_log_page_export_async (self, file, self->cancellable, export_done_cb, NULL);
-
-  g_object_unref (chooser);
-}
-
-/* Through the file chooser portal inside Flatpak */
-static void
-export_action (GtkWidget  *widget,
-               const char *action_name,
-               GVariant   *parameter)
-{
-  RelayLogPage *self = RELAY_LOG_PAGE (widget);
-  GtkRoot *root = gtk_widget_get_root (widget);
-  GtkFileChooserNative *chooser;
-
-  chooser = gtk_file_chooser_native_new (_("Export the Send Log"),
-                                         GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
-                                         GTK_FILE_CHOOSER_ACTION_SAVE,
-                                         _("_Export"), _("_Cancel"));
-  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), "send-log.csv");
-  g_signal_connect (chooser, "response", G_CALLBACK (chooser_response_cb), self);
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
-}
-
-/* The detail of one event, with Send Now and Cancel while the message
- * still waits in the outbox */
-
-/* @value, from the log, is shown line by line as shown_text() shows one */
-static GtkWidget *
-detail_row (AdwPreferencesGroup *group,
-            const char          *title,
-            const char          *value)
-{
-  GtkWidget *row = adw_action_row_new ();
-  g_autofree char *shown = relay_text_for_display_lines (value, -1);
-
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
-  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
-  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), shown[0] ? shown : "—");
-  adw_action_row_set_subtitle_lines (ADW_ACTION_ROW (row), 0);
-  /* read, not used: no Tab stop */
-  gtk_widget_set_focusable (row, FALSE);
-  adw_preferences_group_add (group, row);
-
-  return row;
-}
-
-static void
-drained_cb (GObject      *object,
-            GAsyncResult *result,
-            gpointer      user_data)
-{
-  g_autoptr(Call) call = user_data;
-  RelayLogPage *self = call->self;
-  g_autoptr(RelayOutboxReport) report = NULL;
-  g_autoptr(GError) error = NULL;
-
-  report = relay_outbox_drain_finish (result, &error);
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;
-  if (report != NULL && report->stopped_by != NULL)
-    /* a refused sign-in, say: what stopped it is what the page says */
-    g_set_error (&error, RELAY_OUTBOX_ERROR, RELAY_OUTBOX_ERROR_STOPPED, "%s", report->stopped_by);
-
-  self->draining = FALSE;
-  g_clear_pointer (&self->auto_error, g_free);
-  if (error != NULL)
-    {
-      /* said once; not tried again on its own until something changes */
-      self->auto_error = shown_text (error->message);
-      if (call->by_hand)
-        show_toast (self, error->message);
-    }
-
-  relay_log_page_reload (self);
-  update_meters (self);
-}
-
-/* Sends what is due, within the limits, without waiting for anything */
-static void
-start_drain (RelayLogPage *self,
-             gboolean      by_hand)
-{
-  g_autoptr(RelaySendLog) log = NULL;
-  Call *call;
-
-  if (self->draining || self->account == NULL)
-    return;
-
-  self->draining = TRUE;
-  gtk_widget_set_sensitive (GTK_WIDGET (self->send_queued_button), FALSE);
-  /* the drain appends to the log file; the page's model reloads after */
-  log = relay_send_log_new (NULL);
-  call = call_new (self);
-  call->by_hand = by_hand;
-  /* what is due now and within the limits; nothing waits here */
-  relay_outbox_drain_async (self->account, log, RELAY_OUTBOX_WAIT_NONE, NULL, NULL,
-                            self->cancellable, drained_cb, call);
-}
-
-static void
-send_queued_cb (RelayLogPage *self)
-{
-  g_autoptr(GError) error = NULL;
-
-  /* asked by a person: retries are due now, limits still hold */
-  if (relay_outbox_retry_all (&error) < 0)
-    {
-      show_toast (self, error->message);
-      return;
-    }
-
-  g_clear_pointer (&self->auto_error, g_free);
-  start_drain (self, TRUE);
-}
-
-static void
-send_now_cb (GtkButton    *button,
-             RelayLogPage *self)
-{
-  GtkWidget *dialog = gtk_widget_get_ancestor (GTK_WIDGET (button), GTK_TYPE_WINDOW);
-  const char *message_id = g_object_get_data (G_OBJECT (button), "message-id");
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GTask) task = NULL;
-
-  if (!relay_outbox_retry (message_id, &error))
-    {
-      g_autofree char *markup = shown_markup (error->message);
-
-      adw_preferences_group_set_description (g_object_get_data (G_OBJECT (button), "group"), markup);
-      return;
-    }
-
-  g_clear_pointer (&self->auto_error, g_free);
-  start_drain (self, TRUE);
-  gtk_window_destroy (GTK_WINDOW (dialog));
-}
-
-static void
-cancel_message_cb (GtkButton    *button,
-                   RelayLogPage *self)
-{
-  GtkWidget *dialog = gtk_widget_get_ancestor (GTK_WIDGET (button), GTK_TYPE_WINDOW);
-  const char *message_id = g_object_get_data (G_OBJECT (button), "message-id");
-  g_autoptr(RelaySendLog) log = relay_send_log_new (NULL);
-  g_autoptr(GError) error = NULL;
-
-  if (!relay_outbox_cancel (self->account, log, message_id, &error))
-    {
-      g_autofree char *markup = shown_markup (error->message);
-
-      adw_preferences_group_set_description (g_object_get_data (G_OBJECT (button), "group"), markup);
-      return;
-    }
-
-  relay_log_page_reload (self);
-  gtk_window_destroy (GTK_WINDOW (dialog));
-}
-
-static GtkWidget *
-pill_button (const char *label)
-{
-  GtkWidget *button = gtk_button_new_with_mnemonic (label);
-
-  gtk_widget_add_css_class (button, "pill");
-  relay_accessible_name_buttons_by_label (button);
-  return button;
 }
 
 /**
@@ -1056,64 +470,15 @@ relay_log_page_show_event (RelayLogPage      *self,
                            RelaySendLogEntry *entry)
 {
   GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
-  GtkWidget *window = adw_window_new ();
-  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
-  GtkWidget *page = adw_preferences_page_new ();
-  AdwPreferencesGroup *group = ADW_PREFERENCES_GROUP (adw_preferences_group_new ());
-  g_autofree char *time = relay_format_time (relay_send_log_entry_get_time (entry));
-  g_autofree char *recipients = g_strjoinv (", ", (char **)relay_send_log_entry_get_recipients (entry));
-  g_autofree char *attempt = g_strdup_printf ("%u", relay_send_log_entry_get_attempt (entry));
   const char *message_id = relay_send_log_entry_get_message_id (entry);
+  RelayLogEventWindow *window;
 
-  gtk_window_set_title (GTK_WINDOW (window), _("Event"));
-  gtk_window_set_default_size (GTK_WINDOW (window), 520, 560);
-  gtk_window_set_modal (GTK_WINDOW (window), TRUE);
+  /* Send Now and Cancel only while the message still waits, and with the
+   * account to send it */
+  window = relay_log_event_window_new (self, entry,
+                                       self->account != NULL && relay_outbox_contains (message_id));
   if (GTK_IS_WINDOW (root))
     gtk_window_set_transient_for (GTK_WINDOW (window), GTK_WINDOW (root));
-
-  gtk_box_append (GTK_BOX (box), adw_header_bar_new ());
-  gtk_widget_set_vexpand (page, TRUE);
-  gtk_box_append (GTK_BOX (box), page);
-  adw_window_set_content (ADW_WINDOW (window), box);
-
-  adw_preferences_group_set_title (group, status_label (relay_send_log_entry_get_status (entry)));
-  detail_row (group, _("Time"), time);
-  detail_row (group, _("Recipients"), recipients);
-  detail_row (group, _("Subject"), relay_send_log_entry_get_subject (entry));
-  detail_row (group, _("Attempt"), attempt);
-  detail_row (group, _("Server Reply"), relay_send_log_entry_get_reply (entry));
-  detail_row (group, _("What Happened"), relay_send_log_entry_get_detail (entry));
-  if (relay_send_log_entry_get_next_attempt (entry) != NULL)
-    {
-      g_autofree char *text = relay_format_time (relay_send_log_entry_get_next_attempt (entry));
-
-      detail_row (group, _("Next Attempt"), text);
-    }
-  detail_row (group, _("Message-ID"), message_id);
-  adw_preferences_page_add (ADW_PREFERENCES_PAGE (page), group);
-
-  /* only while the message still waits, and with the account to send it */
-  if (self->account != NULL && relay_outbox_contains (message_id))
-    {
-      AdwPreferencesGroup *actions = ADW_PREFERENCES_GROUP (adw_preferences_group_new ());
-      GtkWidget *buttons = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
-      GtkWidget *send = pill_button (_("Send _Now"));
-      GtkWidget *cancel = pill_button (_("_Cancel Message"));
-
-      adw_preferences_group_set_title (actions, _("Waiting in the Outbox"));
-      gtk_widget_add_css_class (send, "suggested-action");
-      gtk_widget_add_css_class (cancel, "destructive-action");
-      g_object_set_data_full (G_OBJECT (send), "message-id", g_strdup (message_id), g_free);
-      g_object_set_data_full (G_OBJECT (cancel), "message-id", g_strdup (message_id), g_free);
-      g_object_set_data (G_OBJECT (send), "group", actions);
-      g_object_set_data (G_OBJECT (cancel), "group", actions);
-      g_signal_connect_object (send, "clicked", G_CALLBACK (send_now_cb), self, 0);
-      g_signal_connect_object (cancel, "clicked", G_CALLBACK (cancel_message_cb), self, 0);
-      gtk_box_append (GTK_BOX (buttons), send);
-      gtk_box_append (GTK_BOX (buttons), cancel);
-      adw_preferences_group_add (actions, buttons);
-      adw_preferences_page_add (ADW_PREFERENCES_PAGE (page), actions);
-    }
 
   gtk_window_present (GTK_WINDOW (window));
 }
@@ -1161,7 +526,7 @@ show_loaded (RelayLogPage *self,
 
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         return;
-      markup = shown_markup (error->message);
+      markup = _relay_log_page_shown_markup (error->message);
       adw_status_page_set_icon_name (self->empty_page, "dialog-warning-symbolic");
       adw_status_page_set_title (self->empty_page, _("The Send Log Could Not Be Read"));
       adw_status_page_set_description (self->empty_page, markup);
@@ -1186,7 +551,7 @@ show_loaded (RelayLogPage *self,
   if (first_time || self->filter_stale || self->dirty_from != G_MAXUINT)
     refilter_from (self, first_time ? 0 : self->dirty_from);
   update_count (self);
-  update_meters (self);
+  _relay_log_page_update_meters (self);
   gtk_stack_set_visible_child_name (self->stack, "log");
   if (first_time)
     scroll_to_end (self);
@@ -1288,7 +653,7 @@ meters_tick_cb (gpointer user_data)
 {
   RelayLogPage *self = user_data;
 
-  update_meters (self);
+  _relay_log_page_update_meters (self);
   return G_SOURCE_CONTINUE;
 }
 
@@ -1391,14 +756,15 @@ relay_log_page_class_init (RelayLogPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, RelayLogPage, throttled_revealer);
   gtk_widget_class_bind_template_child (widget_class, RelayLogPage, throttled_label);
   gtk_widget_class_bind_template_child (widget_class, RelayLogPage, send_queued_button);
-  gtk_widget_class_bind_template_callback (widget_class, send_queued_cb);
+  gtk_widget_class_bind_template_callback_full (widget_class, "send_queued_cb",
+                                                G_CALLBACK (_relay_log_page_send_queued));
   gtk_widget_class_bind_template_child (widget_class, RelayLogPage, skipped_revealer);
   gtk_widget_class_bind_template_child (widget_class, RelayLogPage, skipped_label);
   gtk_widget_class_bind_template_child (widget_class, RelayLogPage, scroller);
   gtk_widget_class_bind_template_child (widget_class, RelayLogPage, column_view);
   gtk_widget_class_bind_template_callback (widget_class, filter_changed_cb);
 
-  gtk_widget_class_install_action (widget_class, "log.export", NULL, export_action);
+  gtk_widget_class_install_action (widget_class, "log.export", NULL, _relay_log_page_export_action);
 }
 
 static void
