@@ -156,6 +156,20 @@ stored_secret_fits (RelaySetupPage *self,
           g_strcmp0 (host, self->secret_consent_host) == 0);
 }
 
+/* The keyring refused (or did not answer): nothing is saved, and the
+ * form keeps what was typed */
+static void
+keyring_failed (RelaySetupPage *self,
+                const GError   *error)
+{
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+
+  relay_setup_page_show_problem (self, error->message);
+  self->busy = FALSE;
+  _relay_setup_page_update_actions (self);
+}
+
 static void
 store_password_cb (GObject      *object,
                    GAsyncResult *result,
@@ -167,13 +181,7 @@ store_password_cb (GObject      *object,
 
   if (!relay_secrets_store_finish (result, &error))
     {
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        return;
-
-      /* Nothing is saved, and the form keeps what was typed */
-      relay_setup_page_show_problem (self, error->message);
-      self->busy = FALSE;
-      _relay_setup_page_update_actions (self);
+      keyring_failed (self, error);
       return;
     }
 
@@ -216,12 +224,7 @@ forget_secret_cb (GObject      *object,
 
   if (!relay_secrets_clear_finish (result, &error))
     {
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        return;
-
-      relay_setup_page_show_problem (self, error->message);
-      self->busy = FALSE;
-      _relay_setup_page_update_actions (self);
+      keyring_failed (self, error);
       return;
     }
 
