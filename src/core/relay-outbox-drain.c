@@ -42,9 +42,9 @@ static void
 say (Drain      *drain,
      const char *format,
      ...) G_GNUC_PRINTF (2, 3);
-
-static void
-say (Drain      *drain,
+     
+     static void
+     say (Drain      *drain,
      const char *format,
      ...)
 {
@@ -231,7 +231,7 @@ fail (Drain      *drain,
 {
   if (!relay_outbox_record_event (drain, item, NULL, RELAY_SEND_STATUS_FAILED, reply, detail))
     return;
-  relay_outbox_remove_item (item);
+  relay_outbox_remove_item (drain->outbox, item);
   drain->report->failed++;
 }
 
@@ -254,7 +254,7 @@ defer (Drain      *drain,
     return;
   g_free (item->state);
   item->state = g_strdup ("deferred");
-  relay_outbox_write_item (item, NULL);
+  relay_outbox_write_item (drain->outbox, item, NULL);
 }
 
 
@@ -279,7 +279,7 @@ hold (Drain      *drain,
     return;
   g_free (item->state);
   item->state = g_strdup ("throttled");
-  relay_outbox_write_item (item, NULL);
+  relay_outbox_write_item (drain->outbox, item, NULL);
   drain->report->held_until = item->next_attempt;
 }
 
@@ -442,7 +442,7 @@ drop_international (Drain *drain,
   left = g_strv_builder_end (rest);
   if (left[0] == NULL)
     {
-      relay_outbox_remove_item (item);
+      relay_outbox_remove_item (drain->outbox, item);
       return FALSE;
     }
 
@@ -450,7 +450,7 @@ drop_international (Drain *drain,
     {
       g_strfreev (item->recipients);
       item->recipients = g_steal_pointer (&left);
-      relay_outbox_write_item (item, NULL);
+      relay_outbox_write_item (drain->outbox, item, NULL);
     }
 
   return TRUE;
@@ -479,7 +479,7 @@ send_item (Drain *drain,
   if (item_handed_over (item))
     return TRUE;
 
-  if (!relay_outbox_read_message (item, &contents, &length, &error))
+  if (!relay_outbox_read_message (drain->outbox, item, &contents, &length, &error))
     {
       g_autofree char *why = g_strdup_printf (_("The message’s file %s.eml cannot be sent: %s"), item->id, error->message);
 
@@ -511,7 +511,7 @@ send_item (Drain *drain,
             }
 
           item->attempt--;
-          relay_outbox_write_item (item, NULL);
+          relay_outbox_write_item (drain->outbox, item, NULL);
           drain->report->stopped_by = g_strdup (detail);
           return FALSE;
         }
@@ -550,7 +550,7 @@ send_item (Drain *drain,
       relay_smtp_session_rset (drain->session, drain->cancellable, NULL);
       if (later == NULL)
         {
-          relay_outbox_remove_item (item);
+          relay_outbox_remove_item (drain->outbox, item);
           return go_on;
         }
 
@@ -558,7 +558,7 @@ send_item (Drain *drain,
       item->recipients = g_steal_pointer (&later);
       g_free (item->state);
       item->state = g_strdup (go_on ? "deferred" : "throttled");
-      relay_outbox_write_item (item, NULL);
+      relay_outbox_write_item (drain->outbox, item, NULL);
       return go_on;
     }
 
@@ -570,7 +570,7 @@ send_item (Drain *drain,
   item->later = g_steal_pointer (&later);
   g_free (item->state);
   item->state = g_strdup ("sending");
-  if (!relay_outbox_write_item (item, &error))
+  if (!relay_outbox_write_item (drain->outbox, item, &error))
     {
       close_session (drain, FALSE);
       drain->report->stopped_by = g_strdup (error->message);
@@ -588,7 +588,7 @@ send_item (Drain *drain,
           /* not recorded: it stays “sending”, and the next run says unknown */
           if (!relay_outbox_record_event (drain, item, NULL, RELAY_SEND_STATUS_UNKNOWN, NULL, error->message))
             return FALSE;
-          relay_outbox_finish_item (item, NULL);
+          relay_outbox_finish_item (drain->outbox, item, NULL);
           drain->report->unknown++;
           return go_on;
         }
@@ -628,10 +628,10 @@ static int
 take_lock (Drain   *drain,
            GError **error)
 {
-  g_autofree char *path = relay_outbox_lock_path ();
+  g_autofree char *path = relay_outbox_lock_path (drain->outbox);
   int fd;
 
-  if (!relay_outbox_ensure_dir (error))
+  if (!relay_outbox_ensure_dir (drain->outbox, error))
     return -1;
   fd = g_open (path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (fd < 0)
@@ -730,7 +730,8 @@ waiting_free (RelayOutboxWaiting *waiting)
 }
 
 /**
- * relay_outbox_drain:
+ * relay_outbox_send:
+ * @self: the outbox
  * @wait: what to wait for: %RELAY_OUTBOX_WAIT_THROTTLE for the account's
  *   windows to open, %RELAY_OUTBOX_WAIT_RETRY for deferred messages'
  *   next attempts too; without either, stop at the first message that
@@ -746,13 +747,14 @@ waiting_free (RelayOutboxWaiting *waiting)
  *   could not be read or the credentials not found
  */
 RelayOutboxReport *
-relay_outbox_drain (RelayAccount            *account,
-                    RelaySendLog            *log,
-                    RelayOutboxWait          wait,
-                    RelayOutboxProgressFunc  progress,
-                    gpointer                 user_data,
-                    GCancellable            *cancellable,
-                    GError                 **error)
+relay_outbox_send (RelayOutbox             *self,
+                   RelayAccount            *account,
+                   RelaySendLog            *log,
+                   RelayOutboxWait          wait,
+                   RelayOutboxProgressFunc  progress,
+                   gpointer                 user_data,
+                   GCancellable            *cancellable,
+                   GError                 **error)
 {
   g_autoptr(RelayThrottle) throttle = relay_throttle_new_for_account (account);
   g_autoptr(RelayOutboxReport) report = g_new0 (RelayOutboxReport, 1);
@@ -761,10 +763,12 @@ relay_outbox_drain (RelayAccount            *account,
   Drain drain = { 0 };
   int lock;
 
+  g_return_val_if_fail (RELAY_IS_OUTBOX (self), NULL);
   g_return_val_if_fail (RELAY_IS_ACCOUNT (account), NULL);
   g_return_val_if_fail (RELAY_IS_SEND_LOG (log), NULL);
 
   report->waiting = g_ptr_array_new_with_free_func ((GDestroyNotify)waiting_free);
+  drain.outbox = self;
   drain.account = account;
   drain.log = log;
   drain.throttle = throttle;
@@ -780,7 +784,7 @@ relay_outbox_drain (RelayAccount            *account,
 
   relay_outbox_recover (&drain);
 
-  if (relay_outbox_count () == 0)
+  if (relay_outbox_get_n_items (self) == 0)
     {
       close (lock);
       return g_steal_pointer (&report);
@@ -802,7 +806,7 @@ relay_outbox_drain (RelayAccount            *account,
     {
       /* one listing per pass: the outbox is read once, not per message;
        * what was sent is logged (and leaves the outbox) before it */
-      g_autoptr(GPtrArray) items = (relay_outbox_flush_sent (&drain), relay_outbox_list_items ());
+      g_autoptr(GPtrArray) items = (relay_outbox_flush_sent (&drain), relay_outbox_list_items (self));
       gint64 earliest = G_MAXINT64;
       gboolean progressed = FALSE;
 
@@ -855,7 +859,7 @@ relay_outbox_drain (RelayAccount            *account,
                     }
                   g_free (next->state);
                   next->state = g_strdup ("throttled");
-                  relay_outbox_write_item (next, NULL);
+                  relay_outbox_write_item (self, next, NULL);
                 }
 
               if (!(wait & RELAY_OUTBOX_WAIT_THROTTLE))
@@ -918,7 +922,7 @@ relay_outbox_drain (RelayAccount            *account,
   g_clear_error (&drain.no_token);
 
   /* what still waits, and until when */
-  left = relay_outbox_list_items ();
+  left = relay_outbox_list_items (self);
   report->deferred = left->len;
   for (guint i = 0; i < left->len; i++)
     {

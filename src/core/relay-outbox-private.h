@@ -50,21 +50,28 @@ void        relay_outbox_item_free      (Item                *item);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (Item, relay_outbox_item_free)
 
 /* The item store (relay-outbox-store.c) */
-gboolean    relay_outbox_ensure_dir     (GError             **error);
-char       *relay_outbox_lock_path      (void);
-char       *relay_outbox_item_path      (const char          *id,
+gboolean    relay_outbox_ensure_dir     (RelayOutbox         *self,
+                                         GError             **error);
+char       *relay_outbox_item_path      (RelayOutbox         *self,
+                                         const char          *id,
                                          const char          *suffix);
-gboolean    relay_outbox_write_item     (Item                *item,
+char       *relay_outbox_get_damaged_dir (RelayOutbox        *self);
+gboolean    relay_outbox_write_item     (RelayOutbox         *self,
+                                         Item                *item,
                                          GError             **error);
-Item       *relay_outbox_read_item      (const char          *id,
+Item       *relay_outbox_read_item      (RelayOutbox         *self,
+                                         const char          *id,
                                          GError             **error);
-gboolean    relay_outbox_read_message   (Item                *item,
+gboolean    relay_outbox_read_message   (RelayOutbox         *self,
+                                         Item                *item,
                                          char               **contents,
                                          gsize               *length,
                                          GError             **error);
-void        relay_outbox_remove_item    (Item                *item);
-GPtrArray  *relay_outbox_list_ids       (void);
-GPtrArray  *relay_outbox_list_items     (void);
+void        relay_outbox_remove_item    (RelayOutbox         *self,
+                                         Item                *item);
+GPtrArray  *relay_outbox_list_ids       (RelayOutbox         *self);
+GPtrArray  *relay_outbox_list_items     (RelayOutbox         *self);
+char       *relay_outbox_lock_path      (RelayOutbox         *self);
 RelaySendLogEntry *relay_outbox_make_entry_for (RelayAccount       *account,
                                          Item                *item,
                                          const char * const  *recipients,
@@ -85,6 +92,7 @@ gboolean    relay_outbox_item_check     (const char          *data,
 /* One drain (relay-outbox-drain.c) */
 typedef struct
 {
+  RelayOutbox             *outbox;
   RelayAccount            *account;
   RelaySendLog            *log;
   RelayThrottle           *throttle;
@@ -113,7 +121,8 @@ typedef struct
 /* What a drain writes down (relay-outbox-record.c) */
 #define MAX_PENDING 32
 
-gboolean    relay_outbox_finish_item    (Item                *item,
+gboolean    relay_outbox_finish_item    (RelayOutbox         *self,
+                                         Item                *item,
                                          GError             **error);
 void        relay_outbox_flush_sent     (Drain               *drain);
 gboolean    relay_outbox_record         (Drain               *drain,

@@ -24,7 +24,6 @@
 #include "relay-outbox-private.h"
 
 
-
 typedef struct
 {
   const char *message_id;
@@ -52,12 +51,13 @@ find_sent_cb (const char *line,
 /* After @item's attempt has ended (sent, or its result unknown): the
  * recipients it put off wait for their own retry, else it is done */
 gboolean
-relay_outbox_finish_item (Item    *item,
-                          GError **error)
+relay_outbox_finish_item (RelayOutbox  *self,
+                          Item         *item,
+                          GError      **error)
 {
   if (item->later == NULL)
     {
-      relay_outbox_remove_item (item);
+      relay_outbox_remove_item (self, item);
       return TRUE;
     }
 
@@ -66,7 +66,7 @@ relay_outbox_finish_item (Item    *item,
   g_free (item->state);
   item->state = g_strdup ("deferred");
 
-  return relay_outbox_write_item (item, error);
+  return relay_outbox_write_item (self, item, error);
 }
 
 /* The send log cannot be written: nothing more goes */
@@ -94,7 +94,7 @@ relay_outbox_flush_sent (Drain *drain)
   if (relay_send_log_append (drain->log, (RelaySendLogEntry **)drain->pending_entries->pdata,
                              drain->pending_entries->len, &error))
     for (guint i = 0; i < drain->pending_items->len; i++)
-      relay_outbox_finish_item (g_ptr_array_index (drain->pending_items, i), NULL);
+      relay_outbox_finish_item (drain->outbox, g_ptr_array_index (drain->pending_items, i), NULL);
   else
     {
       /* the messages are marked “sent” in the outbox, logged as sent at
@@ -109,7 +109,7 @@ relay_outbox_flush_sent (Drain *drain)
           item->state = g_strdup ("sent");
           g_free (item->reply);
           item->reply = g_strdup (relay_send_log_entry_get_reply (entry));
-          relay_outbox_write_item (item, NULL);
+          relay_outbox_write_item (drain->outbox, item, NULL);
         }
       halt (drain, error);
     }
@@ -163,7 +163,7 @@ quarantine (Drain        *drain,
             const char   *id,
             const GError *damage)
 {
-  g_autofree char *dir = g_build_filename (g_get_user_data_dir (), "mail-relay", "damaged", NULL);
+  g_autofree char *dir = relay_outbox_get_damaged_dir (drain->outbox);
   g_autoptr(RelaySendLogEntry) entry = NULL;
   g_autofree char *detail = NULL;
 
@@ -179,7 +179,7 @@ quarantine (Drain        *drain,
   for (guint i = 0; i < 2; i++)
     {
       const char *suffix = i == 0 ? ".json" : ".eml";
-      g_autofree char *from = relay_outbox_item_path (id, suffix);
+      g_autofree char *from = relay_outbox_item_path (drain->outbox, id, suffix);
       g_autofree char *name = g_strconcat (id, suffix, NULL);
       g_autofree char *to = g_build_filename (dir, name, NULL);
 
@@ -195,13 +195,13 @@ quarantine (Drain        *drain,
 void
 relay_outbox_recover (Drain *drain)
 {
-  g_autoptr(GPtrArray) ids = relay_outbox_list_ids ();
+  g_autoptr(GPtrArray) ids = relay_outbox_list_ids (drain->outbox);
   g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func ((GDestroyNotify)relay_outbox_item_free);
 
   for (guint i = 0; i < ids->len; i++)
     {
       g_autoptr(GError) damage = NULL;
-      Item *item = relay_outbox_read_item (g_ptr_array_index (ids, i), &damage);
+      Item *item = relay_outbox_read_item (drain->outbox, g_ptr_array_index (ids, i), &damage);
 
       if (item != NULL)
         g_ptr_array_add (items, item);
@@ -220,7 +220,7 @@ relay_outbox_recover (Drain *drain)
           if (!relay_outbox_record_event (drain, item, NULL, RELAY_SEND_STATUS_SENT, item->reply, NULL))
             return;
           g_clear_pointer (&item->reply, g_free);
-          relay_outbox_finish_item (item, NULL);
+          relay_outbox_finish_item (drain->outbox, item, NULL);
           drain->report->sent++;
           continue;
         }
@@ -237,6 +237,6 @@ relay_outbox_recover (Drain *drain)
             return;
           drain->report->unknown++;
         }
-      relay_outbox_finish_item (item, NULL);
+      relay_outbox_finish_item (drain->outbox, item, NULL);
     }
 }

@@ -50,10 +50,11 @@ relay_outbox_item_free (Item *item)
 
 /* The data folder and the outbox in it: private, or not used */
 gboolean
-relay_outbox_ensure_dir (GError **error)
+relay_outbox_ensure_dir (RelayOutbox  *self,
+                         GError      **error)
 {
-  g_autofree char *data = g_build_filename (g_get_user_data_dir (), "mail-relay", NULL);
-  g_autofree char *dir = relay_outbox_get_dir ();
+  g_autofree char *data = g_path_get_dirname (relay_outbox_get_path (self));
+  const char *dir = relay_outbox_get_path (self);
 
   return relay_file_ensure_private_dir (data, error) &&
          relay_file_ensure_private_dir (dir, error);
@@ -61,21 +62,28 @@ relay_outbox_ensure_dir (GError **error)
 
 /* Whoever holds it drains, retries or cancels; the others wait or refuse */
 char *
-relay_outbox_lock_path (void)
+relay_outbox_lock_path (RelayOutbox *self)
 {
-  g_autofree char *dir = relay_outbox_get_dir ();
-
-  return g_build_filename (dir, ".lock", NULL);
+  return g_build_filename (relay_outbox_get_path (self), ".lock", NULL);
 }
 
 char *
-relay_outbox_item_path (const char *id,
-                        const char *suffix)
+relay_outbox_item_path (RelayOutbox *self,
+                        const char  *id,
+                        const char  *suffix)
 {
-  g_autofree char *dir = relay_outbox_get_dir ();
   g_autofree char *name = g_strconcat (id, suffix, NULL);
 
-  return g_build_filename (dir, name, NULL);
+  return g_build_filename (relay_outbox_get_path (self), name, NULL);
+}
+
+/* Beside the outbox, in the data folder: where damaged items go */
+char *
+relay_outbox_get_damaged_dir (RelayOutbox *self)
+{
+  g_autofree char *data = g_path_get_dirname (relay_outbox_get_path (self));
+
+  return g_build_filename (data, "damaged", NULL);
 }
 
 /* ID.json's text */
@@ -127,10 +135,11 @@ item_to_json (Item  *item,
 }
 
 gboolean
-relay_outbox_write_item (Item    *item,
-                         GError **error)
+relay_outbox_write_item (RelayOutbox  *self,
+                         Item         *item,
+                         GError      **error)
 {
-  g_autofree char *path = relay_outbox_item_path (item->id, ".json");
+  g_autofree char *path = relay_outbox_item_path (self, item->id, ".json");
   gsize length;
   g_autofree char *text = item_to_json (item, &length);
 
@@ -360,10 +369,11 @@ parse_item (const char  *id,
 }
 
 Item *
-relay_outbox_read_item (const char  *id,
-                        GError     **error)
+relay_outbox_read_item (RelayOutbox  *self,
+                        const char   *id,
+                        GError      **error)
 {
-  g_autofree char *path = relay_outbox_item_path (id, ".json");
+  g_autofree char *path = relay_outbox_item_path (self, id, ".json");
   g_autofree char *contents = NULL;
   g_autoptr(GError) local_error = NULL;
   gsize length;
@@ -407,10 +417,11 @@ relay_outbox_item_check (const char  *data,
 }
 
 void
-relay_outbox_remove_item (Item *item)
+relay_outbox_remove_item (RelayOutbox *self,
+                          Item        *item)
 {
-  g_autofree char *meta = relay_outbox_item_path (item->id, ".json");
-  g_autofree char *eml = relay_outbox_item_path (item->id, ".eml");
+  g_autofree char *meta = relay_outbox_item_path (self, item->id, ".json");
+  g_autofree char *eml = relay_outbox_item_path (self, item->id, ".eml");
 
   /* the envelope first: without it, the message is no longer queued */
   g_unlink (meta);
@@ -419,12 +430,13 @@ relay_outbox_remove_item (Item *item)
 
 /* ID.eml, at most as large as a message may be */
 gboolean
-relay_outbox_read_message (Item    *item,
-                           char   **contents,
-                           gsize   *length,
-                           GError **error)
+relay_outbox_read_message (RelayOutbox  *self,
+                           Item         *item,
+                           char        **contents,
+                           gsize        *length,
+                           GError      **error)
 {
-  g_autofree char *eml = relay_outbox_item_path (item->id, ".eml");
+  g_autofree char *eml = relay_outbox_item_path (self, item->id, ".eml");
 
   return read_own_file (eml, MAX_MESSAGE_SIZE, contents, length, error);
 }
@@ -439,9 +451,9 @@ compare_ids (gconstpointer a,
 
 /* Queued messages, oldest first (ids start with the time) */
 GPtrArray *
-relay_outbox_list_ids (void)
+relay_outbox_list_ids (RelayOutbox *self)
 {
-  g_autofree char *dir = relay_outbox_get_dir ();
+  const char *dir = relay_outbox_get_path (self);
   g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
   GPtrArray *ids = g_ptr_array_new_with_free_func (g_free);
   const char *name;
@@ -455,15 +467,15 @@ relay_outbox_list_ids (void)
 }
 
 GPtrArray *
-relay_outbox_list_items (void)
+relay_outbox_list_items (RelayOutbox *self)
 {
-  g_autoptr(GPtrArray) ids = relay_outbox_list_ids ();
+  g_autoptr(GPtrArray) ids = relay_outbox_list_ids (self);
   GPtrArray *items = g_ptr_array_new_with_free_func ((GDestroyNotify)relay_outbox_item_free);
 
   for (guint i = 0; i < ids->len; i++)
     {
       /* a damaged one is moved aside by the next drain (quarantine ()) */
-      Item *item = relay_outbox_read_item (g_ptr_array_index (ids, i), NULL);
+      Item *item = relay_outbox_read_item (self, g_ptr_array_index (ids, i), NULL);
 
       if (item != NULL)
         g_ptr_array_add (items, item);
@@ -472,17 +484,23 @@ relay_outbox_list_items (void)
   return items;
 }
 
+/**
+ * relay_outbox_get_n_items:
+ *
+ * Returns: how many messages the outbox holds (a damaged one is not
+ *   counted; the next drain moves it aside)
+ */
 guint
-relay_outbox_count (void)
+relay_outbox_get_n_items (RelayOutbox *self)
 {
-  g_autoptr(GPtrArray) items = relay_outbox_list_items ();
+  g_autoptr(GPtrArray) items = relay_outbox_list_items (self);
 
   return items->len;
 }
 
 /* An event of @item's for @recipients, or all of its recipients when NULL */
 /**
- * relay_outbox_count_due:
+ * relay_outbox_get_n_due:
  * @now: µs of real time
  * @next: (out) (optional): when the next of the others is due (µs of real
  *   time), or %G_MAXINT64 when none waits for a time
@@ -490,10 +508,11 @@ relay_outbox_count (void)
  * Returns: how many messages may be sent at @now, limits allowing
  */
 guint
-relay_outbox_count_due (gint64  now,
-                        gint64 *next)
+relay_outbox_get_n_due (RelayOutbox *self,
+                        gint64       now,
+                        gint64      *next)
 {
-  g_autoptr(GPtrArray) items = relay_outbox_list_items ();
+  g_autoptr(GPtrArray) items = relay_outbox_list_items (self);
   gint64 earliest = G_MAXINT64;
   guint due = 0;
 
@@ -581,7 +600,8 @@ build_message (RelayAccount       *account,
 }
 
 /**
- * relay_outbox_enqueue:
+ * relay_outbox_add:
+ * @self: the outbox
  * @body: the text of the message (UTF-8)
  *
  * Writes the message to the outbox durably and logs it as queued.
@@ -589,12 +609,13 @@ build_message (RelayAccount       *account,
  * Returns: (transfer full) (nullable): its message id
  */
 char *
-relay_outbox_enqueue (RelayAccount        *account,
-                      const char * const  *recipients,
-                      const char          *subject,
-                      GBytes              *body,
-                      RelaySendLog        *log,
-                      GError             **error)
+relay_outbox_add (RelayOutbox         *self,
+                  RelayAccount        *account,
+                  const char * const  *recipients,
+                  const char          *subject,
+                  GBytes              *body,
+                  RelaySendLog        *log,
+                  GError             **error)
 {
   g_autoptr(GStrvBuilder) checked = g_strv_builder_new ();
   g_autofree char *uuid = g_uuid_string_random ();
@@ -604,6 +625,7 @@ relay_outbox_enqueue (RelayAccount        *account,
   const char *from = relay_account_get_from (account);
   const char *at = strrchr (from, '@');
 
+  g_return_val_if_fail (RELAY_IS_OUTBOX (self), NULL);
   g_return_val_if_fail (RELAY_IS_ACCOUNT (account), NULL);
   g_return_val_if_fail (recipients != NULL && recipients[0] != NULL, NULL);
 
@@ -634,7 +656,7 @@ relay_outbox_enqueue (RelayAccount        *account,
       return NULL;
     }
 
-  if (!relay_outbox_ensure_dir (error))
+  if (!relay_outbox_ensure_dir (self, error))
     return NULL;
 
   item->id = g_strdup_printf ("%016" G_GINT64_MODIFIER "x-%.8s", g_get_real_time (), uuid);
@@ -645,15 +667,15 @@ relay_outbox_enqueue (RelayAccount        *account,
   item->state = g_strdup ("queued");
 
   message = build_message (account, (const char * const *)item->recipients, subject, item->message_id, body);
-  eml = relay_outbox_item_path (item->id, ".eml");
+  eml = relay_outbox_item_path (self, item->id, ".eml");
   if (!g_file_set_contents_full (eml, g_bytes_get_data (message, NULL), g_bytes_get_size (message),
                                  G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE,
                                  0600, error) ||
-      !relay_outbox_write_item (item, error) ||
+      !relay_outbox_write_item (self, item, error) ||
       !log_event (log, account, item, RELAY_SEND_STATUS_QUEUED, NULL, NULL, error))
     {
       /* what is reported is what was done: not queued, so not in the outbox */
-      relay_outbox_remove_item (item);
+      relay_outbox_remove_item (self, item);
       return NULL;
     }
 
@@ -662,12 +684,13 @@ relay_outbox_enqueue (RelayAccount        *account,
 
 /* Retry and cancel only while nobody drains: returns the held lock, or -1 */
 static int
-try_lock (GError **error)
+try_lock (RelayOutbox  *self,
+          GError      **error)
 {
-  g_autofree char *path = relay_outbox_lock_path ();
+  g_autofree char *path = relay_outbox_lock_path (self);
   int fd;
 
-  if (!relay_outbox_ensure_dir (error))
+  if (!relay_outbox_ensure_dir (self, error))
     return -1;
   fd = g_open (path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (fd >= 0 && flock (fd, LOCK_EX | LOCK_NB) == 0)
@@ -681,9 +704,10 @@ try_lock (GError **error)
 }
 
 static Item *
-find_item (const char *message_id)
+find_item (RelayOutbox *self,
+           const char  *message_id)
 {
-  g_autoptr(GPtrArray) items = relay_outbox_list_items ();
+  g_autoptr(GPtrArray) items = relay_outbox_list_items (self);
 
   for (guint i = 0; i < items->len; i++)
     {
@@ -697,41 +721,47 @@ find_item (const char *message_id)
 }
 
 /**
- * relay_outbox_contains:
+ * relay_outbox_has:
+ * @self: the outbox
  *
  * Returns: whether the message still waits in the outbox
  */
 gboolean
-relay_outbox_contains (const char *message_id)
+relay_outbox_has (RelayOutbox *self,
+                  const char  *message_id)
 {
   g_autoptr(Item) item = NULL;
 
+  g_return_val_if_fail (RELAY_IS_OUTBOX (self), FALSE);
   g_return_val_if_fail (message_id != NULL, FALSE);
 
-  item = find_item (message_id);
+  item = find_item (self, message_id);
   return item != NULL;
 }
 
 /**
- * relay_outbox_retry:
+ * relay_outbox_retry_message:
+ * @self: the outbox
  *
  * Makes a deferred message due now; the next drain sends it, limits
  * allowing. A message being sent is left alone.
  */
 gboolean
-relay_outbox_retry (const char  *message_id,
-                    GError     **error)
+relay_outbox_retry_message (RelayOutbox  *self,
+                            const char   *message_id,
+                            GError      **error)
 {
   g_autoptr(Item) item = NULL;
   gboolean ok;
   int lock;
 
+  g_return_val_if_fail (RELAY_IS_OUTBOX (self), FALSE);
   g_return_val_if_fail (message_id != NULL, FALSE);
 
-  if ((lock = try_lock (error)) < 0)
+  if ((lock = try_lock (self, error)) < 0)
     return FALSE;
 
-  item = find_item (message_id);
+  item = find_item (self, message_id);
   if (item == NULL || item_handed_over (item))
     {
       close (lock);
@@ -743,14 +773,15 @@ relay_outbox_retry (const char  *message_id,
   g_free (item->state);
   item->state = g_strdup ("queued");
   item->next_attempt = 0;
-  ok = relay_outbox_write_item (item, error);
+  ok = relay_outbox_write_item (self, item, error);
   close (lock);
 
   return ok;
 }
 
 /**
- * relay_outbox_retry_all:
+ * relay_outbox_retry_waiting:
+ * @self: the outbox
  *
  * Makes every message that waits for a retry due now; the next drain
  * sends them, limits allowing. Messages being sent are left alone.
@@ -758,16 +789,19 @@ relay_outbox_retry (const char  *message_id,
  * Returns: how many were waiting for a retry, or -1 on error
  */
 int
-relay_outbox_retry_all (GError **error)
+relay_outbox_retry_waiting (RelayOutbox  *self,
+                            GError      **error)
 {
   g_autoptr(GPtrArray) items = NULL;
   int count = 0;
   int lock;
 
-  if ((lock = try_lock (error)) < 0)
+  g_return_val_if_fail (RELAY_IS_OUTBOX (self), -1);
+
+  if ((lock = try_lock (self, error)) < 0)
     return -1;
 
-  items = relay_outbox_list_items ();
+  items = relay_outbox_list_items (self);
   for (guint i = 0; i < items->len; i++)
     {
       Item *item = g_ptr_array_index (items, i);
@@ -778,7 +812,7 @@ relay_outbox_retry_all (GError **error)
       g_free (item->state);
       item->state = g_strdup ("queued");
       item->next_attempt = 0;
-      if (!relay_outbox_write_item (item, error))
+      if (!relay_outbox_write_item (self, item, error))
         {
           close (lock);
           return -1;
@@ -791,27 +825,30 @@ relay_outbox_retry_all (GError **error)
 }
 
 /**
- * relay_outbox_cancel:
+ * relay_outbox_cancel_message:
+ * @self: the outbox
  *
  * Takes a waiting message out of the outbox, logged as failed.
  */
 gboolean
-relay_outbox_cancel (RelayAccount  *account,
-                     RelaySendLog  *log,
-                     const char    *message_id,
-                     GError       **error)
+relay_outbox_cancel_message (RelayOutbox   *self,
+                             RelayAccount  *account,
+                             RelaySendLog  *log,
+                             const char    *message_id,
+                             GError       **error)
 {
   g_autoptr(Item) item = NULL;
   gboolean ok;
   int lock;
 
   g_return_val_if_fail (RELAY_IS_ACCOUNT (account), FALSE);
+  g_return_val_if_fail (RELAY_IS_OUTBOX (self), FALSE);
   g_return_val_if_fail (message_id != NULL, FALSE);
 
-  if ((lock = try_lock (error)) < 0)
+  if ((lock = try_lock (self, error)) < 0)
     return FALSE;
 
-  item = find_item (message_id);
+  item = find_item (self, message_id);
   if (item == NULL || item_handed_over (item))
     {
       close (lock);
@@ -820,7 +857,7 @@ relay_outbox_cancel (RelayAccount  *account,
       return FALSE;
     }
 
-  relay_outbox_remove_item (item);
+  relay_outbox_remove_item (self, item);
   ok = log_event (log, account, item, RELAY_SEND_STATUS_FAILED, NULL, _("Cancelled before it was sent"), error);
   close (lock);
 

@@ -4,10 +4,12 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * The outbox's public calls that are neither the store's nor the drain's:
- * the _async forms of the drain and the counts, run in a worker thread of
- * the core. The items are kept by relay-outbox-store.c, sent by
- * relay-outbox-drain.c, and recorded by relay-outbox-record.c.
+ * RelayOutbox: the outbox folder (by default $XDG_DATA_HOME/mail-relay/outbox/);
+ * the _async forms of its
+ * drain and counts, run in a worker thread of the core; and the calls on
+ * the default outbox that the app and the command line make. The items
+ * are kept by relay-outbox-store.c, sent by relay-outbox-drain.c, and
+ * recorded by relay-outbox-record.c.
  */
 
 #define G_LOG_DOMAIN "relay-outbox"
@@ -17,7 +19,130 @@
 #include "relay-outbox.h"
 #include "relay-outbox-private.h"
 
+struct _RelayOutbox
+{
+  GObject  parent_instance;
+
+  char    *path;
+};
+
+G_DEFINE_FINAL_TYPE (RelayOutbox, relay_outbox, G_TYPE_OBJECT)
+
+enum {
+  PROP_0,
+  PROP_PATH,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
 G_DEFINE_QUARK (relay-outbox-error-quark, relay_outbox_error)
+
+static void
+relay_outbox_finalize (GObject *object)
+{
+  RelayOutbox *self = RELAY_OUTBOX (object);
+
+  g_free (self->path);
+
+  G_OBJECT_CLASS (relay_outbox_parent_class)->finalize (object);
+}
+
+static void
+relay_outbox_get_property (GObject    *object,
+                           guint       prop_id,
+                           GValue     *value,
+                           GParamSpec *pspec)
+{
+  RelayOutbox *self = RELAY_OUTBOX (object);
+
+  switch (prop_id)
+    {
+    case PROP_PATH:
+      g_value_set_string (value, self->path);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+relay_outbox_set_property (GObject      *object,
+                           guint         prop_id,
+                           const GValue *value,
+                           GParamSpec   *pspec)
+{
+  RelayOutbox *self = RELAY_OUTBOX (object);
+
+  switch (prop_id)
+    {
+    case PROP_PATH:
+      self->path = g_value_dup_string (value);
+      if (self->path == NULL)
+        self->path = relay_outbox_get_dir ();
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+relay_outbox_class_init (RelayOutboxClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = relay_outbox_finalize;
+  object_class->get_property = relay_outbox_get_property;
+  object_class->set_property = relay_outbox_set_property;
+
+  /**
+   * RelayOutbox:path:
+   *
+   * The outbox's folder; %NULL at construction for the default one,
+   * relay_outbox_get_dir(). Its parent is the data folder, where damaged
+   * items go (`damaged/`).
+   */
+  properties[PROP_PATH] =
+    g_param_spec_string ("path", NULL, NULL, NULL,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+relay_outbox_init (RelayOutbox *self)
+{
+}
+
+/**
+ * relay_outbox_new:
+ * @path: (nullable): the outbox's folder, or %NULL for the default one
+ *   (relay_outbox_get_dir())
+ *
+ * The outbox in @path; nothing is read or made until it is used.
+ *
+ * Returns: (transfer full): a new #RelayOutbox
+ */
+RelayOutbox *
+relay_outbox_new (const char *path)
+{
+  return g_object_new (RELAY_TYPE_OUTBOX,
+                       "path", path,
+                       NULL);
+}
+
+/**
+ * relay_outbox_get_path:
+ *
+ * Returns: (transfer none): the outbox's folder
+ */
+const char *
+relay_outbox_get_path (RelayOutbox *self)
+{
+  g_return_val_if_fail (RELAY_IS_OUTBOX (self), NULL);
+
+  return self->path;
+}
 
 char *
 relay_outbox_get_dir (void)
@@ -42,6 +167,7 @@ relay_outbox_report_free (RelayOutboxReport *report)
  * worker whenever the context is free to acquire. */
 typedef struct
 {
+  RelayOutbox             *outbox;
   RelayAccount            *account;  /* a copy: the caller may change its own */
   RelaySendLog            *log;
   RelayOutboxWait          wait;
@@ -53,6 +179,7 @@ typedef struct
 static void
 drain_task_free (DrainTask *state)
 {
+  g_clear_object (&state->outbox);
   g_clear_object (&state->account);
   g_clear_object (&state->log);
   g_clear_pointer (&state->context, g_main_context_unref);
@@ -113,41 +240,28 @@ drain_thread (GTask        *task,
   RelayOutboxReport *report;
   GError *error = NULL;
 
-  report = relay_outbox_drain (state->account, state->log, state->wait,
-                               state->progress ? post_progress : NULL, state,
-                               cancellable, &error);
+  report = relay_outbox_send (state->outbox, state->account, state->log, state->wait,
+                              state->progress ? post_progress : NULL, state,
+                              cancellable, &error);
   if (report == NULL)
     g_task_return_error (task, error);
   else
     g_task_return_pointer (task, report, (GDestroyNotify)relay_outbox_report_free);
 }
 
-/**
- * relay_outbox_drain_async:
- * @account: the account to send with; copied, so later changes to it do
- *   not reach this drain
- * @log: the send log the events go to
- * @wait: what to wait for, as for relay_outbox_drain()
- * @progress: (nullable) (scope notified): called with each line of
- *   progress, in the caller's thread-default main context, always before
- *   @callback
- * @progress_data: for @progress; it must stay valid until @callback has run
- * @cancellable: (nullable): stops the drain after the message being sent
- * @callback: called in the caller's thread-default main context when done
- * @user_data: for @callback
- *
- * Runs relay_outbox_drain() in a worker thread: the app and the command
- * line call this one, from a main loop.
- */
-void
-relay_outbox_drain_async (RelayAccount            *account,
-                          RelaySendLog            *log,
-                          RelayOutboxWait          wait,
-                          RelayOutboxProgressFunc  progress,
-                          gpointer                 progress_data,
-                          GCancellable            *cancellable,
-                          GAsyncReadyCallback      callback,
-                          gpointer                 user_data)
+/* A drain of @outbox in a worker; the task's source is @source_object */
+static void
+start_drain (RelayOutbox             *outbox,
+             gpointer                 source_object,
+             gpointer                 source_tag,
+             RelayAccount            *account,
+             RelaySendLog            *log,
+             RelayOutboxWait          wait,
+             RelayOutboxProgressFunc  progress,
+             gpointer                 progress_data,
+             GCancellable            *cancellable,
+             GAsyncReadyCallback      callback,
+             gpointer                 user_data)
 {
   g_autoptr(GTask) task = NULL;
   DrainTask *state;
@@ -157,6 +271,7 @@ relay_outbox_drain_async (RelayAccount            *account,
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
   state = g_new0 (DrainTask, 1);
+  state->outbox = g_object_ref (outbox);
   state->account = relay_account_copy (account);
   state->log = g_object_ref (log);
   state->wait = wait;
@@ -164,14 +279,50 @@ relay_outbox_drain_async (RelayAccount            *account,
   state->progress_data = progress_data;
   state->context = g_main_context_ref_thread_default ();
 
-  task = g_task_new (NULL, cancellable, callback, user_data);
-  g_task_set_source_tag (task, relay_outbox_drain_async);
+  task = g_task_new (source_object, cancellable, callback, user_data);
+  g_task_set_source_tag (task, source_tag);
   g_task_set_task_data (task, state, (GDestroyNotify)drain_task_free);
   g_task_run_in_thread (task, drain_thread);
 }
 
 /**
- * relay_outbox_drain_finish:
+ * relay_outbox_send_async:
+ * @self: the outbox
+ * @account: the account to send with; copied, so later changes to it do
+ *   not reach this drain
+ * @log: the send log the events go to
+ * @wait: what to wait for, as for relay_outbox_send()
+ * @progress: (nullable) (scope notified): called with each line of
+ *   progress, in the caller's thread-default main context, always before
+ *   @callback
+ * @progress_data: for @progress; it must stay valid until @callback has run
+ * @cancellable: (nullable): stops the drain after the message being sent
+ * @callback: called in the caller's thread-default main context when done
+ * @user_data: for @callback
+ *
+ * Runs relay_outbox_send() in a worker thread: the app and the command
+ * line call this one, from a main loop.
+ */
+void
+relay_outbox_send_async (RelayOutbox             *self,
+                         RelayAccount            *account,
+                         RelaySendLog            *log,
+                         RelayOutboxWait          wait,
+                         RelayOutboxProgressFunc  progress,
+                         gpointer                 progress_data,
+                         GCancellable            *cancellable,
+                         GAsyncReadyCallback      callback,
+                         gpointer                 user_data)
+{
+  g_return_if_fail (RELAY_IS_OUTBOX (self));
+
+  start_drain (self, self, relay_outbox_send_async, account, log, wait, progress, progress_data,
+               cancellable, callback, user_data);
+}
+
+/**
+ * relay_outbox_send_finish:
+ * @self: the outbox
  *
  * Used error codes: %RELAY_OUTBOX_ERROR_CREDENTIALS (no password is
  * stored); %G_FILE_ERROR codes for a data or outbox folder that cannot
@@ -186,17 +337,19 @@ relay_outbox_drain_async (RelayAccount            *account,
  * Returns: (transfer full): what happened, or %NULL with @error set
  */
 RelayOutboxReport *
-relay_outbox_drain_finish (GAsyncResult  *result,
-                           GError       **error)
+relay_outbox_send_finish (RelayOutbox   *self,
+                          GAsyncResult  *result,
+                          GError       **error)
 {
-  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == relay_outbox_drain_async, NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == relay_outbox_send_async, NULL);
 
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
 typedef struct
 {
+  RelayOutbox   *outbox;
   RelayThrottle *throttle;  /* made on the caller's thread from the account */
   char          *log_path;
 } CountsTask;
@@ -204,6 +357,7 @@ typedef struct
 static void
 counts_task_free (CountsTask *state)
 {
+  g_clear_object (&state->outbox);
   g_clear_object (&state->throttle);
   g_free (state->log_path);
   g_free (state);
@@ -222,13 +376,43 @@ counts_thread (GTask        *task,
   relay_throttle_record_log (state->throttle, state->log_path);
   counts->throttle = g_steal_pointer (&state->throttle);
   /* what waits in the outbox, and what may go now */
-  counts->queued = relay_outbox_count ();
-  counts->due = relay_outbox_count_due (g_get_real_time (), &counts->next_retry);
+  counts->queued = relay_outbox_get_n_items (state->outbox);
+  counts->due = relay_outbox_get_n_due (state->outbox, g_get_real_time (), &counts->next_retry);
   g_task_return_pointer (task, counts, (GDestroyNotify)relay_outbox_counts_free);
 }
 
+/* Counts of @outbox in a worker; the task's source is @source_object */
+static void
+start_counts (RelayOutbox         *outbox,
+              gpointer             source_object,
+              gpointer             source_tag,
+              RelayAccount        *account,
+              RelaySendLog        *log,
+              GCancellable        *cancellable,
+              GAsyncReadyCallback  callback,
+              gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  CountsTask *state;
+
+  g_return_if_fail (RELAY_IS_ACCOUNT (account));
+  g_return_if_fail (RELAY_IS_SEND_LOG (log));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  state = g_new0 (CountsTask, 1);
+  state->outbox = g_object_ref (outbox);
+  state->throttle = relay_throttle_new_for_account (account);
+  state->log_path = g_strdup (relay_send_log_get_path (log));
+
+  task = g_task_new (source_object, cancellable, callback, user_data);
+  g_task_set_source_tag (task, source_tag);
+  g_task_set_task_data (task, state, (GDestroyNotify)counts_task_free);
+  g_task_run_in_thread (task, counts_thread);
+}
+
 /**
- * relay_outbox_get_counts_async:
+ * relay_outbox_load_counts_async:
+ * @self: the outbox
  * @account: whose limits are counted; read now, not kept
  * @log: the send log whose attempts fill the account's windows
  * @cancellable: (nullable): a #GCancellable
@@ -240,34 +424,180 @@ counts_thread (GTask        *task,
  * what waits in the outbox: what a view of the outbox shows.
  */
 void
+relay_outbox_load_counts_async (RelayOutbox         *self,
+                                RelayAccount        *account,
+                                RelaySendLog        *log,
+                                GCancellable        *cancellable,
+                                GAsyncReadyCallback  callback,
+                                gpointer             user_data)
+{
+  g_return_if_fail (RELAY_IS_OUTBOX (self));
+
+  start_counts (self, self, relay_outbox_load_counts_async, account, log, cancellable, callback, user_data);
+}
+
+/**
+ * relay_outbox_load_counts_finish:
+ * @self: the outbox
+ *
+ * Used error codes: %G_IO_ERROR_CANCELLED. A log or an outbox that cannot
+ * be read counts as empty, as it does for a drain.
+ *
+ * Returns: (transfer full): the counts, or %NULL with @error set
+ */
+RelayOutboxCounts *
+relay_outbox_load_counts_finish (RelayOutbox   *self,
+                                 GAsyncResult  *result,
+                                 GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == relay_outbox_load_counts_async, NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+void
+relay_outbox_counts_free (RelayOutboxCounts *counts)
+{
+  if (counts == NULL)
+    return;
+
+  g_clear_object (&counts->throttle);
+  g_free (counts);
+}
+
+/* The calls on the default outbox, each made on a RelayOutbox of its own
+ * (so that the environment is read as it is now) */
+
+/**
+ * relay_outbox_enqueue:
+ *
+ * relay_outbox_add() on the default outbox.
+ *
+ * Returns: (transfer full) (nullable): its message id
+ */
+char *
+relay_outbox_enqueue (RelayAccount        *account,
+                      const char * const  *recipients,
+                      const char          *subject,
+                      GBytes              *body,
+                      RelaySendLog        *log,
+                      GError             **error)
+{
+  g_autoptr(RelayOutbox) outbox = relay_outbox_new (NULL);
+
+  return relay_outbox_add (outbox, account, recipients, subject, body, log, error);
+}
+
+/**
+ * relay_outbox_count:
+ *
+ * Returns: how many messages the default outbox holds
+ */
+guint
+relay_outbox_count (void)
+{
+  g_autoptr(RelayOutbox) outbox = relay_outbox_new (NULL);
+
+  return relay_outbox_get_n_items (outbox);
+}
+
+/**
+ * relay_outbox_count_due:
+ * @now: µs of real time
+ * @next: (out) (optional): as for relay_outbox_get_n_due()
+ *
+ * Returns: how many messages of the default outbox may be sent at @now
+ */
+guint
+relay_outbox_count_due (gint64  now,
+                        gint64 *next)
+{
+  g_autoptr(RelayOutbox) outbox = relay_outbox_new (NULL);
+
+  return relay_outbox_get_n_due (outbox, now, next);
+}
+
+/**
+ * relay_outbox_drain:
+ *
+ * relay_outbox_send() on the default outbox.
+ *
+ * Returns: (transfer full): what happened, or %NULL with @error set
+ */
+RelayOutboxReport *
+relay_outbox_drain (RelayAccount            *account,
+                    RelaySendLog            *log,
+                    RelayOutboxWait          wait,
+                    RelayOutboxProgressFunc  progress,
+                    gpointer                 user_data,
+                    GCancellable            *cancellable,
+                    GError                 **error)
+{
+  g_autoptr(RelayOutbox) outbox = relay_outbox_new (NULL);
+
+  return relay_outbox_send (outbox, account, log, wait, progress, user_data, cancellable, error);
+}
+
+/**
+ * relay_outbox_drain_async:
+ *
+ * relay_outbox_send_async() on the default outbox.
+ */
+void
+relay_outbox_drain_async (RelayAccount            *account,
+                          RelaySendLog            *log,
+                          RelayOutboxWait          wait,
+                          RelayOutboxProgressFunc  progress,
+                          gpointer                 progress_data,
+                          GCancellable            *cancellable,
+                          GAsyncReadyCallback      callback,
+                          gpointer                 user_data)
+{
+  g_autoptr(RelayOutbox) outbox = relay_outbox_new (NULL);
+
+  start_drain (outbox, NULL, relay_outbox_drain_async, account, log, wait, progress, progress_data,
+               cancellable, callback, user_data);
+}
+
+/**
+ * relay_outbox_drain_finish:
+ *
+ * As relay_outbox_send_finish().
+ *
+ * Returns: (transfer full): what happened, or %NULL with @error set
+ */
+RelayOutboxReport *
+relay_outbox_drain_finish (GAsyncResult  *result,
+                           GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == relay_outbox_drain_async, NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/**
+ * relay_outbox_get_counts_async:
+ *
+ * relay_outbox_load_counts_async() on the default outbox.
+ */
+void
 relay_outbox_get_counts_async (RelayAccount        *account,
                                RelaySendLog        *log,
                                GCancellable        *cancellable,
                                GAsyncReadyCallback  callback,
                                gpointer             user_data)
 {
-  g_autoptr(GTask) task = NULL;
-  CountsTask *state;
+  g_autoptr(RelayOutbox) outbox = relay_outbox_new (NULL);
 
-  g_return_if_fail (RELAY_IS_ACCOUNT (account));
-  g_return_if_fail (RELAY_IS_SEND_LOG (log));
-  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
-
-  state = g_new0 (CountsTask, 1);
-  state->throttle = relay_throttle_new_for_account (account);
-  state->log_path = g_strdup (relay_send_log_get_path (log));
-
-  task = g_task_new (NULL, cancellable, callback, user_data);
-  g_task_set_source_tag (task, relay_outbox_get_counts_async);
-  g_task_set_task_data (task, state, (GDestroyNotify)counts_task_free);
-  g_task_run_in_thread (task, counts_thread);
+  start_counts (outbox, NULL, relay_outbox_get_counts_async, account, log, cancellable, callback, user_data);
 }
 
 /**
  * relay_outbox_get_counts_finish:
  *
- * Used error codes: %G_IO_ERROR_CANCELLED. A log or an outbox that cannot
- * be read counts as empty, as it does for a drain.
+ * As relay_outbox_load_counts_finish().
  *
  * Returns: (transfer full): the counts, or %NULL with @error set
  */
@@ -281,12 +611,60 @@ relay_outbox_get_counts_finish (GAsyncResult  *result,
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
-void
-relay_outbox_counts_free (RelayOutboxCounts *counts)
+/**
+ * relay_outbox_contains:
+ *
+ * Returns: whether the message still waits in the default outbox
+ */
+gboolean
+relay_outbox_contains (const char *message_id)
 {
-  if (counts == NULL)
-    return;
+  g_autoptr(RelayOutbox) outbox = relay_outbox_new (NULL);
 
-  g_clear_object (&counts->throttle);
-  g_free (counts);
+  return relay_outbox_has (outbox, message_id);
+}
+
+/**
+ * relay_outbox_retry:
+ *
+ * relay_outbox_retry_message() on the default outbox.
+ */
+gboolean
+relay_outbox_retry (const char  *message_id,
+                    GError     **error)
+{
+  g_autoptr(RelayOutbox) outbox = relay_outbox_new (NULL);
+
+  return relay_outbox_retry_message (outbox, message_id, error);
+}
+
+/**
+ * relay_outbox_retry_all:
+ *
+ * relay_outbox_retry_waiting() on the default outbox.
+ *
+ * Returns: how many were waiting for a retry, or -1 on error
+ */
+int
+relay_outbox_retry_all (GError **error)
+{
+  g_autoptr(RelayOutbox) outbox = relay_outbox_new (NULL);
+
+  return relay_outbox_retry_waiting (outbox, error);
+}
+
+/**
+ * relay_outbox_cancel:
+ *
+ * relay_outbox_cancel_message() on the default outbox.
+ */
+gboolean
+relay_outbox_cancel (RelayAccount  *account,
+                     RelaySendLog  *log,
+                     const char    *message_id,
+                     GError       **error)
+{
+  g_autoptr(RelayOutbox) outbox = relay_outbox_new (NULL);
+
+  return relay_outbox_cancel_message (outbox, account, log, message_id, error);
 }
