@@ -6,7 +6,8 @@
  *
  * RelayOutbox: the folder it is given (or the default one), what it keeps
  * there and nowhere else (enqueue, counts, retry, cancel, a damaged item
- * moved beside it).
+ * moved beside it), and its retry base and send deadline, read from the
+ * environment once, where it is made.
  */
 
 #include "config.h"
@@ -213,6 +214,62 @@ test_damaged_beside (void)
   g_assert_cmpuint (count_status (log, RELAY_SEND_STATUS_FAILED), ==, 1);
 }
 
+static void
+notify_cb (GObject    *object,
+           GParamSpec *pspec,
+           gpointer    user_data)
+{
+  (*(guint *)user_data)++;
+}
+
+/* The environment is read where the outbox is made, and only there */
+static void
+test_settings_read_once (void)
+{
+  g_autoptr(RelayOutbox) before = NULL;
+  g_autoptr(RelayOutbox) during = NULL;
+  g_autoptr(RelayOutbox) bad = NULL;
+  guint n_notify = 0;
+
+  g_unsetenv ("MAIL_RELAY_RETRY_BASE_SECONDS");
+  g_unsetenv ("MAIL_RELAY_SEND_DEADLINE_SECONDS");
+  before = relay_outbox_new (NULL);
+  g_assert_cmpfloat (relay_outbox_get_retry_base (before), ==, 60);
+  g_assert_cmpfloat (relay_outbox_get_send_deadline (before), ==, 60);
+
+  g_setenv ("MAIL_RELAY_RETRY_BASE_SECONDS", "0.5", TRUE);
+  g_setenv ("MAIL_RELAY_SEND_DEADLINE_SECONDS", "3", TRUE);
+  during = relay_outbox_new (NULL);
+  g_assert_cmpfloat (relay_outbox_get_retry_base (during), ==, 0.5);
+  g_assert_cmpfloat (relay_outbox_get_send_deadline (during), ==, 3);
+  /* an outbox made before keeps what it read */
+  g_assert_cmpfloat (relay_outbox_get_retry_base (before), ==, 60);
+  g_assert_cmpfloat (relay_outbox_get_send_deadline (before), ==, 60);
+
+  /* as before the split: not a number above 0 means the default */
+  g_setenv ("MAIL_RELAY_RETRY_BASE_SECONDS", "-4", TRUE);
+  g_setenv ("MAIL_RELAY_SEND_DEADLINE_SECONDS", "soon", TRUE);
+  bad = relay_outbox_new (NULL);
+  g_assert_cmpfloat (relay_outbox_get_retry_base (bad), ==, 60);
+  g_assert_cmpfloat (relay_outbox_get_send_deadline (bad), ==, 60);
+  g_unsetenv ("MAIL_RELAY_RETRY_BASE_SECONDS");
+  g_unsetenv ("MAIL_RELAY_SEND_DEADLINE_SECONDS");
+  g_assert_cmpfloat (relay_outbox_get_retry_base (during), ==, 0.5);
+
+  /* settings of the object: notified once per change */
+  g_signal_connect (during, "notify::retry-base", G_CALLBACK (notify_cb), &n_notify);
+  relay_outbox_set_retry_base (during, 2);
+  relay_outbox_set_retry_base (during, 2);
+  g_assert_cmpuint (n_notify, ==, 1);
+  g_object_set (during, "retry-base", 0.0, NULL);
+  g_assert_cmpfloat (relay_outbox_get_retry_base (during), ==, 60);
+  g_assert_cmpuint (n_notify, ==, 2);
+  relay_outbox_set_send_deadline (during, 0);
+  g_assert_cmpfloat (relay_outbox_get_send_deadline (during), ==, 60);
+
+  g_assert_finalize_object (g_steal_pointer (&bad));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -222,6 +279,7 @@ main (int   argc,
   g_test_add_func ("/outbox/path", test_path);
   g_test_add_func ("/outbox/own-folder", test_own_folder);
   g_test_add_func ("/outbox/damaged-beside", test_damaged_beside);
+  g_test_add_func ("/outbox/settings-read-once", test_settings_read_once);
 
   return g_test_run ();
 }

@@ -35,7 +35,6 @@
 
 #define MAX_ATTEMPTS 6
 #define SESSION_TIMEOUT 30    /* s, for each read */
-#define EXCHANGE_DEADLINE 60  /* s, for the whole of opening a session, or of one message */
 #define SLOWEST_RATE 32768    /* bytes/s a message's deadline allows for its size */
 
 static void
@@ -97,28 +96,25 @@ item_copy (const Item *item)
 /* When an exchange with the server that starts now must be over
  * (monotonic µs): a server that trickles its replies a byte at a time
  * holds the outbox, its lock and the app's Send Now no longer than this.
- * MAIL_RELAY_SEND_DEADLINE_SECONDS changes the base (tests). */
+ * The base is the outbox's send deadline (relay_outbox_new () reads
+ * MAIL_RELAY_SEND_DEADLINE_SECONDS, for tests). */
 static gint64
-exchange_deadline (gsize size)
+exchange_deadline (Drain *drain,
+                   gsize  size)
 {
-  const char *env = g_getenv ("MAIL_RELAY_SEND_DEADLINE_SECONDS");
-  double base = env ? g_ascii_strtod (env, NULL) : EXCHANGE_DEADLINE;
-
-  if (base <= 0)
-    base = EXCHANGE_DEADLINE;
+  double base = drain->send_deadline;
 
   return g_get_monotonic_time () + (gint64)((base + (double)size / SLOWEST_RATE) * G_USEC_PER_SEC);
 }
 
+/* The base is the outbox's retry base (relay_outbox_new () reads
+ * MAIL_RELAY_RETRY_BASE_SECONDS, for tests) */
 static gint64
-retry_delay (guint attempt)
+retry_delay (Drain *drain,
+             guint  attempt)
 {
-  const char *env = g_getenv ("MAIL_RELAY_RETRY_BASE_SECONDS");
-  double base = env ? g_ascii_strtod (env, NULL) : 60;
+  double base = drain->retry_base;
   double jitter = 0.8 + 0.4 * g_random_double ();  /* not a secret: spreads retries */
-
-  if (base <= 0)
-    base = 60;
 
   return (gint64)(base * (1 << MIN (attempt - 1, 10)) * jitter * G_USEC_PER_SEC);
 }
@@ -132,7 +128,7 @@ close_session (Drain    *drain,
 
   if (polite)
     {
-      relay_smtp_session_set_deadline (drain->session, exchange_deadline (0));
+      relay_smtp_session_set_deadline (drain->session, exchange_deadline (drain, 0));
       relay_smtp_session_quit (drain->session, drain->cancellable, NULL);
     }
   relay_smtp_session_close (drain->session);
@@ -155,7 +151,7 @@ open_session (Drain   *drain,
                                                      relay_account_get_port (account), security);
   drain->on_connection = 0;
   relay_smtp_session_set_timeout (session, SESSION_TIMEOUT);
-  relay_smtp_session_set_deadline (session, exchange_deadline (0));
+  relay_smtp_session_set_deadline (session, exchange_deadline (drain, 0));
   relay_smtp_session_set_ca_file (session, relay_account_get_ca_file (account));
   relay_smtp_session_set_pins (session, relay_account_get_pins (account));
   relay_smtp_session_set_allow_insecure (session, relay_account_get_allow_insecure (account));
@@ -249,7 +245,7 @@ defer (Drain      *drain,
       return;
     }
 
-  item->next_attempt = g_get_real_time () + retry_delay (item->attempt);
+  item->next_attempt = g_get_real_time () + retry_delay (drain, item->attempt);
   if (!relay_outbox_record_event (drain, item, NULL, RELAY_SEND_STATUS_DEFERRED, reply, detail))
     return;
   g_free (item->state);
@@ -264,7 +260,7 @@ hold_until (Drain *drain)
   guint window = MAX (relay_account_get_recipient_window (drain->account),
                       relay_account_get_message_window (drain->account));
 
-  return g_get_real_time () + (window ? (gint64)window * G_USEC_PER_SEC : retry_delay (1));
+  return g_get_real_time () + (window ? (gint64)window * G_USEC_PER_SEC : retry_delay (drain, 1));
 }
 
 /* Holds every message until the provider's window allows */
@@ -324,7 +320,7 @@ sort_recipients (Drain      *drain,
   g_autoptr(GStrvBuilder) waiting = g_strv_builder_new ();
   g_autoptr(GPtrArray) events = g_ptr_array_new_with_free_func (g_object_unref);
   gboolean quota = FALSE;
-  gint64 next = g_get_real_time () + retry_delay (item->attempt);
+  gint64 next = g_get_real_time () + retry_delay (drain, item->attempt);
 
   for (guint i = 0; item->recipients[i]; i++)
     {
@@ -520,7 +516,7 @@ send_item (Drain *drain,
   if (!relay_smtp_session_has_capability (drain->session, "SMTPUTF8") && !drop_international (drain, item))
     return !drain->halted;
 
-  relay_smtp_session_set_deadline (drain->session, exchange_deadline (g_bytes_get_size (message)));
+  relay_smtp_session_set_deadline (drain->session, exchange_deadline (drain, g_bytes_get_size (message)));
   if (!relay_smtp_session_envelope (drain->session, item->from, (const char * const *)item->recipients,
                                     g_bytes_get_size (message), &replies, drain->cancellable, &error))
     {
@@ -769,6 +765,8 @@ relay_outbox_send (RelayOutbox             *self,
 
   report->waiting = g_ptr_array_new_with_free_func ((GDestroyNotify)waiting_free);
   drain.outbox = self;
+  drain.retry_base = relay_outbox_get_retry_base (self);
+  drain.send_deadline = relay_outbox_get_send_deadline (self);
   drain.account = account;
   drain.log = log;
   drain.throttle = throttle;

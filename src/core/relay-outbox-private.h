@@ -116,6 +116,9 @@ typedef struct
   RelayOutboxProgressFunc  progress;
   gpointer                 progress_data;
   GCancellable            *cancellable;
+  /* from the outbox, read where it was made (relay_outbox_new ()) */
+  double                   retry_base;     /* s */
+  double                   send_deadline;  /* s */
 } Drain;
 
 /* What a drain writes down (relay-outbox-record.c) */

@@ -4,8 +4,8 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * RelayOutbox: the outbox folder (by default $XDG_DATA_HOME/mail-relay/outbox/);
- * the _async forms of its
+ * RelayOutbox: the outbox folder (by default $XDG_DATA_HOME/mail-relay/outbox/)
+ * and its settings, read once where it is made; the _async forms of its
  * drain and counts, run in a worker thread of the core; and the calls on
  * the default outbox that the app and the command line make. The items
  * are kept by relay-outbox-store.c, sent by relay-outbox-drain.c, and
@@ -19,11 +19,16 @@
 #include "relay-outbox.h"
 #include "relay-outbox-private.h"
 
+#define RETRY_BASE 60         /* s, before a message's first retry; doubled for each */
+#define EXCHANGE_DEADLINE 60  /* s, for the whole of opening a session, or of one message */
+
 struct _RelayOutbox
 {
   GObject  parent_instance;
 
   char    *path;
+  double   retry_base;     /* s */
+  double   send_deadline;  /* s */
 };
 
 G_DEFINE_FINAL_TYPE (RelayOutbox, relay_outbox, G_TYPE_OBJECT)
@@ -31,6 +36,8 @@ G_DEFINE_FINAL_TYPE (RelayOutbox, relay_outbox, G_TYPE_OBJECT)
 enum {
   PROP_0,
   PROP_PATH,
+  PROP_RETRY_BASE,
+  PROP_SEND_DEADLINE,
   N_PROPS
 };
 
@@ -61,6 +68,12 @@ relay_outbox_get_property (GObject    *object,
     case PROP_PATH:
       g_value_set_string (value, self->path);
       break;
+    case PROP_RETRY_BASE:
+      g_value_set_double (value, self->retry_base);
+      break;
+    case PROP_SEND_DEADLINE:
+      g_value_set_double (value, self->send_deadline);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -80,6 +93,12 @@ relay_outbox_set_property (GObject      *object,
       self->path = g_value_dup_string (value);
       if (self->path == NULL)
         self->path = relay_outbox_get_dir ();
+      break;
+    case PROP_RETRY_BASE:
+      relay_outbox_set_retry_base (self, g_value_get_double (value));
+      break;
+    case PROP_SEND_DEADLINE:
+      relay_outbox_set_send_deadline (self, g_value_get_double (value));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -106,6 +125,26 @@ relay_outbox_class_init (RelayOutboxClass *klass)
     g_param_spec_string ("path", NULL, NULL, NULL,
                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
 
+  /**
+   * RelayOutbox:retry-base:
+   *
+   * Seconds before a deferred message's first retry, doubled for each
+   * one after (with ±20 % jitter); a drain reads it when it starts.
+   */
+  properties[PROP_RETRY_BASE] =
+    g_param_spec_double ("retry-base", NULL, NULL, 0, G_MAXDOUBLE, RETRY_BASE,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  /**
+   * RelayOutbox:send-deadline:
+   *
+   * Seconds that opening a session, or sending one message (plus its
+   * size at 32 KB/s), may take in all; a drain reads it when it starts.
+   */
+  properties[PROP_SEND_DEADLINE] =
+    g_param_spec_double ("send-deadline", NULL, NULL, 0, G_MAXDOUBLE, EXCHANGE_DEADLINE,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -114,12 +153,30 @@ relay_outbox_init (RelayOutbox *self)
 {
 }
 
+/* A number of seconds from @name in the environment, or @fallback when it
+ * is unset or not above 0 */
+static double
+seconds_from_env (const char *name,
+                  double      fallback)
+{
+  const char *env = g_getenv (name);
+  double base = env ? g_ascii_strtod (env, NULL) : fallback;
+
+  if (base <= 0)
+    base = fallback;
+
+  return base;
+}
+
 /**
  * relay_outbox_new:
  * @path: (nullable): the outbox's folder, or %NULL for the default one
  *   (relay_outbox_get_dir())
  *
- * The outbox in @path; nothing is read or made until it is used.
+ * The outbox in @path; nothing is read or made until it is used. Its
+ * retry base and send deadline come from MAIL_RELAY_RETRY_BASE_SECONDS
+ * and MAIL_RELAY_SEND_DEADLINE_SECONDS when they are set (tests), read
+ * here once.
  *
  * Returns: (transfer full): a new #RelayOutbox
  */
@@ -128,6 +185,8 @@ relay_outbox_new (const char *path)
 {
   return g_object_new (RELAY_TYPE_OUTBOX,
                        "path", path,
+                       "retry-base", seconds_from_env ("MAIL_RELAY_RETRY_BASE_SECONDS", RETRY_BASE),
+                       "send-deadline", seconds_from_env ("MAIL_RELAY_SEND_DEADLINE_SECONDS", EXCHANGE_DEADLINE),
                        NULL);
 }
 
@@ -142,6 +201,81 @@ relay_outbox_get_path (RelayOutbox *self)
   g_return_val_if_fail (RELAY_IS_OUTBOX (self), NULL);
 
   return self->path;
+}
+
+/* Not above 0 means @fallback; notifies @pspec when it changes */
+static void
+set_seconds (RelayOutbox *self,
+             double      *field,
+             double       seconds,
+             double       fallback,
+             GParamSpec  *pspec)
+{
+  if (seconds <= 0)
+    seconds = fallback;
+  if (*field == seconds)
+    return;
+
+  *field = seconds;
+  g_object_notify_by_pspec (G_OBJECT (self), pspec);
+}
+
+/**
+ * relay_outbox_get_retry_base:
+ *
+ * Returns: the #RelayOutbox:retry-base, in seconds
+ */
+double
+relay_outbox_get_retry_base (RelayOutbox *self)
+{
+  g_return_val_if_fail (RELAY_IS_OUTBOX (self), RETRY_BASE);
+
+  return self->retry_base;
+}
+
+/**
+ * relay_outbox_set_retry_base:
+ * @seconds: before a first retry; not above 0 means the default, 60
+ *
+ * Sets the #RelayOutbox:retry-base; drains that start later use it. Set
+ * it before the outbox is used from another thread.
+ */
+void
+relay_outbox_set_retry_base (RelayOutbox *self,
+                             double       seconds)
+{
+  g_return_if_fail (RELAY_IS_OUTBOX (self));
+
+  set_seconds (self, &self->retry_base, seconds, RETRY_BASE, properties[PROP_RETRY_BASE]);
+}
+
+/**
+ * relay_outbox_get_send_deadline:
+ *
+ * Returns: the #RelayOutbox:send-deadline, in seconds
+ */
+double
+relay_outbox_get_send_deadline (RelayOutbox *self)
+{
+  g_return_val_if_fail (RELAY_IS_OUTBOX (self), EXCHANGE_DEADLINE);
+
+  return self->send_deadline;
+}
+
+/**
+ * relay_outbox_set_send_deadline:
+ * @seconds: for an exchange; not above 0 means the default, 60
+ *
+ * Sets the #RelayOutbox:send-deadline; drains that start later use it.
+ * Set it before the outbox is used from another thread.
+ */
+void
+relay_outbox_set_send_deadline (RelayOutbox *self,
+                                double       seconds)
+{
+  g_return_if_fail (RELAY_IS_OUTBOX (self));
+
+  set_seconds (self, &self->send_deadline, seconds, EXCHANGE_DEADLINE, properties[PROP_SEND_DEADLINE]);
 }
 
 char *

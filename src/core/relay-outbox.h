@@ -77,6 +77,12 @@ char       *relay_outbox_get_dir       (void);
 
 RelayOutbox *relay_outbox_new          (const char          *path);
 const char *relay_outbox_get_path      (RelayOutbox         *self);
+double      relay_outbox_get_retry_base (RelayOutbox        *self);
+void        relay_outbox_set_retry_base (RelayOutbox        *self,
+                                        double               seconds);
+double      relay_outbox_get_send_deadline (RelayOutbox     *self);
+void        relay_outbox_set_send_deadline (RelayOutbox     *self,
+                                        double               seconds);
 char       *relay_outbox_add           (RelayOutbox         *self,
                                         RelayAccount        *account,
                                         const char * const  *recipients,
