@@ -3,17 +3,140 @@
  * Copyright 2026 The Mail Relay developers
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * What the outbox's files share: the item (an ID.json's envelope and
+ * state) and the store's calls on it (relay-outbox-store.c), the state of
+ * one drain (relay-outbox-drain.c) and what it writes down
+ * (relay-outbox-record.c).
  */
 
 #pragma once
 
 #include <glib.h>
 
+#include "relay-outbox.h"
+#include "relay-smtp-session.h"
+
 G_BEGIN_DECLS
 
-gboolean relay_outbox_item_check (const char  *data,
-                                  gsize        length,
-                                  char       **normalized,
-                                  GError     **error);
+#define POLL_INTERVAL (G_USEC_PER_SEC / 5)
+
+typedef struct
+{
+  char   *id;
+  char   *message_id;
+  char   *from;
+  GStrv   recipients;
+  char   *subject;
+  guint   attempt;
+  char   *state;         /* queued, deferred, throttled, sending, sent */
+  gint64  next_attempt;  /* µs of real time; 0: now */
+  /* while “sending”: the recipients a 4xx to their RCPT put off, which
+   * the message goes to later (at next_attempt), or NULL */
+  GStrv   later;
+  /* when “sent”: the server's reply, for the event the log could not take */
+  char   *reply;
+} Item;
+
+/* The server may have it, or has it: never sent again */
+static inline gboolean
+item_handed_over (const Item *item)
+{
+  return g_str_equal (item->state, "sending") || g_str_equal (item->state, "sent");
+}
+
+void        relay_outbox_item_free      (Item                *item);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Item, relay_outbox_item_free)
+
+/* The item store (relay-outbox-store.c) */
+gboolean    relay_outbox_ensure_dir     (RelayOutbox         *self,
+                                         GError             **error);
+char       *relay_outbox_item_path      (RelayOutbox         *self,
+                                         const char          *id,
+                                         const char          *suffix);
+char       *relay_outbox_get_damaged_dir (RelayOutbox        *self);
+gboolean    relay_outbox_write_item     (RelayOutbox         *self,
+                                         Item                *item,
+                                         GError             **error);
+Item       *relay_outbox_read_item      (RelayOutbox         *self,
+                                         const char          *id,
+                                         GError             **error);
+gboolean    relay_outbox_read_message   (RelayOutbox         *self,
+                                         Item                *item,
+                                         char               **contents,
+                                         gsize               *length,
+                                         GError             **error);
+void        relay_outbox_remove_item    (RelayOutbox         *self,
+                                         Item                *item);
+GPtrArray  *relay_outbox_list_ids       (RelayOutbox         *self);
+GPtrArray  *relay_outbox_list_items     (RelayOutbox         *self);
+char       *relay_outbox_lock_path      (RelayOutbox         *self);
+RelaySendLogEntry *relay_outbox_make_entry_for (RelayAccount       *account,
+                                         Item                *item,
+                                         const char * const  *recipients,
+                                         RelaySendStatus      status,
+                                         const char          *reply,
+                                         const char          *detail);
+RelaySendLogEntry *relay_outbox_make_entry (RelayAccount         *account,
+                                         Item                *item,
+                                         RelaySendStatus      status,
+                                         const char          *reply,
+                                         const char          *detail);
+
+gboolean    relay_outbox_item_check     (const char          *data,
+                                         gsize                length,
+                                         char               **normalized,
+                                         GError             **error);
+
+/* One drain (relay-outbox-drain.c) */
+typedef struct
+{
+  RelayOutbox             *outbox;
+  RelayAccount            *account;
+  RelaySendLog            *log;
+  RelayThrottle           *throttle;
+  RelaySmtpSession        *session;
+  const char              *step;    /* of the session being opened */
+  guint                    on_connection;
+  guint                    per_connection;
+  char                    *secret;
+  /* the sign-in server did not answer in time: each message due waits
+   * for its retry, as when the mail server does not answer */
+  GError                  *no_token;
+  RelayOutboxReport       *report;
+  /* “sent” events not yet in the log, and their messages, still marked
+   * “sending” in the outbox: written with one fsync for many messages. A
+   * crash before that write leaves them “sending”, reported unknown and
+   * never sent again. */
+  GPtrArray               *pending_entries;
+  GPtrArray               *pending_items;
+  /* the send log could not be written: nothing more is sent */
+  gboolean                 halted;
+  RelayOutboxProgressFunc  progress;
+  gpointer                 progress_data;
+  GCancellable            *cancellable;
+  /* from the outbox, read where it was made (relay_outbox_new ()) */
+  double                   retry_base;     /* s */
+  double                   send_deadline;  /* s */
+} Drain;
+
+/* What a drain writes down (relay-outbox-record.c) */
+#define MAX_PENDING 32
+
+gboolean    relay_outbox_finish_item    (RelayOutbox         *self,
+                                         Item                *item,
+                                         GError             **error);
+void        relay_outbox_flush_sent     (Drain               *drain);
+gboolean    relay_outbox_record         (Drain               *drain,
+                                         RelaySendLogEntry  **entries,
+                                         guint                n_entries);
+gboolean    relay_outbox_record_event   (Drain               *drain,
+                                         Item                *item,
+                                         const char * const  *recipients,
+                                         RelaySendStatus      status,
+                                         const char          *reply,
+                                         const char          *detail);
+void        relay_outbox_recover        (Drain               *drain);
 
 G_END_DECLS

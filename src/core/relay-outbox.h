@@ -15,6 +15,10 @@
 
 G_BEGIN_DECLS
 
+#define RELAY_TYPE_OUTBOX (relay_outbox_get_type ())
+
+G_DECLARE_FINAL_TYPE (RelayOutbox, relay_outbox, RELAY, OUTBOX, GObject)
+
 #define RELAY_OUTBOX_ERROR (relay_outbox_error_quark ())
 
 typedef enum
@@ -70,6 +74,69 @@ typedef void (*RelayOutboxProgressFunc) (const char *text,
 
 GQuark      relay_outbox_error_quark   (void);
 char       *relay_outbox_get_dir       (void);
+
+RelayOutbox *relay_outbox_new          (const char          *path);
+const char *relay_outbox_get_path      (RelayOutbox         *self);
+double      relay_outbox_get_retry_base (RelayOutbox        *self);
+void        relay_outbox_set_retry_base (RelayOutbox        *self,
+                                        double               seconds);
+double      relay_outbox_get_send_deadline (RelayOutbox     *self);
+void        relay_outbox_set_send_deadline (RelayOutbox     *self,
+                                        double               seconds);
+char       *relay_outbox_add           (RelayOutbox         *self,
+                                        RelayAccount        *account,
+                                        const char * const  *recipients,
+                                        const char          *subject,
+                                        GBytes              *body,
+                                        RelaySendLog        *log,
+                                        GError             **error);
+guint       relay_outbox_get_n_items   (RelayOutbox         *self);
+guint       relay_outbox_get_n_due     (RelayOutbox         *self,
+                                        gint64               now,
+                                        gint64              *next);
+RelayOutboxReport *relay_outbox_send   (RelayOutbox         *self,
+                                        RelayAccount        *account,
+                                        RelaySendLog        *log,
+                                        RelayOutboxWait      wait,
+                                        RelayOutboxProgressFunc progress,
+                                        gpointer             user_data,
+                                        GCancellable        *cancellable,
+                                        GError             **error);
+void        relay_outbox_send_async    (RelayOutbox         *self,
+                                        RelayAccount        *account,
+                                        RelaySendLog        *log,
+                                        RelayOutboxWait      wait,
+                                        RelayOutboxProgressFunc progress,
+                                        gpointer             progress_data,
+                                        GCancellable        *cancellable,
+                                        GAsyncReadyCallback  callback,
+                                        gpointer             user_data);
+RelayOutboxReport *relay_outbox_send_finish (RelayOutbox    *self,
+                                        GAsyncResult        *result,
+                                        GError             **error);
+void        relay_outbox_load_counts_async (RelayOutbox     *self,
+                                        RelayAccount        *account,
+                                        RelaySendLog        *log,
+                                        GCancellable        *cancellable,
+                                        GAsyncReadyCallback  callback,
+                                        gpointer             user_data);
+RelayOutboxCounts *relay_outbox_load_counts_finish (RelayOutbox *self,
+                                        GAsyncResult        *result,
+                                        GError             **error);
+gboolean    relay_outbox_has           (RelayOutbox         *self,
+                                        const char          *message_id);
+gboolean    relay_outbox_retry_message (RelayOutbox         *self,
+                                        const char          *message_id,
+                                        GError             **error);
+int         relay_outbox_retry_waiting (RelayOutbox         *self,
+                                        GError             **error);
+gboolean    relay_outbox_cancel_message (RelayOutbox        *self,
+                                        RelayAccount        *account,
+                                        RelaySendLog        *log,
+                                        const char          *message_id,
+                                        GError             **error);
+
+/* The same on the default outbox, each on a RelayOutbox of its own */
 char       *relay_outbox_enqueue       (RelayAccount        *account,
                                         const char * const  *recipients,
                                         const char          *subject,

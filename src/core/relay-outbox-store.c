@@ -1,0 +1,865 @@
+/* relay-outbox-store.c
+ *
+ * Copyright 2026 The Mail Relay developers
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The outbox's item store: each message waits in the outbox's folder as
+ * ID.eml (the message) and ID.json (its envelope and state), both written
+ * durably before anything is sent. Reading an envelope as strictly as
+ * typed values are checked, listing the items oldest first, writing and
+ * removing them, the lock; and what is done to items while nobody drains:
+ * enqueue, retry, cancel, the counts.
+ */
+
+#define G_LOG_DOMAIN "relay-outbox"
+
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <glib/gi18n.h>
+#include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "relay-file-private.h"
+#include "relay-json-private.h"
+#include "relay-message.h"
+#include "relay-outbox.h"
+#include "relay-outbox-private.h"
+#include "relay-validate.h"
+
+void
+relay_outbox_item_free (Item *item)
+{
+  g_free (item->id);
+  g_free (item->message_id);
+  g_free (item->from);
+  g_strfreev (item->recipients);
+  g_free (item->subject);
+  g_free (item->state);
+  g_strfreev (item->later);
+  g_free (item->reply);
+  g_free (item);
+}
+
+
+/* The data folder and the outbox in it: private, or not used */
+gboolean
+relay_outbox_ensure_dir (RelayOutbox  *self,
+                         GError      **error)
+{
+  g_autofree char *data = g_path_get_dirname (relay_outbox_get_path (self));
+  const char *dir = relay_outbox_get_path (self);
+
+  return relay_file_ensure_private_dir (data, error) &&
+         relay_file_ensure_private_dir (dir, error);
+}
+
+/* Whoever holds it drains, retries or cancels; the others wait or refuse */
+char *
+relay_outbox_lock_path (RelayOutbox *self)
+{
+  return g_build_filename (relay_outbox_get_path (self), ".lock", NULL);
+}
+
+char *
+relay_outbox_item_path (RelayOutbox *self,
+                        const char  *id,
+                        const char  *suffix)
+{
+  g_autofree char *name = g_strconcat (id, suffix, NULL);
+
+  return g_build_filename (relay_outbox_get_path (self), name, NULL);
+}
+
+/* Beside the outbox, in the data folder: where damaged items go */
+char *
+relay_outbox_get_damaged_dir (RelayOutbox *self)
+{
+  g_autofree char *data = g_path_get_dirname (relay_outbox_get_path (self));
+
+  return g_build_filename (data, "damaged", NULL);
+}
+
+/* ID.json's text */
+static char *
+item_to_json (Item  *item,
+              gsize *length)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonGenerator) generator = json_generator_new ();
+  g_autoptr(JsonNode) root = NULL;
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "message_id");
+  json_builder_add_string_value (builder, item->message_id);
+  json_builder_set_member_name (builder, "from");
+  json_builder_add_string_value (builder, item->from);
+  json_builder_set_member_name (builder, "recipients");
+  json_builder_begin_array (builder);
+  for (guint i = 0; item->recipients[i]; i++)
+    json_builder_add_string_value (builder, item->recipients[i]);
+  json_builder_end_array (builder);
+  json_builder_set_member_name (builder, "subject");
+  json_builder_add_string_value (builder, item->subject);
+  json_builder_set_member_name (builder, "attempt");
+  json_builder_add_int_value (builder, item->attempt);
+  json_builder_set_member_name (builder, "state");
+  json_builder_add_string_value (builder, item->state);
+  json_builder_set_member_name (builder, "next_attempt");
+  json_builder_add_int_value (builder, item->next_attempt);
+  if (item->reply != NULL)
+    {
+      json_builder_set_member_name (builder, "reply");
+      json_builder_add_string_value (builder, item->reply);
+    }
+  if (item->later != NULL)
+    {
+      json_builder_set_member_name (builder, "later");
+      json_builder_begin_array (builder);
+      for (guint i = 0; item->later[i]; i++)
+        json_builder_add_string_value (builder, item->later[i]);
+      json_builder_end_array (builder);
+    }
+  json_builder_end_object (builder);
+
+  root = json_builder_get_root (builder);
+  json_generator_set_root (generator, root);
+
+  return json_generator_to_data (generator, length);
+}
+
+gboolean
+relay_outbox_write_item (RelayOutbox  *self,
+                         Item         *item,
+                         GError      **error)
+{
+  g_autofree char *path = relay_outbox_item_path (self, item->id, ".json");
+  gsize length;
+  g_autofree char *text = item_to_json (item, &length);
+
+  return g_file_set_contents_full (path, text, length,
+                                   G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE,
+                                   0600, error);
+}
+
+/* A list of strings, or NULL when @node is anything else */
+static GStrv
+read_strings (JsonNode *node)
+{
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  JsonArray *array;
+
+  if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node))
+    return NULL;
+
+  array = json_node_get_array (node);
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      JsonNode *element = json_array_get_element (array, i);
+
+      if (json_node_get_value_type (element) != G_TYPE_STRING)
+        return NULL;
+      g_strv_builder_add (builder, json_node_get_string (element));
+    }
+
+  return g_strv_builder_end (builder);
+}
+
+/* Reads a file of the outbox's own (relay_file_open_own(): never through
+ * a symbolic link that someone planted, only a regular file of this
+ * user's, closed to others first), at most @max bytes */
+static gboolean
+read_own_file (const char  *path,
+               gsize        max,
+               char       **contents,
+               gsize       *length,
+               GError     **error)
+{
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(GMappedFile) mapped = NULL;
+  struct stat st;
+  int fd;
+
+  fd = relay_file_open_own (path, O_RDONLY, 0, error);
+  if (fd < 0)
+    return FALSE;
+
+  if (fstat (fd, &st) != 0)
+    {
+      int saved_errno = errno;
+
+      close (fd);
+      g_set_error_literal (error, G_FILE_ERROR, g_file_error_from_errno (saved_errno),
+                           g_strerror (saved_errno));
+      return FALSE;
+    }
+  if ((guint64)st.st_size > max)
+    {
+      close (fd);
+      g_set_error_literal (error, G_FILE_ERROR, G_FILE_ERROR_FAILED, _("it is too large"));
+      return FALSE;
+    }
+
+  mapped = g_mapped_file_new_from_fd (fd, FALSE, error);
+  close (fd);
+  if (mapped == NULL)
+    return FALSE;
+
+  bytes = g_mapped_file_get_bytes (mapped);
+  *length = MIN (g_bytes_get_size (bytes), max);
+  *contents = g_malloc (*length + 1);
+  if (*length > 0)  /* an empty file maps to no data at all */
+    memcpy (*contents, g_bytes_get_data (bytes, NULL), *length);
+  (*contents)[*length] = '\0';
+
+  return TRUE;
+}
+
+/* @text, as strictly as a typed address: or @error naming @field */
+static gboolean
+check_address_field (const char  *text,
+                     const char  *field,
+                     GError     **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  g_autofree char *address = NULL;
+
+  if (text == NULL)
+    {
+      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_FAILED, _("%s: not an address"), field);
+      return FALSE;
+    }
+
+  address = relay_validate_address_field (text, field, &local_error);
+  if (address == NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+static gboolean
+check_addresses (const char * const  *addresses,
+                 const char          *field,
+                 GError             **error)
+{
+  for (guint i = 0; addresses != NULL && addresses[i]; i++)
+    if (!check_address_field (addresses[i], field, error))
+      return FALSE;
+
+  return TRUE;
+}
+
+/* One line of text, as typed text must be */
+static gboolean
+check_line (const char  *text,
+            const char  *field,
+            GError     **error)
+{
+  if (text == NULL || strpbrk (text, "\r\n") != NULL || !g_utf8_validate (text, -1, NULL))
+    {
+      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_FAILED, _("%s: not one line of text"), field);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+#define MAX_ITEM_SIZE (1024 * 1024)      /* an envelope: a few KB, or many recipients */
+#define MAX_ITEM_DEPTH 4                 /* an object holding lists of strings */
+#define MAX_MESSAGE_SIZE (64 * 1024 * 1024)
+
+static const char * const item_states[] = { "queued", "deferred", "throttled", "sending", "sent", NULL };
+
+/* Reads ID.json as strictly as the values were checked when typed.
+ * Returns NULL with @error set when it is damaged, with @error NULL when
+ * it is simply not there (any more). */
+static Item *
+parse_item (const char  *id,
+            const char  *contents,
+            gsize        length,
+            GError     **error)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(Item) item = NULL;
+  g_auto(GStrv) recipients = NULL;
+  JsonObject *object;
+  JsonNode *later;
+
+  if (length > MAX_ITEM_SIZE)
+    {
+      g_set_error_literal (error, G_FILE_ERROR, G_FILE_ERROR_FAILED, _("it is too large"));
+      return NULL;
+    }
+
+  if (!relay_json_check_depth (contents, length, MAX_ITEM_DEPTH, error))
+    return NULL;
+
+  if (!json_parser_load_from_data (parser, contents, length, error))
+    return NULL;
+
+  /* an empty file parses, to no root at all */
+  if (json_parser_get_root (parser) == NULL || !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+    {
+      g_set_error_literal (error, G_FILE_ERROR, G_FILE_ERROR_FAILED, _("it is not a JSON object"));
+      return NULL;
+    }
+
+  object = json_node_get_object (json_parser_get_root (parser));
+  /* a message to nobody is nothing to send */
+  if (!(recipients = read_strings (json_object_get_member (object, "recipients"))) ||
+      recipients[0] == NULL)
+    {
+      g_set_error_literal (error, G_FILE_ERROR, G_FILE_ERROR_FAILED, _("recipients: not a list of addresses"));
+      return NULL;
+    }
+
+  item = g_new0 (Item, 1);
+  item->id = g_strdup (id);
+  item->message_id = g_strdup (relay_json_get_string (object, "message_id", NULL));
+  item->from = g_strdup (relay_json_get_string (object, "from", NULL));
+  item->subject = g_strdup (relay_json_get_string (object, "subject", ""));
+  item->attempt = relay_json_get_int (object, "attempt", 0);
+  item->state = g_strdup (relay_json_get_string (object, "state", "queued"));
+  item->next_attempt = relay_json_get_int (object, "next_attempt", 0);
+  item->recipients = g_steal_pointer (&recipients);
+  later = json_object_get_member (object, "later");
+  item->later = read_strings (later);
+  item->reply = g_strdup (relay_json_get_string (object, "reply", NULL));
+
+  if (item->message_id == NULL || item->message_id[0] == '\0' ||
+      strpbrk (item->message_id, "<> \t\r\n") != NULL || !g_utf8_validate (item->message_id, -1, NULL))
+    {
+      g_set_error_literal (error, G_FILE_ERROR, G_FILE_ERROR_FAILED, _("message_id: not a message id"));
+      return NULL;
+    }
+
+  if (!check_addresses ((const char * const *)item->recipients, "recipients", error) ||
+      !check_address_field (item->from, "from", error) ||
+      !check_line (item->subject, "subject", error) ||
+      (item->reply != NULL && !check_line (item->reply, "reply", error)))
+    return NULL;
+
+  if (later != NULL && !JSON_NODE_HOLDS_NULL (later) &&
+      (item->later == NULL || !check_addresses ((const char * const *)item->later, "later", error)))
+    {
+      if (error == NULL || *error == NULL)
+        g_set_error_literal (error, G_FILE_ERROR, G_FILE_ERROR_FAILED, _("later: not a list of addresses"));
+      return NULL;
+    }
+  if (item->later != NULL && item->later[0] == NULL)
+    g_clear_pointer (&item->later, g_strfreev);
+
+  if (item->state == NULL || !g_strv_contains (item_states, item->state) ||
+      item->attempt > 1000 || item->next_attempt < 0)
+    {
+      g_set_error_literal (error, G_FILE_ERROR, G_FILE_ERROR_FAILED, _("state: not a state of a queued message"));
+      return NULL;
+    }
+
+  return g_steal_pointer (&item);
+}
+
+Item *
+relay_outbox_read_item (RelayOutbox  *self,
+                        const char   *id,
+                        GError      **error)
+{
+  g_autofree char *path = relay_outbox_item_path (self, id, ".json");
+  g_autofree char *contents = NULL;
+  g_autoptr(GError) local_error = NULL;
+  gsize length;
+
+  if (!read_own_file (path, MAX_ITEM_SIZE, &contents, &length, &local_error))
+    {
+      if (!g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+        g_propagate_error (error, g_steal_pointer (&local_error));
+      return NULL;
+    }
+
+  return parse_item (id, contents, length, error);
+}
+
+/**
+ * relay_outbox_item_check:
+ * @data: what an outbox envelope (ID.json) holds
+ * @normalized: (out) (optional): the envelope as the outbox would write
+ *   it back
+ *
+ * The outbox's own reading of an envelope, without the file (for the
+ * fuzzer, fuzz/fuzz-outbox-item.c).
+ *
+ * Returns: whether the outbox would take it, else @error says why
+ */
+gboolean
+relay_outbox_item_check (const char  *data,
+                         gsize        length,
+                         char       **normalized,
+                         GError     **error)
+{
+  g_autoptr(Item) item = parse_item ("0000000000000000-fuzz", data, length, error);
+
+  if (item == NULL)
+    return FALSE;
+
+  if (normalized != NULL)
+    *normalized = item_to_json (item, NULL);
+
+  return TRUE;
+}
+
+void
+relay_outbox_remove_item (RelayOutbox *self,
+                          Item        *item)
+{
+  g_autofree char *meta = relay_outbox_item_path (self, item->id, ".json");
+  g_autofree char *eml = relay_outbox_item_path (self, item->id, ".eml");
+
+  /* the envelope first: without it, the message is no longer queued */
+  g_unlink (meta);
+  g_unlink (eml);
+}
+
+/* ID.eml, at most as large as a message may be */
+gboolean
+relay_outbox_read_message (RelayOutbox  *self,
+                           Item         *item,
+                           char        **contents,
+                           gsize        *length,
+                           GError      **error)
+{
+  g_autofree char *eml = relay_outbox_item_path (self, item->id, ".eml");
+
+  return read_own_file (eml, MAX_MESSAGE_SIZE, contents, length, error);
+}
+
+static int
+compare_ids (gconstpointer a,
+             gconstpointer b)
+{
+  /* g_ptr_array_sort passes pointers to the elements */
+  return strcmp (*(const char * const *)a, *(const char * const *)b);
+}
+
+/* Queued messages, oldest first (ids start with the time) */
+GPtrArray *
+relay_outbox_list_ids (RelayOutbox *self)
+{
+  const char *dir = relay_outbox_get_path (self);
+  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
+  GPtrArray *ids = g_ptr_array_new_with_free_func (g_free);
+  const char *name;
+
+  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
+    if (g_str_has_suffix (name, ".json"))
+      g_ptr_array_add (ids, g_strndup (name, strlen (name) - 5));
+
+  g_ptr_array_sort (ids, compare_ids);
+  return ids;
+}
+
+GPtrArray *
+relay_outbox_list_items (RelayOutbox *self)
+{
+  g_autoptr(GPtrArray) ids = relay_outbox_list_ids (self);
+  GPtrArray *items = g_ptr_array_new_with_free_func ((GDestroyNotify)relay_outbox_item_free);
+
+  for (guint i = 0; i < ids->len; i++)
+    {
+      /* a damaged one is moved aside by the next drain (quarantine ()) */
+      Item *item = relay_outbox_read_item (self, g_ptr_array_index (ids, i), NULL);
+
+      if (item != NULL)
+        g_ptr_array_add (items, item);
+    }
+
+  return items;
+}
+
+/**
+ * relay_outbox_get_n_items:
+ *
+ * Returns: how many messages the outbox holds (a damaged one is not
+ *   counted; the next drain moves it aside)
+ */
+guint
+relay_outbox_get_n_items (RelayOutbox *self)
+{
+  g_autoptr(GPtrArray) items = relay_outbox_list_items (self);
+
+  return items->len;
+}
+
+/* An event of @item's for @recipients, or all of its recipients when NULL */
+/**
+ * relay_outbox_get_n_due:
+ * @now: µs of real time
+ * @next: (out) (optional): when the next of the others is due (µs of real
+ *   time), or %G_MAXINT64 when none waits for a time
+ *
+ * Returns: how many messages may be sent at @now, limits allowing
+ */
+guint
+relay_outbox_get_n_due (RelayOutbox *self,
+                        gint64       now,
+                        gint64      *next)
+{
+  g_autoptr(GPtrArray) items = relay_outbox_list_items (self);
+  gint64 earliest = G_MAXINT64;
+  guint due = 0;
+
+  for (guint i = 0; i < items->len; i++)
+    {
+      Item *item = g_ptr_array_index (items, i);
+
+      if (item_handed_over (item))
+        continue;
+      if (item->next_attempt <= now)
+        due++;
+      else
+        earliest = MIN (earliest, item->next_attempt);
+    }
+
+  if (next != NULL)
+    *next = earliest;
+
+  return due;
+}
+
+RelaySendLogEntry *
+relay_outbox_make_entry_for (RelayAccount       *account,
+                             Item               *item,
+                             const char * const *recipients,
+                             RelaySendStatus     status,
+                             const char         *reply,
+                             const char         *detail)
+{
+  RelaySendLogEntry *entry;
+
+  if (recipients == NULL)
+    recipients = (const char * const *)item->recipients;
+
+  entry = relay_send_log_entry_new (status, item->message_id, recipients,
+                                    item->subject, item->attempt, reply ? reply : "");
+  relay_send_log_entry_set_account (entry, relay_account_get_id (account));
+  if (detail != NULL)
+    relay_send_log_entry_set_detail (entry, detail);
+  if (item->next_attempt > 0 && (status == RELAY_SEND_STATUS_DEFERRED || status == RELAY_SEND_STATUS_THROTTLED))
+    {
+      g_autoptr(GDateTime) next = g_date_time_new_from_unix_local (item->next_attempt / G_USEC_PER_SEC);
+
+      relay_send_log_entry_set_next_attempt (entry, next);
+    }
+
+  return entry;
+}
+
+RelaySendLogEntry *
+relay_outbox_make_entry (RelayAccount     *account,
+                         Item             *item,
+                         RelaySendStatus   status,
+                         const char       *reply,
+                         const char       *detail)
+{
+  return relay_outbox_make_entry_for (account, item, NULL, status, reply, detail);
+}
+
+static gboolean
+log_event (RelaySendLog     *log,
+           RelayAccount     *account,
+           Item             *item,
+           RelaySendStatus   status,
+           const char       *reply,
+           const char       *detail,
+           GError          **error)
+{
+  g_autoptr(RelaySendLogEntry) entry = relay_outbox_make_entry (account, item, status, reply, detail);
+
+  return relay_send_log_append (log, &entry, 1, error);
+}
+
+static GBytes *
+build_message (RelayAccount       *account,
+               const char * const *recipients,
+               const char         *subject,
+               const char         *message_id,
+               GBytes             *body)
+{
+  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+
+  return relay_message_compose (relay_account_get_from (account), recipients, subject, now,
+                                message_id, body);
+}
+
+/**
+ * relay_outbox_add:
+ * @self: the outbox
+ * @body: the text of the message (UTF-8)
+ *
+ * Writes the message to the outbox durably and logs it as queued.
+ *
+ * Returns: (transfer full) (nullable): its message id
+ */
+char *
+relay_outbox_add (RelayOutbox         *self,
+                  RelayAccount        *account,
+                  const char * const  *recipients,
+                  const char          *subject,
+                  GBytes              *body,
+                  RelaySendLog        *log,
+                  GError             **error)
+{
+  g_autoptr(GStrvBuilder) checked = g_strv_builder_new ();
+  g_autofree char *uuid = g_uuid_string_random ();
+  g_autofree char *eml = NULL;
+  g_autoptr(GBytes) message = NULL;
+  g_autoptr(Item) item = g_new0 (Item, 1);
+  const char *from = relay_account_get_from (account);
+  const char *at = strrchr (from, '@');
+
+  g_return_val_if_fail (RELAY_IS_OUTBOX (self), NULL);
+  g_return_val_if_fail (RELAY_IS_ACCOUNT (account), NULL);
+  g_return_val_if_fail (recipients != NULL && recipients[0] != NULL, NULL);
+
+  for (guint i = 0; recipients[i]; i++)
+    {
+      g_autoptr(GError) local_error = NULL;
+      g_autofree char *address = relay_validate_address_field (recipients[i], _("Recipient"), &local_error);
+
+      if (address == NULL)
+        {
+          g_set_error_literal (error, RELAY_OUTBOX_ERROR, RELAY_OUTBOX_ERROR_BAD_MESSAGE, local_error->message);
+          return NULL;
+        }
+      g_strv_builder_add (checked, address);
+    }
+
+  if (strpbrk (subject, "\r\n") != NULL || !g_utf8_validate (subject, -1, NULL))
+    {
+      g_set_error_literal (error, RELAY_OUTBOX_ERROR, RELAY_OUTBOX_ERROR_BAD_MESSAGE,
+                           _("Subject: it must be one line of text"));
+      return NULL;
+    }
+
+  if (!g_utf8_validate (g_bytes_get_data (body, NULL), g_bytes_get_size (body), NULL))
+    {
+      g_set_error_literal (error, RELAY_OUTBOX_ERROR, RELAY_OUTBOX_ERROR_BAD_MESSAGE,
+                           _("Body: it is not UTF-8 text"));
+      return NULL;
+    }
+
+  if (!relay_outbox_ensure_dir (self, error))
+    return NULL;
+
+  item->id = g_strdup_printf ("%016" G_GINT64_MODIFIER "x-%.8s", g_get_real_time (), uuid);
+  item->message_id = g_strdup_printf ("%s@%s", uuid, at ? at + 1 : "localhost");
+  item->from = g_strdup (from);
+  item->recipients = g_strv_builder_end (checked);
+  item->subject = g_strdup (subject);
+  item->state = g_strdup ("queued");
+
+  message = build_message (account, (const char * const *)item->recipients, subject, item->message_id, body);
+  eml = relay_outbox_item_path (self, item->id, ".eml");
+  if (!g_file_set_contents_full (eml, g_bytes_get_data (message, NULL), g_bytes_get_size (message),
+                                 G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE,
+                                 0600, error) ||
+      !relay_outbox_write_item (self, item, error) ||
+      !log_event (log, account, item, RELAY_SEND_STATUS_QUEUED, NULL, NULL, error))
+    {
+      /* what is reported is what was done: not queued, so not in the outbox */
+      relay_outbox_remove_item (self, item);
+      return NULL;
+    }
+
+  return g_strdup (item->message_id);
+}
+
+/* Retry and cancel only while nobody drains: returns the held lock, or -1 */
+static int
+try_lock (RelayOutbox  *self,
+          GError      **error)
+{
+  g_autofree char *path = relay_outbox_lock_path (self);
+  int fd;
+
+  if (!relay_outbox_ensure_dir (self, error))
+    return -1;
+  fd = g_open (path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd >= 0 && flock (fd, LOCK_EX | LOCK_NB) == 0)
+    return fd;
+
+  if (fd >= 0)
+    close (fd);
+  g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_BUSY,
+                       _("Mail Relay is sending right now; try again when it has finished"));
+  return -1;
+}
+
+static Item *
+find_item (RelayOutbox *self,
+           const char  *message_id)
+{
+  g_autoptr(GPtrArray) items = relay_outbox_list_items (self);
+
+  for (guint i = 0; i < items->len; i++)
+    {
+      Item *item = g_ptr_array_index (items, i);
+
+      if (g_strcmp0 (item->message_id, message_id) == 0)
+        return g_ptr_array_steal_index (items, i);
+    }
+
+  return NULL;
+}
+
+/**
+ * relay_outbox_has:
+ * @self: the outbox
+ *
+ * Returns: whether the message still waits in the outbox
+ */
+gboolean
+relay_outbox_has (RelayOutbox *self,
+                  const char  *message_id)
+{
+  g_autoptr(Item) item = NULL;
+
+  g_return_val_if_fail (RELAY_IS_OUTBOX (self), FALSE);
+  g_return_val_if_fail (message_id != NULL, FALSE);
+
+  item = find_item (self, message_id);
+  return item != NULL;
+}
+
+/**
+ * relay_outbox_retry_message:
+ * @self: the outbox
+ *
+ * Makes a deferred message due now; the next drain sends it, limits
+ * allowing. A message being sent is left alone.
+ */
+gboolean
+relay_outbox_retry_message (RelayOutbox  *self,
+                            const char   *message_id,
+                            GError      **error)
+{
+  g_autoptr(Item) item = NULL;
+  gboolean ok;
+  int lock;
+
+  g_return_val_if_fail (RELAY_IS_OUTBOX (self), FALSE);
+  g_return_val_if_fail (message_id != NULL, FALSE);
+
+  if ((lock = try_lock (self, error)) < 0)
+    return FALSE;
+
+  item = find_item (self, message_id);
+  if (item == NULL || item_handed_over (item))
+    {
+      close (lock);
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                           _("The message no longer waits in the outbox"));
+      return FALSE;
+    }
+
+  g_free (item->state);
+  item->state = g_strdup ("queued");
+  item->next_attempt = 0;
+  ok = relay_outbox_write_item (self, item, error);
+  close (lock);
+
+  return ok;
+}
+
+/**
+ * relay_outbox_retry_waiting:
+ * @self: the outbox
+ *
+ * Makes every message that waits for a retry due now; the next drain
+ * sends them, limits allowing. Messages being sent are left alone.
+ *
+ * Returns: how many were waiting for a retry, or -1 on error
+ */
+int
+relay_outbox_retry_waiting (RelayOutbox  *self,
+                            GError      **error)
+{
+  g_autoptr(GPtrArray) items = NULL;
+  int count = 0;
+  int lock;
+
+  g_return_val_if_fail (RELAY_IS_OUTBOX (self), -1);
+
+  if ((lock = try_lock (self, error)) < 0)
+    return -1;
+
+  items = relay_outbox_list_items (self);
+  for (guint i = 0; i < items->len; i++)
+    {
+      Item *item = g_ptr_array_index (items, i);
+
+      if (!g_str_equal (item->state, "deferred"))
+        continue;
+
+      g_free (item->state);
+      item->state = g_strdup ("queued");
+      item->next_attempt = 0;
+      if (!relay_outbox_write_item (self, item, error))
+        {
+          close (lock);
+          return -1;
+        }
+      count++;
+    }
+  close (lock);
+
+  return count;
+}
+
+/**
+ * relay_outbox_cancel_message:
+ * @self: the outbox
+ *
+ * Takes a waiting message out of the outbox, logged as failed.
+ */
+gboolean
+relay_outbox_cancel_message (RelayOutbox   *self,
+                             RelayAccount  *account,
+                             RelaySendLog  *log,
+                             const char    *message_id,
+                             GError       **error)
+{
+  g_autoptr(Item) item = NULL;
+  gboolean ok;
+  int lock;
+
+  g_return_val_if_fail (RELAY_IS_ACCOUNT (account), FALSE);
+  g_return_val_if_fail (RELAY_IS_OUTBOX (self), FALSE);
+  g_return_val_if_fail (message_id != NULL, FALSE);
+
+  if ((lock = try_lock (self, error)) < 0)
+    return FALSE;
+
+  item = find_item (self, message_id);
+  if (item == NULL || item_handed_over (item))
+    {
+      close (lock);
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                           _("The message no longer waits in the outbox"));
+      return FALSE;
+    }
+
+  relay_outbox_remove_item (self, item);
+  ok = log_event (log, account, item, RELAY_SEND_STATUS_FAILED, NULL, _("Cancelled before it was sent"), error);
+  close (lock);
+
+  return ok;
+}

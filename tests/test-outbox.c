@@ -1,0 +1,285 @@
+/* test-outbox.c
+ *
+ * Copyright 2026 The Mail Relay developers
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * RelayOutbox: the folder it is given (or the default one), what it keeps
+ * there and nowhere else (enqueue, counts, retry, cancel, a damaged item
+ * moved beside it), and its retry base and send deadline, read from the
+ * environment once, where it is made.
+ */
+
+#include "config.h"
+
+#include <glib/gstdio.h>
+
+#include "relay-outbox.h"
+
+static RelayAccount *
+make_account (void)
+{
+  RelayAccount *account = relay_account_new ();
+
+  relay_account_set_host (account, "127.0.0.1");
+  relay_account_set_port (account, 9);
+  relay_account_set_security (account, RELAY_SECURITY_NONE);
+  relay_account_set_from (account, "sender@example.org");
+
+  return account;
+}
+
+static char *
+add (RelayOutbox  *outbox,
+     RelayAccount *account,
+     RelaySendLog *log,
+     const char   *subject)
+{
+  const char *to[] = { "rcpt@example.org", NULL };
+  g_autoptr(GBytes) body = g_bytes_new_static ("Hello\n", 6);
+  g_autoptr(GError) error = NULL;
+  char *message_id = relay_outbox_add (outbox, account, to, subject, body, log, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (message_id);
+
+  return message_id;
+}
+
+static guint
+count_files (const char *dir,
+             const char *suffix)
+{
+  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
+  const char *name;
+  guint n = 0;
+
+  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
+    if (g_str_has_suffix (name, suffix))
+      n++;
+
+  return n;
+}
+
+static gboolean
+count_status_cb (const char *line,
+                 gsize       length,
+                 gpointer    user_data)
+{
+  (*(guint *)user_data)++;
+
+  return TRUE;
+}
+
+static guint
+count_status (RelaySendLog    *log,
+              RelaySendStatus  status)
+{
+  guint n = 0;
+
+  relay_send_log_scan (relay_send_log_get_path (log), status, count_status_cb, &n, NULL);
+
+  return n;
+}
+
+/* NULL is the default folder; any other is taken as it is */
+static void
+test_path (void)
+{
+  g_autofree char *expected = g_build_filename (g_get_user_data_dir (), "mail-relay", "outbox", NULL);
+  g_autofree char *dir = relay_outbox_get_dir ();
+  g_autoptr(RelayOutbox) fallback = relay_outbox_new (NULL);
+  g_autoptr(RelayOutbox) own = relay_outbox_new ("/nonexistent/elsewhere/outbox");
+  g_autofree char *path = NULL;
+
+  g_assert_cmpstr (dir, ==, expected);
+  g_assert_cmpstr (relay_outbox_get_path (fallback), ==, expected);
+  g_assert_cmpstr (relay_outbox_get_path (own), ==, "/nonexistent/elsewhere/outbox");
+  g_object_get (own, "path", &path, NULL);
+  g_assert_cmpstr (path, ==, "/nonexistent/elsewhere/outbox");
+  /* nothing is read or made until it is used */
+  g_assert_false (g_file_test ("/nonexistent/elsewhere", G_FILE_TEST_EXISTS));
+}
+
+/* What an outbox does happens in its own folder, and in no other */
+static void
+test_own_folder (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *base = g_dir_make_tmp ("outbox-XXXXXX", &error);
+  g_autofree char *dir_a = g_build_filename (base, "a", "outbox", NULL);
+  g_autofree char *dir_b = g_build_filename (base, "b", "outbox", NULL);
+  g_autofree char *log_path = g_build_filename (base, "send-log.jsonl", NULL);
+  g_autoptr(RelayOutbox) a = relay_outbox_new (dir_a);
+  g_autoptr(RelayOutbox) b = relay_outbox_new (dir_b);
+  g_autoptr(RelayAccount) account = make_account ();
+  g_autoptr(RelaySendLog) log = relay_send_log_new (log_path);
+  g_autofree char *first = NULL;
+  g_autofree char *second = NULL;
+  gint64 next = 0;
+
+  g_assert_no_error (error);
+
+  first = add (a, account, log, "first");
+  second = add (a, account, log, "second");
+
+  g_assert_cmpuint (count_files (dir_a, ".json"), ==, 2);
+  g_assert_cmpuint (count_files (dir_a, ".eml"), ==, 2);
+  g_assert_cmpuint (relay_outbox_get_n_items (a), ==, 2);
+  g_assert_cmpuint (relay_outbox_get_n_due (a, g_get_real_time (), &next), ==, 2);
+  g_assert_cmpint (next, ==, G_MAXINT64);
+  g_assert_true (relay_outbox_has (a, first));
+  g_assert_cmpuint (count_status (log, RELAY_SEND_STATUS_QUEUED), ==, 2);
+
+  /* neither the other outbox nor the default one sees them */
+  g_assert_cmpuint (relay_outbox_get_n_items (b), ==, 0);
+  g_assert_false (relay_outbox_has (b, first));
+  g_assert_false (g_file_test (dir_b, G_FILE_TEST_EXISTS));
+  g_assert_cmpuint (relay_outbox_count (), ==, 0);
+  g_assert_false (relay_outbox_contains (first));
+
+  /* its data folder is made private with it */
+  g_assert_true (g_file_test (dir_a, G_FILE_TEST_IS_DIR));
+
+  g_assert_true (relay_outbox_retry_message (a, first, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (relay_outbox_retry_waiting (a, &error), ==, 0);
+  g_assert_no_error (error);
+  g_assert_false (relay_outbox_retry_message (b, first, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+
+  g_assert_true (relay_outbox_cancel_message (a, account, log, first, &error));
+  g_assert_no_error (error);
+  g_assert_false (relay_outbox_has (a, first));
+  g_assert_true (relay_outbox_has (a, second));
+  g_assert_cmpuint (relay_outbox_get_n_items (a), ==, 1);
+  g_assert_cmpuint (count_files (dir_a, ".eml"), ==, 1);
+  g_assert_cmpuint (count_status (log, RELAY_SEND_STATUS_FAILED), ==, 1);
+
+  g_assert_true (relay_outbox_cancel_message (a, account, log, second, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (count_files (dir_a, ".json"), ==, 0);
+  g_assert_cmpuint (count_files (dir_a, ".eml"), ==, 0);
+}
+
+static void
+sent_cb (GObject      *object,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  GAsyncResult **out = user_data;
+
+  *out = g_object_ref (result);
+}
+
+/* A drain of an outbox of its own moves a damaged item into the damaged/
+ * folder beside it (its data folder's), not into the default one */
+static void
+test_damaged_beside (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *base = g_dir_make_tmp ("outbox-XXXXXX", &error);
+  g_autofree char *dir = g_build_filename (base, "data", "outbox", NULL);
+  g_autofree char *item = g_build_filename (dir, "0000000000000001-damaged.json", NULL);
+  g_autofree char *moved = g_build_filename (base, "data", "damaged", "0000000000000001-damaged.json", NULL);
+  g_autofree char *default_damaged = g_build_filename (g_get_user_data_dir (), "mail-relay", "damaged", NULL);
+  g_autofree char *log_path = g_build_filename (base, "send-log.jsonl", NULL);
+  g_autoptr(RelayOutbox) outbox = relay_outbox_new (dir);
+  g_autoptr(RelayAccount) account = make_account ();
+  g_autoptr(RelaySendLog) log = relay_send_log_new (log_path);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(RelayOutboxReport) report = NULL;
+
+  g_assert_no_error (error);
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+  g_file_set_contents (item, "{\"recipients\": 7}", -1, &error);
+  g_assert_no_error (error);
+
+  relay_outbox_send_async (outbox, account, log, RELAY_OUTBOX_WAIT_NONE, NULL, NULL, NULL,
+                           sent_cb, &result);
+  while (result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+
+  g_assert_true (g_async_result_get_source_object (result) == G_OBJECT (outbox));
+  g_object_unref (outbox);  /* the reference get_source_object() took */
+  report = relay_outbox_send_finish (outbox, result, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (report);
+  g_assert_cmpuint (report->failed, ==, 1);
+  g_assert_cmpuint (report->deferred, ==, 0);
+  g_assert_false (g_file_test (item, G_FILE_TEST_EXISTS));
+  g_assert_true (g_file_test (moved, G_FILE_TEST_IS_REGULAR));
+  g_assert_false (g_file_test (default_damaged, G_FILE_TEST_EXISTS));
+  g_assert_cmpuint (count_status (log, RELAY_SEND_STATUS_FAILED), ==, 1);
+}
+
+static void
+notify_cb (GObject    *object,
+           GParamSpec *pspec,
+           gpointer    user_data)
+{
+  (*(guint *)user_data)++;
+}
+
+/* The environment is read where the outbox is made, and only there */
+static void
+test_settings_read_once (void)
+{
+  g_autoptr(RelayOutbox) before = NULL;
+  g_autoptr(RelayOutbox) during = NULL;
+  g_autoptr(RelayOutbox) bad = NULL;
+  guint n_notify = 0;
+
+  g_unsetenv ("MAIL_RELAY_RETRY_BASE_SECONDS");
+  g_unsetenv ("MAIL_RELAY_SEND_DEADLINE_SECONDS");
+  before = relay_outbox_new (NULL);
+  g_assert_cmpfloat (relay_outbox_get_retry_base (before), ==, 60);
+  g_assert_cmpfloat (relay_outbox_get_send_deadline (before), ==, 60);
+
+  g_setenv ("MAIL_RELAY_RETRY_BASE_SECONDS", "0.5", TRUE);
+  g_setenv ("MAIL_RELAY_SEND_DEADLINE_SECONDS", "3", TRUE);
+  during = relay_outbox_new (NULL);
+  g_assert_cmpfloat (relay_outbox_get_retry_base (during), ==, 0.5);
+  g_assert_cmpfloat (relay_outbox_get_send_deadline (during), ==, 3);
+  /* an outbox made before keeps what it read */
+  g_assert_cmpfloat (relay_outbox_get_retry_base (before), ==, 60);
+  g_assert_cmpfloat (relay_outbox_get_send_deadline (before), ==, 60);
+
+  /* as before the split: not a number above 0 means the default */
+  g_setenv ("MAIL_RELAY_RETRY_BASE_SECONDS", "-4", TRUE);
+  g_setenv ("MAIL_RELAY_SEND_DEADLINE_SECONDS", "soon", TRUE);
+  bad = relay_outbox_new (NULL);
+  g_assert_cmpfloat (relay_outbox_get_retry_base (bad), ==, 60);
+  g_assert_cmpfloat (relay_outbox_get_send_deadline (bad), ==, 60);
+  g_unsetenv ("MAIL_RELAY_RETRY_BASE_SECONDS");
+  g_unsetenv ("MAIL_RELAY_SEND_DEADLINE_SECONDS");
+  g_assert_cmpfloat (relay_outbox_get_retry_base (during), ==, 0.5);
+
+  /* settings of the object: notified once per change */
+  g_signal_connect (during, "notify::retry-base", G_CALLBACK (notify_cb), &n_notify);
+  relay_outbox_set_retry_base (during, 2);
+  relay_outbox_set_retry_base (during, 2);
+  g_assert_cmpuint (n_notify, ==, 1);
+  g_object_set (during, "retry-base", 0.0, NULL);
+  g_assert_cmpfloat (relay_outbox_get_retry_base (during), ==, 60);
+  g_assert_cmpuint (n_notify, ==, 2);
+  relay_outbox_set_send_deadline (during, 0);
+  g_assert_cmpfloat (relay_outbox_get_send_deadline (during), ==, 60);
+
+  g_assert_finalize_object (g_steal_pointer (&bad));
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+
+  g_test_add_func ("/outbox/path", test_path);
+  g_test_add_func ("/outbox/own-folder", test_own_folder);
+  g_test_add_func ("/outbox/damaged-beside", test_damaged_beside);
+  g_test_add_func ("/outbox/settings-read-once", test_settings_read_once);
+
+  return g_test_run ();
+}
