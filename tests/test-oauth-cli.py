@@ -523,6 +523,24 @@ def check_token_deadline(env, work, certs, smtp_port):
                         "--body-file", "-"], input="Hello.\n", env=e, capture_output=True, text=True, timeout=60)
     check(r.returncode == 0, "token deadline: the message is queued (%s)" % r.stderr[-300:])
 
+    # the connection test says the sign-in server timed out, not "sign in
+    # again": the sign-in still holds
+    never = Drip(answer_from=1000)
+    never.start()
+    try:
+        r = subprocess.run([CLI, "test", "--json"], capture_output=True, text=True, timeout=45,
+                           env=dict(e, MAIL_RELAY_GOOGLE_TOKEN_URL="http://127.0.0.1:%d/token" % never.port,
+                                    MAIL_RELAY_TOKEN_DEADLINE_SECONDS="3"))
+        got = json.loads(r.stdout) if r.stdout.strip() else {}
+        error = got.get("error") or {}
+        check(r.returncode == 1 and error.get("kind") == "timeout"
+              and "sign in again" not in (error.get("hint") or "").lower(),
+              "token deadline: test names a timeout, not a lost sign-in (%d %r)" % (r.returncode, error))
+    except subprocess.TimeoutExpired:
+        check(False, "token deadline: test returns while the token endpoint drips")
+    finally:
+        never.close()
+
     drip = Drip(answer_from=3)
     drip.start()
     slow = dict(e, MAIL_RELAY_GOOGLE_TOKEN_URL="http://127.0.0.1:%d/token" % drip.port,

@@ -290,6 +290,10 @@ relay_cli_test (int    argc,
             {
               if (g_error_matches (error, RELAY_OAUTH_ERROR, RELAY_OAUTH_ERROR_INVALID_GRANT))
                 mark_sign_in_again (store, account);
+              /* the sign-in still holds: signing in again would not help */
+              if (g_error_matches (error, RELAY_OAUTH_ERROR, RELAY_OAUTH_ERROR_TOKEN_TIMEOUT))
+                return print_early_error (json, account, RELAY_ERROR_KIND_TIMEOUT, error->message,
+                                          _("Try again later: the sign-in server may be busy or out of reach."));
               return print_early_error (json, account,
                                         error->domain == RELAY_OAUTH_ERROR ? RELAY_ERROR_KIND_AUTH
                                                                            : RELAY_ERROR_KIND_KEYRING,

@@ -415,7 +415,15 @@ fail (Run    *run,
       self->diagnosis->kind = RELAY_ERROR_KIND_AUTH;
       self->diagnosis->disposition = RELAY_DISPOSITION_PERMANENT;
       self->diagnosis->message = g_strdup (error->message);
-      self->diagnosis->hint = g_strdup (_("Sign in again: in Mail Relay’s setup page, or with “mail-relay-cli link-gmail”."));
+      if (g_error_matches (error, RELAY_OAUTH_ERROR, RELAY_OAUTH_ERROR_TOKEN_TIMEOUT))
+        {
+          /* the sign-in still holds: signing in again would not help */
+          self->diagnosis->kind = RELAY_ERROR_KIND_TIMEOUT;
+          self->diagnosis->disposition = RELAY_DISPOSITION_TEMPORARY;
+          self->diagnosis->hint = g_strdup (_("Try again later: the sign-in server may be busy or out of reach."));
+        }
+      else
+        self->diagnosis->hint = g_strdup (_("Sign in again: in Mail Relay’s setup page, or with “mail-relay-cli link-gmail”."));
     }
   else
     {
