@@ -106,6 +106,31 @@ values_equal (GParamSpec   *pspec,
   return g_param_values_cmp (pspec, one, two) == 0;
 }
 
+/* Every property of @copy has the value it has on @account */
+static void
+assert_same_properties (RelayAccount *account,
+                        RelayAccount *copy,
+                        const char   *where)
+{
+  g_autofree GParamSpec **pspecs = NULL;
+  guint n_pspecs;
+
+  pspecs = g_object_class_list_properties (G_OBJECT_GET_CLASS (account), &n_pspecs);
+  for (guint i = 0; i < n_pspecs; i++)
+    {
+      g_auto(GValue) one = G_VALUE_INIT;
+      g_auto(GValue) two = G_VALUE_INIT;
+
+      g_value_init (&one, pspecs[i]->value_type);
+      g_value_init (&two, pspecs[i]->value_type);
+      g_object_get_property (G_OBJECT (account), pspecs[i]->name, &one);
+      g_object_get_property (G_OBJECT (copy), pspecs[i]->name, &two);
+      if (!values_equal (pspecs[i], &one, &two))
+        g_error ("%s: %s became %s %s", pspecs[i]->name,
+                 g_strdup_value_contents (&one), g_strdup_value_contents (&two), where);
+    }
+}
+
 static void
 test_account_properties (void)
 {
@@ -163,8 +188,6 @@ test_account_json (void)
   RelayAccount *copy;
   g_autoptr(JsonNode) node = NULL;
   g_autoptr(GError) error = NULL;
-  g_autofree GParamSpec **pspecs = NULL;
-  guint n_pspecs;
 
   g_object_set (account,
                 "provider", "custom",
@@ -185,20 +208,7 @@ test_account_json (void)
   copy = relay_account_new_from_json (json_node_get_object (node), &error);
   g_assert_no_error (error);
 
-  pspecs = g_object_class_list_properties (G_OBJECT_GET_CLASS (account), &n_pspecs);
-  for (guint i = 0; i < n_pspecs; i++)
-    {
-      g_auto(GValue) one = G_VALUE_INIT;
-      g_auto(GValue) two = G_VALUE_INIT;
-
-      g_value_init (&one, pspecs[i]->value_type);
-      g_value_init (&two, pspecs[i]->value_type);
-      g_object_get_property (G_OBJECT (account), pspecs[i]->name, &one);
-      g_object_get_property (G_OBJECT (copy), pspecs[i]->name, &two);
-      if (!values_equal (pspecs[i], &one, &two))
-        g_error ("%s: %s became %s in the JSON round trip", pspecs[i]->name,
-                 g_strdup_value_contents (&one), g_strdup_value_contents (&two));
-    }
+  assert_same_properties (account, copy, "in the JSON round trip");
 
   g_assert_finalize_object (copy);
   g_assert_finalize_object (account);
@@ -231,8 +241,6 @@ test_account_copy (void)
   const char * const pins[] = { PIN, NULL };
   RelayAccount *account = relay_account_new ();
   RelayAccount *copy;
-  g_autofree GParamSpec **pspecs = NULL;
-  guint n_pspecs;
 
   g_object_set (account,
                 "provider", "custom",
@@ -255,20 +263,7 @@ test_account_copy (void)
   copy = relay_account_copy (account);
   g_assert_nonnull (copy);
   g_assert_cmpstr (relay_account_get_id (copy), ==, relay_account_get_id (account));
-  pspecs = g_object_class_list_properties (G_OBJECT_GET_CLASS (account), &n_pspecs);
-  for (guint i = 0; i < n_pspecs; i++)
-    {
-      g_auto(GValue) one = G_VALUE_INIT;
-      g_auto(GValue) two = G_VALUE_INIT;
-
-      g_value_init (&one, pspecs[i]->value_type);
-      g_value_init (&two, pspecs[i]->value_type);
-      g_object_get_property (G_OBJECT (account), pspecs[i]->name, &one);
-      g_object_get_property (G_OBJECT (copy), pspecs[i]->name, &two);
-      if (!values_equal (pspecs[i], &one, &two))
-        g_error ("%s: %s became %s in the copy", pspecs[i]->name,
-                 g_strdup_value_contents (&one), g_strdup_value_contents (&two));
-    }
+  assert_same_properties (account, copy, "in the copy");
   g_assert_cmpstrv (relay_account_get_pins (copy), pins);
 
   /* a copy is its own: changing it leaves the original alone */
