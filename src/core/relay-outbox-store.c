@@ -739,6 +739,33 @@ relay_outbox_has (RelayOutbox *self,
   return item != NULL;
 }
 
+/* Takes the outbox's lock (@lock, for the caller to close) and finds the
+ * message @message_id among those still waiting; NULL, the lock released,
+ * when it is not there or may already be with the server */
+static Item *
+lock_waiting_item (RelayOutbox  *self,
+                   const char   *message_id,
+                   int          *lock,
+                   GError      **error)
+{
+  Item *item;
+
+  if ((*lock = try_lock (self, error)) < 0)
+    return NULL;
+
+  item = find_item (self, message_id);
+  if (item == NULL || item_handed_over (item))
+    {
+      g_clear_pointer (&item, relay_outbox_item_free);
+      close (*lock);
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                           _("The message no longer waits in the outbox"));
+      return NULL;
+    }
+
+  return item;
+}
+
 /**
  * relay_outbox_retry_message:
  * @self: the outbox
@@ -758,17 +785,8 @@ relay_outbox_retry_message (RelayOutbox  *self,
   g_return_val_if_fail (RELAY_IS_OUTBOX (self), FALSE);
   g_return_val_if_fail (message_id != NULL, FALSE);
 
-  if ((lock = try_lock (self, error)) < 0)
+  if (!(item = lock_waiting_item (self, message_id, &lock, error)))
     return FALSE;
-
-  item = find_item (self, message_id);
-  if (item == NULL || item_handed_over (item))
-    {
-      close (lock);
-      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
-                           _("The message no longer waits in the outbox"));
-      return FALSE;
-    }
 
   g_free (item->state);
   item->state = g_strdup ("queued");
@@ -845,17 +863,8 @@ relay_outbox_cancel_message (RelayOutbox   *self,
   g_return_val_if_fail (RELAY_IS_OUTBOX (self), FALSE);
   g_return_val_if_fail (message_id != NULL, FALSE);
 
-  if ((lock = try_lock (self, error)) < 0)
+  if (!(item = lock_waiting_item (self, message_id, &lock, error)))
     return FALSE;
-
-  item = find_item (self, message_id);
-  if (item == NULL || item_handed_over (item))
-    {
-      close (lock);
-      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
-                           _("The message no longer waits in the outbox"));
-      return FALSE;
-    }
 
   relay_outbox_remove_item (self, item);
   ok = log_event (log, account, item, RELAY_SEND_STATUS_FAILED, NULL, _("Cancelled before it was sent"), error);
