@@ -40,6 +40,24 @@ decode_base64 (const char *text,
   return g_base64_decode (text, length);
 }
 
+/* The client's base64 response to an AUTH challenge; NULL when it is not
+ * base64, and then the 501 was sent */
+static guchar *
+decode_response (RelaySmtpServerSession *conn,
+                 const char             *response,
+                 gsize                  *length)
+{
+  guchar *decoded = decode_base64 (response, length);
+
+  if (decoded == NULL)
+    {
+      conn->state = STATE_COMMAND;
+      _relay_smtp_server_reply (conn, NEXT_CONTINUE, "501 5.5.2 Cannot decode the response");
+    }
+
+  return decoded;
+}
+
 static void
 auth_result (RelaySmtpServerSession *conn,
              gboolean                success)
@@ -78,17 +96,13 @@ auth_plain (RelaySmtpServerSession *conn,
             const char             *response)
 {
   gsize length = 0;
-  guchar *decoded = decode_base64 (response, &length);
+  guchar *decoded = decode_response (conn, response, &length);
   const char *authzid, *authcid, *password;
   const char *end;
   gboolean success = FALSE;
 
   if (decoded == NULL)
-    {
-      conn->state = STATE_COMMAND;
-      _relay_smtp_server_reply (conn, NEXT_CONTINUE, "501 5.5.2 Cannot decode the response");
-      return;
-    }
+    return;
 
   /* authzid NUL authcid NUL password */
   authzid = (const char *)decoded;
@@ -124,15 +138,11 @@ auth_login_password (RelaySmtpServerSession *conn,
                      const char             *response)
 {
   gsize length = 0;
-  guchar *decoded = decode_base64 (response, &length);
+  guchar *decoded = decode_response (conn, response, &length);
   gboolean success;
 
   if (decoded == NULL)
-    {
-      conn->state = STATE_COMMAND;
-      _relay_smtp_server_reply (conn, NEXT_CONTINUE, "501 5.5.2 Cannot decode the response");
-      return;
-    }
+    return;
 
   /* a wrong user name fails here, like a wrong password */
   success = conn->callbacks->authenticate (conn, conn->login_user, conn->login_user_length,
@@ -150,14 +160,10 @@ auth_login_user (RelaySmtpServerSession *conn,
                  const char             *response)
 {
   gsize length = 0;
-  g_autofree guchar *decoded = decode_base64 (response, &length);
+  g_autofree guchar *decoded = decode_response (conn, response, &length);
 
   if (decoded == NULL)
-    {
-      conn->state = STATE_COMMAND;
-      _relay_smtp_server_reply (conn, NEXT_CONTINUE, "501 5.5.2 Cannot decode the response");
-      return;
-    }
+    return;
 
   relay_secure_wipe (conn->login_user, conn->login_user_length);
   g_free (conn->login_user);
@@ -182,6 +188,39 @@ check_ready (RelaySmtpServerSession *conn)
   if (!conn->greeted)
     {
       _relay_smtp_server_reply (conn, NEXT_CONTINUE, "503 5.5.1 Send EHLO first");
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+/* check_ready(), and signed in: 530 otherwise; FALSE when a reply was sent */
+static gboolean
+check_signed_in (RelaySmtpServerSession *conn)
+{
+  if (!check_ready (conn))
+    return FALSE;
+
+  if (!conn->authenticated)
+    {
+      _relay_smtp_server_reply (conn, NEXT_CONTINUE, "530 5.7.0 Authentication required");
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+/* check_signed_in(), and within a mail transaction (after MAIL): 503
+ * otherwise; FALSE when a reply was sent */
+static gboolean
+check_in_transaction (RelaySmtpServerSession *conn)
+{
+  if (!check_signed_in (conn))
+    return FALSE;
+
+  if (conn->from == NULL)
+    {
+      _relay_smtp_server_reply (conn, NEXT_CONTINUE, "503 5.5.1 Need MAIL command");
       return FALSE;
     }
 
@@ -336,14 +375,8 @@ handle_mail (RelaySmtpServerSession *conn,
   g_auto(GStrv) params = NULL;
   const char *rest;
 
-  if (!check_ready (conn))
+  if (!check_signed_in (conn))
     return;
-
-  if (!conn->authenticated)
-    {
-      _relay_smtp_server_reply (conn, NEXT_CONTINUE, "530 5.7.0 Authentication required");
-      return;
-    }
 
   if (conn->from != NULL)
     {
@@ -401,20 +434,8 @@ handle_rcpt (RelaySmtpServerSession *conn,
   g_autofree char *address = NULL;
   const char *rest;
 
-  if (!check_ready (conn))
+  if (!check_in_transaction (conn))
     return;
-
-  if (!conn->authenticated)
-    {
-      _relay_smtp_server_reply (conn, NEXT_CONTINUE, "530 5.7.0 Authentication required");
-      return;
-    }
-
-  if (conn->from == NULL)
-    {
-      _relay_smtp_server_reply (conn, NEXT_CONTINUE, "503 5.5.1 Need MAIL command");
-      return;
-    }
 
   if (g_ascii_strncasecmp (args, "TO:", 3) != 0 || !parse_path (args + 3, &address, &rest))
     {
@@ -457,20 +478,8 @@ handle_data (RelaySmtpServerSession *conn,
       return;
     }
 
-  if (!check_ready (conn))
+  if (!check_in_transaction (conn))
     return;
-
-  if (!conn->authenticated)
-    {
-      _relay_smtp_server_reply (conn, NEXT_CONTINUE, "530 5.7.0 Authentication required");
-      return;
-    }
-
-  if (conn->from == NULL)
-    {
-      _relay_smtp_server_reply (conn, NEXT_CONTINUE, "503 5.5.1 Need MAIL command");
-      return;
-    }
 
   if (conn->recipients->len == 0)
     {
