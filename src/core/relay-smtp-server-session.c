@@ -93,6 +93,16 @@ idle_timeout_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+static void
+stop_idle_timer (RelaySmtpServerSession *conn)
+{
+  if (conn->idle != NULL)
+    {
+      g_source_destroy (conn->idle);
+      g_clear_pointer (&conn->idle, g_source_unref);
+    }
+}
+
 /* Restarts the idle timer: called whenever the client did something */
 void
 _relay_smtp_server_touch (RelaySmtpServerSession *conn)
@@ -100,11 +110,7 @@ _relay_smtp_server_touch (RelaySmtpServerSession *conn)
   if (conn->closing || conn->expiring)
     return;
 
-  if (conn->idle != NULL)
-    {
-      g_source_destroy (conn->idle);
-      g_clear_pointer (&conn->idle, g_source_unref);
-    }
+  stop_idle_timer (conn);
 
   conn->last_active = g_get_monotonic_time ();
   conn->idle = g_timeout_source_new_seconds (conn->authenticated
@@ -136,11 +142,7 @@ connection_close (RelaySmtpServerSession *conn)
     return;
   conn->closing = TRUE;
 
-  if (conn->idle != NULL)
-    {
-      g_source_destroy (conn->idle);
-      g_clear_pointer (&conn->idle, g_source_unref);
-    }
+  stop_idle_timer (conn);
 
   g_cancellable_cancel (conn->cancellable);
   g_io_stream_close_async (conn->stream, G_PRIORITY_DEFAULT, NULL, close_cb, connection_ref (conn));
@@ -149,6 +151,20 @@ connection_close (RelaySmtpServerSession *conn)
   conn->owner = NULL;
   if (callbacks != NULL && callbacks->closed != NULL)
     callbacks->closed (conn, owner);
+}
+
+/* A failed read, write or handshake ends the session, unless it is
+ * closing already (which is what cancelled it) */
+static void
+connection_fail (RelaySmtpServerSession *conn,
+                 const char             *what,
+                 const GError           *error)
+{
+  if (conn->closing)
+    return;
+
+  g_debug ("%s: %s", what, error->message);
+  connection_close (conn);
 }
 
 static void
@@ -210,11 +226,7 @@ handshake_cb (GObject      *object,
 
   if (!g_tls_connection_handshake_finish (G_TLS_CONNECTION (object), result, &error))
     {
-      if (!conn->closing)
-        {
-          g_debug ("TLS handshake failed: %s", error->message);
-          connection_close (conn);
-        }
+      connection_fail (conn, "TLS handshake failed", error);
       connection_unref (conn);
       return;
     }
@@ -256,8 +268,7 @@ connection_start_tls (RelaySmtpServerSession *conn)
   tls = g_tls_server_connection_new (G_IO_STREAM (conn->tcp), conn->config.certificate, &error);
   if (tls == NULL)
     {
-      g_debug ("Could not start TLS: %s", error->message);
-      connection_close (conn);
+      connection_fail (conn, "Could not start TLS", error);
       return;
     }
 
@@ -277,13 +288,7 @@ write_cb (GObject      *object,
   g_string_truncate (conn->output, 0);
 
   if (!g_output_stream_write_all_finish (G_OUTPUT_STREAM (object), result, NULL, &error))
-    {
-      if (!conn->closing)
-        {
-          g_debug ("Could not write to the client: %s", error->message);
-          connection_close (conn);
-        }
-    }
+    connection_fail (conn, "Could not write to the client", error);
   else if (!conn->closing)
     {
       _relay_smtp_server_touch (conn);
@@ -323,10 +328,7 @@ read_cb (GObject      *object,
   if (conn->closing || conn->expiring)
     ;
   else if (n < 0)
-    {
-      g_debug ("Could not read from the client: %s", error->message);
-      connection_close (conn);
-    }
+    connection_fail (conn, "Could not read from the client", error);
   else if (n == 0)
     connection_close (conn);
   else
