@@ -225,26 +225,18 @@ handshake_cb (GObject      *object,
   g_autoptr(GError) error = NULL;
 
   if (!g_tls_connection_handshake_finish (G_TLS_CONNECTION (object), result, &error))
+    connection_fail (conn, "TLS handshake failed", error);
+  else if (!conn->closing)
     {
-      connection_fail (conn, "TLS handshake failed", error);
-      connection_unref (conn);
-      return;
+      g_set_object (&conn->stream, G_IO_STREAM (object));
+      conn->tls = TRUE;
+      _relay_smtp_server_touch (conn);
+
+      if (conn->implicit_tls)
+        connection_greet (conn);
+      else
+        connection_process (conn);
     }
-
-  if (conn->closing)
-    {
-      connection_unref (conn);
-      return;
-    }
-
-  g_set_object (&conn->stream, G_IO_STREAM (object));
-  conn->tls = TRUE;
-  _relay_smtp_server_touch (conn);
-
-  if (conn->implicit_tls)
-    connection_greet (conn);
-  else
-    connection_process (conn);
 
   connection_unref (conn);
 }
