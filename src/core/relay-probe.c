@@ -451,20 +451,62 @@ capabilities_detail (RelaySmtpSession *session)
   return g_strjoinv (", ", (char **)capabilities);
 }
 
-/* A polite end after a refusal, when the server is still talking */
+/* The "quit" step: its failure is shown but is not the test's */
 static void
-try_quit (Run *run)
+step_quit (Run *run)
 {
   g_autoptr(GError) error = NULL;
-
-  if (!relay_smtp_session_is_connected (run->session))
-    return;
 
   begin (run, "quit");
   if (relay_smtp_session_quit (run->session, run->step_cancellable, &error))
     end (run, TRUE, NULL);
   else
     end (run, FALSE, error->message);
+}
+
+/* A polite end after a refusal, when the server is still talking */
+static void
+try_quit (Run *run)
+{
+  if (relay_smtp_session_is_connected (run->session))
+    step_quit (run);
+}
+
+/* The "tls" step, at once for SSL/TLS or after STARTTLS */
+static gboolean
+step_handshake (Run *run)
+{
+  g_autoptr(GError) error = NULL;
+
+  begin (run, "tls");
+  if (!relay_smtp_session_handshake (run->session, run->step_cancellable, &error))
+    {
+      fail (run, error);
+      return FALSE;
+    }
+  end (run, TRUE, relay_smtp_session_get_tls_version (run->session));
+
+  return TRUE;
+}
+
+/* The "ehlo" step, after the greeting and again after STARTTLS */
+static gboolean
+step_ehlo (Run *run)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *detail = NULL;
+
+  begin (run, "ehlo");
+  if (!relay_smtp_session_ehlo (run->session, run->step_cancellable, &error))
+    {
+      fail (run, error);
+      try_quit (run);
+      return FALSE;
+    }
+  detail = capabilities_detail (run->session);
+  end (run, TRUE, detail);
+
+  return TRUE;
 }
 
 /* The server refused an access token (after its 401 challenge): refresh
@@ -525,13 +567,8 @@ converse (Run *run)
                             relay_account_get_port (account));
   end (run, TRUE, detail);
 
-  if (security == RELAY_SECURITY_TLS)
-    {
-      begin (run, "tls");
-      if (!relay_smtp_session_handshake (session, run->step_cancellable, &error))
-        return (fail (run, error), FALSE);
-      end (run, TRUE, relay_smtp_session_get_tls_version (session));
-    }
+  if (security == RELAY_SECURITY_TLS && !step_handshake (run))
+    return FALSE;
 
   begin (run, "greeting");
   if (!relay_smtp_session_read_greeting (session, run->step_cancellable, &error))
@@ -543,12 +580,8 @@ converse (Run *run)
     }
   end (run, TRUE, relay_smtp_session_get_greeting (session));
 
-  begin (run, "ehlo");
-  if (!relay_smtp_session_ehlo (session, run->step_cancellable, &error))
-    return (fail (run, error), try_quit (run), FALSE);
-  g_free (detail);
-  detail = capabilities_detail (session);
-  end (run, TRUE, detail);
+  if (!step_ehlo (run))
+    return FALSE;
 
   if (security == RELAY_SECURITY_STARTTLS)
     {
@@ -563,17 +596,8 @@ converse (Run *run)
         }
       end (run, TRUE, NULL);
 
-      begin (run, "tls");
-      if (!relay_smtp_session_handshake (session, run->step_cancellable, &error))
-        return (fail (run, error), FALSE);
-      end (run, TRUE, relay_smtp_session_get_tls_version (session));
-
-      begin (run, "ehlo");
-      if (!relay_smtp_session_ehlo (session, run->step_cancellable, &error))
-        return (fail (run, error), try_quit (run), FALSE);
-      g_free (detail);
-      detail = capabilities_detail (session);
-      end (run, TRUE, detail);
+      if (!step_handshake (run) || !step_ehlo (run))
+        return FALSE;
     }
 
   /* An account with a user name is tested only once it signed in: a test
@@ -648,11 +672,7 @@ converse (Run *run)
 
   /* The test has passed once the server took what it was asked; an odd
    * answer to QUIT is shown but does not undo that. */
-  begin (run, "quit");
-  if (relay_smtp_session_quit (session, run->step_cancellable, &error))
-    end (run, TRUE, NULL);
-  else
-    end (run, FALSE, error->message);
+  step_quit (run);
 
   return TRUE;
 }
