@@ -18,6 +18,15 @@
 
 #include "relay-format.h"
 
+static char *
+format_local (GDateTime  *time,
+              const char *format)
+{
+  g_autoptr(GDateTime) local = g_date_time_to_local (time);
+
+  return g_date_time_format (local, format);
+}
+
 /**
  * relay_format_time:
  * @time: a moment, in any time zone
@@ -27,12 +36,9 @@
 char *
 relay_format_time (GDateTime *time)
 {
-  g_autoptr(GDateTime) local = NULL;
-
   g_return_val_if_fail (time != NULL, NULL);
 
-  local = g_date_time_to_local (time);
-  return g_date_time_format (local, "%Y-%m-%d %H:%M:%S");
+  return format_local (time, "%Y-%m-%d %H:%M:%S");
 }
 
 /**
@@ -44,12 +50,9 @@ relay_format_time (GDateTime *time)
 char *
 relay_format_date (GDateTime *time)
 {
-  g_autoptr(GDateTime) local = NULL;
-
   g_return_val_if_fail (time != NULL, NULL);
 
-  local = g_date_time_to_local (time);
-  return g_date_time_format (local, "%Y-%m-%d");
+  return format_local (time, "%Y-%m-%d");
 }
 
 /**

@@ -41,6 +41,24 @@ encode_and_wipe (GString *raw)
   return encoded;
 }
 
+static char *encode_printf_and_wipe (const char *format,
+                                     ...) G_GNUC_PRINTF (1, 2);
+
+/* A response that is text, without NUL bytes */
+static char *
+encode_printf_and_wipe (const char *format,
+                        ...)
+{
+  GString *raw = g_string_new (NULL);
+  va_list args;
+
+  va_start (args, format);
+  g_string_append_vprintf (raw, format, args);
+  va_end (args);
+
+  return encode_and_wipe (raw);
+}
+
 /* RFC 4616: authzid NUL authcid NUL passwd, with an empty authzid */
 char *
 relay_sasl_plain (const char *username,
@@ -64,14 +82,9 @@ char *
 relay_sasl_xoauth2 (const char *username,
                     const char *token)
 {
-  GString *raw;
-
   g_return_val_if_fail (username != NULL && token != NULL, NULL);
 
-  raw = g_string_new (NULL);
-  g_string_append_printf (raw, "user=%s\001auth=Bearer %s\001\001", username, token);
-
-  return encode_and_wipe (raw);
+  return encode_printf_and_wipe ("user=%s\001auth=Bearer %s\001\001", username, token);
 }
 
 /* RFC 7628: gs2-header ^A host=H ^A port=P ^A auth=Bearer T ^A ^A */
@@ -82,7 +95,6 @@ relay_sasl_oauthbearer (const char *username,
                         const char *token)
 {
   g_autoptr(GString) authzid = NULL;
-  GString *raw;
 
   g_return_val_if_fail (username != NULL && host != NULL && token != NULL, NULL);
 
@@ -91,11 +103,8 @@ relay_sasl_oauthbearer (const char *username,
   g_string_replace (authzid, "=", "=3D", 0);
   g_string_replace (authzid, ",", "=2C", 0);
 
-  raw = g_string_new (NULL);
-  g_string_append_printf (raw, "n,a=%s,\001host=%s\001port=%u\001auth=Bearer %s\001\001",
-                          authzid->str, host, port, token);
-
-  return encode_and_wipe (raw);
+  return encode_printf_and_wipe ("n,a=%s,\001host=%s\001port=%u\001auth=Bearer %s\001\001",
+                                 authzid->str, host, port, token);
 }
 
 /**
