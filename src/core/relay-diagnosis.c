@@ -211,83 +211,225 @@ diagnose_closed (const char *step)
                           "keeps happening, ask your mail provider."));
 }
 
-static RelayDiagnosis *
-diagnose_resolver_error (const GError *error)
+/* What an error code means, when that is all it takes to say */
+typedef struct
 {
-  switch (error->code)
+  gint              code;         /* ANY_CODE: every code not listed before */
+  RelayErrorKind    kind;
+  RelayDisposition  disposition;
+  const char       *message;
+  const char       *hint;         /* NULL: none */
+} CodeRule;
+
+#define ANY_CODE -1
+
+static const CodeRule resolver_rules[] = {
+  { G_RESOLVER_ERROR_NOT_FOUND,
+    RELAY_ERROR_KIND_DNS, RELAY_DISPOSITION_TEMPORARY,
+    N_("The server name was not found."),
+    N_("Check the server name for typing mistakes, such as "
+       "smtp.office365.com or smtp.gmail.com; your mail provider or IT "
+       "department can tell you the right one.") },
+  { G_RESOLVER_ERROR_TEMPORARY_FAILURE,
+    RELAY_ERROR_KIND_DNS, RELAY_DISPOSITION_TEMPORARY,
+    N_("The server name could not be looked up right now."),
+    N_("Check your internet connection, then try again.") },
+  { ANY_CODE,
+    RELAY_ERROR_KIND_DNS, RELAY_DISPOSITION_TEMPORARY,
+    N_("Looking up the server name failed."),
+    N_("Check your internet connection and the server name, then try "
+       "again.") },
+};
+
+/* G_IO_ERROR_TIMED_OUT, _CONNECTION_CLOSED and _NOT_CONNECTED depend on the
+ * step: see diagnose_io_error() */
+static const CodeRule io_rules[] = {
+  { G_IO_ERROR_CANCELLED,
+    RELAY_ERROR_KIND_NONE, RELAY_DISPOSITION_TEMPORARY,
+    N_("Cancelled"),
+    NULL },
+  { G_IO_ERROR_HOST_NOT_FOUND,
+    RELAY_ERROR_KIND_DNS, RELAY_DISPOSITION_TEMPORARY,
+    N_("The server name was not found."),
+    N_("Check the server name for typing mistakes; your mail provider or "
+       "IT department can tell you the right one.") },
+  { G_IO_ERROR_CONNECTION_REFUSED,
+    RELAY_ERROR_KIND_CONNECT, RELAY_DISPOSITION_TEMPORARY,
+    N_("The server refused the connection on this port."),
+    N_("Check the port: 587 for STARTTLS, 465 for SSL/TLS; some providers "
+       "also offer 2525. Check the server name too.") },
+  { G_IO_ERROR_HOST_UNREACHABLE,
+    RELAY_ERROR_KIND_CONNECT, RELAY_DISPOSITION_TEMPORARY,
+    N_("The server cannot be reached from this network."),
+    N_("Check your internet connection. A firewall may block outgoing "
+       "mail ports: try 587, 465 or 2525 if your provider offers them.") },
+  { G_IO_ERROR_NETWORK_UNREACHABLE,
+    RELAY_ERROR_KIND_CONNECT, RELAY_DISPOSITION_TEMPORARY,
+    N_("This computer is not connected to a network that reaches the "
+       "server."),
+    N_("Check your internet connection or VPN, then try again.") },
+  /* before the session only: see diagnose_io_error() */
+  { G_IO_ERROR_PERMISSION_DENIED,
+    RELAY_ERROR_KIND_CONNECT, RELAY_DISPOSITION_TEMPORARY,
+    N_("This computer does not allow the connection to the server."),
+    N_("Check that a firewall or security software lets this app connect "
+       "to the server’s port.") },
+  /* every G_IO_ERROR_PROXY_* code: see diagnose_io_error() */
+  { G_IO_ERROR_PROXY_FAILED,
+    RELAY_ERROR_KIND_CONNECT, RELAY_DISPOSITION_TEMPORARY,
+    N_("The network proxy did not let the connection through."),
+    N_("Check the proxy settings in Settings → Network, or ask your IT "
+       "department whether mail ports may pass the proxy.") },
+};
+
+static const CodeRule tls_rules[] = {
+  { G_TLS_ERROR_NOT_TLS,
+    RELAY_ERROR_KIND_TLS, RELAY_DISPOSITION_PERMANENT,
+    N_("The port answered in plain text, but an implicit TLS port was "
+       "expected."),
+    N_("Set Security to STARTTLS for port 587 (or 25 and 2525), or to "
+       "SSL/TLS for port 465.") },
+  { G_TLS_ERROR_HANDSHAKE,
+    RELAY_ERROR_KIND_TLS, RELAY_DISPOSITION_TEMPORARY,
+    N_("Encryption could not be set up: the TLS handshake failed."),
+    N_("Check the port and Security setting (587: STARTTLS, 465: "
+       "SSL/TLS). If they are right, the server may only offer old TLS "
+       "versions; ask its administrator to enable TLS 1.2 or newer.") },
+  { G_TLS_ERROR_BAD_CERTIFICATE,
+    RELAY_ERROR_KIND_TLS, RELAY_DISPOSITION_PERMANENT,
+    N_("The server’s certificate was not accepted."),
+    N_("Check the server name. Trust a certificate only for a server you "
+       "know, after comparing its SHA-256 fingerprint with the one your "
+       "administrator gives you.") },
+  { G_TLS_ERROR_EOF,
+    RELAY_ERROR_KIND_TLS, RELAY_DISPOSITION_TEMPORARY,
+    N_("The server closed the connection while setting up encryption."),
+    N_("Check the port and Security setting (587: STARTTLS, 465: "
+       "SSL/TLS), then try again.") },
+  { G_TLS_ERROR_INAPPROPRIATE_FALLBACK,
+    RELAY_ERROR_KIND_TLS, RELAY_DISPOSITION_PERMANENT,
+    N_("The connection was pushed down to an older TLS version, which can "
+       "be an attack; it was stopped and nothing was sent."),
+    N_("Try again from another network. If it keeps happening, tell the "
+       "server’s administrator.") },
+  { G_TLS_ERROR_CERTIFICATE_REQUIRED,
+    RELAY_ERROR_KIND_TLS, RELAY_DISPOSITION_PERMANENT,
+    N_("The server requires a client certificate, which this app does not "
+       "support."),
+    N_("Ask the server’s administrator for a way to sign in with a user "
+       "name and password or with “Sign In” instead.") },
+  { G_TLS_ERROR_UNAVAILABLE,
+    RELAY_ERROR_KIND_TLS, RELAY_DISPOSITION_PERMANENT,
+    N_("Encryption (TLS) is not available on this computer."),
+    N_("Install the glib-networking package, then try again.") },
+  /* G_TLS_ERROR_MISC and any other */
+  { ANY_CODE,
+    RELAY_ERROR_KIND_TLS, RELAY_DISPOSITION_TEMPORARY,
+    N_("The encrypted connection failed."),
+    N_("Try again. If it keeps happening, check the port and Security "
+       "setting (587: STARTTLS, 465: SSL/TLS).") },
+};
+
+/* RELAY_SMTP_ERROR_REPLY and _CLOSED depend on the reply and the step: see
+ * diagnose_smtp_error() */
+static const CodeRule smtp_rules[] = {
+  { RELAY_SMTP_ERROR_PROTOCOL,
+    RELAY_ERROR_KIND_PROTOCOL, RELAY_DISPOSITION_TEMPORARY,
+    N_("The server answered in a way that does not follow SMTP."),
+    N_("Check that the server name and port are those of a mail "
+       "submission service (usually port 587 or 465), not for example a "
+       "web or IMAP server.") },
+  { RELAY_SMTP_ERROR_LINE_TOO_LONG,
+    RELAY_ERROR_KIND_PROTOCOL, RELAY_DISPOSITION_TEMPORARY,
+    N_("The server sent a reply far longer than SMTP allows, so the "
+       "connection was stopped."),
+    N_("Check that the server name and port are those of a mail "
+       "submission service (usually port 587 or 465).") },
+  { RELAY_SMTP_ERROR_STARTTLS_UNAVAILABLE,
+    RELAY_ERROR_KIND_STARTTLS_UNAVAILABLE, RELAY_DISPOSITION_PERMANENT,
+    N_("The server did not offer STARTTLS, so the connection was stopped; "
+       "the password was not sent."),
+    N_("Check the port: 587 with STARTTLS, or 465 with SSL/TLS. If they "
+       "are right, something on your network may be removing encryption; "
+       "try another network and tell the server’s administrator.") },
+  { RELAY_SMTP_ERROR_INJECTION,
+    RELAY_ERROR_KIND_TLS, RELAY_DISPOSITION_PERMANENT,
+    N_("Unencrypted data was injected after STARTTLS — a possible attack; "
+       "the connection was stopped and nothing was sent."),
+    N_("Do not send from this network. Try another network, and tell the "
+       "server’s administrator; SSL/TLS on port 465 avoids STARTTLS "
+       "altogether.") },
+  { RELAY_SMTP_ERROR_AUTH_UNAVAILABLE,
+    RELAY_ERROR_KIND_AUTH, RELAY_DISPOSITION_PERMANENT,
+    N_("The server offers no sign-in method this app can use on this "
+       "connection."),
+    N_("Many servers offer sign-in only over encryption: set Security to "
+       "STARTTLS or SSL/TLS. Otherwise set Authentication to “Automatic” "
+       "or ask your mail provider which method it supports.") },
+  { RELAY_SMTP_ERROR_INSECURE,
+    RELAY_ERROR_KIND_CONFIG, RELAY_DISPOSITION_PERMANENT,
+    N_("The password would travel unencrypted to another computer, so "
+       "nothing was sent."),
+    N_("Set Security to STARTTLS (port 587) or SSL/TLS (port 465).") },
+  { RELAY_SMTP_ERROR_BAD_INPUT,
+    RELAY_ERROR_KIND_CONFIG, RELAY_DISPOSITION_PERMANENT,
+    N_("An address or header contains a line break or another character "
+       "that is not allowed, so nothing was sent."),
+    N_("Check the sender and recipient addresses and the subject.") },
+  { RELAY_SMTP_ERROR_TOO_BIG,
+    RELAY_ERROR_KIND_REJECTED, RELAY_DISPOSITION_PERMANENT,
+    N_("The message is larger than the server accepts, so it was not "
+       "sent."),
+    N_("Make the message smaller: send large attachments as links, or "
+       "split them over several messages.") },
+  { RELAY_SMTP_ERROR_CERTIFICATE,
+    RELAY_ERROR_KIND_TLS, RELAY_DISPOSITION_PERMANENT,
+    N_("The server’s certificate could not be verified."),
+    N_("Check the server name. Trust a certificate only for a server you "
+       "know, after comparing its SHA-256 fingerprint with the one your "
+       "administrator gives you.") },
+};
+
+/* The first rule for @code, or NULL when none is */
+static RelayDiagnosis *
+diagnose_code (const CodeRule *rules,
+               gsize           n_rules,
+               gint            code)
+{
+  for (gsize i = 0; i < n_rules; i++)
     {
-    case G_RESOLVER_ERROR_NOT_FOUND:
-      return diagnosis_new (RELAY_ERROR_KIND_DNS, RELAY_DISPOSITION_TEMPORARY,
-                            _("The server name was not found."),
-                            _("Check the server name for typing mistakes, such as "
-                              "smtp.office365.com or smtp.gmail.com; your mail provider or IT "
-                              "department can tell you the right one."));
+      const CodeRule *rule = &rules[i];
 
-    case G_RESOLVER_ERROR_TEMPORARY_FAILURE:
-      return diagnosis_new (RELAY_ERROR_KIND_DNS, RELAY_DISPOSITION_TEMPORARY,
-                            _("The server name could not be looked up right now."),
-                            _("Check your internet connection, then try again."));
-
-    default:
-      return diagnosis_new (RELAY_ERROR_KIND_DNS, RELAY_DISPOSITION_TEMPORARY,
-                            _("Looking up the server name failed."),
-                            _("Check your internet connection and the server name, then try "
-                              "again."));
+      if (rule->code == code || rule->code == ANY_CODE)
+        return diagnosis_new (rule->kind, rule->disposition, _(rule->message),
+                              rule->hint != NULL ? _(rule->hint) : NULL);
     }
+
+  return NULL;
 }
 
 static RelayDiagnosis *
 diagnose_io_error (const char   *step,
                    const GError *error)
 {
-  switch (error->code)
-    {
-    case G_IO_ERROR_CANCELLED:
-      return diagnosis_new (RELAY_ERROR_KIND_NONE, RELAY_DISPOSITION_TEMPORARY, _("Cancelled"), "");
+  gint code = error->code;
 
+  switch (code)
+    {
     case G_IO_ERROR_TIMED_OUT:
       return diagnose_timeout (step);
 
-    case G_IO_ERROR_HOST_NOT_FOUND:
-      return diagnosis_new (RELAY_ERROR_KIND_DNS, RELAY_DISPOSITION_TEMPORARY,
-                            _("The server name was not found."),
-                            _("Check the server name for typing mistakes; your mail provider or "
-                              "IT department can tell you the right one."));
-
-    case G_IO_ERROR_CONNECTION_REFUSED:
-      return diagnosis_new (RELAY_ERROR_KIND_CONNECT, RELAY_DISPOSITION_TEMPORARY,
-                            _("The server refused the connection on this port."),
-                            _("Check the port: 587 for STARTTLS, 465 for SSL/TLS; some providers "
-                              "also offer 2525. Check the server name too."));
-
-    case G_IO_ERROR_HOST_UNREACHABLE:
-      return diagnosis_new (RELAY_ERROR_KIND_CONNECT, RELAY_DISPOSITION_TEMPORARY,
-                            _("The server cannot be reached from this network."),
-                            _("Check your internet connection. A firewall may block outgoing "
-                              "mail ports: try 587, 465 or 2525 if your provider offers them."));
-
-    case G_IO_ERROR_NETWORK_UNREACHABLE:
-      return diagnosis_new (RELAY_ERROR_KIND_CONNECT, RELAY_DISPOSITION_TEMPORARY,
-                            _("This computer is not connected to a network that reaches the "
-                              "server."),
-                            _("Check your internet connection or VPN, then try again."));
-
     case G_IO_ERROR_PERMISSION_DENIED:
       if (!step_is_before_session (step))
-        break;
-      return diagnosis_new (RELAY_ERROR_KIND_CONNECT, RELAY_DISPOSITION_TEMPORARY,
-                            _("This computer does not allow the connection to the server."),
-                            _("Check that a firewall or security software lets this app connect "
-                              "to the server’s port."));
+        return NULL;
+      break;
 
     case G_IO_ERROR_PROXY_FAILED:
     case G_IO_ERROR_PROXY_AUTH_FAILED:
     case G_IO_ERROR_PROXY_NEED_AUTH:
     case G_IO_ERROR_PROXY_NOT_ALLOWED:
-      return diagnosis_new (RELAY_ERROR_KIND_CONNECT, RELAY_DISPOSITION_TEMPORARY,
-                            _("The network proxy did not let the connection through."),
-                            _("Check the proxy settings in Settings → Network, or ask your IT "
-                              "department whether mail ports may pass the proxy."));
+      code = G_IO_ERROR_PROXY_FAILED;
+      break;
 
     case G_IO_ERROR_CONNECTION_CLOSED:  /* also G_IO_ERROR_BROKEN_PIPE */
     case G_IO_ERROR_NOT_CONNECTED:
@@ -297,67 +439,7 @@ diagnose_io_error (const char   *step,
       break;
     }
 
-  return NULL;
-}
-
-static RelayDiagnosis *
-diagnose_tls_error (const GError *error)
-{
-  switch (error->code)
-    {
-    case G_TLS_ERROR_NOT_TLS:
-      return diagnosis_new (RELAY_ERROR_KIND_TLS, RELAY_DISPOSITION_PERMANENT,
-                            _("The port answered in plain text, but an implicit TLS port was "
-                              "expected."),
-                            _("Set Security to STARTTLS for port 587 (or 25 and 2525), or to "
-                              "SSL/TLS for port 465."));
-
-    case G_TLS_ERROR_HANDSHAKE:
-      return diagnosis_new (RELAY_ERROR_KIND_TLS, RELAY_DISPOSITION_TEMPORARY,
-                            _("Encryption could not be set up: the TLS handshake failed."),
-                            _("Check the port and Security setting (587: STARTTLS, 465: "
-                              "SSL/TLS). If they are right, the server may only offer old TLS "
-                              "versions; ask its administrator to enable TLS 1.2 or newer."));
-
-    case G_TLS_ERROR_BAD_CERTIFICATE:
-      return diagnosis_new (RELAY_ERROR_KIND_TLS, RELAY_DISPOSITION_PERMANENT,
-                            _("The server’s certificate was not accepted."),
-                            _("Check the server name. Trust a certificate only for a server you "
-                              "know, after comparing its SHA-256 fingerprint with the one your "
-                              "administrator gives you."));
-
-    case G_TLS_ERROR_EOF:
-      return diagnosis_new (RELAY_ERROR_KIND_TLS, RELAY_DISPOSITION_TEMPORARY,
-                            _("The server closed the connection while setting up encryption."),
-                            _("Check the port and Security setting (587: STARTTLS, 465: "
-                              "SSL/TLS), then try again."));
-
-    case G_TLS_ERROR_INAPPROPRIATE_FALLBACK:
-      return diagnosis_new (RELAY_ERROR_KIND_TLS, RELAY_DISPOSITION_PERMANENT,
-                            _("The connection was pushed down to an older TLS version, which can "
-                              "be an attack; it was stopped and nothing was sent."),
-                            _("Try again from another network. If it keeps happening, tell the "
-                              "server’s administrator."));
-
-    case G_TLS_ERROR_CERTIFICATE_REQUIRED:
-      return diagnosis_new (RELAY_ERROR_KIND_TLS, RELAY_DISPOSITION_PERMANENT,
-                            _("The server requires a client certificate, which this app does not "
-                              "support."),
-                            _("Ask the server’s administrator for a way to sign in with a user "
-                              "name and password or with “Sign In” instead."));
-
-    case G_TLS_ERROR_UNAVAILABLE:
-      return diagnosis_new (RELAY_ERROR_KIND_TLS, RELAY_DISPOSITION_PERMANENT,
-                            _("Encryption (TLS) is not available on this computer."),
-                            _("Install the glib-networking package, then try again."));
-
-    case G_TLS_ERROR_MISC:
-    default:
-      return diagnosis_new (RELAY_ERROR_KIND_TLS, RELAY_DISPOSITION_TEMPORARY,
-                            _("The encrypted connection failed."),
-                            _("Try again. If it keeps happening, check the port and Security "
-                              "setting (587: STARTTLS, 465: SSL/TLS)."));
-    }
+  return diagnose_code (io_rules, G_N_ELEMENTS (io_rules), code);
 }
 
 static RelayDiagnosis *
@@ -381,20 +463,6 @@ diagnose_smtp_error (const char   *step,
                                 "provider."));
       }
 
-    case RELAY_SMTP_ERROR_PROTOCOL:
-      return diagnosis_new (RELAY_ERROR_KIND_PROTOCOL, RELAY_DISPOSITION_TEMPORARY,
-                            _("The server answered in a way that does not follow SMTP."),
-                            _("Check that the server name and port are those of a mail "
-                              "submission service (usually port 587 or 465), not for example a "
-                              "web or IMAP server."));
-
-    case RELAY_SMTP_ERROR_LINE_TOO_LONG:
-      return diagnosis_new (RELAY_ERROR_KIND_PROTOCOL, RELAY_DISPOSITION_TEMPORARY,
-                            _("The server sent a reply far longer than SMTP allows, so the "
-                              "connection was stopped."),
-                            _("Check that the server name and port are those of a mail "
-                              "submission service (usually port 587 or 465)."));
-
     case RELAY_SMTP_ERROR_CLOSED:
       {
         g_autoptr(RelayDiagnosis) diagnosis = diagnose_closed (step);
@@ -404,58 +472,8 @@ diagnose_smtp_error (const char   *step,
         return g_steal_pointer (&diagnosis);
       }
 
-    case RELAY_SMTP_ERROR_STARTTLS_UNAVAILABLE:
-      return diagnosis_new (RELAY_ERROR_KIND_STARTTLS_UNAVAILABLE, RELAY_DISPOSITION_PERMANENT,
-                            _("The server did not offer STARTTLS, so the connection was stopped; "
-                              "the password was not sent."),
-                            _("Check the port: 587 with STARTTLS, or 465 with SSL/TLS. If they "
-                              "are right, something on your network may be removing encryption; "
-                              "try another network and tell the server’s administrator."));
-
-    case RELAY_SMTP_ERROR_INJECTION:
-      return diagnosis_new (RELAY_ERROR_KIND_TLS, RELAY_DISPOSITION_PERMANENT,
-                            _("Unencrypted data was injected after STARTTLS — a possible attack; "
-                              "the connection was stopped and nothing was sent."),
-                            _("Do not send from this network. Try another network, and tell the "
-                              "server’s administrator; SSL/TLS on port 465 avoids STARTTLS "
-                              "altogether."));
-
-    case RELAY_SMTP_ERROR_AUTH_UNAVAILABLE:
-      return diagnosis_new (RELAY_ERROR_KIND_AUTH, RELAY_DISPOSITION_PERMANENT,
-                            _("The server offers no sign-in method this app can use on this "
-                              "connection."),
-                            _("Many servers offer sign-in only over encryption: set Security to "
-                              "STARTTLS or SSL/TLS. Otherwise set Authentication to “Automatic” "
-                              "or ask your mail provider which method it supports."));
-
-    case RELAY_SMTP_ERROR_INSECURE:
-      return diagnosis_new (RELAY_ERROR_KIND_CONFIG, RELAY_DISPOSITION_PERMANENT,
-                            _("The password would travel unencrypted to another computer, so "
-                              "nothing was sent."),
-                            _("Set Security to STARTTLS (port 587) or SSL/TLS (port 465)."));
-
-    case RELAY_SMTP_ERROR_BAD_INPUT:
-      return diagnosis_new (RELAY_ERROR_KIND_CONFIG, RELAY_DISPOSITION_PERMANENT,
-                            _("An address or header contains a line break or another character "
-                              "that is not allowed, so nothing was sent."),
-                            _("Check the sender and recipient addresses and the subject."));
-
-    case RELAY_SMTP_ERROR_TOO_BIG:
-      return diagnosis_new (RELAY_ERROR_KIND_REJECTED, RELAY_DISPOSITION_PERMANENT,
-                            _("The message is larger than the server accepts, so it was not "
-                              "sent."),
-                            _("Make the message smaller: send large attachments as links, or "
-                              "split them over several messages."));
-
-    case RELAY_SMTP_ERROR_CERTIFICATE:
-      return diagnosis_new (RELAY_ERROR_KIND_TLS, RELAY_DISPOSITION_PERMANENT,
-                            _("The server’s certificate could not be verified."),
-                            _("Check the server name. Trust a certificate only for a server you "
-                              "know, after comparing its SHA-256 fingerprint with the one your "
-                              "administrator gives you."));
-
     default:
-      return NULL;
+      return diagnose_code (smtp_rules, G_N_ELEMENTS (smtp_rules), error->code);
     }
 }
 
@@ -479,14 +497,14 @@ relay_diagnose_error (const char   *step,
   g_return_val_if_fail (error != NULL, NULL);
 
   if (error->domain == G_RESOLVER_ERROR)
-    diagnosis = diagnose_resolver_error (error);
+    diagnosis = diagnose_code (resolver_rules, G_N_ELEMENTS (resolver_rules), error->code);
   else if (error->domain == G_IO_ERROR)
     diagnosis = diagnose_io_error (step, error);
   /* once encrypted, an unannounced end is a dropped connection */
   else if (g_error_matches (error, G_TLS_ERROR, G_TLS_ERROR_EOF) && g_strcmp0 (step, "tls") != 0)
     diagnosis = diagnose_closed (step);
   else if (error->domain == G_TLS_ERROR)
-    diagnosis = diagnose_tls_error (error);
+    diagnosis = diagnose_code (tls_rules, G_N_ELEMENTS (tls_rules), error->code);
   else if (error->domain == RELAY_SMTP_ERROR)
     diagnosis = diagnose_smtp_error (step, error);
   else if (error->domain == RELAY_SECRETS_ERROR || error->domain == SECRET_ERROR)
