@@ -292,6 +292,18 @@ test_error (void)
       RELAY_ERROR_KIND_CONNECT, RELAY_DISPOSITION_TEMPORARY, NULL },
     { "connect", "io", G_IO_ERROR_PROXY_FAILED, "Proxy failed",
       RELAY_ERROR_KIND_CONNECT, RELAY_DISPOSITION_TEMPORARY, "proxy" },
+    /* every proxy failure reads the same */
+    { "connect", "io", G_IO_ERROR_PROXY_AUTH_FAILED, "Proxy authentication failed",
+      RELAY_ERROR_KIND_CONNECT, RELAY_DISPOSITION_TEMPORARY, "proxy" },
+    { "connect", "io", G_IO_ERROR_PROXY_NEED_AUTH, "Proxy needs authentication",
+      RELAY_ERROR_KIND_CONNECT, RELAY_DISPOSITION_TEMPORARY, "proxy" },
+    { "connect", "io", G_IO_ERROR_PROXY_NOT_ALLOWED, "Proxy not allowed",
+      RELAY_ERROR_KIND_CONNECT, RELAY_DISPOSITION_TEMPORARY, "proxy" },
+    /* this computer refuses only before the session; later it is the error's own message */
+    { "connect", "io", G_IO_ERROR_PERMISSION_DENIED, "Permission denied",
+      RELAY_ERROR_KIND_CONNECT, RELAY_DISPOSITION_TEMPORARY, "firewall" },
+    { "mail", "io", G_IO_ERROR_PERMISSION_DENIED, "Permission denied",
+      RELAY_ERROR_KIND_PROTOCOL, RELAY_DISPOSITION_TEMPORARY, "Permission denied" },
     { "connect", "io", G_IO_ERROR_CONNECTION_CLOSED, "Connection reset by peer",
       RELAY_ERROR_KIND_CONNECT, RELAY_DISPOSITION_TEMPORARY, NULL },
     { "greeting", "io", G_IO_ERROR_CONNECTION_CLOSED, "Connection reset by peer",
@@ -332,6 +344,9 @@ test_error (void)
       RELAY_ERROR_KIND_TLS, RELAY_DISPOSITION_PERMANENT, "SHA-256" },
     { "tls", "tls", G_TLS_ERROR_MISC, "Misc",
       RELAY_ERROR_KIND_TLS, RELAY_DISPOSITION_TEMPORARY, NULL },
+    /* a code newer than this app: the same as G_TLS_ERROR_MISC */
+    { "tls", "tls", 1000, "Newer",
+      RELAY_ERROR_KIND_TLS, RELAY_DISPOSITION_TEMPORARY, "encrypted connection failed" },
     { "tls", "tls", G_TLS_ERROR_EOF, "EOF",
       RELAY_ERROR_KIND_TLS, RELAY_DISPOSITION_TEMPORARY, NULL },
     { "tls", "tls", G_TLS_ERROR_INAPPROPRIATE_FALLBACK, "Fallback",
@@ -423,6 +438,7 @@ test_error_details (void)
 
   g_assert_cmpint (diagnosis->kind, ==, RELAY_ERROR_KIND_NONE);
   g_assert_cmpstr (diagnosis->message, ==, "Cancelled");
+  g_assert_cmpstr (diagnosis->hint, ==, "");
   g_assert_cmpstr (relay_error_kind_to_string (diagnosis->kind), ==, "");
 
   g_clear_pointer (&diagnosis, relay_diagnosis_free);

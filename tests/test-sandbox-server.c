@@ -825,6 +825,15 @@ raw_thread (GTask        *task,
   raw_expect (&raw, "334 ");
   raw_send (&raw, "not base64!\r\n");
   raw_expect (&raw, "501 5.5.2 Cannot decode the response");
+  /* AUTH LOGIN: the user name, then the password, each not base64 */
+  raw_send (&raw, "AUTH LOGIN\r\n");
+  raw_expect (&raw, "334 VXNlcm5hbWU6");
+  raw_send (&raw, "not base64!\r\n");
+  raw_expect (&raw, "501 5.5.2 Cannot decode the response");
+  raw_send (&raw, "AUTH LOGIN c2FuZGJveA==\r\n");
+  raw_expect (&raw, "334 UGFzc3dvcmQ6");
+  raw_send (&raw, "not base64!\r\n");
+  raw_expect (&raw, "501 5.5.2 Cannot decode the response");
   raw_send (&raw, "AUTH CRAM-MD5\r\n");
   raw_expect (&raw, "504 5.5.4 Unrecognized authentication type");
 
