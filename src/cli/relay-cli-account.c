@@ -341,13 +341,23 @@ int
 relay_cli_account (int    argc,
                    char **argv)
 {
-  /* GOption's usage line names the program after argv[0] */
-  if (argc >= 2 && g_str_equal (argv[1], "set"))
-    return (argv[1] = (char *)"mail-relay-cli account set", account_set (argc - 1, argv + 1));
-  if (argc >= 2 && g_str_equal (argv[1], "show"))
-    return (argv[1] = (char *)"mail-relay-cli account show", account_show (argc - 1, argv + 1));
-  if (argc >= 2 && g_str_equal (argv[1], "delete"))
-    return (argv[1] = (char *)"mail-relay-cli account delete", account_delete (argc - 1, argv + 1));
+  static const struct {
+    const char *name;
+    const char *program;
+    int       (*run) (int argc, char **argv);
+  } commands[] = {
+    { "set", "mail-relay-cli account set", account_set },
+    { "show", "mail-relay-cli account show", account_show },
+    { "delete", "mail-relay-cli account delete", account_delete },
+  };
+
+  for (guint i = 0; argc >= 2 && i < G_N_ELEMENTS (commands); i++)
+    if (g_str_equal (argv[1], commands[i].name))
+      {
+        /* GOption's usage line names the program after argv[0] */
+        argv[1] = (char *)commands[i].program;
+        return commands[i].run (argc - 1, argv + 1);
+      }
 
   relay_cli_printerr (_("usage: mail-relay-cli account set|show|delete [OPTIONS]"));
   return RELAY_CLI_EXIT_USAGE;

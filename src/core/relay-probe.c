@@ -556,12 +556,18 @@ converse (Run *run)
 
   begin (run, "resolve");
   if (!relay_smtp_session_resolve (session, run->step_cancellable, &error))
-    return (fail (run, error), FALSE);
+    {
+      fail (run, error);
+      return FALSE;
+    }
   end (run, TRUE, relay_smtp_session_get_address (session));
 
   begin (run, "connect");
   if (!relay_smtp_session_connect (session, run->step_cancellable, &error))
-    return (fail (run, error), FALSE);
+    {
+      fail (run, error);
+      return FALSE;
+    }
   /* Translators: an address and a port number */
   detail = g_strdup_printf (_("%s port %u"), relay_smtp_session_get_address (session),
                             relay_account_get_port (account));
@@ -644,17 +650,27 @@ converse (Run *run)
       if (!(message = relay_message_new_test (from, self->send_to, &error)))
         {
           begin (run, "mail");
-          return (fail (run, error), try_quit (run), FALSE);
+          fail (run, error);
+          try_quit (run);
+          return FALSE;
         }
 
       begin (run, "mail");
       if (!relay_smtp_session_mail (session, from, g_bytes_get_size (message), run->step_cancellable, &error))
-        return (fail (run, error), try_quit (run), FALSE);
+        {
+          fail (run, error);
+          try_quit (run);
+          return FALSE;
+        }
       end (run, TRUE, from);
 
       begin (run, "rcpt");
       if (!relay_smtp_session_rcpt (session, self->send_to, run->step_cancellable, &error))
-        return (fail (run, error), try_quit (run), FALSE);
+        {
+          fail (run, error);
+          try_quit (run);
+          return FALSE;
+        }
       end (run, TRUE, self->send_to);
 
       begin (run, "data");

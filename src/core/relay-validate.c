@@ -123,9 +123,15 @@ normalize_domain (const char    *text,
   *problem = DOMAIN_OK;
 
   if (!g_utf8_validate (text, -1, NULL) || has_control_characters (text))
-    return (*problem = DOMAIN_CONTROL, NULL);
+    {
+      *problem = DOMAIN_CONTROL;
+      return NULL;
+    }
   if (has_spaces (text))
-    return (*problem = DOMAIN_SPACES, NULL);
+    {
+      *problem = DOMAIN_SPACES;
+      return NULL;
+    }
 
   if (g_hostname_is_ip_address (text))
     return g_strdup (text);
@@ -141,7 +147,10 @@ normalize_domain (const char    *text,
 
   ascii = g_hostname_to_ascii (text);
   if (ascii == NULL || !ascii_domain_is_valid (ascii))
-    return (*problem = DOMAIN_INVALID, NULL);
+    {
+      *problem = DOMAIN_INVALID;
+      return NULL;
+    }
 
   return g_ascii_strdown (ascii, -1);
 }
