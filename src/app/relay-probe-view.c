@@ -18,6 +18,7 @@
 
 #include "relay-accessible.h"
 #include "relay-format.h"
+#include "relay-message-dialog.h"
 #include "relay-probe-view.h"
 #include "relay-probe.h"
 #include "relay-sasl.h"
@@ -544,6 +545,8 @@ trust_action (GtkWidget  *widget,
 {
   RelayProbeView *self = RELAY_PROBE_VIEW (widget);
   const char *sha256;
+  const char *heading;
+  g_autofree char *body = NULL;
   GtkWidget *dialog;
 
   if (self->probe == NULL || self->running)
@@ -556,8 +559,7 @@ trust_action (GtkWidget  *widget,
 
   if (relay_probe_get_certificate_changed (self->probe))
     {
-      g_autofree char *body = NULL;
-
+      heading = _("Trust the New Certificate?");
       /* Translators: %s is a server name, %u its port, the last %s a SHA-256 fingerprint */
       body = g_strdup_printf (_("From now on only the new certificate is accepted for %s, port %u, and "
                                 "the one you trusted before is refused. Do this only if the server’s "
@@ -565,28 +567,23 @@ trust_action (GtkWidget  *widget,
                                 "this SHA-256 fingerprint: %s"),
                               relay_account_get_host (self->account), relay_account_get_port (self->account),
                               sha256);
-      dialog = adw_message_dialog_new (GTK_WINDOW (self), _("Trust the New Certificate?"), body);
     }
   else
-    dialog = adw_message_dialog_new (GTK_WINDOW (self),
-                                     _("Trust This Certificate?"),
-                                     _("Do this only if you recognise this server, for example your "
-                                       "own with a self-signed certificate. First compare the SHA-256 "
-                                       "fingerprint shown here with the one your administrator gives "
-                                       "you. Never trust a certificate for a public provider such as "
-                                       "Gmail or Office 365: their certificates are always valid, so "
-                                       "a problem there means the connection is being intercepted."));
-  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
-                                    "cancel", _("_Cancel"),
-                                    "trust", _("_Trust"),
-                                    NULL);
-  /* “Trust”, not “_Trust Trust” (GTK 4.8) */
-  relay_accessible_name_buttons_by_label (dialog);
-  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "trust",
-                                              ADW_RESPONSE_DESTRUCTIVE);
-  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
-  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
-  gtk_window_set_destroy_with_parent (GTK_WINDOW (dialog), TRUE);
+    {
+      heading = _("Trust This Certificate?");
+      body = g_strdup (_("Do this only if you recognise this server, for example your "
+                         "own with a self-signed certificate. First compare the SHA-256 "
+                         "fingerprint shown here with the one your administrator gives "
+                         "you. Never trust a certificate for a public provider such as "
+                         "Gmail or Office 365: their certificates are always valid, so "
+                         "a problem there means the connection is being intercepted."));
+    }
+
+  dialog = relay_message_dialog_new (GTK_WIDGET (self), heading, body,
+                                     "cancel",
+                                     "cancel", _("_Cancel"), ADW_RESPONSE_DEFAULT,
+                                     "trust", _("_Trust"), ADW_RESPONSE_DESTRUCTIVE,
+                                     NULL);
   g_object_set_data_full (G_OBJECT (dialog), "sha256", g_strdup (sha256), g_free);
   g_signal_connect_object (dialog, "response", G_CALLBACK (trust_response_cb), self, 0);
 
