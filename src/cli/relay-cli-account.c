@@ -197,10 +197,7 @@ account_show (int    argc,
   if (!relay_cli_parse_options (context, &argc, &argv))
     return RELAY_CLI_EXIT_USAGE;
 
-  if (!(store = relay_cli_load_store ()))
-    return RELAY_CLI_EXIT_FAILED;
-
-  if (!(account = relay_cli_get_account (store, NULL)))
+  if (!(account = relay_cli_load_account (&store, NULL)))
     return RELAY_CLI_EXIT_FAILED;
 
   /* Only whether a password is stored is shown, never the password */
