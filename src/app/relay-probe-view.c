@@ -335,21 +335,36 @@ shown_name (char *name)
   return taken != NULL ? relay_text_for_display_lines (taken, -1) : NULL;
 }
 
+/* What the certificate says of itself: whom it is for, who issued it, when */
+static void
+show_certificate_names (RelayProbeView  *self,
+                        GTlsCertificate *certificate)
+{
+  /* the names are the server's to choose */
+  g_autofree char *subject = shown_name (g_tls_certificate_get_subject_name (certificate));
+  g_autofree char *issuer = shown_name (g_tls_certificate_get_issuer_name (certificate));
+  g_autoptr(GDateTime) before = g_tls_certificate_get_not_valid_before (certificate);
+  g_autoptr(GDateTime) after = g_tls_certificate_get_not_valid_after (certificate);
+  g_autofree char *not_before = format_date (before);
+  g_autofree char *not_after = format_date (after);
+  g_autofree char *valid = NULL;
+
+  /* Translators: the dates from which and until which a certificate is valid */
+  valid = g_strdup_printf (_("%s – %s"), not_before, not_after);
+
+  adw_action_row_set_subtitle (self->subject_row, subject ? subject : _("Unknown"));
+  adw_action_row_set_subtitle (self->issuer_row, issuer ? issuer : _("Unknown"));
+  adw_action_row_set_subtitle (self->valid_row, valid);
+}
+
 static void
 show_certificate (RelayProbeView *self)
 {
   GTlsCertificate *certificate = relay_probe_get_certificate (self->probe);
   GTlsCertificateFlags errors = relay_probe_get_certificate_errors (self->probe);
   const char *sha256 = relay_probe_get_certificate_sha256 (self->probe);
-  g_autofree char *subject = NULL;
-  g_autofree char *issuer = NULL;
-  g_autofree char *valid = NULL;
-  g_autofree char *not_before = NULL;
-  g_autofree char *not_after = NULL;
   g_autofree char *fingerprint = NULL;
   g_autofree char *problems = NULL;
-  g_autoptr(GDateTime) before = NULL;
-  g_autoptr(GDateTime) after = NULL;
   g_autofree char *description = NULL;
   const char *host = relay_account_get_host (self->account);
   guint port = relay_account_get_port (self->account);
@@ -359,23 +374,12 @@ show_certificate (RelayProbeView *self)
   if (certificate == NULL)
     return;
 
-  /* the names are the server's to choose */
-  subject = shown_name (g_tls_certificate_get_subject_name (certificate));
-  issuer = shown_name (g_tls_certificate_get_issuer_name (certificate));
-  before = g_tls_certificate_get_not_valid_before (certificate);
-  after = g_tls_certificate_get_not_valid_after (certificate);
-  not_before = format_date (before);
-  not_after = format_date (after);
-  /* Translators: the dates from which and until which a certificate is valid */
-  valid = g_strdup_printf (_("%s – %s"), not_before, not_after);
   fingerprint = format_fingerprint (sha256 ? sha256 : "");
   problems = describe_certificate_errors (errors);
   pinned = relay_probe_get_certificate_pinned (self->probe);
   changed = relay_probe_get_certificate_changed (self->probe);
 
-  adw_action_row_set_subtitle (self->subject_row, subject ? subject : _("Unknown"));
-  adw_action_row_set_subtitle (self->issuer_row, issuer ? issuer : _("Unknown"));
-  adw_action_row_set_subtitle (self->valid_row, valid);
+  show_certificate_names (self, certificate);
   gtk_label_set_text (self->fingerprint_label, fingerprint);
   gtk_accessible_update_property (GTK_ACCESSIBLE (self->fingerprint_label),
                                   GTK_ACCESSIBLE_PROPERTY_LABEL, sha256 ? sha256 : "",
