@@ -288,6 +288,30 @@ test_unknown_option (void)
     }
 }
 
+/* The commands that take only options name an argument left over, and do
+ * nothing else: account set saves no account */
+static void
+test_unexpected_argument (void)
+{
+  const char *commands[][2] = { { "account", "set" }, { "test", NULL }, { "log", NULL } };
+  g_autofree char *path = g_build_filename (g_get_user_config_dir (), "mail-relay", "accounts.json", NULL);
+
+  for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
+    {
+      g_auto(Run) run = { 0 };
+
+      if (commands[i][1] != NULL)
+        run_cli (&run, NULL, commands[i][0], commands[i][1], "--host", "smtp.example.org", "extra", NULL);
+      else
+        run_cli (&run, NULL, commands[i][0], "extra", NULL);
+      g_assert_cmpint (run.status, ==, 2);
+      g_assert_cmpstr (run.err, ==, "mail-relay-cli: unexpected argument “extra”\n");
+      g_assert_cmpstr (run.out, ==, "");
+    }
+
+  g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
+}
+
 static void
 test_delete (void)
 {
@@ -406,6 +430,7 @@ main (int   argc,
   g_test_add_func ("/cli/invalid-input", test_invalid_input);
   g_test_add_func ("/cli/missing-account", test_missing_account);
   g_test_add_func ("/cli/unknown-option", test_unknown_option);
+  g_test_add_func ("/cli/unexpected-argument", test_unexpected_argument);
   g_test_add_func ("/cli/delete", test_delete);
   g_test_add_func ("/cli/no-keyring", test_no_keyring);
   g_test_add_func ("/cli/corrupt-file", test_corrupt_file);

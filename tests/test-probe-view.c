@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "relay-diagnosis.h"
+#include "relay-format.h"
 #include "relay-probe-view.h"
 #include "relay-sandbox-server.h"
 #include "test-helpers.h"
@@ -603,6 +604,16 @@ is_visible_label_containing (GtkWidget     *widget,
   return is_label_containing (widget, needle) && gtk_widget_is_drawable (widget);
 }
 
+static const char *
+row_subtitle (Fixture    *fixture,
+              const char *title)
+{
+  GtkWidget *found = find_row (GTK_WIDGET (fixture->view), title);
+
+  g_assert_true (ADW_IS_ACTION_ROW (found));
+  return adw_action_row_get_subtitle (ADW_ACTION_ROW (found));
+}
+
 /* The server's certificate is not the one pinned for its host and port
  * (renewed, or an impostor): refused, both fingerprints shown, and the
  * new one offered in place of the old, saved only when chosen */
@@ -658,6 +669,23 @@ test_certificate_changed (void)
   }
   g_assert_nonnull (find_widget (GTK_WIDGET (fixture.view), is_visible_label_containing,
                                  "This is not the certificate you trusted"));
+
+  /* what the certificate says of itself: whom it is for, who issued it, when */
+  {
+    GTlsCertificate *certificate = relay_sandbox_server_get_certificate (sandbox);
+    g_autofree char *subject = g_tls_certificate_get_subject_name (certificate);
+    g_autofree char *issuer = g_tls_certificate_get_issuer_name (certificate);
+    g_autoptr(GDateTime) before = g_tls_certificate_get_not_valid_before (certificate);
+    g_autoptr(GDateTime) after = g_tls_certificate_get_not_valid_after (certificate);
+    g_autofree char *not_before = relay_format_date (before);
+    g_autofree char *not_after = relay_format_date (after);
+    g_autofree char *valid = g_strdup_printf ("%s – %s", not_before, not_after);
+
+    g_assert_nonnull (subject);
+    g_assert_cmpstr (row_subtitle (&fixture, "Subject"), ==, subject);
+    g_assert_cmpstr (row_subtitle (&fixture, "Issuer"), ==, issuer);
+    g_assert_cmpstr (row_subtitle (&fixture, "Valid"), ==, valid);
+  }
 
   /* one clearly labelled button offers the new certificate, named once
    * for a screen reader; nothing is trusted until it is used */

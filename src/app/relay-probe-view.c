@@ -18,6 +18,7 @@
 
 #include "relay-accessible.h"
 #include "relay-format.h"
+#include "relay-message-dialog.h"
 #include "relay-probe-view.h"
 #include "relay-probe.h"
 #include "relay-sasl.h"
@@ -334,21 +335,36 @@ shown_name (char *name)
   return taken != NULL ? relay_text_for_display_lines (taken, -1) : NULL;
 }
 
+/* What the certificate says of itself: whom it is for, who issued it, when */
+static void
+show_certificate_names (RelayProbeView  *self,
+                        GTlsCertificate *certificate)
+{
+  /* the names are the server's to choose */
+  g_autofree char *subject = shown_name (g_tls_certificate_get_subject_name (certificate));
+  g_autofree char *issuer = shown_name (g_tls_certificate_get_issuer_name (certificate));
+  g_autoptr(GDateTime) before = g_tls_certificate_get_not_valid_before (certificate);
+  g_autoptr(GDateTime) after = g_tls_certificate_get_not_valid_after (certificate);
+  g_autofree char *not_before = format_date (before);
+  g_autofree char *not_after = format_date (after);
+  g_autofree char *valid = NULL;
+
+  /* Translators: the dates from which and until which a certificate is valid */
+  valid = g_strdup_printf (_("%s – %s"), not_before, not_after);
+
+  adw_action_row_set_subtitle (self->subject_row, subject ? subject : _("Unknown"));
+  adw_action_row_set_subtitle (self->issuer_row, issuer ? issuer : _("Unknown"));
+  adw_action_row_set_subtitle (self->valid_row, valid);
+}
+
 static void
 show_certificate (RelayProbeView *self)
 {
   GTlsCertificate *certificate = relay_probe_get_certificate (self->probe);
   GTlsCertificateFlags errors = relay_probe_get_certificate_errors (self->probe);
   const char *sha256 = relay_probe_get_certificate_sha256 (self->probe);
-  g_autofree char *subject = NULL;
-  g_autofree char *issuer = NULL;
-  g_autofree char *valid = NULL;
-  g_autofree char *not_before = NULL;
-  g_autofree char *not_after = NULL;
   g_autofree char *fingerprint = NULL;
   g_autofree char *problems = NULL;
-  g_autoptr(GDateTime) before = NULL;
-  g_autoptr(GDateTime) after = NULL;
   g_autofree char *description = NULL;
   const char *host = relay_account_get_host (self->account);
   guint port = relay_account_get_port (self->account);
@@ -358,23 +374,12 @@ show_certificate (RelayProbeView *self)
   if (certificate == NULL)
     return;
 
-  /* the names are the server's to choose */
-  subject = shown_name (g_tls_certificate_get_subject_name (certificate));
-  issuer = shown_name (g_tls_certificate_get_issuer_name (certificate));
-  before = g_tls_certificate_get_not_valid_before (certificate);
-  after = g_tls_certificate_get_not_valid_after (certificate);
-  not_before = format_date (before);
-  not_after = format_date (after);
-  /* Translators: the dates from which and until which a certificate is valid */
-  valid = g_strdup_printf (_("%s – %s"), not_before, not_after);
   fingerprint = format_fingerprint (sha256 ? sha256 : "");
   problems = describe_certificate_errors (errors);
   pinned = relay_probe_get_certificate_pinned (self->probe);
   changed = relay_probe_get_certificate_changed (self->probe);
 
-  adw_action_row_set_subtitle (self->subject_row, subject ? subject : _("Unknown"));
-  adw_action_row_set_subtitle (self->issuer_row, issuer ? issuer : _("Unknown"));
-  adw_action_row_set_subtitle (self->valid_row, valid);
+  show_certificate_names (self, certificate);
   gtk_label_set_text (self->fingerprint_label, fingerprint);
   gtk_accessible_update_property (GTK_ACCESSIBLE (self->fingerprint_label),
                                   GTK_ACCESSIBLE_PROPERTY_LABEL, sha256 ? sha256 : "",
@@ -544,6 +549,8 @@ trust_action (GtkWidget  *widget,
 {
   RelayProbeView *self = RELAY_PROBE_VIEW (widget);
   const char *sha256;
+  const char *heading;
+  g_autofree char *body = NULL;
   GtkWidget *dialog;
 
   if (self->probe == NULL || self->running)
@@ -556,8 +563,7 @@ trust_action (GtkWidget  *widget,
 
   if (relay_probe_get_certificate_changed (self->probe))
     {
-      g_autofree char *body = NULL;
-
+      heading = _("Trust the New Certificate?");
       /* Translators: %s is a server name, %u its port, the last %s a SHA-256 fingerprint */
       body = g_strdup_printf (_("From now on only the new certificate is accepted for %s, port %u, and "
                                 "the one you trusted before is refused. Do this only if the server’s "
@@ -565,28 +571,23 @@ trust_action (GtkWidget  *widget,
                                 "this SHA-256 fingerprint: %s"),
                               relay_account_get_host (self->account), relay_account_get_port (self->account),
                               sha256);
-      dialog = adw_message_dialog_new (GTK_WINDOW (self), _("Trust the New Certificate?"), body);
     }
   else
-    dialog = adw_message_dialog_new (GTK_WINDOW (self),
-                                     _("Trust This Certificate?"),
-                                     _("Do this only if you recognise this server, for example your "
-                                       "own with a self-signed certificate. First compare the SHA-256 "
-                                       "fingerprint shown here with the one your administrator gives "
-                                       "you. Never trust a certificate for a public provider such as "
-                                       "Gmail or Office 365: their certificates are always valid, so "
-                                       "a problem there means the connection is being intercepted."));
-  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
-                                    "cancel", _("_Cancel"),
-                                    "trust", _("_Trust"),
-                                    NULL);
-  /* “Trust”, not “_Trust Trust” (GTK 4.8) */
-  relay_accessible_name_buttons_by_label (dialog);
-  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "trust",
-                                              ADW_RESPONSE_DESTRUCTIVE);
-  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
-  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
-  gtk_window_set_destroy_with_parent (GTK_WINDOW (dialog), TRUE);
+    {
+      heading = _("Trust This Certificate?");
+      body = g_strdup (_("Do this only if you recognise this server, for example your "
+                         "own with a self-signed certificate. First compare the SHA-256 "
+                         "fingerprint shown here with the one your administrator gives "
+                         "you. Never trust a certificate for a public provider such as "
+                         "Gmail or Office 365: their certificates are always valid, so "
+                         "a problem there means the connection is being intercepted."));
+    }
+
+  dialog = relay_message_dialog_new (GTK_WIDGET (self), heading, body,
+                                     "cancel",
+                                     "cancel", _("_Cancel"), ADW_RESPONSE_DEFAULT,
+                                     "trust", _("_Trust"), ADW_RESPONSE_DESTRUCTIVE,
+                                     NULL);
   g_object_set_data_full (G_OBJECT (dialog), "sha256", g_strdup (sha256), g_free);
   g_signal_connect_object (dialog, "response", G_CALLBACK (trust_response_cb), self, 0);
 

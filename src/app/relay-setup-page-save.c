@@ -16,7 +16,7 @@
 
 #include <glib/gi18n.h>
 
-#include "relay-accessible.h"
+#include "relay-message-dialog.h"
 #include "relay-secrets.h"
 #include "relay-setup-page-private.h"
 #include "relay-validate.h"
@@ -55,7 +55,6 @@ _relay_setup_page_ask_keep_credentials (RelaySetupPage *self,
                                         RelayProvider  *previous,
                                         RelayProvider  *provider)
 {
-  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
   g_autofree char *body = NULL;
   const char *host = _relay_setup_page_field_text (self, FIELD_HOST);
   GtkWidget *dialog;
@@ -70,18 +69,11 @@ _relay_setup_page_ask_keep_credentials (RelaySetupPage *self,
                               "same ones work for %s: they would be sent to the server you enter."),
                             relay_provider_get_name (previous), relay_provider_get_name (provider));
 
-  dialog = adw_message_dialog_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
-                                   _("Keep the User Name and Password?"), body);
-  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
-                                    "clear", _("_Clear Them"),
-                                    "keep", _("_Keep Them"),
-                                    NULL);
-  relay_accessible_name_buttons_by_label (dialog);
-  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "clear",
-                                              ADW_RESPONSE_SUGGESTED);
-  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "clear");
-  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "clear");
-  gtk_window_set_destroy_with_parent (GTK_WINDOW (dialog), TRUE);
+  dialog = relay_message_dialog_new (GTK_WIDGET (self), _("Keep the User Name and Password?"), body,
+                                     "clear",
+                                     "clear", _("_Clear Them"), ADW_RESPONSE_SUGGESTED,
+                                     "keep", _("_Keep Them"), ADW_RESPONSE_DEFAULT,
+                                     NULL);
   g_signal_connect_object (dialog, "response", G_CALLBACK (keep_credentials_cb), self, 0);
 
   gtk_window_present (GTK_WINDOW (dialog));
@@ -252,7 +244,6 @@ static void
 ask_secret_for_new_host (RelaySetupPage *self,
                          const char     *host)
 {
-  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
   g_autofree char *body = NULL;
   GtkWidget *dialog;
 
@@ -260,19 +251,13 @@ ask_secret_for_new_host (RelaySetupPage *self,
   body = g_strdup_printf (_("The password in your keyring was saved for %s. Send it to %s from now on, "
                             "or type the password for %s first?"),
                           relay_account_get_host (self->saved), host, host);
-  dialog = adw_message_dialog_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
-                                   _("Use the Saved Password for the New Server?"), body);
-  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
-                                    "cancel", _("_Cancel"),
-                                    "type", _("_Type a New One"),
-                                    "keep", _("_Use It"),
-                                    NULL);
-  relay_accessible_name_buttons_by_label (dialog);
-  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "type",
-                                              ADW_RESPONSE_SUGGESTED);
-  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "type");
-  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
-  gtk_window_set_destroy_with_parent (GTK_WINDOW (dialog), TRUE);
+  dialog = relay_message_dialog_new (GTK_WIDGET (self),
+                                     _("Use the Saved Password for the New Server?"), body,
+                                     "type",
+                                     "cancel", _("_Cancel"), ADW_RESPONSE_DEFAULT,
+                                     "type", _("_Type a New One"), ADW_RESPONSE_SUGGESTED,
+                                     "keep", _("_Use It"), ADW_RESPONSE_DEFAULT,
+                                     NULL);
   g_signal_connect_object (dialog, "response", G_CALLBACK (secret_for_new_host_cb), self, 0);
 
   gtk_window_present (GTK_WINDOW (dialog));

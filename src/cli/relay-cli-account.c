@@ -43,14 +43,8 @@ account_set (int    argc,
 
   g_option_context_set_summary (context, _("Create or update the account that mail is sent through."));
   relay_cli_account_options_add (context, &options);
-  if (!relay_cli_parse_options (context, &argc, &argv))
+  if (!relay_cli_parse_options_only (context, &argc, &argv))
     return RELAY_CLI_EXIT_USAGE;
-
-  if (argc > 1)
-    {
-      relay_cli_printerr (_("unexpected argument “%s”"), argv[1]);
-      return RELAY_CLI_EXIT_USAGE;
-    }
 
   if (!(store = relay_cli_load_store ()))
     return RELAY_CLI_EXIT_FAILED;
@@ -203,10 +197,7 @@ account_show (int    argc,
   if (!relay_cli_parse_options (context, &argc, &argv))
     return RELAY_CLI_EXIT_USAGE;
 
-  if (!(store = relay_cli_load_store ()))
-    return RELAY_CLI_EXIT_FAILED;
-
-  if (!(account = relay_cli_get_account (store, NULL)))
+  if (!(account = relay_cli_load_account (&store, NULL)))
     return RELAY_CLI_EXIT_FAILED;
 
   /* Only whether a password is stored is shown, never the password */

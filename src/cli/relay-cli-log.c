@@ -170,14 +170,8 @@ relay_cli_log (int    argc,
 
   g_option_context_set_summary (context, _("Show every attempt to send a message, oldest first."));
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
-  if (!relay_cli_parse_options (context, &argc, &argv))
+  if (!relay_cli_parse_options_only (context, &argc, &argv))
     return RELAY_CLI_EXIT_USAGE;
-
-  if (argc > 1)
-    {
-      relay_cli_printerr (_("unexpected argument “%s”"), argv[1]);
-      return RELAY_CLI_EXIT_USAGE;
-    }
 
   if (status_text != NULL)
     {

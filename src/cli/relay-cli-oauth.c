@@ -178,10 +178,7 @@ relay_cli_unlink (int    argc,
   if (!relay_cli_parse_options (context, &argc, &argv))
     return RELAY_CLI_EXIT_USAGE;
 
-  if (!(store = relay_cli_load_store ()))
-    return RELAY_CLI_EXIT_FAILED;
-
-  if (!(account = relay_cli_get_account (store, _("there is no account to sign out of"))))
+  if (!(account = relay_cli_load_account (&store, _("there is no account to sign out of"))))
     return RELAY_CLI_EXIT_FAILED;
 
   relay_oauth_account_sign_out_async (account, NULL, relay_cli_async_done, &signed_out);

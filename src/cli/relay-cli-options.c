@@ -67,6 +67,20 @@ relay_cli_get_account (RelayAccountStore *store,
   return account;
 }
 
+/* The store, into @store, and the account mail is sent through; %NULL
+ * after saying why there is none (@missing, as relay_cli_get_account()) */
+RelayAccount *
+relay_cli_load_account (RelayAccountStore **store,
+                        const char         *missing)
+{
+  g_assert (store != NULL && *store == NULL);
+
+  if (!(*store = relay_cli_load_store ()))
+    return NULL;
+
+  return relay_cli_get_account (*store, missing);
+}
+
 int
 relay_cli_usage_error (const GError *error)
 {

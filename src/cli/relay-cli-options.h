@@ -43,6 +43,8 @@ void               relay_cli_print_trust_cleared   (RelayAccountTrust        cle
 RelayAccountStore *relay_cli_load_store            (void);
 RelayAccount      *relay_cli_get_account           (RelayAccountStore       *store,
                                                     const char              *missing);
+RelayAccount      *relay_cli_load_account          (RelayAccountStore      **store,
+                                                    const char              *missing);
 char              *relay_cli_read_password         (GError                 **error);
 int                relay_cli_usage_error           (const GError            *error);
 

@@ -234,9 +234,7 @@ relay_cli_send (int    argc,
       return RELAY_CLI_EXIT_USAGE;
     }
 
-  if (!(store = relay_cli_load_store ()))
-    return RELAY_CLI_EXIT_FAILED;
-  if (!(account = relay_cli_get_account (store, NULL)))
+  if (!(account = relay_cli_load_account (&store, NULL)))
     return RELAY_CLI_EXIT_FAILED;
 
   message_id = relay_outbox_enqueue (account, (const char * const *)to, subject, body, log, &error);
@@ -283,9 +281,7 @@ relay_cli_flush (int    argc,
   if (!relay_cli_parse_options (context, &argc, &argv))
     return RELAY_CLI_EXIT_USAGE;
 
-  if (!(store = relay_cli_load_store ()))
-    return RELAY_CLI_EXIT_FAILED;
-  if (!(account = relay_cli_get_account (store, NULL)))
+  if (!(account = relay_cli_load_account (&store, NULL)))
     return RELAY_CLI_EXIT_FAILED;
 
   return drain (account, log, wait);

@@ -212,14 +212,8 @@ relay_cli_test (int    argc,
                                            "TLS, greeting, authentication and an optional test message."));
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   relay_cli_account_options_add (context, &options);
-  if (!relay_cli_parse_options (context, &argc, &argv))
+  if (!relay_cli_parse_options_only (context, &argc, &argv))
     return RELAY_CLI_EXIT_USAGE;
-
-  if (argc > 1)
-    {
-      relay_cli_printerr (_("unexpected argument “%s”"), argv[1]);
-      return RELAY_CLI_EXIT_USAGE;
-    }
 
   if (timeout != NULL &&
       !relay_validate_count (timeout, RELAY_ACCOUNT_ERROR_LIMITS, "--timeout", 1, &seconds, &error))

@@ -51,6 +51,31 @@ relay_cli_parse_options (GOptionContext   *context,
 }
 
 /**
+ * relay_cli_parse_options_only:
+ *
+ * relay_cli_parse_options() for a command that takes its options and
+ * nothing else: an argument left over is a usage error that names it.
+ *
+ * Returns: %FALSE after saying what is wrong
+ */
+gboolean
+relay_cli_parse_options_only (GOptionContext   *context,
+                              int              *argc,
+                              char           ***argv)
+{
+  if (!relay_cli_parse_options (context, argc, argv))
+    return FALSE;
+
+  if (*argc > 1)
+    {
+      relay_cli_printerr (_("unexpected argument “%s”"), (*argv)[1]);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+/**
  * relay_cli_async_done:
  * @user_data: a `GAsyncResult **` that is %NULL until the call completes
  *

@@ -40,6 +40,9 @@ void     relay_cli_printerr      (const char      *format,
 gboolean relay_cli_parse_options (GOptionContext   *context,
                                   int              *argc,
                                   char           ***argv);
+gboolean relay_cli_parse_options_only (GOptionContext   *context,
+                                       int              *argc,
+                                       char           ***argv);
 void     relay_cli_async_done    (GObject          *object,
                                   GAsyncResult     *result,
                                   gpointer          user_data);
