@@ -726,7 +726,7 @@ waiting_free (RelayOutboxWaiting *waiting)
 }
 
 /**
- * relay_outbox_send:
+ * relay_outbox_drain:
  * @self: the outbox
  * @wait: what to wait for: %RELAY_OUTBOX_WAIT_THROTTLE for the account's
  *   windows to open, %RELAY_OUTBOX_WAIT_RETRY for deferred messages'
@@ -743,14 +743,14 @@ waiting_free (RelayOutboxWaiting *waiting)
  *   could not be read or the credentials not found
  */
 RelayOutboxReport *
-relay_outbox_send (RelayOutbox             *self,
-                   RelayAccount            *account,
-                   RelaySendLog            *log,
-                   RelayOutboxWait          wait,
-                   RelayOutboxProgressFunc  progress,
-                   gpointer                 user_data,
-                   GCancellable            *cancellable,
-                   GError                 **error)
+relay_outbox_drain (RelayOutbox             *self,
+                    RelayAccount            *account,
+                    RelaySendLog            *log,
+                    RelayOutboxWait          wait,
+                    RelayOutboxProgressFunc  progress,
+                    gpointer                 user_data,
+                    GCancellable            *cancellable,
+                    GError                 **error)
 {
   g_autoptr(RelayThrottle) throttle = relay_throttle_new_for_account (account);
   g_autoptr(RelayOutboxReport) report = g_new0 (RelayOutboxReport, 1);
