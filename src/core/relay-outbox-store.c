@@ -96,36 +96,17 @@ item_to_json (Item  *item,
   g_autoptr(JsonNode) root = NULL;
 
   json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "message_id");
-  json_builder_add_string_value (builder, item->message_id);
-  json_builder_set_member_name (builder, "from");
-  json_builder_add_string_value (builder, item->from);
-  json_builder_set_member_name (builder, "recipients");
-  json_builder_begin_array (builder);
-  for (guint i = 0; item->recipients[i]; i++)
-    json_builder_add_string_value (builder, item->recipients[i]);
-  json_builder_end_array (builder);
-  json_builder_set_member_name (builder, "subject");
-  json_builder_add_string_value (builder, item->subject);
-  json_builder_set_member_name (builder, "attempt");
-  json_builder_add_int_value (builder, item->attempt);
-  json_builder_set_member_name (builder, "state");
-  json_builder_add_string_value (builder, item->state);
-  json_builder_set_member_name (builder, "next_attempt");
-  json_builder_add_int_value (builder, item->next_attempt);
+  relay_json_add_string_member (builder, "message_id", item->message_id);
+  relay_json_add_string_member (builder, "from", item->from);
+  relay_json_add_strv_member (builder, "recipients", (const char * const *)item->recipients);
+  relay_json_add_string_member (builder, "subject", item->subject);
+  relay_json_add_int_member (builder, "attempt", item->attempt);
+  relay_json_add_string_member (builder, "state", item->state);
+  relay_json_add_int_member (builder, "next_attempt", item->next_attempt);
   if (item->reply != NULL)
-    {
-      json_builder_set_member_name (builder, "reply");
-      json_builder_add_string_value (builder, item->reply);
-    }
+    relay_json_add_string_member (builder, "reply", item->reply);
   if (item->later != NULL)
-    {
-      json_builder_set_member_name (builder, "later");
-      json_builder_begin_array (builder);
-      for (guint i = 0; item->later[i]; i++)
-        json_builder_add_string_value (builder, item->later[i]);
-      json_builder_end_array (builder);
-    }
+    relay_json_add_strv_member (builder, "later", (const char * const *)item->later);
   json_builder_end_object (builder);
 
   root = json_builder_get_root (builder);
