@@ -720,31 +720,56 @@ relay_outbox_has (RelayOutbox *self,
   return item != NULL;
 }
 
-/* Takes the outbox's lock (@lock, for the caller to close) and finds the
- * message @message_id among those still waiting; NULL, the lock released,
- * when it is not there or may already be with the server */
-static Item *
-lock_waiting_item (RelayOutbox  *self,
-                   const char   *message_id,
-                   int          *lock,
-                   GError      **error)
-{
-  Item *item;
+/* What Send Now and Cancel do to a waiting message, under the lock */
+typedef gboolean (*WaitingItemFunc) (RelayOutbox  *self,
+                                     Item         *item,
+                                     gpointer      data,
+                                     GError      **error);
 
-  if ((*lock = try_lock (self, error)) < 0)
-    return NULL;
+/* Takes the outbox's lock, finds the message @message_id among those
+ * still waiting, runs @func on it and releases the lock; an error when
+ * it is not there or may already be with the server */
+static gboolean
+change_waiting_item (RelayOutbox      *self,
+                     const char       *message_id,
+                     WaitingItemFunc   func,
+                     gpointer          data,
+                     GError          **error)
+{
+  g_autoptr(Item) item = NULL;
+  gboolean ok;
+  int lock;
+
+  if ((lock = try_lock (self, error)) < 0)
+    return FALSE;
 
   item = find_item (self, message_id);
   if (item == NULL || item_handed_over (item))
     {
-      g_clear_pointer (&item, relay_outbox_item_free);
-      close (*lock);
+      close (lock);
       g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
                            _("The message no longer waits in the outbox"));
-      return NULL;
+      return FALSE;
     }
 
-  return item;
+  ok = func (self, item, data, error);
+  close (lock);
+
+  return ok;
+}
+
+/* Due now, limits allowing: written back */
+static gboolean
+make_due (RelayOutbox  *self,
+          Item         *item,
+          gpointer      data,
+          GError      **error)
+{
+  g_free (item->state);
+  item->state = g_strdup ("queued");
+  item->next_attempt = 0;
+
+  return relay_outbox_write_item (self, item, error);
 }
 
 /**
@@ -759,23 +784,10 @@ relay_outbox_retry_message (RelayOutbox  *self,
                             const char   *message_id,
                             GError      **error)
 {
-  g_autoptr(Item) item = NULL;
-  gboolean ok;
-  int lock;
-
   g_return_val_if_fail (RELAY_IS_OUTBOX (self), FALSE);
   g_return_val_if_fail (message_id != NULL, FALSE);
 
-  if (!(item = lock_waiting_item (self, message_id, &lock, error)))
-    return FALSE;
-
-  g_free (item->state);
-  item->state = g_strdup ("queued");
-  item->next_attempt = 0;
-  ok = relay_outbox_write_item (self, item, error);
-  close (lock);
-
-  return ok;
+  return change_waiting_item (self, message_id, make_due, NULL, error);
 }
 
 /**
@@ -808,10 +820,7 @@ relay_outbox_retry_waiting (RelayOutbox  *self,
       if (!g_str_equal (item->state, "deferred"))
         continue;
 
-      g_free (item->state);
-      item->state = g_strdup ("queued");
-      item->next_attempt = 0;
-      if (!relay_outbox_write_item (self, item, error))
+      if (!make_due (self, item, NULL, error))
         {
           close (lock);
           return -1;
@@ -821,6 +830,27 @@ relay_outbox_retry_waiting (RelayOutbox  *self,
   close (lock);
 
   return count;
+}
+
+typedef struct
+{
+  RelayAccount *account;
+  RelaySendLog *log;
+} Cancel;
+
+/* Out of the outbox, logged as failed */
+static gboolean
+cancel_item (RelayOutbox  *self,
+             Item         *item,
+             gpointer      data,
+             GError      **error)
+{
+  Cancel *cancel = data;
+
+  relay_outbox_remove_item (self, item);
+
+  return log_event (cancel->log, cancel->account, item, RELAY_SEND_STATUS_FAILED, NULL,
+                    _("Cancelled before it was sent"), error);
 }
 
 /**
@@ -836,20 +866,11 @@ relay_outbox_cancel_message (RelayOutbox   *self,
                              const char    *message_id,
                              GError       **error)
 {
-  g_autoptr(Item) item = NULL;
-  gboolean ok;
-  int lock;
+  Cancel cancel = { account, log };
 
   g_return_val_if_fail (RELAY_IS_ACCOUNT (account), FALSE);
   g_return_val_if_fail (RELAY_IS_OUTBOX (self), FALSE);
   g_return_val_if_fail (message_id != NULL, FALSE);
 
-  if (!(item = lock_waiting_item (self, message_id, &lock, error)))
-    return FALSE;
-
-  relay_outbox_remove_item (self, item);
-  ok = log_event (log, account, item, RELAY_SEND_STATUS_FAILED, NULL, _("Cancelled before it was sent"), error);
-  close (lock);
-
-  return ok;
+  return change_waiting_item (self, message_id, cancel_item, &cancel, error);
 }
