@@ -101,7 +101,7 @@ new_task (gpointer             source_tag,
   return task;
 }
 
-/* The end of a store or a clear, which give TRUE or an error */
+/* The result of a store or a clear: TRUE, or an error */
 static gboolean
 finish_boolean (GAsyncResult  *result,
                 GError       **error)
@@ -111,6 +111,7 @@ finish_boolean (GAsyncResult  *result,
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
+/* libsecret's answer to a store or a clear */
 static void
 done_cb (GObject      *object,
          GAsyncResult *result,
