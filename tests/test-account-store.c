@@ -684,6 +684,51 @@ test_pins_tied_to_server (void)
   }
 }
 
+/* A member of the wrong type is named, each kind of member in its words;
+ * "accounts" must be there, "pins" may be missing */
+static void
+test_members_named (void)
+{
+  const struct {
+    const char *member;
+    const char *message;
+  } bad[] = {
+    { "\"host\": 5", "“host” is not a string" },
+    { "\"from\": []", "“from” is not a string" },
+    { "\"username\": null", "“username” is not a string" },
+    { "\"allow_insecure\": \"yes\"", "“allow_insecure” is not true or false" },
+    { "\"sign_in_again\": null", "“sign_in_again” is not true or false" },
+    { "\"pins\": \"" PIN_A "\"", "“pins” is not a list" },
+    { "\"pins\": {}", "“pins” is not a list" },
+    { "\"pins\": null", "“pins” is not a list" },
+  };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(RelayAccount) plain = account_from_json (
+    "{ \"account\": { \"id\": \"9b2f6f8e-2a9e-4d55-9d5c-3c1f0a9e4b11\", \"host\": \"smtp.example.org\", "
+    "\"allow_insecure\": true } }", &error);
+
+  g_assert_no_error (error);
+  g_assert_cmpstr (relay_account_get_host (plain), ==, "smtp.example.org");
+  g_assert_true (relay_account_get_allow_insecure (plain));
+  g_assert_false (relay_account_get_sign_in_again (plain));
+  g_assert_cmpuint (g_strv_length ((char **)relay_account_get_pins (plain)), ==, 0);
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autofree char *json = g_strdup_printf (
+        "{ \"account\": { \"id\": \"9b2f6f8e-2a9e-4d55-9d5c-3c1f0a9e4b11\", %s } }", bad[i].member);
+      g_autoptr(RelayAccount) none = account_from_json (json, &error);
+
+      g_assert_null (none);
+      g_assert_error (error, JSON_PARSER_ERROR, JSON_PARSER_ERROR_INVALID_DATA);
+      g_assert_cmpstr (error->message, ==, bad[i].message);
+      g_clear_error (&error);
+    }
+
+  assert_moved_aside_because ("{ \"version\": 1 }", -1, "“accounts” is not a list");
+  assert_moved_aside_because ("{ \"version\": 1, \"accounts\": \"none\" }", -1, "“accounts” is not a list");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -702,6 +747,7 @@ main (int   argc,
   g_test_add_func ("/account-store/modes-and-owner", test_modes_and_owner);
   g_test_add_func ("/account/forget-old-trust", test_forget_old_trust);
   g_test_add_func ("/account/pins-tied-to-server", test_pins_tied_to_server);
+  g_test_add_func ("/account/members-named", test_members_named);
 
   return g_test_run ();
 }

@@ -102,6 +102,7 @@ typedef struct
 {
   GSocketService *service;
   guint           n_accepted;
+  RelayOutbox    *outbox;    /* the default one */
   RelayAccount   *account;
   RelaySendLog   *log;
   GPtrArray      *lines;     /* what progress said, in order */
@@ -118,6 +119,7 @@ fixture_set_up (Fixture       *fixture,
   guint port;
 
   fixture->service = loopback_service_start (G_CALLBACK (smtp_run_cb), &fixture->n_accepted, &port);
+  fixture->outbox = relay_outbox_new (NULL);
   fixture->account = make_account (port);
   fixture->log = relay_send_log_new (NULL);
   fixture->lines = g_ptr_array_new_with_free_func (g_free);
@@ -128,6 +130,7 @@ fixture_tear_down (Fixture       *fixture,
                    gconstpointer  data)
 {
   loopback_service_stop (&fixture->service);
+  g_clear_object (&fixture->outbox);
   g_clear_object (&fixture->account);
   g_clear_object (&fixture->log);
   g_clear_pointer (&fixture->lines, g_ptr_array_unref);
@@ -156,7 +159,7 @@ drained_cb (GObject      *object,
 {
   Fixture *fixture = user_data;
 
-  g_assert_null (object);
+  g_assert_true (object == G_OBJECT (fixture->outbox));
   fixture->result = g_object_ref (result);
   fixture->result_thread = g_thread_self ();
 }
@@ -181,8 +184,8 @@ test_drain (Fixture       *fixture,
    * their order is the order they are dispatched in. The test's server
    * accepts in the global default context. */
   g_main_context_push_thread_default (caller);
-  relay_outbox_drain_async (fixture->account, fixture->log, RELAY_OUTBOX_WAIT_NONE, progress_cb, fixture,
-                            NULL, drained_cb, fixture);
+  relay_outbox_drain_async (fixture->outbox, fixture->account, fixture->log, RELAY_OUTBOX_WAIT_NONE,
+                            progress_cb, fixture, NULL, drained_cb, fixture);
   g_main_context_pop_thread_default (caller);
   /* the drain has its own copy: this port has no server */
   relay_account_set_port (fixture->account, 1);
@@ -198,7 +201,7 @@ test_drain (Fixture       *fixture,
     g_main_context_iteration (caller, TRUE);
   g_main_context_pop_thread_default (caller);
 
-  report = relay_outbox_drain_finish (fixture->result, &error);
+  report = relay_outbox_drain_finish (fixture->outbox, fixture->result, &error);
   g_assert_no_error (error);
   g_assert_nonnull (report);
   g_assert_cmpuint (report->sent, ==, 2);
@@ -228,12 +231,12 @@ test_drain_cancelled (Fixture       *fixture,
 
   enqueue (fixture->account, fixture->log, "kept");
   g_cancellable_cancel (cancellable);
-  relay_outbox_drain_async (fixture->account, fixture->log, RELAY_OUTBOX_WAIT_NONE, progress_cb, fixture,
-                            cancellable, drained_cb, fixture);
+  relay_outbox_drain_async (fixture->outbox, fixture->account, fixture->log, RELAY_OUTBOX_WAIT_NONE,
+                            progress_cb, fixture, cancellable, drained_cb, fixture);
   while (fixture->result == NULL)
     g_main_context_iteration (NULL, TRUE);
 
-  report = relay_outbox_drain_finish (fixture->result, &error);
+  report = relay_outbox_drain_finish (fixture->outbox, fixture->result, &error);
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   g_assert_null (report);
   g_assert_cmpuint (g_atomic_int_get ((int *)&fixture->n_accepted), ==, 0);
@@ -255,6 +258,7 @@ counted_cb (GObject      *object,
 static void
 test_counts (void)
 {
+  g_autoptr(RelayOutbox) outbox = relay_outbox_new (NULL);
   g_autoptr(RelayAccount) account = make_account (25);
   g_autoptr(RelaySendLog) log = relay_send_log_new (NULL);
   g_autoptr(RelayOutboxCounts) counts = NULL;
@@ -280,11 +284,11 @@ test_counts (void)
   enqueue (account, log, "waits");
   enqueue (account, log, "waits too");
 
-  relay_outbox_get_counts_async (account, log, NULL, counted_cb, &result);
+  relay_outbox_get_counts_async (outbox, account, log, NULL, counted_cb, &result);
   while (result == NULL)
     g_main_context_iteration (NULL, TRUE);
 
-  counts = relay_outbox_get_counts_finish (result, &error);
+  counts = relay_outbox_get_counts_finish (outbox, result, &error);
   g_assert_no_error (error);
   g_assert_nonnull (counts);
   now = g_get_real_time ();

@@ -196,14 +196,14 @@ test_damaged_beside (void)
   g_file_set_contents (item, "{\"recipients\": 7}", -1, &error);
   g_assert_no_error (error);
 
-  relay_outbox_send_async (outbox, account, log, RELAY_OUTBOX_WAIT_NONE, NULL, NULL, NULL,
-                           sent_cb, &result);
+  relay_outbox_drain_async (outbox, account, log, RELAY_OUTBOX_WAIT_NONE, NULL, NULL, NULL,
+                            sent_cb, &result);
   while (result == NULL)
     g_main_context_iteration (NULL, TRUE);
 
   g_assert_true (g_async_result_get_source_object (result) == G_OBJECT (outbox));
   g_object_unref (outbox);  /* the reference get_source_object() took */
-  report = relay_outbox_send_finish (outbox, result, &error);
+  report = relay_outbox_drain_finish (outbox, result, &error);
   g_assert_no_error (error);
   g_assert_nonnull (report);
   g_assert_cmpuint (report->failed, ==, 1);

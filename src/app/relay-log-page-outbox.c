@@ -44,7 +44,7 @@ meters_cb (GObject      *object,
            gpointer      user_data)
 {
   g_autoptr(RelayLogPage) self = user_data;
-  g_autoptr(RelayOutboxCounts) meters = relay_outbox_get_counts_finish (result, NULL);
+  g_autoptr(RelayOutboxCounts) meters = relay_outbox_get_counts_finish (RELAY_OUTBOX (object), result, NULL);
   RelayThrottle *throttle;
   RelayAccount *account = self->account;
   g_autoptr(GString) text = g_string_new (NULL);
@@ -134,6 +134,8 @@ meters_cb (GObject      *object,
 void
 _relay_log_page_update_meters (RelayLogPage *self)
 {
+  g_autoptr(RelayOutbox) outbox = NULL;
+
   if (self->account == NULL)
     {
       gtk_widget_set_visible (GTK_WIDGET (self->meters_label), FALSE);
@@ -144,7 +146,9 @@ _relay_log_page_update_meters (RelayLogPage *self)
    * possibly after its callback has run: were the page its source object,
    * the page could be disposed there, off the main thread. The core's
    * calls get only what they read, and the callback's data holds the page. */
-  relay_outbox_get_counts_async (self->account, self->log, self->cancellable, meters_cb, g_object_ref (self));
+  outbox = relay_outbox_new (NULL);
+  relay_outbox_get_counts_async (outbox, self->account, self->log, self->cancellable, meters_cb,
+                                 g_object_ref (self));
 }
 
 /**
@@ -173,7 +177,7 @@ drained_cb (GObject      *object,
   g_autoptr(RelayOutboxReport) report = NULL;
   g_autoptr(GError) error = NULL;
 
-  report = relay_outbox_drain_finish (result, &error);
+  report = relay_outbox_drain_finish (RELAY_OUTBOX (object), result, &error);
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
   if (report != NULL && report->stopped_by != NULL)
@@ -199,6 +203,7 @@ static void
 start_drain (RelayLogPage *self,
              gboolean      by_hand)
 {
+  g_autoptr(RelayOutbox) outbox = NULL;
   g_autoptr(RelaySendLog) log = NULL;
   RelayLogPageCall *call;
 
@@ -212,7 +217,8 @@ start_drain (RelayLogPage *self,
   call = _relay_log_page_call_new (self);
   call->by_hand = by_hand;
   /* what is due now and within the limits; nothing waits here */
-  relay_outbox_drain_async (self->account, log, RELAY_OUTBOX_WAIT_NONE, NULL, NULL,
+  outbox = relay_outbox_new (NULL);
+  relay_outbox_drain_async (outbox, self->account, log, RELAY_OUTBOX_WAIT_NONE, NULL, NULL,
                             self->cancellable, drained_cb, call);
 }
 

@@ -86,7 +86,7 @@ drained_cb (GObject      *object,
 {
   Drained *drained = user_data;
 
-  drained->report = relay_outbox_drain_finish (result, &drained->error);
+  drained->report = relay_outbox_drain_finish (RELAY_OUTBOX (object), result, &drained->error);
   g_main_loop_quit (drained->loop);
 }
 
@@ -96,6 +96,7 @@ drain (RelayAccount *account,
        gboolean      wait_retries)
 {
   g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
+  g_autoptr(RelayOutbox) outbox = relay_outbox_new (NULL);
   g_autoptr(GError) error = NULL;
   g_autoptr(RelayOutboxReport) report = NULL;
   Progress progress = { isatty (STDERR_FILENO) };
@@ -103,7 +104,7 @@ drain (RelayAccount *account,
   Drained drained = { loop };
 
   /* the progress lines come here, in this loop, before the result */
-  relay_outbox_drain_async (account, log, wait, progress_cb, &progress, NULL, drained_cb, &drained);
+  relay_outbox_drain_async (outbox, account, log, wait, progress_cb, &progress, NULL, drained_cb, &drained);
   g_main_loop_run (loop);
   report = g_steal_pointer (&drained.report);
   error = g_steal_pointer (&drained.error);

@@ -16,6 +16,7 @@
 
 #include "relay-account-private.h"
 #include "relay-enum-types.h"
+#include "relay-json-private.h"
 #include "relay-validate.h"
 
 static const char *
@@ -43,51 +44,32 @@ relay_account_to_json (RelayAccount *self)
   g_return_val_if_fail (RELAY_IS_ACCOUNT (self), NULL);
 
   json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "id");
-  json_builder_add_string_value (builder, self->id);
-  json_builder_set_member_name (builder, "provider");
-  json_builder_add_string_value (builder, self->provider);
-  json_builder_set_member_name (builder, "host");
-  json_builder_add_string_value (builder, self->host);
-  json_builder_set_member_name (builder, "port");
-  json_builder_add_int_value (builder, self->port);
-  json_builder_set_member_name (builder, "security");
-  json_builder_add_string_value (builder, enum_nick (RELAY_TYPE_SECURITY, self->security));
-  json_builder_set_member_name (builder, "auth");
-  json_builder_add_string_value (builder, enum_nick (RELAY_TYPE_AUTH_METHOD, self->auth));
-  json_builder_set_member_name (builder, "username");
-  json_builder_add_string_value (builder, self->username);
-  json_builder_set_member_name (builder, "from");
-  json_builder_add_string_value (builder, self->from);
-  json_builder_set_member_name (builder, "ca_file");
-  json_builder_add_string_value (builder, self->ca_file);
+  relay_json_add_string_member (builder, "id", self->id);
+  relay_json_add_string_member (builder, "provider", self->provider);
+  relay_json_add_string_member (builder, "host", self->host);
+  relay_json_add_int_member (builder, "port", self->port);
+  relay_json_add_string_member (builder, "security", enum_nick (RELAY_TYPE_SECURITY, self->security));
+  relay_json_add_string_member (builder, "auth", enum_nick (RELAY_TYPE_AUTH_METHOD, self->auth));
+  relay_json_add_string_member (builder, "username", self->username);
+  relay_json_add_string_member (builder, "from", self->from);
+  relay_json_add_string_member (builder, "ca_file", self->ca_file);
   /* only the pins made for this server; older versions read "pins" alone */
   pins = relay_account_get_pins (self);
-  json_builder_set_member_name (builder, "pins");
-  json_builder_begin_array (builder);
-  for (guint i = 0; pins[i]; i++)
-    json_builder_add_string_value (builder, pins[i]);
-  json_builder_end_array (builder);
+  relay_json_add_strv_member (builder, "pins", pins);
   if (pins[0] != NULL)
     {
       json_builder_set_member_name (builder, "pins_for");
       json_builder_begin_object (builder);
-      json_builder_set_member_name (builder, "host");
-      json_builder_add_string_value (builder, self->host);
-      json_builder_set_member_name (builder, "port");
-      json_builder_add_int_value (builder, self->port);
+      relay_json_add_string_member (builder, "host", self->host);
+      relay_json_add_int_member (builder, "port", self->port);
       json_builder_end_object (builder);
     }
   json_builder_set_member_name (builder, "limits");
   json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "max_messages");
-  json_builder_add_int_value (builder, self->max_messages);
-  json_builder_set_member_name (builder, "message_window");
-  json_builder_add_int_value (builder, self->message_window);
-  json_builder_set_member_name (builder, "max_recipients");
-  json_builder_add_int_value (builder, self->max_recipients);
-  json_builder_set_member_name (builder, "recipient_window");
-  json_builder_add_int_value (builder, self->recipient_window);
+  relay_json_add_int_member (builder, "max_messages", self->max_messages);
+  relay_json_add_int_member (builder, "message_window", self->message_window);
+  relay_json_add_int_member (builder, "max_recipients", self->max_recipients);
+  relay_json_add_int_member (builder, "recipient_window", self->recipient_window);
   json_builder_end_object (builder);
   json_builder_set_member_name (builder, "allow_insecure");
   json_builder_add_boolean_value (builder, self->allow_insecure);
@@ -98,25 +80,44 @@ relay_account_to_json (RelayAccount *self)
   return json_builder_get_root (builder);
 }
 
+/* @member in *@node, or %NULL when it is absent; an error saying that it
+ * is not @what when it holds anything but a value of @type */
+static gboolean
+read_value (JsonObject  *object,
+            const char  *member,
+            GType        type,
+            const char  *what,
+            JsonNode   **node,
+            GError     **error)
+{
+  *node = json_object_get_member (object, member);
+  if (*node == NULL)
+    return TRUE;
+
+  if (!JSON_NODE_HOLDS_VALUE (*node) || json_node_get_value_type (*node) != type)
+    {
+      g_set_error (error, JSON_PARSER_ERROR, JSON_PARSER_ERROR_INVALID_DATA,
+                   "“%s” is not %s", member, what);
+      *node = NULL;
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
 static gboolean
 read_string (JsonObject  *object,
              const char  *member,
              const char **value,
              GError     **error)
 {
-  JsonNode *node = json_object_get_member (object, member);
+  JsonNode *node;
 
-  if (node == NULL)
-    return TRUE;
+  if (!read_value (object, member, G_TYPE_STRING, "a string", &node, error))
+    return FALSE;
 
-  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
-    {
-      g_set_error (error, JSON_PARSER_ERROR, JSON_PARSER_ERROR_INVALID_DATA,
-                   "“%s” is not a string", member);
-      return FALSE;
-    }
-
-  *value = json_node_get_string (node);
+  if (node != NULL)
+    *value = json_node_get_string (node);
   return TRUE;
 }
 
@@ -154,20 +155,14 @@ read_boolean (JsonObject  *object,
               gboolean    *value,
               GError     **error)
 {
-  JsonNode *node = json_object_get_member (object, member);
+  JsonNode *node;
 
   *value = FALSE;
-  if (node == NULL)
-    return TRUE;
+  if (!read_value (object, member, G_TYPE_BOOLEAN, "true or false", &node, error))
+    return FALSE;
 
-  if (json_node_get_value_type (node) != G_TYPE_BOOLEAN)
-    {
-      g_set_error (error, JSON_PARSER_ERROR, JSON_PARSER_ERROR_INVALID_DATA,
-                   "“%s” is not true or false", member);
-      return FALSE;
-    }
-
-  *value = json_node_get_boolean (node);
+  if (node != NULL)
+    *value = json_node_get_boolean (node);
   return TRUE;
 }
 
@@ -299,6 +294,7 @@ relay_account_new_from_json (JsonObject  *object,
   g_autofree char *pins_host = NULL;
   guint pins_port;
   JsonObject *limits = NULL;
+  JsonArray *pin_list;
   guint port = 587, security = RELAY_SECURITY_STARTTLS, auth = RELAY_AUTH_METHOD_AUTO;
   guint max_messages = 0, message_window = 0, max_recipients = 0, recipient_window = 0;
   gboolean allow_insecure, sign_in_again;
@@ -344,34 +340,23 @@ relay_account_new_from_json (JsonObject  *object,
       !read_uint (limits, "recipient_window", G_MAXINT32, &recipient_window, error))
     return NULL;
 
-  if ((node = json_object_get_member (object, "pins")) != NULL)
+  if (!relay_json_read_list (object, "pins", FALSE, &pin_list, error))
+    return NULL;
+  for (guint i = 0; pin_list != NULL && i < json_array_get_length (pin_list); i++)
     {
-      JsonArray *array;
+      JsonNode *element = json_array_get_element (pin_list, i);
+      g_autofree char *pin = NULL;
 
-      if (!JSON_NODE_HOLDS_ARRAY (node))
+      if (JSON_NODE_HOLDS_VALUE (element) && json_node_get_value_type (element) == G_TYPE_STRING)
+        pin = relay_validate_pin (json_node_get_string (element), NULL);
+
+      if (pin == NULL)
         {
           g_set_error (error, JSON_PARSER_ERROR, JSON_PARSER_ERROR_INVALID_DATA,
-                       "“pins” is not a list");
+                       "“pins” holds something that is not a SHA-256 fingerprint");
           return NULL;
         }
-
-      array = json_node_get_array (node);
-      for (guint i = 0; i < json_array_get_length (array); i++)
-        {
-          JsonNode *element = json_array_get_element (array, i);
-          g_autofree char *pin = NULL;
-
-          if (JSON_NODE_HOLDS_VALUE (element) && json_node_get_value_type (element) == G_TYPE_STRING)
-            pin = relay_validate_pin (json_node_get_string (element), NULL);
-
-          if (pin == NULL)
-            {
-              g_set_error (error, JSON_PARSER_ERROR, JSON_PARSER_ERROR_INVALID_DATA,
-                           "“pins” holds something that is not a SHA-256 fingerprint");
-              return NULL;
-            }
-          g_strv_builder_add (pins, pin);
-        }
+      g_strv_builder_add (pins, pin);
     }
 
   if (port == 0)

@@ -212,15 +212,8 @@ relay_account_store_parse (const char  *contents,
       return FALSE;
     }
 
-  node = json_object_get_member (root, "accounts");
-  if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node))
-    {
-      g_set_error_literal (error, JSON_PARSER_ERROR, JSON_PARSER_ERROR_INVALID_DATA,
-                           "“accounts” is not a list");
-      return FALSE;
-    }
-
-  array = json_node_get_array (node);
+  if (!relay_json_read_list (root, "accounts", TRUE, &array, error))
+    return FALSE;
   for (guint i = 0; i < json_array_get_length (array); i++)
     {
       JsonNode *element = json_array_get_element (array, i);

@@ -17,6 +17,20 @@ const char *relay_json_get_string (JsonObject *object,
 gint64      relay_json_get_int    (JsonObject *object,
                                    const char *member,
                                    gint64      default_value);
+gboolean    relay_json_read_list  (JsonObject *object,
+                                   const char *member,
+                                   gboolean    required,
+                                   JsonArray **list,
+                                   GError    **error);
+void        relay_json_add_string_member (JsonBuilder *builder,
+                                          const char  *member,
+                                          const char  *value);
+void        relay_json_add_strv_member   (JsonBuilder        *builder,
+                                          const char         *member,
+                                          const char * const *values);
+void        relay_json_add_int_member    (JsonBuilder *builder,
+                                          const char  *member,
+                                          gint64       value);
 gboolean    relay_json_check_depth (const char *data,
                                     gsize       length,
                                     guint       max_depth,

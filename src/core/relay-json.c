@@ -5,11 +5,13 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
 
-/* Optional members of JSON that Mail Relay reads back from its own files,
- * the keyring and token endpoints. json-glib's
- * json_object_get_*_member_with_default() give a critical warning when
- * the member is a list or an object (found by fuzz/fuzz-accounts); these
- * give the default instead, and otherwise read what those read. */
+/* The members of JSON objects, read and written. Optional members that
+ * Mail Relay reads back from its own files, the keyring and token
+ * endpoints: json-glib's json_object_get_*_member_with_default() give a
+ * critical warning when the member is a list or an object (found by
+ * fuzz/fuzz-accounts); these give the default instead, and otherwise read
+ * what those read. A list that must be one; and a member with its value
+ * added to a JsonBuilder in one call. */
 
 #include "config.h"
 
@@ -48,6 +50,66 @@ relay_json_get_int (JsonObject *object,
   JsonNode *node = get_value (object, member);
 
   return node != NULL ? json_node_get_int (node) : default_value;
+}
+
+/* @member's list in *@list, or %NULL when it is missing and not @required.
+ * Used error codes: %JSON_PARSER_ERROR_INVALID_DATA, naming @member, when
+ * it is something else (or missing, and @required). */
+gboolean
+relay_json_read_list (JsonObject  *object,
+                      const char  *member,
+                      gboolean     required,
+                      JsonArray  **list,
+                      GError     **error)
+{
+  JsonNode *node = json_object_get_member (object, member);
+
+  *list = NULL;
+  if (node == NULL && !required)
+    return TRUE;
+
+  if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node))
+    {
+      g_set_error (error, JSON_PARSER_ERROR, JSON_PARSER_ERROR_INVALID_DATA,
+                   "“%s” is not a list", member);
+      return FALSE;
+    }
+
+  *list = json_node_get_array (node);
+  return TRUE;
+}
+
+/* In the object @builder is building: @member, with @value */
+void
+relay_json_add_string_member (JsonBuilder *builder,
+                              const char  *member,
+                              const char  *value)
+{
+  json_builder_set_member_name (builder, member);
+  json_builder_add_string_value (builder, value);
+}
+
+/* @member, with the list of strings @values */
+void
+relay_json_add_strv_member (JsonBuilder        *builder,
+                            const char         *member,
+                            const char * const *values)
+{
+  json_builder_set_member_name (builder, member);
+  json_builder_begin_array (builder);
+  for (guint i = 0; values[i]; i++)
+    json_builder_add_string_value (builder, values[i]);
+  json_builder_end_array (builder);
+}
+
+/* @member, with the integer @value */
+void
+relay_json_add_int_member (JsonBuilder *builder,
+                           const char  *member,
+                           gint64       value)
+{
+  json_builder_set_member_name (builder, member);
+  json_builder_add_int_value (builder, value);
 }
 
 /**

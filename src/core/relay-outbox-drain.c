@@ -225,7 +225,7 @@ fail (Drain      *drain,
       const char *reply,
       const char *detail)
 {
-  if (!relay_outbox_record_event (drain, item, NULL, RELAY_SEND_STATUS_FAILED, reply, detail))
+  if (!relay_outbox_record_event (drain, item, RELAY_SEND_STATUS_FAILED, reply, detail))
     return;
   relay_outbox_remove_item (drain->outbox, item);
   drain->report->failed++;
@@ -246,7 +246,7 @@ defer (Drain      *drain,
     }
 
   item->next_attempt = g_get_real_time () + retry_delay (drain, item->attempt);
-  if (!relay_outbox_record_event (drain, item, NULL, RELAY_SEND_STATUS_DEFERRED, reply, detail))
+  if (!relay_outbox_record_event (drain, item, RELAY_SEND_STATUS_DEFERRED, reply, detail))
     return;
   g_free (item->state);
   item->state = g_strdup ("deferred");
@@ -271,7 +271,7 @@ hold (Drain      *drain,
       const char *detail)
 {
   item->next_attempt = hold_until (drain);
-  if (!relay_outbox_record_event (drain, item, NULL, RELAY_SEND_STATUS_THROTTLED, reply, detail))
+  if (!relay_outbox_record_event (drain, item, RELAY_SEND_STATUS_THROTTLED, reply, detail))
     return;
   g_free (item->state);
   item->state = g_strdup ("throttled");
@@ -582,7 +582,7 @@ send_item (Drain *drain,
           /* the answer to the end of data never came */
           close_session (drain, FALSE);
           /* not recorded: it stays “sending”, and the next run says unknown */
-          if (!relay_outbox_record_event (drain, item, NULL, RELAY_SEND_STATUS_UNKNOWN, NULL, error->message))
+          if (!relay_outbox_record_event (drain, item, RELAY_SEND_STATUS_UNKNOWN, NULL, error->message))
             return FALSE;
           relay_outbox_finish_item (drain->outbox, item, NULL);
           drain->report->unknown++;
@@ -726,7 +726,7 @@ waiting_free (RelayOutboxWaiting *waiting)
 }
 
 /**
- * relay_outbox_send:
+ * relay_outbox_drain:
  * @self: the outbox
  * @wait: what to wait for: %RELAY_OUTBOX_WAIT_THROTTLE for the account's
  *   windows to open, %RELAY_OUTBOX_WAIT_RETRY for deferred messages'
@@ -743,14 +743,14 @@ waiting_free (RelayOutboxWaiting *waiting)
  *   could not be read or the credentials not found
  */
 RelayOutboxReport *
-relay_outbox_send (RelayOutbox             *self,
-                   RelayAccount            *account,
-                   RelaySendLog            *log,
-                   RelayOutboxWait          wait,
-                   RelayOutboxProgressFunc  progress,
-                   gpointer                 user_data,
-                   GCancellable            *cancellable,
-                   GError                 **error)
+relay_outbox_drain (RelayOutbox             *self,
+                    RelayAccount            *account,
+                    RelaySendLog            *log,
+                    RelayOutboxWait          wait,
+                    RelayOutboxProgressFunc  progress,
+                    gpointer                 user_data,
+                    GCancellable            *cancellable,
+                    GError                 **error)
 {
   g_autoptr(RelayThrottle) throttle = relay_throttle_new_for_account (account);
   g_autoptr(RelayOutboxReport) report = g_new0 (RelayOutboxReport, 1);
@@ -849,7 +849,7 @@ relay_outbox_send (RelayOutbox             *self,
               if (!g_str_equal (next->state, "throttled"))
                 {
                   next->next_attempt = 0;
-                  if (!relay_outbox_record_event (&drain, next, NULL, RELAY_SEND_STATUS_THROTTLED, NULL,
+                  if (!relay_outbox_record_event (&drain, next, RELAY_SEND_STATUS_THROTTLED, NULL,
                                      _("Held back to stay within the provider’s sending limits")))
                     {
                       stop = TRUE;

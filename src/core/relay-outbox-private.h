@@ -133,7 +133,6 @@ gboolean    relay_outbox_record         (Drain               *drain,
                                          guint                n_entries);
 gboolean    relay_outbox_record_event   (Drain               *drain,
                                          Item                *item,
-                                         const char * const  *recipients,
                                          RelaySendStatus      status,
                                          const char          *reply,
                                          const char          *detail);

@@ -141,17 +141,15 @@ relay_outbox_record (Drain              *drain,
   return TRUE;
 }
 
-/* One event about @item for @recipients (all of its own when NULL) */
+/* One event about @item, for all its recipients */
 gboolean
-relay_outbox_record_event (Drain              *drain,
-                           Item               *item,
-                           const char * const *recipients,
-                           RelaySendStatus     status,
-                           const char         *reply,
-                           const char         *detail)
+relay_outbox_record_event (Drain           *drain,
+                           Item            *item,
+                           RelaySendStatus  status,
+                           const char      *reply,
+                           const char      *detail)
 {
-  g_autoptr(RelaySendLogEntry) entry = relay_outbox_make_entry_for (drain->account, item, recipients,
-                                                       status, reply, detail);
+  g_autoptr(RelaySendLogEntry) entry = relay_outbox_make_entry (drain->account, item, status, reply, detail);
 
   return relay_outbox_record (drain, &entry, 1);
 }
@@ -217,7 +215,7 @@ relay_outbox_recover (Drain *drain)
       /* accepted by the server while the log could not be written */
       if (g_str_equal (item->state, "sent"))
         {
-          if (!relay_outbox_record_event (drain, item, NULL, RELAY_SEND_STATUS_SENT, item->reply, NULL))
+          if (!relay_outbox_record_event (drain, item, RELAY_SEND_STATUS_SENT, item->reply, NULL))
             return;
           g_clear_pointer (&item->reply, g_free);
           relay_outbox_finish_item (drain->outbox, item, NULL);
@@ -232,7 +230,7 @@ relay_outbox_recover (Drain *drain)
                            find_sent_cb, &find, NULL);
       if (!find.found)
         {
-          if (!relay_outbox_record_event (drain, item, NULL, RELAY_SEND_STATUS_UNKNOWN, NULL,
+          if (!relay_outbox_record_event (drain, item, RELAY_SEND_STATUS_UNKNOWN, NULL,
                              _("Mail Relay stopped while the server was receiving this message; it may or may not have been delivered, and it is not sent again.")))
             return;
           drain->report->unknown++;

@@ -96,36 +96,17 @@ item_to_json (Item  *item,
   g_autoptr(JsonNode) root = NULL;
 
   json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "message_id");
-  json_builder_add_string_value (builder, item->message_id);
-  json_builder_set_member_name (builder, "from");
-  json_builder_add_string_value (builder, item->from);
-  json_builder_set_member_name (builder, "recipients");
-  json_builder_begin_array (builder);
-  for (guint i = 0; item->recipients[i]; i++)
-    json_builder_add_string_value (builder, item->recipients[i]);
-  json_builder_end_array (builder);
-  json_builder_set_member_name (builder, "subject");
-  json_builder_add_string_value (builder, item->subject);
-  json_builder_set_member_name (builder, "attempt");
-  json_builder_add_int_value (builder, item->attempt);
-  json_builder_set_member_name (builder, "state");
-  json_builder_add_string_value (builder, item->state);
-  json_builder_set_member_name (builder, "next_attempt");
-  json_builder_add_int_value (builder, item->next_attempt);
+  relay_json_add_string_member (builder, "message_id", item->message_id);
+  relay_json_add_string_member (builder, "from", item->from);
+  relay_json_add_strv_member (builder, "recipients", (const char * const *)item->recipients);
+  relay_json_add_string_member (builder, "subject", item->subject);
+  relay_json_add_int_member (builder, "attempt", item->attempt);
+  relay_json_add_string_member (builder, "state", item->state);
+  relay_json_add_int_member (builder, "next_attempt", item->next_attempt);
   if (item->reply != NULL)
-    {
-      json_builder_set_member_name (builder, "reply");
-      json_builder_add_string_value (builder, item->reply);
-    }
+    relay_json_add_string_member (builder, "reply", item->reply);
   if (item->later != NULL)
-    {
-      json_builder_set_member_name (builder, "later");
-      json_builder_begin_array (builder);
-      for (guint i = 0; item->later[i]; i++)
-        json_builder_add_string_value (builder, item->later[i]);
-      json_builder_end_array (builder);
-    }
+    relay_json_add_strv_member (builder, "later", (const char * const *)item->later);
   json_builder_end_object (builder);
 
   root = json_builder_get_root (builder);
@@ -739,31 +720,56 @@ relay_outbox_has (RelayOutbox *self,
   return item != NULL;
 }
 
-/* Takes the outbox's lock (@lock, for the caller to close) and finds the
- * message @message_id among those still waiting; NULL, the lock released,
- * when it is not there or may already be with the server */
-static Item *
-lock_waiting_item (RelayOutbox  *self,
-                   const char   *message_id,
-                   int          *lock,
-                   GError      **error)
-{
-  Item *item;
+/* What Send Now and Cancel do to a waiting message, under the lock */
+typedef gboolean (*WaitingItemFunc) (RelayOutbox  *self,
+                                     Item         *item,
+                                     gpointer      data,
+                                     GError      **error);
 
-  if ((*lock = try_lock (self, error)) < 0)
-    return NULL;
+/* Takes the outbox's lock, finds the message @message_id among those
+ * still waiting, runs @func on it and releases the lock; an error when
+ * it is not there or may already be with the server */
+static gboolean
+change_waiting_item (RelayOutbox      *self,
+                     const char       *message_id,
+                     WaitingItemFunc   func,
+                     gpointer          data,
+                     GError          **error)
+{
+  g_autoptr(Item) item = NULL;
+  gboolean ok;
+  int lock;
+
+  if ((lock = try_lock (self, error)) < 0)
+    return FALSE;
 
   item = find_item (self, message_id);
   if (item == NULL || item_handed_over (item))
     {
-      g_clear_pointer (&item, relay_outbox_item_free);
-      close (*lock);
+      close (lock);
       g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
                            _("The message no longer waits in the outbox"));
-      return NULL;
+      return FALSE;
     }
 
-  return item;
+  ok = func (self, item, data, error);
+  close (lock);
+
+  return ok;
+}
+
+/* Due now, limits allowing: written back */
+static gboolean
+make_due (RelayOutbox  *self,
+          Item         *item,
+          gpointer      data,
+          GError      **error)
+{
+  g_free (item->state);
+  item->state = g_strdup ("queued");
+  item->next_attempt = 0;
+
+  return relay_outbox_write_item (self, item, error);
 }
 
 /**
@@ -778,23 +784,10 @@ relay_outbox_retry_message (RelayOutbox  *self,
                             const char   *message_id,
                             GError      **error)
 {
-  g_autoptr(Item) item = NULL;
-  gboolean ok;
-  int lock;
-
   g_return_val_if_fail (RELAY_IS_OUTBOX (self), FALSE);
   g_return_val_if_fail (message_id != NULL, FALSE);
 
-  if (!(item = lock_waiting_item (self, message_id, &lock, error)))
-    return FALSE;
-
-  g_free (item->state);
-  item->state = g_strdup ("queued");
-  item->next_attempt = 0;
-  ok = relay_outbox_write_item (self, item, error);
-  close (lock);
-
-  return ok;
+  return change_waiting_item (self, message_id, make_due, NULL, error);
 }
 
 /**
@@ -827,10 +820,7 @@ relay_outbox_retry_waiting (RelayOutbox  *self,
       if (!g_str_equal (item->state, "deferred"))
         continue;
 
-      g_free (item->state);
-      item->state = g_strdup ("queued");
-      item->next_attempt = 0;
-      if (!relay_outbox_write_item (self, item, error))
+      if (!make_due (self, item, NULL, error))
         {
           close (lock);
           return -1;
@@ -840,6 +830,27 @@ relay_outbox_retry_waiting (RelayOutbox  *self,
   close (lock);
 
   return count;
+}
+
+typedef struct
+{
+  RelayAccount *account;
+  RelaySendLog *log;
+} Cancel;
+
+/* Out of the outbox, logged as failed */
+static gboolean
+cancel_item (RelayOutbox  *self,
+             Item         *item,
+             gpointer      data,
+             GError      **error)
+{
+  Cancel *cancel = data;
+
+  relay_outbox_remove_item (self, item);
+
+  return log_event (cancel->log, cancel->account, item, RELAY_SEND_STATUS_FAILED, NULL,
+                    _("Cancelled before it was sent"), error);
 }
 
 /**
@@ -855,20 +866,11 @@ relay_outbox_cancel_message (RelayOutbox   *self,
                              const char    *message_id,
                              GError       **error)
 {
-  g_autoptr(Item) item = NULL;
-  gboolean ok;
-  int lock;
+  Cancel cancel = { account, log };
 
   g_return_val_if_fail (RELAY_IS_ACCOUNT (account), FALSE);
   g_return_val_if_fail (RELAY_IS_OUTBOX (self), FALSE);
   g_return_val_if_fail (message_id != NULL, FALSE);
 
-  if (!(item = lock_waiting_item (self, message_id, &lock, error)))
-    return FALSE;
-
-  relay_outbox_remove_item (self, item);
-  ok = log_event (log, account, item, RELAY_SEND_STATUS_FAILED, NULL, _("Cancelled before it was sent"), error);
-  close (lock);
-
-  return ok;
+  return change_waiting_item (self, message_id, cancel_item, &cancel, error);
 }

@@ -18,6 +18,7 @@
 
 #include "relay-outbox.h"
 #include "relay-outbox-private.h"
+#include "relay-task-private.h"
 
 #define RETRY_BASE 60         /* s, before a message's first retry; doubled for each */
 #define EXCHANGE_DEADLINE 60  /* s, for the whole of opening a session, or of one message */
@@ -374,58 +375,22 @@ drain_thread (GTask        *task,
   RelayOutboxReport *report;
   GError *error = NULL;
 
-  report = relay_outbox_send (state->outbox, state->account, state->log, state->wait,
-                              state->progress ? post_progress : NULL, state,
-                              cancellable, &error);
+  report = relay_outbox_drain (state->outbox, state->account, state->log, state->wait,
+                               state->progress ? post_progress : NULL, state,
+                               cancellable, &error);
   if (report == NULL)
     g_task_return_error (task, error);
   else
     g_task_return_pointer (task, report, (GDestroyNotify)relay_outbox_report_free);
 }
 
-/* A drain of @outbox in a worker; the task's source is @source_object */
-static void
-start_drain (RelayOutbox             *outbox,
-             gpointer                 source_object,
-             gpointer                 source_tag,
-             RelayAccount            *account,
-             RelaySendLog            *log,
-             RelayOutboxWait          wait,
-             RelayOutboxProgressFunc  progress,
-             gpointer                 progress_data,
-             GCancellable            *cancellable,
-             GAsyncReadyCallback      callback,
-             gpointer                 user_data)
-{
-  g_autoptr(GTask) task = NULL;
-  DrainTask *state;
-
-  g_return_if_fail (RELAY_IS_ACCOUNT (account));
-  g_return_if_fail (RELAY_IS_SEND_LOG (log));
-  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
-
-  state = g_new0 (DrainTask, 1);
-  state->outbox = g_object_ref (outbox);
-  state->account = relay_account_copy (account);
-  state->log = g_object_ref (log);
-  state->wait = wait;
-  state->progress = progress;
-  state->progress_data = progress_data;
-  state->context = g_main_context_ref_thread_default ();
-
-  task = g_task_new (source_object, cancellable, callback, user_data);
-  g_task_set_source_tag (task, source_tag);
-  g_task_set_task_data (task, state, (GDestroyNotify)drain_task_free);
-  g_task_run_in_thread (task, drain_thread);
-}
-
 /**
- * relay_outbox_send_async:
- * @self: the outbox
+ * relay_outbox_drain_async:
+ * @self: the outbox; relay_outbox_new (%NULL) for the default one
  * @account: the account to send with; copied, so later changes to it do
  *   not reach this drain
  * @log: the send log the events go to
- * @wait: what to wait for, as for relay_outbox_send()
+ * @wait: what to wait for, as for relay_outbox_drain()
  * @progress: (nullable) (scope notified): called with each line of
  *   progress, in the caller's thread-default main context, always before
  *   @callback
@@ -434,28 +399,42 @@ start_drain (RelayOutbox             *outbox,
  * @callback: called in the caller's thread-default main context when done
  * @user_data: for @callback
  *
- * Runs relay_outbox_send() in a worker thread: the app and the command
+ * Runs relay_outbox_drain() in a worker thread: the app and the command
  * line call this one, from a main loop.
  */
 void
-relay_outbox_send_async (RelayOutbox             *self,
-                         RelayAccount            *account,
-                         RelaySendLog            *log,
-                         RelayOutboxWait          wait,
-                         RelayOutboxProgressFunc  progress,
-                         gpointer                 progress_data,
-                         GCancellable            *cancellable,
-                         GAsyncReadyCallback      callback,
-                         gpointer                 user_data)
+relay_outbox_drain_async (RelayOutbox             *self,
+                          RelayAccount            *account,
+                          RelaySendLog            *log,
+                          RelayOutboxWait          wait,
+                          RelayOutboxProgressFunc  progress,
+                          gpointer                 progress_data,
+                          GCancellable            *cancellable,
+                          GAsyncReadyCallback      callback,
+                          gpointer                 user_data)
 {
-  g_return_if_fail (RELAY_IS_OUTBOX (self));
+  DrainTask *state;
 
-  start_drain (self, self, relay_outbox_send_async, account, log, wait, progress, progress_data,
-               cancellable, callback, user_data);
+  g_return_if_fail (RELAY_IS_OUTBOX (self));
+  g_return_if_fail (RELAY_IS_ACCOUNT (account));
+  g_return_if_fail (RELAY_IS_SEND_LOG (log));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  state = g_new0 (DrainTask, 1);
+  state->outbox = g_object_ref (self);
+  state->account = relay_account_copy (account);
+  state->log = g_object_ref (log);
+  state->wait = wait;
+  state->progress = progress;
+  state->progress_data = progress_data;
+  state->context = g_main_context_ref_thread_default ();
+
+  relay_task_run_in_worker (self, relay_outbox_drain_async, state, (GDestroyNotify)drain_task_free,
+                            drain_thread, cancellable, callback, user_data);
 }
 
 /**
- * relay_outbox_send_finish:
+ * relay_outbox_drain_finish:
  * @self: the outbox
  *
  * Used error codes: %RELAY_OUTBOX_ERROR_CREDENTIALS (no password is
@@ -471,12 +450,12 @@ relay_outbox_send_async (RelayOutbox             *self,
  * Returns: (transfer full): what happened, or %NULL with @error set
  */
 RelayOutboxReport *
-relay_outbox_send_finish (RelayOutbox   *self,
-                          GAsyncResult  *result,
-                          GError       **error)
+relay_outbox_drain_finish (RelayOutbox   *self,
+                           GAsyncResult  *result,
+                           GError       **error)
 {
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == relay_outbox_send_async, NULL);
+  g_return_val_if_fail (g_async_result_is_tagged (result, relay_outbox_drain_async), NULL);
 
   return g_task_propagate_pointer (G_TASK (result), error);
 }
@@ -515,38 +494,9 @@ counts_thread (GTask        *task,
   g_task_return_pointer (task, counts, (GDestroyNotify)relay_outbox_counts_free);
 }
 
-/* Counts of @outbox in a worker; the task's source is @source_object */
-static void
-start_counts (RelayOutbox         *outbox,
-              gpointer             source_object,
-              gpointer             source_tag,
-              RelayAccount        *account,
-              RelaySendLog        *log,
-              GCancellable        *cancellable,
-              GAsyncReadyCallback  callback,
-              gpointer             user_data)
-{
-  g_autoptr(GTask) task = NULL;
-  CountsTask *state;
-
-  g_return_if_fail (RELAY_IS_ACCOUNT (account));
-  g_return_if_fail (RELAY_IS_SEND_LOG (log));
-  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
-
-  state = g_new0 (CountsTask, 1);
-  state->outbox = g_object_ref (outbox);
-  state->throttle = relay_throttle_new_for_account (account);
-  state->log_path = g_strdup (relay_send_log_get_path (log));
-
-  task = g_task_new (source_object, cancellable, callback, user_data);
-  g_task_set_source_tag (task, source_tag);
-  g_task_set_task_data (task, state, (GDestroyNotify)counts_task_free);
-  g_task_run_in_thread (task, counts_thread);
-}
-
 /**
- * relay_outbox_load_counts_async:
- * @self: the outbox
+ * relay_outbox_get_counts_async:
+ * @self: the outbox; relay_outbox_new (%NULL) for the default one
  * @account: whose limits are counted; read now, not kept
  * @log: the send log whose attempts fill the account's windows
  * @cancellable: (nullable): a #GCancellable
@@ -558,20 +508,31 @@ start_counts (RelayOutbox         *outbox,
  * what waits in the outbox: what a view of the outbox shows.
  */
 void
-relay_outbox_load_counts_async (RelayOutbox         *self,
-                                RelayAccount        *account,
-                                RelaySendLog        *log,
-                                GCancellable        *cancellable,
-                                GAsyncReadyCallback  callback,
-                                gpointer             user_data)
+relay_outbox_get_counts_async (RelayOutbox         *self,
+                               RelayAccount        *account,
+                               RelaySendLog        *log,
+                               GCancellable        *cancellable,
+                               GAsyncReadyCallback  callback,
+                               gpointer             user_data)
 {
-  g_return_if_fail (RELAY_IS_OUTBOX (self));
+  CountsTask *state;
 
-  start_counts (self, self, relay_outbox_load_counts_async, account, log, cancellable, callback, user_data);
+  g_return_if_fail (RELAY_IS_OUTBOX (self));
+  g_return_if_fail (RELAY_IS_ACCOUNT (account));
+  g_return_if_fail (RELAY_IS_SEND_LOG (log));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  state = g_new0 (CountsTask, 1);
+  state->outbox = g_object_ref (self);
+  state->throttle = relay_throttle_new_for_account (account);
+  state->log_path = g_strdup (relay_send_log_get_path (log));
+
+  relay_task_run_in_worker (self, relay_outbox_get_counts_async, state, (GDestroyNotify)counts_task_free,
+                            counts_thread, cancellable, callback, user_data);
 }
 
 /**
- * relay_outbox_load_counts_finish:
+ * relay_outbox_get_counts_finish:
  * @self: the outbox
  *
  * Used error codes: %G_IO_ERROR_CANCELLED. A log or an outbox that cannot
@@ -580,12 +541,12 @@ relay_outbox_load_counts_async (RelayOutbox         *self,
  * Returns: (transfer full): the counts, or %NULL with @error set
  */
 RelayOutboxCounts *
-relay_outbox_load_counts_finish (RelayOutbox   *self,
-                                 GAsyncResult  *result,
-                                 GError       **error)
+relay_outbox_get_counts_finish (RelayOutbox   *self,
+                                GAsyncResult  *result,
+                                GError       **error)
 {
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == relay_outbox_load_counts_async, NULL);
+  g_return_val_if_fail (g_async_result_is_tagged (result, relay_outbox_get_counts_async), NULL);
 
   return g_task_propagate_pointer (G_TASK (result), error);
 }
@@ -650,99 +611,6 @@ relay_outbox_count_due (gint64  now,
   g_autoptr(RelayOutbox) outbox = relay_outbox_new (NULL);
 
   return relay_outbox_get_n_due (outbox, now, next);
-}
-
-/**
- * relay_outbox_drain:
- *
- * relay_outbox_send() on the default outbox.
- *
- * Returns: (transfer full): what happened, or %NULL with @error set
- */
-RelayOutboxReport *
-relay_outbox_drain (RelayAccount            *account,
-                    RelaySendLog            *log,
-                    RelayOutboxWait          wait,
-                    RelayOutboxProgressFunc  progress,
-                    gpointer                 user_data,
-                    GCancellable            *cancellable,
-                    GError                 **error)
-{
-  g_autoptr(RelayOutbox) outbox = relay_outbox_new (NULL);
-
-  return relay_outbox_send (outbox, account, log, wait, progress, user_data, cancellable, error);
-}
-
-/**
- * relay_outbox_drain_async:
- *
- * relay_outbox_send_async() on the default outbox.
- */
-void
-relay_outbox_drain_async (RelayAccount            *account,
-                          RelaySendLog            *log,
-                          RelayOutboxWait          wait,
-                          RelayOutboxProgressFunc  progress,
-                          gpointer                 progress_data,
-                          GCancellable            *cancellable,
-                          GAsyncReadyCallback      callback,
-                          gpointer                 user_data)
-{
-  g_autoptr(RelayOutbox) outbox = relay_outbox_new (NULL);
-
-  start_drain (outbox, NULL, relay_outbox_drain_async, account, log, wait, progress, progress_data,
-               cancellable, callback, user_data);
-}
-
-/**
- * relay_outbox_drain_finish:
- *
- * As relay_outbox_send_finish().
- *
- * Returns: (transfer full): what happened, or %NULL with @error set
- */
-RelayOutboxReport *
-relay_outbox_drain_finish (GAsyncResult  *result,
-                           GError       **error)
-{
-  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == relay_outbox_drain_async, NULL);
-
-  return g_task_propagate_pointer (G_TASK (result), error);
-}
-
-/**
- * relay_outbox_get_counts_async:
- *
- * relay_outbox_load_counts_async() on the default outbox.
- */
-void
-relay_outbox_get_counts_async (RelayAccount        *account,
-                               RelaySendLog        *log,
-                               GCancellable        *cancellable,
-                               GAsyncReadyCallback  callback,
-                               gpointer             user_data)
-{
-  g_autoptr(RelayOutbox) outbox = relay_outbox_new (NULL);
-
-  start_counts (outbox, NULL, relay_outbox_get_counts_async, account, log, cancellable, callback, user_data);
-}
-
-/**
- * relay_outbox_get_counts_finish:
- *
- * As relay_outbox_load_counts_finish().
- *
- * Returns: (transfer full): the counts, or %NULL with @error set
- */
-RelayOutboxCounts *
-relay_outbox_get_counts_finish (GAsyncResult  *result,
-                                GError       **error)
-{
-  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == relay_outbox_get_counts_async, NULL);
-
-  return g_task_propagate_pointer (G_TASK (result), error);
 }
 
 /**

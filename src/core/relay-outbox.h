@@ -94,7 +94,7 @@ guint       relay_outbox_get_n_items   (RelayOutbox         *self);
 guint       relay_outbox_get_n_due     (RelayOutbox         *self,
                                         gint64               now,
                                         gint64              *next);
-RelayOutboxReport *relay_outbox_send   (RelayOutbox         *self,
+RelayOutboxReport *relay_outbox_drain  (RelayOutbox         *self,
                                         RelayAccount        *account,
                                         RelaySendLog        *log,
                                         RelayOutboxWait      wait,
@@ -102,7 +102,7 @@ RelayOutboxReport *relay_outbox_send   (RelayOutbox         *self,
                                         gpointer             user_data,
                                         GCancellable        *cancellable,
                                         GError             **error);
-void        relay_outbox_send_async    (RelayOutbox         *self,
+void        relay_outbox_drain_async   (RelayOutbox         *self,
                                         RelayAccount        *account,
                                         RelaySendLog        *log,
                                         RelayOutboxWait      wait,
@@ -111,18 +111,20 @@ void        relay_outbox_send_async    (RelayOutbox         *self,
                                         GCancellable        *cancellable,
                                         GAsyncReadyCallback  callback,
                                         gpointer             user_data);
-RelayOutboxReport *relay_outbox_send_finish (RelayOutbox    *self,
+RelayOutboxReport *relay_outbox_drain_finish (RelayOutbox   *self,
                                         GAsyncResult        *result,
                                         GError             **error);
-void        relay_outbox_load_counts_async (RelayOutbox     *self,
+void        relay_outbox_report_free   (RelayOutboxReport   *report);
+void        relay_outbox_get_counts_async (RelayOutbox      *self,
                                         RelayAccount        *account,
                                         RelaySendLog        *log,
                                         GCancellable        *cancellable,
                                         GAsyncReadyCallback  callback,
                                         gpointer             user_data);
-RelayOutboxCounts *relay_outbox_load_counts_finish (RelayOutbox *self,
+RelayOutboxCounts *relay_outbox_get_counts_finish (RelayOutbox *self,
                                         GAsyncResult        *result,
                                         GError             **error);
+void        relay_outbox_counts_free   (RelayOutboxCounts   *counts);
 gboolean    relay_outbox_has           (RelayOutbox         *self,
                                         const char          *message_id);
 gboolean    relay_outbox_retry_message (RelayOutbox         *self,
@@ -136,7 +138,7 @@ gboolean    relay_outbox_cancel_message (RelayOutbox        *self,
                                         const char          *message_id,
                                         GError             **error);
 
-/* The same on the default outbox, each on a RelayOutbox of its own */
+/* Calls on the default outbox, each on a RelayOutbox of its own */
 char       *relay_outbox_enqueue       (RelayAccount        *account,
                                         const char * const  *recipients,
                                         const char          *subject,
@@ -146,32 +148,6 @@ char       *relay_outbox_enqueue       (RelayAccount        *account,
 guint       relay_outbox_count         (void);
 guint       relay_outbox_count_due     (gint64               now,
                                         gint64              *next);
-RelayOutboxReport *relay_outbox_drain  (RelayAccount        *account,
-                                        RelaySendLog        *log,
-                                        RelayOutboxWait      wait,
-                                        RelayOutboxProgressFunc progress,
-                                        gpointer             user_data,
-                                        GCancellable        *cancellable,
-                                        GError             **error);
-void        relay_outbox_drain_async   (RelayAccount        *account,
-                                        RelaySendLog        *log,
-                                        RelayOutboxWait      wait,
-                                        RelayOutboxProgressFunc progress,
-                                        gpointer             progress_data,
-                                        GCancellable        *cancellable,
-                                        GAsyncReadyCallback  callback,
-                                        gpointer             user_data);
-RelayOutboxReport *relay_outbox_drain_finish (GAsyncResult  *result,
-                                        GError             **error);
-void        relay_outbox_report_free   (RelayOutboxReport   *report);
-void        relay_outbox_get_counts_async (RelayAccount     *account,
-                                        RelaySendLog        *log,
-                                        GCancellable        *cancellable,
-                                        GAsyncReadyCallback  callback,
-                                        gpointer             user_data);
-RelayOutboxCounts *relay_outbox_get_counts_finish (GAsyncResult *result,
-                                        GError             **error);
-void        relay_outbox_counts_free   (RelayOutboxCounts   *counts);
 gboolean    relay_outbox_contains      (const char          *message_id);
 gboolean    relay_outbox_retry         (const char          *message_id,
                                         GError             **error);

@@ -87,18 +87,48 @@ make_label (RelaySecretKind  kind,
     }
 }
 
+/* A task for one of the calls below, which have no source object */
+static GTask *
+new_task (gpointer             source_tag,
+          GCancellable        *cancellable,
+          GAsyncReadyCallback  callback,
+          gpointer             user_data)
+{
+  GTask *task = g_task_new (NULL, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, source_tag);
+
+  return task;
+}
+
+/* The result of a store or a clear: TRUE, or an error */
+static gboolean
+finish_boolean (GAsyncResult  *result,
+                GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* libsecret's answer to a store or a clear */
 static void
-store_cb (GObject      *object,
-          GAsyncResult *result,
-          gpointer      user_data)
+done_cb (GObject      *object,
+         GAsyncResult *result,
+         gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
   GError *error = NULL;
 
-  if (secret_password_store_finish (result, &error))
-    g_task_return_boolean (task, TRUE);
+  if (g_task_get_source_tag (task) == relay_secrets_store_async)
+    secret_password_store_finish (result, &error);
   else
+    secret_password_clear_finish (result, &error);
+
+  if (error != NULL)
     g_task_return_error (task, map_error (error));
+  else
+    g_task_return_boolean (task, TRUE);
 }
 
 /**
@@ -114,18 +144,15 @@ relay_secrets_store_async (const char          *account_id,
                            GAsyncReadyCallback  callback,
                            gpointer             user_data)
 {
-  g_autoptr(GTask) task = NULL;
   g_autofree char *label = NULL;
 
   g_return_if_fail (account_id != NULL);
   g_return_if_fail (secret != NULL);
 
-  task = g_task_new (NULL, cancellable, callback, user_data);
-  g_task_set_source_tag (task, relay_secrets_store_async);
-
   label = make_label (kind, description ? description : account_id);
-  secret_password_store (relay_secrets_get_schema (), SECRET_COLLECTION_DEFAULT,
-                         label, secret, cancellable, store_cb, g_steal_pointer (&task),
+  secret_password_store (relay_secrets_get_schema (), SECRET_COLLECTION_DEFAULT, label, secret,
+                         cancellable, done_cb,
+                         new_task (relay_secrets_store_async, cancellable, callback, user_data),
                          "account", account_id,
                          "kind", relay_secret_kind_to_string (kind),
                          NULL);
@@ -143,9 +170,7 @@ gboolean
 relay_secrets_store_finish (GAsyncResult  *result,
                             GError       **error)
 {
-  g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
-
-  return g_task_propagate_boolean (G_TASK (result), error);
+  return finish_boolean (result, error);
 }
 
 static void
@@ -171,14 +196,10 @@ relay_secrets_lookup_async (const char          *account_id,
                             GAsyncReadyCallback  callback,
                             gpointer             user_data)
 {
-  GTask *task;
-
   g_return_if_fail (account_id != NULL);
 
-  task = g_task_new (NULL, cancellable, callback, user_data);
-  g_task_set_source_tag (task, relay_secrets_lookup_async);
-
-  secret_password_lookup (relay_secrets_get_schema (), cancellable, lookup_cb, task,
+  secret_password_lookup (relay_secrets_get_schema (), cancellable, lookup_cb,
+                          new_task (relay_secrets_lookup_async, cancellable, callback, user_data),
                           "account", account_id,
                           "kind", relay_secret_kind_to_string (kind),
                           NULL);
@@ -202,21 +223,6 @@ relay_secrets_lookup_finish (GAsyncResult  *result,
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
-static void
-clear_cb (GObject      *object,
-          GAsyncResult *result,
-          gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  GError *error = NULL;
-
-  secret_password_clear_finish (result, &error);
-  if (error != NULL)
-    g_task_return_error (task, map_error (error));
-  else
-    g_task_return_boolean (task, TRUE);
-}
-
 /**
  * relay_secrets_clear_async:
  *
@@ -228,14 +234,10 @@ relay_secrets_clear_async (const char          *account_id,
                            GAsyncReadyCallback  callback,
                            gpointer             user_data)
 {
-  GTask *task;
-
   g_return_if_fail (account_id != NULL);
 
-  task = g_task_new (NULL, cancellable, callback, user_data);
-  g_task_set_source_tag (task, relay_secrets_clear_async);
-
-  secret_password_clear (relay_secrets_get_schema (), cancellable, clear_cb, task,
+  secret_password_clear (relay_secrets_get_schema (), cancellable, done_cb,
+                         new_task (relay_secrets_clear_async, cancellable, callback, user_data),
                          "account", account_id,
                          NULL);
 }
@@ -252,9 +254,7 @@ gboolean
 relay_secrets_clear_finish (GAsyncResult  *result,
                             GError       **error)
 {
-  g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
-
-  return g_task_propagate_boolean (G_TASK (result), error);
+  return finish_boolean (result, error);
 }
 
 /* The blocking forms serve the command-line tool, which has nothing else
@@ -276,14 +276,28 @@ sync_cb (GObject      *object,
   g_main_context_wakeup (data->context);
 }
 
+/* Before the call: its callback (sync_cb) will come in a context of its own */
 static void
-sync_wait (SyncData *data)
+sync_begin (SyncData *data)
+{
+  data->context = g_main_context_new ();
+  data->result = NULL;
+  g_main_context_push_thread_default (data->context);
+}
+
+/* After the call: its result, once it has come */
+static GAsyncResult *
+sync_end (SyncData *data)
 {
   while (data->result == NULL)
     g_main_context_iteration (data->context, TRUE);
   /* what libsecret queued behind its callback would die with the context */
   while (g_main_context_iteration (data->context, FALSE))
     ;
+  g_main_context_pop_thread_default (data->context);
+  g_main_context_unref (data->context);
+
+  return data->result;
 }
 
 /**
@@ -302,19 +316,14 @@ relay_secrets_store_sync (const char    *account_id,
                           GCancellable  *cancellable,
                           GError       **error)
 {
-  SyncData data = { g_main_context_new (), NULL };
-  gboolean ret;
+  g_autoptr(GAsyncResult) result = NULL;
+  SyncData data;
 
-  g_main_context_push_thread_default (data.context);
+  sync_begin (&data);
   relay_secrets_store_async (account_id, kind, description, secret, cancellable, sync_cb, &data);
-  sync_wait (&data);
-  ret = relay_secrets_store_finish (data.result, error);
-  g_main_context_pop_thread_default (data.context);
+  result = sync_end (&data);
 
-  g_object_unref (data.result);
-  g_main_context_unref (data.context);
-
-  return ret;
+  return relay_secrets_store_finish (result, error);
 }
 
 /**
@@ -331,19 +340,14 @@ relay_secrets_lookup_sync (const char      *account_id,
                            GCancellable    *cancellable,
                            GError         **error)
 {
-  SyncData data = { g_main_context_new (), NULL };
-  char *ret;
+  g_autoptr(GAsyncResult) result = NULL;
+  SyncData data;
 
-  g_main_context_push_thread_default (data.context);
+  sync_begin (&data);
   relay_secrets_lookup_async (account_id, kind, cancellable, sync_cb, &data);
-  sync_wait (&data);
-  ret = relay_secrets_lookup_finish (data.result, error);
-  g_main_context_pop_thread_default (data.context);
+  result = sync_end (&data);
 
-  g_object_unref (data.result);
-  g_main_context_unref (data.context);
-
-  return ret;
+  return relay_secrets_lookup_finish (result, error);
 }
 
 /**
@@ -359,17 +363,12 @@ relay_secrets_clear_sync (const char    *account_id,
                           GCancellable  *cancellable,
                           GError       **error)
 {
-  SyncData data = { g_main_context_new (), NULL };
-  gboolean ret;
+  g_autoptr(GAsyncResult) result = NULL;
+  SyncData data;
 
-  g_main_context_push_thread_default (data.context);
+  sync_begin (&data);
   relay_secrets_clear_async (account_id, cancellable, sync_cb, &data);
-  sync_wait (&data);
-  ret = relay_secrets_clear_finish (data.result, error);
-  g_main_context_pop_thread_default (data.context);
+  result = sync_end (&data);
 
-  g_object_unref (data.result);
-  g_main_context_unref (data.context);
-
-  return ret;
+  return relay_secrets_clear_finish (result, error);
 }

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "relay-send-log.h"
+#include "relay-task-private.h"
 
 /* Lines between two looks at the cancellable */
 #define CANCEL_STRIDE 0x10000
@@ -101,7 +102,6 @@ relay_send_log_filter_async (RelaySendLog        *self,
                              GAsyncReadyCallback  callback,
                              gpointer             user_data)
 {
-  g_autoptr(GTask) task = NULL;
   Filter *filter;
 
   g_return_if_fail (RELAY_IS_SEND_LOG (self));
@@ -114,10 +114,8 @@ relay_send_log_filter_async (RelaySendLog        *self,
   if (search != NULL && search[0] != '\0')
     filter->search_needle = g_utf8_casefold (search, -1);
 
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, relay_send_log_filter_async);
-  g_task_set_task_data (task, filter, (GDestroyNotify)filter_free);
-  g_task_run_in_thread (task, filter_thread);
+  relay_task_run_in_worker (self, relay_send_log_filter_async, filter, (GDestroyNotify)filter_free,
+                            filter_thread, cancellable, callback, user_data);
 }
 
 /**
@@ -259,7 +257,6 @@ relay_send_log_export_csv_async (RelaySendLog        *self,
                                  GAsyncReadyCallback  callback,
                                  gpointer             user_data)
 {
-  g_autoptr(GTask) task = NULL;
   Export *export;
 
   g_return_if_fail (RELAY_IS_SEND_LOG (self));
@@ -272,10 +269,8 @@ relay_send_log_export_csv_async (RelaySendLog        *self,
   if (positions != NULL)
     export->positions = g_array_copy (positions);
 
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, relay_send_log_export_csv_async);
-  g_task_set_task_data (task, export, (GDestroyNotify)export_free);
-  g_task_run_in_thread (task, export_thread);
+  relay_task_run_in_worker (self, relay_send_log_export_csv_async, export, (GDestroyNotify)export_free,
+                            export_thread, cancellable, callback, user_data);
 }
 
 /**
