@@ -44,6 +44,7 @@ relay_secret_kind_to_string (RelaySecretKind kind)
     case RELAY_SECRET_PASSWORD:            return "password";
     case RELAY_SECRET_OAUTH_REFRESH_TOKEN: return "oauth-refresh-token";
     case RELAY_SECRET_OAUTH_ACCESS_TOKEN:  return "oauth-access-token";
+    case RELAY_SECRET_OAUTH_CLIENT_SECRET: return "oauth-client-secret";
     default:
       g_return_val_if_reached (NULL);
     }
@@ -82,6 +83,9 @@ make_label (RelaySecretKind  kind,
     case RELAY_SECRET_OAUTH_REFRESH_TOKEN:
     case RELAY_SECRET_OAUTH_ACCESS_TOKEN:
       return g_strdup_printf (_("Mail Relay sign-in for %s"), description);
+    case RELAY_SECRET_OAUTH_CLIENT_SECRET:
+      /* Translators: shown in Passwords and Keys; %s is an account */
+      return g_strdup_printf (_("Mail Relay sign-in client for %s"), description);
     default:
       g_return_val_if_reached (NULL);
     }
@@ -241,9 +245,35 @@ relay_secrets_clear_async (const char          *account_id,
 }
 
 /**
+ * relay_secrets_clear_kind_async:
+ *
+ * Removes the account's secret of one kind; finish with
+ * relay_secrets_clear_finish().
+ */
+void
+relay_secrets_clear_kind_async (const char          *account_id,
+                                RelaySecretKind      kind,
+                                GCancellable        *cancellable,
+                                GAsyncReadyCallback  callback,
+                                gpointer             user_data)
+{
+  GTask *task;
+
+  g_return_if_fail (account_id != NULL);
+
+  task = g_task_new (NULL, cancellable, callback, user_data);
+  g_task_set_source_tag (task, relay_secrets_clear_kind_async);
+
+  secret_password_clear (relay_secrets_get_schema (), cancellable, clear_cb, task,
+                         "account", account_id,
+                         "kind", relay_secret_kind_to_string (kind),
+                         NULL);
+}
+
+/**
  * relay_secrets_clear_finish:
  *
- * Finishes relay_secrets_clear_async().
+ * Finishes relay_secrets_clear_async() and relay_secrets_clear_kind_async().
  *
  * Used error codes: %RELAY_SECRETS_ERROR_UNAVAILABLE (no keyring answered, whatever libsecret
  *   said), %G_IO_ERROR_CANCELLED.
@@ -364,6 +394,35 @@ relay_secrets_clear_sync (const char    *account_id,
 
   g_main_context_push_thread_default (data.context);
   relay_secrets_clear_async (account_id, cancellable, sync_cb, &data);
+  sync_wait (&data);
+  ret = relay_secrets_clear_finish (data.result, error);
+  g_main_context_pop_thread_default (data.context);
+
+  g_object_unref (data.result);
+  g_main_context_unref (data.context);
+
+  return ret;
+}
+
+/**
+ * relay_secrets_clear_kind_sync:
+ *
+ * The blocking form of relay_secrets_clear_kind_async().
+ *
+ * Used error codes: %RELAY_SECRETS_ERROR_UNAVAILABLE (no keyring answered, whatever libsecret
+ *   said), %G_IO_ERROR_CANCELLED.
+ */
+gboolean
+relay_secrets_clear_kind_sync (const char      *account_id,
+                               RelaySecretKind  kind,
+                               GCancellable    *cancellable,
+                               GError         **error)
+{
+  SyncData data = { g_main_context_new (), NULL };
+  gboolean ret;
+
+  g_main_context_push_thread_default (data.context);
+  relay_secrets_clear_kind_async (account_id, kind, cancellable, sync_cb, &data);
   sync_wait (&data);
   ret = relay_secrets_clear_finish (data.result, error);
   g_main_context_pop_thread_default (data.context);
