@@ -216,13 +216,13 @@ relay_oauth_config_new (RelayProvider  *provider,
       if (g_str_equal (service, "google"))
         g_set_error_literal (error, RELAY_OAUTH_ERROR, RELAY_OAUTH_ERROR_NOT_CONFIGURED,
                              _("This copy of Mail Relay was built without a Google sign-in client. "
-                               "Use your own: mail-relay-cli account set --provider gmail "
+                               "Use your own: mail-relay-cli account set --provider gmail --from ADDRESS "
                                "--oauth-client-id ID --oauth-client-secret-stdin"));
       else
         g_set_error_literal (error, RELAY_OAUTH_ERROR, RELAY_OAUTH_ERROR_NOT_CONFIGURED,
                              _("This copy of Mail Relay was built without a Microsoft sign-in client. "
                                "Use your own: mail-relay-cli account set --provider microsoft365 "
-                               "--oauth-client-id ID"));
+                               "--from ADDRESS --oauth-client-id ID"));
       return NULL;
     }
 
