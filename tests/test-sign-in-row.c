@@ -116,26 +116,6 @@ test_not_configured (void)
   g_assert_finalize_object (row);
 }
 
-static RelayOAuthClientDialog *
-find_client_dialog (void)
-{
-  g_autoptr(GList) toplevels = gtk_window_list_toplevels ();
-
-  for (GList *l = toplevels; l != NULL; l = l->next)
-    if (RELAY_IS_OAUTH_CLIENT_DIALOG (l->data) && gtk_widget_get_visible (l->data))
-      return l->data;
-
-  return NULL;
-}
-
-static gboolean
-is_visible_label_starting (GtkWidget     *widget,
-                           gconstpointer  prefix)
-{
-  return GTK_IS_LABEL (widget) && gtk_widget_get_visible (widget) &&
-         g_str_has_prefix (gtk_label_get_text (GTK_LABEL (widget)), prefix);
-}
-
 #define OWN_MICROSOFT_ID "0f0e5b1c-8d3e-4a4b-9f3c-1d2e3f4a5b6c"
 
 /* Microsoft 365 on a build without a Microsoft client: “Use Your Own
@@ -172,7 +152,7 @@ test_own_microsoft_client (void)
   g_assert_false (gtk_test_accessible_has_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL));
 
   g_signal_emit_by_name (button, "clicked");
-  dialog = find_client_dialog ();
+  dialog = (RelayOAuthClientDialog *)find_toplevel (RELAY_TYPE_OAUTH_CLIENT_DIALOG);
   g_assert_nonnull (dialog);
   assert_buttons_named_once (GTK_WIDGET (dialog));
   id_row = find_row (GTK_WIDGET (dialog), "Client ID");
@@ -184,11 +164,11 @@ test_own_microsoft_client (void)
                    ==, "https://learn.microsoft.com/entra/identity-platform/quickstart-register-app");
 
   gtk_editable_set_text (GTK_EDITABLE (id_row), "123-abc.apps.googleusercontent.com");
-  g_assert_nonnull (find_widget (GTK_WIDGET (dialog), is_visible_label_starting,
-                                 "Client ID: a Microsoft application (client) ID looks like"));
+  g_assert_nonnull (find_visible_label (GTK_WIDGET (dialog),
+                                        "Client ID: a Microsoft application (client) ID looks like"));
   g_assert_false (adw_message_dialog_get_response_enabled (ADW_MESSAGE_DIALOG (dialog), "use"));
   gtk_editable_set_text (GTK_EDITABLE (id_row), OWN_MICROSOFT_ID);
-  g_assert_null (find_widget (GTK_WIDGET (dialog), is_visible_label_starting, "Client ID:"));
+  g_assert_null (find_visible_label (GTK_WIDGET (dialog), "Client ID:"));
   g_assert_true (adw_message_dialog_get_response_enabled (ADW_MESSAGE_DIALOG (dialog), "use"));
 
   /* Cancel changes nothing */

@@ -592,26 +592,6 @@ test_not_configured (void)
   g_assert_true (await_finalize (page) == g_thread_self ());
 }
 
-static gboolean
-is_visible_label_starting (GtkWidget     *widget,
-                           gconstpointer  prefix)
-{
-  return GTK_IS_LABEL (widget) && gtk_widget_get_visible (widget) &&
-         g_str_has_prefix (gtk_label_get_text (GTK_LABEL (widget)), prefix);
-}
-
-static AdwMessageDialog *
-find_client_dialog (void)
-{
-  g_autoptr(GList) toplevels = gtk_window_list_toplevels ();
-
-  for (GList *l = toplevels; l != NULL; l = l->next)
-    if (RELAY_IS_OAUTH_CLIENT_DIALOG (l->data) && gtk_widget_get_visible (l->data))
-      return l->data;
-
-  return NULL;
-}
-
 #define OWN_CLIENT_ID "555-widget.apps.googleusercontent.com"
 #define OWN_CLIENT_SECRET "GOCSPX-widget-7c1d"
 
@@ -659,16 +639,16 @@ test_own_client (void)
   g_assert_nonnull (button);
   g_assert_true (gtk_widget_get_visible (button));
   assert_buttons_named_once (row);
-  g_assert_null (find_client_dialog ());
+  g_assert_null (find_toplevel (RELAY_TYPE_OAUTH_CLIENT_DIALOG));
   g_signal_emit_by_name (button, "clicked");
-  dialog = find_client_dialog ();
+  dialog = (AdwMessageDialog *)find_toplevel (RELAY_TYPE_OAUTH_CLIENT_DIALOG);
   g_assert_nonnull (dialog);
   g_assert_true (gtk_window_get_transient_for (GTK_WINDOW (dialog)) == window);
   g_assert_false (adw_message_dialog_get_response_enabled (dialog, "use"));
   assert_buttons_named_once (GTK_WIDGET (dialog));
   /* nothing typed yet: no error shown */
-  g_assert_null (find_widget (GTK_WIDGET (dialog), is_visible_label_starting, "Client ID:"));
-  g_assert_null (find_widget (GTK_WIDGET (dialog), is_visible_label_starting, "Client secret:"));
+  g_assert_null (find_visible_label (GTK_WIDGET (dialog), "Client ID:"));
+  g_assert_null (find_visible_label (GTK_WIDGET (dialog), "Client secret:"));
 
   id_row = find_row (GTK_WIDGET (dialog), "Client ID");
   secret_row = find_row (GTK_WIDGET (dialog), "Client Secret");
@@ -681,22 +661,22 @@ test_own_client (void)
 
   /* a bad id: the field is named, Use stays off */
   gtk_editable_set_text (GTK_EDITABLE (id_row), "123-abc");
-  g_assert_nonnull (find_widget (GTK_WIDGET (dialog), is_visible_label_starting,
-                                 "Client ID: a Google client ID ends in “.apps.googleusercontent.com”"));
+  g_assert_nonnull (find_visible_label (GTK_WIDGET (dialog),
+                                        "Client ID: a Google client ID ends in “.apps.googleusercontent.com”"));
   g_assert_true (gtk_widget_has_css_class (id_row, "error"));
   g_assert_false (adw_message_dialog_get_response_enabled (dialog, "use"));
 
   /* a good id, but a Google client needs its secret */
   gtk_editable_set_text (GTK_EDITABLE (id_row), " " OWN_CLIENT_ID " ");
-  g_assert_null (find_widget (GTK_WIDGET (dialog), is_visible_label_starting, "Client ID:"));
+  g_assert_null (find_visible_label (GTK_WIDGET (dialog), "Client ID:"));
   g_assert_false (gtk_widget_has_css_class (id_row, "error"));
   g_assert_false (adw_message_dialog_get_response_enabled (dialog, "use"));
   gtk_editable_set_text (GTK_EDITABLE (secret_row), "has a space");
-  g_assert_nonnull (find_widget (GTK_WIDGET (dialog), is_visible_label_starting, "Client secret:"));
+  g_assert_nonnull (find_visible_label (GTK_WIDGET (dialog), "Client secret:"));
   g_assert_false (adw_message_dialog_get_response_enabled (dialog, "use"));
   gtk_editable_set_text (GTK_EDITABLE (secret_row), OWN_CLIENT_SECRET);
-  g_assert_null (find_widget (GTK_WIDGET (dialog), is_visible_label_starting, "Client ID:"));
-  g_assert_null (find_widget (GTK_WIDGET (dialog), is_visible_label_starting, "Client secret:"));
+  g_assert_null (find_visible_label (GTK_WIDGET (dialog), "Client ID:"));
+  g_assert_null (find_visible_label (GTK_WIDGET (dialog), "Client secret:"));
   g_assert_true (adw_message_dialog_get_response_enabled (dialog, "use"));
 
   adw_message_dialog_response (dialog, "use");
