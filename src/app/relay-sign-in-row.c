@@ -663,6 +663,8 @@ relay_sign_in_row_stop (RelaySignInRow *self)
   g_return_if_fail (RELAY_IS_SIGN_IN_ROW (self));
 
   g_cancellable_cancel (self->cancellable);
+  if (self->config_cancellable != NULL)
+    g_cancellable_cancel (self->config_cancellable);
   if (self->sign_in_cancellable != NULL)
     g_cancellable_cancel (self->sign_in_cancellable);
   if (self->flow != NULL)
