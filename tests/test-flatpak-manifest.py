@@ -27,6 +27,9 @@ MIN_RUNTIME = 49
 # with them, every top-level directory .gitignore names (build-asan from
 # build-aux/test-sanitize, build-bench, build-fuzz, …)
 MUST_SKIP = {".git", "build", "build-flatpak", ".flatpak-builder"}
+# the sign-in clients a distributor builds in: set in config-opts, and
+# there only (docs/packaging.md)
+CLIENT_OPTIONS = ("google_client_id", "google_client_secret", "microsoft_client_id")
 
 
 def ignored_dirs(source_root):
@@ -117,6 +120,13 @@ def lint(manifest, manifest_dir, app_id, command, source_root):
     need("-Dflatpak=true" in opts, "meson test would run tests that need a keyring, a display or a network "
                                    "(-Dflatpak=true is missing)")
     need(module.get("run-tests") is True, "run-tests is not true: the tests do not run in the build")
+    for option in CLIENT_OPTIONS:
+        given = [opt for opt in opts if isinstance(opt, str) and opt.startswith("-D%s=" % option)]
+        need(len(given) == 1, f"config-opts does not name -D{option}= once, the one place a distributor "
+                              f"sets it (docs/packaging.md)")
+    elsewhere = [text for text in all_strings({k: v for k, v in manifest.items() if k != "modules"})
+                 if "CLIENT_ID" in text or "CLIENT_SECRET" in text or "client_id" in text]
+    need(not elsewhere, f"a sign-in client is set outside config-opts: {elsewhere}")
 
     build_args = [arg for options in (manifest.get("build-options", {}), module.get("build-options", {}))
                   for arg in options.get("build-args", [])]
@@ -152,6 +162,10 @@ def broken_copies(manifest, app_id):
     yield "the build tree copied", edit(lambda m: module(m)["sources"][0].update({"skip": [".git"]}))
     yield "the sanitizer build tree copied", edit(lambda m: module(m)["sources"][0].update(
         {"skip": [p for p in module(m)["sources"][0]["skip"] if p != "build-asan"]}))
+    yield "no sign-in client options", edit(lambda m: module(m).update(
+        {"config-opts": [o for o in module(m)["config-opts"] if "client" not in o]}))
+    yield "a client id in the environment", edit(lambda m: m["finish-args"].append(
+        "--env=MAIL_RELAY_GOOGLE_CLIENT_ID=x.apps.googleusercontent.com"))
     yield "a network build", edit(lambda m: m.update({"build-options": {"build-args": ["--share=network"]}}))
 
 

@@ -249,6 +249,112 @@ test_refresh (Fixture       *f,
   g_assert_cmpuint (f->refresh_requests, ==, 2);
 }
 
+#define OWN_CLIENT_ID "555-own.apps.googleusercontent.com"
+#define OWN_CLIENT_SECRET "GOCSPX-own-secret"
+
+static RelayOAuthConfig *
+get_config (Fixture   *f,
+            GError   **error)
+{
+  Wait wait = { f, NULL };
+  RelayOAuthConfig *config;
+
+  relay_oauth_account_get_config_async (f->account, NULL, NULL, done_cb, &wait);
+  g_assert_true (g_async_result_is_tagged (wait_for (&wait), relay_oauth_account_get_config_async));
+  config = relay_oauth_account_get_config_finish (wait.result, error);
+  g_object_unref (wait.result);
+
+  return config;
+}
+
+static void
+store_client_secret (Fixture    *f,
+                     const char *secret)
+{
+  g_autoptr(GError) error = NULL;
+  Wait wait = { f, NULL };
+
+  relay_oauth_account_store_client_secret_async (f->account, secret, NULL, done_cb, &wait);
+  g_assert_true (g_async_result_is_tagged (wait_for (&wait), relay_oauth_account_store_client_secret_async));
+  g_assert_true (relay_oauth_account_store_client_secret_finish (wait.result, &error));
+  g_assert_no_error (error);
+  g_object_unref (wait.result);
+}
+
+/* The account's own client: its secret from the keyring (kind
+ * oauth-client-secret), kept when signing out, used for the refresh */
+static void
+test_own_client (Fixture       *f,
+                 gconstpointer  data)
+{
+  g_autoptr(RelayOAuthConfig) config = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *stored = NULL;
+  Wait wait = { f, NULL };
+
+  g_unsetenv ("MAIL_RELAY_GOOGLE_CLIENT_ID");
+  g_unsetenv ("MAIL_RELAY_GOOGLE_CLIENT_SECRET");
+  relay_account_set_oauth_client_id (f->account, OWN_CLIENT_ID);
+  store_client_secret (f, OWN_CLIENT_SECRET);
+
+  stored = relay_secrets_lookup_sync (relay_account_get_id (f->account), RELAY_SECRET_OAUTH_CLIENT_SECRET,
+                                      NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (stored, ==, OWN_CLIENT_SECRET);
+  g_assert_cmpstr (relay_secret_kind_to_string (RELAY_SECRET_OAUTH_CLIENT_SECRET), ==, "oauth-client-secret");
+
+  config = get_config (f, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (config->client_id, ==, OWN_CLIENT_ID);
+  g_assert_cmpstr (config->client_secret, ==, OWN_CLIENT_SECRET);
+  g_clear_pointer (&config, relay_oauth_config_free);
+
+  /* signing out forgets the tokens, not the client */
+  store (f, g_get_real_time () / G_USEC_PER_SEC + 3600);
+  relay_oauth_account_sign_out_async (f->account, NULL, done_cb, &wait);
+  g_assert_true (relay_oauth_account_sign_out_finish (wait_for (&wait), &error));
+  g_assert_no_error (error);
+  g_clear_object (&wait.result);
+  g_assert_false (is_linked (f));
+  config = get_config (f, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (config->client_secret, ==, OWN_CLIENT_SECRET);
+  g_clear_pointer (&config, relay_oauth_config_free);
+
+  /* the variable still wins over the account's own client */
+  g_setenv ("MAIL_RELAY_GOOGLE_CLIENT_ID", CLIENT_ID, TRUE);
+  config = get_config (f, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (config->client_id, ==, CLIENT_ID);
+  g_assert_cmpstr (config->client_secret, !=, OWN_CLIENT_SECRET);
+  g_clear_pointer (&config, relay_oauth_config_free);
+  g_unsetenv ("MAIL_RELAY_GOOGLE_CLIENT_ID");
+
+  /* for another sign-in the own client is not used */
+  config = NULL;
+  {
+    Wait other = { f, NULL };
+
+    g_setenv ("MAIL_RELAY_MICROSOFT_CLIENT_ID", "", TRUE);
+    relay_oauth_account_get_config_async (f->account, relay_provider_lookup ("microsoft365"), NULL,
+                                          done_cb, &other);
+    config = relay_oauth_account_get_config_finish (wait_for (&other), &error);
+    g_object_unref (other.result);
+  }
+  g_unsetenv ("MAIL_RELAY_MICROSOFT_CLIENT_ID");
+  g_assert_error (error, RELAY_OAUTH_ERROR, RELAY_OAUTH_ERROR_NOT_CONFIGURED);
+  g_clear_error (&error);
+  g_clear_pointer (&config, relay_oauth_config_free);
+
+  /* removed: none in the keyring */
+  store_client_secret (f, NULL);
+  g_clear_pointer (&stored, g_free);
+  stored = relay_secrets_lookup_sync (relay_account_get_id (f->account), RELAY_SECRET_OAUTH_CLIENT_SECRET,
+                                      NULL, &error);
+  g_assert_no_error (error);
+  g_assert_null (stored);
+}
+
 static void
 test_invalid_grant (Fixture       *f,
                     gconstpointer  data)
@@ -379,6 +485,7 @@ main (int   argc,
   g_test_add ("/oauth-account/round-trip", Fixture, NULL, setup, test_round_trip, teardown);
   g_test_add ("/oauth-account/refresh", Fixture, NULL, setup, test_refresh, teardown);
   g_test_add ("/oauth-account/invalid-grant", Fixture, NULL, setup, test_invalid_grant, teardown);
+  g_test_add ("/oauth-account/own-client", Fixture, NULL, setup, test_own_client, teardown);
   g_test_add ("/oauth-account/copies", Fixture, NULL, setup, test_copies, teardown);
   g_test_add ("/oauth-account/cancelled", Fixture, NULL, setup, test_cancelled, teardown);
 

@@ -65,6 +65,8 @@ class Mock:
         self.id_email = EMAIL           # the id_token's email claim; None leaves it out
         self.userinfo = None            # the userinfo endpoint's claims
         self.userinfo_auth = []         # the Authorization headers it saw
+        self.client_id = CLIENT_ID      # the client it expects
+        self.client_secret = None       # and its secret, when it checks one
 
 
 MOCK = Mock()
@@ -88,7 +90,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if url.path != "/auth":
             self.send_error(404)
             return
-        ok = (q.get("response_type") == "code" and q.get("client_id") == CLIENT_ID
+        ok = (q.get("response_type") == "code" and q.get("client_id") == MOCK.client_id
               and q.get("code_challenge_method") == "S256" and q.get("state")
               and q.get("redirect_uri", "").startswith("http://127.0.0.1:")
               and q["redirect_uri"].endswith("/oauth2/callback")
@@ -116,7 +118,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             MOCK.token_requests.append(form.get("grant_type"))
             if form.get("grant_type") == "authorization_code":
                 verifier = form.get("code_verifier", "")
-                good = (form.get("code") == "code-7f3a" and form.get("client_id") == CLIENT_ID
+                good = (form.get("code") == "code-7f3a" and form.get("client_id") == MOCK.client_id
+                        and (MOCK.client_secret is None or form.get("client_secret") == MOCK.client_secret)
                         and form.get("redirect_uri") == MOCK.redirect_uri
                         and b64url(hashlib.sha256(verifier.encode()).digest()) == MOCK.challenge)
                 if not good:
@@ -293,6 +296,93 @@ def check_userinfo(env, work):
         check(stored_token(account_id) == "", "%s: no token kept in the keyring" % what)
     MOCK.id_email = EMAIL
     MOCK.userinfo = None
+
+
+OWN_CLIENT_ID = "555-own.apps.googleusercontent.com"
+OWN_CLIENT_SECRET = "GOCSPX-own-9d2e"
+
+
+def client_secret_in_keyring(account_id):
+    found = subprocess.run(["secret-tool", "lookup", "xdg:schema", "io.github.mailrelay.MailRelay",
+                            "account", account_id, "kind", "oauth-client-secret"],
+                           capture_output=True, text=True)
+    return found.stdout
+
+
+def check_own_client(env, work):
+    """Item: a copy built without a Google client signs in with the
+    user's own: `account set --oauth-client-id` (validated, the secret
+    from standard input into the keyring), then link-gmail's URL carries
+    that client, and its secret goes to the token endpoint."""
+    e = fresh_env(env, work, "own-client")
+    e.pop("MAIL_RELAY_GOOGLE_CLIENT_ID", None)
+    e.pop("MAIL_RELAY_GOOGLE_CLIENT_SECRET", None)
+    outputs = []
+
+    # without a client: a message in the user's words, or the build's own client
+    link = subprocess.run([CLI, "link-gmail", "--no-browser", "--timeout", "1"], env=e,
+                          capture_output=True, text=True, timeout=60)
+    if link.returncode == 1 and "built without" in link.stderr:
+        check("--oauth-client-id" in link.stderr and "-Dgoogle" not in link.stderr
+              and "MAIL_RELAY_" not in link.stderr,
+              "without a client, link-gmail says how to give one: %r" % link.stderr)
+
+    bad = cli(e, "account", "set", "--provider", "gmail", "--from", EMAIL, "--oauth-client-id", "123-abc")
+    check(bad.returncode == 2 and "--oauth-client-id: Client ID:" in bad.stderr,
+          "a bad client id exits 2 naming the option: %r" % bad.stderr)
+    check(accounts_file(e) is None, "nothing saved after a bad client id")
+    no_secret = cli(e, "account", "set", "--provider", "gmail", "--from", EMAIL,
+                    "--oauth-client-id", OWN_CLIENT_ID)
+    check(no_secret.returncode == 2 and "--oauth-client-secret-stdin: Client secret:" in no_secret.stderr,
+          "a Google client without its secret exits 2 naming the option: %r" % no_secret.stderr)
+    both = subprocess.run([CLI, "account", "set", "--provider", "gmail", "--from", EMAIL, "--password-stdin",
+                           "--oauth-client-id", OWN_CLIENT_ID, "--oauth-client-secret-stdin"],
+                          env=e, input="x\n", capture_output=True, text=True, timeout=60)
+    check(both.returncode == 2, "the password and the client secret are not both read from stdin")
+
+    ok = subprocess.run([CLI, "account", "set", "--provider", "gmail", "--from", EMAIL,
+                         "--oauth-client-id", OWN_CLIENT_ID,
+                         "--oauth-client-secret-stdin"], env=e, input=OWN_CLIENT_SECRET + "\n",
+                        capture_output=True, text=True, timeout=60)
+    outputs += [ok.stdout, ok.stderr]
+    check(ok.returncode == 0, "account set --oauth-client-id exits 0 (%s)" % ok.stderr[-300:])
+    shown = show(e)
+    check(shown.get("oauth_client_id") == OWN_CLIENT_ID, "the account keeps the client id: %r" % shown)
+    check(OWN_CLIENT_SECRET.encode() not in (accounts_file(e) or b""), "the client secret is not in accounts.json")
+    check(OWN_CLIENT_ID.encode() in (accounts_file(e) or b""), "the client id is in accounts.json")
+    check(client_secret_in_keyring(shown.get("id", "")) == OWN_CLIENT_SECRET,
+          "the client secret is in the keyring (kind oauth-client-secret)")
+
+    MOCK.client_id, MOCK.client_secret = OWN_CLIENT_ID, OWN_CLIENT_SECRET
+    MOCK.id_email, MOCK.userinfo, MOCK.mode = EMAIL, None, "consent"
+    MOCK.access_token, MOCK.access_expires_in = "stale-token", 3600
+    try:
+        proc = subprocess.Popen([CLI, "link-gmail", "--no-browser", "--timeout", "30"], env=e,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        url = proc.stdout.readline().strip()
+        query = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(url).query))
+        check(query.get("client_id") == OWN_CLIENT_ID, "the authorization URL carries the own client: %r" % url)
+        check("client_secret" not in query, "the authorization URL does not carry the secret")
+        if url.startswith("http://127.0.0.1:"):
+            status, location, _ = http_get(url)
+            if status == 302 and location:
+                http_get(location)
+        out, err = proc.communicate(timeout=60)
+        outputs += [url, out, err]
+        check(proc.returncode == 0 and ("Linked %s" % EMAIL) in out,
+              "linked with the own client, its secret sent to the token endpoint (%s)" % err[-300:])
+    finally:
+        MOCK.client_id, MOCK.client_secret = CLIENT_ID, None
+
+    unlink = cli(e, "unlink")
+    check(unlink.returncode == 0 and client_secret_in_keyring(shown.get("id", "")) == OWN_CLIENT_SECRET,
+          "unlink keeps the client secret for the next sign-in")
+    back = cli(e, "account", "set", "--oauth-client-id", "")
+    check(back.returncode == 0 and "oauth_client_id" not in show(e)
+          and client_secret_in_keyring(shown.get("id", "")) == "",
+          "--oauth-client-id \"\" goes back to the built-in client and removes the secret")
+    for blob in outputs:
+        check(OWN_CLIENT_SECRET not in (blob or ""), "the client secret is in no output")
 
 
 def check_trust_reset(env, work, certs):
@@ -676,6 +766,7 @@ def main():
               "after unlink the test asks to sign in again")
 
         check_userinfo(env, work)
+        check_own_client(env, work)
         check_trust_reset(env, work, certs)
         check_stranger(env, work)
         check_token_deadline(env, work, certs, port)

@@ -776,6 +776,75 @@ test_config (void)
   g_unsetenv ("MAIL_RELAY_GOOGLE_CLIENT_SECRET");
 }
 
+#define OWN_GOOGLE_ID "555-own.apps.googleusercontent.com"
+#define OWN_MICROSOFT_ID "0f0e5b1c-8d3e-4a4b-9f3c-1d2e3f4a5b6c"
+
+/* Whose client signs in: the variable's, else the user's own, else the
+ * built-in one; a secret goes with its client */
+static void
+test_config_precedence (void)
+{
+  g_autoptr(RelayOAuthConfig) config = NULL;
+  g_autoptr(GError) error = NULL;
+  RelayProvider *gmail = relay_provider_lookup ("gmail");
+  RelayProvider *office = relay_provider_lookup ("microsoft365");
+
+  g_unsetenv ("MAIL_RELAY_GOOGLE_CLIENT_ID");
+  g_unsetenv ("MAIL_RELAY_GOOGLE_CLIENT_SECRET");
+  g_unsetenv ("MAIL_RELAY_MICROSOFT_CLIENT_ID");
+  g_unsetenv ("MAIL_RELAY_MICROSOFT_CLIENT_SECRET");
+
+  /* the user's own, over the built-in one (if the build has one) */
+  config = relay_oauth_config_new (gmail, OWN_GOOGLE_ID, "own-secret", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (config->client_id, ==, OWN_GOOGLE_ID);
+  g_assert_cmpstr (config->client_secret, ==, "own-secret");
+  g_clear_pointer (&config, relay_oauth_config_free);
+
+  /* an empty variable means “not the built-in one”: the own client stays */
+  g_setenv ("MAIL_RELAY_GOOGLE_CLIENT_ID", "", TRUE);
+  config = relay_oauth_config_new (gmail, OWN_GOOGLE_ID, "own-secret", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (config->client_id, ==, OWN_GOOGLE_ID);
+  g_clear_pointer (&config, relay_oauth_config_free);
+
+  /* none given: the built-in one, or none */
+  config = relay_oauth_config_new (gmail, "", NULL, &error);
+  g_assert_error (error, RELAY_OAUTH_ERROR, RELAY_OAUTH_ERROR_NOT_CONFIGURED);
+  g_assert_null (config);
+  g_clear_error (&error);
+
+  /* the variable over the own client; the own secret does not go with it */
+  g_setenv ("MAIL_RELAY_GOOGLE_CLIENT_ID", CLIENT_ID, TRUE);
+  config = relay_oauth_config_new (gmail, OWN_GOOGLE_ID, "own-secret", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (config->client_id, ==, CLIENT_ID);
+  g_assert_cmpstr (config->client_secret, ==, GOOGLE_CLIENT_SECRET[0] ? GOOGLE_CLIENT_SECRET : NULL);
+  g_clear_pointer (&config, relay_oauth_config_free);
+
+  /* the secret's variable over the own secret */
+  g_unsetenv ("MAIL_RELAY_GOOGLE_CLIENT_ID");
+  g_setenv ("MAIL_RELAY_GOOGLE_CLIENT_SECRET", CLIENT_SECRET, TRUE);
+  config = relay_oauth_config_new (gmail, OWN_GOOGLE_ID, "own-secret", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (config->client_id, ==, OWN_GOOGLE_ID);
+  g_assert_cmpstr (config->client_secret, ==, CLIENT_SECRET);
+  g_clear_pointer (&config, relay_oauth_config_free);
+  g_unsetenv ("MAIL_RELAY_GOOGLE_CLIENT_SECRET");
+
+  /* Microsoft: a public client, no secret */
+  config = relay_oauth_config_new (office, OWN_MICROSOFT_ID, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (config->client_id, ==, OWN_MICROSOFT_ID);
+  g_assert_null (config->client_secret);
+  g_clear_pointer (&config, relay_oauth_config_free);
+  g_setenv ("MAIL_RELAY_MICROSOFT_CLIENT_ID", "ms-client", TRUE);
+  config = relay_oauth_config_new (office, OWN_MICROSOFT_ID, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (config->client_id, ==, "ms-client");
+  g_unsetenv ("MAIL_RELAY_MICROSOFT_CLIENT_ID");
+}
+
 static void
 test_not_configured (void)
 {
@@ -790,8 +859,8 @@ test_not_configured (void)
       config = relay_oauth_config_new_for_provider (relay_provider_lookup ("gmail"), &error);
       g_assert_error (error, RELAY_OAUTH_ERROR, RELAY_OAUTH_ERROR_NOT_CONFIGURED);
       g_assert_null (config);
-      g_assert_nonnull (strstr (error->message, "-Dgoogle_client_id"));
-      g_assert_nonnull (strstr (error->message, "MAIL_RELAY_GOOGLE_CLIENT_ID"));
+      g_assert_nonnull (strstr (error->message, "built without a Google sign-in client"));
+      g_assert_nonnull (strstr (error->message, "--oauth-client-id"));
       g_clear_error (&error);
     }
 
@@ -799,7 +868,7 @@ test_not_configured (void)
   g_setenv ("MAIL_RELAY_GOOGLE_CLIENT_ID", "", TRUE);
   config = relay_oauth_config_new_for_provider (relay_provider_lookup ("gmail"), &error);
   g_assert_error (error, RELAY_OAUTH_ERROR, RELAY_OAUTH_ERROR_NOT_CONFIGURED);
-  g_assert_nonnull (strstr (error->message, "MAIL_RELAY_GOOGLE_CLIENT_ID"));
+  g_assert_nonnull (strstr (error->message, "--oauth-client-id"));
   g_clear_error (&error);
   g_unsetenv ("MAIL_RELAY_GOOGLE_CLIENT_ID");
 
@@ -807,8 +876,8 @@ test_not_configured (void)
     {
       config = relay_oauth_config_new_for_provider (relay_provider_lookup ("microsoft365"), &error);
       g_assert_error (error, RELAY_OAUTH_ERROR, RELAY_OAUTH_ERROR_NOT_CONFIGURED);
-      g_assert_nonnull (strstr (error->message, "-Dmicrosoft_client_id"));
-      g_assert_nonnull (strstr (error->message, "MAIL_RELAY_MICROSOFT_CLIENT_ID"));
+      g_assert_nonnull (strstr (error->message, "built without a Microsoft sign-in client"));
+      g_assert_nonnull (strstr (error->message, "--oauth-client-id"));
       g_clear_error (&error);
     }
 
@@ -1682,6 +1751,7 @@ main (int   argc,
   g_test_add_func ("/oauth/callback/socket-row", test_socket_row);
   g_test_add_func ("/oauth/config/overrides", test_config);
   g_test_add_func ("/oauth/config/not-configured", test_not_configured);
+  g_test_add_func ("/oauth/config/precedence", test_config_precedence);
   g_test_add_func ("/oauth/flow/microsoft-uri", test_microsoft_uri);
 
 #define ADD(path, func) \

@@ -15,6 +15,7 @@
 #include "config.h"
 
 #include <json-glib/json-glib.h>
+#include <string.h>
 
 #include "relay-account.h"
 #include "relay-account-store.h"
@@ -235,6 +236,65 @@ test_account_pins_hand_edited (void)
   g_assert_finalize_object (account);
 }
 
+/* The user's own OAuth client: written only when set, read back checked
+ * against the provider's sign-in, and never its secret */
+static void
+test_account_oauth_client (void)
+{
+  RelayAccount *account = relay_account_new ();
+  RelayAccount *copy;
+  g_autoptr(JsonNode) node = NULL;
+  g_autoptr(JsonNode) bad = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
+
+  relay_account_apply_provider (account, relay_provider_lookup ("gmail"));
+  node = relay_account_to_json (account);
+  g_assert_false (json_object_has_member (json_node_get_object (node), "oauth_client_id"));
+  g_clear_pointer (&node, json_node_unref);
+
+  relay_account_set_oauth_client_id (account, "123456789012-abcdefghijklmnopqrstuvwxyz012345.apps.googleusercontent.com");
+  node = relay_account_to_json (account);
+  g_assert_cmpstr (json_object_get_string_member (json_node_get_object (node), "oauth_client_id"), ==,
+                   "123456789012-abcdefghijklmnopqrstuvwxyz012345.apps.googleusercontent.com");
+  text = json_to_string (node, FALSE);
+  g_assert_null (strstr (text, "secret"));
+  copy = relay_account_new_from_json (json_node_get_object (node), &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (relay_account_get_oauth_client_id (copy), ==, "123456789012-abcdefghijklmnopqrstuvwxyz012345.apps.googleusercontent.com");
+  assert_same_properties (account, copy, "in the JSON round trip");
+  g_assert_finalize_object (copy);
+
+  /* a Google client for a Microsoft sign-in, a client for a provider
+   * without sign-in, a hand-edited id with a line break: refused, named */
+  json_object_set_string_member (json_node_get_object (node), "provider", "microsoft365");
+  g_assert_null (relay_account_new_from_json (json_node_get_object (node), &error));
+  g_assert_error (error, JSON_PARSER_ERROR, JSON_PARSER_ERROR_INVALID_DATA);
+  g_assert_nonnull (strstr (error->message, "oauth_client_id"));
+  g_clear_error (&error);
+  json_object_set_string_member (json_node_get_object (node), "provider", "custom");
+  g_assert_null (relay_account_new_from_json (json_node_get_object (node), &error));
+  g_assert_nonnull (strstr (error->message, "oauth_client_id"));
+  g_clear_error (&error);
+  json_object_set_string_member (json_node_get_object (node), "provider", "gmail");
+  json_object_set_string_member (json_node_get_object (node), "oauth_client_id",
+                                 "x\r\nRCPT.apps.googleusercontent.com");
+  g_assert_null (relay_account_new_from_json (json_node_get_object (node), &error));
+  g_assert_nonnull (strstr (error->message, "oauth_client_id"));
+  g_clear_error (&error);
+  json_object_set_int_member (json_node_get_object (node), "oauth_client_id", 7);
+  g_assert_null (relay_account_new_from_json (json_node_get_object (node), &error));
+  g_assert_nonnull (strstr (error->message, "oauth_client_id"));
+  g_clear_error (&error);
+
+  /* copied with the account */
+  copy = relay_account_copy (account);
+  g_assert_cmpstr (relay_account_get_oauth_client_id (copy), ==, "123456789012-abcdefghijklmnopqrstuvwxyz012345.apps.googleusercontent.com");
+  g_assert_finalize_object (copy);
+
+  g_assert_finalize_object (account);
+}
+
 static void
 test_account_copy (void)
 {
@@ -370,7 +430,7 @@ test_enum_types (void)
     const char *name;
     guint       n_values;
   } types[] = {
-    { RELAY_TYPE_ACCOUNT_ERROR, "RelayAccountError", RELAY_ACCOUNT_ERROR_INSECURE + 1 },
+    { RELAY_TYPE_ACCOUNT_ERROR, "RelayAccountError", RELAY_ACCOUNT_ERROR_OAUTH_CLIENT_SECRET + 1 },
     { RELAY_TYPE_ACCOUNT_STORE_ERROR, "RelayAccountStoreError", RELAY_ACCOUNT_STORE_ERROR_NEWER + 1 },
     { RELAY_TYPE_ERROR_KIND, "RelayErrorKind", RELAY_ERROR_KIND_KEYRING + 1 },
     { RELAY_TYPE_DISPOSITION, "RelayDisposition", RELAY_DISPOSITION_PERMANENT + 1 },
@@ -380,7 +440,7 @@ test_enum_types (void)
     { RELAY_TYPE_OAUTH_ERROR, "RelayOAuthError", RELAY_OAUTH_ERROR_TOKEN_TIMEOUT + 1 },
     { RELAY_TYPE_OUTBOX_ERROR, "RelayOutboxError", RELAY_OUTBOX_ERROR_STOPPED + 1 },
     { RELAY_TYPE_SECRETS_ERROR, "RelaySecretsError", RELAY_SECRETS_ERROR_UNAVAILABLE + 1 },
-    { RELAY_TYPE_SECRET_KIND, "RelaySecretKind", RELAY_SECRET_OAUTH_ACCESS_TOKEN + 1 },
+    { RELAY_TYPE_SECRET_KIND, "RelaySecretKind", RELAY_SECRET_OAUTH_CLIENT_SECRET + 1 },
     { RELAY_TYPE_SEND_STATUS, "RelaySendStatus", RELAY_SEND_STATUS_UNKNOWN + 1 },
     { RELAY_TYPE_SMTP_ERROR, "RelaySmtpError", RELAY_SMTP_ERROR_CERTIFICATE + 1 },
   };
@@ -455,6 +515,7 @@ main (int   argc,
   g_test_add_func ("/account/properties", test_account_properties);
   g_test_add_func ("/account/json", test_account_json);
   g_test_add_func ("/account/copy", test_account_copy);
+  g_test_add_func ("/account/oauth-client", test_account_oauth_client);
   g_test_add_func ("/account/pins-hand-edited", test_account_pins_hand_edited);
   g_test_add_func ("/provider/presets", test_providers);
   g_test_add_func ("/send-log-entry/line", test_send_log_entry);

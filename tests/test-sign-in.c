@@ -14,8 +14,10 @@
 #include <libsoup/soup.h>
 #include <string.h>
 
+#include "relay-oauth-client-dialog.h"
 #include "relay-secrets.h"
 #include "relay-setup-page.h"
+#include "relay-sign-in-row.h"
 #include "test-helpers.h"
 #include "widget-helpers.h"
 
@@ -26,6 +28,9 @@ static const char *id_token_claims = "{\"email\":\"me@gmail.example\"}";
 static const char *userinfo_claims;
 /* when set, the authorization server refuses with this description */
 static const char *auth_error_description;
+/* the client of the last code exchange */
+static char *token_client_id;
+static char *token_client_secret;
 
 static void
 auth_cb (SoupServer        *server,
@@ -67,6 +72,14 @@ token_cb (SoupServer        *server,
 {
   g_autofree char *payload = g_base64_encode ((const guchar *)id_token_claims, strlen (id_token_claims));
   g_autofree char *body = NULL;
+  g_autoptr(GBytes) request = soup_message_body_flatten (soup_server_message_get_request_body (msg));
+  g_autofree char *form_text = g_strndup (g_bytes_get_data (request, NULL), g_bytes_get_size (request));
+  g_autoptr(GHashTable) form = soup_form_decode (form_text);
+
+  g_free (token_client_id);
+  token_client_id = g_strdup (g_hash_table_lookup (form, "client_id"));
+  g_free (token_client_secret);
+  token_client_secret = g_strdup (g_hash_table_lookup (form, "client_secret"));
 
   /* base64url, as in a JWT */
   g_strdelimit (payload, "+", '-');
@@ -564,7 +577,7 @@ test_not_configured (void)
   /* it says what a user can do, in the window's words: how this copy
    * was built (a meson option, a variable) is for the README */
   g_assert_nonnull (strstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)),
-                            "Google sign-in is not set up in this copy of Mail Relay"));
+                            "This copy of Mail Relay was built without a Google sign-in client"));
   g_assert_nonnull (strstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), "app password"));
   g_assert_null (strstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), "MAIL_RELAY_GOOGLE_CLIENT_ID"));
   g_assert_null (strstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), "-D"));
@@ -577,6 +590,132 @@ test_not_configured (void)
   g_object_ref (page);
   gtk_window_destroy (window);
   g_assert_true (await_finalize (page) == g_thread_self ());
+}
+
+#define OWN_CLIENT_ID "555-widget.apps.googleusercontent.com"
+#define OWN_CLIENT_SECRET "GOCSPX-widget-7c1d"
+
+/* A copy built without a Google client: the row says so in a user's
+ * words and offers “Use Your Own Google Client…”; the dialog names a
+ * bad field; a good client enables Sign In, signs in as that client, and
+ * is saved: the id with the account, the secret in the keyring */
+static void
+test_own_client (void)
+{
+  g_autoptr(RelayAccountStore) store = relay_account_store_new (NULL);
+  g_autoptr(RelayAccountStore) reloaded = relay_account_store_new (NULL);
+  g_autofree char *link = NULL;
+  g_autofree char *stored = NULL;
+  GtkWindow *window = GTK_WINDOW (gtk_window_new ());
+  AdwMessageDialog *dialog;
+  RelaySetupPage *page;
+  GtkWidget *row, *button, *id_row, *secret_row;
+  gboolean saved = FALSE;
+  Browse browse_data = { 0 };
+  GThread *thread;
+  RelayAccount *account;
+  const char *subtitle;
+
+  g_setenv ("MAIL_RELAY_GOOGLE_CLIENT_ID", "", TRUE);
+  g_unsetenv ("MAIL_RELAY_GOOGLE_CLIENT_SECRET");
+  g_assert_true (relay_account_store_load (store, NULL));
+  page = g_object_new (RELAY_TYPE_SETUP_PAGE, "store", store, NULL);
+  gtk_window_set_child (window, GTK_WIDGET (page));
+  gtk_window_present (window);
+  g_signal_connect (page, "saved", G_CALLBACK (saved_cb), &saved);
+
+  adw_combo_row_set_selected (ADW_COMBO_ROW (find_row (GTK_WIDGET (page), "Provider")),
+                              relay_provider_get_position ("gmail"));
+  row = find_row (GTK_WIDGET (page), "Sign In With Google");
+  subtitle = adw_action_row_get_subtitle (ADW_ACTION_ROW (row));
+  g_assert_nonnull (strstr (subtitle, "This copy of Mail Relay was built without a Google sign-in client"));
+  g_assert_nonnull (strstr (subtitle, "a client of your own"));
+  g_assert_null (strstr (subtitle, "-D"));
+  g_assert_null (strstr (subtitle, "MAIL_RELAY_"));
+  g_assert_false (gtk_widget_get_sensitive (find_actionable (row, "setup.sign-in")));
+
+  /* found by its accessible name, which is its label, said once */
+  button = find_button (row, "Use Your Own Google Client…");
+  g_assert_nonnull (button);
+  g_assert_true (gtk_widget_get_visible (button));
+  assert_buttons_named_once (row);
+  g_assert_null (find_toplevel (RELAY_TYPE_OAUTH_CLIENT_DIALOG));
+  g_signal_emit_by_name (button, "clicked");
+  dialog = (AdwMessageDialog *)find_toplevel (RELAY_TYPE_OAUTH_CLIENT_DIALOG);
+  g_assert_nonnull (dialog);
+  g_assert_true (gtk_window_get_transient_for (GTK_WINDOW (dialog)) == window);
+  g_assert_false (adw_message_dialog_get_response_enabled (dialog, "use"));
+  assert_buttons_named_once (GTK_WIDGET (dialog));
+  /* nothing typed yet: no error shown */
+  g_assert_null (find_visible_label (GTK_WIDGET (dialog), "Client ID:"));
+  g_assert_null (find_visible_label (GTK_WIDGET (dialog), "Client secret:"));
+
+  id_row = find_row (GTK_WIDGET (dialog), "Client ID");
+  secret_row = find_row (GTK_WIDGET (dialog), "Client Secret");
+  g_assert_nonnull (id_row);
+  g_assert_nonnull (secret_row);
+  button = find_button (GTK_WIDGET (dialog), "How to Create a Client");
+  g_assert_true (GTK_IS_LINK_BUTTON (button));
+  g_assert_cmpstr (gtk_link_button_get_uri (GTK_LINK_BUTTON (button)), ==,
+                   "https://developers.google.com/identity/protocols/oauth2/native-app");
+
+  /* a bad id: the field is named, Use stays off */
+  gtk_editable_set_text (GTK_EDITABLE (id_row), "123-abc");
+  g_assert_nonnull (find_visible_label (GTK_WIDGET (dialog),
+                                        "Client ID: a Google client ID ends in “.apps.googleusercontent.com”"));
+  g_assert_true (gtk_widget_has_css_class (id_row, "error"));
+  g_assert_false (adw_message_dialog_get_response_enabled (dialog, "use"));
+
+  /* a good id, but a Google client needs its secret */
+  gtk_editable_set_text (GTK_EDITABLE (id_row), " " OWN_CLIENT_ID " ");
+  g_assert_null (find_visible_label (GTK_WIDGET (dialog), "Client ID:"));
+  g_assert_false (gtk_widget_has_css_class (id_row, "error"));
+  g_assert_false (adw_message_dialog_get_response_enabled (dialog, "use"));
+  gtk_editable_set_text (GTK_EDITABLE (secret_row), "has a space");
+  g_assert_nonnull (find_visible_label (GTK_WIDGET (dialog), "Client secret:"));
+  g_assert_false (adw_message_dialog_get_response_enabled (dialog, "use"));
+  gtk_editable_set_text (GTK_EDITABLE (secret_row), OWN_CLIENT_SECRET);
+  g_assert_null (find_visible_label (GTK_WIDGET (dialog), "Client ID:"));
+  g_assert_null (find_visible_label (GTK_WIDGET (dialog), "Client secret:"));
+  g_assert_true (adw_message_dialog_get_response_enabled (dialog, "use"));
+
+  adw_message_dialog_response (dialog, "use");
+  gtk_window_destroy (GTK_WINDOW (dialog));
+
+  /* Sign In is on, as this client */
+  g_assert_cmpint (relay_sign_in_row_get_state (RELAY_SIGN_IN_ROW (row)), ==, RELAY_SIGN_IN_SIGNED_OUT);
+  g_assert_true (gtk_widget_get_sensitive (find_actionable (row, "setup.sign-in")));
+  g_assert_null (strstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), "built without"));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (page), "setup.sign-in", NULL));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (page), "setup.copy-sign-in-link", NULL));
+  gdk_clipboard_read_text_async (gtk_widget_get_clipboard (GTK_WIDGET (page)), NULL, clipboard_cb, &link);
+  wait_for (text_ready, &link);
+  g_assert_nonnull (strstr (link, "client_id=" OWN_CLIENT_ID "&"));
+  g_assert_null (strstr (link, OWN_CLIENT_SECRET));
+
+  browse_data.uri = link;
+  thread = g_thread_new ("browser", browse_thread, &browse_data);
+  wait_for (browse_done, &browse_data);
+  g_thread_join (thread);
+  g_assert_cmpstr (token_client_id, ==, OWN_CLIENT_ID);
+  g_assert_cmpstr (token_client_secret, ==, OWN_CLIENT_SECRET);
+
+  /* saved like any setting: the id with the account, the secret in the keyring */
+  wait_for (saved_flag, &saved);
+  g_assert_true (relay_account_store_load (reloaded, NULL));
+  account = relay_account_store_get_default (reloaded);
+  g_assert_cmpstr (relay_account_get_provider (account), ==, "gmail");
+  g_assert_cmpstr (relay_account_get_oauth_client_id (account), ==, OWN_CLIENT_ID);
+  stored = run_secret_tool_lookup (relay_account_get_id (account), "oauth-client-secret");
+  g_assert_cmpstr (stored, ==, OWN_CLIENT_SECRET);
+  assert_no_file_contains (OWN_CLIENT_SECRET);
+  wait_for (subtitle_names_account, row);
+
+  g_signal_handlers_disconnect_by_data (page, &saved);
+  g_object_ref (page);
+  gtk_window_destroy (window);
+  g_assert_true (await_finalize (page) == g_thread_self ());
+  g_setenv ("MAIL_RELAY_GOOGLE_CLIENT_ID", "widget-client", TRUE);
 }
 
 static gboolean
@@ -636,6 +775,7 @@ main (int   argc,
   g_test_add_func ("/sign-in/no-address", test_no_address);
   g_test_add_func ("/sign-in/refusal-shown-as-text", test_refusal_shown_as_text);
   g_test_add_func ("/sign-in/not-configured", test_not_configured);
+  g_test_add_func ("/sign-in/own-client", test_own_client);
   g_test_add_func ("/sign-in/released-on-main-thread", test_released_on_main_thread);
 
   return g_test_run ();

@@ -332,6 +332,96 @@ test_loopback (void)
   g_assert_false (relay_host_is_loopback ("smtp.gmail.com"));
 }
 
+/* The user's own OAuth client: each message names its field */
+static void
+test_oauth_client (void)
+{
+  static const struct {
+    const char *service;
+    const char *text;
+  } bad_ids[] = {
+    { "google", "" },
+    { "google", "   " },
+    { "google", "123-abc" },
+    { "google", ".apps.googleusercontent.com" },
+    { "google", "123 abc.apps.googleusercontent.com" },
+    { "google", "123\nabc.apps.googleusercontent.com" },
+    { "google", "0f0e5b1c-8d3e-4a4b-9f3c-1d2e3f4a5b6c" },
+    { "microsoft", "123-abc.apps.googleusercontent.com" },
+    { "microsoft", "0f0e5b1c-8d3e-4a4b-9f3c" },
+    { "microsoft", "0f0e5b1c-8d3e-4a4b-9f3c-1d2e3f4a5b6c\x7f" },
+    { "sendgrid", "0f0e5b1c-8d3e-4a4b-9f3c-1d2e3f4a5b6c" },
+  };
+  g_autoptr(GError) error = NULL;
+  g_autofree char *long_id = NULL;
+  g_autofree char *long_secret = NULL;
+  g_autoptr(RelayAccount) account = relay_account_new ();
+  char *id;
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad_ids); i++)
+    {
+      g_assert_null (relay_validate_oauth_client_id (bad_ids[i].service, bad_ids[i].text, &error));
+      g_assert_error (error, RELAY_ACCOUNT_ERROR, RELAY_ACCOUNT_ERROR_OAUTH_CLIENT_ID);
+      g_assert_true (g_str_has_prefix (error->message, "Client ID: "));
+      g_clear_error (&error);
+    }
+  g_assert_cmpstr (relay_account_error_get_option (RELAY_ACCOUNT_ERROR_OAUTH_CLIENT_ID), ==,
+                   "--oauth-client-id");
+
+  long_secret = g_strnfill (300, 'a');
+  long_id = g_strconcat (long_secret, ".apps.googleusercontent.com", NULL);
+  g_clear_pointer (&long_secret, g_free);
+  g_assert_null (relay_validate_oauth_client_id ("google", long_id, &error));
+  g_assert_nonnull (strstr (error->message, "too long"));
+  g_clear_error (&error);
+
+  id = relay_validate_oauth_client_id ("google", "  123-abc.apps.googleusercontent.com\t", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (id, ==, "123-abc.apps.googleusercontent.com");
+  g_free (id);
+  id = relay_validate_oauth_client_id ("microsoft", "0f0e5b1c-8d3e-4a4b-9f3c-1d2e3f4a5b6c", &error);
+  g_assert_no_error (error);
+  g_free (id);
+
+  /* Google's desktop clients have a secret; Microsoft's public ones none */
+  g_assert_false (relay_validate_oauth_client_secret ("google", "", &error));
+  g_assert_error (error, RELAY_ACCOUNT_ERROR, RELAY_ACCOUNT_ERROR_OAUTH_CLIENT_SECRET);
+  g_assert_true (g_str_has_prefix (error->message, "Client secret: "));
+  g_clear_error (&error);
+  g_assert_true (relay_validate_oauth_client_secret ("microsoft", "", &error));
+  g_assert_no_error (error);
+  g_assert_false (relay_validate_oauth_client_secret ("microsoft", "GOCSPX has spaces", &error));
+  g_assert_true (g_str_has_prefix (error->message, "Client secret: "));
+  g_assert_null (strstr (error->message, "GOCSPX"));
+  g_clear_error (&error);
+  long_secret = g_strnfill (1000, 's');
+  g_assert_false (relay_validate_oauth_client_secret ("google", long_secret, &error));
+  g_assert_true (g_str_has_prefix (error->message, "Client secret: "));
+  g_clear_error (&error);
+  g_assert_true (relay_validate_oauth_client_secret ("google", "GOCSPX-abc_DEF-123", &error));
+  g_assert_no_error (error);
+
+  /* with the account: the client must be the provider's sign-in's */
+  relay_account_apply_provider (account, relay_provider_lookup ("gmail"));
+  relay_account_set_from (account, "me@gmail.com");
+  relay_account_set_oauth_client_id (account, "0f0e5b1c-8d3e-4a4b-9f3c-1d2e3f4a5b6c");
+  g_assert_false (relay_account_validate (account, &error));
+  g_assert_error (error, RELAY_ACCOUNT_ERROR, RELAY_ACCOUNT_ERROR_OAUTH_CLIENT_ID);
+  g_clear_error (&error);
+  relay_account_set_oauth_client_id (account, "123-abc.apps.googleusercontent.com");
+  g_assert_true (relay_account_validate (account, &error));
+  g_assert_no_error (error);
+
+  /* another provider of the same sign-in keeps it; another sign-in not */
+  relay_account_apply_provider (account, relay_provider_lookup ("gmail"));
+  g_assert_cmpstr (relay_account_get_oauth_client_id (account), ==, "123-abc.apps.googleusercontent.com");
+  relay_account_apply_provider (account, relay_provider_lookup ("microsoft365"));
+  g_assert_cmpstr (relay_account_get_oauth_client_id (account), ==, "");
+  relay_account_set_oauth_client_id (account, "0f0e5b1c-8d3e-4a4b-9f3c-1d2e3f4a5b6c");
+  relay_account_apply_provider (account, relay_provider_lookup ("sendgrid"));
+  g_assert_cmpstr (relay_account_get_oauth_client_id (account), ==, "");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -346,6 +436,7 @@ main (int   argc,
   g_test_add_func ("/validate/account", test_account);
   g_test_add_func ("/validate/presets", test_presets);
   g_test_add_func ("/validate/loopback", test_loopback);
+  g_test_add_func ("/validate/oauth-client", test_oauth_client);
 
   return g_test_run ();
 }

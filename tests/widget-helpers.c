@@ -216,13 +216,36 @@ use_test_accessibility (void)
 AdwMessageDialog *
 find_message_dialog (void)
 {
+  return (AdwMessageDialog *)find_toplevel (ADW_TYPE_MESSAGE_DIALOG);
+}
+
+/* A shown window of @type (or a subclass) */
+GtkWindow *
+find_toplevel (GType type)
+{
   g_autoptr(GList) toplevels = gtk_window_list_toplevels ();
 
   for (GList *l = toplevels; l != NULL; l = l->next)
-    if (ADW_IS_MESSAGE_DIALOG (l->data) && gtk_widget_get_visible (l->data))
+    if (G_TYPE_CHECK_INSTANCE_TYPE (l->data, type) && gtk_widget_get_visible (l->data))
       return l->data;
 
   return NULL;
+}
+
+static gboolean
+is_visible_label_starting (GtkWidget     *widget,
+                           gconstpointer  prefix)
+{
+  return GTK_IS_LABEL (widget) && gtk_widget_get_visible (widget) &&
+         g_str_has_prefix (gtk_label_get_text (GTK_LABEL (widget)), prefix);
+}
+
+/* A shown label under @root whose text starts with @prefix */
+GtkWidget *
+find_visible_label (GtkWidget  *root,
+                    const char *prefix)
+{
+  return find_widget (root, is_visible_label_starting, prefix);
 }
 
 /**

@@ -27,6 +27,9 @@ GtkWidget *find_actionable  (GtkWidget     *root,
                              const char    *action);
 char      *without_mnemonic (const char    *text);
 AdwMessageDialog *find_message_dialog (void);
+GtkWindow *find_toplevel    (GType          type);
+GtkWidget *find_visible_label (GtkWidget   *root,
+                             const char    *prefix);
 void       wait_for         (gboolean     (*done) (gpointer),
                              gpointer       data);
 void       assert_buttons_named_once (GtkWidget *root);

@@ -39,8 +39,9 @@ _relay_setup_page_refresh_sign_in (RelaySetupPage *self)
  * this thread, not by the worker (see relay_sign_in_row_refresh()) */
 typedef struct
 {
-  RelaySetupPage *self;
-  RelayAccount   *account;
+  RelaySetupPage   *self;
+  RelayAccount     *account;
+  RelayOAuthTokens *tokens;  /* while the own client's secret is stored first */
 } StoreTokens;
 
 static void
@@ -48,6 +49,7 @@ store_tokens_free (StoreTokens *store_tokens)
 {
   g_object_unref (store_tokens->self);
   g_object_unref (store_tokens->account);
+  g_clear_pointer (&store_tokens->tokens, relay_oauth_tokens_free);
   g_free (store_tokens);
 }
 
@@ -96,8 +98,35 @@ tokens_stored_cb (GObject      *object,
   _relay_setup_page_emit_saved (self);
 }
 
-/* The browser's sign-in came back: the tokens go to the keyring, and
- * the account to accounts.json */
+/* The own client's secret is kept: now the tokens */
+static void
+client_secret_stored_cb (GObject      *object,
+                         GAsyncResult *result,
+                         gpointer      user_data)
+{
+  g_autoptr(StoreTokens) store_tokens = user_data;
+  RelaySetupPage *self = store_tokens->self;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(RelayOAuthTokens) tokens = g_steal_pointer (&store_tokens->tokens);
+  RelayAccount *account;
+
+  if (!relay_oauth_account_store_client_secret_finish (result, &error))
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+      relay_sign_in_row_set_state (self->sign_in_row, RELAY_SIGN_IN_SIGNED_OUT, NULL);
+      relay_setup_page_show_problem (self, error->message);
+      return;
+    }
+
+  account = store_tokens->account;
+  relay_oauth_account_store_tokens_async (account, tokens, self->cancellable, tokens_stored_cb,
+                                          g_steal_pointer (&store_tokens));
+}
+
+/* The browser's sign-in came back: the tokens (and the secret of a
+ * client the user gave) go to the keyring, and the account with its
+ * client id to accounts.json */
 static void
 signed_in_cb (RelaySignInRow   *row,
               RelayOAuthTokens *tokens,
@@ -105,8 +134,12 @@ signed_in_cb (RelaySignInRow   *row,
 {
   g_autoptr(RelayAccount) account = NULL;
   StoreTokens *store_tokens;
+  const char *client_secret = NULL;
+  const char *client_id = relay_sign_in_row_get_own_client (row, &client_secret);
 
   account = _relay_setup_page_build_account (self);
+  if (client_id != NULL)
+    relay_account_set_oauth_client_id (account, client_id);
   if (tokens->email != NULL)
     {
       relay_account_set_username (account, tokens->email);
@@ -118,6 +151,13 @@ signed_in_cb (RelaySignInRow   *row,
   store_tokens = g_new0 (StoreTokens, 1);
   store_tokens->self = g_object_ref (self);
   store_tokens->account = g_object_ref (account);
+  if (client_id != NULL)
+    {
+      store_tokens->tokens = relay_oauth_tokens_copy (tokens);
+      relay_oauth_account_store_client_secret_async (account, client_secret, self->cancellable,
+                                                     client_secret_stored_cb, store_tokens);
+      return;
+    }
   relay_oauth_account_store_tokens_async (account, tokens, self->cancellable, tokens_stored_cb, store_tokens);
 }
 

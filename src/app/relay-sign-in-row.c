@@ -7,8 +7,10 @@
 
 /* The setup page's row for signing in through the browser (Gmail,
  * Microsoft 365): its states (unavailable, signed out, checking the
- * keyring, waiting for the browser, linked), the loopback flow and the
- * browser. Its buttons name the page's `setup.*` actions. */
+ * keyring, waiting for the browser, linked), the client it signs in as
+ * (the built-in one, or the user's own from “Use Your Own Google
+ * Client…”), the loopback flow and the browser. Its buttons name the
+ * page's `setup.*` actions. */
 
 #define G_LOG_DOMAIN "relay-sign-in-row"
 
@@ -16,7 +18,10 @@
 
 #include <glib/gi18n.h>
 
+#include "relay-accessible.h"
 #include "relay-oauth-account.h"
+#include "relay-oauth-client-dialog.h"
+#include "relay-sasl.h"
 #include "relay-sign-in-row.h"
 #include "relay-text.h"
 
@@ -28,6 +33,7 @@ struct _RelaySignInRow
   GtkWidget        *cancel_sign_in_button;
   GtkWidget        *sign_in_button;
   GtkWidget        *sign_out_button;
+  GtkWidget        *own_client_button;
 
   /* the form's user name: the address a linked sign-in names */
   GtkEditable      *username_editable;
@@ -37,6 +43,16 @@ struct _RelaySignInRow
   GCancellable     *cancellable;
 
   RelaySignInState  sign_in_state;
+  /* whom the sign-in is for; NULL while it is being worked out or
+   * when there is no client */
+  RelayOAuthConfig *config;
+  GCancellable     *config_cancellable;
+  /* the build has no client of its own for the provider's service */
+  gboolean          needs_own_client;
+  /* a client given in the dialog and not saved yet, for own_service */
+  char             *own_service;
+  char             *own_client_id;
+  char             *own_client_secret;
   RelayOAuthFlow   *flow;
   GCancellable     *sign_in_cancellable;
   char             *sign_in_note;
@@ -109,6 +125,13 @@ update_sign_in_row (RelaySignInRow *self)
   gtk_widget_set_visible (self->copy_link_button, state == RELAY_SIGN_IN_WAITING);
   gtk_widget_set_visible (self->cancel_sign_in_button, state == RELAY_SIGN_IN_WAITING);
   gtk_widget_set_visible (self->sign_out_button, state == RELAY_SIGN_IN_LINKED);
+  gtk_widget_set_visible (self->own_client_button,
+                          self->needs_own_client &&
+                          (state == RELAY_SIGN_IN_UNAVAILABLE || state == RELAY_SIGN_IN_SIGNED_OUT));
+  gtk_button_set_label (GTK_BUTTON (self->own_client_button),
+                        g_strcmp0 (service, "microsoft") == 0 ? _("Use Your Own _Microsoft Client…")
+                                                              : _("Use Your Own _Google Client…"));
+  relay_accessible_name_buttons_by_label (self->own_client_button);
   g_signal_emit (self, signals[STATE_CHANGED], 0);
 }
 
@@ -147,15 +170,123 @@ sign_in_unavailable_note (RelayProvider *provider,
     return g_strdup (error->message);
 
   if (g_strcmp0 (service, "google") == 0)
-    return g_strdup (_("Google sign-in is not set up in this copy of Mail Relay. To send through Gmail "
-                       "all the same, choose Custom with the server smtp.gmail.com, port 465 and SSL/TLS, "
-                       "your Gmail address as user name, and an app password from your Google Account "
-                       "(Security → 2-Step Verification → App passwords)."));
+    return g_strdup (_("This copy of Mail Relay was built without a Google sign-in client. To sign in "
+                       "with Google, use a client of your own, which you can create in the Google Cloud "
+                       "console. Or choose Custom with the server smtp.gmail.com, port 465 and SSL/TLS, "
+                       "and an app password from your Google Account."));
   if (g_strcmp0 (service, "microsoft") == 0)
-    return g_strdup (_("Microsoft sign-in is not set up in this copy of Mail Relay. Choose Office 365 "
-                       "to sign in with the mailbox’s password instead, if your organization allows it."));
+    return g_strdup (_("This copy of Mail Relay was built without a Microsoft sign-in client. To sign in "
+                       "with Microsoft, use a client of your own, which you can register in Microsoft "
+                       "Entra. Or choose Office 365 to sign in with the mailbox’s password, if your "
+                       "organization allows it."));
 
   return g_strdup (error->message);
+}
+
+/* The client to sign in as, when the keyring need not be asked: the one
+ * given in the dialog, else the built-in one */
+static RelayOAuthConfig *
+config_now (RelaySignInRow  *self,
+            RelayProvider   *provider,
+            GError         **error)
+{
+  if (self->own_client_id != NULL &&
+      g_strcmp0 (self->own_service, relay_provider_get_oauth_service (provider)) == 0)
+    return relay_oauth_config_new (provider, self->own_client_id, self->own_client_secret, error);
+
+  return relay_oauth_config_new_for_provider (provider, error);
+}
+
+static void
+check_linked (RelaySignInRow *self)
+{
+  if (self->saved == NULL)
+    {
+      relay_sign_in_row_set_state (self, RELAY_SIGN_IN_SIGNED_OUT, NULL);
+      return;
+    }
+
+  relay_sign_in_row_set_state (self, RELAY_SIGN_IN_CHECKING, NULL);
+  /* A GTask run in a thread drops its last reference in the worker,
+   * possibly after its callback has run: were the row held by the task,
+   * the row could be disposed there, off the main thread. The core's
+   * _async calls keep a copy of the account and no source object; the
+   * callback's data holds the row. */
+  relay_oauth_account_is_linked_async (self->saved, self->cancellable, is_linked_cb, g_object_ref (self));
+}
+
+/* The saved account's own client, with its secret from the keyring */
+static void
+saved_config_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(RelaySignInRow) self = user_data;
+  g_autoptr(GError) error = NULL;
+  RelayOAuthConfig *config = relay_oauth_account_get_config_finish (result, &error);
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
+      self->sign_in_state != RELAY_SIGN_IN_CHECKING)
+    {
+      g_clear_pointer (&config, relay_oauth_config_free);
+      return;
+    }
+
+  if (config == NULL)
+    {
+      g_autofree char *note = sign_in_unavailable_note (self->provider, error);
+
+      relay_sign_in_row_set_state (self, RELAY_SIGN_IN_UNAVAILABLE, note);
+      return;
+    }
+
+  g_clear_pointer (&self->config, relay_oauth_config_free);
+  self->config = config;
+  check_linked (self);
+}
+
+static void
+own_client_response_cb (RelayOAuthClientDialog *dialog,
+                        const char             *response,
+                        RelaySignInRow         *self)
+{
+  g_autofree char *client_id = NULL;
+  const char *secret;
+
+  if (g_strcmp0 (response, "use") != 0 || !(client_id = relay_oauth_client_dialog_get_client_id (dialog)))
+    return;
+
+  secret = relay_oauth_client_dialog_get_client_secret (dialog);
+  g_free (self->own_service);
+  self->own_service = g_strdup (relay_oauth_client_dialog_get_service (dialog));
+  g_free (self->own_client_id);
+  self->own_client_id = g_steal_pointer (&client_id);
+  g_clear_pointer (&self->own_client_secret, relay_sasl_wipe);
+  self->own_client_secret = secret[0] != '\0' ? g_strdup (secret) : NULL;
+
+  if (self->provider != NULL)
+    relay_sign_in_row_refresh (self, self->provider, self->saved);
+}
+
+static void
+own_client_clicked_cb (RelaySignInRow *self)
+{
+  const char *service = self->provider ? relay_provider_get_oauth_service (self->provider) : NULL;
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+  const char *client_id = NULL;
+  RelayOAuthClientDialog *dialog;
+
+  if (service == NULL)
+    return;
+
+  if (self->own_client_id != NULL && g_strcmp0 (self->own_service, service) == 0)
+    client_id = self->own_client_id;
+  else if (self->saved != NULL && relay_account_get_oauth_client_id (self->saved)[0] != '\0')
+    client_id = relay_account_get_oauth_client_id (self->saved);
+
+  dialog = relay_oauth_client_dialog_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL, service, client_id);
+  g_signal_connect_object (dialog, "response", G_CALLBACK (own_client_response_cb), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
 }
 
 static void
@@ -215,6 +346,11 @@ relay_sign_in_row_dispose (GObject *object)
   g_clear_object (&self->cancellable);
   g_clear_object (&self->sign_in_cancellable);
   g_clear_object (&self->flow);
+  g_clear_object (&self->config_cancellable);
+  g_clear_pointer (&self->config, relay_oauth_config_free);
+  g_clear_pointer (&self->own_service, g_free);
+  g_clear_pointer (&self->own_client_id, g_free);
+  g_clear_pointer (&self->own_client_secret, relay_sasl_wipe);
   g_clear_pointer (&self->sign_in_note, g_free);
 
   G_OBJECT_CLASS (relay_sign_in_row_parent_class)->dispose (object);
@@ -301,6 +437,8 @@ relay_sign_in_row_class_init (RelaySignInRowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, RelaySignInRow, cancel_sign_in_button);
   gtk_widget_class_bind_template_child (widget_class, RelaySignInRow, sign_in_button);
   gtk_widget_class_bind_template_child (widget_class, RelaySignInRow, sign_out_button);
+  gtk_widget_class_bind_template_child (widget_class, RelaySignInRow, own_client_button);
+  gtk_widget_class_bind_template_callback (widget_class, own_client_clicked_cb);
 }
 
 static void
@@ -344,7 +482,7 @@ relay_sign_in_row_set_state (RelaySignInRow   *self,
  * @provider: the provider the form shows
  * @saved: (nullable): the saved account, when it is for @provider
  *
- * Works out the row for the provider now chosen: configured? linked?
+ * Works out the row for the provider now chosen: which client? linked?
  * A sign-in waiting for the browser is left alone.
  */
 void
@@ -352,8 +490,9 @@ relay_sign_in_row_refresh (RelaySignInRow *self,
                            RelayProvider  *provider,
                            RelayAccount   *saved)
 {
-  g_autoptr(RelayOAuthConfig) config = NULL;
+  g_autoptr(RelayOAuthConfig) built_in = NULL;
   g_autoptr(GError) error = NULL;
+  const char *service;
 
   g_return_if_fail (RELAY_IS_SIGN_IN_ROW (self));
   g_return_if_fail (RELAY_IS_PROVIDER (provider));
@@ -365,7 +504,31 @@ relay_sign_in_row_refresh (RelaySignInRow *self,
   if (!relay_provider_uses_sign_in (provider) || self->sign_in_state == RELAY_SIGN_IN_WAITING)
     return;
 
-  if (!(config = relay_oauth_config_new_for_provider (provider, &error)))
+  /* a lookup for what was shown before is of no use now */
+  if (self->config_cancellable != NULL)
+    g_cancellable_cancel (self->config_cancellable);
+  g_clear_object (&self->config_cancellable);
+  g_clear_pointer (&self->config, relay_oauth_config_free);
+
+  service = relay_provider_get_oauth_service (provider);
+  built_in = relay_oauth_config_new_for_provider (provider, &error);
+  self->needs_own_client = built_in == NULL &&
+                           g_error_matches (error, RELAY_OAUTH_ERROR, RELAY_OAUTH_ERROR_NOT_CONFIGURED) &&
+                           (g_strcmp0 (service, "google") == 0 || g_strcmp0 (service, "microsoft") == 0);
+  g_clear_error (&error);
+
+  /* the saved account's own client: its secret is in the keyring */
+  if ((self->own_client_id == NULL || g_strcmp0 (self->own_service, service) != 0) &&
+      saved != NULL && relay_account_get_oauth_client_id (saved)[0] != '\0')
+    {
+      self->config_cancellable = g_cancellable_new ();
+      relay_sign_in_row_set_state (self, RELAY_SIGN_IN_CHECKING, NULL);
+      relay_oauth_account_get_config_async (saved, provider, self->config_cancellable, saved_config_cb,
+                                            g_object_ref (self));
+      return;
+    }
+
+  if (!(self->config = config_now (self, provider, &error)))
     {
       g_autofree char *note = sign_in_unavailable_note (provider, error);
 
@@ -373,19 +536,35 @@ relay_sign_in_row_refresh (RelaySignInRow *self,
       return;
     }
 
-  if (saved == NULL)
+  check_linked (self);
+}
+
+/**
+ * relay_sign_in_row_get_own_client:
+ * @client_secret: (out) (optional) (nullable): its secret, %NULL for none
+ *
+ * The client given in “Use Your Own … Client…” for the provider shown,
+ * which a sign-in saves with the account.
+ *
+ * Returns: (nullable): its client id, or %NULL when none was given
+ */
+const char *
+relay_sign_in_row_get_own_client (RelaySignInRow  *self,
+                                  const char     **client_secret)
+{
+  g_return_val_if_fail (RELAY_IS_SIGN_IN_ROW (self), NULL);
+
+  if (self->own_client_id == NULL || self->provider == NULL ||
+      g_strcmp0 (self->own_service, relay_provider_get_oauth_service (self->provider)) != 0)
     {
-      relay_sign_in_row_set_state (self, RELAY_SIGN_IN_SIGNED_OUT, NULL);
-      return;
+      if (client_secret != NULL)
+        *client_secret = NULL;
+      return NULL;
     }
 
-  relay_sign_in_row_set_state (self, RELAY_SIGN_IN_CHECKING, NULL);
-  /* A GTask run in a thread drops its last reference in the worker,
-   * possibly after its callback has run: were the row held by the task,
-   * the row could be disposed there, off the main thread. The core's
-   * _async calls keep a copy of the account and no source object; the
-   * callback's data holds the row. */
-  relay_oauth_account_is_linked_async (saved, self->cancellable, is_linked_cb, g_object_ref (self));
+  if (client_secret != NULL)
+    *client_secret = self->own_client_secret;
+  return self->own_client_id;
 }
 
 /**
@@ -411,7 +590,14 @@ relay_sign_in_row_start (RelaySignInRow  *self,
   g_return_val_if_fail (RELAY_IS_SIGN_IN_ROW (self), FALSE);
   g_return_val_if_fail (RELAY_IS_PROVIDER (provider), FALSE);
 
-  if (!(config = relay_oauth_config_new_for_provider (provider, &config_error)))
+  /* the one worked out for this provider (the saved account's own
+   * client's came from the keyring), else the one known now */
+  if (self->config != NULL && provider == self->provider)
+    config = relay_oauth_config_copy (self->config);
+  else
+    config = config_now (self, provider, &config_error);
+
+  if (config == NULL)
     {
       g_autofree char *note = sign_in_unavailable_note (provider, config_error);
 
@@ -477,6 +663,8 @@ relay_sign_in_row_stop (RelaySignInRow *self)
   g_return_if_fail (RELAY_IS_SIGN_IN_ROW (self));
 
   g_cancellable_cancel (self->cancellable);
+  if (self->config_cancellable != NULL)
+    g_cancellable_cancel (self->config_cancellable);
   if (self->sign_in_cancellable != NULL)
     g_cancellable_cancel (self->sign_in_cancellable);
   if (self->flow != NULL)

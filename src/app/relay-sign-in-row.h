@@ -16,7 +16,7 @@ G_BEGIN_DECLS
 
 typedef enum
 {
-  RELAY_SIGN_IN_UNAVAILABLE,  /* no client id configured */
+  RELAY_SIGN_IN_UNAVAILABLE,  /* no client id configured (nor given by the user) */
   RELAY_SIGN_IN_SIGNED_OUT,
   RELAY_SIGN_IN_CHECKING,
   RELAY_SIGN_IN_WAITING,      /* for the browser */
@@ -37,6 +37,8 @@ void             relay_sign_in_row_refresh               (RelaySignInRow   *self
 gboolean         relay_sign_in_row_start                 (RelaySignInRow   *self,
                                                           RelayProvider    *provider,
                                                           GError          **error);
+const char      *relay_sign_in_row_get_own_client        (RelaySignInRow   *self,
+                                                          const char      **client_secret);
 void             relay_sign_in_row_cancel                (RelaySignInRow   *self);
 const char      *relay_sign_in_row_get_authorization_uri (RelaySignInRow   *self);
 void             relay_sign_in_row_stop                  (RelaySignInRow   *self);

@@ -20,15 +20,81 @@
 #include "relay-cli.h"
 #include "relay-cli-options.h"
 #include "relay-enum-types.h"
+#include "relay-oauth-account.h"
 #include "relay-secrets.h"
 #include "relay-validate.h"
 
+
+/* --oauth-client-id and --oauth-client-secret-stdin: the account's own
+ * OAuth client, for a copy built without one. Applied after the preset,
+ * whose sign-in the id must belong to. */
+static gboolean
+apply_oauth_client (RelayAccount  *account,
+                    const char    *client_id,
+                    gboolean       secret_stdin,
+                    char         **secret,
+                    GError       **error)
+{
+  RelayProvider *provider = relay_provider_lookup (relay_account_get_provider (account));
+  const char *service = provider ? relay_provider_get_oauth_service (provider) : NULL;
+  g_autofree char *checked = NULL;
+
+  if (client_id != NULL && client_id[0] != '\0')
+    {
+      if (service == NULL)
+        {
+          g_set_error (error, RELAY_ACCOUNT_ERROR, RELAY_ACCOUNT_ERROR_OAUTH_CLIENT_ID,
+                       /* Translators: %s is a provider, e.g. “SendGrid” */
+                       _("Client ID: %s does not offer a sign-in that uses one"),
+                       provider ? relay_provider_get_name (provider) : relay_account_get_provider (account));
+          return FALSE;
+        }
+      if (!(checked = relay_validate_oauth_client_id (service, client_id, error)))
+        return FALSE;
+      relay_account_set_oauth_client_id (account, checked);
+    }
+  else if (client_id != NULL)
+    relay_account_set_oauth_client_id (account, NULL);
+
+  if (!secret_stdin)
+    return TRUE;
+
+  if (relay_account_get_oauth_client_id (account)[0] == '\0')
+    {
+      g_set_error_literal (error, RELAY_ACCOUNT_ERROR, RELAY_ACCOUNT_ERROR_OAUTH_CLIENT_SECRET,
+                           _("Client secret: it belongs to a client ID: give --oauth-client-id too"));
+      return FALSE;
+    }
+
+  if (!(*secret = relay_cli_read_secret (RELAY_ACCOUNT_ERROR_OAUTH_CLIENT_SECRET, error)))
+    return FALSE;
+
+  if (!relay_validate_oauth_client_secret (service, *secret, error))
+    {
+      memset (*secret, 0, strlen (*secret));
+      g_clear_pointer (secret, g_free);
+      return FALSE;
+    }
+
+  return TRUE;
+}
 
 static int
 account_set (int    argc,
              char **argv)
 {
   g_auto(RelayCliAccountOptions) options = { 0 };
+  g_autofree char *oauth_client_id = NULL;
+  gboolean oauth_client_secret_stdin = FALSE;
+  const GOptionEntry entries[] = {
+    { "oauth-client-id", 0, 0, G_OPTION_ARG_STRING, &oauth_client_id,
+      N_("Sign in with your own OAuth client (Gmail, Microsoft 365); \"\" for the built-in one"), "ID" },
+    { "oauth-client-secret-stdin", 0, 0, G_OPTION_ARG_NONE, &oauth_client_secret_stdin,
+      N_("Read your OAuth client’s secret from standard input"), NULL },
+    { NULL }
+  };
+  g_autofree char *client_secret = NULL;
+  gboolean client_changed;
 
   g_autoptr(GOptionContext) context = g_option_context_new (NULL);
   g_autoptr(GError) error = NULL;
@@ -43,8 +109,16 @@ account_set (int    argc,
 
   g_option_context_set_summary (context, _("Create or update the account that mail is sent through."));
   relay_cli_account_options_add (context, &options);
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   if (!relay_cli_parse_options_only (context, &argc, &argv))
     return RELAY_CLI_EXIT_USAGE;
+
+  if (options.password_stdin && oauth_client_secret_stdin)
+    {
+      relay_cli_printerr (_("--password-stdin and --oauth-client-secret-stdin both read standard input: "
+                            "give one at a time"));
+      return RELAY_CLI_EXIT_USAGE;
+    }
 
   if (!(store = relay_cli_load_store ()))
     return RELAY_CLI_EXIT_FAILED;
@@ -75,12 +149,44 @@ account_set (int    argc,
   if (!relay_account_validate (account, &error))
     return relay_cli_usage_error (error);
 
+  if (!apply_oauth_client (account, oauth_client_id, oauth_client_secret_stdin, &client_secret, &error))
+    {
+      if (error->domain == RELAY_ACCOUNT_ERROR)
+        return relay_cli_usage_error (error);
+      relay_cli_printerr ("%s", error->message);
+      return RELAY_CLI_EXIT_FAILED;
+    }
+  client_changed = g_strcmp0 (relay_account_get_oauth_client_id (account),
+                              saved ? relay_account_get_oauth_client_id (saved) : "") != 0;
+
+  /* A Google client cannot sign in without its secret */
+  if (client_changed && client_secret == NULL && relay_account_get_oauth_client_id (account)[0] != '\0')
+    {
+      RelayProvider *provider = relay_provider_lookup (relay_account_get_provider (account));
+
+      if (!relay_validate_oauth_client_secret (relay_provider_get_oauth_service (provider), "", &error))
+        return relay_cli_usage_error (error);
+    }
+
   if (options.password_stdin && !(password = relay_cli_read_password (&error)))
     {
       if (error->domain == RELAY_ACCOUNT_ERROR)
         return relay_cli_usage_error (error);
       relay_cli_printerr ("%s", error->message);
       return RELAY_CLI_EXIT_FAILED;
+    }
+
+  /* The keyring first, for the client's secret as for the password */
+  if (client_secret != NULL)
+    {
+      gboolean stored = relay_oauth_account_store_client_secret (account, client_secret, NULL, &error);
+
+      memset (client_secret, 0, strlen (client_secret));
+      if (!stored)
+        {
+          relay_cli_printerr ("%s", error->message);
+          return RELAY_CLI_EXIT_FAILED;
+        }
     }
 
   /* The keyring first: when it cannot keep the password nothing is
@@ -116,6 +222,14 @@ account_set (int    argc,
            relay_account_get_host (account),
            relay_account_get_port (account));
   relay_cli_print_trust_cleared (cleared, saved);
+
+  /* an own client that is gone takes its secret along */
+  if (client_changed && relay_account_get_oauth_client_id (account)[0] == '\0' &&
+      !relay_oauth_account_store_client_secret (account, NULL, NULL, &error))
+    {
+      relay_cli_printerr ("%s", error->message);
+      return RELAY_CLI_EXIT_FAILED;
+    }
 
   /* never sent to a server it was not saved for: the old server's
    * password goes, unless this command gave a new one (a sign-in's tokens
@@ -242,6 +356,8 @@ account_show (int    argc,
       print_field (_("Authentication"),
                    enum_nick (RELAY_TYPE_AUTH_METHOD, relay_account_get_auth (account)));
       print_field (_("User name"), relay_account_get_username (account));
+      if (relay_account_get_oauth_client_id (account)[0] != '\0')
+        print_field (_("Sign-in client"), relay_account_get_oauth_client_id (account));
       print_field (_("Password"),
                    g_str_equal (password_state, "stored") ? _("stored in the keyring")
                    : g_str_equal (password_state, "none") ? _("none stored")

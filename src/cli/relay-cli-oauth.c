@@ -81,15 +81,28 @@ relay_cli_link_gmail (int    argc,
       return RELAY_CLI_EXIT_USAGE;
     }
 
-  if (!(config = relay_oauth_config_new_for_provider (gmail, &error)))
+  /* Read first: a broken accounts file is reported before the browser */
+  if (!(store = relay_cli_load_store ()))
+    return RELAY_CLI_EXIT_FAILED;
+
+  /* the account's own client, if it has one for Google, with its secret
+   * from the keyring; else the built-in one */
+  if (relay_account_store_get_default (store) != NULL)
+    {
+      g_autoptr(GAsyncResult) got = NULL;
+
+      relay_oauth_account_get_config_async (relay_account_store_get_default (store), gmail, NULL,
+                                            relay_cli_async_done, &got);
+      config = relay_oauth_account_get_config_finish (relay_cli_async_wait (&got), &error);
+    }
+  else
+    config = relay_oauth_config_new_for_provider (gmail, &error);
+
+  if (config == NULL)
     {
       relay_cli_printerr ("%s", error->message);
       return RELAY_CLI_EXIT_FAILED;
     }
-
-  /* Read first: a broken accounts file is reported before the browser */
-  if (!(store = relay_cli_load_store ()))
-    return RELAY_CLI_EXIT_FAILED;
 
   flow = relay_oauth_flow_new (config);
   if (!relay_oauth_flow_start (flow, &error))

@@ -96,6 +96,25 @@ relay_cli_usage_error (const GError *error)
 char *
 relay_cli_read_password (GError **error)
 {
+  return relay_cli_read_secret (RELAY_ACCOUNT_ERROR_PASSWORD, error);
+}
+
+/**
+ * relay_cli_read_secret:
+ * @field: %RELAY_ACCOUNT_ERROR_PASSWORD or
+ *   %RELAY_ACCOUNT_ERROR_OAUTH_CLIENT_SECRET: what is read, for the prompt
+ *   and the errors
+ *
+ * Reads one line from standard input, without echo on a terminal. A
+ * password is checked here; a client secret by the caller, who knows
+ * the sign-in it is for.
+ */
+char *
+relay_cli_read_secret (RelayAccountError   field,
+                       GError            **error)
+{
+  gboolean client_secret = field == RELAY_ACCOUNT_ERROR_OAUTH_CLIENT_SECRET;
+
   g_autoptr(GInputStream) input = g_unix_input_stream_new (STDIN_FILENO, FALSE);
   char buffer[MAX_PASSWORD_INPUT + 1];
   gboolean tty = isatty (STDIN_FILENO);
@@ -107,7 +126,7 @@ relay_cli_read_password (GError **error)
   /* on a terminal: prompt, and do not echo */
   if (tty)
     {
-      g_printerr ("%s", _("Password: "));
+      g_printerr ("%s", client_secret ? _("Client secret: ") : _("Password: "));
       if (tcgetattr (STDIN_FILENO, &saved) == 0)
         {
           quiet = saved;
@@ -146,22 +165,24 @@ relay_cli_read_password (GError **error)
   if (memchr (buffer, '\0', length) != NULL)
     {
       memset (buffer, 0, sizeof buffer);
-      g_set_error (error, RELAY_ACCOUNT_ERROR, RELAY_ACCOUNT_ERROR_PASSWORD,
-                   _("Password: it contains a NUL byte"));
+      g_set_error_literal (error, RELAY_ACCOUNT_ERROR, field,
+                           client_secret ? _("Client secret: it contains a NUL byte")
+                                         : _("Password: it contains a NUL byte"));
       return NULL;
     }
 
   if (length == 0)
     {
-      g_set_error (error, RELAY_ACCOUNT_ERROR, RELAY_ACCOUNT_ERROR_PASSWORD,
-                   _("Password: nothing was read from standard input"));
+      g_set_error_literal (error, RELAY_ACCOUNT_ERROR, field,
+                           client_secret ? _("Client secret: nothing was read from standard input")
+                                         : _("Password: nothing was read from standard input"));
       return NULL;
     }
 
   password = g_strndup (buffer, length);
   memset (buffer, 0, sizeof buffer);
 
-  if (!relay_validate_password (password, error))
+  if (!client_secret && !relay_validate_password (password, error))
     {
       memset (password, 0, strlen (password));
       g_free (password);

@@ -46,6 +46,8 @@ RelayAccount      *relay_cli_get_account           (RelayAccountStore       *sto
 RelayAccount      *relay_cli_load_account          (RelayAccountStore      **store,
                                                     const char              *missing);
 char              *relay_cli_read_password         (GError                 **error);
+char              *relay_cli_read_secret           (RelayAccountError        field,
+                                                    GError                 **error);
 int                relay_cli_usage_error           (const GError            *error);
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (RelayCliAccountOptions, relay_cli_account_options_clear)

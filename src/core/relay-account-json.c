@@ -75,6 +75,12 @@ relay_account_to_json (RelayAccount *self)
   json_builder_add_boolean_value (builder, self->allow_insecure);
   json_builder_set_member_name (builder, "sign_in_again");
   json_builder_add_boolean_value (builder, self->sign_in_again);
+  /* only when set: older versions refuse no member, but need not see it */
+  if (self->oauth_client_id[0] != '\0')
+    {
+      json_builder_set_member_name (builder, "oauth_client_id");
+      json_builder_add_string_value (builder, self->oauth_client_id);
+    }
   json_builder_end_object (builder);
 
   return json_builder_get_root (builder);
@@ -242,6 +248,31 @@ check_fields (const char  *provider,
   return TRUE;
 }
 
+/* "oauth_client_id": the user's own client, held to what the form and
+ * the CLI take for the provider's sign-in */
+static gboolean
+check_oauth_client_id (const char  *provider_id,
+                       const char  *client_id,
+                       GError     **error)
+{
+  RelayProvider *provider = relay_provider_lookup (provider_id ? provider_id : "custom");
+  const char *service = provider ? relay_provider_get_oauth_service (provider) : NULL;
+  g_autofree char *checked = NULL;
+
+  if (client_id == NULL || client_id[0] == '\0')
+    return TRUE;
+
+  if (service == NULL || !(checked = relay_validate_oauth_client_id (service, client_id, NULL)) ||
+      !g_str_equal (checked, client_id))
+    {
+      g_set_error (error, JSON_PARSER_ERROR, JSON_PARSER_ERROR_INVALID_DATA,
+                   "“oauth_client_id” is not a client id of the provider’s sign-in");
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
 /* "pins_for": {"host": NAME, "port": N}, the server the pins were made for */
 static gboolean
 read_pins_for (JsonNode  *node,
@@ -290,7 +321,7 @@ relay_account_new_from_json (JsonObject  *object,
   g_autoptr(RelayAccount) self = NULL;
   g_autoptr(GStrvBuilder) pins = g_strv_builder_new ();
   const char *id = NULL, *provider = NULL, *host = NULL, *username = NULL;
-  const char *from = NULL, *ca_file = NULL;
+  const char *from = NULL, *ca_file = NULL, *oauth_client_id = NULL;
   g_autofree char *pins_host = NULL;
   guint pins_port;
   JsonObject *limits = NULL;
@@ -308,6 +339,7 @@ relay_account_new_from_json (JsonObject  *object,
       !read_string (object, "username", &username, error) ||
       !read_string (object, "from", &from, error) ||
       !read_string (object, "ca_file", &ca_file, error) ||
+      !read_string (object, "oauth_client_id", &oauth_client_id, error) ||
       !read_uint (object, "port", 65535, &port, error) ||
       !read_enum (object, "security", RELAY_TYPE_SECURITY, &security, error) ||
       !read_enum (object, "auth", RELAY_TYPE_AUTH_METHOD, &auth, error))
@@ -320,7 +352,8 @@ relay_account_new_from_json (JsonObject  *object,
       return NULL;
     }
 
-  if (!check_fields (provider, host, username, from, ca_file, error))
+  if (!check_fields (provider, host, username, from, ca_file, error) ||
+      !check_oauth_client_id (provider, oauth_client_id, error))
     return NULL;
 
   if ((node = json_object_get_member (object, "limits")) != NULL)
@@ -389,6 +422,7 @@ relay_account_new_from_json (JsonObject  *object,
   self->pins = (g_strfreev (self->pins), g_strv_builder_end (pins));
   self->pins_host = (g_free (self->pins_host), pins_host ? g_steal_pointer (&pins_host) : g_strdup (self->host));
   self->pins_port = pins_port;
+  self->oauth_client_id = (g_free (self->oauth_client_id), g_strdup (oauth_client_id ? oauth_client_id : ""));
   self->port = port;
   self->security = security;
   self->auth = auth;

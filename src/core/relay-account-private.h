@@ -25,6 +25,8 @@ struct _RelayAccount
   char            *from;
   char            *ca_file;
   GStrv            pins;
+  /* the user's own OAuth client for the provider's sign-in; "" for the built-in one */
+  char            *oauth_client_id;
   /* the server the pins were made for */
   char            *pins_host;
   guint            pins_port;

@@ -41,6 +41,7 @@ enum {
   PROP_RECIPIENT_WINDOW,
   PROP_ALLOW_INSECURE,
   PROP_SIGN_IN_AGAIN,
+  PROP_OAUTH_CLIENT_ID,
   N_PROPS
 };
 
@@ -89,6 +90,7 @@ relay_account_finalize (GObject *object)
   g_clear_pointer (&self->ca_file, g_free);
   g_clear_pointer (&self->pins, g_strfreev);
   g_clear_pointer (&self->pins_host, g_free);
+  g_clear_pointer (&self->oauth_client_id, g_free);
 
   G_OBJECT_CLASS (relay_account_parent_class)->finalize (object);
 }
@@ -119,6 +121,7 @@ relay_account_get_property (GObject    *object,
     case PROP_RECIPIENT_WINDOW: g_value_set_uint (value, self->recipient_window); break;
     case PROP_ALLOW_INSECURE: g_value_set_boolean (value, self->allow_insecure); break;
     case PROP_SIGN_IN_AGAIN: g_value_set_boolean (value, self->sign_in_again); break;
+    case PROP_OAUTH_CLIENT_ID: g_value_set_string (value, self->oauth_client_id); break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -153,6 +156,7 @@ relay_account_set_property (GObject      *object,
     case PROP_RECIPIENT_WINDOW: relay_account_set_recipient_window (self, g_value_get_uint (value)); break;
     case PROP_ALLOW_INSECURE: relay_account_set_allow_insecure (self, g_value_get_boolean (value)); break;
     case PROP_SIGN_IN_AGAIN: relay_account_set_sign_in_again (self, g_value_get_boolean (value)); break;
+    case PROP_OAUTH_CLIENT_ID: relay_account_set_oauth_client_id (self, g_value_get_string (value)); break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -206,6 +210,8 @@ relay_account_class_init (RelayAccountClass *klass)
   properties[PROP_ALLOW_INSECURE] = g_param_spec_boolean ("allow-insecure", NULL, NULL, FALSE, flags);
   /* the provider refused the stored sign-in (invalid_grant) */
   properties[PROP_SIGN_IN_AGAIN] = g_param_spec_boolean ("sign-in-again", NULL, NULL, FALSE, flags);
+  /* the user's own OAuth client; its secret is in the keyring */
+  properties[PROP_OAUTH_CLIENT_ID] = g_param_spec_string ("oauth-client-id", NULL, NULL, "", flags);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
@@ -220,6 +226,7 @@ relay_account_init (RelayAccount *self)
   self->ca_file = g_strdup ("");
   self->pins = g_new0 (char *, 1);
   self->pins_host = g_strdup ("");
+  self->oauth_client_id = g_strdup ("");
   self->port = 587;
   self->security = RELAY_SECURITY_STARTTLS;
   self->auth = RELAY_AUTH_METHOD_AUTO;
@@ -265,6 +272,7 @@ relay_account_copy (RelayAccount *self)
   copy->pins = g_strdupv (self->pins);
   copy_str (&copy->pins_host, self->pins_host);
   copy->pins_port = self->pins_port;
+  copy_str (&copy->oauth_client_id, self->oauth_client_id);
   copy->port = self->port;
   copy->security = self->security;
   copy->auth = self->auth;
@@ -282,16 +290,24 @@ relay_account_copy (RelayAccount *self)
  * relay_account_apply_provider:
  *
  * Fills the server, security, authentication and limits from a preset.
- * The user name is replaced only where the provider has a fixed one.
+ * The user name is replaced only where the provider has a fixed one. An
+ * own OAuth client made for another sign-in service (or for none) goes.
  */
 void
 relay_account_apply_provider (RelayAccount  *self,
                               RelayProvider *provider)
 {
+  RelayProvider *before;
+
   g_return_if_fail (RELAY_IS_ACCOUNT (self));
   g_return_if_fail (RELAY_IS_PROVIDER (provider));
 
+  before = relay_provider_lookup (self->provider);
+
   g_object_freeze_notify (G_OBJECT (self));
+  if (before == NULL ||
+      g_strcmp0 (relay_provider_get_oauth_service (before), relay_provider_get_oauth_service (provider)) != 0)
+    relay_account_set_oauth_client_id (self, NULL);
   relay_account_set_provider (self, relay_provider_get_id (provider));
   relay_account_set_host (self, relay_provider_get_host (provider));
   relay_account_set_port (self, relay_provider_get_port (provider));
@@ -381,6 +397,8 @@ relay_account_error_get_option (RelayAccountError code)
     case RELAY_ACCOUNT_ERROR_PIN:      return "--pin";
     case RELAY_ACCOUNT_ERROR_LIMITS:   return "--max-messages/--max-recipients/--per";
     case RELAY_ACCOUNT_ERROR_INSECURE: return "--allow-insecure";
+    case RELAY_ACCOUNT_ERROR_OAUTH_CLIENT_ID: return "--oauth-client-id";
+    case RELAY_ACCOUNT_ERROR_OAUTH_CLIENT_SECRET: return "--oauth-client-secret-stdin";
     default:
       g_return_val_if_reached ("");
     }
@@ -394,7 +412,8 @@ relay_account_error_get_option (RelayAccountError code)
  *
  * Used error codes: %RELAY_ACCOUNT_ERROR_PROVIDER, %RELAY_ACCOUNT_ERROR_HOST,
  *   %RELAY_ACCOUNT_ERROR_PORT, %RELAY_ACCOUNT_ERROR_USERNAME, %RELAY_ACCOUNT_ERROR_FROM,
- *   %RELAY_ACCOUNT_ERROR_CA_FILE, %RELAY_ACCOUNT_ERROR_LIMITS.
+ *   %RELAY_ACCOUNT_ERROR_CA_FILE, %RELAY_ACCOUNT_ERROR_LIMITS,
+ *   %RELAY_ACCOUNT_ERROR_OAUTH_CLIENT_ID (not a client id of the provider's sign-in).
  */
 gboolean
 relay_account_validate (RelayAccount  *self,
@@ -403,10 +422,12 @@ relay_account_validate (RelayAccount  *self,
   g_autofree char *port = NULL;
   g_autofree char *host = NULL;
   g_autofree char *from = NULL;
+  g_autofree char *client_id = NULL;
+  RelayProvider *provider;
 
   g_return_val_if_fail (RELAY_IS_ACCOUNT (self), FALSE);
 
-  if (relay_provider_lookup (self->provider) == NULL)
+  if ((provider = relay_provider_lookup (self->provider)) == NULL)
     {
       g_set_error (error, RELAY_ACCOUNT_ERROR, RELAY_ACCOUNT_ERROR_PROVIDER,
                    _("Provider: “%s” is not a known provider"), self->provider);
@@ -433,6 +454,22 @@ relay_account_validate (RelayAccount  *self,
       g_set_error (error, RELAY_ACCOUNT_ERROR, RELAY_ACCOUNT_ERROR_LIMITS,
                    _("Limits: a maximum needs a window of time, and a window needs a maximum"));
       return FALSE;
+    }
+
+  if (self->oauth_client_id[0] != '\0')
+    {
+      const char *service = relay_provider_get_oauth_service (provider);
+
+      if (service == NULL)
+        {
+          g_set_error (error, RELAY_ACCOUNT_ERROR, RELAY_ACCOUNT_ERROR_OAUTH_CLIENT_ID,
+                       /* Translators: %s is a provider, e.g. “SendGrid” */
+                       _("Client ID: %s does not offer a sign-in that uses one"),
+                       relay_provider_get_name (provider));
+          return FALSE;
+        }
+      if (!(client_id = relay_validate_oauth_client_id (service, self->oauth_client_id, error)))
+        return FALSE;
     }
 
   return TRUE;
@@ -866,6 +903,43 @@ relay_account_set_recipient_window (RelayAccount *self,
   g_return_if_fail (RELAY_IS_ACCOUNT (self));
 
   set_uint (self, &self->recipient_window, recipient_window, PROP_RECIPIENT_WINDOW);
+}
+
+/**
+ * relay_account_get_oauth_client_id: (attributes org.gtk.Method.get_property=oauth-client-id)
+ * @self: an account
+ *
+ * Gets the user's own OAuth client that @self signs in with, for a copy
+ * of Mail Relay built without one (or to use another). Its secret, if it
+ * has one, is in the keyring (kind `oauth-client-secret`).
+ *
+ * Returns: the client id, "" when the built-in client is used
+ */
+const char *
+relay_account_get_oauth_client_id (RelayAccount *self)
+{
+  g_return_val_if_fail (RELAY_IS_ACCOUNT (self), NULL);
+
+  return self->oauth_client_id;
+}
+
+/**
+ * relay_account_set_oauth_client_id: (attributes org.gtk.Method.set_property=oauth-client-id)
+ * @self: an account
+ * @client_id: (nullable): the user's own OAuth client id (see
+ *   relay_validate_oauth_client_id()); %NULL or "" for the built-in one
+ *
+ * Sets the OAuth client @self signs in with.
+ *
+ * Notifies #RelayAccount:oauth-client-id only when the value changes.
+ */
+void
+relay_account_set_oauth_client_id (RelayAccount *self,
+                                   const char   *client_id)
+{
+  g_return_if_fail (RELAY_IS_ACCOUNT (self));
+
+  set_string (self, &self->oauth_client_id, client_id, PROP_OAUTH_CLIENT_ID);
 }
 
 /**

@@ -33,6 +33,8 @@ typedef enum
   RELAY_ACCOUNT_ERROR_PIN,
   RELAY_ACCOUNT_ERROR_LIMITS,
   RELAY_ACCOUNT_ERROR_INSECURE,
+  RELAY_ACCOUNT_ERROR_OAUTH_CLIENT_ID,
+  RELAY_ACCOUNT_ERROR_OAUTH_CLIENT_SECRET,
 } RelayAccountError;
 
 #define RELAY_TYPE_ACCOUNT (relay_account_get_type ())
@@ -99,6 +101,9 @@ void                 relay_account_set_recipient_window (RelayAccount    *self,
 gboolean             relay_account_get_sign_in_again    (RelayAccount    *self);
 void                 relay_account_set_sign_in_again    (RelayAccount    *self,
                                                          gboolean         sign_in_again);
+const char          *relay_account_get_oauth_client_id  (RelayAccount    *self);
+void                 relay_account_set_oauth_client_id  (RelayAccount    *self,
+                                                         const char      *client_id);
 gboolean             relay_account_get_allow_insecure   (RelayAccount    *self);
 void                 relay_account_set_allow_insecure   (RelayAccount    *self,
                                                          gboolean         allow_insecure);

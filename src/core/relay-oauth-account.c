@@ -15,6 +15,7 @@
 #include "relay-oauth-account.h"
 #include "relay-secrets.h"
 #include "relay-secure-private.h"
+#include "relay-validate.h"
 
 /* A token this close to its expiry is refreshed first */
 #define EXPIRY_MARGIN_SECONDS 60
@@ -116,6 +117,108 @@ read_access_token (RelayAccount  *account,
 }
 
 /**
+ * relay_oauth_account_get_config:
+ * @provider: the provider to sign in with; the account's own when %NULL
+ *
+ * Where and as whom @account signs in with @provider: the account's own
+ * OAuth client, when it has one for @provider's sign-in service, with
+ * its secret from the keyring; else the built-in one (see
+ * relay_oauth_config_new() for the variables that override both).
+ *
+ * Returns: (transfer full) (nullable): the configuration
+ *
+ * Used error codes: %RELAY_OAUTH_ERROR_NOT_CONFIGURED (no client, or no sign-in for the
+ *   provider), %RELAY_SECRETS_ERROR_UNAVAILABLE (no keyring to read the client's secret from),
+ *   %G_IO_ERROR_CANCELLED.
+ */
+RelayOAuthConfig *
+relay_oauth_account_get_config (RelayAccount   *account,
+                                RelayProvider  *provider,
+                                GCancellable   *cancellable,
+                                GError        **error)
+{
+  const char *client_id;
+  const char *service;
+  g_autofree char *checked = NULL;
+  char *client_secret = NULL;
+  RelayOAuthConfig *config;
+
+  g_return_val_if_fail (RELAY_IS_ACCOUNT (account), NULL);
+  g_return_val_if_fail (provider == NULL || RELAY_IS_PROVIDER (provider), NULL);
+
+  if (provider == NULL && !(provider = relay_provider_lookup (relay_account_get_provider (account))))
+    {
+      g_set_error (error, RELAY_OAUTH_ERROR, RELAY_OAUTH_ERROR_NOT_CONFIGURED,
+                   "“%s” has no sign-in", relay_account_get_provider (account));
+      return NULL;
+    }
+
+  /* a client made for another service is not this provider's */
+  client_id = relay_account_get_oauth_client_id (account);
+  service = relay_provider_get_oauth_service (provider);
+  if (client_id[0] != '\0' && service != NULL &&
+      (checked = relay_validate_oauth_client_id (service, client_id, NULL)) != NULL)
+    {
+      g_autoptr(GError) local_error = NULL;
+
+      client_secret = relay_secrets_lookup_sync (relay_account_get_id (account),
+                                                 RELAY_SECRET_OAUTH_CLIENT_SECRET,
+                                                 cancellable, &local_error);
+      if (local_error != NULL)
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return NULL;
+        }
+    }
+
+  config = relay_oauth_config_new (provider, checked, client_secret, error);
+  secret_password_free (client_secret);
+
+  return config;
+}
+
+/**
+ * relay_oauth_account_store_client_secret:
+ * @client_secret: (nullable): the secret of the account's own OAuth
+ *   client; %NULL or "" removes a stored one
+ *
+ * Keeps the secret of the account's own client in the keyring (kind
+ * `oauth-client-secret`). Signing out leaves it there.
+ */
+gboolean
+relay_oauth_account_store_client_secret (RelayAccount  *account,
+                                         const char    *client_secret,
+                                         GCancellable  *cancellable,
+                                         GError       **error)
+{
+  g_return_val_if_fail (RELAY_IS_ACCOUNT (account), FALSE);
+
+  if (client_secret == NULL || client_secret[0] == '\0')
+    return relay_secrets_clear_kind_sync (relay_account_get_id (account), RELAY_SECRET_OAUTH_CLIENT_SECRET,
+                                          cancellable, error);
+
+  return relay_secrets_store_sync (relay_account_get_id (account), RELAY_SECRET_OAUTH_CLIENT_SECRET,
+                                   description (account), client_secret, cancellable, error);
+}
+
+/* What signing out forgets: everything but the user's own client */
+static gboolean
+forget_sign_in (RelayAccount  *account,
+                GCancellable  *cancellable,
+                GError       **error)
+{
+  const RelaySecretKind kinds[] = {
+    RELAY_SECRET_OAUTH_REFRESH_TOKEN, RELAY_SECRET_OAUTH_ACCESS_TOKEN, RELAY_SECRET_PASSWORD,
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (kinds); i++)
+    if (!relay_secrets_clear_kind_sync (relay_account_get_id (account), kinds[i], cancellable, error))
+      return FALSE;
+
+  return TRUE;
+}
+
+/**
  * relay_oauth_account_get_access_token:
  * @force_refresh: refresh even if the stored token looks valid, as after
  *   the server's 401 challenge
@@ -136,7 +239,6 @@ relay_oauth_account_get_access_token (RelayAccount  *account,
   g_autoptr(RelayOAuthConfig) config = NULL;
   g_autoptr(RelayOAuthTokens) tokens = NULL;
   g_autoptr(GError) local_error = NULL;
-  RelayProvider *provider;
   char *refresh_token;
   char *token;
 
@@ -154,14 +256,8 @@ relay_oauth_account_get_access_token (RelayAccount  *account,
         return token;
     }
 
-  provider = relay_provider_lookup (relay_account_get_provider (account));
-  if (provider == NULL || !(config = relay_oauth_config_new_for_provider (provider, error)))
-    {
-      if (provider == NULL)
-        g_set_error (error, RELAY_OAUTH_ERROR, RELAY_OAUTH_ERROR_NOT_CONFIGURED,
-                     "“%s” has no sign-in", relay_account_get_provider (account));
-      return NULL;
-    }
+  if (!(config = relay_oauth_account_get_config (account, NULL, cancellable, error)))
+    return NULL;
 
   refresh_token = relay_secrets_lookup_sync (relay_account_get_id (account),
                                              RELAY_SECRET_OAUTH_REFRESH_TOKEN, cancellable, error);
@@ -179,7 +275,7 @@ relay_oauth_account_get_access_token (RelayAccount  *account,
   if (tokens == NULL)
     {
       if (g_error_matches (local_error, RELAY_OAUTH_ERROR, RELAY_OAUTH_ERROR_INVALID_GRANT))
-        relay_secrets_clear_sync (relay_account_get_id (account), cancellable, NULL);
+        forget_sign_in (account, cancellable, NULL);
       g_propagate_error (error, g_steal_pointer (&local_error));
       return NULL;
     }
@@ -211,7 +307,8 @@ relay_oauth_account_is_linked (RelayAccount  *account,
 /**
  * relay_oauth_account_sign_out:
  *
- * Forgets every token of the account (its password too, if any).
+ * Forgets every token of the account (its password too, if any). The
+ * secret of the user's own OAuth client stays, for the next sign-in.
  */
 gboolean
 relay_oauth_account_sign_out (RelayAccount  *account,
@@ -220,7 +317,7 @@ relay_oauth_account_sign_out (RelayAccount  *account,
 {
   g_return_val_if_fail (RELAY_IS_ACCOUNT (account), FALSE);
 
-  return relay_secrets_clear_sync (relay_account_get_id (account), cancellable, error);
+  return forget_sign_in (account, cancellable, error);
 }
 
 /* Asynchronous forms
@@ -239,6 +336,8 @@ typedef enum
   CALL_GET_ACCESS_TOKEN,
   CALL_IS_LINKED,
   CALL_SIGN_OUT,
+  CALL_GET_CONFIG,
+  CALL_STORE_CLIENT_SECRET,
 } CallKind;
 
 typedef struct
@@ -247,6 +346,8 @@ typedef struct
   RelayAccount     *account;
   RelayOAuthTokens *tokens;         /* CALL_STORE_TOKENS */
   gboolean          force_refresh;  /* CALL_GET_ACCESS_TOKEN */
+  RelayProvider    *provider;       /* CALL_GET_CONFIG */
+  char             *secret;         /* CALL_STORE_CLIENT_SECRET */
 } AccountCall;
 
 static void
@@ -254,6 +355,8 @@ account_call_free (AccountCall *call)
 {
   g_clear_object (&call->account);
   g_clear_pointer (&call->tokens, relay_oauth_tokens_free);
+  g_clear_object (&call->provider);
+  g_clear_pointer (&call->secret, relay_secure_wipe_string);
   g_free (call);
 }
 
@@ -279,6 +382,7 @@ account_call_thread (GTask        *task,
   g_autoptr(GError) error = NULL;
   gboolean ok = FALSE;
   char *token;
+  RelayOAuthConfig *config;
 
   if (g_task_return_error_if_cancelled (task))
     return;
@@ -301,6 +405,17 @@ account_call_thread (GTask        *task,
       break;
     case CALL_SIGN_OUT:
       ok = relay_oauth_account_sign_out (call->account, cancellable, &error);
+      break;
+    case CALL_GET_CONFIG:
+      config = relay_oauth_account_get_config (call->account, call->provider, cancellable, &error);
+      if (error == NULL)
+        {
+          g_task_return_pointer (task, config, (GDestroyNotify)relay_oauth_config_free);
+          return;
+        }
+      break;
+    case CALL_STORE_CLIENT_SECRET:
+      ok = relay_oauth_account_store_client_secret (call->account, call->secret, cancellable, &error);
       break;
     default:
       g_assert_not_reached ();
@@ -506,6 +621,104 @@ relay_oauth_account_sign_out_finish (GAsyncResult  *result,
 {
   g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
   g_return_val_if_fail (g_async_result_is_tagged (result, relay_oauth_account_sign_out_async), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/**
+ * relay_oauth_account_get_config_async:
+ * @account: the account; copied
+ * @provider: (nullable): the provider to sign in with; the account's own when %NULL
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: called in the caller's thread-default main context
+ * @user_data: data for @callback
+ *
+ * relay_oauth_account_get_config() on a worker thread: the account's own
+ * client's secret comes from the keyring.
+ *
+ * Used error codes: %RELAY_OAUTH_ERROR_NOT_CONFIGURED (no client, or no
+ * sign-in for the provider), %RELAY_SECRETS_ERROR_UNAVAILABLE (no
+ * keyring), %G_IO_ERROR_CANCELLED.
+ */
+void
+relay_oauth_account_get_config_async (RelayAccount        *account,
+                                      RelayProvider       *provider,
+                                      GCancellable        *cancellable,
+                                      GAsyncReadyCallback  callback,
+                                      gpointer             user_data)
+{
+  AccountCall *call;
+
+  g_return_if_fail (RELAY_IS_ACCOUNT (account));
+  g_return_if_fail (provider == NULL || RELAY_IS_PROVIDER (provider));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  call = account_call_new (CALL_GET_CONFIG, account);
+  call->provider = provider ? g_object_ref (provider) : NULL;
+  run_call (call, relay_oauth_account_get_config_async, cancellable, callback, user_data);
+}
+
+/**
+ * relay_oauth_account_get_config_finish:
+ *
+ * Returns: (transfer full) (nullable): the configuration; %NULL with
+ *   @error set (see relay_oauth_account_get_config_async() for its codes)
+ */
+RelayOAuthConfig *
+relay_oauth_account_get_config_finish (GAsyncResult  *result,
+                                       GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+  g_return_val_if_fail (g_async_result_is_tagged (result, relay_oauth_account_get_config_async), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/**
+ * relay_oauth_account_store_client_secret_async:
+ * @account: the account; copied
+ * @client_secret: (nullable): the secret of its own OAuth client; copied,
+ *   and the copy wiped; %NULL or "" removes a stored one
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: called in the caller's thread-default main context
+ * @user_data: data for @callback
+ *
+ * relay_oauth_account_store_client_secret() on a worker thread.
+ *
+ * Used error codes: %RELAY_SECRETS_ERROR_UNAVAILABLE (no keyring),
+ * %G_IO_ERROR_CANCELLED.
+ */
+void
+relay_oauth_account_store_client_secret_async (RelayAccount        *account,
+                                               const char          *client_secret,
+                                               GCancellable        *cancellable,
+                                               GAsyncReadyCallback  callback,
+                                               gpointer             user_data)
+{
+  AccountCall *call;
+
+  g_return_if_fail (RELAY_IS_ACCOUNT (account));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  call = account_call_new (CALL_STORE_CLIENT_SECRET, account);
+  call->secret = g_strdup (client_secret);
+  run_call (call, relay_oauth_account_store_client_secret_async, cancellable, callback, user_data);
+}
+
+/**
+ * relay_oauth_account_store_client_secret_finish:
+ *
+ * Returns: %TRUE when the secret is kept (or removed); otherwise %FALSE
+ *   with @error set (see relay_oauth_account_store_client_secret_async()
+ *   for its codes)
+ */
+gboolean
+relay_oauth_account_store_client_secret_finish (GAsyncResult  *result,
+                                                GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
+  g_return_val_if_fail (g_async_result_is_tagged (result, relay_oauth_account_store_client_secret_async),
+                        FALSE);
 
   return g_task_propagate_boolean (G_TASK (result), error);
 }

@@ -5,9 +5,9 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * Where and as whom to sign in: a provider's OAuth endpoints and scope,
- * the client id and secret from the build options or the
- * MAIL_RELAY_GOOGLE_* and MAIL_RELAY_MICROSOFT_* variables, each endpoint
- * checked to be https:// or on this machine.
+ * the client id and secret from the MAIL_RELAY_GOOGLE_* and
+ * MAIL_RELAY_MICROSOFT_* variables, the user's own client or the build
+ * options, each endpoint checked to be https:// or on this machine.
  */
 
 #define G_LOG_DOMAIN "relay-oauth"
@@ -112,20 +112,44 @@ check_endpoint (const char  *url,
 /**
  * relay_oauth_config_new_for_provider:
  *
- * The endpoints and scope come from the provider; the client id and
- * secret from the build options. MAIL_RELAY_GOOGLE_* (service "google")
- * and MAIL_RELAY_MICROSOFT_* (service "microsoft") variables AUTH_URL,
- * TOKEN_URL, USERINFO_URL, CLIENT_ID and CLIENT_SECRET override them.
+ * relay_oauth_config_new() with the built-in client.
  */
 RelayOAuthConfig *
 relay_oauth_config_new_for_provider (RelayProvider  *provider,
                                      GError        **error)
+{
+  return relay_oauth_config_new (provider, NULL, NULL, error);
+}
+
+/**
+ * relay_oauth_config_new:
+ * @own_client_id: (nullable): the user's own client (see
+ *   relay_account_get_oauth_client_id()), or %NULL or "" for none
+ * @own_client_secret: (nullable): its secret, if it has one
+ *
+ * The endpoints and scope come from the provider. The client is, first
+ * to last: the one the MAIL_RELAY_GOOGLE_CLIENT_ID (service "google") or
+ * MAIL_RELAY_MICROSOFT_CLIENT_ID (service "microsoft") variable names,
+ * the user's own, the one the build options name. A secret goes with
+ * its client; the CLIENT_SECRET variable overrides it, and AUTH_URL,
+ * TOKEN_URL and USERINFO_URL override the provider's endpoints.
+ *
+ * Used error codes: %RELAY_OAUTH_ERROR_NOT_CONFIGURED (no client at all, no sign-in for the
+ *   provider, or an endpoint that is neither https:// nor on this machine).
+ */
+RelayOAuthConfig *
+relay_oauth_config_new (RelayProvider  *provider,
+                        const char     *own_client_id,
+                        const char     *own_client_secret,
+                        GError        **error)
 {
   g_autoptr(RelayOAuthConfig) config = NULL;
   const char *service;
   const char *prefix;
   const char *built_id;
   const char *built_secret;
+  g_autofree char *id_variable = NULL;
+  const char *forced_id;
 
   g_return_val_if_fail (RELAY_IS_PROVIDER (provider), NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
@@ -172,19 +196,33 @@ relay_oauth_config_new_for_provider (RelayProvider  *provider,
   config->scope = g_strdup (relay_provider_get_oauth_scope (provider));
   config->userinfo_url = dup_setting (prefix, "USERINFO_URL",
                                       relay_provider_get_oauth_userinfo_url (provider), FALSE);
-  config->client_id = dup_setting (prefix, "CLIENT_ID", built_id, TRUE);
-  config->client_secret = dup_setting (prefix, "CLIENT_SECRET", built_secret, TRUE);
+  /* a set variable wins (an empty one leaves the user's own client);
+   * else the user's own client, with its own secret */
+  id_variable = g_strconcat (prefix, "CLIENT_ID", NULL);
+  forced_id = g_getenv (id_variable);
+  if (own_client_id != NULL && own_client_id[0] != '\0' && (forced_id == NULL || forced_id[0] == '\0'))
+    {
+      config->client_id = g_strdup (own_client_id);
+      config->client_secret = dup_setting (prefix, "CLIENT_SECRET", own_client_secret, TRUE);
+    }
+  else
+    {
+      config->client_id = dup_setting (prefix, "CLIENT_ID", built_id, TRUE);
+      config->client_secret = dup_setting (prefix, "CLIENT_SECRET", built_secret, TRUE);
+    }
 
   if (config->client_id == NULL)
     {
       if (g_str_equal (service, "google"))
         g_set_error_literal (error, RELAY_OAUTH_ERROR, RELAY_OAUTH_ERROR_NOT_CONFIGURED,
-                             _("Sign in with Google needs an OAuth client id: build Mail Relay "
-                               "with -Dgoogle_client_id=… or set MAIL_RELAY_GOOGLE_CLIENT_ID"));
+                             _("This copy of Mail Relay was built without a Google sign-in client. "
+                               "Use your own: mail-relay-cli account set --provider gmail --from ADDRESS "
+                               "--oauth-client-id ID --oauth-client-secret-stdin"));
       else
         g_set_error_literal (error, RELAY_OAUTH_ERROR, RELAY_OAUTH_ERROR_NOT_CONFIGURED,
-                             _("Sign in with Microsoft needs an OAuth client id: build Mail Relay "
-                               "with -Dmicrosoft_client_id=… or set MAIL_RELAY_MICROSOFT_CLIENT_ID"));
+                             _("This copy of Mail Relay was built without a Microsoft sign-in client. "
+                               "Use your own: mail-relay-cli account set --provider microsoft365 "
+                               "--from ADDRESS --oauth-client-id ID"));
       return NULL;
     }
 

@@ -17,7 +17,7 @@ G_BEGIN_DECLS
 
 typedef enum /*< underscore_name=relay_oauth_error >*/
 {
-  RELAY_OAUTH_ERROR_NOT_CONFIGURED,  /* no client id: the message says which option or variable */
+  RELAY_OAUTH_ERROR_NOT_CONFIGURED,  /* no client id: the message says how to give one */
   RELAY_OAUTH_ERROR_BUSY,            /* another sign-in is already waiting */
   RELAY_OAUTH_ERROR_ACCESS_DENIED,   /* the person declined (error=access_denied) */
   RELAY_OAUTH_ERROR_AUTHORIZATION,   /* any other error= of RFC 6749 4.1.2.1 */
@@ -61,6 +61,10 @@ GQuark            relay_oauth_error_quark          (void);
 
 GType             relay_oauth_config_get_type      (void) G_GNUC_CONST;
 RelayOAuthConfig *relay_oauth_config_new_for_provider (RelayProvider      *provider,
+                                                    GError            **error);
+RelayOAuthConfig *relay_oauth_config_new          (RelayProvider      *provider,
+                                                    const char         *own_client_id,
+                                                    const char         *own_client_secret,
                                                     GError            **error);
 RelayOAuthConfig *relay_oauth_config_copy          (const RelayOAuthConfig *config);
 void              relay_oauth_config_free          (RelayOAuthConfig   *config);

@@ -44,6 +44,7 @@ relay_secret_kind_to_string (RelaySecretKind kind)
     case RELAY_SECRET_PASSWORD:            return "password";
     case RELAY_SECRET_OAUTH_REFRESH_TOKEN: return "oauth-refresh-token";
     case RELAY_SECRET_OAUTH_ACCESS_TOKEN:  return "oauth-access-token";
+    case RELAY_SECRET_OAUTH_CLIENT_SECRET: return "oauth-client-secret";
     default:
       g_return_val_if_reached (NULL);
     }
@@ -82,6 +83,9 @@ make_label (RelaySecretKind  kind,
     case RELAY_SECRET_OAUTH_REFRESH_TOKEN:
     case RELAY_SECRET_OAUTH_ACCESS_TOKEN:
       return g_strdup_printf (_("Mail Relay sign-in for %s"), description);
+    case RELAY_SECRET_OAUTH_CLIENT_SECRET:
+      /* Translators: shown in Passwords and Keys; %s is an account */
+      return g_strdup_printf (_("Mail Relay sign-in client for %s"), description);
     default:
       g_return_val_if_reached (NULL);
     }
@@ -243,9 +247,31 @@ relay_secrets_clear_async (const char          *account_id,
 }
 
 /**
+ * relay_secrets_clear_kind_async:
+ *
+ * Removes the account's secret of one kind; finish with
+ * relay_secrets_clear_finish().
+ */
+void
+relay_secrets_clear_kind_async (const char          *account_id,
+                                RelaySecretKind      kind,
+                                GCancellable        *cancellable,
+                                GAsyncReadyCallback  callback,
+                                gpointer             user_data)
+{
+  g_return_if_fail (account_id != NULL);
+
+  secret_password_clear (relay_secrets_get_schema (), cancellable, done_cb,
+                         new_task (relay_secrets_clear_kind_async, cancellable, callback, user_data),
+                         "account", account_id,
+                         "kind", relay_secret_kind_to_string (kind),
+                         NULL);
+}
+
+/**
  * relay_secrets_clear_finish:
  *
- * Finishes relay_secrets_clear_async().
+ * Finishes relay_secrets_clear_async() and relay_secrets_clear_kind_async().
  *
  * Used error codes: %RELAY_SECRETS_ERROR_UNAVAILABLE (no keyring answered, whatever libsecret
  *   said), %G_IO_ERROR_CANCELLED.
@@ -368,6 +394,30 @@ relay_secrets_clear_sync (const char    *account_id,
 
   sync_begin (&data);
   relay_secrets_clear_async (account_id, cancellable, sync_cb, &data);
+  result = sync_end (&data);
+
+  return relay_secrets_clear_finish (result, error);
+}
+
+/**
+ * relay_secrets_clear_kind_sync:
+ *
+ * The blocking form of relay_secrets_clear_kind_async().
+ *
+ * Used error codes: %RELAY_SECRETS_ERROR_UNAVAILABLE (no keyring answered, whatever libsecret
+ *   said), %G_IO_ERROR_CANCELLED.
+ */
+gboolean
+relay_secrets_clear_kind_sync (const char      *account_id,
+                               RelaySecretKind  kind,
+                               GCancellable    *cancellable,
+                               GError         **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  SyncData data;
+
+  sync_begin (&data);
+  relay_secrets_clear_kind_async (account_id, kind, cancellable, sync_cb, &data);
   result = sync_end (&data);
 
   return relay_secrets_clear_finish (result, error);

@@ -25,6 +25,7 @@ typedef enum
   RELAY_SECRET_PASSWORD,
   RELAY_SECRET_OAUTH_REFRESH_TOKEN,
   RELAY_SECRET_OAUTH_ACCESS_TOKEN,
+  RELAY_SECRET_OAUTH_CLIENT_SECRET,  /* of the user's own OAuth client */
 } RelaySecretKind;
 
 GQuark              relay_secrets_error_quark   (void);
@@ -53,6 +54,11 @@ void                relay_secrets_clear_async   (const char          *account_id
                                                  gpointer             user_data);
 gboolean            relay_secrets_clear_finish  (GAsyncResult        *result,
                                                  GError             **error);
+void                relay_secrets_clear_kind_async (const char       *account_id,
+                                                 RelaySecretKind      kind,
+                                                 GCancellable        *cancellable,
+                                                 GAsyncReadyCallback  callback,
+                                                 gpointer             user_data);
 
 gboolean            relay_secrets_store_sync    (const char          *account_id,
                                                  RelaySecretKind      kind,
@@ -65,6 +71,10 @@ char               *relay_secrets_lookup_sync   (const char          *account_id
                                                  GCancellable        *cancellable,
                                                  GError             **error);
 gboolean            relay_secrets_clear_sync    (const char          *account_id,
+                                                 GCancellable        *cancellable,
+                                                 GError             **error);
+gboolean            relay_secrets_clear_kind_sync (const char        *account_id,
+                                                 RelaySecretKind      kind,
                                                  GCancellable        *cancellable,
                                                  GError             **error);
 

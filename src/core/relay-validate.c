@@ -21,6 +21,10 @@
 #define MAX_LOCAL_PART_LENGTH 64
 #define MAX_ADDRESS_LENGTH 254
 #define MAX_FIELD_LENGTH 1024
+/* Google's ids are about 72 characters, Microsoft's 36; secrets about 35 and 40 */
+#define MAX_OAUTH_CLIENT_ID_LENGTH 256
+#define MAX_OAUTH_CLIENT_SECRET_LENGTH 256
+#define GOOGLE_CLIENT_ID_SUFFIX ".apps.googleusercontent.com"
 
 static gboolean
 has_control_characters (const char *text)
@@ -449,6 +453,114 @@ relay_validate_password (const char  *text,
     {
       g_set_error (error, RELAY_ACCOUNT_ERROR, RELAY_ACCOUNT_ERROR_PASSWORD,
                    _("Password: it must be one line of UTF-8 text, at most 1024 bytes"));
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+/* Printable ASCII without spaces: what an OAuth client id or secret is
+ * made of (RFC 6749 appendix A.1, A.2), and what a form may carry */
+static gboolean
+is_oauth_client_text (const char *text)
+{
+  for (const char *p = text; *p; p++)
+    if (*p <= ' ' || *p > '~')
+      return FALSE;
+
+  return TRUE;
+}
+
+/**
+ * relay_validate_oauth_client_id:
+ * @service: the provider's sign-in service, "google" or "microsoft"
+ * @text: a client id as typed, perhaps with spaces around it
+ *
+ * A Google client id ends in `.apps.googleusercontent.com`; a Microsoft
+ * application (client) id is a GUID.
+ *
+ * Returns: (transfer full) (nullable): the id without surrounding
+ *   spaces, or %NULL
+ *
+ * Used error codes: %RELAY_ACCOUNT_ERROR_OAUTH_CLIENT_ID (the message names the field).
+ */
+char *
+relay_validate_oauth_client_id (const char  *service,
+                                const char  *text,
+                                GError     **error)
+{
+  g_autofree char *trimmed = NULL;
+  const char *message = NULL;
+
+  g_return_val_if_fail (service != NULL, NULL);
+  g_return_val_if_fail (text != NULL, NULL);
+
+  trimmed = g_strstrip (g_strdup (text));
+
+  if (trimmed[0] == '\0')
+    message = _("Client ID: enter the client ID of your OAuth client");
+  else if (strlen (trimmed) > MAX_OAUTH_CLIENT_ID_LENGTH)
+    message = _("Client ID: it is too long");
+  else if (!g_utf8_validate (trimmed, -1, NULL) || !is_oauth_client_text (trimmed))
+    message = _("Client ID: it contains spaces or other characters a client ID does not have");
+  else if (g_str_equal (service, "google"))
+    {
+      if (!g_str_has_suffix (trimmed, GOOGLE_CLIENT_ID_SUFFIX) ||
+          strlen (trimmed) == strlen (GOOGLE_CLIENT_ID_SUFFIX))
+        message = _("Client ID: a Google client ID ends in “.apps.googleusercontent.com”");
+    }
+  else if (g_str_equal (service, "microsoft"))
+    {
+      if (!g_uuid_string_is_valid (trimmed))
+        message = _("Client ID: a Microsoft application (client) ID looks like "
+                    "“00000000-0000-0000-0000-000000000000”");
+    }
+  else
+    message = _("Client ID: this provider does not offer a sign-in");
+
+  if (message != NULL)
+    {
+      g_set_error_literal (error, RELAY_ACCOUNT_ERROR, RELAY_ACCOUNT_ERROR_OAUTH_CLIENT_ID, message);
+      return NULL;
+    }
+
+  return g_steal_pointer (&trimmed);
+}
+
+/**
+ * relay_validate_oauth_client_secret:
+ * @service: the provider's sign-in service, "google" or "microsoft"
+ * @text: the client secret, "" for none
+ *
+ * Google's desktop-app clients have a secret, which the token endpoint
+ * asks for; Microsoft's public clients have none, so it may be empty
+ * there. The secret itself never appears in the message.
+ *
+ * Used error codes: %RELAY_ACCOUNT_ERROR_OAUTH_CLIENT_SECRET (the message names the field).
+ */
+gboolean
+relay_validate_oauth_client_secret (const char  *service,
+                                    const char  *text,
+                                    GError     **error)
+{
+  const char *message = NULL;
+
+  g_return_val_if_fail (service != NULL, FALSE);
+  g_return_val_if_fail (text != NULL, FALSE);
+
+  if (text[0] == '\0')
+    {
+      if (g_str_equal (service, "google"))
+        message = _("Client secret: enter the client secret that Google shows with the client ID");
+    }
+  else if (strlen (text) > MAX_OAUTH_CLIENT_SECRET_LENGTH)
+    message = _("Client secret: it is too long");
+  else if (!is_oauth_client_text (text))
+    message = _("Client secret: it contains spaces or other characters a client secret does not have");
+
+  if (message != NULL)
+    {
+      g_set_error_literal (error, RELAY_ACCOUNT_ERROR, RELAY_ACCOUNT_ERROR_OAUTH_CLIENT_SECRET, message);
       return FALSE;
     }
 

@@ -36,6 +36,12 @@ gboolean     relay_validate_count             (const char        *text,
                                                guint              min,
                                                guint             *value,
                                                GError           **error);
+char        *relay_validate_oauth_client_id   (const char        *service,
+                                               const char        *text,
+                                               GError           **error);
+gboolean     relay_validate_oauth_client_secret (const char      *service,
+                                               const char        *text,
+                                               GError           **error);
 gboolean     relay_host_is_loopback           (const char        *host);
 
 G_END_DECLS
