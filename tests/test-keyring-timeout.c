@@ -306,30 +306,6 @@ test_save (void)
   page_close (&page);
 }
 
-/* The scripted server of tests/fake-smtp-server.py, signing in
- * user@example.org with "right-pass" without TLS */
-static GSubprocess *
-fake_server_start (const char  *log,
-                   char       **port)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GDataInputStream) out = NULL;
-  g_autofree char *script = g_test_build_filename (G_TEST_DIST, "fake-smtp-server.py", NULL);
-  g_autofree char *line = NULL;
-  GSubprocess *server;
-
-  server = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error, "python3", script,
-                             "--scenario", "no-starttls", "--log", log, NULL);
-  g_assert_no_error (error);
-  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (server));
-  line = g_data_input_stream_read_line (out, NULL, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_true (g_str_has_prefix (line, "PORT "));
-  *port = g_strdup (line + strlen ("PORT "));
-
-  return server;
-}
-
 static gboolean
 probe_view_done (gpointer data)
 {
@@ -362,7 +338,8 @@ test_connection_needs_saved_password (void)
   RelayProbeView *view;
   g_autofree char *id = NULL;
 
-  server = fake_server_start (log, &port);
+  /* it signs in user@example.org with "right-pass" without TLS */
+  server = fake_smtp_server_start ("no-starttls", log, &port);
 
   /* saved while the keyring answers */
   page_open (&page);
