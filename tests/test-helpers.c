@@ -240,3 +240,38 @@ loopback_service_stop (GSocketService **service)
   g_socket_listener_close (G_SOCKET_LISTENER (*service));
   g_clear_object (service);
 }
+
+/**
+ * fake_smtp_server_start:
+ * @scenario: one of tests/fake-smtp-server.py's --scenario
+ * @log: (nullable): where it writes every command line it was sent
+ * @port: (out): the port it listens on, on 127.0.0.1
+ *
+ * Starts tests/fake-smtp-server.py; stop it with g_subprocess_force_exit().
+ */
+GSubprocess *
+fake_smtp_server_start (const char  *scenario,
+                        const char  *log,
+                        char       **port)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GDataInputStream) out = NULL;
+  g_autofree char *script = g_test_build_filename (G_TEST_DIST, "fake-smtp-server.py", NULL);
+  g_autofree char *line = NULL;
+  GSubprocess *server;
+
+  if (log != NULL)
+    server = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error, "python3", script,
+                               "--scenario", scenario, "--log", log, NULL);
+  else
+    server = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error, "python3", script,
+                               "--scenario", scenario, NULL);
+  g_assert_no_error (error);
+  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (server));
+  line = g_data_input_stream_read_line (out, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_str_has_prefix (line, "PORT "));
+  *port = g_strdup (line + strlen ("PORT "));
+
+  return server;
+}

@@ -21,5 +21,8 @@ GSocketService *loopback_service_start (GCallback        run,
                                         guint           *port);
 void            loopback_service_stop  (GSocketService **service);
 GThread *await_finalize       (gpointer    object);
+GSubprocess *fake_smtp_server_start (const char  *scenario,
+                                     const char  *log,
+                                     char       **port);
 
 G_END_DECLS

@@ -592,7 +592,7 @@ static void
 test_test_message (void)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) message = relay_message_new_test ("a@example.org", "b@example.org", &error);
+  g_autoptr(GBytes) message = relay_message_new_test ("a@example.org", "b@example.org", NULL, &error);
   g_autofree char *text = NULL;
 
   g_assert_no_error (error);

@@ -96,6 +96,69 @@ test_no_secret_on_disk (void)
 }
 
 static void
+result_cb (GObject      *object,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  GAsyncResult **out = user_data;
+
+  *out = g_object_ref (result);
+  g_main_context_wakeup (NULL);
+}
+
+static GAsyncResult *
+wait_result (GAsyncResult **result)
+{
+  while (*result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+
+  return *result;
+}
+
+/* The async forms, answered in the caller's context from a worker; a
+ * cancelled call says so at once */
+static void
+test_async (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autofree char *id = g_uuid_string_random ();
+  GAsyncResult *result = NULL;
+  char *secret;
+
+  relay_secrets_store_async (id, RELAY_SECRET_PASSWORD, NULL, "async-secret-1c9", NULL, result_cb, &result);
+  g_assert_true (relay_secrets_store_finish (wait_result (&result), &error));
+  g_assert_no_error (error);
+  g_clear_object (&result);
+
+  relay_secrets_lookup_async (id, RELAY_SECRET_PASSWORD, NULL, result_cb, &result);
+  secret = relay_secrets_lookup_finish (wait_result (&result), &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (secret, ==, "async-secret-1c9");
+  secret_password_free (secret);
+  g_clear_object (&result);
+
+  relay_secrets_lookup_async (id, RELAY_SECRET_PASSWORD, cancellable, result_cb, &result);
+  g_cancellable_cancel (cancellable);
+  secret = relay_secrets_lookup_finish (wait_result (&result), &error);
+  g_assert_null (secret);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_clear_error (&error);
+  g_clear_object (&result);
+
+  relay_secrets_clear_async (id, NULL, result_cb, &result);
+  g_assert_true (relay_secrets_clear_finish (wait_result (&result), &error));
+  g_assert_no_error (error);
+  g_clear_object (&result);
+
+  relay_secrets_lookup_async (id, RELAY_SECRET_PASSWORD, NULL, result_cb, &result);
+  secret = relay_secrets_lookup_finish (wait_result (&result), &error);
+  g_assert_no_error (error);
+  g_assert_null (secret);
+  g_clear_object (&result);
+}
+
+static void
 test_no_keyring (void)
 {
   g_autoptr(GError) error = NULL;
@@ -137,6 +200,7 @@ main (int   argc,
 
   g_test_add_func ("/secrets/round-trip", test_round_trip);
   g_test_add_func ("/secrets/no-secret-on-disk", test_no_secret_on_disk);
+  g_test_add_func ("/secrets/async", test_async);
   g_test_add_func ("/secrets/no-keyring", test_no_keyring);
 
   return g_test_run ();

@@ -87,6 +87,7 @@ test_entry_round_trip (void)
   relay_send_log_entry_set_account (entry, "3f0c1a52-77f1-4bd6-9c1e-0a4a7e9d3b11");
   relay_send_log_entry_set_detail (entry, "The server is busy");
   relay_send_log_entry_set_next_attempt (entry, next);
+  relay_send_log_entry_set_source (entry, "app");
 
   line = relay_send_log_entry_to_line (entry);
   g_assert_cmpstr (line, ==,
@@ -95,7 +96,8 @@ test_entry_round_trip (void)
                    "\"subject\":\"Hello “world”\\nsecond line\",\"attempt\":2,"
                    "\"reply\":\"451 4.7.1 Try again later\","
                    "\"account\":\"3f0c1a52-77f1-4bd6-9c1e-0a4a7e9d3b11\","
-                   "\"detail\":\"The server is busy\",\"next_attempt\":\"2026-11-28T03:00:00.000+00:00\"}");
+                   "\"detail\":\"The server is busy\",\"next_attempt\":\"2026-11-28T03:00:00.000+00:00\","
+                   "\"source\":\"app\"}");
 
   parsed = relay_send_log_entry_new_from_line (line, -1, &error);
   g_assert_no_error (error);
@@ -109,6 +111,7 @@ test_entry_round_trip (void)
   g_assert_cmpstr (relay_send_log_entry_get_reply (parsed), ==, "451 4.7.1 Try again later");
   g_assert_cmpstr (relay_send_log_entry_get_account (parsed), ==, "3f0c1a52-77f1-4bd6-9c1e-0a4a7e9d3b11");
   g_assert_cmpstr (relay_send_log_entry_get_detail (parsed), ==, "The server is busy");
+  g_assert_cmpstr (relay_send_log_entry_get_source (parsed), ==, "app");
   g_assert_true (g_date_time_equal (relay_send_log_entry_get_time (parsed),
                                     relay_send_log_entry_get_time (entry)));
   g_assert_true (g_date_time_equal (relay_send_log_entry_get_next_attempt (parsed), next));

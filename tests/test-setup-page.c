@@ -15,7 +15,9 @@
 
 #include "relay-diagnosis.h"
 #include "relay-probe-view.h"
+#include "relay-message.h"
 #include "relay-secrets.h"
+#include "relay-send-log.h"
 #include "relay-setup-page.h"
 #include "test-helpers.h"
 #include "widget-helpers.h"
@@ -557,6 +559,42 @@ test_insecure_consent (Fixture       *fixture,
     ;
 }
 
+/* The newest event of the Send Log */
+static RelaySendLogEntry *
+newest_logged (void)
+{
+  g_autofree char *path = relay_send_log_get_default_path ();
+  g_autoptr(GPtrArray) lines = relay_send_log_read_tail (path, 1, RELAY_SEND_STATUS_ANY, NULL);
+  g_autoptr(GError) error = NULL;
+  RelaySendLogEntry *entry;
+
+  g_assert_nonnull (lines);
+  g_assert_cmpuint (lines->len, ==, 1);
+  entry = relay_send_log_entry_new_from_line (lines->pdata[0], -1, &error);
+  g_assert_no_error (error);
+
+  return entry;
+}
+
+/* The page's test message is in the Send Log, sent from the app, with
+ * its recipient's outcome as the server gave it */
+static void
+assert_test_message_logged (RelaySendStatus  status,
+                            const char      *recipient,
+                            const char      *reply_start)
+{
+  g_autoptr(RelaySendLogEntry) entry = newest_logged ();
+  const char *recipients[] = { recipient, NULL };
+
+  g_test_message ("logged: %s", relay_send_log_entry_get_reply (entry));
+  g_assert_cmpstr (relay_send_log_entry_get_source (entry), ==, "app");
+  g_assert_cmpint (relay_send_log_entry_get_status (entry), ==, status);
+  g_assert_true (g_strv_equal (relay_send_log_entry_get_recipients (entry), recipients));
+  g_assert_cmpstr (relay_send_log_entry_get_subject (entry), ==, RELAY_MESSAGE_TEST_SUBJECT);
+  g_assert_true (g_str_has_prefix (relay_send_log_entry_get_reply (entry), reply_start));
+  g_assert_cmpuint (relay_send_log_entry_get_attempt (entry), ==, 1);
+}
+
 static void
 test_first_run_sandbox (void)
 {
@@ -601,6 +639,7 @@ test_first_run_sandbox (void)
          g_get_monotonic_time () < deadline)
     g_main_context_iteration (NULL, TRUE);
   g_assert_cmpuint (relay_sandbox_server_get_n_received (sandbox), ==, 1);
+  assert_test_message_logged (RELAY_SEND_STATUS_SENT, "you@example.org", "250 ");
   /* the user chose nothing: the test server's certificate came with it */
   g_assert_null (find_widget (GTK_WIDGET (view), is_label_containing, "You chose to trust"));
   g_assert_nonnull (find_widget (GTK_WIDGET (view), is_label_containing, "own test server"));
@@ -854,6 +893,32 @@ test_same_server_signs_in (Fixture       *fixture,
   relay_secrets_clear_sync (relay_account_get_id (relay_account_store_get_default (fixture->store)), NULL, NULL);
   scripted_stop (&server);
   scripted_stop (&other);
+}
+
+/* A recipient the server refuses: the Send Log says so, with its reply */
+static void
+test_message_refused_logged (Fixture       *fixture,
+                             gconstpointer  data)
+{
+  g_autoptr(GSubprocess) server = NULL;
+  g_autofree char *port = NULL;
+  RelayProbeView *view;
+
+  server = fake_smtp_server_start ("rcpt-550", NULL, &port);
+  adw_combo_row_set_selected (ADW_COMBO_ROW (row (fixture, "Provider")), relay_provider_get_position ("custom"));
+  type (fixture, "Server", "127.0.0.1");
+  type (fixture, "Port", port);
+  adw_combo_row_set_selected (ADW_COMBO_ROW (row (fixture, "Security")), RELAY_SECURITY_NONE);
+  type (fixture, "Sender Address", "me@example.org");
+  type (fixture, "Send a Test Message To (Optional)", "nobody@example.org");
+
+  view = run_probe_view (fixture);
+  g_assert_null (find_widget (GTK_WIDGET (view), is_label_containing, "The server works"));
+  close_probe_view (view);
+  assert_test_message_logged (RELAY_SEND_STATUS_FAILED, "nobody@example.org", "550 5.1.1");
+
+  g_subprocess_force_exit (server);
+  g_subprocess_wait (server, NULL, NULL);
 }
 
 /* Clicks the dialog's button labelled @label */
@@ -1253,6 +1318,8 @@ main (int   argc,
               test_changed_server_not_signed_in, fixture_tear_down);
   g_test_add ("/setup-page/same-server-signs-in", Fixture, NULL, fixture_set_up,
               test_same_server_signs_in, fixture_tear_down);
+  g_test_add ("/setup-page/message-refused-logged", Fixture, NULL, fixture_set_up,
+              test_message_refused_logged, fixture_tear_down);
   g_test_add ("/setup-page/provider-switch", Fixture, NULL, fixture_set_up, test_provider_switch,
               fixture_tear_down);
   g_test_add ("/setup-page/authentication-row", Fixture, NULL, fixture_set_up, test_authentication_row,

@@ -215,7 +215,7 @@ static void
 test_test_message (void)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) message = relay_message_new_test ("a@example.org", "b@example.org", &error);
+  g_autoptr(GBytes) message = relay_message_new_test ("a@example.org", "b@example.org", NULL, &error);
   g_autofree char *text = NULL;
 
   g_assert_no_error (error);
@@ -227,10 +227,10 @@ test_test_message (void)
   g_assert_null (strstr (text, "\n\n"));
 
   /* CR or LF in a header value: refused before anything is built */
-  g_assert_null (relay_message_new_test ("a@example.org\r\nBcc: x@y.z", "b@example.org", &error));
+  g_assert_null (relay_message_new_test ("a@example.org\r\nBcc: x@y.z", "b@example.org", NULL, &error));
   g_assert_error (error, RELAY_SMTP_ERROR, RELAY_SMTP_ERROR_BAD_INPUT);
   g_clear_error (&error);
-  g_assert_null (relay_message_new_test ("a@example.org", "b@example.org\nRCPT TO:<c@d.e>", &error));
+  g_assert_null (relay_message_new_test ("a@example.org", "b@example.org\nRCPT TO:<c@d.e>", NULL, &error));
   g_assert_error (error, RELAY_SMTP_ERROR, RELAY_SMTP_ERROR_BAD_INPUT);
 }
 

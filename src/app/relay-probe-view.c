@@ -419,8 +419,13 @@ show_result (RelayProbeView *self)
 
   if (relay_probe_get_ok (self->probe))
     {
-      show_outcome (self, OUTCOME_PASSED, _("The server works"),
-                    self->send_to != NULL ? _("It accepted the test message.") : NULL);
+      g_autofree char *accepted = NULL;
+
+      /* what the Send Log could not keep is said with it */
+      if (self->send_to != NULL)
+        accepted = g_strjoin (" ", _("It accepted the test message."),
+                              relay_probe_get_log_error (self->probe), NULL);
+      show_outcome (self, OUTCOME_PASSED, _("The server works"), accepted);
       return;
     }
 
@@ -766,6 +771,7 @@ relay_probe_view_run (RelayProbeView *self)
   self->probe = relay_probe_new (self->account);
   relay_probe_set_secret (self->probe, self->secret);
   relay_probe_set_send_to (self->probe, self->send_to);
+  relay_probe_set_log_source (self->probe, "app");
   relay_probe_set_timeout (self->probe, 20);
 
   g_signal_connect (self->probe, "step-started", G_CALLBACK (step_started_cb), self);

@@ -39,12 +39,16 @@ struct _RelaySetupPage
   guint               loading : 1;
   guint               busy : 1;
   guint               password_stored : 1;
+  /* the keyring answered whether a password is saved */
+  guint               password_known : 1;
   /* the saved password belonged to the provider chosen before: the user
    * cleared it, and Save deletes it */
   guint               forget_secret : 1;
 
   GtkRevealer        *problem_revealer;
   GtkLabel           *problem_label;
+  GtkWidget          *retry_button;
+  const char         *retry_action;
   AdwComboRow        *provider_row;
   RelayProviderGroup *guidance_group;
   AdwEntryRow        *host_row;
@@ -100,6 +104,12 @@ RelayAccount  *_relay_setup_page_build_account              (RelaySetupPage  *se
 void           _relay_setup_page_add_toast                  (RelaySetupPage  *self,
                                                              const char      *title);
 void           _relay_setup_page_emit_saved                 (RelaySetupPage  *self);
+void           _relay_setup_page_lookup_password            (RelaySetupPage  *self,
+                                                             gboolean         for_test);
+void           _relay_setup_page_show_keyring_problem       (RelaySetupPage  *self,
+                                                             const char      *what,
+                                                             const GError    *error,
+                                                             const char      *retry_action);
 
 /* relay-setup-page-fields.c: checks as you type */
 GtkWidget     *_relay_setup_page_field_row                  (RelaySetupPage  *self,
@@ -131,6 +141,8 @@ void           _relay_setup_page_sign_in_init               (RelaySetupPage  *se
 void           _relay_setup_page_test_action                (GtkWidget       *widget,
                                                              const char      *action_name,
                                                              GVariant        *parameter);
+void           _relay_setup_page_test_with_password         (RelaySetupPage  *self,
+                                                             const char      *secret);
 
 /* relay-setup-page-watch.c: accounts.json changed by another program */
 void           _relay_setup_page_watch_accounts             (RelaySetupPage  *self);

@@ -114,6 +114,7 @@ finish_save (RelaySetupPage *self,
   if (stored)
     {
       self->password_stored = TRUE;
+      self->password_known = TRUE;
       _relay_setup_page_update_password_description (self);
     }
 
@@ -152,12 +153,13 @@ stored_secret_fits (RelaySetupPage *self,
  * form keeps what was typed */
 static void
 keyring_failed (RelaySetupPage *self,
+                const char     *what,
                 const GError   *error)
 {
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
 
-  relay_setup_page_show_problem (self, error->message);
+  _relay_setup_page_show_keyring_problem (self, what, error, "setup.save");
   self->busy = FALSE;
   _relay_setup_page_update_actions (self);
 }
@@ -173,7 +175,8 @@ store_password_cb (GObject      *object,
 
   if (!relay_secrets_store_finish (result, &error))
     {
-      keyring_failed (self, error);
+      keyring_failed (self, _("The settings were not saved: the keyring did not keep the password."),
+                      error);
       return;
     }
 
@@ -216,7 +219,8 @@ forget_secret_cb (GObject      *object,
 
   if (!relay_secrets_clear_finish (result, &error))
     {
-      keyring_failed (self, error);
+      keyring_failed (self, _("The settings were not saved: the keyring did not remove the old password."),
+                      error);
       return;
     }
 

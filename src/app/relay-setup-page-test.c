@@ -18,7 +18,6 @@
 #include "relay-oauth-account.h"
 #include "relay-probe-view.h"
 #include "relay-sasl.h"
-#include "relay-secrets.h"
 #include "relay-setup-page-private.h"
 #include "relay-validate.h"
 
@@ -91,27 +90,15 @@ open_probe_view (RelaySetupPage *self,
   gtk_window_present (GTK_WINDOW (view));
 }
 
-static void
-lookup_for_test_cb (GObject      *object,
-                    GAsyncResult *result,
-                    gpointer      user_data)
+/* The saved password, as the keyring gave it for the test: none saved
+ * is said, and only a password that could be read is tested with */
+void
+_relay_setup_page_test_with_password (RelaySetupPage *self,
+                                      const char     *secret)
 {
-  g_autoptr(RelaySetupPage) self = user_data;
-  g_autoptr(GError) error = NULL;
-  char *secret;
-
-  secret = relay_secrets_lookup_finish (result, &error);
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;
-
-  /* without the password the test still shows everything up to sign-in */
-  if (error != NULL)
-    relay_setup_page_show_problem (self, error->message);
-
   open_probe_view (self, secret,
                    secret == NULL ? _("No password is saved for this account: type it, then test again.")
                                   : NULL);
-  secret_password_free (secret);
 }
 
 static void
@@ -153,11 +140,13 @@ same_server_as_saved (RelaySetupPage *self)
 }
 
 /* The test signs in with the saved password only where it was saved for:
- * the same server (host and port) and the same user name */
+ * the same server (host and port) and the same user name. Whether there
+ * is one may not be known yet (the keyring did not answer): asked again. */
 static gboolean
 stored_secret_for_test (RelaySetupPage *self)
 {
-  return self->saved != NULL && self->password_stored && !self->forget_secret &&
+  return self->saved != NULL && (self->password_stored || !self->password_known) &&
+         !self->forget_secret &&
          _relay_setup_page_field_text (self, FIELD_USERNAME)[0] != '\0' &&
          g_strcmp0 (_relay_setup_page_field_text (self, FIELD_USERNAME),
                     relay_account_get_username (self->saved)) == 0 &&
@@ -204,8 +193,7 @@ run_test (RelaySetupPage *self)
   if (gtk_widget_get_visible (GTK_WIDGET (self->password_row)) && password[0] != '\0')
     open_probe_view (self, password, NULL);
   else if (stored_secret_for_test (self))
-    relay_secrets_lookup_async (relay_account_get_id (self->saved), RELAY_SECRET_PASSWORD,
-                                self->cancellable, lookup_for_test_cb, g_object_ref (self));
+    _relay_setup_page_lookup_password (self, TRUE);
   else
     open_probe_view (self, NULL, missing_password_note (self));
 }

@@ -310,25 +310,91 @@ apply_provider_to_form (RelaySetupPage *self,
     apply_sandbox_to_form (self);
 }
 
+typedef struct
+{
+  RelaySetupPage *self;
+  char           *account_id;
+  gboolean        for_test;
+} LookupData;
+
+static void
+lookup_data_free (LookupData *data)
+{
+  g_clear_object (&data->self);
+  g_free (data->account_id);
+  g_free (data);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (LookupData, lookup_data_free)
+
 static void
 lookup_password_cb (GObject      *object,
                     GAsyncResult *result,
                     gpointer      user_data)
 {
-  g_autoptr(RelaySetupPage) self = user_data;
+  g_autoptr(LookupData) data = user_data;
   g_autoptr(GError) error = NULL;
+  RelaySetupPage *self = data->self;
   char *secret;
 
   secret = relay_secrets_lookup_finish (result, &error);
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
 
-  if (error != NULL)
-    relay_setup_page_show_problem (self, error->message);
+  /* the answer is about an account the form no longer shows */
+  if (self->saved == NULL || g_strcmp0 (relay_account_get_id (self->saved), data->account_id) != 0)
+    {
+      secret_password_free (secret);
+      return;
+    }
 
+  /* whether a password is saved stays unknown: a test does not run
+   * without the one it should sign in with */
+  if (error != NULL)
+    {
+      const char *what = data->for_test ? _("The test did not run: the saved password could not be read.")
+                                        : _("The saved password could not be read.");
+
+      _relay_setup_page_show_keyring_problem (self, what, error,
+                                              data->for_test ? "setup.test" : "setup.read-password");
+      return;
+    }
+
+  self->password_known = TRUE;
   self->password_stored = secret != NULL;
-  secret_password_free (secret);
   _relay_setup_page_update_password_description (self);
+
+  if (data->for_test)
+    _relay_setup_page_test_with_password (self, secret);
+  secret_password_free (secret);
+}
+
+/* Asks the keyring for the saved account's password: whether there is
+ * one, and with @for_test, the connection test then runs with it */
+void
+_relay_setup_page_lookup_password (RelaySetupPage *self,
+                                   gboolean        for_test)
+{
+  LookupData *data = g_new0 (LookupData, 1);
+
+  g_assert (self->saved != NULL);
+
+  data->self = g_object_ref (self);
+  data->account_id = g_strdup (relay_account_get_id (self->saved));
+  data->for_test = for_test;
+  relay_secrets_lookup_async (data->account_id, RELAY_SECRET_PASSWORD, self->cancellable,
+                              lookup_password_cb, data);
+}
+
+static void
+read_password_action (GtkWidget  *widget,
+                      const char *action_name,
+                      GVariant   *parameter)
+{
+  RelaySetupPage *self = RELAY_SETUP_PAGE (widget);
+
+  if (self->saved != NULL && !self->password_known)
+    _relay_setup_page_lookup_password (self, FALSE);
 }
 
 void
@@ -343,6 +409,7 @@ _relay_setup_page_load_form (RelaySetupPage *self)
   memset (self->touched, 0, sizeof self->touched);
   self->show_all_errors = FALSE;
   self->password_stored = FALSE;
+  self->password_known = account == NULL;
   self->forget_secret = FALSE;
   g_clear_pointer (&self->secret_consent_host, g_free);
   gtk_editable_set_text (GTK_EDITABLE (self->password_row), "");
@@ -379,8 +446,7 @@ _relay_setup_page_load_form (RelaySetupPage *self)
       if (uses_sandbox (self, _relay_setup_page_selected_provider (self)))
         apply_sandbox_to_form (self);
 
-      relay_secrets_lookup_async (relay_account_get_id (account), RELAY_SECRET_PASSWORD,
-                                  self->cancellable, lookup_password_cb, g_object_ref (self));
+      _relay_setup_page_lookup_password (self, FALSE);
     }
 
   self->loading = FALSE;
@@ -480,6 +546,13 @@ static void
 dismiss_problem_cb (RelaySetupPage *self)
 {
   gtk_revealer_set_reveal_child (self->problem_revealer, FALSE);
+}
+
+static void
+retry_cb (RelaySetupPage *self)
+{
+  gtk_revealer_set_reveal_child (self->problem_revealer, FALSE);
+  gtk_widget_activate_action (GTK_WIDGET (self), self->retry_action, NULL);
 }
 
 /* The account as the form describes it: the saved one (same id) with
@@ -662,6 +735,7 @@ relay_setup_page_class_init (RelaySetupPageClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_PREFIX "/relay-setup-page.ui");
   gtk_widget_class_bind_template_child (widget_class, RelaySetupPage, problem_revealer);
   gtk_widget_class_bind_template_child (widget_class, RelaySetupPage, problem_label);
+  gtk_widget_class_bind_template_child (widget_class, RelaySetupPage, retry_button);
   gtk_widget_class_bind_template_child (widget_class, RelaySetupPage, provider_row);
   gtk_widget_class_bind_template_child (widget_class, RelaySetupPage, guidance_group);
   gtk_widget_class_bind_template_child (widget_class, RelaySetupPage, host_row);
@@ -680,10 +754,12 @@ relay_setup_page_class_init (RelaySetupPageClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, provider_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, field_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, dismiss_problem_cb);
+  gtk_widget_class_bind_template_callback (widget_class, retry_cb);
 
   gtk_widget_class_install_action (widget_class, "setup.save", NULL, _relay_setup_page_save_action);
   gtk_widget_class_install_action (widget_class, "setup.revert", NULL, revert_action);
   gtk_widget_class_install_action (widget_class, "setup.test", NULL, _relay_setup_page_test_action);
+  gtk_widget_class_install_action (widget_class, "setup.read-password", NULL, read_password_action);
   _relay_setup_page_class_sign_in_init (widget_class);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_s, GDK_CONTROL_MASK, "setup.save", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_t, GDK_CONTROL_MASK, "setup.test", NULL);
@@ -848,5 +924,25 @@ relay_setup_page_show_problem (RelaySetupPage *self,
 
   shown = relay_text_for_display_lines (message, -1);
   gtk_label_set_text (self->problem_label, shown);
+  gtk_widget_set_visible (self->retry_button, FALSE);
   gtk_revealer_set_reveal_child (self->problem_revealer, TRUE);
+}
+
+/* What the keyring said, after @what failed; Try Again runs @retry_action
+ * (a static string) where trying again may help: the keyring did not
+ * answer in time, or was not there */
+void
+_relay_setup_page_show_keyring_problem (RelaySetupPage *self,
+                                        const char     *what,
+                                        const GError   *error,
+                                        const char     *retry_action)
+{
+  g_autofree char *message = g_strdup_printf ("%s %s", what, error->message);
+
+  relay_setup_page_show_problem (self, message);
+  if (error->domain == RELAY_SECRETS_ERROR)
+    {
+      self->retry_action = retry_action;
+      gtk_widget_set_visible (self->retry_button, TRUE);
+    }
 }

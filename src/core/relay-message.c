@@ -534,6 +534,7 @@ relay_message_compose (const char         *from,
 
 /**
  * relay_message_new_test:
+ * @message_id: (out) (optional): its Message-ID, without the angle brackets
  *
  * Returns: (transfer full) (nullable): the test message that Test
  *   connection sends, composed as relay_message_compose() does
@@ -543,6 +544,7 @@ relay_message_compose (const char         *from,
 GBytes *
 relay_message_new_test (const char  *from,
                         const char  *to,
+                        char       **message_id,
                         GError     **error)
 {
   static const char text[] =
@@ -552,8 +554,9 @@ relay_message_new_test (const char  *from,
   g_autoptr(GDateTime) now = g_date_time_new_now_local ();
   g_autoptr(GBytes) body = g_bytes_new_static (text, sizeof text - 1);
   g_autofree char *uuid = g_uuid_string_random ();
-  g_autofree char *message_id = NULL;
+  g_autofree char *id = NULL;
   const char *recipients[] = { to, NULL };
+  GBytes *message;
 
   g_return_val_if_fail (from != NULL && to != NULL, NULL);
 
@@ -561,9 +564,12 @@ relay_message_new_test (const char  *from,
       !relay_message_check_header_value (to, error))
     return NULL;
 
-  message_id = g_strdup_printf ("%s@%s", uuid, domain_of (from));
+  id = g_strdup_printf ("%s@%s", uuid, domain_of (from));
+  message = relay_message_compose (from, recipients, RELAY_MESSAGE_TEST_SUBJECT, now, id, body);
+  if (message_id != NULL)
+    *message_id = g_steal_pointer (&id);
 
-  return relay_message_compose (from, recipients, "Mail Relay test message", now, message_id, body);
+  return message;
 }
 
 /**

@@ -11,10 +11,14 @@
 
 G_BEGIN_DECLS
 
+/* The subject of the test message that Test Connection sends */
+#define RELAY_MESSAGE_TEST_SUBJECT "Mail Relay test message"
+
 gboolean  relay_message_check_header_value (const char          *value,
                                             GError             **error);
 GBytes   *relay_message_new_test           (const char          *from,
                                             const char          *to,
+                                            char               **message_id,
                                             GError             **error);
 GBytes   *relay_message_compose            (const char          *from,
                                             const char * const  *to,

@@ -22,6 +22,7 @@
 #include "relay-probe.h"
 #include "relay-sasl.h"
 #include "relay-secure-private.h"
+#include "relay-send-log.h"
 #include "relay-smtp-session.h"
 
 struct _RelayProbe
@@ -31,6 +32,7 @@ struct _RelayProbe
   RelayAccount         *account;
   char                 *secret;
   char                 *send_to;
+  char                 *log_source;
   guint                 timeout;
   gboolean              running;
   RelayProbeTokenFunc   refresh;
@@ -43,6 +45,9 @@ struct _RelayProbe
   RelayDiagnosis       *diagnosis;
   char                 *error_reply;
   GStrv                 transcript;
+  char                 *message_id;     /* of the test message, once composed */
+  gboolean              message_logged;
+  char                 *log_error;
 
   /* written in the caller's context only */
   GPtrArray            *steps;
@@ -93,6 +98,9 @@ relay_probe_finalize (GObject *object)
   g_clear_object (&self->account);
   g_clear_pointer (&self->secret, relay_secure_wipe_string);
   g_clear_pointer (&self->send_to, g_free);
+  g_clear_pointer (&self->log_source, g_free);
+  g_clear_pointer (&self->message_id, g_free);
+  g_clear_pointer (&self->log_error, g_free);
   g_clear_object (&self->session);
   g_clear_pointer (&self->diagnosis, relay_diagnosis_free);
   g_clear_pointer (&self->error_reply, g_free);
@@ -182,6 +190,28 @@ relay_probe_set_send_to (RelayProbe *self,
 
   g_free (self->send_to);
   self->send_to = address && address[0] ? g_strdup (address) : NULL;
+}
+
+/**
+ * relay_probe_set_log_source:
+ * @source: (nullable): what sends the test message, as the Send Log's
+ *   `source` member names it (`app`, `cli`), or %NULL to keep it out of
+ *   the Send Log
+ *
+ * The test message's outcome goes into the default Send Log, as the
+ * server gave it: sent with the server's reply, failed with the reply
+ * that refused it (the test message is never sent again), or unknown
+ * when the connection ended between the message and the reply.
+ */
+void
+relay_probe_set_log_source (RelayProbe *self,
+                            const char *source)
+{
+  g_return_if_fail (RELAY_IS_PROBE (self));
+  g_return_if_fail (!self->running);
+
+  g_free (self->log_source);
+  self->log_source = g_strdup (source);
 }
 
 void
@@ -440,6 +470,31 @@ fail (Run    *run,
     }
 }
 
+/* The test message's event in the Send Log, once (see
+ * relay_probe_set_log_source()) */
+static void
+log_test_message (RelayProbe      *self,
+                  RelaySendStatus  status,
+                  const char      *reply)
+{
+  const char *recipients[] = { self->send_to, NULL };
+  g_autoptr(RelaySendLogEntry) entry = NULL;
+  g_autoptr(RelaySendLog) log = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (self->log_source == NULL || self->message_id == NULL || self->message_logged)
+    return;
+  self->message_logged = TRUE;
+
+  entry = relay_send_log_entry_new (status, self->message_id, recipients, RELAY_MESSAGE_TEST_SUBJECT,
+                                    1, reply);
+  relay_send_log_entry_set_account (entry, relay_account_get_id (self->account));
+  relay_send_log_entry_set_source (entry, self->log_source);
+  log = relay_send_log_new (NULL);
+  if (!relay_send_log_append (log, &entry, 1, &error))
+    self->log_error = g_strdup_printf (_("The test message is not in the Send Log: %s"), error->message);
+}
+
 static char *
 capabilities_detail (RelaySmtpSession *session)
 {
@@ -647,7 +702,7 @@ converse (Run *run)
     {
       const char *from = relay_account_get_from (account);
 
-      if (!(message = relay_message_new_test (from, self->send_to, &error)))
+      if (!(message = relay_message_new_test (from, self->send_to, &self->message_id, &error)))
         {
           begin (run, "mail");
           fail (run, error);
@@ -684,6 +739,7 @@ converse (Run *run)
       g_free (detail);
       detail = relay_smtp_reply_to_string (relay_smtp_session_get_last_reply (session));
       end (run, TRUE, detail);
+      log_test_message (self, RELAY_SEND_STATUS_SENT, detail);
     }
 
   /* The test has passed once the server took what it was asked; an odd
@@ -712,6 +768,14 @@ relay_probe_thread (GTask        *task,
 
   self->ok = converse (&run);
   deadline_end (&run);
+  /* a test message that did not get through: refused (the reply says
+   * why), or lost with the connection, after its end (unknown) or before */
+  if (self->error_reply != NULL)
+    log_test_message (self, RELAY_SEND_STATUS_FAILED, self->error_reply);
+  else if (g_strcmp0 (run.step, "data") == 0)
+    log_test_message (self, RELAY_SEND_STATUS_UNKNOWN, "");
+  else
+    log_test_message (self, RELAY_SEND_STATUS_FAILED, "");
   relay_smtp_session_close (run.session);
 
   self->transcript = (g_strfreev (self->transcript), relay_smtp_session_dup_transcript (run.session));
@@ -821,6 +885,20 @@ relay_probe_get_diagnosis (RelayProbe *self)
   g_return_val_if_fail (RELAY_IS_PROBE (self), NULL);
 
   return self->diagnosis;
+}
+
+/**
+ * relay_probe_get_log_error:
+ *
+ * Returns: (nullable): why the test message's event could not be
+ *   written to the Send Log
+ */
+const char *
+relay_probe_get_log_error (RelayProbe *self)
+{
+  g_return_val_if_fail (RELAY_IS_PROBE (self), NULL);
+
+  return self->log_error;
 }
 
 const char *

@@ -43,6 +43,8 @@ void                  relay_probe_set_secret          (RelayProbe           *sel
                                                        const char           *secret);
 void                  relay_probe_set_send_to         (RelayProbe           *self,
                                                        const char           *address);
+void                  relay_probe_set_log_source      (RelayProbe           *self,
+                                                       const char           *source);
 void                  relay_probe_set_timeout         (RelayProbe           *self,
                                                        guint                 seconds);
 void                  relay_probe_set_token_refresher (RelayProbe           *self,
@@ -62,6 +64,7 @@ gboolean              relay_probe_get_auth_skipped    (RelayProbe           *sel
 GPtrArray            *relay_probe_get_steps           (RelayProbe           *self);
 const RelayDiagnosis *relay_probe_get_diagnosis       (RelayProbe           *self);
 const char           *relay_probe_get_error_reply     (RelayProbe           *self);
+const char           *relay_probe_get_log_error       (RelayProbe           *self);
 GTlsCertificate      *relay_probe_get_certificate     (RelayProbe           *self);
 const char           *relay_probe_get_certificate_sha256 (RelayProbe        *self);
 GTlsCertificateFlags  relay_probe_get_certificate_errors (RelayProbe        *self);

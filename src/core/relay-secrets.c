@@ -12,6 +12,7 @@
 #include <glib/gi18n.h>
 
 #include "relay-secrets.h"
+#include "relay-secure-private.h"
 
 G_DEFINE_QUARK (relay-secrets-error-quark, relay_secrets_error)
 
@@ -91,7 +92,9 @@ make_label (RelaySecretKind  kind,
     }
 }
 
-/* A task for one of the calls below, which have no source object */
+/* libsecret's own async calls, answered in the thread-default main
+ * context: the _sync forms below run them in a private one. Each task
+ * has no source object. */
 static GTask *
 new_task (gpointer             source_tag,
           GCancellable        *cancellable,
@@ -105,15 +108,13 @@ new_task (gpointer             source_tag,
   return task;
 }
 
-/* The result of a store or a clear: TRUE, or an error */
-static gboolean
-finish_boolean (GAsyncResult  *result,
-                GError       **error)
-{
-  g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
-
-  return g_task_propagate_boolean (G_TASK (result), error);
-}
+static void start_store (const char          *account_id,
+                         RelaySecretKind      kind,
+                         const char          *description,
+                         const char          *secret,
+                         GCancellable        *cancellable,
+                         GAsyncReadyCallback  callback,
+                         gpointer             user_data);
 
 /* libsecret's answer to a store or a clear */
 static void
@@ -124,7 +125,7 @@ done_cb (GObject      *object,
   g_autoptr(GTask) task = user_data;
   GError *error = NULL;
 
-  if (g_task_get_source_tag (task) == relay_secrets_store_async)
+  if (g_task_get_source_tag (task) == start_store)
     secret_password_store_finish (result, &error);
   else
     secret_password_clear_finish (result, &error);
@@ -135,46 +136,23 @@ done_cb (GObject      *object,
     g_task_return_boolean (task, TRUE);
 }
 
-/**
- * relay_secrets_store_async:
- * @description: names the account in the item's label, e.g. the user name
- */
-void
-relay_secrets_store_async (const char          *account_id,
-                           RelaySecretKind      kind,
-                           const char          *description,
-                           const char          *secret,
-                           GCancellable        *cancellable,
-                           GAsyncReadyCallback  callback,
-                           gpointer             user_data)
+static void
+start_store (const char          *account_id,
+             RelaySecretKind      kind,
+             const char          *description,
+             const char          *secret,
+             GCancellable        *cancellable,
+             GAsyncReadyCallback  callback,
+             gpointer             user_data)
 {
-  g_autofree char *label = NULL;
+  g_autofree char *label = make_label (kind, description ? description : account_id);
 
-  g_return_if_fail (account_id != NULL);
-  g_return_if_fail (secret != NULL);
-
-  label = make_label (kind, description ? description : account_id);
-  secret_password_store (relay_secrets_get_schema (), SECRET_COLLECTION_DEFAULT, label, secret,
-                         cancellable, done_cb,
-                         new_task (relay_secrets_store_async, cancellable, callback, user_data),
+  secret_password_store (relay_secrets_get_schema (), SECRET_COLLECTION_DEFAULT,
+                         label, secret, cancellable, done_cb,
+                         new_task (start_store, cancellable, callback, user_data),
                          "account", account_id,
                          "kind", relay_secret_kind_to_string (kind),
                          NULL);
-}
-
-/**
- * relay_secrets_store_finish:
- *
- * Finishes relay_secrets_store_async().
- *
- * Used error codes: %RELAY_SECRETS_ERROR_UNAVAILABLE (no keyring answered, whatever libsecret
- *   said), %G_IO_ERROR_CANCELLED.
- */
-gboolean
-relay_secrets_store_finish (GAsyncResult  *result,
-                            GError       **error)
-{
-  return finish_boolean (result, error);
 }
 
 static void
@@ -193,98 +171,42 @@ lookup_cb (GObject      *object,
     g_task_return_pointer (task, secret, (GDestroyNotify)secret_password_free);
 }
 
-void
-relay_secrets_lookup_async (const char          *account_id,
-                            RelaySecretKind      kind,
-                            GCancellable        *cancellable,
-                            GAsyncReadyCallback  callback,
-                            gpointer             user_data)
+static void
+start_lookup (const char          *account_id,
+              RelaySecretKind      kind,
+              GCancellable        *cancellable,
+              GAsyncReadyCallback  callback,
+              gpointer             user_data)
 {
-  g_return_if_fail (account_id != NULL);
-
   secret_password_lookup (relay_secrets_get_schema (), cancellable, lookup_cb,
-                          new_task (relay_secrets_lookup_async, cancellable, callback, user_data),
+                          new_task (start_lookup, cancellable, callback, user_data),
                           "account", account_id,
                           "kind", relay_secret_kind_to_string (kind),
                           NULL);
 }
 
-/**
- * relay_secrets_lookup_finish:
- *
- * Returns: (transfer full) (nullable): the secret, to be freed with
- *   secret_password_free(), or %NULL without an error when none is stored
- *
- * Used error codes: %RELAY_SECRETS_ERROR_UNAVAILABLE (no keyring answered, whatever libsecret
- *   said), %G_IO_ERROR_CANCELLED.
- */
-char *
-relay_secrets_lookup_finish (GAsyncResult  *result,
-                             GError       **error)
+/* Every secret of the account, or only those of @kind when @one_kind */
+static void
+start_clear (const char          *account_id,
+             gboolean             one_kind,
+             RelaySecretKind      kind,
+             GCancellable        *cancellable,
+             GAsyncReadyCallback  callback,
+             gpointer             user_data)
 {
-  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+  g_autoptr(GHashTable) attributes = g_hash_table_new (g_str_hash, g_str_equal);
 
-  return g_task_propagate_pointer (G_TASK (result), error);
-}
+  g_hash_table_insert (attributes, (gpointer)"account", (gpointer)account_id);
+  if (one_kind)
+    g_hash_table_insert (attributes, (gpointer)"kind", (gpointer)relay_secret_kind_to_string (kind));
 
-/**
- * relay_secrets_clear_async:
- *
- * Removes every secret of the account, of every kind.
- */
-void
-relay_secrets_clear_async (const char          *account_id,
-                           GCancellable        *cancellable,
-                           GAsyncReadyCallback  callback,
-                           gpointer             user_data)
-{
-  g_return_if_fail (account_id != NULL);
-
-  secret_password_clear (relay_secrets_get_schema (), cancellable, done_cb,
-                         new_task (relay_secrets_clear_async, cancellable, callback, user_data),
-                         "account", account_id,
-                         NULL);
-}
-
-/**
- * relay_secrets_clear_kind_async:
- *
- * Removes the account's secret of one kind; finish with
- * relay_secrets_clear_finish().
- */
-void
-relay_secrets_clear_kind_async (const char          *account_id,
-                                RelaySecretKind      kind,
-                                GCancellable        *cancellable,
-                                GAsyncReadyCallback  callback,
-                                gpointer             user_data)
-{
-  g_return_if_fail (account_id != NULL);
-
-  secret_password_clear (relay_secrets_get_schema (), cancellable, done_cb,
-                         new_task (relay_secrets_clear_kind_async, cancellable, callback, user_data),
-                         "account", account_id,
-                         "kind", relay_secret_kind_to_string (kind),
-                         NULL);
-}
-
-/**
- * relay_secrets_clear_finish:
- *
- * Finishes relay_secrets_clear_async() and relay_secrets_clear_kind_async().
- *
- * Used error codes: %RELAY_SECRETS_ERROR_UNAVAILABLE (no keyring answered, whatever libsecret
- *   said), %G_IO_ERROR_CANCELLED.
- */
-gboolean
-relay_secrets_clear_finish (GAsyncResult  *result,
-                            GError       **error)
-{
-  return finish_boolean (result, error);
+  secret_password_clearv (relay_secrets_get_schema (), attributes, cancellable, done_cb,
+                          new_task (start_clear, cancellable, callback, user_data));
 }
 
 /* The blocking forms serve the command-line tool, which has nothing else
- * to do meanwhile; they run the same calls in a private main context. */
+ * to do meanwhile, and the workers of the async forms; they run
+ * libsecret's calls in a private main context. */
 typedef struct
 {
   GMainContext *context;
@@ -329,7 +251,8 @@ sync_end (SyncData *data)
 /**
  * relay_secrets_store_sync:
  *
- * The blocking form of relay_secrets_store_async().
+ * The blocking form of relay_secrets_store_async(), without its
+ * deadline.
  *
  * Used error codes: %RELAY_SECRETS_ERROR_UNAVAILABLE (no keyring answered, whatever libsecret
  *   said), %G_IO_ERROR_CANCELLED.
@@ -345,17 +268,24 @@ relay_secrets_store_sync (const char    *account_id,
   g_autoptr(GAsyncResult) result = NULL;
   SyncData data;
 
+  g_return_val_if_fail (account_id != NULL, FALSE);
+  g_return_val_if_fail (secret != NULL, FALSE);
+
   sync_begin (&data);
-  relay_secrets_store_async (account_id, kind, description, secret, cancellable, sync_cb, &data);
+  start_store (account_id, kind, description, secret, cancellable, sync_cb, &data);
   result = sync_end (&data);
 
-  return relay_secrets_store_finish (result, error);
+  return g_task_propagate_boolean (G_TASK (result), error);
 }
 
 /**
  * relay_secrets_lookup_sync:
  *
- * The blocking form of relay_secrets_lookup_async().
+ * The blocking form of relay_secrets_lookup_async(), without its
+ * deadline.
+ *
+ * Returns: (transfer full) (nullable): the secret, to be freed with
+ *   secret_password_free(), or %NULL without an error when none is stored
  *
  * Used error codes: %RELAY_SECRETS_ERROR_UNAVAILABLE (no keyring answered, whatever libsecret
  *   said), %G_IO_ERROR_CANCELLED.
@@ -369,17 +299,40 @@ relay_secrets_lookup_sync (const char      *account_id,
   g_autoptr(GAsyncResult) result = NULL;
   SyncData data;
 
+  g_return_val_if_fail (account_id != NULL, NULL);
+
   sync_begin (&data);
-  relay_secrets_lookup_async (account_id, kind, cancellable, sync_cb, &data);
+  start_lookup (account_id, kind, cancellable, sync_cb, &data);
   result = sync_end (&data);
 
-  return relay_secrets_lookup_finish (result, error);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* The account's secrets, all of them or those of one kind */
+static gboolean
+clear_sync (const char       *account_id,
+            gboolean          one_kind,
+            RelaySecretKind   kind,
+            GCancellable     *cancellable,
+            GError          **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  SyncData data;
+
+  g_return_val_if_fail (account_id != NULL, FALSE);
+
+  sync_begin (&data);
+  start_clear (account_id, one_kind, kind, cancellable, sync_cb, &data);
+  result = sync_end (&data);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
 }
 
 /**
  * relay_secrets_clear_sync:
  *
- * The blocking form of relay_secrets_clear_async().
+ * The blocking form of relay_secrets_clear_async(), without its
+ * deadline: removes every secret of the account, of every kind.
  *
  * Used error codes: %RELAY_SECRETS_ERROR_UNAVAILABLE (no keyring answered, whatever libsecret
  *   said), %G_IO_ERROR_CANCELLED.
@@ -389,20 +342,14 @@ relay_secrets_clear_sync (const char    *account_id,
                           GCancellable  *cancellable,
                           GError       **error)
 {
-  g_autoptr(GAsyncResult) result = NULL;
-  SyncData data;
-
-  sync_begin (&data);
-  relay_secrets_clear_async (account_id, cancellable, sync_cb, &data);
-  result = sync_end (&data);
-
-  return relay_secrets_clear_finish (result, error);
+  return clear_sync (account_id, FALSE, 0, cancellable, error);
 }
 
 /**
  * relay_secrets_clear_kind_sync:
  *
- * The blocking form of relay_secrets_clear_kind_async().
+ * The blocking form of relay_secrets_clear_kind_async(), without its
+ * deadline: removes the account's secret of one kind.
  *
  * Used error codes: %RELAY_SECRETS_ERROR_UNAVAILABLE (no keyring answered, whatever libsecret
  *   said), %G_IO_ERROR_CANCELLED.
@@ -413,12 +360,393 @@ relay_secrets_clear_kind_sync (const char      *account_id,
                                GCancellable    *cancellable,
                                GError         **error)
 {
-  g_autoptr(GAsyncResult) result = NULL;
-  SyncData data;
+  return clear_sync (account_id, TRUE, kind, cancellable, error);
+}
 
-  sync_begin (&data);
-  relay_secrets_clear_kind_async (account_id, kind, cancellable, sync_cb, &data);
-  result = sync_end (&data);
+/* Asynchronous forms
+ *
+ * Each runs its blocking form above on a worker thread, never libsecret
+ * on the caller's main loop: a busy loop there can miss an answer that
+ * libsecret listens for only once its request has returned (the Secret
+ * portal of libsecret before 0.21.4). A keyring that does not answer
+ * within RELAY_SECRETS_TIMEOUT_SECONDS is an error, returned at once;
+ * the worker is cancelled and whatever it still gets is dropped
+ * (g_task_set_return_on_cancel()). The state holds copies only: the
+ * worker may release the task after its callback has run. */
 
-  return relay_secrets_clear_finish (result, error);
+typedef enum
+{
+  CALL_STORE,
+  CALL_LOOKUP,
+  CALL_CLEAR,
+} SecretCallKind;
+
+typedef struct
+{
+  SecretCallKind   kind;
+  char            *account_id;
+  RelaySecretKind  secret_kind;   /* CALL_STORE, CALL_LOOKUP; CALL_CLEAR when one_kind */
+  gboolean         one_kind;      /* CALL_CLEAR */
+  char            *description;   /* CALL_STORE */
+  char            *secret;        /* CALL_STORE; wiped when freed */
+  /* the task's own cancellable, cancelled by the caller's or the deadline */
+  GCancellable    *cancellable;
+  GCancellable    *caller_cancellable;
+  gulong           caller_handler;
+  /* set on the caller's thread when the deadline cancelled the call */
+  gboolean         timed_out;
+} SecretCall;
+
+static void
+secret_call_free (SecretCall *call)
+{
+  if (call->caller_handler != 0)
+    g_cancellable_disconnect (call->caller_cancellable, call->caller_handler);
+  g_clear_object (&call->caller_cancellable);
+  g_clear_object (&call->cancellable);
+  g_free (call->account_id);
+  g_free (call->description);
+  g_clear_pointer (&call->secret, relay_secure_wipe_string);
+  g_free (call);
+}
+
+static void
+secret_call_thread (GTask        *task,
+                    gpointer      source_object,
+                    gpointer      task_data,
+                    GCancellable *cancellable)
+{
+  SecretCall *call = task_data;
+  g_autoptr(GError) error = NULL;
+  gboolean ok = FALSE;
+  char *secret;
+
+  if (g_task_return_error_if_cancelled (task))
+    return;
+
+  switch (call->kind)
+    {
+    case CALL_STORE:
+      ok = relay_secrets_store_sync (call->account_id, call->secret_kind, call->description,
+                                     call->secret, cancellable, &error);
+      break;
+    case CALL_LOOKUP:
+      secret = relay_secrets_lookup_sync (call->account_id, call->secret_kind, cancellable, &error);
+      if (error == NULL)
+        {
+          g_task_return_pointer (task, secret, (GDestroyNotify)secret_password_free);
+          return;
+        }
+      break;
+    case CALL_CLEAR:
+      ok = clear_sync (call->account_id, call->one_kind, call->secret_kind, cancellable, &error);
+      break;
+    default:
+      g_assert_not_reached ();
+    }
+
+  if (error != NULL)
+    g_task_return_error (task, g_steal_pointer (&error));
+  else
+    g_task_return_boolean (task, ok);
+}
+
+static void
+caller_cancelled_cb (GCancellable *caller_cancellable,
+                     GCancellable *own)
+{
+  g_cancellable_cancel (own);
+}
+
+static gboolean
+deadline_cb (gpointer user_data)
+{
+  GTask *task = user_data;
+  SecretCall *call = g_task_get_task_data (task);
+
+  if (!g_task_get_completed (task))
+    {
+      call->timed_out = TRUE;
+      g_cancellable_cancel (call->cancellable);
+    }
+
+  return G_SOURCE_REMOVE;
+}
+
+static SecretCall *
+secret_call_new (SecretCallKind  kind,
+                 const char     *account_id)
+{
+  SecretCall *call = g_new0 (SecretCall, 1);
+
+  call->kind = kind;
+  call->account_id = g_strdup (account_id);
+  call->cancellable = g_cancellable_new ();
+
+  return call;
+}
+
+static void
+run_call (SecretCall          *call,
+          gpointer             source_tag,
+          GCancellable        *cancellable,
+          GAsyncReadyCallback  callback,
+          gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(GSource) deadline = NULL;
+
+  task = g_task_new (NULL, call->cancellable, callback, user_data);
+  g_task_set_source_tag (task, source_tag);
+  g_task_set_task_data (task, call, (GDestroyNotify)secret_call_free);
+  g_task_set_return_on_cancel (task, TRUE);
+
+  if (cancellable != NULL)
+    {
+      call->caller_cancellable = g_object_ref (cancellable);
+      call->caller_handler = g_cancellable_connect (cancellable, G_CALLBACK (caller_cancelled_cb),
+                                                    g_object_ref (call->cancellable), g_object_unref);
+    }
+
+  /* in the caller's context, as the task's callback: the task is still
+   * there when the deadline comes, and the flag is read in _finish */
+  deadline = g_timeout_source_new_seconds (RELAY_SECRETS_TIMEOUT_SECONDS);
+  g_source_set_callback (deadline, deadline_cb, g_object_ref (task), g_object_unref);
+  g_source_set_static_name (deadline, "[relay-secrets] keyring deadline");
+  g_source_attach (deadline, g_task_get_context (task));
+  /* the source goes with the task's answer (see propagate_call()) */
+  g_object_set_data_full (G_OBJECT (task), "relay-secrets-deadline", g_source_ref (deadline),
+                          (GDestroyNotify)g_source_unref);
+
+  g_task_run_in_thread (task, secret_call_thread);
+}
+
+/* The answer of @result: a pointer into @pointer, else a boolean. Ends
+ * its deadline, and a cancellation the deadline caused is its own error. */
+static gboolean
+propagate_call (GAsyncResult  *result,
+                gpointer      *pointer,
+                GError       **error)
+{
+  GTask *task = G_TASK (result);
+  SecretCall *call = g_task_get_task_data (task);
+  g_autoptr(GError) local_error = NULL;
+  gboolean ok;
+
+  g_source_destroy (g_object_get_data (G_OBJECT (task), "relay-secrets-deadline"));
+
+  if (pointer != NULL)
+    ok = (*pointer = g_task_propagate_pointer (task, &local_error)) != NULL || local_error == NULL;
+  else
+    ok = g_task_propagate_boolean (task, &local_error);
+
+  if (call->timed_out && g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_CANCELLED) &&
+      (call->caller_cancellable == NULL || !g_cancellable_is_cancelled (call->caller_cancellable)))
+    {
+      g_clear_error (&local_error);
+      g_set_error (&local_error, RELAY_SECRETS_ERROR, RELAY_SECRETS_ERROR_TIMEOUT,
+                   ngettext ("The keyring did not answer within %u second. If it asks for its password "
+                             "in another window, unlock it; then try again.",
+                             "The keyring did not answer within %u seconds. If it asks for its password "
+                             "in another window, unlock it; then try again.",
+                             RELAY_SECRETS_TIMEOUT_SECONDS),
+                   RELAY_SECRETS_TIMEOUT_SECONDS);
+    }
+
+  if (local_error != NULL)
+    g_propagate_error (error, g_steal_pointer (&local_error));
+
+  return ok;
+}
+
+/**
+ * relay_secrets_store_async:
+ * @account_id: the account the secret belongs to; copied
+ * @kind: what the secret is
+ * @description: (nullable): names the account in the item's label, e.g.
+ *   the user name; copied
+ * @secret: the secret; copied, and the copy wiped
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: called in the caller's thread-default main context
+ * @user_data: data for @callback
+ *
+ * relay_secrets_store_sync() on a worker thread, with a deadline of
+ * %RELAY_SECRETS_TIMEOUT_SECONDS.
+ *
+ * Used error codes: %RELAY_SECRETS_ERROR_UNAVAILABLE (no keyring,
+ * whatever libsecret said), %RELAY_SECRETS_ERROR_TIMEOUT (the keyring
+ * did not answer in time: the secret may or may not be stored),
+ * %G_IO_ERROR_CANCELLED.
+ */
+void
+relay_secrets_store_async (const char          *account_id,
+                           RelaySecretKind      kind,
+                           const char          *description,
+                           const char          *secret,
+                           GCancellable        *cancellable,
+                           GAsyncReadyCallback  callback,
+                           gpointer             user_data)
+{
+  SecretCall *call;
+
+  g_return_if_fail (account_id != NULL);
+  g_return_if_fail (secret != NULL);
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  call = secret_call_new (CALL_STORE, account_id);
+  call->secret_kind = kind;
+  call->description = g_strdup (description);
+  call->secret = g_strdup (secret);
+  run_call (call, relay_secrets_store_async, cancellable, callback, user_data);
+}
+
+/**
+ * relay_secrets_store_finish:
+ *
+ * Returns: %TRUE when the secret is stored; otherwise %FALSE with @error
+ *   set (see relay_secrets_store_async() for its codes)
+ */
+gboolean
+relay_secrets_store_finish (GAsyncResult  *result,
+                            GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
+  g_return_val_if_fail (g_async_result_is_tagged (result, relay_secrets_store_async), FALSE);
+
+  return propagate_call (result, NULL, error);
+}
+
+/**
+ * relay_secrets_lookup_async:
+ * @account_id: the account; copied
+ * @kind: which of its secrets
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: called in the caller's thread-default main context
+ * @user_data: data for @callback
+ *
+ * relay_secrets_lookup_sync() on a worker thread, with a deadline of
+ * %RELAY_SECRETS_TIMEOUT_SECONDS.
+ *
+ * Used error codes: %RELAY_SECRETS_ERROR_UNAVAILABLE (no keyring,
+ * whatever libsecret said), %RELAY_SECRETS_ERROR_TIMEOUT (the keyring
+ * did not answer in time: whether a secret is stored is not known),
+ * %G_IO_ERROR_CANCELLED.
+ */
+void
+relay_secrets_lookup_async (const char          *account_id,
+                            RelaySecretKind      kind,
+                            GCancellable        *cancellable,
+                            GAsyncReadyCallback  callback,
+                            gpointer             user_data)
+{
+  SecretCall *call;
+
+  g_return_if_fail (account_id != NULL);
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  call = secret_call_new (CALL_LOOKUP, account_id);
+  call->secret_kind = kind;
+  run_call (call, relay_secrets_lookup_async, cancellable, callback, user_data);
+}
+
+/**
+ * relay_secrets_lookup_finish:
+ *
+ * Returns: (transfer full) (nullable): the secret, to be freed with
+ *   secret_password_free(), or %NULL without an error when none is
+ *   stored; %NULL with @error set (see relay_secrets_lookup_async() for
+ *   its codes)
+ */
+char *
+relay_secrets_lookup_finish (GAsyncResult  *result,
+                             GError       **error)
+{
+  gpointer secret = NULL;
+
+  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+  g_return_val_if_fail (g_async_result_is_tagged (result, relay_secrets_lookup_async), NULL);
+
+  propagate_call (result, &secret, error);
+
+  return secret;
+}
+
+/**
+ * relay_secrets_clear_async:
+ * @account_id: the account; copied
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: called in the caller's thread-default main context
+ * @user_data: data for @callback
+ *
+ * relay_secrets_clear_sync() on a worker thread, with a deadline of
+ * %RELAY_SECRETS_TIMEOUT_SECONDS: removes every secret of the account, of
+ * every kind.
+ *
+ * Used error codes: %RELAY_SECRETS_ERROR_UNAVAILABLE (no keyring,
+ * whatever libsecret said), %RELAY_SECRETS_ERROR_TIMEOUT (the keyring
+ * did not answer in time: the secrets may or may not be gone),
+ * %G_IO_ERROR_CANCELLED.
+ */
+void
+relay_secrets_clear_async (const char          *account_id,
+                           GCancellable        *cancellable,
+                           GAsyncReadyCallback  callback,
+                           gpointer             user_data)
+{
+  g_return_if_fail (account_id != NULL);
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  run_call (secret_call_new (CALL_CLEAR, account_id), relay_secrets_clear_async,
+            cancellable, callback, user_data);
+}
+
+/**
+ * relay_secrets_clear_finish:
+ *
+ * Finishes relay_secrets_clear_async() and relay_secrets_clear_kind_async().
+ *
+ * Returns: %TRUE when the account's secrets (of the kind) are gone;
+ *   otherwise %FALSE with @error set (see relay_secrets_clear_async() for
+ *   its codes)
+ */
+gboolean
+relay_secrets_clear_finish (GAsyncResult  *result,
+                            GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
+  g_return_val_if_fail (g_async_result_is_tagged (result, relay_secrets_clear_async) ||
+                        g_async_result_is_tagged (result, relay_secrets_clear_kind_async), FALSE);
+
+  return propagate_call (result, NULL, error);
+}
+
+/**
+ * relay_secrets_clear_kind_async:
+ * @account_id: the account; copied
+ * @kind: which of its secrets
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: called in the caller's thread-default main context
+ * @user_data: data for @callback
+ *
+ * relay_secrets_clear_kind_sync() on a worker thread, with a deadline of
+ * %RELAY_SECRETS_TIMEOUT_SECONDS; finish with relay_secrets_clear_finish().
+ *
+ * Used error codes: as relay_secrets_clear_async().
+ */
+void
+relay_secrets_clear_kind_async (const char          *account_id,
+                                RelaySecretKind      kind,
+                                GCancellable        *cancellable,
+                                GAsyncReadyCallback  callback,
+                                gpointer             user_data)
+{
+  SecretCall *call;
+
+  g_return_if_fail (account_id != NULL);
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  call = secret_call_new (CALL_CLEAR, account_id);
+  call->one_kind = TRUE;
+  call->secret_kind = kind;
+  run_call (call, relay_secrets_clear_kind_async, cancellable, callback, user_data);
 }

@@ -18,7 +18,13 @@ typedef enum
 {
   /* No Secret Service answered: never fall back to a file */
   RELAY_SECRETS_ERROR_UNAVAILABLE,
+  /* The keyring did not answer within RELAY_SECRETS_TIMEOUT_SECONDS
+   * (the async forms only): try again */
+  RELAY_SECRETS_ERROR_TIMEOUT,
 } RelaySecretsError;
+
+/* How long the async forms wait for the keyring */
+#define RELAY_SECRETS_TIMEOUT_SECONDS 10
 
 typedef enum
 {

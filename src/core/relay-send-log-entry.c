@@ -69,6 +69,7 @@ struct _RelaySendLogEntry
   char            *account;
   char            *detail;
   GDateTime       *next_attempt;
+  char            *source;
   RelaySendStatus  status;
   guint            attempt;
 };
@@ -88,6 +89,7 @@ relay_send_log_entry_finalize (GObject *object)
   g_clear_pointer (&self->account, g_free);
   g_clear_pointer (&self->detail, g_free);
   g_clear_pointer (&self->next_attempt, g_date_time_unref);
+  g_clear_pointer (&self->source, g_free);
 
   G_OBJECT_CLASS (relay_send_log_entry_parent_class)->finalize (object);
 }
@@ -203,6 +205,8 @@ relay_send_log_entry_to_line (RelaySendLogEntry *self)
 
       add_string_member (builder, "next_attempt", next);
     }
+  if (self->source != NULL)
+    add_string_member (builder, "source", self->source);
   json_builder_end_object (builder);
 
   root = json_builder_get_root (builder);
@@ -280,7 +284,7 @@ relay_send_log_entry_new_from_line (const char  *line,
   g_autoptr(JsonParser) parser = json_parser_new_immutable ();
   g_autoptr(RelaySendLogEntry) self = NULL;
   g_autoptr(GError) local_error = NULL;
-  const char *message_id, *status, *subject, *reply, *account, *detail;
+  const char *message_id, *status, *subject, *reply, *account, *detail, *source;
   JsonObject *object;
   JsonNode *node;
   JsonArray *array;
@@ -337,7 +341,8 @@ relay_send_log_entry_new_from_line (const char  *line,
       !get_string (object, "subject", TRUE, &subject, error) ||
       !get_string (object, "reply", TRUE, &reply, error) ||
       !get_string (object, "account", FALSE, &account, error) ||
-      !get_string (object, "detail", FALSE, &detail, error))
+      !get_string (object, "detail", FALSE, &detail, error) ||
+      !get_string (object, "source", FALSE, &source, error))
     return NULL;
 
   if (!relay_send_status_from_string (status, &self->status))
@@ -392,6 +397,7 @@ relay_send_log_entry_new_from_line (const char  *line,
   self->reply = g_strdup (reply);
   self->account = g_strdup (account);
   self->detail = g_strdup (detail);
+  self->source = g_strdup (source);
 
   return g_steal_pointer (&self);
 }
@@ -512,6 +518,34 @@ relay_send_log_entry_set_detail (RelaySendLogEntry *self,
 
   g_free (self->detail);
   self->detail = g_strdup (detail);
+}
+
+/**
+ * relay_send_log_entry_get_source:
+ *
+ * Returns: (nullable): what sent the message: `cli`, `relay`, `sendmail`
+ *   or `app` (a line written by another version may name another)
+ */
+const char *
+relay_send_log_entry_get_source (RelaySendLogEntry *self)
+{
+  g_return_val_if_fail (RELAY_IS_SEND_LOG_ENTRY (self), NULL);
+
+  return self->source;
+}
+
+/**
+ * relay_send_log_entry_set_source:
+ * @source: (nullable): `cli`, `relay`, `sendmail` or `app`
+ */
+void
+relay_send_log_entry_set_source (RelaySendLogEntry *self,
+                                 const char        *source)
+{
+  g_return_if_fail (RELAY_IS_SEND_LOG_ENTRY (self));
+
+  g_free (self->source);
+  self->source = g_strdup (source);
 }
 
 /**

@@ -411,6 +411,8 @@ fast_entry (const char       *line,
   if (FAST_LITERAL (&p, end, ",\"next_attempt\":") &&
       (!fast_string (&p, end, &text, &n) || !relay_send_log_line_is_time (text, n)))
     return FALSE;
+  if (FAST_LITERAL (&p, end, ",\"source\":") && !fast_string (&p, end, NULL, NULL))
+    return FALSE;
 
   return FAST_LITERAL (&p, end, "}") && p == end;
 }

@@ -14,7 +14,7 @@ G_BEGIN_DECLS
 /* One line of $XDG_DATA_HOME/mail-relay/send-log.jsonl, one event:
  * {"time":"2026-11-28T02:50:00.123+00:00","message_id":"…","status":"sent",
  *  "recipients":["a@example.org"],"subject":"…","attempt":1,"reply":"250 2.0.0 Ok",
- *  "account":"<uuid>","detail":"…","next_attempt":"…"}   (the last three optional)
+ *  "account":"<uuid>","detail":"…","next_attempt":"…","source":"app"}   (the last four optional)
  * written by json-glib without spaces, keys in this order. Readers take
  * any JSON object with these members, in any order and spacing; what is
  * not an entry is skipped and counted (docs/send-log.md). */
@@ -66,6 +66,9 @@ void                relay_send_log_entry_set_account      (RelaySendLogEntry  *s
 const char         *relay_send_log_entry_get_detail       (RelaySendLogEntry  *self);
 void                relay_send_log_entry_set_detail       (RelaySendLogEntry  *self,
                                                            const char         *detail);
+const char         *relay_send_log_entry_get_source       (RelaySendLogEntry  *self);
+void                relay_send_log_entry_set_source       (RelaySendLogEntry  *self,
+                                                           const char         *source);
 GDateTime          *relay_send_log_entry_get_next_attempt (RelaySendLogEntry  *self);
 void                relay_send_log_entry_set_next_attempt (RelaySendLogEntry  *self,
                                                            GDateTime          *time);
