@@ -18,7 +18,9 @@
 #include <string.h>
 #include <sys/prctl.h>
 
+#include "relay-oauth-account.h"
 #include "relay-probe-view.h"
+#include "relay-provider.h"
 #include "relay-secrets.h"
 #include "relay-setup-page.h"
 #include "test-helpers.h"
@@ -375,6 +377,61 @@ test_connection_needs_saved_password (void)
   remove_tree (dir);
 }
 
+static void
+result_cb (GObject      *object,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  GAsyncResult **out = user_data;
+
+  *out = g_object_ref (result);
+}
+
+static gboolean
+is_linked_in_time (RelayAccount  *account,
+                   gint64        *elapsed,
+                   GError       **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  gint64 started = g_get_monotonic_time ();
+  gboolean linked;
+
+  relay_oauth_account_is_linked_async (account, NULL, result_cb, &result);
+  while (result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  linked = relay_oauth_account_is_linked_finish (result, error);
+  *elapsed = g_get_monotonic_time () - started;
+
+  return linked;
+}
+
+/* The OAuth account's keyring calls (the sign-in row's "is it linked"
+ * check) have the same deadline: a stopped keyring is a timeout, not a
+ * row that stays on "checking" */
+static void
+test_oauth_account (void)
+{
+  g_autoptr(RelayAccount) account = relay_account_new ();
+  g_autoptr(GError) error = NULL;
+  gint64 elapsed;
+
+  relay_account_apply_provider (account, relay_provider_lookup ("gmail"));
+  relay_account_set_username (account, "someone@gmail.com");
+
+  keyring_pause (TRUE);
+  g_assert_false (is_linked_in_time (account, &elapsed, &error));
+  keyring_pause (FALSE);
+  g_assert_error (error, RELAY_SECRETS_ERROR, RELAY_SECRETS_ERROR_TIMEOUT);
+  g_assert_nonnull (strstr (error->message, "keyring did not answer"));
+  g_assert_cmpint (elapsed, >=, (KEYRING_DEADLINE_SECONDS - 1) * G_USEC_PER_SEC);
+  g_assert_cmpint (elapsed, <, (KEYRING_DEADLINE_SECONDS + 5) * G_USEC_PER_SEC);
+  g_clear_error (&error);
+
+  /* answered again: not linked, and no error */
+  g_assert_false (is_linked_in_time (account, &elapsed, &error));
+  g_assert_no_error (error);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -395,6 +452,7 @@ main (int   argc,
 
   g_test_add_func ("/keyring-timeout/save", test_save);
   g_test_add_func ("/keyring-timeout/connection-needs-saved-password", test_connection_needs_saved_password);
+  g_test_add_func ("/keyring-timeout/oauth-account", test_oauth_account);
 
   ret = g_test_run ();
 

@@ -15,6 +15,7 @@
 #include "relay-oauth-account.h"
 #include "relay-secrets.h"
 #include "relay-secure-private.h"
+#include "relay-task-private.h"
 #include "relay-validate.h"
 
 /* A token this close to its expiry is refreshed first */
@@ -322,7 +323,9 @@ relay_oauth_account_sign_out (RelayAccount  *account,
 
 /* Asynchronous forms
  *
- * Each runs its blocking call above on a worker thread. The task's
+ * Each runs its blocking call above on a worker thread, under the
+ * keyring's deadline (relay_task_run_keyring_call()) but for the access
+ * token, whose refresh has the token endpoint's own timeouts. The task's
  * state holds copies of what the call needs, never the caller's objects:
  * a task run in a thread may drop its last reference in the worker after
  * its callback has run, and whatever it holds is then released there.
@@ -427,6 +430,8 @@ account_call_thread (GTask        *task,
     g_task_return_boolean (task, ok);
 }
 
+/* Under the keyring's deadline, but for an access token, whose refresh
+ * may wait on the sign-in server (with the token endpoint's own timeout) */
 static void
 run_call (AccountCall         *call,
           gpointer             source_tag,
@@ -434,12 +439,12 @@ run_call (AccountCall         *call,
           GAsyncReadyCallback  callback,
           gpointer             user_data)
 {
-  g_autoptr(GTask) task = NULL;
-
-  task = g_task_new (NULL, cancellable, callback, user_data);
-  g_task_set_source_tag (task, source_tag);
-  g_task_set_task_data (task, call, (GDestroyNotify)account_call_free);
-  g_task_run_in_thread (task, account_call_thread);
+  if (call->kind == CALL_GET_ACCESS_TOKEN)
+    relay_task_run_in_worker (NULL, source_tag, call, (GDestroyNotify)account_call_free, account_call_thread,
+                              cancellable, callback, user_data);
+  else
+    relay_task_run_keyring_call (source_tag, call, (GDestroyNotify)account_call_free, account_call_thread,
+                                 cancellable, callback, user_data);
 }
 
 /**
@@ -452,7 +457,8 @@ run_call (AccountCall         *call,
  *
  * relay_oauth_account_store_tokens() on a worker thread.
  *
- * Used error codes: %RELAY_SECRETS_ERROR_UNAVAILABLE (no keyring),
+ * Used error codes: %RELAY_SECRETS_ERROR_TIMEOUT (the keyring did not answer within
+ * %RELAY_SECRETS_TIMEOUT_SECONDS), %RELAY_SECRETS_ERROR_UNAVAILABLE (no keyring),
  * %G_IO_ERROR_CANCELLED.
  */
 void
@@ -486,7 +492,7 @@ relay_oauth_account_store_tokens_finish (GAsyncResult  *result,
   g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
   g_return_val_if_fail (g_async_result_is_tagged (result, relay_oauth_account_store_tokens_async), FALSE);
 
-  return g_task_propagate_boolean (G_TASK (result), error);
+  return relay_task_propagate_keyring_call (result, NULL, error);
 }
 
 /**
@@ -551,7 +557,8 @@ relay_oauth_account_get_access_token_finish (GAsyncResult  *result,
  * relay_oauth_account_is_linked() on a worker thread: whether the
  * keyring holds a refresh token for @account.
  *
- * Used error codes: %RELAY_SECRETS_ERROR_UNAVAILABLE (no keyring),
+ * Used error codes: %RELAY_SECRETS_ERROR_TIMEOUT (the keyring did not answer within
+ * %RELAY_SECRETS_TIMEOUT_SECONDS), %RELAY_SECRETS_ERROR_UNAVAILABLE (no keyring),
  * %G_IO_ERROR_CANCELLED.
  */
 void
@@ -580,7 +587,7 @@ relay_oauth_account_is_linked_finish (GAsyncResult  *result,
   g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
   g_return_val_if_fail (g_async_result_is_tagged (result, relay_oauth_account_is_linked_async), FALSE);
 
-  return g_task_propagate_boolean (G_TASK (result), error);
+  return relay_task_propagate_keyring_call (result, NULL, error);
 }
 
 /**
@@ -593,7 +600,8 @@ relay_oauth_account_is_linked_finish (GAsyncResult  *result,
  * relay_oauth_account_sign_out() on a worker thread: forgets every token
  * of @account (its password too, if any).
  *
- * Used error codes: %RELAY_SECRETS_ERROR_UNAVAILABLE (no keyring),
+ * Used error codes: %RELAY_SECRETS_ERROR_TIMEOUT (the keyring did not answer within
+ * %RELAY_SECRETS_TIMEOUT_SECONDS), %RELAY_SECRETS_ERROR_UNAVAILABLE (no keyring),
  * %G_IO_ERROR_CANCELLED.
  */
 void
@@ -622,7 +630,7 @@ relay_oauth_account_sign_out_finish (GAsyncResult  *result,
   g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
   g_return_val_if_fail (g_async_result_is_tagged (result, relay_oauth_account_sign_out_async), FALSE);
 
-  return g_task_propagate_boolean (G_TASK (result), error);
+  return relay_task_propagate_keyring_call (result, NULL, error);
 }
 
 /**
@@ -637,7 +645,8 @@ relay_oauth_account_sign_out_finish (GAsyncResult  *result,
  * client's secret comes from the keyring.
  *
  * Used error codes: %RELAY_OAUTH_ERROR_NOT_CONFIGURED (no client, or no
- * sign-in for the provider), %RELAY_SECRETS_ERROR_UNAVAILABLE (no
+ * sign-in for the provider), %RELAY_SECRETS_ERROR_TIMEOUT (the keyring did not answer within
+ * %RELAY_SECRETS_TIMEOUT_SECONDS), %RELAY_SECRETS_ERROR_UNAVAILABLE (no
  * keyring), %G_IO_ERROR_CANCELLED.
  */
 void
@@ -668,10 +677,14 @@ RelayOAuthConfig *
 relay_oauth_account_get_config_finish (GAsyncResult  *result,
                                        GError       **error)
 {
+  gpointer config = NULL;
+
   g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
   g_return_val_if_fail (g_async_result_is_tagged (result, relay_oauth_account_get_config_async), NULL);
 
-  return g_task_propagate_pointer (G_TASK (result), error);
+  relay_task_propagate_keyring_call (result, &config, error);
+
+  return config;
 }
 
 /**
@@ -685,7 +698,8 @@ relay_oauth_account_get_config_finish (GAsyncResult  *result,
  *
  * relay_oauth_account_store_client_secret() on a worker thread.
  *
- * Used error codes: %RELAY_SECRETS_ERROR_UNAVAILABLE (no keyring),
+ * Used error codes: %RELAY_SECRETS_ERROR_TIMEOUT (the keyring did not answer within
+ * %RELAY_SECRETS_TIMEOUT_SECONDS), %RELAY_SECRETS_ERROR_UNAVAILABLE (no keyring),
  * %G_IO_ERROR_CANCELLED.
  */
 void
@@ -720,5 +734,5 @@ relay_oauth_account_store_client_secret_finish (GAsyncResult  *result,
   g_return_val_if_fail (g_async_result_is_tagged (result, relay_oauth_account_store_client_secret_async),
                         FALSE);
 
-  return g_task_propagate_boolean (G_TASK (result), error);
+  return relay_task_propagate_keyring_call (result, NULL, error);
 }

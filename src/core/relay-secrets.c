@@ -13,6 +13,7 @@
 
 #include "relay-secrets.h"
 #include "relay-secure-private.h"
+#include "relay-task-private.h"
 
 G_DEFINE_QUARK (relay-secrets-error-quark, relay_secrets_error)
 
@@ -389,21 +390,11 @@ typedef struct
   gboolean         one_kind;      /* CALL_CLEAR */
   char            *description;   /* CALL_STORE */
   char            *secret;        /* CALL_STORE; wiped when freed */
-  /* the task's own cancellable, cancelled by the caller's or the deadline */
-  GCancellable    *cancellable;
-  GCancellable    *caller_cancellable;
-  gulong           caller_handler;
-  /* set on the caller's thread when the deadline cancelled the call */
-  gboolean         timed_out;
 } SecretCall;
 
 static void
 secret_call_free (SecretCall *call)
 {
-  if (call->caller_handler != 0)
-    g_cancellable_disconnect (call->caller_cancellable, call->caller_handler);
-  g_clear_object (&call->caller_cancellable);
-  g_clear_object (&call->cancellable);
   g_free (call->account_id);
   g_free (call->description);
   g_clear_pointer (&call->secret, relay_secure_wipe_string);
@@ -451,28 +442,6 @@ secret_call_thread (GTask        *task,
     g_task_return_boolean (task, ok);
 }
 
-static void
-caller_cancelled_cb (GCancellable *caller_cancellable,
-                     GCancellable *own)
-{
-  g_cancellable_cancel (own);
-}
-
-static gboolean
-deadline_cb (gpointer user_data)
-{
-  GTask *task = user_data;
-  SecretCall *call = g_task_get_task_data (task);
-
-  if (!g_task_get_completed (task))
-    {
-      call->timed_out = TRUE;
-      g_cancellable_cancel (call->cancellable);
-    }
-
-  return G_SOURCE_REMOVE;
-}
-
 static SecretCall *
 secret_call_new (SecretCallKind  kind,
                  const char     *account_id)
@@ -481,7 +450,6 @@ secret_call_new (SecretCallKind  kind,
 
   call->kind = kind;
   call->account_id = g_strdup (account_id);
-  call->cancellable = g_cancellable_new ();
 
   return call;
 }
@@ -493,70 +461,8 @@ run_call (SecretCall          *call,
           GAsyncReadyCallback  callback,
           gpointer             user_data)
 {
-  g_autoptr(GTask) task = NULL;
-  g_autoptr(GSource) deadline = NULL;
-
-  task = g_task_new (NULL, call->cancellable, callback, user_data);
-  g_task_set_source_tag (task, source_tag);
-  g_task_set_task_data (task, call, (GDestroyNotify)secret_call_free);
-  g_task_set_return_on_cancel (task, TRUE);
-
-  if (cancellable != NULL)
-    {
-      call->caller_cancellable = g_object_ref (cancellable);
-      call->caller_handler = g_cancellable_connect (cancellable, G_CALLBACK (caller_cancelled_cb),
-                                                    g_object_ref (call->cancellable), g_object_unref);
-    }
-
-  /* in the caller's context, as the task's callback: the task is still
-   * there when the deadline comes, and the flag is read in _finish */
-  deadline = g_timeout_source_new_seconds (RELAY_SECRETS_TIMEOUT_SECONDS);
-  g_source_set_callback (deadline, deadline_cb, g_object_ref (task), g_object_unref);
-  g_source_set_static_name (deadline, "[relay-secrets] keyring deadline");
-  g_source_attach (deadline, g_task_get_context (task));
-  /* the source goes with the task's answer (see propagate_call()) */
-  g_object_set_data_full (G_OBJECT (task), "relay-secrets-deadline", g_source_ref (deadline),
-                          (GDestroyNotify)g_source_unref);
-
-  g_task_run_in_thread (task, secret_call_thread);
-}
-
-/* The answer of @result: a pointer into @pointer, else a boolean. Ends
- * its deadline, and a cancellation the deadline caused is its own error. */
-static gboolean
-propagate_call (GAsyncResult  *result,
-                gpointer      *pointer,
-                GError       **error)
-{
-  GTask *task = G_TASK (result);
-  SecretCall *call = g_task_get_task_data (task);
-  g_autoptr(GError) local_error = NULL;
-  gboolean ok;
-
-  g_source_destroy (g_object_get_data (G_OBJECT (task), "relay-secrets-deadline"));
-
-  if (pointer != NULL)
-    ok = (*pointer = g_task_propagate_pointer (task, &local_error)) != NULL || local_error == NULL;
-  else
-    ok = g_task_propagate_boolean (task, &local_error);
-
-  if (call->timed_out && g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_CANCELLED) &&
-      (call->caller_cancellable == NULL || !g_cancellable_is_cancelled (call->caller_cancellable)))
-    {
-      g_clear_error (&local_error);
-      g_set_error (&local_error, RELAY_SECRETS_ERROR, RELAY_SECRETS_ERROR_TIMEOUT,
-                   ngettext ("The keyring did not answer within %u second. If it asks for its password "
-                             "in another window, unlock it; then try again.",
-                             "The keyring did not answer within %u seconds. If it asks for its password "
-                             "in another window, unlock it; then try again.",
-                             RELAY_SECRETS_TIMEOUT_SECONDS),
-                   RELAY_SECRETS_TIMEOUT_SECONDS);
-    }
-
-  if (local_error != NULL)
-    g_propagate_error (error, g_steal_pointer (&local_error));
-
-  return ok;
+  relay_task_run_keyring_call (source_tag, call, (GDestroyNotify)secret_call_free, secret_call_thread,
+                               cancellable, callback, user_data);
 }
 
 /**
@@ -613,7 +519,7 @@ relay_secrets_store_finish (GAsyncResult  *result,
   g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
   g_return_val_if_fail (g_async_result_is_tagged (result, relay_secrets_store_async), FALSE);
 
-  return propagate_call (result, NULL, error);
+  return relay_task_propagate_keyring_call (result, NULL, error);
 }
 
 /**
@@ -666,7 +572,7 @@ relay_secrets_lookup_finish (GAsyncResult  *result,
   g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
   g_return_val_if_fail (g_async_result_is_tagged (result, relay_secrets_lookup_async), NULL);
 
-  propagate_call (result, &secret, error);
+  relay_task_propagate_keyring_call (result, &secret, error);
 
   return secret;
 }
@@ -717,7 +623,7 @@ relay_secrets_clear_finish (GAsyncResult  *result,
   g_return_val_if_fail (g_async_result_is_tagged (result, relay_secrets_clear_async) ||
                         g_async_result_is_tagged (result, relay_secrets_clear_kind_async), FALSE);
 
-  return propagate_call (result, NULL, error);
+  return relay_task_propagate_keyring_call (result, NULL, error);
 }
 
 /**

@@ -5,7 +5,9 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * How a core _async call runs its blocking work in a worker thread: on
- * the state the call copied, handed to the task with its free function.
+ * the state the call copied, handed to the task with its free function;
+ * a call that talks to the keyring, under the keyring's deadline
+ * (relay-task.c).
  */
 
 #pragma once
@@ -33,5 +35,16 @@ relay_task_run_in_worker (gpointer             source_object,
   g_task_set_task_data (task, state, state_free);
   g_task_run_in_thread (task, worker);
 }
+
+void     relay_task_run_keyring_call       (gpointer             source_tag,
+                                            gpointer             state,
+                                            GDestroyNotify       state_free,
+                                            GTaskThreadFunc      worker,
+                                            GCancellable        *cancellable,
+                                            GAsyncReadyCallback  callback,
+                                            gpointer             user_data);
+gboolean relay_task_propagate_keyring_call (GAsyncResult        *result,
+                                            gpointer            *pointer,
+                                            GError             **error);
 
 G_END_DECLS
