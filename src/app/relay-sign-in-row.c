@@ -84,6 +84,7 @@ update_sign_in_row (RelaySignInRow *self)
   RelaySignInState state = self->sign_in_state;
   g_autofree char *subtitle = NULL;
   const char *service = provider ? relay_provider_get_oauth_service (provider) : NULL;
+  gboolean without_client;
 
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self),
                                  g_strcmp0 (service, "microsoft") == 0 ? _("Sign In With Microsoft")
@@ -120,8 +121,14 @@ update_sign_in_row (RelaySignInRow *self)
 
   adw_action_row_set_subtitle (ADW_ACTION_ROW (self), subtitle);
 
+  /* without a client, the way to one takes Sign In's place */
+  without_client = state == RELAY_SIGN_IN_UNAVAILABLE && self->needs_own_client;
   gtk_widget_set_visible (self->sign_in_button,
-                          state != RELAY_SIGN_IN_WAITING && state != RELAY_SIGN_IN_LINKED);
+                          state != RELAY_SIGN_IN_WAITING && state != RELAY_SIGN_IN_LINKED && !without_client);
+  if (without_client)
+    gtk_widget_add_css_class (self->own_client_button, "suggested-action");
+  else
+    gtk_widget_remove_css_class (self->own_client_button, "suggested-action");
   gtk_widget_set_visible (self->copy_link_button, state == RELAY_SIGN_IN_WAITING);
   gtk_widget_set_visible (self->cancel_sign_in_button, state == RELAY_SIGN_IN_WAITING);
   gtk_widget_set_visible (self->sign_out_button, state == RELAY_SIGN_IN_LINKED);
