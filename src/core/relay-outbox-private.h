@@ -36,6 +36,9 @@ typedef struct
   GStrv   later;
   /* when “sent”: the server's reply, for the event the log could not take */
   char   *reply;
+  /* SHA-256 of ID.json as it is on disk, in hex, which names the item in
+   * a journal's mark; NULL when that is not known (a write failed) */
+  char   *digest;
 } Item;
 
 /* The server may have it, or has it: never sent again */
@@ -84,10 +87,44 @@ RelaySendLogEntry *relay_outbox_make_entry (RelayAccount         *account,
                                          const char          *reply,
                                          const char          *detail);
 
+gboolean    relay_outbox_read_envelope_digest (RelayOutbox   *self,
+                                         const char          *id,
+                                         char               **digest,
+                                         GError             **error);
+gboolean    relay_outbox_check_addresses (const char * const *addresses,
+                                         const char          *field,
+                                         GError             **error);
+guint       relay_outbox_count_items    (RelayOutbox         *self,
+                                         gint64               now,
+                                         guint               *due,
+                                         gint64              *next);
+
 gboolean    relay_outbox_item_check     (const char          *data,
                                          gsize                length,
                                          char               **normalized,
                                          GError             **error);
+
+#define RELAY_OUTBOX_MAX_ITEM_SIZE (1024 * 1024)  /* an envelope: a few KB, or many recipients */
+
+/* The journal of “sending” marks (relay-outbox-journal.c) */
+typedef struct
+{
+  RelayOutbox *outbox;
+  GHashTable  *marks;     /* id → its last mark */
+  int          fd;        /* open for appending, or -1 */
+  gboolean     torn;      /* it ends without a newline */
+  gboolean     readable;  /* read at the start (or not there) */
+} RelayOutboxJournal;
+
+char       *relay_outbox_journal_path   (RelayOutbox         *self);
+void        relay_outbox_journal_init   (RelayOutboxJournal  *journal,
+                                         RelayOutbox         *self);
+void        relay_outbox_journal_apply  (RelayOutboxJournal  *journal,
+                                         Item                *item);
+gboolean    relay_outbox_journal_mark   (RelayOutboxJournal  *journal,
+                                         Item                *item,
+                                         GError             **error);
+void        relay_outbox_journal_finish (RelayOutboxJournal  *journal);
 
 /* One drain (relay-outbox-drain.c) */
 typedef struct
@@ -105,10 +142,15 @@ typedef struct
    * for its retry, as when the mail server does not answer */
   GError                  *no_token;
   RelayOutboxReport       *report;
-  /* “sent” events not yet in the log, and their messages, still marked
-   * “sending” in the outbox: written with one fsync for many messages. A
-   * crash before that write leaves them “sending”, reported unknown and
-   * never sent again. */
+  /* the outbox as this drain read it, once: id → Item, each as its
+   * envelope and the journal say (relay_outbox_queue ()) */
+  GHashTable              *cache;
+  /* the “sending” marks */
+  RelayOutboxJournal       journal;
+  /* “sent” events not yet in the log, and their messages (in the
+   * cache), still marked “sending” in the journal: written with one
+   * fsync for many messages. A crash before that write leaves them
+   * “sending”, reported unknown and never sent again. */
   GPtrArray               *pending_entries;
   GPtrArray               *pending_items;
   /* the send log could not be written: nothing more is sent */
@@ -120,6 +162,8 @@ typedef struct
   double                   retry_base;     /* s */
   double                   send_deadline;  /* s */
 } Drain;
+
+GPtrArray  *relay_outbox_queue          (Drain               *drain);
 
 /* What a drain writes down (relay-outbox-record.c) */
 #define MAX_PENDING 32

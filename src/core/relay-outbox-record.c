@@ -24,28 +24,34 @@
 #include "relay-outbox-private.h"
 
 
-typedef struct
+/* A message's attempt, as the send log's events name it */
+static char *
+attempt_key (const char *message_id,
+             guint       attempt)
 {
-  const char *message_id;
-  guint       attempt;
-  gboolean    found;
-} FindSent;
+  return g_strdup_printf ("%u %s", attempt, message_id);
+}
 
+/* Which of the attempts sought (keys of @user_data) the log has a “sent”
+ * event of: their value becomes non-NULL */
 static gboolean
 find_sent_cb (const char *line,
               gsize       length,
               gpointer    user_data)
 {
-  FindSent *find = user_data;
+  GHashTable *sought = user_data;
   g_autoptr(RelaySendLogEntry) entry = relay_send_log_entry_new_from_line (line, length, NULL);
+  g_autofree char *key = NULL;
+
+  if (entry == NULL)
+    return TRUE;
 
   /* the attempt too: an earlier attempt may have gone to other recipients */
-  if (entry != NULL &&
-      g_strcmp0 (relay_send_log_entry_get_message_id (entry), find->message_id) == 0 &&
-      relay_send_log_entry_get_attempt (entry) == find->attempt)
-    find->found = TRUE;
+  key = attempt_key (relay_send_log_entry_get_message_id (entry), relay_send_log_entry_get_attempt (entry));
+  if (g_hash_table_contains (sought, key))
+    g_hash_table_replace (sought, g_steal_pointer (&key), GINT_TO_POINTER (TRUE));
 
-  return !find->found;
+  return TRUE;
 }
 
 /* After @item's attempt has ended (sent, or its result unknown): the
@@ -188,13 +194,16 @@ quarantine (Drain        *drain,
   drain->report->failed++;
 }
 
-/* After a crash: a message caught at its end of data may have arrived;
- * and what is damaged leaves the outbox */
+/* After a crash: a message caught at its end of data (marked “sending”
+ * in the journal, or in its envelope by an earlier version) may have
+ * arrived; and what is damaged leaves the outbox. This is where a drain
+ * reads the outbox: each item goes into its cache. */
 void
 relay_outbox_recover (Drain *drain)
 {
   g_autoptr(GPtrArray) ids = relay_outbox_list_ids (drain->outbox);
-  g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func ((GDestroyNotify)relay_outbox_item_free);
+  g_autoptr(GPtrArray) items = g_ptr_array_new ();
+  g_autoptr(GHashTable) sought = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 
   for (guint i = 0; i < ids->len; i++)
     {
@@ -202,15 +211,26 @@ relay_outbox_recover (Drain *drain)
       Item *item = relay_outbox_read_item (drain->outbox, g_ptr_array_index (ids, i), &damage);
 
       if (item != NULL)
-        g_ptr_array_add (items, item);
+        {
+          relay_outbox_journal_apply (&drain->journal, item);
+          g_hash_table_replace (drain->cache, item->id, item);
+          g_ptr_array_add (items, item);
+          if (g_str_equal (item->state, "sending"))
+            g_hash_table_insert (sought, attempt_key (item->message_id, item->attempt), NULL);
+        }
       else if (damage != NULL)
         quarantine (drain, g_ptr_array_index (ids, i), damage);
     }
 
+  /* one reading of the log for all of them */
+  if (g_hash_table_size (sought) > 0)
+    relay_send_log_scan (relay_send_log_get_path (drain->log), RELAY_SEND_STATUS_SENT,
+                         find_sent_cb, sought, NULL);
+
   for (guint i = 0; i < items->len; i++)
     {
       Item *item = g_ptr_array_index (items, i);
-      FindSent find = { item->message_id, item->attempt, FALSE };
+      g_autofree char *key = NULL;
 
       /* accepted by the server while the log could not be written */
       if (g_str_equal (item->state, "sent"))
@@ -226,9 +246,8 @@ relay_outbox_recover (Drain *drain)
       if (!g_str_equal (item->state, "sending"))
         continue;
 
-      relay_send_log_scan (relay_send_log_get_path (drain->log), RELAY_SEND_STATUS_SENT,
-                           find_sent_cb, &find, NULL);
-      if (!find.found)
+      key = attempt_key (item->message_id, item->attempt);
+      if (g_hash_table_lookup (sought, key) == NULL)
         {
           if (!relay_outbox_record_event (drain, item, RELAY_SEND_STATUS_UNKNOWN, NULL,
                              _("Mail Relay stopped while the server was receiving this message; it may or may not have been delivered, and it is not sent again.")))
