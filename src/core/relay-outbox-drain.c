@@ -831,6 +831,14 @@ relay_outbox_drain (RelayOutbox             *self,
     return NULL;
 
   relay_outbox_journal_init (&drain.journal, self);
+  if (drain.journal.error != NULL)
+    {
+      /* what may already have been sent is not known: nothing goes */
+      g_propagate_error (error, g_error_copy (drain.journal.error));
+      relay_outbox_journal_finish (&drain.journal);
+      close (lock);
+      return NULL;
+    }
   drain.cache = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify)relay_outbox_item_free);
   drain.pending_entries = g_ptr_array_new_with_free_func (g_object_unref);
   drain.pending_items = g_ptr_array_new ();

@@ -167,24 +167,19 @@ marks_new (void)
 /* The marks in the journal, the last one of each item: what a drain
  * wrote before it stopped (or is writing now) */
 static GHashTable *
-read_marks (RelayOutbox *self,
-            gboolean    *readable)
+read_marks (RelayOutbox  *self,
+            GError      **error)
 {
   g_autofree char *path = relay_outbox_journal_path (self);
   RelayFileMapping mapping = RELAY_FILE_MAPPING_INIT;
-  g_autoptr(GError) error = NULL;
   GHashTable *marks = marks_new ();
   gsize start = 0;
 
-  *readable = TRUE;
-  if (!relay_file_map (path, &mapping, &error))
+  if (!relay_file_map (path, &mapping, error))
     {
-      /* an outbox whose journal cannot be read sends nothing it may
-       * already have sent: relay_outbox_journal_open () fails the same
-       * way, and the drain stops there */
-      g_warning ("%s", error->message);
+      /* an outbox whose journal cannot be read sends nothing: a drain
+       * stops with @error, and the counts take it as empty */
       relay_file_mapping_clear (&mapping);
-      *readable = FALSE;
       return marks;
     }
 
@@ -216,7 +211,8 @@ relay_outbox_journal_init (RelayOutboxJournal *journal,
                            RelayOutbox        *self)
 {
   journal->outbox = self;
-  journal->marks = read_marks (self, &journal->readable);
+  journal->error = NULL;
+  journal->marks = read_marks (self, &journal->error);
   journal->fd = -1;
   journal->torn = FALSE;
 }
@@ -417,9 +413,10 @@ relay_outbox_journal_finish (RelayOutboxJournal *journal)
     holds = mark_holds (journal->outbox, id, mark);
 
   /* one that could not be read is left for a person to look at */
-  if (!holds && journal->readable)
+  if (!holds && journal->error == NULL)
     g_unlink (path);
 
 out:
   g_clear_pointer (&journal->marks, g_hash_table_unref);
+  g_clear_error (&journal->error);
 }

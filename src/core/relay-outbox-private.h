@@ -113,7 +113,7 @@ typedef struct
   GHashTable  *marks;     /* id → its last mark */
   int          fd;        /* open for appending, or -1 */
   gboolean     torn;      /* it ends without a newline */
-  gboolean     readable;  /* read at the start (or not there) */
+  GError      *error;     /* why it could not be read, or NULL */
 } RelayOutboxJournal;
 
 char       *relay_outbox_journal_path   (RelayOutbox         *self);

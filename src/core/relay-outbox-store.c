@@ -510,6 +510,7 @@ relay_outbox_list_items (RelayOutbox *self)
       g_ptr_array_add (items, item);
     }
   g_clear_pointer (&journal.marks, g_hash_table_unref);
+  g_clear_error (&journal.error);
 
   return items;
 }
