@@ -227,6 +227,34 @@ def test_journal_link(work):
         home.cleanup()
 
 
+def test_queued_meanwhile(work):
+    """A message queued by another process while a drain runs (here,
+    waits for the account's window) is sent by that same drain"""
+    maildir = os.path.join(work, "meanwhile-mail")
+    proc, port = start_server(maildir)
+    home = Home(port, "outbox-meanwhile-")
+    try:
+        r = home.cli(["account", "set", "--max-messages", "2", "--per", "3"])
+        check(r.returncode == 0, "meanwhile: a limit of 2 messages in 3 s (%s)" % r.stderr.strip())
+        ids = [home.queue("w%d" % i) for i in range(3)]
+        flush = subprocess.Popen([CLI, "flush"], env=home.env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                 text=True)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and len(received(maildir)) < 2:
+            time.sleep(0.01)
+        ids.append(home.queue("w3"))
+        out, _ = flush.communicate(timeout=60)
+        got = received(maildir)
+        check(flush.returncode == 0 and all(got.get(m) == 1 for m in ids),
+              "meanwhile: the drain under way sends the message queued meanwhile too (%d, %r, %s)"
+              % (flush.returncode, sorted(got.values()), out.strip()))
+        check(home.items() == [], "meanwhile: and the outbox is empty")
+    finally:
+        proc.terminate()
+        proc.wait()
+        home.cleanup()
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--kills", type=int, default=10)
@@ -238,7 +266,7 @@ def main():
     work = tempfile.mkdtemp(prefix="outbox-kill-")
     try:
         for test in (lambda: test_kills(work, args.kills, rng), lambda: test_damaged_journal(work),
-                     lambda: test_journal_link(work)):
+                     lambda: test_journal_link(work), lambda: test_queued_meanwhile(work)):
             try:
                 test()
             except Exception as e:  # a crash in one part is a failure, not a hang

@@ -260,6 +260,7 @@ journal_open (RelayOutboxJournal  *journal,
           return FALSE;
         }
       journal->fd = fd;
+      journal->size = 0;
       return TRUE;
     }
 
@@ -276,6 +277,7 @@ journal_open (RelayOutboxJournal  *journal,
     }
 
   journal->torn = st.st_size > 0 && last != '\n';
+  journal->size = st.st_size;
   journal->fd = fd;
   return TRUE;
 }
@@ -344,11 +346,17 @@ relay_outbox_journal_mark (RelayOutboxJournal  *journal,
 
   if (!relay_file_write_all (journal->fd, buffer->str, buffer->len) || fdatasync (journal->fd) != 0)
     {
-      /* whatever part of it is there is a torn line now */
-      journal->torn = TRUE;
-      return relay_file_set_errno_error (error, errno, "write", path);
+      int saved_errno = errno;
+
+      /* the message is not sent: the mark goes again, as far as it can
+       * (one that stays only makes it unknown, never sent twice); what
+       * is left of it is a torn line */
+      if (ftruncate (journal->fd, journal->size) != 0)
+        journal->torn = TRUE;
+      return relay_file_set_errno_error (error, saved_errno, "write", path);
     }
   journal->torn = FALSE;
+  journal->size += buffer->len;
 
   mark = g_new0 (Mark, 1);
   mark->envelope = g_strdup (item->digest);

@@ -13,6 +13,7 @@
 #pragma once
 
 #include <glib.h>
+#include <sys/types.h>
 
 #include "relay-outbox.h"
 #include "relay-smtp-session.h"
@@ -113,6 +114,7 @@ typedef struct
   GHashTable  *marks;     /* id → its last mark */
   int          fd;        /* open for appending, or -1 */
   gboolean     torn;      /* it ends without a newline */
+  off_t        size;      /* its length when opened, and after each mark */
   GError      *error;     /* why it could not be read, or NULL */
 } RelayOutboxJournal;
 
