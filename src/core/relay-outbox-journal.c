@@ -38,6 +38,10 @@
 #define MAX_MARK_LINE (RELAY_OUTBOX_MAX_ITEM_SIZE + 4096)
 #define MAX_MARK_DEPTH 3     /* an object holding lists of strings */
 #define MAX_ATTEMPT 1000
+/* the room made for marks: 16 KiB (a few dozen) at first, doubled as
+ * it fills, up to 1 MiB at a time */
+#define JOURNAL_FIRST_ROOM (16 * 1024)
+#define JOURNAL_MAX_ROOM (1024 * 1024)
 
 typedef struct
 {
@@ -215,6 +219,7 @@ relay_outbox_journal_init (RelayOutboxJournal *journal,
   journal->marks = read_marks (self, &journal->error);
   journal->fd = -1;
   journal->torn = FALSE;
+  journal->end = journal->size = 0;
 }
 
 /* @item as its envelope (ID.json) says, with its mark when one holds:
@@ -239,19 +244,66 @@ relay_outbox_journal_apply (RelayOutboxJournal *journal,
   item->next_attempt = mark->next_attempt;
 }
 
-/* Opened for appending, made if need be (and then its folder entry made
- * durable, once); a last line without its newline is not run on from */
+/* pwrite () all of it */
+static gboolean
+write_at (int         fd,
+          const char *data,
+          gsize       length,
+          off_t       offset)
+{
+  while (length > 0)
+    {
+      gssize n = pwrite (fd, data, length, offset);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        return FALSE;
+      data += n;
+      length -= n;
+      offset += n;
+    }
+
+  return TRUE;
+}
+
+/* Room for marks, in zeros really written (not a hole, not fallocate ()'s
+ * unwritten extents) and synced with the file's size: a mark then fills
+ * a part of it, and its fdatasync () has no metadata to commit, only
+ * the line. At least @needed more bytes after journal->end. */
+static gboolean
+journal_grow (RelayOutboxJournal *journal,
+              gsize               needed)
+{
+  gsize grow = CLAMP ((gsize)journal->size, JOURNAL_FIRST_ROOM, JOURNAL_MAX_ROOM);
+  g_autofree char *zeros = NULL;
+
+  while ((gsize)(journal->size + grow - journal->end) < needed)
+    grow *= 2;
+
+  zeros = g_malloc0 (grow);
+  if (!write_at (journal->fd, zeros, grow, journal->size) || fsync (journal->fd) != 0)
+    return FALSE;
+
+  journal->size += grow;
+  return TRUE;
+}
+
+/* Opened for writing, made if need be (and then its folder entry made
+ * durable, once). The marks end at the last byte that is not zero; a
+ * last line without its newline there is not run on from. */
 static gboolean
 journal_open (RelayOutboxJournal  *journal,
               GError             **error)
 {
   g_autofree char *path = relay_outbox_journal_path (journal->outbox);
+  char block[4096];
   struct stat st;
-  char last;
+  off_t end;
   int fd;
 
   /* O_EXCL: a planted symbolic link is there, not made through */
-  fd = relay_file_open_own (path, O_RDWR | O_APPEND | O_CREAT | O_EXCL, 0600, NULL);
+  fd = relay_file_open_own (path, O_RDWR | O_CREAT | O_EXCL, 0600, NULL);
   if (fd >= 0)
     {
       if (!relay_file_sync_directory (relay_outbox_get_path (journal->outbox), error))
@@ -260,25 +312,46 @@ journal_open (RelayOutboxJournal  *journal,
           return FALSE;
         }
       journal->fd = fd;
-      journal->size = 0;
+      journal->size = journal->end = 0;
       return TRUE;
     }
 
-  fd = relay_file_open_own (path, O_RDWR | O_APPEND, 0, error);
+  fd = relay_file_open_own (path, O_RDWR, 0, error);
   if (fd < 0)
     return FALSE;
 
-  if (fstat (fd, &st) != 0 ||
-      (st.st_size > 0 && !relay_file_pread_all (fd, &last, 1, st.st_size - 1)))
+  if (fstat (fd, &st) != 0)
     {
       relay_file_set_errno_error (error, errno, "read", path);
       close (fd);
       return FALSE;
     }
 
-  journal->torn = st.st_size > 0 && last != '\n';
-  journal->size = st.st_size;
+  /* back from the end, over the room left */
+  for (end = st.st_size; end > 0;)
+    {
+      gsize n = MIN ((gsize)end, sizeof block);
+      gsize i;
+
+      if (!relay_file_pread_all (fd, block, n, end - n))
+        {
+          relay_file_set_errno_error (error, errno, "read", path);
+          close (fd);
+          return FALSE;
+        }
+      for (i = n; i > 0 && block[i - 1] == '\0'; i--)
+        ;
+      end -= n - i;
+      if (i > 0)
+        {
+          journal->torn = block[i - 1] != '\n';
+          break;
+        }
+    }
+
   journal->fd = fd;
+  journal->size = st.st_size;
+  journal->end = end;
   return TRUE;
 }
 
@@ -311,7 +384,9 @@ mark_to_line (Item  *item,
  * @item: about to be sent: its recipients those who took it, its later
  *   those put off, its attempt this one; its digest that of its ID.json
  *
- * Marks @item “sending”, durably: one line and one fdatasync().
+ * Marks @item “sending”, durably: one line written into the room made
+ * for it, and one fdatasync() (which, the file's size unchanged, has only
+ * that line to write).
  *
  * Returns: whether the mark is on disk; the message must not be sent
  *   when it is not
@@ -344,19 +419,23 @@ relay_outbox_journal_mark (RelayOutboxJournal  *journal,
   g_string_append_len (buffer, line, length);
   g_string_append_c (buffer, '\n');
 
-  if (!relay_file_write_all (journal->fd, buffer->str, buffer->len) || fdatasync (journal->fd) != 0)
+  if ((journal->end + (off_t)buffer->len > journal->size && !journal_grow (journal, buffer->len)) ||
+      !write_at (journal->fd, buffer->str, buffer->len, journal->end) ||
+      fdatasync (journal->fd) != 0)
     {
       int saved_errno = errno;
+      g_autofree char *zeros = g_malloc0 (buffer->len);
 
       /* the message is not sent: the mark goes again, as far as it can
        * (one that stays only makes it unknown, never sent twice); what
        * is left of it is a torn line */
-      if (ftruncate (journal->fd, journal->size) != 0)
+      if (journal->end + (off_t)buffer->len > journal->size ||
+          !write_at (journal->fd, zeros, buffer->len, journal->end))
         journal->torn = TRUE;
       return relay_file_set_errno_error (error, saved_errno, "write", path);
     }
   journal->torn = FALSE;
-  journal->size += buffer->len;
+  journal->end += buffer->len;
 
   mark = g_new0 (Mark, 1);
   mark->envelope = g_strdup (item->digest);

@@ -112,9 +112,10 @@ typedef struct
 {
   RelayOutbox *outbox;
   GHashTable  *marks;     /* id → its last mark */
-  int          fd;        /* open for appending, or -1 */
-  gboolean     torn;      /* it ends without a newline */
-  off_t        size;      /* its length when opened, and after each mark */
+  int          fd;        /* open for writing, or -1 */
+  gboolean     torn;      /* its marks end without a newline */
+  off_t        end;       /* where its marks end, and the room made for them starts */
+  off_t        size;      /* its length: the marks and that room, zeros */
   GError      *error;     /* why it could not be read, or NULL */
 } RelayOutboxJournal;
 
