@@ -373,7 +373,6 @@ relay_outbox_read_item (RelayOutbox  *self,
   g_autofree char *contents = NULL;
   g_autoptr(GError) local_error = NULL;
   gsize length;
-
   Item *item;
 
   if (!read_own_file (path, RELAY_OUTBOX_MAX_ITEM_SIZE, &contents, &length, &local_error))
