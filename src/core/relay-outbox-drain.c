@@ -760,6 +760,7 @@ fetch_secret (Drain   *drain,
 static void
 drain_clear (Drain *drain)
 {
+  relay_outbox_finish_cleanup (drain);
   relay_outbox_journal_finish (&drain->journal);
   g_clear_pointer (&drain->pending_entries, g_ptr_array_unref);
   g_clear_pointer (&drain->pending_items, g_ptr_array_unref);
@@ -982,7 +983,8 @@ relay_outbox_drain (RelayOutbox             *self,
   if (drain.halted || report->stopped_by != NULL)
     g_hash_table_remove_all (drain.cache);
 
-  /* what still waits, and until when */
+  /* what still waits, and until when: sent messages gone first */
+  relay_outbox_finish_cleanup (&drain);
   left = relay_outbox_queue (&drain);
   report->deferred = left->len;
   for (guint i = 0; i < left->len; i++)

@@ -156,6 +156,10 @@ typedef struct
    * “sending”, reported unknown and never sent again. */
   GPtrArray               *pending_entries;
   GPtrArray               *pending_items;
+  /* removes the files of sent messages, beside the sending: created
+   * when first needed, finished before the outbox is listed for the
+   * report and before the journal ends */
+  GThreadPool             *cleanup;
   /* the send log could not be written: nothing more is sent */
   gboolean                 halted;
   RelayOutboxProgressFunc  progress;
@@ -175,6 +179,7 @@ gboolean    relay_outbox_finish_item    (RelayOutbox         *self,
                                          Item                *item,
                                          GError             **error);
 void        relay_outbox_flush_sent     (Drain               *drain);
+void        relay_outbox_finish_cleanup (Drain               *drain);
 gboolean    relay_outbox_record         (Drain               *drain,
                                          RelaySendLogEntry  **entries,
                                          guint                n_entries);

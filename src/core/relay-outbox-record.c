@@ -6,7 +6,8 @@
  *
  * What a drain writes down, and when: every outcome goes to the send log
  * before the outbox changes (record ()), the “sent” events in batches
- * with one fsync for many messages (flush_sent ()), and recovery after a
+ * with one fsync for many messages (flush_sent ()), after which a
+ * cleanup thread removes their files, and recovery after a
  * crash: a message caught at its end of data is reported unknown, never
  * sent again, and a damaged item leaves the outbox (quarantine ()).
  */
@@ -89,6 +90,52 @@ halt (Drain        *drain,
                                                error->message);
 }
 
+/* Removes ID.json, then ID.eml (@data: the outbox's path to ID) */
+static void
+remove_files (gpointer data,
+              gpointer user_data)
+{
+  g_autofree char *base = data;
+  g_autofree char *meta = g_strconcat (base, ".json", NULL);
+  g_autofree char *eml = g_strconcat (base, ".eml", NULL);
+
+  /* the envelope first, as relay_outbox_remove_item () */
+  g_unlink (meta);
+  g_unlink (eml);
+}
+
+/* A sent message whose “sent” event is in the log: done, or on to those
+ * put off. Its files are removed beside the sending, in the drain's
+ * cleanup thread; until they are, its mark holds (it is never read as
+ * due, and the next drain, after a crash, finds its “sent” event). */
+static void
+finish_sent (Drain *drain,
+             Item  *item)
+{
+  g_autofree char *base = relay_outbox_item_path (drain->outbox, item->id, "");
+
+  if (item->later != NULL)
+    {
+      relay_outbox_finish_item (drain->outbox, item, NULL);
+      return;
+    }
+
+  if (drain->cleanup == NULL)
+    drain->cleanup = g_thread_pool_new (remove_files, NULL, 1, TRUE, NULL);
+  if (drain->cleanup == NULL || !g_thread_pool_push (drain->cleanup, base, NULL))
+    relay_outbox_remove_item (drain->outbox, item);
+  else
+    g_steal_pointer (&base);
+}
+
+/* Waits until the files of sent messages are removed */
+void
+relay_outbox_finish_cleanup (Drain *drain)
+{
+  if (drain->cleanup != NULL)
+    g_thread_pool_free (g_steal_pointer (&drain->cleanup), FALSE, TRUE);
+}
+
 void
 relay_outbox_flush_sent (Drain *drain)
 {
@@ -100,7 +147,7 @@ relay_outbox_flush_sent (Drain *drain)
   if (relay_send_log_append (drain->log, (RelaySendLogEntry **)drain->pending_entries->pdata,
                              drain->pending_entries->len, &error))
     for (guint i = 0; i < drain->pending_items->len; i++)
-      relay_outbox_finish_item (drain->outbox, g_ptr_array_index (drain->pending_items, i), NULL);
+      finish_sent (drain, g_ptr_array_index (drain->pending_items, i));
   else
     {
       /* the messages are marked “sent” in the outbox, logged as sent at
