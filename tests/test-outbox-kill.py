@@ -271,6 +271,38 @@ def test_journal_link(work):
         home.cleanup()
 
 
+def test_odd_item_name(work):
+    """An item whose file name a journal's mark could not name (a line
+    break in it) is moved aside as damaged, never sent without a mark"""
+    maildir = os.path.join(work, "odd-name-mail")
+    proc, port = start_server(maildir)
+    home = Home(port, "outbox-odd-name-")
+    try:
+        home.queue("good")
+        name = sorted(home.items())[0][:-len(".json")]
+        odd = "0000000000000001-odd\nname"
+        for suffix in (".json", ".eml"):
+            shutil.copy(os.path.join(home.outbox, name + suffix), os.path.join(home.outbox, odd + suffix))
+        # a message of its own, as a planted copy would be
+        with open(os.path.join(home.outbox, odd + ".json")) as f:
+            envelope = json.load(f)
+        envelope["message_id"] = "odd@example.org"
+        with open(os.path.join(home.outbox, odd + ".json"), "w") as f:
+            json.dump(envelope, f)
+        r = home.cli(["flush"])
+        got = received(maildir)
+        check(list(got.values()) == [1] and "odd@example.org" not in got,
+              "odd name: only the good message is sent (%d %r %s)" % (r.returncode, got, r.stderr.strip()[-200:]))
+        aside = os.listdir(os.path.join(home.data, "damaged")) if os.path.isdir(os.path.join(home.data, "damaged")) else []
+        check(odd + ".json" in aside and home.items() == [], "odd name: moved aside as damaged (%r)" % aside)
+        check(any(e["status"] == "failed" and e["message_id"] == odd for e in home.events()),
+              "odd name: and logged failed")
+    finally:
+        proc.terminate()
+        proc.wait()
+        home.cleanup()
+
+
 def test_queued_meanwhile(work):
     """A message queued by another process while a drain runs (here,
     waits for the account's window) is sent by that same drain"""
@@ -310,7 +342,8 @@ def main():
     work = tempfile.mkdtemp(prefix="outbox-kill-")
     try:
         for test in (lambda: test_kills(work, args.kills, rng), lambda: test_damaged_journal(work),
-                     lambda: test_journal_link(work), lambda: test_queued_meanwhile(work)):
+                     lambda: test_journal_link(work), lambda: test_odd_item_name(work),
+                     lambda: test_queued_meanwhile(work)):
             try:
                 test()
             except Exception as e:  # a crash in one part is a failure, not a hang

@@ -69,9 +69,14 @@ relay_outbox_journal_path (RelayOutbox *self)
   return g_build_filename (relay_outbox_get_path (self), ".journal", NULL);
 }
 
-/* An item's id, as the outbox names its files: never a path */
-static gboolean
-is_item_id (const char *id)
+/**
+ * relay_outbox_is_item_id:
+ *
+ * Returns: whether @id can name an item (its ID.json and ID.eml) in the
+ *   outbox and in a journal's mark: one line of UTF-8 text, never a path
+ */
+gboolean
+relay_outbox_is_item_id (const char *id)
 {
   return id != NULL && id[0] != '\0' && id[0] != '.' && strlen (id) <= 200 &&
          strpbrk (id, "/\\\r\n") == NULL && g_utf8_validate (id, -1, NULL);
@@ -134,7 +139,7 @@ parse_mark (const char  *line,
   object = json_node_get_object (json_parser_get_root (parser));
   name = relay_json_get_string (object, "id", NULL);
   attempt = relay_json_get_int (object, "attempt", 0);
-  if (!is_item_id (name) || attempt < 1 || attempt > MAX_ATTEMPT)
+  if (!relay_outbox_is_item_id (name) || attempt < 1 || attempt > MAX_ATTEMPT)
     return NULL;
 
   mark = g_new0 (Mark, 1);

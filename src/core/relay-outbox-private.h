@@ -120,6 +120,7 @@ typedef struct
 } RelayOutboxJournal;
 
 char       *relay_outbox_journal_path   (RelayOutbox         *self);
+gboolean    relay_outbox_is_item_id     (const char          *id);
 void        relay_outbox_journal_init   (RelayOutboxJournal  *journal,
                                          RelayOutbox         *self);
 void        relay_outbox_journal_apply  (RelayOutboxJournal  *journal,

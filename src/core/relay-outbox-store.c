@@ -382,6 +382,15 @@ relay_outbox_read_item (RelayOutbox  *self,
       return NULL;
     }
 
+  /* a name a mark could not hold: moved aside, never sent unmarked */
+  if (!relay_outbox_is_item_id (id))
+    {
+      /* Translators: why an outbox file is damaged, shown inside “The
+       * outbox file %s.json is damaged (%s); …” */
+      g_set_error_literal (error, G_FILE_ERROR, G_FILE_ERROR_FAILED, _("its name is not that of an outbox file"));
+      return NULL;
+    }
+
   item = parse_item (id, contents, length, error);
   if (item != NULL)
     item->digest = envelope_digest (contents, length);
