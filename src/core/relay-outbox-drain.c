@@ -75,22 +75,57 @@ sleep_until (Drain  *drain,
   return !g_cancellable_is_cancelled (drain->cancellable);
 }
 
-static Item *
-item_copy (const Item *item)
+/**
+ * relay_outbox_queue:
+ *
+ * What the outbox holds now, oldest first, as this drain knows it: each
+ * envelope read (and parsed) once per drain and kept, and changed as the
+ * drain changes it. The folder itself is listed again each time, so
+ * that what another process queues meanwhile is sent too, as is what a
+ * write that failed left on disk (read again). The “sent” events still
+ * pending are written first: the items are the cache's.
+ *
+ * Returns: (transfer container): the items, owned by the drain's cache
+ */
+GPtrArray *
+relay_outbox_queue (Drain *drain)
 {
-  Item *copy = g_new0 (Item, 1);
+  g_autoptr(GPtrArray) ids = relay_outbox_list_ids (drain->outbox);
+  GHashTable *cache = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
+                                             (GDestroyNotify)relay_outbox_item_free);
+  GPtrArray *items = g_ptr_array_new ();
 
-  copy->id = g_strdup (item->id);
-  copy->message_id = g_strdup (item->message_id);
-  copy->from = g_strdup (item->from);
-  copy->recipients = g_strdupv (item->recipients);
-  copy->subject = g_strdup (item->subject);
-  copy->attempt = item->attempt;
-  copy->state = g_strdup (item->state);
-  copy->next_attempt = item->next_attempt;
-  copy->later = g_strdupv (item->later);
+  relay_outbox_flush_sent (drain);
 
-  return copy;
+  for (guint i = 0; i < ids->len; i++)
+    {
+      const char *id = g_ptr_array_index (ids, i);
+      gpointer key, value = NULL;
+      Item *item;
+
+      if (g_hash_table_steal_extended (drain->cache, id, &key, &value) &&
+          ((Item *)value)->digest == NULL)
+        g_clear_pointer ((Item **)&value, relay_outbox_item_free);
+
+      item = value;
+      if (item == NULL)
+        {
+          /* a damaged one is moved aside by the next drain (quarantine ()) */
+          item = relay_outbox_read_item (drain->outbox, id, NULL);
+          if (item == NULL)
+            continue;
+          relay_outbox_journal_apply (&drain->journal, item);
+        }
+
+      g_hash_table_insert (cache, item->id, item);
+      g_ptr_array_add (items, item);
+    }
+
+  /* what is no longer there goes */
+  g_hash_table_unref (drain->cache);
+  drain->cache = cache;
+
+  return items;
 }
 
 /* When an exchange with the server that starts now must be over
@@ -559,17 +594,22 @@ send_item (Drain *drain,
     }
 
   /* From here the server may take the message: a crash means unknown for
-   * those who took it; those put off still wait for their retry */
+   * those who took it; those put off still wait for their retry. The
+   * mark names the envelope as it is on disk. */
   g_strfreev (item->recipients);
   item->recipients = g_steal_pointer (&accepted);
   g_strfreev (item->later);
   item->later = g_steal_pointer (&later);
   g_free (item->state);
   item->state = g_strdup ("sending");
-  if (!relay_outbox_write_item (drain->outbox, item, &error))
+  if ((item->digest == NULL &&
+       !relay_outbox_read_envelope_digest (drain->outbox, item->id, &item->digest, &error)) ||
+      !relay_outbox_journal_mark (&drain->journal, item, &error))
     {
       close_session (drain, FALSE);
       drain->report->stopped_by = g_strdup (error->message);
+      /* not marked: as it is on disk, for the report */
+      g_clear_pointer (&item->digest, g_free);
       return FALSE;
     }
 
@@ -611,7 +651,7 @@ send_item (Drain *drain,
   reply = relay_smtp_reply_to_string (relay_smtp_session_get_last_reply (drain->session));
   g_ptr_array_add (drain->pending_entries,
                    relay_outbox_make_entry (drain->account, item, RELAY_SEND_STATUS_SENT, reply, NULL));
-  g_ptr_array_add (drain->pending_items, item_copy (item));
+  g_ptr_array_add (drain->pending_items, item);
   if (drain->pending_entries->len >= MAX_PENDING)
     relay_outbox_flush_sent (drain);
   drain->on_connection++;
@@ -716,6 +756,17 @@ fetch_secret (Drain   *drain,
   return FALSE;
 }
 
+/* Under the lock still: the journal ends (and goes, when no mark holds) */
+static void
+drain_clear (Drain *drain)
+{
+  relay_outbox_finish_cleanup (drain);
+  relay_outbox_journal_finish (&drain->journal);
+  g_clear_pointer (&drain->pending_entries, g_ptr_array_unref);
+  g_clear_pointer (&drain->pending_items, g_ptr_array_unref);
+  g_clear_pointer (&drain->cache, g_hash_table_unref);
+}
+
 static void
 waiting_free (RelayOutboxWaiting *waiting)
 {
@@ -780,31 +831,41 @@ relay_outbox_drain (RelayOutbox             *self,
   if ((lock = take_lock (&drain, error)) < 0)
     return NULL;
 
+  relay_outbox_journal_init (&drain.journal, self);
+  if (drain.journal.error != NULL)
+    {
+      /* what may already have been sent is not known: nothing goes */
+      g_propagate_error (error, g_error_copy (drain.journal.error));
+      relay_outbox_journal_finish (&drain.journal);
+      close (lock);
+      return NULL;
+    }
+  drain.cache = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify)relay_outbox_item_free);
+  drain.pending_entries = g_ptr_array_new_with_free_func (g_object_unref);
+  drain.pending_items = g_ptr_array_new ();
+
   relay_outbox_recover (&drain);
 
-  if (relay_outbox_get_n_items (self) == 0)
+  left = relay_outbox_queue (&drain);
+  if (left->len == 0 || !fetch_secret (&drain, error))
     {
+      gboolean empty = left->len == 0;
+
+      g_clear_pointer (&left, g_ptr_array_unref);
+      drain_clear (&drain);
       close (lock);
-      return g_steal_pointer (&report);
+      return empty ? g_steal_pointer (&report) : NULL;
     }
+  g_clear_pointer (&left, g_ptr_array_unref);
 
   /* the log holds every attempt: the windows survive restarts */
   relay_throttle_record_log (throttle, relay_send_log_get_path (log));
 
-  if (!fetch_secret (&drain, error))
-    {
-      close (lock);
-      return NULL;
-    }
-
-  drain.pending_entries = g_ptr_array_new_with_free_func (g_object_unref);
-  drain.pending_items = g_ptr_array_new_with_free_func ((GDestroyNotify)relay_outbox_item_free);
-
   for (gboolean stop = FALSE; !stop;)
     {
-      /* one listing per pass: the outbox is read once, not per message;
+      /* the folder listed once per pass, each item read once per drain;
        * what was sent is logged (and leaves the outbox) before it */
-      g_autoptr(GPtrArray) items = (relay_outbox_flush_sent (&drain), relay_outbox_list_items (self));
+      g_autoptr(GPtrArray) items = relay_outbox_queue (&drain);
       gint64 earliest = G_MAXINT64;
       gboolean progressed = FALSE;
 
@@ -914,13 +975,17 @@ relay_outbox_drain (RelayOutbox             *self,
 
   close_session (&drain, TRUE);
   relay_outbox_flush_sent (&drain);
-  g_ptr_array_unref (drain.pending_entries);
-  g_ptr_array_unref (drain.pending_items);
   relay_secure_wipe_string (drain.secret);
   g_clear_error (&drain.no_token);
 
-  /* what still waits, and until when */
-  left = relay_outbox_list_items (self);
+  /* a drain that stopped on an error may have changed items it could
+   * not write back: what still waits is read from disk again */
+  if (drain.halted || report->stopped_by != NULL)
+    g_hash_table_remove_all (drain.cache);
+
+  /* what still waits, and until when: sent messages gone first */
+  relay_outbox_finish_cleanup (&drain);
+  left = relay_outbox_queue (&drain);
   report->deferred = left->len;
   for (guint i = 0; i < left->len; i++)
     {
@@ -935,6 +1000,8 @@ relay_outbox_drain (RelayOutbox             *self,
       waiting->sent = g_str_equal (item->state, "sent");
       g_ptr_array_add (report->waiting, waiting);
     }
+  g_clear_pointer (&left, g_ptr_array_unref);
+  drain_clear (&drain);
   close (lock);
 
   return g_steal_pointer (&report);

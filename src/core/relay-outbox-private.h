@@ -13,6 +13,7 @@
 #pragma once
 
 #include <glib.h>
+#include <sys/types.h>
 
 #include "relay-outbox.h"
 #include "relay-smtp-session.h"
@@ -36,6 +37,9 @@ typedef struct
   GStrv   later;
   /* when “sent”: the server's reply, for the event the log could not take */
   char   *reply;
+  /* SHA-256 of ID.json as it is on disk, in hex, which names the item in
+   * a journal's mark; NULL when that is not known (a write failed) */
+  char   *digest;
 } Item;
 
 /* The server may have it, or has it: never sent again */
@@ -84,10 +88,47 @@ RelaySendLogEntry *relay_outbox_make_entry (RelayAccount         *account,
                                          const char          *reply,
                                          const char          *detail);
 
+gboolean    relay_outbox_read_envelope_digest (RelayOutbox   *self,
+                                         const char          *id,
+                                         char               **digest,
+                                         GError             **error);
+gboolean    relay_outbox_check_addresses (const char * const *addresses,
+                                         const char          *field,
+                                         GError             **error);
+guint       relay_outbox_count_items    (RelayOutbox         *self,
+                                         gint64               now,
+                                         guint               *due,
+                                         gint64              *next);
+
 gboolean    relay_outbox_item_check     (const char          *data,
                                          gsize                length,
                                          char               **normalized,
                                          GError             **error);
+
+#define RELAY_OUTBOX_MAX_ITEM_SIZE (1024 * 1024)  /* an envelope: a few KB, or many recipients */
+
+/* The journal of “sending” marks (relay-outbox-journal.c) */
+typedef struct
+{
+  RelayOutbox *outbox;
+  GHashTable  *marks;     /* id → its last mark */
+  int          fd;        /* open for writing, or -1 */
+  gboolean     torn;      /* its marks end without a newline */
+  off_t        end;       /* where its marks end, and the room made for them starts */
+  off_t        size;      /* its length: the marks and that room, zeros */
+  GError      *error;     /* why it could not be read, or NULL */
+} RelayOutboxJournal;
+
+char       *relay_outbox_journal_path   (RelayOutbox         *self);
+gboolean    relay_outbox_is_item_id     (const char          *id);
+void        relay_outbox_journal_init   (RelayOutboxJournal  *journal,
+                                         RelayOutbox         *self);
+void        relay_outbox_journal_apply  (RelayOutboxJournal  *journal,
+                                         Item                *item);
+gboolean    relay_outbox_journal_mark   (RelayOutboxJournal  *journal,
+                                         Item                *item,
+                                         GError             **error);
+void        relay_outbox_journal_finish (RelayOutboxJournal  *journal);
 
 /* One drain (relay-outbox-drain.c) */
 typedef struct
@@ -105,12 +146,21 @@ typedef struct
    * for its retry, as when the mail server does not answer */
   GError                  *no_token;
   RelayOutboxReport       *report;
-  /* “sent” events not yet in the log, and their messages, still marked
-   * “sending” in the outbox: written with one fsync for many messages. A
-   * crash before that write leaves them “sending”, reported unknown and
-   * never sent again. */
+  /* the outbox as this drain read it, once: id → Item, each as its
+   * envelope and the journal say (relay_outbox_queue ()) */
+  GHashTable              *cache;
+  /* the “sending” marks */
+  RelayOutboxJournal       journal;
+  /* “sent” events not yet in the log, and their messages (in the
+   * cache), still marked “sending” in the journal: written with one
+   * fsync for many messages. A crash before that write leaves them
+   * “sending”, reported unknown and never sent again. */
   GPtrArray               *pending_entries;
   GPtrArray               *pending_items;
+  /* removes the files of sent messages, beside the sending: created
+   * when first needed, finished before the outbox is listed for the
+   * report and before the journal ends */
+  GThreadPool             *cleanup;
   /* the send log could not be written: nothing more is sent */
   gboolean                 halted;
   RelayOutboxProgressFunc  progress;
@@ -121,6 +171,8 @@ typedef struct
   double                   send_deadline;  /* s */
 } Drain;
 
+GPtrArray  *relay_outbox_queue          (Drain               *drain);
+
 /* What a drain writes down (relay-outbox-record.c) */
 #define MAX_PENDING 32
 
@@ -128,6 +180,7 @@ gboolean    relay_outbox_finish_item    (RelayOutbox         *self,
                                          Item                *item,
                                          GError             **error);
 void        relay_outbox_flush_sent     (Drain               *drain);
+void        relay_outbox_finish_cleanup (Drain               *drain);
 gboolean    relay_outbox_record         (Drain               *drain,
                                          RelaySendLogEntry  **entries,
                                          guint                n_entries);

@@ -6,7 +6,8 @@
  *
  * What a drain writes down, and when: every outcome goes to the send log
  * before the outbox changes (record ()), the “sent” events in batches
- * with one fsync for many messages (flush_sent ()), and recovery after a
+ * with one fsync for many messages (flush_sent ()), after which a
+ * cleanup thread removes their files, and recovery after a
  * crash: a message caught at its end of data is reported unknown, never
  * sent again, and a damaged item leaves the outbox (quarantine ()).
  */
@@ -24,28 +25,34 @@
 #include "relay-outbox-private.h"
 
 
-typedef struct
+/* A message's attempt, as the send log's events name it */
+static char *
+attempt_key (const char *message_id,
+             guint       attempt)
 {
-  const char *message_id;
-  guint       attempt;
-  gboolean    found;
-} FindSent;
+  return g_strdup_printf ("%u %s", attempt, message_id);
+}
 
+/* Which of the attempts sought (keys of @user_data) the log has a “sent”
+ * event of: their value becomes non-NULL */
 static gboolean
 find_sent_cb (const char *line,
               gsize       length,
               gpointer    user_data)
 {
-  FindSent *find = user_data;
+  GHashTable *sought = user_data;
   g_autoptr(RelaySendLogEntry) entry = relay_send_log_entry_new_from_line (line, length, NULL);
+  g_autofree char *key = NULL;
+
+  if (entry == NULL)
+    return TRUE;
 
   /* the attempt too: an earlier attempt may have gone to other recipients */
-  if (entry != NULL &&
-      g_strcmp0 (relay_send_log_entry_get_message_id (entry), find->message_id) == 0 &&
-      relay_send_log_entry_get_attempt (entry) == find->attempt)
-    find->found = TRUE;
+  key = attempt_key (relay_send_log_entry_get_message_id (entry), relay_send_log_entry_get_attempt (entry));
+  if (g_hash_table_contains (sought, key))
+    g_hash_table_replace (sought, g_steal_pointer (&key), GINT_TO_POINTER (TRUE));
 
-  return !find->found;
+  return TRUE;
 }
 
 /* After @item's attempt has ended (sent, or its result unknown): the
@@ -83,6 +90,52 @@ halt (Drain        *drain,
                                                error->message);
 }
 
+/* Removes ID.json, then ID.eml (@data: the outbox's path to ID) */
+static void
+remove_files (gpointer data,
+              gpointer user_data)
+{
+  g_autofree char *base = data;
+  g_autofree char *meta = g_strconcat (base, ".json", NULL);
+  g_autofree char *eml = g_strconcat (base, ".eml", NULL);
+
+  /* the envelope first, as relay_outbox_remove_item () */
+  g_unlink (meta);
+  g_unlink (eml);
+}
+
+/* A sent message whose “sent” event is in the log: done, or on to those
+ * put off. Its files are removed beside the sending, in the drain's
+ * cleanup thread; until they are, its mark holds (it is never read as
+ * due, and the next drain, after a crash, finds its “sent” event). */
+static void
+finish_sent (Drain *drain,
+             Item  *item)
+{
+  g_autofree char *base = relay_outbox_item_path (drain->outbox, item->id, "");
+
+  if (item->later != NULL)
+    {
+      relay_outbox_finish_item (drain->outbox, item, NULL);
+      return;
+    }
+
+  if (drain->cleanup == NULL)
+    drain->cleanup = g_thread_pool_new (remove_files, NULL, 1, TRUE, NULL);
+  if (drain->cleanup == NULL || !g_thread_pool_push (drain->cleanup, base, NULL))
+    relay_outbox_remove_item (drain->outbox, item);
+  else
+    g_steal_pointer (&base);
+}
+
+/* Waits until the files of sent messages are removed */
+void
+relay_outbox_finish_cleanup (Drain *drain)
+{
+  if (drain->cleanup != NULL)
+    g_thread_pool_free (g_steal_pointer (&drain->cleanup), FALSE, TRUE);
+}
+
 void
 relay_outbox_flush_sent (Drain *drain)
 {
@@ -94,7 +147,7 @@ relay_outbox_flush_sent (Drain *drain)
   if (relay_send_log_append (drain->log, (RelaySendLogEntry **)drain->pending_entries->pdata,
                              drain->pending_entries->len, &error))
     for (guint i = 0; i < drain->pending_items->len; i++)
-      relay_outbox_finish_item (drain->outbox, g_ptr_array_index (drain->pending_items, i), NULL);
+      finish_sent (drain, g_ptr_array_index (drain->pending_items, i));
   else
     {
       /* the messages are marked “sent” in the outbox, logged as sent at
@@ -188,13 +241,16 @@ quarantine (Drain        *drain,
   drain->report->failed++;
 }
 
-/* After a crash: a message caught at its end of data may have arrived;
- * and what is damaged leaves the outbox */
+/* After a crash: a message caught at its end of data (marked “sending”
+ * in the journal, or in its envelope by an earlier version) may have
+ * arrived; and what is damaged leaves the outbox. This is where a drain
+ * reads the outbox: each item goes into its cache. */
 void
 relay_outbox_recover (Drain *drain)
 {
   g_autoptr(GPtrArray) ids = relay_outbox_list_ids (drain->outbox);
-  g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func ((GDestroyNotify)relay_outbox_item_free);
+  g_autoptr(GPtrArray) items = g_ptr_array_new ();
+  g_autoptr(GHashTable) sought = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 
   for (guint i = 0; i < ids->len; i++)
     {
@@ -202,15 +258,26 @@ relay_outbox_recover (Drain *drain)
       Item *item = relay_outbox_read_item (drain->outbox, g_ptr_array_index (ids, i), &damage);
 
       if (item != NULL)
-        g_ptr_array_add (items, item);
+        {
+          relay_outbox_journal_apply (&drain->journal, item);
+          g_hash_table_replace (drain->cache, item->id, item);
+          g_ptr_array_add (items, item);
+          if (g_str_equal (item->state, "sending"))
+            g_hash_table_insert (sought, attempt_key (item->message_id, item->attempt), NULL);
+        }
       else if (damage != NULL)
         quarantine (drain, g_ptr_array_index (ids, i), damage);
     }
 
+  /* one reading of the log for all of them */
+  if (g_hash_table_size (sought) > 0)
+    relay_send_log_scan (relay_send_log_get_path (drain->log), RELAY_SEND_STATUS_SENT,
+                         find_sent_cb, sought, NULL);
+
   for (guint i = 0; i < items->len; i++)
     {
       Item *item = g_ptr_array_index (items, i);
-      FindSent find = { item->message_id, item->attempt, FALSE };
+      g_autofree char *key = NULL;
 
       /* accepted by the server while the log could not be written */
       if (g_str_equal (item->state, "sent"))
@@ -226,9 +293,8 @@ relay_outbox_recover (Drain *drain)
       if (!g_str_equal (item->state, "sending"))
         continue;
 
-      relay_send_log_scan (relay_send_log_get_path (drain->log), RELAY_SEND_STATUS_SENT,
-                           find_sent_cb, &find, NULL);
-      if (!find.found)
+      key = attempt_key (item->message_id, item->attempt);
+      if (g_hash_table_lookup (sought, key) == NULL)
         {
           if (!relay_outbox_record_event (drain, item, RELAY_SEND_STATUS_UNKNOWN, NULL,
                              _("Mail Relay stopped while the server was receiving this message; it may or may not have been delivered, and it is not sent again.")))

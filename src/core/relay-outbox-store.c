@@ -44,6 +44,7 @@ relay_outbox_item_free (Item *item)
   g_free (item->state);
   g_strfreev (item->later);
   g_free (item->reply);
+  g_free (item->digest);
   g_free (item);
 }
 
@@ -115,6 +116,16 @@ item_to_json (Item  *item,
   return json_generator_to_data (generator, length);
 }
 
+/* What names an envelope in the journal's marks */
+static char *
+envelope_digest (const char *contents,
+                 gsize       length)
+{
+  return g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guchar *)contents, length);
+}
+
+/* Also makes @item's digest that of what is now on disk: unknown (NULL)
+ * when the write fails, so that a drain reads it again */
 gboolean
 relay_outbox_write_item (RelayOutbox  *self,
                          Item         *item,
@@ -124,9 +135,14 @@ relay_outbox_write_item (RelayOutbox  *self,
   gsize length;
   g_autofree char *text = item_to_json (item, &length);
 
-  return g_file_set_contents_full (path, text, length,
-                                   G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE,
-                                   0600, error);
+  g_clear_pointer (&item->digest, g_free);
+  if (!g_file_set_contents_full (path, text, length,
+                                 G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE,
+                                 0600, error))
+    return FALSE;
+
+  item->digest = envelope_digest (text, length);
+  return TRUE;
 }
 
 /* A list of strings, or NULL when @node is anything else */
@@ -227,10 +243,10 @@ check_address_field (const char  *text,
   return TRUE;
 }
 
-static gboolean
-check_addresses (const char * const  *addresses,
-                 const char          *field,
-                 GError             **error)
+gboolean
+relay_outbox_check_addresses (const char * const  *addresses,
+                              const char          *field,
+                              GError             **error)
 {
   for (guint i = 0; addresses != NULL && addresses[i]; i++)
     if (!check_address_field (addresses[i], field, error))
@@ -254,7 +270,6 @@ check_line (const char  *text,
   return TRUE;
 }
 
-#define MAX_ITEM_SIZE (1024 * 1024)      /* an envelope: a few KB, or many recipients */
 #define MAX_ITEM_DEPTH 4                 /* an object holding lists of strings */
 #define MAX_MESSAGE_SIZE (64 * 1024 * 1024)
 
@@ -275,7 +290,7 @@ parse_item (const char  *id,
   JsonObject *object;
   JsonNode *later;
 
-  if (length > MAX_ITEM_SIZE)
+  if (length > RELAY_OUTBOX_MAX_ITEM_SIZE)
     {
       g_set_error_literal (error, G_FILE_ERROR, G_FILE_ERROR_FAILED, _("it is too large"));
       return NULL;
@@ -323,14 +338,14 @@ parse_item (const char  *id,
       return NULL;
     }
 
-  if (!check_addresses ((const char * const *)item->recipients, "recipients", error) ||
+  if (!relay_outbox_check_addresses ((const char * const *)item->recipients, "recipients", error) ||
       !check_address_field (item->from, "from", error) ||
       !check_line (item->subject, "subject", error) ||
       (item->reply != NULL && !check_line (item->reply, "reply", error)))
     return NULL;
 
   if (later != NULL && !JSON_NODE_HOLDS_NULL (later) &&
-      (item->later == NULL || !check_addresses ((const char * const *)item->later, "later", error)))
+      (item->later == NULL || !relay_outbox_check_addresses ((const char * const *)item->later, "later", error)))
     {
       if (error == NULL || *error == NULL)
         g_set_error_literal (error, G_FILE_ERROR, G_FILE_ERROR_FAILED, _("later: not a list of addresses"));
@@ -358,15 +373,48 @@ relay_outbox_read_item (RelayOutbox  *self,
   g_autofree char *contents = NULL;
   g_autoptr(GError) local_error = NULL;
   gsize length;
+  Item *item;
 
-  if (!read_own_file (path, MAX_ITEM_SIZE, &contents, &length, &local_error))
+  if (!read_own_file (path, RELAY_OUTBOX_MAX_ITEM_SIZE, &contents, &length, &local_error))
     {
       if (!g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
         g_propagate_error (error, g_steal_pointer (&local_error));
       return NULL;
     }
 
-  return parse_item (id, contents, length, error);
+  /* a name a mark could not hold: moved aside, never sent unmarked */
+  if (!relay_outbox_is_item_id (id))
+    {
+      /* Translators: why an outbox file is damaged, shown inside “The
+       * outbox file %s.json is damaged (%s); …” */
+      g_set_error_literal (error, G_FILE_ERROR, G_FILE_ERROR_FAILED, _("its name is not that of an outbox file"));
+      return NULL;
+    }
+
+  item = parse_item (id, contents, length, error);
+  if (item != NULL)
+    item->digest = envelope_digest (contents, length);
+
+  return item;
+}
+
+/* The digest of ID.json as it is now (what a journal's mark names), or
+ * @error (G_FILE_ERROR_NOENT when it is gone) */
+gboolean
+relay_outbox_read_envelope_digest (RelayOutbox  *self,
+                                   const char   *id,
+                                   char        **digest,
+                                   GError      **error)
+{
+  g_autofree char *path = relay_outbox_item_path (self, id, ".json");
+  g_autofree char *contents = NULL;
+  gsize length;
+
+  if (!read_own_file (path, RELAY_OUTBOX_MAX_ITEM_SIZE, &contents, &length, error))
+    return FALSE;
+
+  *digest = envelope_digest (contents, length);
+  return TRUE;
 }
 
 /**
@@ -404,8 +452,10 @@ relay_outbox_remove_item (RelayOutbox *self,
   g_autofree char *meta = relay_outbox_item_path (self, item->id, ".json");
   g_autofree char *eml = relay_outbox_item_path (self, item->id, ".eml");
 
-  /* the envelope first: without it, the message is no longer queued */
-  g_unlink (meta);
+  /* the envelope first: without it, the message is no longer queued;
+   * when it stays, a drain reads it again */
+  if (g_unlink (meta) != 0 && errno != ENOENT)
+    g_clear_pointer (&item->digest, g_free);
   g_unlink (eml);
 }
 
@@ -447,22 +497,63 @@ relay_outbox_list_ids (RelayOutbox *self)
   return ids;
 }
 
+/* Every item, each as its envelope and the journal's marks say (a
+ * message marked “sending” there is “sending”) */
 GPtrArray *
 relay_outbox_list_items (RelayOutbox *self)
 {
   g_autoptr(GPtrArray) ids = relay_outbox_list_ids (self);
   GPtrArray *items = g_ptr_array_new_with_free_func ((GDestroyNotify)relay_outbox_item_free);
+  RelayOutboxJournal journal;
 
+  relay_outbox_journal_init (&journal, self);
   for (guint i = 0; i < ids->len; i++)
     {
       /* a damaged one is moved aside by the next drain (quarantine ()) */
       Item *item = relay_outbox_read_item (self, g_ptr_array_index (ids, i), NULL);
 
-      if (item != NULL)
-        g_ptr_array_add (items, item);
+      if (item == NULL)
+        continue;
+      relay_outbox_journal_apply (&journal, item);
+      g_ptr_array_add (items, item);
     }
+  g_clear_pointer (&journal.marks, g_hash_table_unref);
+  g_clear_error (&journal.error);
 
   return items;
+}
+
+/* How many messages the outbox holds (returned), and from the same
+ * reading how many may be sent at @now (@due) and when the next of the
+ * others is due (@next, or %G_MAXINT64) */
+guint
+relay_outbox_count_items (RelayOutbox *self,
+                          gint64       now,
+                          guint       *due,
+                          gint64      *next)
+{
+  g_autoptr(GPtrArray) items = relay_outbox_list_items (self);
+  gint64 earliest = G_MAXINT64;
+  guint n_due = 0;
+
+  for (guint i = 0; i < items->len; i++)
+    {
+      Item *item = g_ptr_array_index (items, i);
+
+      if (item_handed_over (item))
+        continue;
+      if (item->next_attempt <= now)
+        n_due++;
+      else
+        earliest = MIN (earliest, item->next_attempt);
+    }
+
+  if (due != NULL)
+    *due = n_due;
+  if (next != NULL)
+    *next = earliest;
+
+  return items->len;
 }
 
 /**
@@ -474,9 +565,7 @@ relay_outbox_list_items (RelayOutbox *self)
 guint
 relay_outbox_get_n_items (RelayOutbox *self)
 {
-  g_autoptr(GPtrArray) items = relay_outbox_list_items (self);
-
-  return items->len;
+  return relay_outbox_count_items (self, 0, NULL, NULL);
 }
 
 /* An event of @item's for @recipients, or all of its recipients when NULL */
@@ -493,25 +582,9 @@ relay_outbox_get_n_due (RelayOutbox *self,
                         gint64       now,
                         gint64      *next)
 {
-  g_autoptr(GPtrArray) items = relay_outbox_list_items (self);
-  gint64 earliest = G_MAXINT64;
-  guint due = 0;
+  guint due;
 
-  for (guint i = 0; i < items->len; i++)
-    {
-      Item *item = g_ptr_array_index (items, i);
-
-      if (item_handed_over (item))
-        continue;
-      if (item->next_attempt <= now)
-        due++;
-      else
-        earliest = MIN (earliest, item->next_attempt);
-    }
-
-  if (next != NULL)
-    *next = earliest;
-
+  relay_outbox_count_items (self, now, &due, next);
   return due;
 }
 

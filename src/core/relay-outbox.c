@@ -489,8 +489,9 @@ counts_thread (GTask        *task,
   relay_throttle_record_log (state->throttle, state->log_path);
   counts->throttle = g_steal_pointer (&state->throttle);
   /* what waits in the outbox, and what may go now */
-  counts->queued = relay_outbox_get_n_items (state->outbox);
-  counts->due = relay_outbox_get_n_due (state->outbox, g_get_real_time (), &counts->next_retry);
+  /* one reading of the outbox for both */
+  counts->queued = relay_outbox_count_items (state->outbox, g_get_real_time (), &counts->due,
+                                             &counts->next_retry);
   g_task_return_pointer (task, counts, (GDestroyNotify)relay_outbox_counts_free);
 }
 
