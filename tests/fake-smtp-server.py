@@ -204,7 +204,7 @@ class Session:
             return 10
         if self.scenario == "size-small":
             return 20
-        return 1000000
+        return self.server.args.size
 
     def size_advertised(self):
         return any(l.startswith("SIZE") for l in (self.ehlo_lines() or []))
@@ -653,6 +653,7 @@ def main():
     p.add_argument("--tls-key")
     p.add_argument("--implicit-tls", action="store_true")
     p.add_argument("--chunking", action="store_true", help="offer CHUNKING (BDAT)")
+    p.add_argument("--size", type=int, default=1000000, help="the SIZE offered (RFC 1870)")
     p.add_argument("--split-replies", action="store_true",
                    help="write each reply in two pieces, 20 ms apart")
     p.add_argument("--fill-disk", metavar="FILE",

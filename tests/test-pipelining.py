@@ -239,6 +239,25 @@ def test_refusals_classified(work):
             home.cleanup()
 
 
+def test_closed_during_chunk(work):
+    """A server that refuses MAIL with 421 and closes while a long BDAT
+    chunk is still on its way: the write breaks, but the 421 decides (the
+    message is deferred, not unknown)"""
+    srv = Fake(work, "421-after-mail", "--chunking", "--size", "100000000")
+    home = Home(srv.port)
+    try:
+        r = home.cli(["send", "--no-wait", "--to", "rcpt@example.org", "--subject", "long", "--body-file", "-"],
+                     stdin=("x" * 70 + "\n") * 120000)
+        check(r.returncode == 0, "an 8.5 MB message queued (%s)" % r.stderr.strip()[-200:])
+        r = home.cli(["flush"])
+        out = home.outcomes()
+        check(r.returncode == 1 and out == [("deferred", ["rcpt@example.org"], "421 4.7.0")],
+              "MAIL 421, the connection closed during the chunk: deferred with the 421 (%r)" % out)
+    finally:
+        srv.stop()
+        home.cleanup()
+
+
 def test_verdict_never_came(work):
     """BDAT sends the message with the envelope: the server that took it
     and then said nothing (the per-message deadline ends the wait) leaves
@@ -407,7 +426,8 @@ def main():
     subprocess.run([PYTHON, os.path.join(HERE, "make-certs.py"), certs], check=True, stdout=subprocess.DEVNULL)
     try:
         for test in (test_round_trips, test_recipients_own_replies, test_nobody_takes_it,
-                     test_refusals_classified, test_verdict_never_came, test_postfix):
+                     test_refusals_classified, test_closed_during_chunk, test_verdict_never_came,
+                     test_postfix):
             try:
                 test(work)
             except Exception as e:  # a crash in one part is a failure, not a hang

@@ -231,9 +231,25 @@ pipelined (RelaySmtpSession    *self,
       g_string_append_len (batch, g_bytes_get_data (chunk, NULL), g_bytes_get_size (chunk));
     }
 
-  if (!_relay_smtp_session_check_unsolicited (self, error) ||
-      !_relay_smtp_session_write_all (self, batch->str, batch->len, cancellable, error) ||
-      !(mail_reply = _relay_smtp_session_read_reply (self, cancellable, error)))
+  if (!_relay_smtp_session_check_unsolicited (self, error))
+    return FALSE;
+
+  if (!_relay_smtp_session_write_all (self, batch->str, batch->len, cancellable, error))
+    {
+      g_autoptr(RelaySmtpReply) early = NULL;
+
+      /* a server that refused MAIL (421) may close while a long chunk is
+       * still on its way: then its reply, not the broken write, decides */
+      if (chunked && (early = _relay_smtp_session_read_reply (self, cancellable, NULL)) != NULL &&
+          early->code != 250)
+        {
+          g_clear_error (error);
+          return mail_refused (self, early, error);
+        }
+      return FALSE;
+    }
+
+  if (!(mail_reply = _relay_smtp_session_read_reply (self, cancellable, error)))
     return FALSE;
 
   /* every reply is read, so that the conversation stays in step */
