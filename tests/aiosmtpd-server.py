@@ -2,15 +2,25 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """A real SMTP server for the happy path (tests and benchmarks): Debian's
 python3-aiosmtpd on 127.0.0.1 with STARTTLS required and AUTH after TLS
-(user@example.org / right-pass). Usage: aiosmtpd-server.py CERTDIR OUTDIR;
-prints "PORT n", stores each message as OUTDIR/msg-N.eml."""
+(user@example.org / right-pass). Usage: aiosmtpd-server.py CERTDIR OUTDIR
+[--pipelining]; prints "PORT n", stores each message as OUTDIR/msg-N.eml.
+aiosmtpd reads and answers one command after another, so it takes
+pipelined commands, but it does not offer PIPELINING (RFC 2920):
+--pipelining adds it to the EHLO reply."""
 import os, socket, ssl, sys, threading
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
 certs, outdir = sys.argv[1], sys.argv[2]
+pipelining = "--pipelining" in sys.argv[3:]
 
 class Handler:
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        session.host_name = hostname
+        if pipelining:
+            responses.insert(1, "250-PIPELINING")
+        return responses
+
     async def handle_DATA(self, server, session, envelope):
         n = len([f for f in os.listdir(outdir) if f.endswith(".eml")])
         path = os.path.join(outdir, "msg-%d.eml" % n)

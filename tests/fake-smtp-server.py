@@ -13,6 +13,12 @@
 # "* tls", "* tls-failed ...", "* bare-lf-in-data", "* pipelined-after-starttls"),
 # which no SMTP command can start with.
 #
+# "* wait" records a round trip: the server has replied and has nothing
+# more to read, so it waits for the client (which, pipelining, had sent
+# what comes next before it read the replies, and does not wait there).
+# --chunking offers CHUNKING (RFC 3030: BDAT) in any scenario;
+# --split-replies writes every reply in two pieces, 20 ms apart.
+#
 # RFC 3207: after STARTTLS the session is reset (no EHLO, no AUTH, no MAIL).
 
 import argparse
@@ -34,7 +40,8 @@ SCENARIOS = [
     "421-after-mail", "multiline", "plaintext-on-tls-port", "o365-5.7.139",
     "ses-throttle", "size-small", "reset-in-data", "unsolicited", "451-once",
     "rcpt-mixed", "mail-451-once", "greeting-421", "auth-421", "drip",
-    "escape-text",
+    "escape-text", "rcpt-550-data-554", "rcpt-550-data-354", "bdat-refused",
+    "chunk-then-silence",
 ]
 
 
@@ -82,6 +89,7 @@ class Session:
         self.reader = reader
         self.writer = writer
         self.tls = False
+        self.replied = False
         self.reset_all()
 
     def reset_all(self):
@@ -92,14 +100,32 @@ class Session:
     def reset_tx(self):
         self.mail = None
         self.rcpts = []
+        self.chunks = []
 
     # ---- I/O -------------------------------------------------------------
 
     async def send(self, data):
         if isinstance(data, str):
             data = data.encode("utf-8")
+        self.replied = True
+        if self.server.args.split_replies and len(data) > 1:
+            # the client must read on until the reply is whole
+            self.writer.write(data[:len(data) // 2])
+            await self.writer.drain()
+            await asyncio.sleep(0.02)
+            data = data[len(data) // 2:]
         self.writer.write(data)
         await self.writer.drain()
+
+    def note_wait(self, needed=None):
+        """Before a read: when the server has replied since it last waited
+        and what it needs (a line, or @needed bytes) has not come yet,
+        that is a round trip."""
+        buffered = bytes(getattr(self.reader, "_buffer", b""))
+        there = b"\n" in buffered if needed is None else len(buffered) >= needed
+        if self.replied and not there:
+            self.server.log("* wait")
+            self.replied = False
 
     async def reply(self, code, *lines):
         """A (possibly multi-line) reply, one write."""
@@ -117,6 +143,7 @@ class Session:
         await self.reply(code, *lines)
 
     async def readline(self):
+        self.note_wait()
         try:
             line = await self.reader.readuntil(b"\n")
         except asyncio.IncompleteReadError as e:
@@ -160,6 +187,8 @@ class Session:
                 return lines + ["AUTH PLAIN", "SIZE 10", "STARTTLS"]
             return lines + ["AUTH LOGIN", "8BITMIME"]
         lines += ["PIPELINING", "SIZE %d" % self.size_limit(), "8BITMIME"]
+        if self.server.args.chunking:
+            lines.append("CHUNKING")
         if s == "no-starttls":
             return lines + ["AUTH PLAIN LOGIN"]
         if s == "plaintext-on-tls-port":
@@ -175,7 +204,7 @@ class Session:
             return 10
         if self.scenario == "size-small":
             return 20
-        return 1000000
+        return self.server.args.size
 
     def size_advertised(self):
         return any(l.startswith("SIZE") for l in (self.ehlo_lines() or []))
@@ -422,7 +451,7 @@ class Session:
         if self.mail is None:
             await self.reply(503, "5.5.1 Need MAIL command")
             return
-        if self.scenario == "rcpt-550":
+        if self.scenario in ("rcpt-550", "rcpt-550-data-554", "rcpt-550-data-354"):
             await self.reply(550, "5.1.1 <rcpt@example.org>: Recipient address rejected: "
                              "User unknown in virtual mailbox table")
             return
@@ -445,7 +474,11 @@ class Session:
 
     async def cmd_data(self, arg):
         s = self.scenario
-        if not self.rcpts:
+        if not self.rcpts and s == "rcpt-550-data-554":
+            # Postfix's answer when every recipient was refused
+            await self.reply(554, "5.5.1 Error: no valid recipients")
+            return
+        if not self.rcpts and s != "rcpt-550-data-354":
             await self.reply(503, "5.5.1 Need RCPT command")
             return
         if s == "data-554":
@@ -474,6 +507,7 @@ class Session:
         body = []
         size = 0
         while True:
+            self.note_wait()
             try:
                 raw = await self.reader.readuntil(b"\n")
             except asyncio.IncompleteReadError:
@@ -495,6 +529,56 @@ class Session:
         self.server.log("* data %d bytes" % size)
         rcpts = self.rcpts
         self.reset_tx()
+        if not rcpts:
+            # RFC 2920 3.1: DATA took nobody's message; the lone "." ends it
+            await self.reply(554, "5.5.1 Error: no valid recipients")
+            return
+        await self.take(rcpts, body)
+
+    async def cmd_bdat(self, arg):
+        """RFC 3030: the chunk is read whatever the reply, which comes after it"""
+        parts = arg.split()
+        if not self.server.args.chunking or not parts or not parts[0].isdigit() or \
+                len(parts) > 2 or (len(parts) == 2 and parts[1].upper() != "LAST"):
+            await self.reply(501, "5.5.4 Syntax: BDAT size [LAST]")
+            raise Closed()  # the size cannot be trusted: nothing is in step any more
+        size, last = int(parts[0]), len(parts) == 2
+        self.note_wait(size)
+        try:
+            chunk = await self.reader.readexactly(size)
+        except asyncio.IncompleteReadError:
+            self.server.log("* eof-in-chunk")
+            raise Closed()
+        self.server.log("* chunk %d bytes%s" % (size, " last" if last else ""))
+        if self.mail is None or not self.rcpts:
+            # discarded (RFC 3030 2): there is no transaction
+            self.reset_tx()
+            await self.reply(503, "5.5.1 Error: no valid recipients")
+            return
+        if self.scenario == "bdat-refused":
+            self.reset_tx()
+            await self.reply(554, "5.7.1 Message refused: content rejected")
+            return
+        self.chunks.append(chunk)
+        if not last:
+            await self.reply(250, "2.0.0 %d bytes received" % size)
+            return
+        raw = b"".join(self.chunks)
+        if b"\n" in raw.replace(b"\r\n", b""):
+            self.server.log("* bare-lf-in-data")
+        lines = raw.splitlines(keepends=True)
+        self.server.log("* data %d bytes" % len(raw))
+        rcpts = self.rcpts
+        self.reset_tx()
+        if self.scenario == "chunk-then-silence":
+            # the message is taken, and the verdict never sent
+            self.store(rcpts, lines)
+            await asyncio.sleep(3600)
+        await self.take(rcpts, lines)
+
+    async def take(self, rcpts, body):
+        """The end of a message: its verdict, and where it is stored"""
+        s = self.scenario
         if s == "data-end-552":
             await self.reply(552, "5.3.4 Message size exceeds fixed maximum message size")
             return
@@ -503,6 +587,12 @@ class Session:
             self.server.deferred_once = True
             await self.reply(451, "4.7.1 Greylisted, please try again later")
             return
+        n = self.store(rcpts, body)
+        if self.server.args.fill_disk and os.path.exists(self.server.args.fill_disk + ".on"):
+            fill_disk(self.server.args.fill_disk)
+        await self.reply_ml(250, "2.0.0 Ok: queued as FAKE%d" % n)
+
+    def store(self, rcpts, body):
         self.server.msg_count += 1
         n = self.server.msg_count
         if self.server.args.maildir:
@@ -514,9 +604,7 @@ class Session:
             with open(os.path.join(d, "msg-%d.rcpt" % n), "w") as f:
                 f.write("".join(r.partition(":")[2].strip().strip("<>") + "\n" for r in rcpts))
             os.rename(tmp, os.path.join(d, "msg-%d.eml" % n))
-        if self.server.args.fill_disk and os.path.exists(self.server.args.fill_disk + ".on"):
-            fill_disk(self.server.args.fill_disk)
-        await self.reply_ml(250, "2.0.0 Ok: queued as FAKE%d" % n)
+        return n
 
     async def cmd_rset(self, arg):
         self.reset_tx()
@@ -564,6 +652,10 @@ def main():
     p.add_argument("--tls-cert")
     p.add_argument("--tls-key")
     p.add_argument("--implicit-tls", action="store_true")
+    p.add_argument("--chunking", action="store_true", help="offer CHUNKING (BDAT)")
+    p.add_argument("--size", type=int, default=1000000, help="the SIZE offered (RFC 1870)")
+    p.add_argument("--split-replies", action="store_true",
+                   help="write each reply in two pieces, 20 ms apart")
     p.add_argument("--fill-disk", metavar="FILE",
                    help="while FILE.on exists, grow FILE after taking a message until its file "
                    "system is full; remove FILE at each MAIL (space comes and goes)")

@@ -456,6 +456,75 @@ implicit_tls_thread (GTask        *task,
   g_task_return_pointer (task, NULL, NULL);
 }
 
+/* The sandbox offers PIPELINING: DATA closes the group (RFC 2920 3.1),
+ * every reply read after the one write; RSET after DATA's 354 cannot be
+ * sent (it would be the message's text), so it closes the connection and
+ * nothing is taken */
+static void
+pipelined_data_thread (GTask        *task,
+                       gpointer      source_object,
+                       gpointer      task_data,
+                       GCancellable *cancellable)
+{
+  Fixture *f = task_data;
+  g_autoptr(RelaySmtpSession) session = client_open (f, RELAY_SECURITY_TLS);
+  g_autoptr(GBytes) message = g_bytes_new_static (MESSAGE, strlen (MESSAGE));
+  g_autoptr(GPtrArray) replies = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) transcript = NULL;
+  const char *recipients[] = { "one@example.org", "two@example.org", NULL };
+  guint start;
+
+  OK (relay_smtp_session_authenticate (session, RELAY_AUTH_METHOD_PLAIN, "sandbox", f->password, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_false (relay_smtp_session_sends_with_envelope (session));
+
+  transcript = relay_smtp_session_dup_transcript (session);
+  start = g_strv_length (transcript);
+  g_clear_pointer (&transcript, g_strfreev);
+
+  OK (relay_smtp_session_begin_message (session, "sender@example.org", recipients, message, &replies, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (replies->len, ==, 2);
+  g_assert_cmpuint (relay_smtp_session_get_last_reply (session)->code, ==, 354);
+  OK (relay_smtp_session_data (session, message, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (relay_smtp_session_get_last_reply (session)->code, ==, 250);
+
+  transcript = relay_smtp_session_dup_transcript (session);
+  g_assert_cmpuint (g_strv_length (transcript), >=, start + 8);
+  g_assert_true (g_str_has_prefix (transcript[start], "C: MAIL FROM:<sender@example.org>"));
+  g_assert_cmpstr (transcript[start + 1], ==, "C: RCPT TO:<one@example.org>");
+  g_assert_cmpstr (transcript[start + 2], ==, "C: RCPT TO:<two@example.org>");
+  g_assert_cmpstr (transcript[start + 3], ==, "C: DATA");
+  g_assert_true (g_str_has_prefix (transcript[start + 4], "S: 250"));
+  g_assert_true (g_str_has_prefix (transcript[start + 7], "S: 354"));
+
+  g_clear_pointer (&replies, g_ptr_array_unref);
+  OK (relay_smtp_session_begin_message (session, "sender@example.org", recipients, message, &replies, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_false (relay_smtp_session_rset (session, NULL, &error));
+  g_assert_error (error, RELAY_SMTP_ERROR, RELAY_SMTP_ERROR_CLOSED);
+  g_clear_error (&error);
+  g_assert_false (relay_smtp_session_is_connected (session));
+  g_assert_false (relay_smtp_session_quit (session, NULL, &error));
+  g_assert_error (error, RELAY_SMTP_ERROR, RELAY_SMTP_ERROR_CLOSED);
+
+  g_task_return_pointer (task, NULL, NULL);
+}
+
+static void
+test_pipelined_data (Fixture       *f,
+                     gconstpointer  data)
+{
+  const char *recipients[] = { "one@example.org", "two@example.org", NULL };
+
+  run_in_thread (f, pipelined_data_thread, f);
+
+  g_assert_cmpuint (f->received->len, ==, 1);
+  assert_received (f, 0, "sender@example.org", recipients, MESSAGE);
+}
+
 static void
 test_implicit_tls (Fixture       *f,
                    gconstpointer  data)
@@ -1222,6 +1291,7 @@ main (int   argc,
   ADD ("loopback-only", test_loopback_only);
   ADD ("starttls", test_starttls);
   ADD ("implicit-tls", test_implicit_tls);
+  ADD ("pipelined-data", test_pipelined_data);
   ADD ("wrong-password", test_wrong_password);
   ADD ("mail-before-auth", test_mail_before_auth);
   ADD ("auth-before-starttls", test_auth_before_starttls);

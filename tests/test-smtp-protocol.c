@@ -179,6 +179,31 @@ test_data_encoding (void)
 }
 
 static void
+assert_chunk (const char *input,
+              const char *expected)
+{
+  g_autoptr(GBytes) message = g_bytes_new (input, strlen (input));
+  g_autoptr(GBytes) encoded = relay_message_encode_chunk (message);
+  g_autofree char *text = g_strndup (g_bytes_get_data (encoded, NULL), g_bytes_get_size (encoded));
+
+  g_assert_cmpstr (text, ==, expected);
+}
+
+/* BDAT (RFC 3030): line ends made CRLF, and nothing else: no dot doubled,
+ * no end of data */
+static void
+test_chunk_encoding (void)
+{
+  assert_chunk ("a\r\nb\r\n", "a\r\nb\r\n");
+  assert_chunk ("a\nb", "a\r\nb\r\n");
+  assert_chunk ("a\rb\r\n", "a\r\nb\r\n");
+  assert_chunk (".hidden\r\n", ".hidden\r\n");
+  assert_chunk ("x\n.\ny\n", "x\r\n.\r\ny\r\n");
+  assert_chunk ("8 bit: \xc3\xa9t\xc3\xa9\n", "8 bit: \xc3\xa9t\xc3\xa9\r\n");
+  assert_chunk ("", "");
+}
+
+static void
 test_sasl (void)
 {
   char *plain = relay_sasl_plain ("user@example.org", "secret");
@@ -245,6 +270,7 @@ main (int   argc,
   g_test_add_func ("/smtp/reply/malformed", test_reply_malformed);
   g_test_add_func ("/smtp/reply/bounds", test_reply_bounds);
   g_test_add_func ("/smtp/data-encoding", test_data_encoding);
+  g_test_add_func ("/smtp/chunk-encoding", test_chunk_encoding);
   g_test_add_func ("/smtp/sasl", test_sasl);
   g_test_add_func ("/smtp/test-message", test_test_message);
 

@@ -572,14 +572,11 @@ relay_message_new_test (const char  *from,
   return message;
 }
 
-/**
- * relay_message_encode_data:
- *
- * Returns: (transfer full): @message as sent after DATA: every line end
- *   a CRLF, a leading dot doubled (RFC 5321 4.5.2), ending in CRLF . CRLF
- */
-GBytes *
-relay_message_encode_data (GBytes *message)
+/* Every line end a CRLF, the last line ended too; with @stuff_dots a
+ * leading dot doubled and the end of data (CRLF . CRLF) added */
+static GBytes *
+encode_lines (GBytes   *message,
+              gboolean  stuff_dots)
 {
   gsize length;
   const char *data = g_bytes_get_data (message, &length);
@@ -590,7 +587,7 @@ relay_message_encode_data (GBytes *message)
     {
       char c = data[i];
 
-      if (line_start && c == '.')
+      if (stuff_dots && line_start && c == '.')
         g_string_append_c (out, '.');
       line_start = FALSE;
 
@@ -613,7 +610,33 @@ relay_message_encode_data (GBytes *message)
 
   if (!line_start)
     g_string_append (out, "\r\n");
-  g_string_append (out, ".\r\n");
+  if (stuff_dots)
+    g_string_append (out, ".\r\n");
 
   return g_string_free_to_bytes (out);
+}
+
+/**
+ * relay_message_encode_data:
+ *
+ * Returns: (transfer full): @message as sent after DATA: every line end
+ *   a CRLF, a leading dot doubled (RFC 5321 4.5.2), ending in CRLF . CRLF
+ */
+GBytes *
+relay_message_encode_data (GBytes *message)
+{
+  return encode_lines (message, TRUE);
+}
+
+/**
+ * relay_message_encode_chunk:
+ *
+ * Returns: (transfer full): @message as sent in a BDAT chunk (RFC 3030):
+ *   every line end a CRLF, the last line ended too, and nothing else
+ *   changed (no dot is doubled, no end of data added)
+ */
+GBytes *
+relay_message_encode_chunk (GBytes *message)
+{
+  return encode_lines (message, FALSE);
 }

@@ -27,6 +27,7 @@ GBytes   *relay_message_compose            (const char          *from,
                                             const char          *message_id,
                                             GBytes              *body);
 GBytes   *relay_message_encode_data        (GBytes              *message);
+GBytes   *relay_message_encode_chunk       (GBytes              *message);
 char     *relay_message_format_date        (GDateTime           *time);
 
 G_END_DECLS

@@ -487,6 +487,42 @@ drop_international (Drain *drain,
   return TRUE;
 }
 
+/* From here the server may take the message: a crash means unknown */
+static gboolean
+mark_sending (Drain *drain,
+              Item  *item)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_free (item->state);
+  item->state = g_strdup ("sending");
+  if ((item->digest != NULL ||
+       relay_outbox_read_envelope_digest (drain->outbox, item->id, &item->digest, &error)) &&
+      relay_outbox_journal_mark (&drain->journal, item, &error))
+    return TRUE;
+
+  close_session (drain, FALSE);
+  drain->report->stopped_by = g_strdup (error->message);
+  /* not marked: as it is on disk, for the report */
+  g_clear_pointer (&item->digest, g_free);
+  return FALSE;
+}
+
+/* The server's verdict on a message it may have taken never came */
+static gboolean
+unknown (Drain        *drain,
+         Item         *item,
+         const GError *error)
+{
+  close_session (drain, FALSE);
+  /* not recorded: it stays “sending”, and the next run says unknown */
+  if (!relay_outbox_record_event (drain, item, RELAY_SEND_STATUS_UNKNOWN, NULL, error->message))
+    return FALSE;
+  relay_outbox_finish_item (drain->outbox, item, NULL);
+  drain->report->unknown++;
+  return TRUE;
+}
+
 /* Sends one message; FALSE when the drain must stop */
 static gboolean
 send_item (Drain *drain,
@@ -503,6 +539,8 @@ send_item (Drain *drain,
   gsize length;
   RelayDisposition disposition;
   gboolean go_on;
+  gboolean with_envelope;
+  gboolean unchanged;
 
   /* a message that may have reached the server is never sent again */
   if (drain->halted)
@@ -552,10 +590,22 @@ send_item (Drain *drain,
     return !drain->halted;
 
   relay_smtp_session_set_deadline (drain->session, exchange_deadline (drain, g_bytes_get_size (message)));
-  if (!relay_smtp_session_envelope (drain->session, item->from, (const char * const *)item->recipients,
-                                    g_bytes_get_size (message), &replies, drain->cancellable, &error))
+
+  /* BDAT: the message goes with the envelope, before any reply is read */
+  with_envelope = relay_smtp_session_sends_with_envelope (drain->session);
+  if (with_envelope && !mark_sending (drain, item))
+    return FALSE;
+
+  if (!relay_smtp_session_begin_message (drain->session, item->from, (const char * const *)item->recipients,
+                                         message, &replies, drain->cancellable, &error))
     {
       gboolean closed = !g_error_matches (error, RELAY_SMTP_ERROR, RELAY_SMTP_ERROR_REPLY);
+
+      /* checked before anything was sent */
+      if (with_envelope && closed &&
+          !g_error_matches (error, RELAY_SMTP_ERROR, RELAY_SMTP_ERROR_BAD_INPUT) &&
+          !g_error_matches (error, RELAY_SMTP_ERROR, RELAY_SMTP_ERROR_TOO_BIG))
+        return unknown (drain, item, error);
 
       /* the reply to MAIL, not what the RCPTs got after it */
       disposition = classify (drain, "mail", error, &reply, &detail);
@@ -596,38 +646,23 @@ send_item (Drain *drain,
   /* From here the server may take the message: a crash means unknown for
    * those who took it; those put off still wait for their retry. The
    * mark names the envelope as it is on disk. */
+  unchanged = later == NULL && item->later == NULL && g_strv_length (accepted) == g_strv_length (item->recipients);
   g_strfreev (item->recipients);
   item->recipients = g_steal_pointer (&accepted);
   g_strfreev (item->later);
   item->later = g_steal_pointer (&later);
-  g_free (item->state);
-  item->state = g_strdup ("sending");
-  if ((item->digest == NULL &&
-       !relay_outbox_read_envelope_digest (drain->outbox, item->id, &item->digest, &error)) ||
-      !relay_outbox_journal_mark (&drain->journal, item, &error))
-    {
-      close_session (drain, FALSE);
-      drain->report->stopped_by = g_strdup (error->message);
-      /* not marked: as it is on disk, for the report */
-      g_clear_pointer (&item->digest, g_free);
-      return FALSE;
-    }
+  /* with BDAT it was marked before the write: again only when the
+   * recipients' replies changed what the mark must say */
+  if (!(with_envelope && unchanged) && !mark_sending (drain, item))
+    return FALSE;
 
   relay_throttle_record (drain->throttle, g_get_real_time (), g_strv_length (item->recipients));
 
   if (!relay_smtp_session_data (drain->session, message, drain->cancellable, &error))
     {
+      /* the answer to the end of data never came */
       if (!g_error_matches (error, RELAY_SMTP_ERROR, RELAY_SMTP_ERROR_REPLY))
-        {
-          /* the answer to the end of data never came */
-          close_session (drain, FALSE);
-          /* not recorded: it stays “sending”, and the next run says unknown */
-          if (!relay_outbox_record_event (drain, item, RELAY_SEND_STATUS_UNKNOWN, NULL, error->message))
-            return FALSE;
-          relay_outbox_finish_item (drain->outbox, item, NULL);
-          drain->report->unknown++;
-          return go_on;
-        }
+        return unknown (drain, item, error) && go_on;
 
       disposition = classify (drain, "data", error, &reply, &detail);
       if (reply != NULL && g_str_has_prefix (reply, "421"))

@@ -44,6 +44,11 @@ struct _RelaySmtpSession
   RelayAuthMethod        auth_used;
   RelaySmtpReply        *last_reply;
 
+  /* a message begun with its envelope (relay_smtp_session_begin_message()) */
+  gboolean               data_open;     /* DATA got 354: the message is due */
+  gboolean               data_chunked;  /* the message went as BDAT LAST */
+  RelaySmtpReply        *data_reply;    /* DATA's refusal, or BDAT's reply */
+
   GTlsCertificate       *peer_certificate;
   GTlsCertificateFlags   peer_errors;
   char                  *peer_sha256;

@@ -45,6 +45,7 @@ relay_smtp_session_finalize (GObject *object)
   g_clear_pointer (&self->capabilities, g_strfreev);
   g_clear_pointer (&self->auth_mechanisms, g_strfreev);
   g_clear_pointer (&self->last_reply, relay_smtp_reply_free);
+  g_clear_pointer (&self->data_reply, relay_smtp_reply_free);
   g_clear_object (&self->peer_certificate);
   g_clear_pointer (&self->peer_sha256, g_free);
   g_clear_pointer (&self->tls_version, g_free);
@@ -439,6 +440,13 @@ gboolean
 _relay_smtp_session_check_unsolicited (RelaySmtpSession  *self,
                                        GError           **error)
 {
+  if (self->input == NULL)
+    {
+      g_set_error_literal (error, RELAY_SMTP_ERROR, RELAY_SMTP_ERROR_CLOSED,
+                           _("The connection to the server is closed"));
+      return FALSE;
+    }
+
   if (g_buffered_input_stream_get_available (self->input) == 0)
     return TRUE;
 
@@ -752,6 +760,8 @@ relay_smtp_session_close (RelaySmtpSession *self)
 
   g_clear_object (&self->input);
   self->output = NULL;
+  self->data_open = FALSE;
+  g_clear_pointer (&self->data_reply, relay_smtp_reply_free);
 
   if (self->tls != NULL)
     g_io_stream_close (G_IO_STREAM (self->tls), NULL, NULL);

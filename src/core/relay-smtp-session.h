@@ -76,6 +76,14 @@ gboolean              relay_smtp_session_envelope             (RelaySmtpSession 
                                                                GPtrArray          **replies,
                                                                GCancellable        *cancellable,
                                                                GError             **error);
+gboolean              relay_smtp_session_sends_with_envelope  (RelaySmtpSession    *self);
+gboolean              relay_smtp_session_begin_message        (RelaySmtpSession    *self,
+                                                               const char          *from,
+                                                               const char * const  *recipients,
+                                                               GBytes              *message,
+                                                               GPtrArray          **replies,
+                                                               GCancellable        *cancellable,
+                                                               GError             **error);
 gboolean              relay_smtp_session_data                 (RelaySmtpSession    *self,
                                                                GBytes              *message,
                                                                GCancellable        *cancellable,
