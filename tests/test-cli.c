@@ -10,9 +10,7 @@
 #include "config.h"
 
 #include <json-glib/json-glib.h>
-#include <glib/gstdio.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "test-helpers.h"
 
@@ -43,26 +41,15 @@ run_cli_full (Run                *run,
   g_autoptr(GSubprocessLauncher) launcher = NULL;
   g_autoptr(GSubprocess) process = NULL;
   g_autoptr(GError) error = NULL;
-  g_autofree char *stdin_path = NULL;
-  int fd;
 
   g_ptr_array_add (argv, (char *)g_getenv ("MAIL_RELAY_CLI"));
   for (const char *arg = first; arg != NULL; arg = va_arg (args, const char *))
     g_ptr_array_add (argv, (char *)arg);
   g_ptr_array_add (argv, NULL);
 
-  /* standard input from a file, not a pipe: a command that refuses
-   * before it reads it (no account) may exit before a write to a pipe,
-   * which would fail with a broken pipe */
-  fd = g_file_open_tmp ("test-cli-stdin-XXXXXX", &stdin_path, &error);
-  g_assert_no_error (error);
-  close (fd);
-  g_file_set_contents (stdin_path, input ? input : "", -1, &error);
-  g_assert_no_error (error);
-
-  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE |
+                                        G_SUBPROCESS_FLAGS_STDOUT_PIPE |
                                         G_SUBPROCESS_FLAGS_STDERR_PIPE);
-  g_subprocess_launcher_set_stdin_file_path (launcher, stdin_path);
   if (envp != NULL)
     g_subprocess_launcher_set_environ (launcher, (char **)envp);
 
@@ -75,9 +62,8 @@ run_cli_full (Run                *run,
 
   process = g_subprocess_launcher_spawnv (launcher, (const char * const *)argv->pdata, &error);
   g_assert_no_error (error);
-  g_subprocess_communicate_utf8 (process, NULL, NULL, &run->out, &run->err, &error);
+  g_subprocess_communicate_utf8 (process, input ? input : "", NULL, &run->out, &run->err, &error);
   g_assert_no_error (error);
-  g_unlink (stdin_path);
   /* a sanitizer's report, when a check stopped it */
   if (!g_subprocess_get_if_exited (process))
     g_printerr ("%s", run->err);
