@@ -6,7 +6,8 @@
  */
 
 /* The POSIX file helpers that the send log and the outbox share
- * (relay-file-private.c): whole writes and reads, a folder's fsync, a
+ * (relay-file-private.c): whole writes and reads, a new file written and
+ * synced, a folder's fsync, a
  * read-only mapping of a file of the user's own. */
 
 #include "config.h"
@@ -104,6 +105,45 @@ test_sync_directory (void)
   remove_dir (dir);
 }
 
+/* A new file is written whole, mode 0600; one that exists, or a planted
+ * link, is refused and left as it was, naming the file */
+static void
+test_write_new (void)
+{
+  g_autofree char *dir = make_dir ();
+  g_autofree char *path = g_build_filename (dir, "new.eml", NULL);
+  g_autofree char *link = g_build_filename (dir, "link.eml", NULL);
+  g_autofree char *target = g_build_filename (dir, "target", NULL);
+  g_autofree char *contents = NULL;
+  g_autoptr(GError) error = NULL;
+  struct stat st;
+  gsize length;
+
+  g_assert_true (relay_file_write_new (path, "Subject: x\r\n\r\nbody\r\n", 21, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_file_get_contents (path, &contents, &length, NULL));
+  g_assert_cmpmem (contents, length, "Subject: x\r\n\r\nbody\r\n", 21);
+  g_assert_cmpint (g_stat (path, &st), ==, 0);
+  g_assert_cmpint (st.st_mode & 0777, ==, 0600);
+
+  /* never over a file that is there */
+  g_assert_false (relay_file_write_new (path, "other", 5, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_EXISTS);
+  g_assert_nonnull (strstr (error->message, path));
+  g_clear_error (&error);
+  g_clear_pointer (&contents, g_free);
+  g_assert_true (g_file_get_contents (path, &contents, &length, NULL));
+  g_assert_cmpuint (length, ==, 21);
+
+  /* nor through a planted link, whose target stays unmade */
+  g_assert_cmpint (symlink (target, link), ==, 0);
+  g_assert_false (relay_file_write_new (link, "x", 1, &error));
+  g_assert_nonnull (error);
+  g_assert_false (g_file_test (target, G_FILE_TEST_EXISTS));
+
+  remove_dir (dir);
+}
+
 /* A missing or empty file maps to nothing without an error; a file maps
  * whole; a planted link is refused, naming the file */
 static void
@@ -162,6 +202,7 @@ main (int   argc,
 
   g_test_add_func ("/file-private/write-pread", test_write_pread);
   g_test_add_func ("/file-private/sync-directory", test_sync_directory);
+  g_test_add_func ("/file-private/write-new", test_write_new);
   g_test_add_func ("/file-private/map", test_map);
 
   return g_test_run ();

@@ -59,6 +59,8 @@ def main():
             path = os.path.join(root, "bin", binary)
             check(os.path.isfile(path) and os.access(path, os.X_OK), f"bin/{binary} is an executable")
 
+        check_cli_module(root, binaries[-1], scratch)
+
         desktop = os.path.join(share, "applications", app_id + ".desktop")
         metainfo = os.path.join(share, "metainfo", app_id + ".metainfo.xml")
         expected = {
@@ -103,6 +105,41 @@ def main():
                 check(is_png(path), f"screenshot {name} is a PNG in data/screenshots")
 
     return report()
+
+
+def check_cli_module(root, cli_name, scratch):
+    """mail-relay-cli's network module is installed in $libdir/mail-relay/,
+    where the installed executable looks for it, and the two work together;
+    without it, a network command is a clear error and queueing works"""
+    cli = os.path.join(root, "bin", cli_name)
+    modules = [os.path.join(d, f) for d, _, files in os.walk(root) for f in files
+               if f == "mail-relay-cli-network.so"]
+    if not check(len(modules) == 1 and os.path.basename(os.path.dirname(modules[0])) == "mail-relay"
+                 and os.path.relpath(modules[0], root).startswith("lib"),
+                 "the network module is installed as $libdir/mail-relay/mail-relay-cli-network.so",
+                 "found: %s" % modules):
+        return
+    moduledir = os.path.dirname(modules[0])
+    installed = PREFIX + "/" + os.path.relpath(moduledir, root)
+    if os.path.isfile(cli):
+        with open(cli, "rb") as f:
+            check(installed.encode() in f.read(), f"{cli_name} looks for the module in {installed}")
+
+    env = dict(os.environ, LANGUAGE="C", HOME=scratch,
+               XDG_CONFIG_HOME=os.path.join(scratch, "config"), XDG_DATA_HOME=os.path.join(scratch, "data"))
+    env.pop("MAIL_RELAY_CLI_MODULE_DIR", None)
+    # the installed pair: account set is a network command, send --no-wait is not
+    with_module = dict(env, MAIL_RELAY_CLI_MODULE_DIR=moduledir)
+    r = run([cli, "account", "set", "--provider", "custom", "--host", "127.0.0.1", "--port", "2525",
+             "--security", "none", "--from", "user@example.org"], env=with_module)
+    check(r.returncode == 0 and "Created account" in r.stdout,
+          "the installed mail-relay-cli runs a network command with the installed module", r.stdout)
+    # DESTDIR is not /app: the executable does not find the module by itself
+    r = run([cli, "flush"], env=env)
+    check(r.returncode == 1 and "network module" in r.stdout and installed in r.stdout,
+          "without its module, a network command exits 1 naming where the module should be", r.stdout)
+    r = run([cli, "send", "--no-wait", "--to", "rcpt@example.org", "--subject", "layout"], env=env)
+    check(r.returncode == 0 and "Queued <" in r.stdout, "without its module, send --no-wait queues", r.stdout)
 
 
 def report():

@@ -14,6 +14,7 @@
 #include <stdio.h>
 
 #include "relay-cli.h"
+#include "relay-cli-network.h"
 
 /**
  * relay_cli_printerr:
@@ -172,20 +173,22 @@ main (int   argc,
       return RELAY_CLI_EXIT_OK;
     }
 
+  /* the commands that talk to a server or the keyring are in the network
+   * module, loaded only for them */
   if (g_str_equal (argv[1], "account"))
-    return relay_cli_account (argc - 1, argv + 1);
+    return relay_cli_network_run (G_STRUCT_OFFSET (RelayCliNetwork, account), argc - 1, argv + 1);
 
   /* GOption's usage line names the program after argv[0] */
   if (g_str_equal (argv[1], "link-gmail"))
     {
       argv[1] = (char *)"mail-relay-cli link-gmail";
-      return relay_cli_link_gmail (argc - 1, argv + 1);
+      return relay_cli_network_run (G_STRUCT_OFFSET (RelayCliNetwork, link_gmail), argc - 1, argv + 1);
     }
 
   if (g_str_equal (argv[1], "unlink"))
     {
       argv[1] = (char *)"mail-relay-cli unlink";
-      return relay_cli_unlink (argc - 1, argv + 1);
+      return relay_cli_network_run (G_STRUCT_OFFSET (RelayCliNetwork, unlink), argc - 1, argv + 1);
     }
 
   if (g_str_equal (argv[1], "send"))
@@ -197,13 +200,13 @@ main (int   argc,
   if (g_str_equal (argv[1], "flush"))
     {
       argv[1] = (char *)"mail-relay-cli flush";
-      return relay_cli_flush (argc - 1, argv + 1);
+      return relay_cli_network_run (G_STRUCT_OFFSET (RelayCliNetwork, flush), argc - 1, argv + 1);
     }
 
   if (g_str_equal (argv[1], "sandbox"))
     {
       argv[1] = (char *)"mail-relay-cli sandbox";
-      return relay_cli_sandbox (argc - 1, argv + 1);
+      return relay_cli_network_run (G_STRUCT_OFFSET (RelayCliNetwork, sandbox), argc - 1, argv + 1);
     }
 
   if (g_str_equal (argv[1], "log"))
@@ -215,7 +218,7 @@ main (int   argc,
   if (g_str_equal (argv[1], "test"))
     {
       argv[1] = (char *)"mail-relay-cli test";
-      return relay_cli_test (argc - 1, argv + 1);
+      return relay_cli_network_run (G_STRUCT_OFFSET (RelayCliNetwork, test), argc - 1, argv + 1);
     }
 
   relay_cli_printerr (_("“%s” is not a command"), argv[1]);

@@ -9,6 +9,9 @@
 
 #include <gio/gio.h>
 
+#include "relay-account.h"
+#include "relay-send-log.h"
+
 G_BEGIN_DECLS
 
 /* Exit statuses, as documented in docs/cli.md */
@@ -19,22 +22,30 @@ enum
   RELAY_CLI_EXIT_USAGE = 2,
 };
 
+/* In mail-relay-cli itself */
+int      relay_cli_log           (int              argc,
+                                  char           **argv);
+int      relay_cli_send          (int              argc,
+                                  char           **argv);
+
+/* In its network module (relay-cli-network.c) */
 int      relay_cli_account       (int              argc,
                                   char           **argv);
 int      relay_cli_test          (int              argc,
                                   char           **argv);
 int      relay_cli_sandbox       (int              argc,
                                   char           **argv);
-int      relay_cli_log           (int              argc,
-                                  char           **argv);
 int      relay_cli_link_gmail    (int              argc,
                                   char           **argv);
 int      relay_cli_unlink        (int              argc,
                                   char           **argv);
-int      relay_cli_send          (int              argc,
-                                  char           **argv);
 int      relay_cli_flush         (int              argc,
                                   char           **argv);
+int      relay_cli_drain         (RelayAccount    *account,
+                                  RelaySendLog    *log,
+                                  gboolean         wait_retries);
+
+/* Shared, in mail-relay-cli */
 void     relay_cli_printerr      (const char      *format,
                                   ...) G_GNUC_PRINTF (1, 2);
 gboolean relay_cli_parse_options (GOptionContext   *context,

@@ -252,6 +252,51 @@ relay_file_write_all (int          fd,
 }
 
 /**
+ * relay_file_write_new:
+ * @path: a file that does not exist yet, in one of Mail Relay's own folders
+ * @data: what it holds
+ * @length: the length of @data
+ *
+ * Creates @path (mode 0600, never through a symbolic link), writes @data
+ * and syncs the file (fsync), but not its folder: for a file that nothing
+ * reads before another one names it, written after it and made durable
+ * with the folder's sync (g_file_set_contents_full() with
+ * %G_FILE_SET_CONTENTS_DURABLE), which makes this file's entry durable
+ * too. On failure nothing is left at @path.
+ *
+ * Returns: whether the file was written and synced
+ */
+gboolean
+relay_file_write_new (const char  *path,
+                      const char  *data,
+                      gsize        length,
+                      GError     **error)
+{
+  int fd = g_open (path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+  int saved_errno;
+
+  if (fd < 0)
+    return relay_file_set_errno_error (error, errno, "create", path);
+
+  if (!relay_file_write_all (fd, data, length) || fsync (fd) != 0)
+    {
+      saved_errno = errno;
+      close (fd);
+      g_unlink (path);
+      return relay_file_set_errno_error (error, saved_errno, "write", path);
+    }
+
+  if (close (fd) != 0)
+    {
+      saved_errno = errno;
+      g_unlink (path);
+      return relay_file_set_errno_error (error, saved_errno, "write", path);
+    }
+
+  return TRUE;
+}
+
+/**
  * relay_file_pread_all:
  *
  * Reads exactly @length bytes of @fd at @offset into @buffer, again

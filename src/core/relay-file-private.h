@@ -37,6 +37,10 @@ gboolean relay_file_set_errno_error    (GError           **error,
 gboolean relay_file_write_all          (int                fd,
                                         const char        *data,
                                         gsize              length);
+gboolean relay_file_write_new          (const char        *path,
+                                        const char        *data,
+                                        gsize              length,
+                                        GError           **error);
 gboolean relay_file_pread_all          (int                fd,
                                         char              *buffer,
                                         gsize              length,

@@ -722,9 +722,9 @@ relay_outbox_add (RelayOutbox         *self,
 
   message = build_message (account, (const char * const *)item->recipients, subject, item->message_id, body);
   eml = relay_outbox_item_path (self, item->id, ".eml");
-  if (!g_file_set_contents_full (eml, g_bytes_get_data (message, NULL), g_bytes_get_size (message),
-                                 G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE,
-                                 0600, error) ||
+  /* ID.eml synced, then ID.json synced, renamed into place and the folder
+   * synced once for both: nothing lists ID.eml before ID.json names it */
+  if (!relay_file_write_new (eml, g_bytes_get_data (message, NULL), g_bytes_get_size (message), error) ||
       !relay_outbox_write_item (self, item, error) ||
       !log_event (log, account, item, RELAY_SEND_STATUS_QUEUED, NULL, NULL, error))
     {
