@@ -17,6 +17,7 @@ const char *relay_json_get_string (JsonObject *object,
 gint64      relay_json_get_int    (JsonObject *object,
                                    const char *member,
                                    gint64      default_value);
+GStrv       relay_json_node_get_strv (JsonNode *node);
 gboolean    relay_json_read_list  (JsonObject *object,
                                    const char *member,
                                    gboolean    required,

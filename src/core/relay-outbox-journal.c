@@ -94,28 +94,6 @@ is_digest (const char *text)
   return TRUE;
 }
 
-static GStrv
-read_addresses (JsonNode *node)
-{
-  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
-  JsonArray *array;
-
-  if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node))
-    return NULL;
-
-  array = json_node_get_array (node);
-  for (guint i = 0; i < json_array_get_length (array); i++)
-    {
-      JsonNode *element = json_array_get_element (array, i);
-
-      if (json_node_get_value_type (element) != G_TYPE_STRING)
-        return NULL;
-      g_strv_builder_add (builder, json_node_get_string (element));
-    }
-
-  return g_strv_builder_end (builder);
-}
-
 /* One line of the journal, checked as strictly as an envelope: the mark
  * and its item's id, or NULL when it is not a mark */
 static Mark *
@@ -146,11 +124,11 @@ parse_mark (const char  *line,
   mark->envelope = g_strdup (relay_json_get_string (object, "envelope", NULL));
   mark->attempt = attempt;
   mark->next_attempt = relay_json_get_int (object, "next_attempt", 0);
-  mark->recipients = read_addresses (json_object_get_member (object, "recipients"));
+  mark->recipients = relay_json_node_get_strv (json_object_get_member (object, "recipients"));
   later = json_object_get_member (object, "later");
   if (later != NULL && !JSON_NODE_HOLDS_NULL (later))
     {
-      mark->later = read_addresses (later);
+      mark->later = relay_json_node_get_strv (later);
       if (mark->later == NULL)
         return NULL;
       if (mark->later[0] == NULL)

@@ -145,29 +145,6 @@ relay_outbox_write_item (RelayOutbox  *self,
   return TRUE;
 }
 
-/* A list of strings, or NULL when @node is anything else */
-static GStrv
-read_strings (JsonNode *node)
-{
-  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
-  JsonArray *array;
-
-  if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node))
-    return NULL;
-
-  array = json_node_get_array (node);
-  for (guint i = 0; i < json_array_get_length (array); i++)
-    {
-      JsonNode *element = json_array_get_element (array, i);
-
-      if (json_node_get_value_type (element) != G_TYPE_STRING)
-        return NULL;
-      g_strv_builder_add (builder, json_node_get_string (element));
-    }
-
-  return g_strv_builder_end (builder);
-}
-
 /* Reads a file of the outbox's own (relay_file_open_own(): never through
  * a symbolic link that someone planted, only a regular file of this
  * user's, closed to others first), at most @max bytes */
@@ -311,7 +288,7 @@ parse_item (const char  *id,
 
   object = json_node_get_object (json_parser_get_root (parser));
   /* a message to nobody is nothing to send */
-  if (!(recipients = read_strings (json_object_get_member (object, "recipients"))) ||
+  if (!(recipients = relay_json_node_get_strv (json_object_get_member (object, "recipients"))) ||
       recipients[0] == NULL)
     {
       g_set_error_literal (error, G_FILE_ERROR, G_FILE_ERROR_FAILED, _("recipients: not a list of addresses"));
@@ -328,7 +305,7 @@ parse_item (const char  *id,
   item->next_attempt = relay_json_get_int (object, "next_attempt", 0);
   item->recipients = g_steal_pointer (&recipients);
   later = json_object_get_member (object, "later");
-  item->later = read_strings (later);
+  item->later = relay_json_node_get_strv (later);
   item->reply = g_strdup (relay_json_get_string (object, "reply", NULL));
 
   if (item->message_id == NULL || item->message_id[0] == '\0' ||

@@ -443,13 +443,15 @@ secret_call_thread (GTask        *task,
 }
 
 static SecretCall *
-secret_call_new (SecretCallKind  kind,
-                 const char     *account_id)
+secret_call_new (SecretCallKind   kind,
+                 const char      *account_id,
+                 RelaySecretKind  secret_kind)
 {
   SecretCall *call = g_new0 (SecretCall, 1);
 
   call->kind = kind;
   call->account_id = g_strdup (account_id);
+  call->secret_kind = secret_kind;
 
   return call;
 }
@@ -499,8 +501,7 @@ relay_secrets_store_async (const char          *account_id,
   g_return_if_fail (secret != NULL);
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
-  call = secret_call_new (CALL_STORE, account_id);
-  call->secret_kind = kind;
+  call = secret_call_new (CALL_STORE, account_id, kind);
   call->description = g_strdup (description);
   call->secret = g_strdup (secret);
   run_call (call, relay_secrets_store_async, cancellable, callback, user_data);
@@ -545,14 +546,11 @@ relay_secrets_lookup_async (const char          *account_id,
                             GAsyncReadyCallback  callback,
                             gpointer             user_data)
 {
-  SecretCall *call;
-
   g_return_if_fail (account_id != NULL);
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
-  call = secret_call_new (CALL_LOOKUP, account_id);
-  call->secret_kind = kind;
-  run_call (call, relay_secrets_lookup_async, cancellable, callback, user_data);
+  run_call (secret_call_new (CALL_LOOKUP, account_id, kind), relay_secrets_lookup_async,
+            cancellable, callback, user_data);
 }
 
 /**
@@ -602,7 +600,7 @@ relay_secrets_clear_async (const char          *account_id,
   g_return_if_fail (account_id != NULL);
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
-  run_call (secret_call_new (CALL_CLEAR, account_id), relay_secrets_clear_async,
+  run_call (secret_call_new (CALL_CLEAR, account_id, 0), relay_secrets_clear_async,
             cancellable, callback, user_data);
 }
 
@@ -651,8 +649,7 @@ relay_secrets_clear_kind_async (const char          *account_id,
   g_return_if_fail (account_id != NULL);
   g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
 
-  call = secret_call_new (CALL_CLEAR, account_id);
+  call = secret_call_new (CALL_CLEAR, account_id, kind);
   call->one_kind = TRUE;
-  call->secret_kind = kind;
   run_call (call, relay_secrets_clear_kind_async, cancellable, callback, user_data);
 }
