@@ -4,15 +4,14 @@
 smtplib loop sending the same messages over one connection, both with
 STARTTLS and AUTH to the same local aiosmtpd server, measured in the same
 run. The outbox keeps its log durable (fsync) all along; smtplib writes
-nothing. Target: at most 1.2x. Then both against Postfix's smtp-sink,
-the server's own acceptance limit, where the clients' efficiency shows.
+nothing. Target: at most 1.2x. The same against Postfix's smtp-sink and
+a real Postfix, in alternating rounds, are F1 and F2
+(bench/flush-vs-smtplib.py).
 
 Usage: bench/outbox-vs-smtplib.py [BUILDDIR] [MESSAGES]
 """
 import os
-import shutil
 import smtplib
-import socket
 import ssl
 import subprocess
 import sys
@@ -70,47 +69,6 @@ def report(what, ours, theirs, target):
     print("   ratio                 %8.2f   %s" % (ours / theirs, target))
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def against_smtp_sink(work):
-    """Both clients against Postfix's smtp-sink, which accepts as fast as
-    it reads: what is left is the clients' own cost. Plaintext on the
-    loopback and no AUTH (smtp-sink has no TLS, and answers AUTH with 250
-    where RFC 4954 says 235), PIPELINING offered."""
-    sink = shutil.which("smtp-sink") or "/usr/sbin/smtp-sink"
-    if not os.access(sink, os.X_OK):
-        print("P2 against smtp-sink: skipped, Postfix's smtp-sink is not installed "
-              "(build-aux/install-deps --bench installs it)")
-        return
-    port = free_port()
-    argv = [sink, "-a"]
-    if os.getuid() == 0:
-        argv += ["-u", "nobody"]
-    server = subprocess.Popen(argv + ["127.0.0.1:%d" % port, "128"],
-                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-    try:
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                time.sleep(0.05)
-        # an account of its own, without a user name
-        env = dict(os.environ, HOME=work, XDG_CONFIG_HOME=os.path.join(work, "sink-config"),
-                   XDG_DATA_HOME=os.path.join(work, "sink-data"))
-        configure_and_queue(env, port, "none", [], sign_in=False)
-        ours = flush(env)
-        theirs = smtplib_loop(port, None, sign_in=False)
-        report("to Postfix's smtp-sink (the server's acceptance limit), no TLS, no AUTH", ours, theirs, "")
-    finally:
-        server.terminate()
-        server.wait()
-
-
 def main():
     work = tempfile.mkdtemp(prefix="mail-relay-bench-")
     certs, out = os.path.join(work, "certs"), os.path.join(work, "out")
@@ -135,10 +93,6 @@ def main():
     finally:
         server.terminate()
         server.wait()
-
-    try:
-        against_smtp_sink(work)
-    finally:
         subprocess.run(["rm", "-rf", work])
 
 
