@@ -381,6 +381,18 @@ def check_own_client(env, work):
     check(back.returncode == 0 and "oauth_client_id" not in show(e)
           and client_secret_in_keyring(shown.get("id", "")) == "",
           "--oauth-client-id \"\" goes back to the built-in client and removes the secret")
+
+    # a Microsoft client (its secret optional) replaced without a secret:
+    # the old client's secret is never paired with the new id
+    first = subprocess.run([CLI, "account", "set", "--provider", "microsoft365", "--from", EMAIL,
+                            "--oauth-client-id", "11111111-2222-3333-4444-555555555555",
+                            "--oauth-client-secret-stdin"], env=e, input="first-client-secret\n",
+                           capture_output=True, text=True, timeout=60)
+    check(first.returncode == 0 and client_secret_in_keyring(shown.get("id", "")) == "first-client-secret",
+          "a Microsoft client's optional secret is kept (%s)" % first.stderr[-300:])
+    second = cli(e, "account", "set", "--oauth-client-id", "66666666-7777-8888-9999-000000000000")
+    check(second.returncode == 0 and client_secret_in_keyring(shown.get("id", "")) == "",
+          "another client id given without a secret removes the old client's secret (%s)" % second.stderr[-300:])
     for blob in outputs:
         check(OWN_CLIENT_SECRET not in (blob or ""), "the client secret is in no output")
 

@@ -223,8 +223,9 @@ account_set (int    argc,
            relay_account_get_port (account));
   relay_cli_print_trust_cleared (cleared, saved);
 
-  /* an own client that is gone takes its secret along */
-  if (client_changed && relay_account_get_oauth_client_id (account)[0] == '\0' &&
+  /* an own client that is gone or replaced takes its secret along: a new
+   * client given without one is never paired with the old one's */
+  if (client_changed && client_secret == NULL &&
       !relay_oauth_account_store_client_secret (account, NULL, NULL, &error))
     {
       relay_cli_printerr ("%s", error->message);

@@ -382,12 +382,22 @@ relay_outbox_journal_mark (RelayOutboxJournal  *journal,
   g_autofree char *path = relay_outbox_journal_path (journal->outbox);
   g_autoptr(GString) buffer = g_string_new (NULL);
   g_autofree char *line = NULL;
+  Mark *earlier;
   Mark *mark;
   gsize length;
 
   g_return_val_if_fail (item->digest != NULL, FALSE);
 
   if (journal->fd < 0 && !journal_open (journal, error))
+    return FALSE;
+
+  /* The last mark of an item is the one read back: before it replaces one
+   * that named another envelope, the rename that wrote this envelope must
+   * be durable, or a crash could leave the old envelope on disk under a
+   * mark that no longer names it, and the message would read as queued */
+  earlier = g_hash_table_lookup (journal->marks, item->id);
+  if (earlier != NULL && !g_str_equal (earlier->envelope, item->digest) &&
+      !relay_file_sync_directory (relay_outbox_get_path (journal->outbox), error))
     return FALSE;
 
   line = mark_to_line (item, &length);
