@@ -14,7 +14,9 @@
 #include <libsoup/soup.h>
 #include <string.h>
 
+#include "relay-oauth-account.h"
 #include "relay-oauth-client-dialog.h"
+#include "relay-provider.h"
 #include "relay-secrets.h"
 #include "relay-setup-page.h"
 #include "relay-sign-in-row.h"
@@ -765,6 +767,60 @@ test_released_on_main_thread (void)
   g_assert_true (await_finalize (page) == g_thread_self ());
 }
 
+static gboolean
+row_settled (gpointer data)
+{
+  return relay_sign_in_row_get_state (data) != RELAY_SIGN_IN_CHECKING;
+}
+
+static gboolean
+time_passed (gpointer data)
+{
+  return g_get_monotonic_time () > *(gint64 *)data;
+}
+
+/* The row shown for another saved account while the "is it linked"
+ * check of the one before is still out: that answer is dropped, the
+ * state is the one of the account shown (here: linked), and its own
+ * client is the one a sign-in would use */
+static void
+test_stale_linked_answer (void)
+{
+  g_autoptr(RelayProvider) office = NULL;
+  g_autoptr(RelayAccount) before = relay_account_new ();
+  g_autoptr(RelayAccount) shown = relay_account_new ();
+  g_autoptr(GError) error = NULL;
+  RelayOAuthTokens tokens = { (char *)"access-stale-test", (char *)"refresh-stale-test", 0, NULL };
+  RelaySignInRow *row = g_object_ref_sink (g_object_new (RELAY_TYPE_SIGN_IN_ROW, NULL));
+  gint64 settle;
+
+  g_setenv ("MAIL_RELAY_MICROSOFT_CLIENT_ID", "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee", TRUE);
+  office = g_list_model_get_item (relay_provider_get_all (), relay_provider_get_position ("microsoft365"));
+  relay_account_apply_provider (before, office);
+  relay_account_set_from (before, "before@example.org");
+  relay_account_apply_provider (shown, office);
+  relay_account_set_from (shown, "shown@example.org");
+  relay_account_set_oauth_client_id (shown, "11111111-2222-3333-4444-555555555555");
+  g_assert_true (relay_oauth_account_store_tokens (shown, &tokens, NULL, &error));
+  g_assert_no_error (error);
+
+  /* not linked, checked on a worker ... */
+  relay_sign_in_row_refresh (row, office, before);
+  g_assert_cmpint (relay_sign_in_row_get_state (row), ==, RELAY_SIGN_IN_CHECKING);
+  /* ... and at once another account, whose own client is looked up first */
+  relay_sign_in_row_refresh (row, office, shown);
+  wait_for (row_settled, row);
+  /* whatever is still out has come by now */
+  settle = g_get_monotonic_time () + G_USEC_PER_SEC;
+  wait_for (time_passed, &settle);
+  g_assert_cmpint (relay_sign_in_row_get_state (row), ==, RELAY_SIGN_IN_LINKED);
+
+  relay_sign_in_row_stop (row);
+  relay_secrets_clear_sync (relay_account_get_id (shown), NULL, NULL);
+  g_unsetenv ("MAIL_RELAY_MICROSOFT_CLIENT_ID");
+  g_object_unref (row);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -779,6 +835,7 @@ main (int   argc,
   g_test_add_func ("/sign-in/refusal-shown-as-text", test_refusal_shown_as_text);
   g_test_add_func ("/sign-in/not-configured", test_not_configured);
   g_test_add_func ("/sign-in/own-client", test_own_client);
+  g_test_add_func ("/sign-in/stale-linked-answer", test_stale_linked_answer);
   g_test_add_func ("/sign-in/released-on-main-thread", test_released_on_main_thread);
 
   return g_test_run ();

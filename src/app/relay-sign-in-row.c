@@ -40,13 +40,14 @@ struct _RelaySignInRow
   /* the provider the form shows, and its saved account */
   RelayProvider    *provider;
   RelayAccount     *saved;
-  GCancellable     *cancellable;
 
   RelaySignInState  sign_in_state;
   /* whom the sign-in is for; NULL while it is being worked out or
    * when there is no client */
   RelayOAuthConfig *config;
   GCancellable     *config_cancellable;
+  /* the "is it linked" check of what the row shows now */
+  GCancellable     *linked_cancellable;
   /* the build has no client of its own for the provider's service */
   gboolean          needs_own_client;
   /* a client given in the dialog and not saved yet, for own_service */
@@ -214,12 +215,17 @@ check_linked (RelaySignInRow *self)
     }
 
   relay_sign_in_row_set_state (self, RELAY_SIGN_IN_CHECKING, NULL);
+  /* an answer about what was shown before is of no use now */
+  if (self->linked_cancellable != NULL)
+    g_cancellable_cancel (self->linked_cancellable);
+  g_clear_object (&self->linked_cancellable);
+  self->linked_cancellable = g_cancellable_new ();
   /* A GTask run in a thread drops its last reference in the worker,
    * possibly after its callback has run: were the row held by the task,
    * the row could be disposed there, off the main thread. The core's
    * _async calls keep a copy of the account and no source object; the
    * callback's data holds the row. */
-  relay_oauth_account_is_linked_async (self->saved, self->cancellable, is_linked_cb, g_object_ref (self));
+  relay_oauth_account_is_linked_async (self->saved, self->linked_cancellable, is_linked_cb, g_object_ref (self));
 }
 
 /* The saved account's own client, with its secret from the keyring */
@@ -350,10 +356,10 @@ relay_sign_in_row_dispose (GObject *object)
   g_clear_object (&self->username_editable);
   g_clear_object (&self->provider);
   g_clear_object (&self->saved);
-  g_clear_object (&self->cancellable);
   g_clear_object (&self->sign_in_cancellable);
   g_clear_object (&self->flow);
   g_clear_object (&self->config_cancellable);
+  g_clear_object (&self->linked_cancellable);
   g_clear_pointer (&self->config, relay_oauth_config_free);
   g_clear_pointer (&self->own_service, g_free);
   g_clear_pointer (&self->own_client_id, g_free);
@@ -452,8 +458,6 @@ static void
 relay_sign_in_row_init (RelaySignInRow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
-
-  self->cancellable = g_cancellable_new ();
 }
 
 RelaySignInState
@@ -511,10 +515,14 @@ relay_sign_in_row_refresh (RelaySignInRow *self,
   if (!relay_provider_uses_sign_in (provider) || self->sign_in_state == RELAY_SIGN_IN_WAITING)
     return;
 
-  /* a lookup for what was shown before is of no use now */
+  /* a lookup or a check for what was shown before is of no use now: its
+   * answer must not decide the state of what is shown next */
   if (self->config_cancellable != NULL)
     g_cancellable_cancel (self->config_cancellable);
   g_clear_object (&self->config_cancellable);
+  if (self->linked_cancellable != NULL)
+    g_cancellable_cancel (self->linked_cancellable);
+  g_clear_object (&self->linked_cancellable);
   g_clear_pointer (&self->config, relay_oauth_config_free);
 
   service = relay_provider_get_oauth_service (provider);
@@ -669,9 +677,10 @@ relay_sign_in_row_stop (RelaySignInRow *self)
 {
   g_return_if_fail (RELAY_IS_SIGN_IN_ROW (self));
 
-  g_cancellable_cancel (self->cancellable);
   if (self->config_cancellable != NULL)
     g_cancellable_cancel (self->config_cancellable);
+  if (self->linked_cancellable != NULL)
+    g_cancellable_cancel (self->linked_cancellable);
   if (self->sign_in_cancellable != NULL)
     g_cancellable_cancel (self->sign_in_cancellable);
   if (self->flow != NULL)
