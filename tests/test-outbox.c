@@ -13,6 +13,7 @@
 #include "config.h"
 
 #include <glib/gstdio.h>
+#include <unistd.h>
 
 #include "relay-outbox.h"
 
@@ -270,6 +271,45 @@ test_settings_read_once (void)
   g_assert_finalize_object (g_steal_pointer (&bad));
 }
 
+/* Send Now and Cancel leave a message alone while the journal, which may
+ * hold its "sending" mark, cannot be read: rewriting its envelope would
+ * end the mark, and the next drain would send it again */
+static void
+test_unreadable_journal (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *base = g_dir_make_tmp ("outbox-XXXXXX", &error);
+  g_autofree char *dir = g_build_filename (base, "outbox", NULL);
+  g_autofree char *journal = g_build_filename (dir, ".journal", NULL);
+  g_autofree char *log_path = g_build_filename (base, "send-log.jsonl", NULL);
+  g_autoptr(RelayOutbox) outbox = relay_outbox_new (dir);
+  g_autoptr(RelayAccount) account = make_account ();
+  g_autoptr(RelaySendLog) log = relay_send_log_new (log_path);
+  g_autofree char *id = NULL;
+
+  g_assert_no_error (error);
+  id = add (outbox, account, log, "marked elsewhere");
+  /* not the user's own regular file: never followed, never read */
+  g_assert_cmpint (symlink ("/dev/null", journal), ==, 0);
+
+  g_assert_false (relay_outbox_retry_message (outbox, id, &error));
+  g_assert_nonnull (error);
+  g_clear_error (&error);
+  g_assert_false (relay_outbox_cancel_message (outbox, account, log, id, &error));
+  g_assert_nonnull (error);
+  g_clear_error (&error);
+  g_assert_true (relay_outbox_has (outbox, id));
+  g_assert_cmpuint (count_status (log, RELAY_SEND_STATUS_FAILED), ==, 0);
+
+  /* readable again: both work */
+  g_assert_cmpint (g_unlink (journal), ==, 0);
+  g_assert_true (relay_outbox_retry_message (outbox, id, &error));
+  g_assert_no_error (error);
+  g_assert_true (relay_outbox_cancel_message (outbox, account, log, id, &error));
+  g_assert_no_error (error);
+  g_assert_false (relay_outbox_has (outbox, id));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -280,6 +320,7 @@ main (int   argc,
   g_test_add_func ("/outbox/own-folder", test_own_folder);
   g_test_add_func ("/outbox/damaged-beside", test_damaged_beside);
   g_test_add_func ("/outbox/settings-read-once", test_settings_read_once);
+  g_test_add_func ("/outbox/unreadable-journal", test_unreadable_journal);
 
   return g_test_run ();
 }

@@ -779,6 +779,23 @@ typedef gboolean (*WaitingItemFunc) (RelayOutbox  *self,
 /* Takes the outbox's lock, finds the message @message_id among those
  * still waiting, runs @func on it and releases the lock; an error when
  * it is not there or may already be with the server */
+/* Whether the journal's marks can be read (or there are none) */
+static gboolean
+journal_readable (RelayOutbox  *self,
+                  GError      **error)
+{
+  RelayOutboxJournal journal;
+  gboolean ok;
+
+  relay_outbox_journal_init (&journal, self);
+  ok = journal.error == NULL;
+  if (!ok)
+    g_propagate_error (error, g_steal_pointer (&journal.error));
+  g_clear_pointer (&journal.marks, g_hash_table_unref);
+
+  return ok;
+}
+
 static gboolean
 change_waiting_item (RelayOutbox      *self,
                      const char       *message_id,
@@ -792,6 +809,15 @@ change_waiting_item (RelayOutbox      *self,
 
   if ((lock = try_lock (self, error)) < 0)
     return FALSE;
+
+  /* a journal that cannot be read may hold the mark of this message:
+   * rewriting its envelope would end the mark, and the next drain would
+   * send again what the server may already have */
+  if (!journal_readable (self, error))
+    {
+      close (lock);
+      return FALSE;
+    }
 
   item = find_item (self, message_id);
   if (item == NULL || item_handed_over (item))
