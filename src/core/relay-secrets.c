@@ -207,12 +207,29 @@ start_clear (const char          *account_id,
 
 /* The blocking forms serve the command-line tool, which has nothing else
  * to do meanwhile, and the workers of the async forms; they run
- * libsecret's calls in a private main context. */
+ * libsecret's calls in a private main context.
+ *
+ * libsecret never gets the caller's cancellable. libsecret 0.20.5, in a
+ * Flatpak (its file backend, the Secret portal), connects to the
+ * cancellable while it waits for the portal's answer a handler that calls
+ * g_cancellable_disconnect() on that same cancellable, which GLib
+ * documents as a deadlock: the thread that cancels (the keyring deadline
+ * or a page going away, on the main loop) then blocks for ever. Instead
+ * the wait below ends on its own when the cancellable is cancelled, and
+ * libsecret's call is left behind in the private context, which nothing
+ * iterates again: its callback never runs. */
 typedef struct
 {
   GMainContext *context;
   GAsyncResult *result;
 } SyncData;
+
+static void
+sync_data_clear (SyncData *data)
+{
+  g_clear_object (&data->result);
+  g_main_context_unref (data->context);
+}
 
 static void
 sync_cb (GObject      *object,
@@ -223,30 +240,69 @@ sync_cb (GObject      *object,
 
   data->result = g_object_ref (result);
   g_main_context_wakeup (data->context);
+  g_atomic_rc_box_release_full (data, (GDestroyNotify)sync_data_clear);
 }
 
-/* Before the call: its callback (sync_cb) will come in a context of its own */
-static void
-sync_begin (SyncData *data)
+static gboolean
+sync_cancelled_cb (GCancellable *cancellable,
+                   gpointer      user_data)
 {
+  return G_SOURCE_REMOVE;
+}
+
+/* Before the call: its callback (sync_cb, with the reference returned
+ * here) will come in a context of its own */
+static SyncData *
+sync_begin (void)
+{
+  SyncData *data = g_atomic_rc_box_new0 (SyncData);
+
   data->context = g_main_context_new ();
-  data->result = NULL;
   g_main_context_push_thread_default (data->context);
+
+  return g_atomic_rc_box_acquire (data);
 }
 
-/* After the call: its result, once it has come */
+/* After the call: its result once it has come, or %NULL with
+ * %G_IO_ERROR_CANCELLED when @cancellable was cancelled first */
 static GAsyncResult *
-sync_end (SyncData *data)
+sync_end (SyncData      *data,
+          GCancellable  *cancellable,
+          GError       **error)
 {
-  while (data->result == NULL)
-    g_main_context_iteration (data->context, TRUE);
-  /* what libsecret queued behind its callback would die with the context */
-  while (g_main_context_iteration (data->context, FALSE))
-    ;
-  g_main_context_pop_thread_default (data->context);
-  g_main_context_unref (data->context);
+  GMainContext *context = data->context;
+  GAsyncResult *result;
+  GSource *cancelled = NULL;
 
-  return data->result;
+  if (cancellable != NULL)
+    {
+      cancelled = g_cancellable_source_new (cancellable);
+      g_source_set_callback (cancelled, G_SOURCE_FUNC (sync_cancelled_cb), NULL, NULL);
+      g_source_attach (cancelled, context);
+    }
+
+  while (data->result == NULL && !g_cancellable_is_cancelled (cancellable))
+    g_main_context_iteration (context, TRUE);
+
+  if (cancelled != NULL)
+    {
+      g_source_destroy (cancelled);
+      g_source_unref (cancelled);
+    }
+
+  result = data->result != NULL ? g_object_ref (data->result) : NULL;
+  /* what libsecret queued behind its callback would die with the
+   * context; a call left behind stays there, never dispatched */
+  if (result != NULL)
+    while (g_main_context_iteration (context, FALSE))
+      ;
+  g_main_context_pop_thread_default (context);
+  g_atomic_rc_box_release_full (data, (GDestroyNotify)sync_data_clear);
+
+  if (result == NULL)
+    g_cancellable_set_error_if_cancelled (cancellable, error);
+
+  return result;
 }
 
 /**
@@ -267,16 +323,16 @@ relay_secrets_store_sync (const char    *account_id,
                           GError       **error)
 {
   g_autoptr(GAsyncResult) result = NULL;
-  SyncData data;
+  SyncData *data;
 
   g_return_val_if_fail (account_id != NULL, FALSE);
   g_return_val_if_fail (secret != NULL, FALSE);
 
-  sync_begin (&data);
-  start_store (account_id, kind, description, secret, cancellable, sync_cb, &data);
-  result = sync_end (&data);
+  data = sync_begin ();
+  start_store (account_id, kind, description, secret, NULL, sync_cb, data);
+  result = sync_end (data, cancellable, error);
 
-  return g_task_propagate_boolean (G_TASK (result), error);
+  return result != NULL && g_task_propagate_boolean (G_TASK (result), error);
 }
 
 /**
@@ -298,15 +354,15 @@ relay_secrets_lookup_sync (const char      *account_id,
                            GError         **error)
 {
   g_autoptr(GAsyncResult) result = NULL;
-  SyncData data;
+  SyncData *data;
 
   g_return_val_if_fail (account_id != NULL, NULL);
 
-  sync_begin (&data);
-  start_lookup (account_id, kind, cancellable, sync_cb, &data);
-  result = sync_end (&data);
+  data = sync_begin ();
+  start_lookup (account_id, kind, NULL, sync_cb, data);
+  result = sync_end (data, cancellable, error);
 
-  return g_task_propagate_pointer (G_TASK (result), error);
+  return result != NULL ? g_task_propagate_pointer (G_TASK (result), error) : NULL;
 }
 
 /* The account's secrets, all of them or those of one kind */
@@ -318,15 +374,15 @@ clear_sync (const char       *account_id,
             GError          **error)
 {
   g_autoptr(GAsyncResult) result = NULL;
-  SyncData data;
+  SyncData *data;
 
   g_return_val_if_fail (account_id != NULL, FALSE);
 
-  sync_begin (&data);
-  start_clear (account_id, one_kind, kind, cancellable, sync_cb, &data);
-  result = sync_end (&data);
+  data = sync_begin ();
+  start_clear (account_id, one_kind, kind, NULL, sync_cb, data);
+  result = sync_end (data, cancellable, error);
 
-  return g_task_propagate_boolean (G_TASK (result), error);
+  return result != NULL && g_task_propagate_boolean (G_TASK (result), error);
 }
 
 /**
