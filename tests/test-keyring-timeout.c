@@ -377,6 +377,63 @@ test_connection_needs_saved_password (void)
   remove_tree (dir);
 }
 
+typedef struct
+{
+  Page     *page;
+  gboolean  problem_seen;
+} Watch;
+
+static gboolean
+password_found (gpointer data)
+{
+  Watch *watch = data;
+  GtkRevealer *revealer = GTK_REVEALER (find_type (GTK_WIDGET (watch->page->page), GTK_TYPE_REVEALER));
+
+  watch->problem_seen |= gtk_revealer_get_reveal_child (revealer);
+  return find_widget (GTK_WIDGET (watch->page->page), is_label_containing,
+                      (gpointer)"A password is kept in your keyring") != NULL;
+}
+
+/* A keyring that misses the page's own look-up at start (inside the
+ * Flatpak the runtime's libsecret loses the Secret portal's answer now
+ * and then) is asked once more before anything is said: the password is
+ * found, and no problem was shown meanwhile */
+static void
+test_start_asks_again (void)
+{
+  Page page = { 0 };
+  Watch watch = { &page, FALSE };
+  gboolean saved = FALSE;
+  g_autofree char *id = NULL;
+  gint64 resume;
+
+  page_open (&page);
+  fill_custom_server (&page, "2525", "right-pass");
+  g_signal_connect (page.page, "saved", G_CALLBACK (saved_cb), &saved);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (page.page), "setup.save", NULL));
+  wait_for (is_true, &saved);
+  id = g_strdup (relay_account_get_id (relay_account_store_get_default (page.store)));
+  page_close (&page);
+
+  /* started again while the keyring does not answer; it answers again
+   * after the first look-up's deadline, during the second */
+  keyring_pause (TRUE);
+  page_open (&page);
+  resume = g_get_monotonic_time () + (KEYRING_DEADLINE_SECONDS + 2) * G_USEC_PER_SEC;
+  while (g_get_monotonic_time () < resume)
+    {
+      if (!g_main_context_iteration (NULL, FALSE))
+        g_usleep (1000);
+      password_found (&watch);
+    }
+  keyring_pause (FALSE);
+  wait_for (password_found, &watch);
+  g_assert_false (watch.problem_seen);
+
+  relay_secrets_clear_sync (id, NULL, NULL);
+  page_close (&page);
+}
+
 static void
 result_cb (GObject      *object,
            GAsyncResult *result,
@@ -453,6 +510,7 @@ main (int   argc,
   g_test_add_func ("/keyring-timeout/save", test_save);
   g_test_add_func ("/keyring-timeout/connection-needs-saved-password", test_connection_needs_saved_password);
   g_test_add_func ("/keyring-timeout/oauth-account", test_oauth_account);
+  g_test_add_func ("/keyring-timeout/start-asks-again", test_start_asks_again);
 
   ret = g_test_run ();
 

@@ -315,6 +315,7 @@ typedef struct
   RelaySetupPage *self;
   char           *account_id;
   gboolean        for_test;
+  gboolean        again;
 } LookupData;
 
 static void
@@ -326,6 +327,29 @@ lookup_data_free (LookupData *data)
 }
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (LookupData, lookup_data_free)
+
+static void lookup_password_cb (GObject      *object,
+                                GAsyncResult *result,
+                                gpointer      user_data);
+
+/* @again: a second request, or one the user asked for: no other follows
+ * when the keyring does not answer */
+static void
+start_lookup (RelaySetupPage *self,
+              gboolean        for_test,
+              gboolean        again)
+{
+  LookupData *data = g_new0 (LookupData, 1);
+
+  g_assert (self->saved != NULL);
+
+  data->self = g_object_ref (self);
+  data->account_id = g_strdup (relay_account_get_id (self->saved));
+  data->for_test = for_test;
+  data->again = again;
+  relay_secrets_lookup_async (data->account_id, RELAY_SECRET_PASSWORD, self->cancellable,
+                              lookup_password_cb, data);
+}
 
 static void
 lookup_password_cb (GObject      *object,
@@ -345,6 +369,17 @@ lookup_password_cb (GObject      *object,
   if (self->saved == NULL || g_strcmp0 (relay_account_get_id (self->saved), data->account_id) != 0)
     {
       secret_password_free (secret);
+      return;
+    }
+
+  /* The look-up the page makes by itself asks once more before it
+   * bothers anyone: inside the Flatpak, the Secret portal's answer is
+   * now and then lost by the runtime's libsecret (before 0.21.4), and a
+   * second request is answered (docs/flatpak.md) */
+  if (g_error_matches (error, RELAY_SECRETS_ERROR, RELAY_SECRETS_ERROR_TIMEOUT) &&
+      !data->for_test && !data->again)
+    {
+      start_lookup (self, FALSE, TRUE);
       return;
     }
 
@@ -375,15 +410,7 @@ void
 _relay_setup_page_lookup_password (RelaySetupPage *self,
                                    gboolean        for_test)
 {
-  LookupData *data = g_new0 (LookupData, 1);
-
-  g_assert (self->saved != NULL);
-
-  data->self = g_object_ref (self);
-  data->account_id = g_strdup (relay_account_get_id (self->saved));
-  data->for_test = for_test;
-  relay_secrets_lookup_async (data->account_id, RELAY_SECRET_PASSWORD, self->cancellable,
-                              lookup_password_cb, data);
+  start_lookup (self, for_test, FALSE);
 }
 
 static void
@@ -393,8 +420,9 @@ read_password_action (GtkWidget  *widget,
 {
   RelaySetupPage *self = RELAY_SETUP_PAGE (widget);
 
+  /* Try Again: the user is waiting for this one answer */
   if (self->saved != NULL && !self->password_known)
-    _relay_setup_page_lookup_password (self, FALSE);
+    start_lookup (self, FALSE, TRUE);
 }
 
 void
