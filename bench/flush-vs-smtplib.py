@@ -37,6 +37,8 @@ import sys
 import tempfile
 import time
 
+import private_postfix
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 TESTS = os.path.join(HERE, "..", "tests")
 BUILD = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "..", "build")
@@ -174,12 +176,6 @@ def f1(work):
         server.wait()
 
 
-def postfix_ctl(confdir, action):
-    """postfix -c DIR ACTION; its own messages go to its log file"""
-    result = subprocess.run([POSTFIX, "-c", confdir, action], capture_output=True, text=True)
-    return result.returncode == 0
-
-
 def postfix_why_not():
     """Why a private Postfix with SASL cannot run here, or None"""
     if not os.access(POSTFIX, os.X_OK):
@@ -206,18 +202,23 @@ def start_postfix(work, certs, port):
         print("F2: skipped, " + why + " (build-aux/install-deps --bench installs what it needs)")
         return None, None
     owner = pwd.getpwnam("postfix")
-
-    # Postfix's daemons (its mail owner) reach their data, queue, keys and
-    # sasldb through it
-    os.chmod(work, 0o755)
-    confdir, queue_dir, data = (os.path.join(work, d) for d in ("postfix-etc", "postfix-spool", "postfix-data"))
-    for d in (confdir, queue_dir, data):
-        os.makedirs(d)
-    os.chown(data, owner.pw_uid, owner.pw_gid)
-    log = os.path.join(data, "maillog")
-    with open(log, "w"):
-        pass
-    os.chown(log, owner.pw_uid, owner.pw_gid)
+    # the sasldb and the SASL configuration, which main.cf names
+    sasl_conf = os.path.join(work, "postfix-etc", "sasl")
+    sasldb = os.path.join(work, "postfix-data", "sasldb2")
+    confdir, _, log = private_postfix.make(work, [
+        "inet_interfaces = 127.0.0.1",
+        "mynetworks =",
+        "smtpd_relay_restrictions = permit_sasl_authenticated, reject",
+        "smtpd_tls_security_level = may",
+        "smtpd_tls_cert_file = " + os.path.join(certs, "good.pem"),
+        "smtpd_tls_key_file = " + os.path.join(certs, "good.key"),
+        "smtpd_tls_auth_only = yes",
+        "smtpd_sasl_auth_enable = yes",
+        "smtpd_sasl_type = cyrus",
+        "smtpd_sasl_path = smtpd",
+        "cyrus_sasl_config_path = " + sasl_conf,
+        "smtpd_sasl_local_domain =",
+    ])
 
     # the server's key: smtpd reads it as the mail owner
     os.chmod(certs, 0o755)
@@ -226,14 +227,12 @@ def start_postfix(work, certs, port):
 
     # the account, in a sasldb of the instance's own that smtpd (the mail
     # owner) reads: saslpasswd2 -u sets the realm, the part after the @
-    sasldb = os.path.join(data, "sasldb2")
     local, realm = USER.split("@")
     subprocess.run([SASLPASSWD2, "-f", sasldb, "-p", "-c", "-u", realm, local], input=PASSWORD,
                    text=True, check=True)
     os.chown(sasldb, owner.pw_uid, owner.pw_gid)
     os.chmod(sasldb, 0o600)
     # Debian's Postfix looks for smtpd.conf in $config_directory/sasl
-    sasl_conf = os.path.join(confdir, "sasl")
     os.makedirs(sasl_conf)
     with open(os.path.join(sasl_conf, "smtpd.conf"), "w") as f:
         f.write("\n".join([
@@ -244,58 +243,16 @@ def start_postfix(work, certs, port):
             "",
         ]))
 
-    shutil.copy("/etc/postfix/master.cf", confdir)
-    with open(os.path.join(confdir, "main.cf"), "w") as f:
-        f.write("\n".join([
-            "compatibility_level = 3.6",
-            "queue_directory = " + queue_dir,
-            "data_directory = " + data,
-            "mail_owner = postfix",
-            "setgid_group = postdrop",
-            "myhostname = bench.localdomain",
-            "mydomain = localdomain",
-            "myorigin = localdomain",
-            "mydestination =",
-            "inet_interfaces = 127.0.0.1",
-            "inet_protocols = ipv4",
-            "mynetworks =",
-            "smtpd_relay_restrictions = permit_sasl_authenticated, reject",
-            "smtpd_tls_security_level = may",
-            "smtpd_tls_cert_file = " + os.path.join(certs, "good.pem"),
-            "smtpd_tls_key_file = " + os.path.join(certs, "good.key"),
-            "smtpd_tls_auth_only = yes",
-            "smtpd_sasl_auth_enable = yes",
-            "smtpd_sasl_type = cyrus",
-            "smtpd_sasl_path = smtpd",
-            "cyrus_sasl_config_path = " + sasl_conf,
-            "smtpd_sasl_local_domain =",
-            "default_transport = discard:bench",
-            "local_transport = discard:bench",
-            "relay_transport = discard:bench",
-            "alias_maps =",
-            "alias_database =",
-            "maillog_file_prefixes = " + work,
-            "maillog_file = " + log,
-            "syslog_name = postfix-bench",
-            "",
-        ]))
-    # no chroot: the private queue has no copy of /etc in it; the one smtpd
-    # listens on 127.0.0.1:PORT instead of port 25
-    subprocess.run(["postconf", "-c", confdir, "-F", "*/*/chroot = n"], check=True)
+    # the one smtpd listens on 127.0.0.1:PORT instead of port 25
     subprocess.run(["postconf", "-c", confdir, "-MX", "smtp/inet"], check=True)
     subprocess.run(["postconf", "-c", confdir, "-M",
                     "127.0.0.1:%d/inet = 127.0.0.1:%d inet n - n - - smtpd" % (port, port)], check=True)
-    if not postfix_ctl(confdir, "start") or not wait_for_port(port):
+    if not private_postfix.ctl(confdir, "start") or not wait_for_port(port):
         with open(log) as f:
             print("F2: skipped, the private Postfix did not start:\n" + f.read()[-1500:])
-        postfix_ctl(confdir, "stop")
+        private_postfix.ctl(confdir, "stop")
         return None, None
     return confdir, log
-
-
-def count_discarded(log):
-    with open(log, errors="replace") as f:
-        return sum(1 for line in f if "/discard[" in line and "status=sent" in line)
 
 
 def f2(work):
@@ -311,10 +268,10 @@ def f2(work):
         # a client's messages are in Postfix's queue once it answered their
         # end of data; the client is done when Postfix has discarded them
         for _ in range(1200):
-            if count_discarded(log) >= expected:
+            if private_postfix.count_discarded(log) >= expected:
                 break
             time.sleep(0.05)
-        done = count_discarded(log)
+        done = private_postfix.count_discarded(log)
         if done != expected:
             with open(log, errors="replace") as f:
                 tail = f.read()[-1500:]
@@ -325,7 +282,7 @@ def f2(work):
                                                   ssl.create_default_context(cafile=ca), settle)
         report("F2", "to a private Postfix (STARTTLS, AUTH via Cyrus SASL)", ours, theirs, ratios)
     finally:
-        postfix_ctl(confdir, "stop")
+        private_postfix.ctl(confdir, "stop")
 
 
 def main():

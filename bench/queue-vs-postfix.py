@@ -26,6 +26,8 @@ import sys
 import tempfile
 import time
 
+import private_postfix
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 BUILD = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "..", "build")
 ROUNDS = int(sys.argv[2]) if len(sys.argv) > 2 else 200
@@ -34,12 +36,6 @@ SENDMAIL = "/usr/sbin/sendmail"
 POSTFIX = "/usr/sbin/postfix"
 USER, RCPT = "user@example.org", "rcpt@example.org"
 SUBJECT, BODY = "bench", "Hello.\n"
-
-
-def postfix_ctl(confdir, action):
-    """postfix -c DIR ACTION; its own messages go to its log file"""
-    result = subprocess.run([POSTFIX, "-c", confdir, action], capture_output=True, text=True)
-    return result.returncode == 0
 
 
 def start_postfix(work):
@@ -52,50 +48,16 @@ def start_postfix(work):
         print("Q: skipped, a private Postfix instance needs root (its daemons run as its mail_owner)")
         return None
     try:
-        owner = pwd.getpwnam("postfix")
+        pwd.getpwnam("postfix")
     except KeyError:
         print("Q: skipped, there is no postfix user (Postfix's package makes it)")
         return None
 
-    # Postfix's daemons (its mail owner) reach their data and queue through it
-    os.chmod(work, 0o755)
-    confdir, queue, data = (os.path.join(work, d) for d in ("postfix-etc", "postfix-spool", "postfix-data"))
-    for d in (confdir, queue, data):
-        os.makedirs(d)
-    # the daemons write their data and log as the mail owner
-    os.chown(data, owner.pw_uid, owner.pw_gid)
-    log = os.path.join(data, "maillog")
-    with open(log, "w"):
-        pass
-    os.chown(log, owner.pw_uid, owner.pw_gid)
-    shutil.copy("/etc/postfix/master.cf", confdir)
-    with open(os.path.join(confdir, "main.cf"), "w") as f:
-        f.write("\n".join([
-            "compatibility_level = 3.6",
-            "queue_directory = " + queue,
-            "data_directory = " + data,
-            "mail_owner = postfix",
-            "setgid_group = postdrop",
-            "myhostname = bench.localdomain",
-            "mydomain = localdomain",
-            "myorigin = localdomain",
-            "mydestination =",
-            "inet_interfaces = loopback-only",
-            "inet_protocols = ipv4",
-            "master_service_disable = inet",
-            "default_transport = discard:bench",
-            "local_transport = discard:bench",
-            "relay_transport = discard:bench",
-            "alias_maps =",
-            "alias_database =",
-            "maillog_file_prefixes = " + work,
-            "maillog_file = " + log,
-            "syslog_name = postfix-bench",
-            "",
-        ]))
-    # no chroot: the private queue has no copy of /etc in it
-    subprocess.run(["postconf", "-c", confdir, "-F", "*/*/chroot = n"], check=True)
-    if not postfix_ctl(confdir, "start"):
+    confdir, _, log = private_postfix.make(work, [
+        "inet_interfaces = loopback-only",
+        "master_service_disable = inet",
+    ])
+    if not private_postfix.ctl(confdir, "start"):
         with open(log) as f:
             print("Q: skipped, the private Postfix did not start:\n" + f.read()[-1500:])
         return None
@@ -116,9 +78,7 @@ def spawn(argv, stdin_path, env):
 
 
 def count_discarded(confdir):
-    log = os.path.join(os.path.dirname(confdir), "postfix-data", "maillog")
-    with open(log, errors="replace") as f:
-        return sum(1 for line in f if "/discard[" in line and "status=sent" in line)
+    return private_postfix.count_discarded(os.path.join(os.path.dirname(confdir), "postfix-data", "maillog"))
 
 
 def main():
@@ -182,7 +142,7 @@ def main():
               % statistics.median(ratios))
     finally:
         if confdir is not None:
-            postfix_ctl(confdir, "stop")
+            private_postfix.ctl(confdir, "stop")
         shutil.rmtree(work, ignore_errors=True)
 
 
