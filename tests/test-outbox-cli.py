@@ -590,8 +590,11 @@ def test_unwritable_log(certs, work):
 def test_unwritable_log_outcomes(certs, work):
     """A refusal, a deferral or an unanswered end of data that cannot be
     written to the send log leaves the message as it was, stops the drain,
-    and is recorded by the next run: no outcome is lost unrecorded."""
-    for scenario, outcome in (("mail-550", "failed"), ("mail-451-once", "sent"),
+    and is recorded by the next run: no outcome is lost unrecorded. (A
+    message is marked "sending" before its envelope goes; when its data
+    never went, the mark is released, so that the next run does not take
+    it for unknown.)"""
+    for scenario, outcome in (("mail-550", "failed"), ("mail-451-once", "sent"), ("rcpt-550", "failed"),
                               ("drop-in-data", "unknown")):
         maildir = os.path.join(work, "outcome-" + scenario)
         proc = subprocess.Popen([PYTHON, os.path.join(HERE, "fake-smtp-server.py"), "--scenario", scenario,

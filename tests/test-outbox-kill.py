@@ -209,15 +209,34 @@ def test_kills(work, kills, rng):
 
 def test_damaged_journal(work):
     """Torn and damaged lines are skipped, never crash a run, and a mark
-    that holds still holds among them"""
+    that holds still holds among them; a mark released (its data never
+    went) no longer holds, and a release naming another envelope does not
+    end a mark"""
     maildir = os.path.join(work, "damaged-journal-mail")
     proc, port = start_server(maildir)
     home = Home(port, "outbox-journal-")
     try:
         ids = [home.queue("j%d" % i) for i in range(3)]
-        item = sorted(home.items())[0][:-len(".json")]
+        items = sorted(home.items())
+        item = items[0][:-len(".json")]
         digest = hashlib.sha256(open(os.path.join(home.outbox, item + ".json"), "rb").read()).hexdigest()
+        # which message each file holds
+        by_item = {}
+        for name in items:
+            with open(os.path.join(home.outbox, name)) as f:
+                by_item[name[:-len(".json")]] = json.load(f)["message_id"]
+        other = items[1][:-len(".json")]
+        other_digest = hashlib.sha256(open(os.path.join(home.outbox, other + ".json"), "rb").read()).hexdigest()
         with open(home.journal, "w") as f:
+            # marked, then released: queued as before
+            f.write('{"id":"%s","envelope":"%s","attempt":1,"recipients":["rcpt@example.org"],"next_attempt":0}\n'
+                    % (other, other_digest))
+            f.write('{"id":"%s","envelope":"%s","released":true}\n' % (other, other_digest))
+            # a release of another envelope, and a damaged one: the mark below holds
+            f.write('{"id":"%s","envelope":"%s","attempt":1,"recipients":["rcpt@example.org"],"next_attempt":0}\n'
+                    % (item, digest))
+            f.write('{"id":"%s","envelope":"%s","released":true}\n' % (item, "0" * 64))
+            f.write('{"id":"%s","envelope":"not a digest","released":true}\n' % item)
             f.write("not json\n")
             f.write('{"id":"../../escape","envelope":"%s","attempt":1,"recipients":["a@example.org"]}\n' % digest)
             f.write('{"id":"%s","envelope":"%s","attempt":1,"recipients":["not an address"]}\n' % (item, digest))
@@ -232,10 +251,13 @@ def test_damaged_journal(work):
         check(r.returncode in (0, 1) and "Traceback" not in r.stderr and r.returncode >= 0,
               "a damaged journal does not crash flush (%d %s)" % (r.returncode, r.stderr[-200:]))
         events = home.events()
-        marked = [e["status"] for e in events if e["message_id"] == ids[0] and e["status"] != "queued"]
+        marked_id = by_item[item]
+        marked = [e["status"] for e in events if e["message_id"] == marked_id and e["status"] != "queued"]
         check(marked == ["unknown"], "the one valid mark among damaged lines holds: unknown, not sent (%r)" % marked)
+        released = [e["status"] for e in events if e["message_id"] == by_item[other] and e["status"] != "queued"]
+        check(released == ["sent"], "a released mark no longer holds: sent (%r)" % released)
         got = received(maildir)
-        check(ids[0] not in got and all(got.get(m) == 1 for m in ids[1:]),
+        check(marked_id not in got and all(got.get(m) == 1 for m in ids if m != marked_id),
               "the marked message is not sent; the others are, once (%r)" % got)
         check(home.items() == [] and not os.path.exists(home.journal), "and the outbox and its journal are empty")
     finally:

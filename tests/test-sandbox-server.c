@@ -525,6 +525,96 @@ test_pipelined_data (Fixture       *f,
   assert_received (f, 0, "sender@example.org", recipients, MESSAGE);
 }
 
+/* Each message's data goes with the next message's envelope, in one
+ * write (RFC 2920 3.1), and its verdict is read with that envelope's
+ * replies: three messages, each taken once, in order, each with its own
+ * verdict */
+static void
+data_with_next_envelope_thread (GTask        *task,
+                                gpointer      source_object,
+                                gpointer      task_data,
+                                GCancellable *cancellable)
+{
+  Fixture *f = task_data;
+  g_autoptr(RelaySmtpSession) session = client_open (f, RELAY_SECURITY_TLS);
+  g_autoptr(GBytes) message = g_bytes_new_static (MESSAGE, strlen (MESSAGE));
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) transcript = NULL;
+  const char *senders[] = { "a@example.org", "b@example.org", "c@example.org" };
+  const char *recipients[] = { "one@example.org", NULL };
+  guint start;
+  guint data_line = 0;
+
+  OK (relay_smtp_session_authenticate (session, RELAY_AUTH_METHOD_PLAIN, "sandbox", f->password, NULL, &error));
+  g_assert_no_error (error);
+
+  transcript = relay_smtp_session_dup_transcript (session);
+  start = g_strv_length (transcript);
+  g_clear_pointer (&transcript, g_strfreev);
+
+  for (guint i = 0; i < G_N_ELEMENTS (senders); i++)
+    {
+      g_autoptr(GPtrArray) replies = NULL;
+
+      OK (relay_smtp_session_begin_message_write (session, senders[i], recipients, message, NULL, &error));
+      g_assert_no_error (error);
+      OK (relay_smtp_session_begin_message_read (session, &replies, NULL, &error));
+      g_assert_no_error (error);
+      g_assert_cmpuint (replies->len, ==, 1);
+      g_assert_cmpuint (relay_smtp_session_get_last_reply (session)->code, ==, 354);
+
+      if (i > 0)
+        {
+          /* the verdict on the one before came with these replies */
+          g_assert_true (relay_smtp_session_has_verdict_due (session));
+          OK (relay_smtp_session_finish_data (session, NULL, &error));
+          g_assert_no_error (error);
+          g_assert_cmpuint (relay_smtp_session_get_last_reply (session)->code, ==, 250);
+          g_assert_cmpuint (f->received->len, ==, i);
+        }
+
+      g_assert_false (relay_smtp_session_has_verdict_due (session));
+      OK (relay_smtp_session_send_data (session, message, NULL, &error));
+      g_assert_no_error (error);
+      g_assert_true (relay_smtp_session_has_verdict_due (session));
+    }
+
+  /* the last one alone: its data written, its verdict read */
+  OK (relay_smtp_session_finish_data (session, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_false (relay_smtp_session_has_verdict_due (session));
+  OK (relay_smtp_session_quit (session, NULL, &error));
+  g_assert_no_error (error);
+
+  /* on the wire: the second message's MAIL right after the first one's
+   * end of data, before the server said anything about it */
+  transcript = relay_smtp_session_dup_transcript (session);
+  for (guint i = start; transcript[i]; i++)
+    if (g_str_equal (transcript[i], "C: .") && data_line == 0)
+      data_line = i;
+  g_assert_cmpuint (data_line, >, start);
+  g_assert_true (g_str_has_prefix (transcript[data_line + 1], "C: MAIL FROM:<b@example.org>"));
+  g_assert_cmpstr (transcript[data_line + 2], ==, "C: RCPT TO:<one@example.org>");
+  g_assert_cmpstr (transcript[data_line + 3], ==, "C: DATA");
+  g_assert_true (g_str_has_prefix (transcript[data_line + 4], "S: 250"));
+
+  g_task_return_pointer (task, NULL, NULL);
+}
+
+static void
+test_data_with_next_envelope (Fixture       *f,
+                              gconstpointer  data)
+{
+  const char *recipients[] = { "one@example.org", NULL };
+
+  run_in_thread (f, data_with_next_envelope_thread, f);
+
+  g_assert_cmpuint (f->received->len, ==, 3);
+  assert_received (f, 0, "a@example.org", recipients, MESSAGE);
+  assert_received (f, 1, "b@example.org", recipients, MESSAGE);
+  assert_received (f, 2, "c@example.org", recipients, MESSAGE);
+}
+
 static void
 test_implicit_tls (Fixture       *f,
                    gconstpointer  data)
@@ -1292,6 +1382,7 @@ main (int   argc,
   ADD ("starttls", test_starttls);
   ADD ("implicit-tls", test_implicit_tls);
   ADD ("pipelined-data", test_pipelined_data);
+  ADD ("data-with-next-envelope", test_data_with_next_envelope);
   ADD ("wrong-password", test_wrong_password);
   ADD ("mail-before-auth", test_mail_before_auth);
   ADD ("auth-before-starttls", test_auth_before_starttls);

@@ -154,10 +154,17 @@ retry_delay (Drain *drain,
   return (gint64)(base * (1 << MIN (attempt - 1, 10)) * jitter * G_USEC_PER_SEC);
 }
 
+static gboolean finish_in_flight (Drain *drain);
+
 static void
 close_session (Drain    *drain,
                gboolean  polite)
 {
+  if (drain->session == NULL)
+    return;
+
+  /* the message in flight first: its data, and the server's verdict */
+  finish_in_flight (drain);
   if (drain->session == NULL)
     return;
 
@@ -487,10 +494,13 @@ drop_international (Drain *drain,
   return TRUE;
 }
 
-/* From here the server may take the message: a crash means unknown */
+/* Marks @item “sending” in the journal: from here the server may take
+ * the message, and a crash means unknown. Durable at once with @durable,
+ * else by the next relay_outbox_journal_sync () (before its data goes). */
 static gboolean
-mark_sending (Drain *drain,
-              Item  *item)
+mark_sending (Drain    *drain,
+              Item     *item,
+              gboolean  durable)
 {
   g_autoptr(GError) error = NULL;
 
@@ -498,7 +508,8 @@ mark_sending (Drain *drain,
   item->state = g_strdup ("sending");
   if ((item->digest != NULL ||
        relay_outbox_read_envelope_digest (drain->outbox, item->id, &item->digest, &error)) &&
-      relay_outbox_journal_mark (&drain->journal, item, &error))
+      relay_outbox_journal_append (&drain->journal, item, &error) &&
+      (!durable || relay_outbox_journal_sync (&drain->journal, &error)))
     return TRUE;
 
   close_session (drain, FALSE);
@@ -506,6 +517,18 @@ mark_sending (Drain *drain,
   /* not marked: as it is on disk, for the report */
   g_clear_pointer (&item->digest, g_free);
   return FALSE;
+}
+
+/* @item was marked, but its data never went: the mark ends, and it is
+ * what it was before (@state) */
+static void
+unmark (Drain      *drain,
+        Item       *item,
+        const char *state)
+{
+  relay_outbox_journal_release (&drain->journal, item);
+  g_free (item->state);
+  item->state = g_strdup (state);
 }
 
 /* The server's verdict on a message it may have taken never came */
@@ -523,12 +546,78 @@ unknown (Drain        *drain,
   return TRUE;
 }
 
-/* Sends one message; FALSE when the drain must stop */
+/* The message itself was refused (DATA, or its data): for everyone it
+ * still goes to; or its verdict never came. FALSE when the drain must
+ * stop. */
+static gboolean
+data_failed (Drain        *drain,
+             Item         *item,
+             const GError *error)
+{
+  g_autofree char *reply = NULL;
+  g_autofree char *detail = NULL;
+  RelayDisposition disposition;
+
+  /* the answer to the end of data never came */
+  if (!g_error_matches (error, RELAY_SMTP_ERROR, RELAY_SMTP_ERROR_REPLY))
+    return unknown (drain, item, error);
+
+  disposition = classify (drain, "data", error, &reply, &detail);
+  if (reply != NULL && g_str_has_prefix (reply, "421"))
+    close_session (drain, FALSE);
+
+  if (item->later != NULL)
+    {
+      g_autoptr(GStrvBuilder) all = g_strv_builder_new ();
+
+      g_strv_builder_addv (all, (const char **)item->recipients);
+      g_strv_builder_addv (all, (const char **)item->later);
+      g_strfreev (item->recipients);
+      item->recipients = g_strv_builder_end (all);
+      g_clear_pointer (&item->later, g_strfreev);
+    }
+
+  return settle (drain, item, disposition, reply, detail);
+}
+
+/* The verdict on the message in flight: read (unless the replies to the
+ * next message's envelope brought it already) and recorded. FALSE when
+ * the drain must stop. */
+static gboolean
+finish_in_flight (Drain *drain)
+{
+  Item *item = g_steal_pointer (&drain->in_flight);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *reply = NULL;
+
+  if (item == NULL)
+    return TRUE;
+
+  relay_smtp_session_set_deadline (drain->session, exchange_deadline (drain, drain->in_flight_size));
+  drain->in_flight_size = 0;
+  if (!relay_smtp_session_finish_data (drain->session, drain->cancellable, &error))
+    return data_failed (drain, item, error);
+
+  reply = relay_smtp_reply_to_string (relay_smtp_session_get_last_reply (drain->session));
+  g_ptr_array_add (drain->pending_entries,
+                   relay_outbox_make_entry (drain->account, item, RELAY_SEND_STATUS_SENT, reply, NULL));
+  g_ptr_array_add (drain->pending_items, item);
+  if (drain->pending_entries->len >= MAX_PENDING)
+    relay_outbox_flush_sent (drain);
+  drain->report->sent++;
+
+  return TRUE;
+}
+
+/* Sends one message: its data goes with the next message's envelope, or
+ * before whatever comes next (finish_in_flight ()). FALSE when the drain
+ * must stop. */
 static gboolean
 send_item (Drain *drain,
            Item  *item)
 {
   g_autoptr(GError) error = NULL;
+  g_autoptr(GError) sync_error = NULL;
   g_autoptr(GBytes) message = NULL;
   g_autoptr(GPtrArray) replies = NULL;
   g_auto(GStrv) accepted = NULL;
@@ -536,11 +625,13 @@ send_item (Drain *drain,
   g_autofree char *contents = NULL;
   g_autofree char *reply = NULL;
   g_autofree char *detail = NULL;
+  g_autofree char *state = NULL;
   gsize length;
-  RelayDisposition disposition;
+  RelayDisposition disposition = RELAY_DISPOSITION_OK;
   gboolean go_on;
   gboolean with_envelope;
   gboolean unchanged;
+  gboolean begun;
 
   /* a message that may have reached the server is never sent again */
   if (drain->halted)
@@ -562,6 +653,8 @@ send_item (Drain *drain,
   if (drain->session == NULL || drain->on_connection >= drain->per_connection)
     {
       close_session (drain, TRUE);
+      if (drain->halted)
+        return FALSE;
       if (drain->no_token != NULL)
         {
           defer (drain, item, NULL, drain->no_token->message);
@@ -589,29 +682,64 @@ send_item (Drain *drain,
   if (!relay_smtp_session_has_capability (drain->session, "SMTPUTF8") && !drop_international (drain, item))
     return !drain->halted;
 
-  relay_smtp_session_set_deadline (drain->session, exchange_deadline (drain, g_bytes_get_size (message)));
+  relay_smtp_session_set_deadline (drain->session,
+                                   exchange_deadline (drain, length + drain->in_flight_size));
 
-  /* BDAT: the message goes with the envelope, before any reply is read */
+  /* Marked before the envelope goes, with every recipient that may take
+   * it, and made durable while the server answers (with BDAT, where the
+   * message itself goes with the envelope, before) */
   with_envelope = relay_smtp_session_sends_with_envelope (drain->session);
-  if (with_envelope && !mark_sending (drain, item))
+  state = g_strdup (item->state);
+  if (!mark_sending (drain, item, with_envelope))
     return FALSE;
 
-  if (!relay_smtp_session_begin_message (drain->session, item->from, (const char * const *)item->recipients,
-                                         message, &replies, drain->cancellable, &error))
+  begun = relay_smtp_session_begin_message_write (drain->session, item->from, (const char * const *)item->recipients,
+                                                  message, drain->cancellable, &error);
+  if (begun && !with_envelope && !relay_outbox_journal_sync (&drain->journal, &sync_error))
+    {
+      /* the mark is not on disk: the message must not go (after DATA's
+       * 354, closing the connection is the one way not to send it) */
+      finish_in_flight (drain);
+      close_session (drain, FALSE);
+      unmark (drain, item, state);
+      item->attempt--;
+      drain->report->stopped_by = g_strdup (sync_error->message);
+      return FALSE;
+    }
+  if (begun)
+    begun = relay_smtp_session_begin_message_read (drain->session, &replies, drain->cancellable, &error);
+
+  /* what went wrong, from the reply to MAIL (not what the RCPTs got
+   * after it), before the verdict on the message in flight is taken */
+  if (!begun)
+    disposition = classify (drain, "mail", error, &reply, &detail);
+
+  /* the message before: its verdict came with these replies */
+  if (!finish_in_flight (drain) || drain->session == NULL)
+    {
+      /* this message's data did not go: it waits, as it was */
+      if (begun || !with_envelope)
+        {
+          unmark (drain, item, state);
+          item->attempt--;
+          return !drain->halted;
+        }
+    }
+
+  if (!begun)
     {
       gboolean closed = !g_error_matches (error, RELAY_SMTP_ERROR, RELAY_SMTP_ERROR_REPLY);
 
-      /* checked before anything was sent */
+      /* with BDAT the message may have gone, unless refused before anything was sent */
       if (with_envelope && closed &&
           !g_error_matches (error, RELAY_SMTP_ERROR, RELAY_SMTP_ERROR_BAD_INPUT) &&
           !g_error_matches (error, RELAY_SMTP_ERROR, RELAY_SMTP_ERROR_TOO_BIG))
         return unknown (drain, item, error);
 
-      /* the reply to MAIL, not what the RCPTs got after it */
-      disposition = classify (drain, "mail", error, &reply, &detail);
+      unmark (drain, item, state);
       if (closed || (reply != NULL && g_str_has_prefix (reply, "421")))
         close_session (drain, FALSE);
-      else
+      else if (drain->session != NULL)
         relay_smtp_session_rset (drain->session, drain->cancellable, NULL);
 
       return settle (drain, item, disposition, reply, detail);
@@ -622,6 +750,7 @@ send_item (Drain *drain,
     {
       /* the refusals could not be recorded: the message stays as it was */
       relay_smtp_session_rset (drain->session, drain->cancellable, NULL);
+      unmark (drain, item, state);
       return FALSE;
     }
 
@@ -629,6 +758,7 @@ send_item (Drain *drain,
     {
       /* nobody takes it now: no DATA */
       relay_smtp_session_rset (drain->session, drain->cancellable, NULL);
+      unmark (drain, item, state);
       if (later == NULL)
         {
           relay_outbox_remove_item (drain->outbox, item);
@@ -643,54 +773,25 @@ send_item (Drain *drain,
       return go_on;
     }
 
-  /* From here the server may take the message: a crash means unknown for
-   * those who took it; those put off still wait for their retry. The
-   * mark names the envelope as it is on disk. */
+  /* The mark names the recipients that may take the message: again
+   * when their replies changed who they are. A crash then means unknown
+   * for those who took it; those put off still wait for their retry. */
   unchanged = later == NULL && item->later == NULL && g_strv_length (accepted) == g_strv_length (item->recipients);
   g_strfreev (item->recipients);
   item->recipients = g_steal_pointer (&accepted);
   g_strfreev (item->later);
   item->later = g_steal_pointer (&later);
-  /* with BDAT it was marked before the write: again only when the
-   * recipients' replies changed what the mark must say */
-  if (!(with_envelope && unchanged) && !mark_sending (drain, item))
+  if (!unchanged && !mark_sending (drain, item, TRUE))
     return FALSE;
 
   relay_throttle_record (drain->throttle, g_get_real_time (), g_strv_length (item->recipients));
 
-  if (!relay_smtp_session_data (drain->session, message, drain->cancellable, &error))
-    {
-      /* the answer to the end of data never came */
-      if (!g_error_matches (error, RELAY_SMTP_ERROR, RELAY_SMTP_ERROR_REPLY))
-        return unknown (drain, item, error) && go_on;
+  if (!relay_smtp_session_send_data (drain->session, message, drain->cancellable, &error))
+    return data_failed (drain, item, error) && go_on;
 
-      disposition = classify (drain, "data", error, &reply, &detail);
-      if (reply != NULL && g_str_has_prefix (reply, "421"))
-        close_session (drain, FALSE);
-
-      /* the message itself was refused: for everyone it still goes to */
-      if (item->later != NULL)
-        {
-          g_autoptr(GStrvBuilder) all = g_strv_builder_new ();
-
-          g_strv_builder_addv (all, (const char **)item->recipients);
-          g_strv_builder_addv (all, (const char **)item->later);
-          g_strfreev (item->recipients);
-          item->recipients = g_strv_builder_end (all);
-          g_clear_pointer (&item->later, g_strfreev);
-        }
-
-      return settle (drain, item, disposition, reply, detail) && go_on;
-    }
-
-  reply = relay_smtp_reply_to_string (relay_smtp_session_get_last_reply (drain->session));
-  g_ptr_array_add (drain->pending_entries,
-                   relay_outbox_make_entry (drain->account, item, RELAY_SEND_STATUS_SENT, reply, NULL));
-  g_ptr_array_add (drain->pending_items, item);
-  if (drain->pending_entries->len >= MAX_PENDING)
-    relay_outbox_flush_sent (drain);
+  drain->in_flight = item;
+  drain->in_flight_size = length;
   drain->on_connection++;
-  drain->report->sent++;
 
   return go_on;
 }
@@ -900,9 +1001,14 @@ relay_outbox_drain (RelayOutbox             *self,
     {
       /* the folder listed once per pass, each item read once per drain;
        * what was sent is logged (and leaves the outbox) before it */
-      g_autoptr(GPtrArray) items = relay_outbox_queue (&drain);
+      g_autoptr(GPtrArray) items = NULL;
       gint64 earliest = G_MAXINT64;
       gboolean progressed = FALSE;
+
+      /* the last pass's message in flight: what it became counts now */
+      if (!finish_in_flight (&drain))
+        break;
+      items = relay_outbox_queue (&drain);
 
       if (items->len == 0 || g_cancellable_is_cancelled (cancellable) || drain.halted)
         break;
@@ -962,6 +1068,12 @@ relay_outbox_drain (RelayOutbox             *self,
                   break;
                 }
 
+              /* the message in flight is not left waiting with its verdict */
+              if (!finish_in_flight (&drain) || drain.halted)
+                {
+                  stop = TRUE;
+                  break;
+                }
               relay_outbox_flush_sent (&drain);
 
               /* a server would drop an idle connection during a long wait */

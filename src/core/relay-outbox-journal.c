@@ -4,12 +4,13 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * The outbox's journal (outbox/.journal): the "sending" marks. Before the
- * end of a message's data goes to the server, one line saying so is
- * appended and made durable with one fdatasync(), instead of its ID.json
- * being rewritten through a temporary file. A mark holds while the
- * envelope it names (by the SHA-256 of its ID.json) is unchanged: any
- * later rewrite of the item, or its removal, ends it. Read back as
+ * The outbox's journal (outbox/.journal): the "sending" marks. Before a
+ * message's envelope goes to the server, one line saying so is appended,
+ * and made durable with one fdatasync() before its data goes, instead of
+ * its ID.json being rewritten through a temporary file. A mark holds
+ * while the envelope it names (by the SHA-256 of its ID.json) is
+ * unchanged: any later rewrite of the item, or its removal, ends it; so
+ * does a release line, when its data never went (docs/outbox.md). Read back as
  * strictly as the items: never through a symbolic link, lines of bounded
  * length, each one checked; a torn last line (a crash in the middle of
  * the append, before the fdatasync returned and so before the end of
@@ -50,6 +51,7 @@ typedef struct
   GStrv   recipients;
   GStrv   later;
   gint64  next_attempt;
+  gboolean released;     /* a line that ends the mark before it */
 } Mark;
 
 static void
@@ -94,6 +96,15 @@ is_digest (const char *text)
   return TRUE;
 }
 
+/* A line that ends the mark before it: "released": true */
+static gboolean
+is_release (JsonObject *object)
+{
+  JsonNode *node = json_object_get_member (object, "released");
+
+  return node != NULL && json_node_get_value_type (node) == G_TYPE_BOOLEAN && json_node_get_boolean (node);
+}
+
 /* One line of the journal, checked as strictly as an envelope: the mark
  * and its item's id, or NULL when it is not a mark */
 static Mark *
@@ -117,11 +128,21 @@ parse_mark (const char  *line,
   object = json_node_get_object (json_parser_get_root (parser));
   name = relay_json_get_string (object, "id", NULL);
   attempt = relay_json_get_int (object, "attempt", 0);
-  if (!relay_outbox_is_item_id (name) || attempt < 1 || attempt > MAX_ATTEMPT)
+  if (!relay_outbox_is_item_id (name) ||
+      ((attempt < 1 || attempt > MAX_ATTEMPT) && !is_release (object)))
     return NULL;
 
   mark = g_new0 (Mark, 1);
   mark->envelope = g_strdup (relay_json_get_string (object, "envelope", NULL));
+  if (is_release (object))
+    {
+      /* the release of the mark before it of the same envelope */
+      if (!is_digest (mark->envelope))
+        return NULL;
+      mark->released = TRUE;
+      *id = g_strdup (name);
+      return g_steal_pointer (&mark);
+    }
   mark->attempt = attempt;
   mark->next_attempt = relay_json_get_int (object, "next_attempt", 0);
   mark->recipients = relay_json_node_get_strv (json_object_get_member (object, "recipients"));
@@ -182,7 +203,16 @@ read_marks (RelayOutbox  *self,
         break;
 
       mark = parse_mark (line, nl - line, &id);
-      if (mark != NULL)
+      if (mark != NULL && mark->released)
+        {
+          Mark *earlier = g_hash_table_lookup (marks, id);
+
+          /* a message marked whose data never went */
+          if (earlier != NULL && g_str_equal (earlier->envelope, mark->envelope))
+            g_hash_table_remove (marks, id);
+          mark_free (mark);
+        }
+      else if (mark != NULL)
         g_hash_table_replace (marks, g_steal_pointer (&id), mark);
       else if (nl > line)
         g_debug ("%s: a line that is not a mark, at byte %" G_GSIZE_FORMAT, path, start);
@@ -203,6 +233,8 @@ relay_outbox_journal_init (RelayOutboxJournal *journal,
   journal->fd = -1;
   journal->torn = FALSE;
   journal->end = journal->size = 0;
+  journal->unsynced_start = 0;
+  journal->unsynced = 0;
 }
 
 /* @item as its envelope (ID.json) says, with its mark when one holds:
@@ -272,6 +304,19 @@ journal_grow (RelayOutboxJournal *journal,
   return TRUE;
 }
 
+/* Lines that must not hold: zeros written over them, or else what is
+ * left of them is a torn line */
+static void
+unwrite (RelayOutboxJournal *journal,
+         off_t               start,
+         gsize               length)
+{
+  g_autofree char *zeros = g_malloc0 (length);
+
+  if (start + (off_t)length > journal->size || !write_at (journal->fd, zeros, length, start))
+    journal->torn = TRUE;
+}
+
 /* Opened for writing, made if need be (and then its folder entry made
  * durable, once). The marks end at the last byte that is not zero; a
  * last line without its newline there is not run on from. */
@@ -338,9 +383,11 @@ journal_open (RelayOutboxJournal  *journal,
   return TRUE;
 }
 
+/* @item's mark, or with @released the line that ends it */
 static char *
-mark_to_line (Item  *item,
-              gsize *length)
+mark_to_line (Item     *item,
+              gboolean  released,
+              gsize    *length)
 {
   g_autoptr(JsonBuilder) builder = json_builder_new ();
   g_autoptr(JsonGenerator) generator = json_generator_new ();
@@ -349,11 +396,19 @@ mark_to_line (Item  *item,
   json_builder_begin_object (builder);
   relay_json_add_string_member (builder, "id", item->id);
   relay_json_add_string_member (builder, "envelope", item->digest);
-  relay_json_add_int_member (builder, "attempt", item->attempt);
-  relay_json_add_strv_member (builder, "recipients", (const char * const *)item->recipients);
-  if (item->later != NULL)
-    relay_json_add_strv_member (builder, "later", (const char * const *)item->later);
-  relay_json_add_int_member (builder, "next_attempt", item->next_attempt);
+  if (released)
+    {
+      json_builder_set_member_name (builder, "released");
+      json_builder_add_boolean_value (builder, TRUE);
+    }
+  else
+    {
+      relay_json_add_int_member (builder, "attempt", item->attempt);
+      relay_json_add_strv_member (builder, "recipients", (const char * const *)item->recipients);
+      if (item->later != NULL)
+        relay_json_add_strv_member (builder, "later", (const char * const *)item->later);
+      relay_json_add_int_member (builder, "next_attempt", item->next_attempt);
+    }
   json_builder_end_object (builder);
 
   root = json_builder_get_root (builder);
@@ -362,25 +417,65 @@ mark_to_line (Item  *item,
   return json_generator_to_data (generator, length);
 }
 
+/* One line appended into the room made for it, not yet durable */
+static gboolean
+append_line (RelayOutboxJournal  *journal,
+             const char          *line,
+             gsize                length,
+             GError             **error)
+{
+  g_autoptr(GString) buffer = g_string_new (NULL);
+
+  if (length > MAX_MARK_LINE)
+    {
+      g_autofree char *path = relay_outbox_journal_path (journal->outbox);
+
+      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_FAILED, "%s: a mark is too long", path);
+      return FALSE;
+    }
+
+  if (journal->torn)
+    g_string_append_c (buffer, '\n');
+  g_string_append_len (buffer, line, length);
+  g_string_append_c (buffer, '\n');
+
+  if ((journal->end + (off_t)buffer->len > journal->size && !journal_grow (journal, buffer->len)) ||
+      !write_at (journal->fd, buffer->str, buffer->len, journal->end))
+    {
+      int saved_errno = errno;
+      g_autofree char *path = relay_outbox_journal_path (journal->outbox);
+
+      unwrite (journal, journal->end, buffer->len);
+      return relay_file_set_errno_error (error, saved_errno, "write", path);
+    }
+
+  journal->torn = FALSE;
+  if (journal->unsynced == 0)
+    journal->unsynced_start = journal->end;
+  journal->end += buffer->len;
+  journal->unsynced += buffer->len;
+  return TRUE;
+}
+
 /**
- * relay_outbox_journal_mark:
- * @item: about to be sent: its recipients those who took it, its later
- *   those put off, its attempt this one; its digest that of its ID.json
+ * relay_outbox_journal_append:
+ * @item: about to be sent: its recipients those who may take it, its
+ *   later those put off, its attempt this one; its digest that of its
+ *   ID.json
  *
- * Marks @item “sending”, durably: one line written into the room made
- * for it, and one fdatasync() (which, the file's size unchanged, has only
- * that line to write).
+ * Marks @item “sending”: one line written into the room made for it, not
+ * yet durable. relay_outbox_journal_sync() makes it so; the end of the
+ * message's data must not go before. Until then a crash leaves it torn or
+ * in force (the message then unknown, never sent twice).
  *
- * Returns: whether the mark is on disk; the message must not be sent
- *   when it is not
+ * Returns: whether the line was written; the message must not be sent
+ *   when it was not
  */
 gboolean
-relay_outbox_journal_mark (RelayOutboxJournal  *journal,
-                           Item                *item,
-                           GError             **error)
+relay_outbox_journal_append (RelayOutboxJournal  *journal,
+                             Item                *item,
+                             GError             **error)
 {
-  g_autofree char *path = relay_outbox_journal_path (journal->outbox);
-  g_autoptr(GString) buffer = g_string_new (NULL);
   g_autofree char *line = NULL;
   Mark *earlier;
   Mark *mark;
@@ -400,35 +495,9 @@ relay_outbox_journal_mark (RelayOutboxJournal  *journal,
       !relay_file_sync_directory (relay_outbox_get_path (journal->outbox), error))
     return FALSE;
 
-  line = mark_to_line (item, &length);
-  if (length > MAX_MARK_LINE)
-    {
-      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_FAILED, "%s: a mark is too long", path);
-      return FALSE;
-    }
-
-  if (journal->torn)
-    g_string_append_c (buffer, '\n');
-  g_string_append_len (buffer, line, length);
-  g_string_append_c (buffer, '\n');
-
-  if ((journal->end + (off_t)buffer->len > journal->size && !journal_grow (journal, buffer->len)) ||
-      !write_at (journal->fd, buffer->str, buffer->len, journal->end) ||
-      fdatasync (journal->fd) != 0)
-    {
-      int saved_errno = errno;
-      g_autofree char *zeros = g_malloc0 (buffer->len);
-
-      /* the message is not sent: the mark goes again, as far as it can
-       * (one that stays only makes it unknown, never sent twice); what
-       * is left of it is a torn line */
-      if (journal->end + (off_t)buffer->len > journal->size ||
-          !write_at (journal->fd, zeros, buffer->len, journal->end))
-        journal->torn = TRUE;
-      return relay_file_set_errno_error (error, saved_errno, "write", path);
-    }
-  journal->torn = FALSE;
-  journal->end += buffer->len;
+  line = mark_to_line (item, FALSE, &length);
+  if (!append_line (journal, line, length, error))
+    return FALSE;
 
   mark = g_new0 (Mark, 1);
   mark->envelope = g_strdup (item->digest);
@@ -439,6 +508,89 @@ relay_outbox_journal_mark (RelayOutboxJournal  *journal,
   g_hash_table_replace (journal->marks, g_strdup (item->id), mark);
 
   return TRUE;
+}
+
+/**
+ * relay_outbox_journal_sync:
+ *
+ * Makes the marks appended since the last sync durable with one
+ * fdatasync() (which, the file's size unchanged, has only those lines to
+ * write). When it fails they are undone as far as they can be: their
+ * messages must not be sent.
+ *
+ * Returns: whether every mark appended is on disk
+ */
+gboolean
+relay_outbox_journal_sync (RelayOutboxJournal  *journal,
+                           GError             **error)
+{
+  g_autofree char *path = NULL;
+  int saved_errno;
+
+  if (journal->unsynced == 0)
+    return TRUE;
+
+  if (fdatasync (journal->fd) == 0)
+    {
+      journal->unsynced = 0;
+      return TRUE;
+    }
+
+  saved_errno = errno;
+  path = relay_outbox_journal_path (journal->outbox);
+  /* the messages are not sent: the marks go again, as far as they can
+   * (one that stays only makes its message unknown, never sent twice) */
+  unwrite (journal, journal->unsynced_start, journal->unsynced);
+  journal->end = journal->unsynced_start;
+  journal->unsynced = 0;
+  return relay_file_set_errno_error (error, saved_errno, "write", path);
+}
+
+/**
+ * relay_outbox_journal_release:
+ * @item: marked with relay_outbox_journal_append(), its data never sent
+ *
+ * Ends @item's mark: one line saying so, made durable with the next
+ * sync (or when the journal ends). Before that a crash leaves the
+ * message unknown, never sent twice.
+ */
+void
+relay_outbox_journal_release (RelayOutboxJournal *journal,
+                              Item               *item)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *line = NULL;
+  Mark *mark = g_hash_table_lookup (journal->marks, item->id);
+  gsize length;
+
+  if (mark == NULL || item->digest == NULL || !g_str_equal (mark->envelope, item->digest) || journal->fd < 0)
+    return;
+
+  line = mark_to_line (item, TRUE, &length);
+  if (!append_line (journal, line, length, &error))
+    {
+      /* the mark stays: unknown, as after a crash */
+      g_debug ("%s", error->message);
+      return;
+    }
+  g_hash_table_remove (journal->marks, item->id);
+}
+
+/**
+ * relay_outbox_journal_mark:
+ *
+ * relay_outbox_journal_append() then relay_outbox_journal_sync().
+ *
+ * Returns: whether the mark is on disk; the message must not be sent
+ *   when it is not
+ */
+gboolean
+relay_outbox_journal_mark (RelayOutboxJournal  *journal,
+                           Item                *item,
+                           GError             **error)
+{
+  return relay_outbox_journal_append (journal, item, error) &&
+         relay_outbox_journal_sync (journal, error);
 }
 
 /* Whether @id's mark still holds: its envelope is there and unchanged */
@@ -475,7 +627,12 @@ relay_outbox_journal_finish (RelayOutboxJournal *journal)
   gboolean holds = FALSE;
 
   if (journal->fd >= 0)
-    close (journal->fd);
+    {
+      /* the releases: a mark that ends with one no longer holds */
+      if (journal->unsynced > 0 && fdatasync (journal->fd) != 0)
+        g_debug ("%s: %s", path, g_strerror (errno));
+      close (journal->fd);
+    }
   journal->fd = -1;
 
   if (!g_file_test (path, G_FILE_TEST_EXISTS | G_FILE_TEST_IS_SYMLINK))

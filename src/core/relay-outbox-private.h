@@ -116,6 +116,8 @@ typedef struct
   gboolean     torn;      /* its marks end without a newline */
   off_t        end;       /* where its marks end, and the room made for them starts */
   off_t        size;      /* its length: the marks and that room, zeros */
+  off_t        unsynced_start;  /* the marks appended since the last sync */
+  gsize        unsynced;
   GError      *error;     /* why it could not be read, or NULL */
 } RelayOutboxJournal;
 
@@ -125,6 +127,13 @@ void        relay_outbox_journal_init   (RelayOutboxJournal  *journal,
                                          RelayOutbox         *self);
 void        relay_outbox_journal_apply  (RelayOutboxJournal  *journal,
                                          Item                *item);
+gboolean    relay_outbox_journal_append (RelayOutboxJournal  *journal,
+                                         Item                *item,
+                                         GError             **error);
+gboolean    relay_outbox_journal_sync   (RelayOutboxJournal  *journal,
+                                         GError             **error);
+void        relay_outbox_journal_release (RelayOutboxJournal *journal,
+                                          Item               *item);
 gboolean    relay_outbox_journal_mark   (RelayOutboxJournal  *journal,
                                          Item                *item,
                                          GError             **error);
@@ -145,6 +154,11 @@ typedef struct
   /* the sign-in server did not answer in time: each message due waits
    * for its retry, as when the mail server does not answer */
   GError                  *no_token;
+  /* sent (relay_smtp_session_send_data ()), the server's verdict not yet
+   * read: it is read with the next message's replies, or before anything
+   * else happens (finish_in_flight ()) */
+  Item                    *in_flight;
+  gsize                    in_flight_size;
   RelayOutboxReport       *report;
   /* the outbox as this drain read it, once: id → Item, each as its
    * envelope and the journal say (relay_outbox_queue ()) */

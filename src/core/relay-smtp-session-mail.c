@@ -172,40 +172,66 @@ end_empty_data (RelaySmtpSession  *self,
   return TRUE;
 }
 
+/* Writes whatever a message sent before left to write (its data, which
+ * relay_smtp_session_send_data() keeps), then @batch: in one write, so
+ * that the end of that data, this message's envelope and its DATA go in
+ * one segment (RFC 2920 3.1: the transfer of message content may be the
+ * first "command" in a group) */
+static gboolean
+write_after_pending (RelaySmtpSession  *self,
+                     GString           *batch,
+                     GCancellable      *cancellable,
+                     GError           **error)
+{
+  g_autoptr(GBytes) pending = g_steal_pointer (&self->pending);
+  gboolean ok;
+
+  if (pending != NULL)
+    g_string_prepend_len (batch, g_bytes_get_data (pending, NULL), g_bytes_get_size (pending));
+
+  ok = _relay_smtp_session_write_all (self, batch->str, batch->len, cancellable, error);
+  if (!ok && pending != NULL)
+    {
+      /* the end of the earlier message's data may or may not have gone */
+      self->verdict_due = FALSE;
+      self->verdict_error = g_error_copy (*error);
+    }
+
+  return ok;
+}
+
 /* MAIL and every RCPT in one write (RFC 2920), and with @message DATA,
  * which closes the group (RFC 2920 3.1), or where the server offers
  * CHUNKING the message itself as BDAT LAST (RFC 3030: no dot doubled, no
- * end of data), so that the message costs one round trip. Every reply is
- * read, one per command, so that the conversation stays in step. */
+ * end of data), so that the message costs one round trip. Its replies are
+ * read by pipelined_read(). */
 static gboolean
-pipelined (RelaySmtpSession    *self,
-           const char          *from,
-           const char * const  *recipients,
-           gsize                size,
-           gboolean             utf8,
-           GBytes              *message,
-           GPtrArray           *answers,
-           GCancellable        *cancellable,
-           GError             **error)
+pipelined_write (RelaySmtpSession    *self,
+                 const char          *from,
+                 const char * const  *recipients,
+                 gsize                size,
+                 gboolean             utf8,
+                 GBytes              *message,
+                 GCancellable        *cancellable,
+                 GError             **error)
 {
   g_autoptr(GPtrArray) lines = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GString) batch = g_string_new (NULL);
-  g_autoptr(RelaySmtpReply) mail_reply = NULL;
-  g_autoptr(RelaySmtpReply) data_reply = NULL;
   g_autoptr(GBytes) chunk = NULL;
   gboolean chunked = message != NULL && relay_smtp_session_sends_with_envelope (self);
-  gboolean taken = FALSE;
+  gboolean after_pending = self->pending != NULL;
+  guint n_recipients = 0;
   char *line;
 
   if (!(line = mail_command (self, from, size, utf8, error)))
     return FALSE;
   g_ptr_array_add (lines, line);
 
-  for (guint i = 0; recipients[i]; i++)
+  for (; recipients[n_recipients]; n_recipients++)
     {
-      if (!check_address (recipients[i], error))
+      if (!check_address (recipients[n_recipients], error))
         return FALSE;
-      g_ptr_array_add (lines, g_strdup_printf ("RCPT TO:<%s>", recipients[i]));
+      g_ptr_array_add (lines, g_strdup_printf ("RCPT TO:<%s>", recipients[n_recipients]));
     }
 
   if (chunked)
@@ -231,16 +257,19 @@ pipelined (RelaySmtpSession    *self,
       g_string_append_len (batch, g_bytes_get_data (chunk, NULL), g_bytes_get_size (chunk));
     }
 
+  /* (the end of an earlier message's data has not gone yet either: its
+   * verdict cannot be waiting) */
   if (!_relay_smtp_session_check_unsolicited (self, error))
     return FALSE;
 
-  if (!_relay_smtp_session_write_all (self, batch->str, batch->len, cancellable, error))
+  if (!write_after_pending (self, batch, cancellable, error))
     {
       g_autoptr(RelaySmtpReply) early = NULL;
 
       /* a server that refused MAIL (421) may close while a long chunk is
        * still on its way: then its reply, not the broken write, decides */
-      if (chunked && (early = _relay_smtp_session_read_reply (self, cancellable, NULL)) != NULL &&
+      if (chunked && !after_pending &&
+          (early = _relay_smtp_session_read_reply (self, cancellable, NULL)) != NULL &&
           early->code != 250)
         {
           g_clear_error (error);
@@ -249,11 +278,36 @@ pipelined (RelaySmtpSession    *self,
       return FALSE;
     }
 
+  self->begun = TRUE;
+  self->begun_recipients = n_recipients;
+  self->begun_data = message != NULL;
+  self->begun_chunked = chunked;
+  return TRUE;
+}
+
+/* The replies to what pipelined_write() sent: first the verdict on the
+ * message whose data went before it, then one per command, so that the
+ * conversation stays in step */
+static gboolean
+pipelined_read (RelaySmtpSession  *self,
+                GPtrArray         *answers,
+                GCancellable      *cancellable,
+                GError           **error)
+{
+  g_autoptr(RelaySmtpReply) mail_reply = NULL;
+  g_autoptr(RelaySmtpReply) data_reply = NULL;
+  guint n_recipients = self->begun_recipients;
+  gboolean with_data = self->begun_data;
+  gboolean chunked = self->begun_chunked;
+  gboolean taken = FALSE;
+
+  if (!_relay_smtp_session_collect_verdict (self, cancellable, error))
+    return FALSE;
+
   if (!(mail_reply = _relay_smtp_session_read_reply (self, cancellable, error)))
     return FALSE;
 
-  /* every reply is read, so that the conversation stays in step */
-  for (guint i = 0; recipients[i] || (message != NULL && data_reply == NULL); i++)
+  for (guint i = 0; i < n_recipients || (with_data && data_reply == NULL); i++)
     {
       g_autoptr(GError) local_error = NULL;
       RelaySmtpReply *reply = _relay_smtp_session_read_reply (self, cancellable, &local_error);
@@ -267,7 +321,7 @@ pipelined (RelaySmtpSession    *self,
           return FALSE;
         }
 
-      if (recipients[i] == NULL)
+      if (i == n_recipients)
         {
           data_reply = reply;
           break;
@@ -288,13 +342,78 @@ pipelined (RelaySmtpSession    *self,
     }
   else if (data_reply != NULL && mail_reply->code == 250)
     {
-      /* what relay_smtp_session_data() reports */
+      /* what relay_smtp_session_send_data() takes as the verdict */
       self->data_reply = g_steal_pointer (&data_reply);
       self->data_chunked = chunked;
     }
 
   if (mail_reply->code != 250)
     return mail_refused (self, mail_reply, error);
+
+  return TRUE;
+}
+
+/* Without PIPELINING each command waits for its reply: MAIL and the
+ * RCPTs go one by one here, and transaction_read() hands out the replies
+ * they got */
+static gboolean
+transaction_write (RelaySmtpSession    *self,
+                   const char          *from,
+                   const char * const  *recipients,
+                   gsize                size,
+                   GBytes              *message,
+                   GCancellable        *cancellable,
+                   GError             **error)
+{
+  gboolean utf8 = relay_address_needs_smtputf8 (from);
+
+  self->data_open = FALSE;
+  self->begun = FALSE;
+  g_clear_pointer (&self->data_reply, relay_smtp_reply_free);
+  g_clear_pointer (&self->begun_answers, g_ptr_array_unref);
+  self->begun_answers = g_ptr_array_new_with_free_func ((GDestroyNotify)relay_smtp_reply_free);
+
+  for (guint i = 0; recipients[i]; i++)
+    utf8 = utf8 || relay_address_needs_smtputf8 (recipients[i]);
+
+  if (relay_smtp_session_has_capability (self, "PIPELINING"))
+    return pipelined_write (self, from, recipients, size, utf8, message, cancellable, error);
+
+  if (!mail (self, from, size, utf8, cancellable, error))
+    return FALSE;
+
+  for (guint i = 0; recipients[i]; i++)
+    {
+      g_autoptr(GError) local_error = NULL;
+
+      if (!relay_smtp_session_rcpt (self, recipients[i], cancellable, &local_error) &&
+          !g_error_matches (local_error, RELAY_SMTP_ERROR, RELAY_SMTP_ERROR_REPLY))
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return FALSE;
+        }
+      g_ptr_array_add (self->begun_answers, relay_smtp_reply_copy (self->last_reply));
+    }
+
+  self->begun = TRUE;
+  return TRUE;
+}
+
+static gboolean
+transaction_read (RelaySmtpSession  *self,
+                  GPtrArray        **replies,
+                  GCancellable      *cancellable,
+                  GError           **error)
+{
+  g_autoptr(GPtrArray) answers = g_steal_pointer (&self->begun_answers);
+
+  self->begun = FALSE;
+  if (relay_smtp_session_has_capability (self, "PIPELINING") &&
+      !pipelined_read (self, answers, cancellable, error))
+    return FALSE;
+
+  if (replies != NULL)
+    *replies = g_steal_pointer (&answers);
 
   return TRUE;
 }
@@ -309,40 +428,8 @@ transaction (RelaySmtpSession    *self,
              GCancellable        *cancellable,
              GError             **error)
 {
-  g_autoptr(GPtrArray) answers = g_ptr_array_new_with_free_func ((GDestroyNotify)relay_smtp_reply_free);
-  gboolean utf8 = relay_address_needs_smtputf8 (from);
-
-  self->data_open = FALSE;
-  g_clear_pointer (&self->data_reply, relay_smtp_reply_free);
-
-  for (guint i = 0; recipients[i]; i++)
-    utf8 = utf8 || relay_address_needs_smtputf8 (recipients[i]);
-
-  if (!relay_smtp_session_has_capability (self, "PIPELINING"))
-    {
-      if (!mail (self, from, size, utf8, cancellable, error))
-        return FALSE;
-
-      for (guint i = 0; recipients[i]; i++)
-        {
-          g_autoptr(GError) local_error = NULL;
-
-          if (!relay_smtp_session_rcpt (self, recipients[i], cancellable, &local_error) &&
-              !g_error_matches (local_error, RELAY_SMTP_ERROR, RELAY_SMTP_ERROR_REPLY))
-            {
-              g_propagate_error (error, g_steal_pointer (&local_error));
-              return FALSE;
-            }
-          g_ptr_array_add (answers, relay_smtp_reply_copy (self->last_reply));
-        }
-    }
-  else if (!pipelined (self, from, recipients, size, utf8, message, answers, cancellable, error))
-    return FALSE;
-
-  if (replies != NULL)
-    *replies = g_steal_pointer (&answers);
-
-  return TRUE;
+  return transaction_write (self, from, recipients, size, message, cancellable, error) &&
+         transaction_read (self, replies, cancellable, error);
 }
 
 /**
@@ -415,6 +502,9 @@ relay_smtp_session_sends_with_envelope (RelaySmtpSession *self)
  * relay_smtp_session_rset() abandons it instead (after a 354 by closing
  * the connection, the one way to end the data phase without sending).
  *
+ * It is relay_smtp_session_begin_message_write() followed by
+ * relay_smtp_session_begin_message_read().
+ *
  * Used error codes: as relay_smtp_session_envelope().
  */
 gboolean
@@ -426,11 +516,219 @@ relay_smtp_session_begin_message (RelaySmtpSession    *self,
                                   GCancellable        *cancellable,
                                   GError             **error)
 {
+  return relay_smtp_session_begin_message_write (self, from, recipients, message, cancellable, error) &&
+         relay_smtp_session_begin_message_read (self, replies, cancellable, error);
+}
+
+/**
+ * relay_smtp_session_begin_message_write:
+ *
+ * The first half of relay_smtp_session_begin_message(): with PIPELINING,
+ * its commands written (after the data of a message sent before with
+ * relay_smtp_session_send_data(), in the same write), none of their
+ * replies read yet, so that the caller can use the time the server takes
+ * to answer (to make a mark durable, say). Without PIPELINING each
+ * command still waits for its reply here. Must be followed by
+ * relay_smtp_session_begin_message_read().
+ *
+ * Used error codes: as relay_smtp_session_envelope().
+ */
+gboolean
+relay_smtp_session_begin_message_write (RelaySmtpSession    *self,
+                                        const char          *from,
+                                        const char * const  *recipients,
+                                        GBytes              *message,
+                                        GCancellable        *cancellable,
+                                        GError             **error)
+{
   g_return_val_if_fail (RELAY_IS_SMTP_SESSION (self), FALSE);
   g_return_val_if_fail (recipients != NULL && recipients[0] != NULL, FALSE);
   g_return_val_if_fail (message != NULL, FALSE);
 
-  return transaction (self, from, recipients, g_bytes_get_size (message), message, replies, cancellable, error);
+  return transaction_write (self, from, recipients, g_bytes_get_size (message), message, cancellable, error);
+}
+
+/**
+ * relay_smtp_session_begin_message_read:
+ * @replies: (out) (optional) (element-type RelaySmtpReply): the reply to
+ *   each RCPT, in the order of the recipients
+ *
+ * The second half of relay_smtp_session_begin_message(): the replies. The
+ * verdict on a message whose data went before is read first and kept for
+ * relay_smtp_session_finish_data(), whether this succeeds or not.
+ *
+ * Used error codes: as relay_smtp_session_envelope().
+ */
+gboolean
+relay_smtp_session_begin_message_read (RelaySmtpSession  *self,
+                                       GPtrArray        **replies,
+                                       GCancellable      *cancellable,
+                                       GError           **error)
+{
+  g_return_val_if_fail (RELAY_IS_SMTP_SESSION (self), FALSE);
+  g_return_val_if_fail (self->begun, FALSE);
+
+  return transaction_read (self, replies, cancellable, error);
+}
+
+/**
+ * relay_smtp_session_send_data:
+ * @message: the message, headers and body; line ends are normalised and
+ *   leading dots doubled here
+ *
+ * DATA and the message, as relay_smtp_session_data(), but without waiting
+ * for the server's verdict: after DATA's 354 the message and its end of
+ * data are kept, to go with the next message's envelope in one write
+ * (relay_smtp_session_begin_message_write()) or with whatever is sent
+ * next, and the verdict is read then;
+ * relay_smtp_session_finish_data() reports it. A DATA refused, or BDAT's
+ * reply, is the verdict already. From here the message is the server's
+ * to take.
+ *
+ * Returns: %FALSE when DATA, sent here, was not answered with 354
+ *
+ * Used error codes: as relay_smtp_session_data().
+ */
+gboolean
+relay_smtp_session_send_data (RelaySmtpSession  *self,
+                              GBytes            *message,
+                              GCancellable      *cancellable,
+                              GError           **error)
+{
+  g_autoptr(RelaySmtpReply) reply = NULL;
+  g_autofree char *shown = NULL;
+
+  g_return_val_if_fail (RELAY_IS_SMTP_SESSION (self), FALSE);
+  g_return_val_if_fail (message != NULL, FALSE);
+  g_return_val_if_fail (!relay_smtp_session_has_verdict_due (self), FALSE);
+
+  if (self->data_reply != NULL)
+    {
+      self->verdict = g_steal_pointer (&self->data_reply);
+      self->verdict_accepts = self->data_chunked;
+      return TRUE;
+    }
+
+  if (!self->data_open)
+    {
+      if (!(reply = _relay_smtp_session_command (self, "DATA", NULL, 354, cancellable, error)))
+        return FALSE;
+    }
+  self->data_open = FALSE;
+
+  shown = g_strdup_printf ("[%" G_GSIZE_FORMAT " bytes of message]", g_bytes_get_size (message));
+  _relay_smtp_session_transcript_add (self, "C", shown);
+  _relay_smtp_session_transcript_add (self, "C", ".");
+  self->pending = relay_message_encode_data (message);
+  self->verdict_due = TRUE;
+  self->verdict_accepts = TRUE;
+
+  return TRUE;
+}
+
+/**
+ * relay_smtp_session_has_verdict_due:
+ *
+ * Returns: whether a message sent with relay_smtp_session_send_data()
+ *   still waits for relay_smtp_session_finish_data()
+ */
+gboolean
+relay_smtp_session_has_verdict_due (RelaySmtpSession *self)
+{
+  g_return_val_if_fail (RELAY_IS_SMTP_SESSION (self), FALSE);
+
+  return self->pending != NULL || self->verdict_due || self->verdict != NULL || self->verdict_error != NULL;
+}
+
+/* What relay_smtp_session_send_data() left: its data written, and the
+ * verdict read and kept (or why it could not be). FALSE with @error when
+ * it could not: the conversation cannot go on then. */
+gboolean
+_relay_smtp_session_collect_verdict (RelaySmtpSession  *self,
+                                     GCancellable      *cancellable,
+                                     GError           **error)
+{
+  g_autoptr(GString) nothing = NULL;
+
+  if (self->verdict_error != NULL)
+    {
+      g_propagate_error (error, g_error_copy (self->verdict_error));
+      return FALSE;
+    }
+
+  if (self->pending != NULL)
+    {
+      nothing = g_string_new (NULL);
+      if (!write_after_pending (self, nothing, cancellable, error))
+        return FALSE;
+    }
+
+  if (self->verdict_due)
+    {
+      self->verdict_due = FALSE;
+      self->verdict = _relay_smtp_session_read_reply (self, cancellable, &self->verdict_error);
+      if (self->verdict == NULL)
+        {
+          g_propagate_error (error, g_error_copy (self->verdict_error));
+          return FALSE;
+        }
+    }
+
+  return TRUE;
+}
+
+/* The message begun or sent is forgotten (the connection closes) */
+void
+_relay_smtp_session_clear_message (RelaySmtpSession *self)
+{
+  self->data_open = FALSE;
+  self->begun = FALSE;
+  self->verdict_due = FALSE;
+  g_clear_pointer (&self->data_reply, relay_smtp_reply_free);
+  g_clear_pointer (&self->begun_answers, g_ptr_array_unref);
+  g_clear_pointer (&self->pending, g_bytes_unref);
+  g_clear_pointer (&self->verdict, relay_smtp_reply_free);
+  g_clear_error (&self->verdict_error);
+}
+
+/**
+ * relay_smtp_session_finish_data:
+ *
+ * The server's verdict on the message sent with
+ * relay_smtp_session_send_data(): its data written first if it is still
+ * waiting, then the reply to its end of data read (unless another command
+ * has read it already), and made the last reply.
+ *
+ * Returns: whether the server took the message (250)
+ *
+ * Used error codes: as relay_smtp_session_data().
+ */
+gboolean
+relay_smtp_session_finish_data (RelaySmtpSession  *self,
+                                GCancellable      *cancellable,
+                                GError           **error)
+{
+  g_autoptr(RelaySmtpReply) reply = NULL;
+  gboolean accepts = self->verdict_accepts;
+
+  g_return_val_if_fail (RELAY_IS_SMTP_SESSION (self), FALSE);
+  g_return_val_if_fail (relay_smtp_session_has_verdict_due (self), FALSE);
+
+  if (!_relay_smtp_session_collect_verdict (self, cancellable, error))
+    {
+      g_clear_error (&self->verdict_error);
+      return FALSE;
+    }
+
+  reply = g_steal_pointer (&self->verdict);
+  g_clear_pointer (&self->last_reply, relay_smtp_reply_free);
+  self->last_reply = relay_smtp_reply_copy (reply);
+
+  /* DATA's own refusal is never the message taken */
+  if (!accepts || reply->code != 250)
+    return _relay_smtp_session_reply_error (self, reply, error);
+
+  return TRUE;
 }
 
 /**
@@ -441,6 +739,7 @@ relay_smtp_session_begin_message (RelaySmtpSession    *self,
  * DATA and the message; after relay_smtp_session_begin_message() only
  * what it left to do (the message after DATA's 354, or nothing when the
  * server has already answered DATA or BDAT: its reply is reported).
+ * relay_smtp_session_send_data() then relay_smtp_session_finish_data().
  *
  * Used error codes: %RELAY_SMTP_ERROR_REPLY (DATA or the message refused),
  *   %RELAY_SMTP_ERROR_PROTOCOL (a malformed reply, or one nothing asked for),
@@ -454,45 +753,8 @@ relay_smtp_session_data (RelaySmtpSession  *self,
                          GCancellable      *cancellable,
                          GError           **error)
 {
-  g_autoptr(RelaySmtpReply) reply = NULL;
-  g_autoptr(GBytes) encoded = NULL;
-  g_autofree char *shown = NULL;
-
-  g_return_val_if_fail (RELAY_IS_SMTP_SESSION (self), FALSE);
-  g_return_val_if_fail (message != NULL, FALSE);
-
-  if (self->data_reply != NULL)
-    {
-      reply = g_steal_pointer (&self->data_reply);
-      g_clear_pointer (&self->last_reply, relay_smtp_reply_free);
-      self->last_reply = relay_smtp_reply_copy (reply);
-
-      if (self->data_chunked && reply->code == 250)
-        return TRUE;
-      return _relay_smtp_session_reply_error (self, reply, error);
-    }
-
-  if (!self->data_open)
-    {
-      if (!(reply = _relay_smtp_session_command (self, "DATA", NULL, 354, cancellable, error)))
-        return FALSE;
-      g_clear_pointer (&reply, relay_smtp_reply_free);
-    }
-  self->data_open = FALSE;
-
-  encoded = relay_message_encode_data (message);
-  shown = g_strdup_printf ("[%" G_GSIZE_FORMAT " bytes of message]", g_bytes_get_size (message));
-  _relay_smtp_session_transcript_add (self, "C", shown);
-  _relay_smtp_session_transcript_add (self, "C", ".");
-
-  if (!_relay_smtp_session_write_all (self, g_bytes_get_data (encoded, NULL), g_bytes_get_size (encoded), cancellable, error) ||
-      !(reply = _relay_smtp_session_read_reply (self, cancellable, error)))
-    return FALSE;
-
-  if (reply->code != 250)
-    return _relay_smtp_session_reply_error (self, reply, error);
-
-  return TRUE;
+  return relay_smtp_session_send_data (self, message, cancellable, error) &&
+         relay_smtp_session_finish_data (self, cancellable, error);
 }
 
 /**

@@ -48,6 +48,21 @@ struct _RelaySmtpSession
   gboolean               data_open;     /* DATA got 354: the message is due */
   gboolean               data_chunked;  /* the message went as BDAT LAST */
   RelaySmtpReply        *data_reply;    /* DATA's refusal, or BDAT's reply */
+  /* begun (relay_smtp_session_begin_message_write()), replies not yet read */
+  gboolean               begun;
+  guint                  begun_recipients;
+  gboolean               begun_data;
+  gboolean               begun_chunked;
+  GPtrArray             *begun_answers;  /* the replies read so far */
+
+  /* a message whose data went (relay_smtp_session_send_data()): its bytes
+   * not yet written, its verdict (the reply to its end of data) not yet
+   * read, or read and not yet taken (relay_smtp_session_finish_data()) */
+  GBytes                *pending;
+  gboolean               verdict_due;
+  gboolean               verdict_accepts;  /* FALSE: DATA's own refusal */
+  RelaySmtpReply        *verdict;
+  GError                *verdict_error;
 
   GTlsCertificate       *peer_certificate;
   GTlsCertificateFlags   peer_errors;
@@ -75,6 +90,10 @@ void            _relay_smtp_session_use_stream        (RelaySmtpSession      *se
 RelaySmtpReply *_relay_smtp_session_read_reply        (RelaySmtpSession      *self,
                                                        GCancellable          *cancellable,
                                                        GError               **error);
+gboolean        _relay_smtp_session_collect_verdict   (RelaySmtpSession      *self,
+                                                       GCancellable          *cancellable,
+                                                       GError               **error);
+void            _relay_smtp_session_clear_message     (RelaySmtpSession      *self);
 gboolean        _relay_smtp_session_check_unsolicited (RelaySmtpSession      *self,
                                                        GError               **error);
 gboolean        _relay_smtp_session_send_line         (RelaySmtpSession      *self,

@@ -465,7 +465,9 @@ _relay_smtp_session_send_line (RelaySmtpSession  *self,
   g_autofree char *wire = NULL;
   gboolean ok;
 
-  if (!_relay_smtp_session_check_unsolicited (self, error))
+  /* a message's data sent before goes first, and its verdict is read */
+  if (!_relay_smtp_session_collect_verdict (self, cancellable, error) ||
+      !_relay_smtp_session_check_unsolicited (self, error))
     return FALSE;
 
   wire = g_strconcat (line, "\r\n", NULL);
@@ -760,8 +762,7 @@ relay_smtp_session_close (RelaySmtpSession *self)
 
   g_clear_object (&self->input);
   self->output = NULL;
-  self->data_open = FALSE;
-  g_clear_pointer (&self->data_reply, relay_smtp_reply_free);
+  _relay_smtp_session_clear_message (self);
 
   if (self->tls != NULL)
     g_io_stream_close (G_IO_STREAM (self->tls), NULL, NULL);

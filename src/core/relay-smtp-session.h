@@ -84,6 +84,24 @@ gboolean              relay_smtp_session_begin_message        (RelaySmtpSession 
                                                                GPtrArray          **replies,
                                                                GCancellable        *cancellable,
                                                                GError             **error);
+gboolean              relay_smtp_session_begin_message_write  (RelaySmtpSession    *self,
+                                                               const char          *from,
+                                                               const char * const  *recipients,
+                                                               GBytes              *message,
+                                                               GCancellable        *cancellable,
+                                                               GError             **error);
+gboolean              relay_smtp_session_begin_message_read   (RelaySmtpSession    *self,
+                                                               GPtrArray          **replies,
+                                                               GCancellable        *cancellable,
+                                                               GError             **error);
+gboolean              relay_smtp_session_send_data            (RelaySmtpSession    *self,
+                                                               GBytes              *message,
+                                                               GCancellable        *cancellable,
+                                                               GError             **error);
+gboolean              relay_smtp_session_has_verdict_due      (RelaySmtpSession    *self);
+gboolean              relay_smtp_session_finish_data          (RelaySmtpSession    *self,
+                                                               GCancellable        *cancellable,
+                                                               GError             **error);
 gboolean              relay_smtp_session_data                 (RelaySmtpSession    *self,
                                                                GBytes              *message,
                                                                GCancellable        *cancellable,
