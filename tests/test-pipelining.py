@@ -123,11 +123,12 @@ def body_intact(raw):
 
 
 def test_round_trips(work):
-    """Three messages, one connection: one round trip each, with BDAT
-    (the message goes with its envelope) and with DATA closing the
-    pipelined group, where each message's data goes with the next one's
-    envelope, so that three messages take four (the code before: six;
-    before that, nine)"""
+    """Three messages, one connection: with DATA closing the pipelined
+    group each message's data goes with the next one's envelope, so that
+    three messages take four round trips (the code before: six; before
+    that, nine); with BDAT (the message goes with its envelope) at most
+    one each: the next message may go before the server has answered the
+    one before, and then the server never waits for it"""
     for flags, rounds, what in (((), 4, "DATA closes the group"), (("--chunking",), 3, "BDAT LAST with the envelope"),
                                 (("--split-replies",), 4, "DATA, replies split across packets"),
                                 (("--chunking", "--split-replies"), 3, "BDAT, replies split across packets")):
@@ -138,8 +139,10 @@ def test_round_trips(work):
             r = home.cli(["flush"])
             check(r.returncode == 0 and "Sent 3" in r.stdout, "%s: flush sends three (%d: %s %s)"
                   % (what, r.returncode, r.stdout.strip(), r.stderr.strip()[-200:]))
-            check(srv.waits() == rounds, "%s: %d round trips for three messages (saw %d)"
-                  % (what, rounds, srv.waits()))
+            waits = srv.waits()
+            check(waits == rounds if "--chunking" not in flags else 1 <= waits <= rounds,
+                  "%s: %s%d round trips for three messages (saw %d)"
+                  % (what, "" if "--chunking" not in flags else "at most ", rounds, waits))
             stored = srv.stored()
             check(len(stored) == 3 and all(body_intact(m) for m in stored),
                   "%s: the server stored three messages, each body byte for byte (dots as written): %r"

@@ -717,9 +717,21 @@ send_item (Drain *drain,
   /* the message before: its verdict came with these replies */
   if (!finish_in_flight (drain) || drain->session == NULL)
     {
-      /* this message's data did not go: it waits, as it was */
-      if (begun || !with_envelope)
+      /* with BDAT this message went with its envelope: the server may have it */
+      if (with_envelope && begun)
         {
+          g_autoptr(GError) closed = g_error_new_literal (RELAY_SMTP_ERROR, RELAY_SMTP_ERROR_CLOSED,
+                                                          _("The connection to the server is closed"));
+
+          return unknown (drain, item, closed) && !drain->halted;
+        }
+
+      /* with DATA its data did not go: it waits, as it was (after the
+       * 354, closing the connection is the one way not to send it) */
+      if (!with_envelope)
+        {
+          if (drain->session != NULL)
+            relay_smtp_session_rset (drain->session, drain->cancellable, NULL);
           unmark (drain, item, state);
           item->attempt--;
           return !drain->halted;
@@ -748,9 +760,12 @@ send_item (Drain *drain,
   go_on = sort_recipients (drain, item, replies, &accepted, &later);
   if (drain->halted)
     {
-      /* the refusals could not be recorded: the message stays as it was */
+      /* the refusals could not be recorded: the message stays as it was
+       * (with BDAT it went with its envelope: its mark holds, and the
+       * next run records it unknown for those who took it) */
       relay_smtp_session_rset (drain->session, drain->cancellable, NULL);
-      unmark (drain, item, state);
+      if (!with_envelope)
+        unmark (drain, item, state);
       return FALSE;
     }
 

@@ -219,7 +219,8 @@ pipelined_write (RelaySmtpSession    *self,
   g_autoptr(GString) batch = g_string_new (NULL);
   g_autoptr(GBytes) chunk = NULL;
   gboolean chunked = message != NULL && relay_smtp_session_sends_with_envelope (self);
-  gboolean after_pending = self->pending != NULL;
+  /* a verdict on an earlier message is due before any reply to this one */
+  gboolean earlier_due = self->pending != NULL || self->verdict_due;
   guint n_recipients = 0;
   char *line;
 
@@ -257,9 +258,11 @@ pipelined_write (RelaySmtpSession    *self,
       g_string_append_len (batch, g_bytes_get_data (chunk, NULL), g_bytes_get_size (chunk));
     }
 
-  /* (the end of an earlier message's data has not gone yet either: its
-   * verdict cannot be waiting) */
-  if (!_relay_smtp_session_check_unsolicited (self, error))
+  /* Nothing can be waiting that was asked for (an earlier message's end
+   * of data still to go has no verdict yet), unless an earlier BDAT
+   * chunk went already: its verdict may be */
+  if (!(self->verdict_due && self->pending == NULL) &&
+      !_relay_smtp_session_check_unsolicited (self, error))
     return FALSE;
 
   if (!write_after_pending (self, batch, cancellable, error))
@@ -268,7 +271,7 @@ pipelined_write (RelaySmtpSession    *self,
 
       /* a server that refused MAIL (421) may close while a long chunk is
        * still on its way: then its reply, not the broken write, decides */
-      if (chunked && !after_pending &&
+      if (chunked && !earlier_due &&
           (early = _relay_smtp_session_read_reply (self, cancellable, NULL)) != NULL &&
           early->code != 250)
         {
@@ -309,6 +312,15 @@ pipelined_read (RelaySmtpSession  *self,
 
   for (guint i = 0; i < n_recipients || (with_data && data_reply == NULL); i++)
     {
+      /* BDAT's reply, when MAIL was taken and someone took the message:
+       * the verdict, read later (relay_smtp_session_send_data ()), so
+       * that the caller can use the time the server takes with it */
+      if (i == n_recipients && chunked && mail_reply->code == 250 && taken)
+        {
+          self->chunk_verdict_due = TRUE;
+          break;
+        }
+
       g_autoptr(GError) local_error = NULL;
       RelaySmtpReply *reply = _relay_smtp_session_read_reply (self, cancellable, &local_error);
 
@@ -602,6 +614,15 @@ relay_smtp_session_send_data (RelaySmtpSession  *self,
   g_return_val_if_fail (message != NULL, FALSE);
   g_return_val_if_fail (!relay_smtp_session_has_verdict_due (self), FALSE);
 
+  if (self->chunk_verdict_due)
+    {
+      /* BDAT: the message went with its envelope, its verdict is due */
+      self->chunk_verdict_due = FALSE;
+      self->verdict_due = TRUE;
+      self->verdict_accepts = TRUE;
+      return TRUE;
+    }
+
   if (self->data_reply != NULL)
     {
       self->verdict = g_steal_pointer (&self->data_reply);
@@ -677,6 +698,28 @@ _relay_smtp_session_collect_verdict (RelaySmtpSession  *self,
   return TRUE;
 }
 
+/* Before another command goes: the verdict due collected, and the reply
+ * to a BDAT message begun and then abandoned (the caller sends something
+ * else instead of relay_smtp_session_send_data ()) read, to stay in step;
+ * what the server did with that message is not known here */
+gboolean
+_relay_smtp_session_before_command (RelaySmtpSession  *self,
+                                    GCancellable      *cancellable,
+                                    GError           **error)
+{
+  g_autoptr(RelaySmtpReply) dropped = NULL;
+
+  if (!_relay_smtp_session_collect_verdict (self, cancellable, error))
+    return FALSE;
+
+  if (!self->chunk_verdict_due)
+    return TRUE;
+
+  self->chunk_verdict_due = FALSE;
+  dropped = _relay_smtp_session_read_reply (self, cancellable, error);
+  return dropped != NULL;
+}
+
 /* The message begun or sent is forgotten (the connection closes) */
 void
 _relay_smtp_session_clear_message (RelaySmtpSession *self)
@@ -684,6 +727,7 @@ _relay_smtp_session_clear_message (RelaySmtpSession *self)
   self->data_open = FALSE;
   self->begun = FALSE;
   self->verdict_due = FALSE;
+  self->chunk_verdict_due = FALSE;
   g_clear_pointer (&self->data_reply, relay_smtp_reply_free);
   g_clear_pointer (&self->begun_answers, g_ptr_array_unref);
   g_clear_pointer (&self->pending, g_bytes_unref);

@@ -53,6 +53,7 @@ struct _RelaySmtpSession
   guint                  begun_recipients;
   gboolean               begun_data;
   gboolean               begun_chunked;
+  gboolean               chunk_verdict_due;  /* BDAT's reply not read yet */
   GPtrArray             *begun_answers;  /* the replies read so far */
 
   /* a message whose data went (relay_smtp_session_send_data()): its bytes
@@ -91,6 +92,9 @@ RelaySmtpReply *_relay_smtp_session_read_reply        (RelaySmtpSession      *se
                                                        GCancellable          *cancellable,
                                                        GError               **error);
 gboolean        _relay_smtp_session_collect_verdict   (RelaySmtpSession      *self,
+                                                       GCancellable          *cancellable,
+                                                       GError               **error);
+gboolean        _relay_smtp_session_before_command    (RelaySmtpSession      *self,
                                                        GCancellable          *cancellable,
                                                        GError               **error);
 void            _relay_smtp_session_clear_message     (RelaySmtpSession      *self);

@@ -466,7 +466,7 @@ _relay_smtp_session_send_line (RelaySmtpSession  *self,
   gboolean ok;
 
   /* a message's data sent before goes first, and its verdict is read */
-  if (!_relay_smtp_session_collect_verdict (self, cancellable, error) ||
+  if (!_relay_smtp_session_before_command (self, cancellable, error) ||
       !_relay_smtp_session_check_unsolicited (self, error))
     return FALSE;
 
