@@ -17,7 +17,8 @@
 # more to read, so it waits for the client (which, pipelining, had sent
 # what comes next before it read the replies, and does not wait there).
 # --chunking offers CHUNKING (RFC 3030: BDAT) in any scenario;
-# --split-replies writes every reply in two pieces, 20 ms apart.
+# --split-replies writes every reply in two pieces, 20 ms apart;
+# --no-pipelining leaves PIPELINING out of the EHLO reply.
 #
 # RFC 3207: after STARTTLS the session is reset (no EHLO, no AUTH, no MAIL).
 
@@ -41,7 +42,7 @@ SCENARIOS = [
     "ses-throttle", "size-small", "reset-in-data", "unsolicited", "451-once",
     "rcpt-mixed", "mail-451-once", "greeting-421", "auth-421", "drip",
     "escape-text", "rcpt-550-data-554", "rcpt-550-data-354", "bdat-refused",
-    "chunk-then-silence",
+    "chunk-then-silence", "quota-once",
 ]
 
 
@@ -186,7 +187,8 @@ class Session:
             if not self.tls:
                 return lines + ["AUTH PLAIN", "SIZE 10", "STARTTLS"]
             return lines + ["AUTH LOGIN", "8BITMIME"]
-        lines += ["PIPELINING", "SIZE %d" % self.size_limit(), "8BITMIME"]
+        lines += ([] if self.server.args.no_pipelining else ["PIPELINING"]) + \
+            ["SIZE %d" % self.size_limit(), "8BITMIME"]
         if self.server.args.chunking:
             lines.append("CHUNKING")
         if s == "no-starttls":
@@ -587,6 +589,11 @@ class Session:
             self.server.deferred_once = True
             await self.reply(451, "4.7.1 Greylisted, please try again later")
             return
+        if s == "quota-once" and not getattr(self.server, "quota_once", False):
+            # the first message is refused with a quota reply, later ones taken
+            self.server.quota_once = True
+            await self.reply(550, "5.4.5 Daily user sending quota exceeded")
+            return
         n = self.store(rcpts, body)
         if self.server.args.fill_disk and os.path.exists(self.server.args.fill_disk + ".on"):
             fill_disk(self.server.args.fill_disk)
@@ -653,6 +660,7 @@ def main():
     p.add_argument("--tls-key")
     p.add_argument("--implicit-tls", action="store_true")
     p.add_argument("--chunking", action="store_true", help="offer CHUNKING (BDAT)")
+    p.add_argument("--no-pipelining", action="store_true", help="do not offer PIPELINING")
     p.add_argument("--size", type=int, default=1000000, help="the SIZE offered (RFC 1870)")
     p.add_argument("--split-replies", action="store_true",
                    help="write each reply in two pieces, 20 ms apart")

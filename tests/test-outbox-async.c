@@ -301,6 +301,73 @@ test_counts (void)
   g_assert_cmpint (counts->next_retry, ==, G_MAXINT64);
 }
 
+static void
+cancel_at_two_cb (const char *text,
+                  gpointer    user_data)
+{
+  if (g_str_has_suffix (text, "“two”…"))
+    g_cancellable_cancel (user_data);
+}
+
+typedef struct
+{
+  Fixture           *fixture;
+  GCancellable      *cancellable;
+  RelayOutboxReport *report;
+  GError            *error;
+  gboolean           done;
+} Run;
+
+/* The drain itself, in a thread of the test's own: its progress comes
+ * as it goes on, and the test's server accepts in the default context */
+static gpointer
+drain_thread (gpointer data)
+{
+  Run *run = data;
+
+  run->report = relay_outbox_drain (run->fixture->outbox, run->fixture->account, run->fixture->log,
+                                    RELAY_OUTBOX_WAIT_NONE, cancel_at_two_cb, run->cancellable,
+                                    run->cancellable, &run->error);
+  g_atomic_int_set (&run->done, TRUE);
+  g_main_context_wakeup (NULL);
+  return NULL;
+}
+
+/* Cancelled as "two" starts, while "one" is in flight (its data kept to
+ * go with the next write): "one" is still sent, and is logged sent, not
+ * unknown; "two" stays queued. (Before, the cancelled write of the next
+ * envelope took "one" with it, never written, and it was recorded
+ * unknown and never sent: lost.) */
+static void
+test_drain_cancelled_in_flight (Fixture       *fixture,
+                                gconstpointer  data)
+{
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autofree char *contents = NULL;
+  Run run = { fixture, cancellable, NULL, NULL, FALSE };
+  GThread *thread;
+
+  enqueue (fixture->account, fixture->log, "one");
+  enqueue (fixture->account, fixture->log, "two");
+
+  thread = g_thread_new ("drain", drain_thread, &run);
+  while (!g_atomic_int_get (&run.done))
+    g_main_context_iteration (NULL, TRUE);
+  g_thread_join (thread);
+
+  g_assert_no_error (run.error);
+  g_assert_nonnull (run.report);
+  g_assert_cmpuint (run.report->sent, ==, 1);
+  g_assert_cmpuint (run.report->unknown, ==, 0);
+  g_assert_cmpuint (g_atomic_int_get ((int *)&fixture->n_accepted), ==, 1);
+  g_assert_cmpuint (relay_outbox_count (), ==, 1);
+  relay_outbox_report_free (run.report);
+
+  g_assert_true (g_file_get_contents (relay_send_log_get_path (fixture->log), &contents, NULL, NULL));
+  g_assert_null (strstr (contents, "\"unknown\""));
+  g_assert_nonnull (strstr (contents, "\"sent\""));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -309,6 +376,8 @@ main (int   argc,
 
   g_test_add ("/outbox-async/drain", Fixture, NULL, fixture_set_up, test_drain, fixture_tear_down);
   g_test_add ("/outbox-async/drain-cancelled", Fixture, NULL, fixture_set_up, test_drain_cancelled,
+              fixture_tear_down);
+  g_test_add ("/outbox-async/cancelled-in-flight", Fixture, NULL, fixture_set_up, test_drain_cancelled_in_flight,
               fixture_tear_down);
   g_test_add_func ("/outbox-async/counts", test_counts);
 

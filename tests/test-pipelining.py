@@ -304,6 +304,45 @@ def test_verdict_never_came(work):
         home.cleanup()
 
 
+def test_quota_in_flight(work):
+    """The verdict on the message in flight is a quota refusal (550 5.4.5)
+    while the next message's envelope has already gone: the outbox holds,
+    and the drain stops there. With DATA (and without PIPELINING) the next
+    message's data never goes, and it waits, as it was, never failed; with
+    BDAT it went with its envelope and is recorded with its own verdict.
+    No message is stored twice, none blamed for another's reply (the code
+    before sent on after the hold, wrote the next envelope into an open
+    data phase and waited 30 s, or logged a 503 "nested MAIL" as a
+    failure)."""
+    for flags, what in (((), "DATA"), (("--chunking",), "BDAT"), (("--no-pipelining",), "no PIPELINING")):
+        srv = Fake(work, "quota-once", *flags)
+        home = Home(srv.port)
+        try:
+            home.queue(3, subject="quota")
+            r = home.cli(["flush"], timeout=25)
+            events = [(e["subject"], e["status"], e["reply"][:9]) for e in home.log() if e["status"] != "queued"]
+            check(("quota 0", "throttled", "550 5.4.5") in events,
+                  "%s: the first message is held by its quota reply (%r)" % (what, events))
+            check(all(st != "failed" and not rep.startswith("503") for _, st, rep in events),
+                  "%s: nothing failed, no 503 (%r)" % (what, events))
+            stored = [m for m in srv.stored()]
+            subjects = [n for n in range(3) for m in stored if b"Subject: quota %d\r\n" % n in m]
+            check(len(subjects) == len(set(subjects)), "%s: nothing stored twice (%r)" % (what, subjects))
+            if "--chunking" in flags:
+                check(2 not in subjects and all(("quota %d" % n, "sent", "250 2.0.0") in events for n in subjects),
+                      "%s: what went with its envelope is logged sent, nothing after it went (%r, %r)"
+                      % (what, subjects, events))
+            else:
+                check(subjects == [] and not any(sub != "quota 0" for sub, _, _ in events),
+                      "%s: the drain stops at the hold; the others wait, as they were (%r, %r)"
+                      % (what, subjects, events))
+            r = home.cli(["log", "--json"])
+            check(r.returncode == 0, "%s: the log reads" % what)
+        finally:
+            srv.stop()
+            home.cleanup()
+
+
 def test_aiosmtpd(certs, work):
     """A real server, no CHUNKING, PIPELINING offered: DATA closes the
     group, over STARTTLS with AUTH"""
@@ -433,7 +472,7 @@ def main():
     try:
         for test in (test_round_trips, test_recipients_own_replies, test_nobody_takes_it,
                      test_refusals_classified, test_closed_during_chunk, test_verdict_never_came,
-                     test_postfix):
+                     test_quota_in_flight, test_postfix):
             try:
                 test(work)
             except Exception as e:  # a crash in one part is a failure, not a hang

@@ -156,17 +156,21 @@ retry_delay (Drain *drain,
 
 static gboolean finish_in_flight (Drain *drain);
 
-static void
+/* FALSE when the verdict on the message in flight, taken first, stops
+ * the drain */
+static gboolean
 close_session (Drain    *drain,
                gboolean  polite)
 {
+  gboolean go_on;
+
   if (drain->session == NULL)
-    return;
+    return TRUE;
 
   /* the message in flight first: its data, and the server's verdict */
-  finish_in_flight (drain);
+  go_on = finish_in_flight (drain);
   if (drain->session == NULL)
-    return;
+    return go_on;
 
   if (polite)
     {
@@ -176,6 +180,7 @@ close_session (Drain    *drain,
   relay_smtp_session_close (drain->session);
   g_clear_object (&drain->session);
   drain->on_connection = 0;
+  return go_on;
 }
 
 /* On failure the session stays in @drain, with the reply that ended it,
@@ -546,6 +551,24 @@ unknown (Drain        *drain,
   return TRUE;
 }
 
+/* Those put off by their RCPT's reply go with those who took the
+ * message again: when the message itself did not go */
+static void
+rejoin_later (Item *item)
+{
+  g_autoptr(GStrvBuilder) all = NULL;
+
+  if (item->later == NULL)
+    return;
+
+  all = g_strv_builder_new ();
+  g_strv_builder_addv (all, (const char **)item->recipients);
+  g_strv_builder_addv (all, (const char **)item->later);
+  g_strfreev (item->recipients);
+  item->recipients = g_strv_builder_end (all);
+  g_clear_pointer (&item->later, g_strfreev);
+}
+
 /* The message itself was refused (DATA, or its data): for everyone it
  * still goes to; or its verdict never came. FALSE when the drain must
  * stop. */
@@ -566,17 +589,7 @@ data_failed (Drain        *drain,
   if (reply != NULL && g_str_has_prefix (reply, "421"))
     close_session (drain, FALSE);
 
-  if (item->later != NULL)
-    {
-      g_autoptr(GStrvBuilder) all = g_strv_builder_new ();
-
-      g_strv_builder_addv (all, (const char **)item->recipients);
-      g_strv_builder_addv (all, (const char **)item->later);
-      g_strfreev (item->recipients);
-      item->recipients = g_strv_builder_end (all);
-      g_clear_pointer (&item->later, g_strfreev);
-    }
-
+  rejoin_later (item);
   return settle (drain, item, disposition, reply, detail);
 }
 
@@ -587,16 +600,31 @@ static gboolean
 finish_in_flight (Drain *drain)
 {
   Item *item = g_steal_pointer (&drain->in_flight);
+  g_autofree char *state = g_steal_pointer (&drain->in_flight_state);
   g_autoptr(GError) error = NULL;
   g_autofree char *reply = NULL;
 
   if (item == NULL)
     return TRUE;
 
+  /* not cancelled: the data may be on its way, and its verdict is what
+   * it became (the deadline bounds the wait) */
   relay_smtp_session_set_deadline (drain->session, exchange_deadline (drain, drain->in_flight_size));
   drain->in_flight_size = 0;
-  if (!relay_smtp_session_finish_data (drain->session, drain->cancellable, &error))
-    return data_failed (drain, item, error);
+  if (!relay_smtp_session_finish_data (drain->session, NULL, &error))
+    {
+      /* not one byte of its data went (cancelled, past its deadline, a
+       * conversation out of step): the server cannot have it, and it
+       * waits for its retry, with everyone it still goes to */
+      if (relay_smtp_session_has_unsent_data (drain->session))
+        {
+          close_session (drain, FALSE);
+          unmark (drain, item, state);
+          rejoin_later (item);
+          return settle (drain, item, RELAY_DISPOSITION_TEMPORARY, NULL, error->message);
+        }
+      return data_failed (drain, item, error);
+    }
 
   reply = relay_smtp_reply_to_string (relay_smtp_session_get_last_reply (drain->session));
   g_ptr_array_add (drain->pending_entries,
@@ -632,6 +660,8 @@ send_item (Drain *drain,
   gboolean with_envelope;
   gboolean unchanged;
   gboolean begun;
+  gboolean before;
+  gboolean held;
 
   /* a message that may have reached the server is never sent again */
   if (drain->halted)
@@ -652,9 +682,12 @@ send_item (Drain *drain,
 
   if (drain->session == NULL || drain->on_connection >= drain->per_connection)
     {
-      close_session (drain, TRUE);
-      if (drain->halted)
-        return FALSE;
+      /* the verdict on the message in flight may stop the drain */
+      if (!close_session (drain, TRUE) || drain->halted)
+        {
+          item->attempt--;
+          return FALSE;
+        }
       if (drain->no_token != NULL)
         {
           defer (drain, item, NULL, drain->no_token->message);
@@ -714,28 +747,29 @@ send_item (Drain *drain,
   if (!begun)
     disposition = classify (drain, "mail", error, &reply, &detail);
 
-  /* the message before: its verdict came with these replies */
-  if (!finish_in_flight (drain) || drain->session == NULL)
+  /* The message before: its verdict came with these replies. One that
+   * stops the drain (a quota, a log that cannot be written) stops it
+   * after this message too; one that ended the connection (a 421, no
+   * verdict) leaves this message as the connection left it. */
+  before = finish_in_flight (drain);
+  if (begun && (drain->session == NULL || (!before && !with_envelope)))
     {
-      /* with BDAT this message went with its envelope: the server may have it */
-      if (with_envelope && begun)
+      /* with BDAT it went with its envelope: the server may have it */
+      if (with_envelope)
         {
           g_autoptr(GError) closed = g_error_new_literal (RELAY_SMTP_ERROR, RELAY_SMTP_ERROR_CLOSED,
                                                           _("The connection to the server is closed"));
 
-          return unknown (drain, item, closed) && !drain->halted;
+          return unknown (drain, item, closed) && before;
         }
 
       /* with DATA its data did not go: it waits, as it was (after the
        * 354, closing the connection is the one way not to send it) */
-      if (!with_envelope)
-        {
-          if (drain->session != NULL)
-            relay_smtp_session_rset (drain->session, drain->cancellable, NULL);
-          unmark (drain, item, state);
-          item->attempt--;
-          return !drain->halted;
-        }
+      if (drain->session != NULL)
+        relay_smtp_session_rset (drain->session, drain->cancellable, NULL);
+      unmark (drain, item, state);
+      item->attempt--;
+      return before && !drain->halted;
     }
 
   if (!begun)
@@ -754,10 +788,12 @@ send_item (Drain *drain,
       else if (drain->session != NULL)
         relay_smtp_session_rset (drain->session, drain->cancellable, NULL);
 
-      return settle (drain, item, disposition, reply, detail);
+      return settle (drain, item, disposition, reply, detail) && before;
     }
 
-  go_on = sort_recipients (drain, item, replies, &accepted, &later);
+  /* FALSE: a recipient's reply holds the outbox (a quota) */
+  held = !sort_recipients (drain, item, replies, &accepted, &later);
+  go_on = !held && before;
   if (drain->halted)
     {
       /* the refusals could not be recorded: the message stays as it was
@@ -783,7 +819,7 @@ send_item (Drain *drain,
       g_strfreev (item->recipients);
       item->recipients = g_steal_pointer (&later);
       g_free (item->state);
-      item->state = g_strdup (go_on ? "deferred" : "throttled");
+      item->state = g_strdup (held ? "throttled" : "deferred");
       relay_outbox_write_item (drain->outbox, item, NULL);
       return go_on;
     }
@@ -806,6 +842,7 @@ send_item (Drain *drain,
 
   drain->in_flight = item;
   drain->in_flight_size = length;
+  drain->in_flight_state = g_steal_pointer (&state);
   drain->on_connection++;
 
   return go_on;
@@ -916,6 +953,7 @@ drain_clear (Drain *drain)
   g_clear_pointer (&drain->pending_entries, g_ptr_array_unref);
   g_clear_pointer (&drain->pending_items, g_ptr_array_unref);
   g_clear_pointer (&drain->cache, g_hash_table_unref);
+  g_clear_pointer (&drain->in_flight_state, g_free);
 }
 
 static void

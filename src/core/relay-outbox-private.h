@@ -159,6 +159,7 @@ typedef struct
    * else happens (finish_in_flight ()) */
   Item                    *in_flight;
   gsize                    in_flight_size;
+  char                    *in_flight_state;  /* what it was before its mark */
   RelayOutboxReport       *report;
   /* the outbox as this drain read it, once: id → Item, each as its
    * envelope and the journal say (relay_outbox_queue ()) */

@@ -183,21 +183,49 @@ write_after_pending (RelaySmtpSession  *self,
                      GCancellable      *cancellable,
                      GError           **error)
 {
-  g_autoptr(GBytes) pending = g_steal_pointer (&self->pending);
-  gboolean ok;
+  g_autoptr(GBytes) pending = NULL;
+  g_autoptr(GError) local_error = NULL;
 
+  /* Nothing goes to a conversation out of step (a reply nobody asked
+   * for), cancelled, or past its deadline: the data kept stays unsent,
+   * and relay_smtp_session_has_unsent_data () says so */
+  if (self->pending != NULL &&
+      (!_relay_smtp_session_check_unsolicited (self, error) ||
+       g_cancellable_set_error_if_cancelled (cancellable, error) ||
+       !_relay_smtp_session_arm (self, error)))
+    return FALSE;
+
+  pending = g_steal_pointer (&self->pending);
   if (pending != NULL)
     g_string_prepend_len (batch, g_bytes_get_data (pending, NULL), g_bytes_get_size (pending));
 
-  ok = _relay_smtp_session_write_all (self, batch->str, batch->len, cancellable, error);
-  if (!ok && pending != NULL)
-    {
-      /* the end of the earlier message's data may or may not have gone */
-      self->verdict_due = FALSE;
-      self->verdict_error = g_error_copy (*error);
-    }
+  if (_relay_smtp_session_write_all (self, batch->str, batch->len, cancellable, &local_error))
+    return TRUE;
 
-  return ok;
+  /* the end of the earlier message's data may or may not have gone */
+  if (pending != NULL)
+    {
+      self->verdict_due = FALSE;
+      self->verdict_error = g_error_copy (local_error);
+    }
+  g_propagate_error (error, g_steal_pointer (&local_error));
+  return FALSE;
+}
+
+/**
+ * relay_smtp_session_has_unsent_data:
+ *
+ * Returns: whether the data of the message sent with
+ *   relay_smtp_session_send_data () has not gone yet, not one byte of
+ *   it: after relay_smtp_session_finish_data () failed, the server cannot
+ *   have taken the message
+ */
+gboolean
+relay_smtp_session_has_unsent_data (RelaySmtpSession *self)
+{
+  g_return_val_if_fail (RELAY_IS_SMTP_SESSION (self), FALSE);
+
+  return self->pending != NULL;
 }
 
 /* MAIL and every RCPT in one write (RFC 2920), and with @message DATA,
@@ -259,10 +287,9 @@ pipelined_write (RelaySmtpSession    *self,
     }
 
   /* Nothing can be waiting that was asked for (an earlier message's end
-   * of data still to go has no verdict yet), unless an earlier BDAT
-   * chunk went already: its verdict may be */
-  if (!(self->verdict_due && self->pending == NULL) &&
-      !_relay_smtp_session_check_unsolicited (self, error))
+   * of data still to go has no verdict yet: write_after_pending () checks
+   * that), unless an earlier BDAT chunk went already: its verdict may be */
+  if (!self->verdict_due && !_relay_smtp_session_check_unsolicited (self, error))
     return FALSE;
 
   if (!write_after_pending (self, batch, cancellable, error))

@@ -99,6 +99,7 @@ gboolean              relay_smtp_session_send_data            (RelaySmtpSession 
                                                                GCancellable        *cancellable,
                                                                GError             **error);
 gboolean              relay_smtp_session_has_verdict_due      (RelaySmtpSession    *self);
+gboolean              relay_smtp_session_has_unsent_data      (RelaySmtpSession    *self);
 gboolean              relay_smtp_session_finish_data          (RelaySmtpSession    *self,
                                                                GCancellable        *cancellable,
                                                                GError             **error);
