@@ -257,7 +257,10 @@ relay_outbox_recover (Drain *drain)
       g_autoptr(GError) damage = NULL;
       Item *item = relay_outbox_read_item (drain->outbox, g_ptr_array_index (ids, i), &damage);
 
-      if (item != NULL)
+      /* another account's is recovered by its own drain, logged as its */
+      if (item != NULL && !relay_outbox_owns_item (drain->outbox, item))
+        g_clear_pointer (&item, relay_outbox_item_free);
+      else if (item != NULL)
         {
           relay_outbox_journal_apply (&drain->journal, item);
           g_hash_table_replace (drain->cache, item->id, item);
