@@ -20,6 +20,7 @@
 #include "relay-cli.h"
 #include "relay-cli-options.h"
 #include "relay-enum-types.h"
+#include "relay-json-private.h"
 #include "relay-oauth-account.h"
 #include "relay-outbox.h"
 #include "relay-secrets.h"
@@ -497,38 +498,24 @@ account_list (int    argc,
         }
 
       json_builder_begin_object (builder);
-      json_builder_set_member_name (builder, "id");
-      json_builder_add_string_value (builder, relay_account_get_id (account));
-      json_builder_set_member_name (builder, "name");
-      json_builder_add_string_value (builder, relay_account_get_name (account));
+      relay_json_add_string_member (builder, "id", relay_account_get_id (account));
+      relay_json_add_string_member (builder, "name", relay_account_get_name (account));
       json_builder_set_member_name (builder, "default");
       json_builder_add_boolean_value (builder, is_default);
-      json_builder_set_member_name (builder, "provider");
-      json_builder_add_string_value (builder, relay_account_get_provider (account));
-      json_builder_set_member_name (builder, "host");
-      json_builder_add_string_value (builder, relay_account_get_host (account));
-      json_builder_set_member_name (builder, "port");
-      json_builder_add_int_value (builder, relay_account_get_port (account));
-      json_builder_set_member_name (builder, "security");
-      json_builder_add_string_value (builder, enum_nick (RELAY_TYPE_SECURITY, relay_account_get_security (account)));
-      json_builder_set_member_name (builder, "username");
-      json_builder_add_string_value (builder, relay_account_get_username (account));
-      json_builder_set_member_name (builder, "from");
-      json_builder_add_string_value (builder, relay_account_get_from (account));
-      json_builder_set_member_name (builder, "senders");
-      json_builder_begin_array (builder);
-      for (const char * const *s = relay_account_get_senders (account); *s != NULL; s++)
-        json_builder_add_string_value (builder, *s);
-      json_builder_end_array (builder);
+      relay_json_add_string_member (builder, "provider", relay_account_get_provider (account));
+      relay_json_add_string_member (builder, "host", relay_account_get_host (account));
+      relay_json_add_int_member (builder, "port", relay_account_get_port (account));
+      relay_json_add_string_member (builder, "security",
+                                    enum_nick (RELAY_TYPE_SECURITY, relay_account_get_security (account)));
+      relay_json_add_string_member (builder, "username", relay_account_get_username (account));
+      relay_json_add_string_member (builder, "from", relay_account_get_from (account));
+      relay_json_add_strv_member (builder, "senders", relay_account_get_senders (account));
       /* one window for both, as --per sets it; 0: no limit */
       json_builder_set_member_name (builder, "limits");
       json_builder_begin_object (builder);
-      json_builder_set_member_name (builder, "max_messages");
-      json_builder_add_int_value (builder, relay_account_get_max_messages (account));
-      json_builder_set_member_name (builder, "max_recipients");
-      json_builder_add_int_value (builder, relay_account_get_max_recipients (account));
-      json_builder_set_member_name (builder, "per");
-      json_builder_add_int_value (builder, window);
+      relay_json_add_int_member (builder, "max_messages", relay_account_get_max_messages (account));
+      relay_json_add_int_member (builder, "max_recipients", relay_account_get_max_recipients (account));
+      relay_json_add_int_member (builder, "per", window);
       json_builder_end_object (builder);
       json_builder_end_object (builder);
     }
