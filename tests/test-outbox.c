@@ -377,6 +377,64 @@ test_per_account (void)
     g_assert_true (g_str_has_suffix (g_ptr_array_index (events, i), relay_account_get_id (ann)));
 }
 
+/* After a crash, a message of another account caught mid-send is left
+ * to its own account's drain, which logs it unknown as that account's */
+static void
+test_recover_per_account (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *base = g_dir_make_tmp ("outbox-XXXXXX", &error);
+  g_autofree char *dir = g_build_filename (base, "outbox", NULL);
+  g_autofree char *log_path = g_build_filename (base, "send-log.jsonl", NULL);
+  g_autoptr(RelayOutbox) outbox = relay_outbox_new (dir);
+  g_autoptr(RelaySendLog) log = relay_send_log_new (log_path);
+  g_autoptr(RelayAccount) ann = make_account ();
+  g_autoptr(RelayAccount) team = make_account ();
+  g_autoptr(GListStore) accounts = g_list_store_new (RELAY_TYPE_ACCOUNT);
+  g_autoptr(RelayOutbox) ann_outbox = NULL;
+  g_autoptr(RelayOutbox) team_outbox = NULL;
+  g_autoptr(RelayOutboxReport) report = NULL;
+  g_autoptr(GPtrArray) events = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GDir) d = NULL;
+  g_autofree char *expected = NULL;
+  const char *name;
+
+  g_assert_no_error (error);
+  g_list_store_append (accounts, ann);
+  g_list_store_append (accounts, team);
+  g_free (add (outbox, team, log, "Caught"));
+
+  /* as an earlier version left a message it was sending */
+  d = g_dir_open (dir, 0, NULL);
+  while ((name = g_dir_read_name (d)) != NULL)
+    if (g_str_has_suffix (name, ".json"))
+      {
+        g_autofree char *path = g_build_filename (dir, name, NULL);
+        g_autofree char *contents = NULL;
+        g_autoptr(GString) changed = NULL;
+
+        g_assert_true (g_file_get_contents (path, &contents, NULL, NULL));
+        changed = g_string_new (contents);
+        g_assert_cmpuint (g_string_replace (changed, "\"state\":\"queued\"", "\"state\":\"sending\"", 1), ==, 1);
+        g_assert_true (g_file_set_contents (path, changed->str, -1, NULL));
+      }
+
+  ann_outbox = relay_outbox_new_for_account (outbox, ann, ann, G_LIST_MODEL (accounts));
+  team_outbox = relay_outbox_new_for_account (outbox, team, ann, G_LIST_MODEL (accounts));
+  report = drain_now (ann_outbox, ann, log);
+  g_assert_cmpuint (report->unknown, ==, 0);
+  g_assert_cmpuint (relay_outbox_get_n_items (outbox), ==, 1);
+  g_clear_pointer (&report, relay_outbox_report_free);
+
+  report = drain_now (team_outbox, team, log);
+  g_assert_cmpuint (report->unknown, ==, 1);
+  g_assert_cmpuint (relay_outbox_get_n_items (outbox), ==, 0);
+  relay_send_log_scan (log_path, RELAY_SEND_STATUS_UNKNOWN, collect_accounts_cb, events, NULL);
+  g_assert_cmpuint (events->len, ==, 1);
+  expected = g_strdup_printf ("Caught %s", relay_account_get_id (team));
+  g_assert_cmpstr (g_ptr_array_index (events, 0), ==, expected);
+}
+
 static void
 notify_cb (GObject    *object,
            GParamSpec *pspec,
@@ -484,6 +542,7 @@ main (int   argc,
   g_test_add_func ("/outbox/settings-read-once", test_settings_read_once);
   g_test_add_func ("/outbox/unreadable-journal", test_unreadable_journal);
   g_test_add_func ("/outbox/per-account", test_per_account);
+  g_test_add_func ("/outbox/recover-per-account", test_recover_per_account);
 
   return g_test_run ();
 }
