@@ -435,6 +435,43 @@ test_recover_per_account (void)
   g_assert_cmpstr (g_ptr_array_index (events, 0), ==, expected);
 }
 
+/* A drain of the whole outbox (as the app's Send Now makes it) sends
+ * its account's messages and an older version's, never another
+ * account's through it */
+static void
+test_whole_outbox_drain (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *base = g_dir_make_tmp ("outbox-XXXXXX", &error);
+  g_autofree char *dir = g_build_filename (base, "outbox", NULL);
+  g_autofree char *log_path = g_build_filename (base, "send-log.jsonl", NULL);
+  g_autoptr(RelayOutbox) outbox = relay_outbox_new (dir);
+  g_autoptr(RelaySendLog) log = relay_send_log_new (log_path);
+  g_autoptr(RelayAccount) ann = make_account ();
+  g_autoptr(RelayAccount) team = make_account ();
+  g_autoptr(RelayOutboxReport) report = NULL;
+  g_autoptr(GPtrArray) events = g_ptr_array_new_with_free_func (g_free);
+
+  g_assert_no_error (error);
+  g_free (add (outbox, ann, log, "Ann's"));
+  g_free (add (outbox, team, log, "Older"));
+  g_free (add (outbox, team, log, "Team's"));
+  set_item_account (dir, NULL);
+
+  /* nothing listens on port 9: what it takes is deferred */
+  report = drain_now (outbox, ann, log);
+  g_assert_cmpuint (report->deferred, ==, 2);
+  relay_send_log_scan (log_path, RELAY_SEND_STATUS_DEFERRED, collect_accounts_cb, events, NULL);
+  g_assert_cmpuint (events->len, ==, 2);
+  for (guint i = 0; i < events->len; i++)
+    {
+      g_assert_false (g_str_has_prefix (g_ptr_array_index (events, i), "Team's"));
+      g_assert_true (g_str_has_suffix (g_ptr_array_index (events, i), relay_account_get_id (ann)));
+    }
+  /* the team's is still queued, untouched */
+  g_assert_cmpuint (relay_outbox_get_n_items (outbox), ==, 3);
+}
+
 static void
 notify_cb (GObject    *object,
            GParamSpec *pspec,
@@ -543,6 +580,7 @@ main (int   argc,
   g_test_add_func ("/outbox/unreadable-journal", test_unreadable_journal);
   g_test_add_func ("/outbox/per-account", test_per_account);
   g_test_add_func ("/outbox/recover-per-account", test_recover_per_account);
+  g_test_add_func ("/outbox/whole-outbox-drain", test_whole_outbox_drain);
 
   return g_test_run ();
 }

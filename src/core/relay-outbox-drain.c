@@ -117,8 +117,8 @@ relay_outbox_queue (Drain *drain)
           relay_outbox_journal_apply (&drain->journal, item);
         }
 
-      /* another account's, on an account's outbox */
-      if (!relay_outbox_owns_item (drain->outbox, item))
+      /* another account's */
+      if (!relay_outbox_drain_takes (drain, item))
         {
           relay_outbox_item_free (item);
           continue;

@@ -55,6 +55,7 @@ item_handed_over (const Item *item)
 void        relay_outbox_item_free      (Item                *item);
 gboolean    relay_outbox_owns_item      (RelayOutbox         *self,
                                          const Item          *item);
+gboolean    relay_outbox_is_account_outbox (RelayOutbox      *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (Item, relay_outbox_item_free)
 
@@ -195,5 +196,7 @@ gboolean    relay_outbox_record_event   (Drain               *drain,
                                          const char          *reply,
                                          const char          *detail);
 void        relay_outbox_recover        (Drain               *drain);
+gboolean    relay_outbox_drain_takes    (Drain               *drain,
+                                         const Item          *item);
 
 G_END_DECLS

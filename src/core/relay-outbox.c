@@ -252,6 +252,13 @@ relay_outbox_new_for_account (RelayOutbox  *self,
   return view;
 }
 
+/* Whether this is an account's part of the outbox */
+gboolean
+relay_outbox_is_account_outbox (RelayOutbox *self)
+{
+  return self->account_id != NULL;
+}
+
 /* Whether @item is one of this outbox's (all are, but on an account's) */
 gboolean
 relay_outbox_owns_item (RelayOutbox *self,
