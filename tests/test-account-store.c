@@ -901,6 +901,17 @@ test_names_unique (void)
       "  { \"id\": \"11111111-2a9e-4d55-9d5c-3c1f0a9e4b11\", \"name\": \"Team\", \"host\": \"a.example.org\" },"
       "  { \"id\": \"22222222-2a9e-4d55-9d5c-3c1f0a9e4b11\", \"name\": \"team\", \"host\": \"b.example.org\" } ] }");
 
+    g_autoptr(RelayAccountStore) made = store_from_text (
+      "{ \"version\": 1, \"accounts\": ["
+      "  { \"id\": \"11111111-2a9e-4d55-9d5c-3c1f0a9e4b11\", \"from\": \" ann@example.org\" },"
+      "  { \"id\": \"22222222-2a9e-4d55-9d5c-3c1f0a9e4b11\", "
+      "    \"from\": \"a-very-long-local-part-of-an-address-indeed@a-long-domain.example.org\" } ] }");
+
+    /* a name made from a sender is one that reads back the same */
+    g_assert_cmpstr (relay_account_get_name (nth_account (made, 0)), ==, "ann@example.org");
+    g_assert_cmpstr (relay_account_get_name (nth_account (made, 1)), ==,
+                     "a-very-long-local-part-of-an-address-indeed@a-long-domai");
+
     g_assert_cmpstr (relay_account_get_name (nth_account (twice, 0)), ==, "Team");
     g_assert_cmpstr (relay_account_get_name (nth_account (twice, 1)), ==, "team 2");
     g_assert_cmpstr (relay_account_get_host (nth_account (twice, 1)), ==, "b.example.org");

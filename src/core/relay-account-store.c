@@ -195,26 +195,29 @@ unique_name (GPtrArray    *accounts,
              RelayAccount *account)
 {
   RelayProvider *provider = relay_provider_lookup (relay_account_get_provider (account));
+  const char *candidates[] = {
+    relay_account_get_name (account),
+    relay_account_get_from (account),
+    provider != NULL ? relay_provider_get_name (provider) : "",
+    _("Account"),
+  };
   g_autofree char *base = NULL;
   char *name;
 
-  if (relay_account_get_name (account)[0] != '\0')
-    base = g_strdup (relay_account_get_name (account));
-  else if (relay_account_get_from (account)[0] != '\0')
-    base = g_strdup (relay_account_get_from (account));
-  else if (provider != NULL)
-    base = g_strdup (relay_provider_get_name (provider));
-  else
-    base = g_strdup (_("Account"));
-
-  /* room for the number */
-  if (g_utf8_strlen (base, -1) > RELAY_ACCOUNT_STORE_NAME_BASE)
+  /* the first that makes a valid name, as it reads back */
+  for (guint i = 0; base == NULL && i < G_N_ELEMENTS (candidates); i++)
     {
-      char *cut = g_utf8_substring (base, 0, RELAY_ACCOUNT_STORE_NAME_BASE);
+      g_autofree char *cut = NULL;
 
-      g_free (base);
-      base = cut;
+      if (!g_utf8_validate (candidates[i], -1, NULL))
+        continue;
+      /* room for the number */
+      cut = g_utf8_strlen (candidates[i], -1) > RELAY_ACCOUNT_STORE_NAME_BASE
+            ? g_utf8_substring (candidates[i], 0, RELAY_ACCOUNT_STORE_NAME_BASE)
+            : g_strdup (candidates[i]);
+      base = relay_validate_account_name (cut, NULL);
     }
+  g_assert (base != NULL);
 
   name = g_strdup (base);
   for (guint n = 2; find_name (accounts, name, account) != NULL; n++)
