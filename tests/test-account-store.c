@@ -912,6 +912,14 @@ test_names_unique (void)
     g_assert_cmpstr (relay_account_get_name (nth_account (made, 1)), ==,
                      "a-very-long-local-part-of-an-address-indeed@a-long-domai");
 
+    g_autoptr(RelayAccountStore) same_id = store_from_text (
+      "{ \"version\": 1, \"accounts\": ["
+      "  { \"id\": \"11111111-2a9e-4d55-9d5c-3c1f0a9e4b11\", \"name\": \"Team\" },"
+      "  { \"id\": \"11111111-2a9e-4d55-9d5c-3c1f0a9e4b11\", \"name\": \"Team\" } ] }");
+
+    /* even two entries with one id (a hand-edited file) get two names */
+    g_assert_cmpstr (relay_account_get_name (nth_account (same_id, 1)), ==, "Team 2");
+
     g_assert_cmpstr (relay_account_get_name (nth_account (twice, 0)), ==, "Team");
     g_assert_cmpstr (relay_account_get_name (nth_account (twice, 1)), ==, "team 2");
     g_assert_cmpstr (relay_account_get_host (nth_account (twice, 1)), ==, "b.example.org");

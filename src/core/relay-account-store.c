@@ -189,10 +189,12 @@ find_name (GPtrArray    *accounts,
 }
 
 /* @account's own name, or what it is known by (its sender address, its
- * provider), made unique among @accounts with “ 2”, “ 3”… */
+ * provider), made unique among @accounts (but @except, the account it
+ * replaces) with “ 2”, “ 3”… */
 static char *
 unique_name (GPtrArray    *accounts,
-             RelayAccount *account)
+             RelayAccount *account,
+             RelayAccount *except)
 {
   RelayProvider *provider = relay_provider_lookup (relay_account_get_provider (account));
   const char *candidates[] = {
@@ -220,7 +222,7 @@ unique_name (GPtrArray    *accounts,
   g_assert (base != NULL);
 
   name = g_strdup (base);
-  for (guint n = 2; find_name (accounts, name, account) != NULL; n++)
+  for (guint n = 2; find_name (accounts, name, except) != NULL; n++)
     {
       g_free (name);
       name = g_strdup_printf ("%s %u", base, n);
@@ -238,7 +240,7 @@ unique_name (GPtrArray    *accounts,
  * What relay_account_store_load() makes of the file's contents, without
  * the file: the loader's whole reading of accounts.json. An account
  * without a name (an older version's), or with the name of one before
- * it, is given one of its own (relay_account_store_unique_name()).
+ * it, is given one of its own (see relay_account_store_put()).
  */
 gboolean
 relay_account_store_parse (const char  *contents,
@@ -319,7 +321,8 @@ relay_account_store_parse (const char  *contents,
       if (relay_account_get_name (account)[0] == '\0' ||
           find_name (accounts, relay_account_get_name (account), NULL) != NULL)
         {
-          g_autofree char *name = unique_name (accounts, account);
+          /* (a hand-edited file may give one id twice: each is an account) */
+          g_autofree char *name = unique_name (accounts, account, NULL);
 
           relay_account_set_name (account, name);
         }
@@ -831,7 +834,7 @@ relay_account_store_put (RelayAccountStore *self,
   if (relay_account_get_name (account)[0] == '\0' ||
       find_name (accounts, relay_account_get_name (account), account) != NULL)
     {
-      g_autofree char *name = unique_name (accounts, account);
+      g_autofree char *name = unique_name (accounts, account, account);
 
       relay_account_set_name (account, name);
     }
