@@ -582,6 +582,20 @@ test_pins_tied_to_server (void)
   g_autoptr(RelayAccount) account = relay_account_new ();
   g_autoptr(GError) error = NULL;
 
+  /* pins of an account without a server yet (a hand-edited file) read
+   * back as they were saved (found by fuzz-accounts) */
+  {
+    g_autoptr(RelayAccount) hostless = relay_account_new ();
+    g_autoptr(JsonNode) node = NULL;
+    g_autoptr(RelayAccount) reloaded = NULL;
+
+    relay_account_set_pins (hostless, pins);
+    node = relay_account_to_json (hostless);
+    reloaded = relay_account_new_from_json (json_node_get_object (node), &error);
+    g_assert_no_error (error);
+    g_assert_true (g_strv_equal (relay_account_get_pins (reloaded), pins));
+  }
+
   relay_account_set_host (account, "lan-relay.example.org");
   relay_account_set_port (account, 465);
   relay_account_set_pins (account, pins);

@@ -58,7 +58,8 @@ relay_account_to_json (RelayAccount *self)
   /* only the pins made for this server; older versions read "pins" alone */
   pins = relay_account_get_pins (self);
   relay_json_add_strv_member (builder, "pins", pins);
-  if (pins[0] != NULL)
+  /* without a server the pins are for the one read back with them */
+  if (pins[0] != NULL && self->host[0] != '\0')
     {
       json_builder_set_member_name (builder, "pins_for");
       json_builder_begin_object (builder);
