@@ -3,7 +3,8 @@
 """A real SMTP server for the happy path (tests and benchmarks): Debian's
 python3-aiosmtpd on 127.0.0.1 with STARTTLS required and AUTH after TLS
 (user@example.org / right-pass). Usage: aiosmtpd-server.py CERTDIR OUTDIR
-[--pipelining]; prints "PORT n", stores each message as OUTDIR/msg-N.eml.
+[--pipelining] [--login USER:PASSWORD] (another account than that one);
+prints "PORT n", stores each message as OUTDIR/msg-N.eml.
 aiosmtpd reads and answers one command after another, so it takes
 pipelined commands, but it does not offer PIPELINING (RFC 2920):
 --pipelining adds it to the EHLO reply."""
@@ -13,6 +14,10 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 
 certs, outdir = sys.argv[1], sys.argv[2]
 pipelining = "--pipelining" in sys.argv[3:]
+login = b"user@example.org", b"right-pass"
+if "--login" in sys.argv[3:]:
+    user, _, password = sys.argv[sys.argv.index("--login") + 1].partition(":")
+    login = user.encode(), password.encode()
 
 class Handler:
     async def handle_EHLO(self, server, session, envelope, hostname, responses):
@@ -33,8 +38,8 @@ class Handler:
 
 def authenticator(server, session, envelope, mechanism, auth_data):
     ok = (isinstance(auth_data, LoginPassword)
-          and auth_data.login == b"user@example.org"
-          and auth_data.password == b"right-pass")
+          and auth_data.login == login[0]
+          and auth_data.password == login[1])
     return AuthResult(success=ok)
 
 ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "relay-account-store.h"
+#include "relay-validate.h"
 
 static char *
 accounts_path (void)
@@ -581,6 +582,20 @@ test_pins_tied_to_server (void)
   g_autoptr(RelayAccount) account = relay_account_new ();
   g_autoptr(GError) error = NULL;
 
+  /* pins of an account without a server yet (a hand-edited file) read
+   * back as they were saved (found by fuzz-accounts) */
+  {
+    g_autoptr(RelayAccount) hostless = relay_account_new ();
+    g_autoptr(JsonNode) node = NULL;
+    g_autoptr(RelayAccount) reloaded = NULL;
+
+    relay_account_set_pins (hostless, pins);
+    node = relay_account_to_json (hostless);
+    reloaded = relay_account_new_from_json (json_node_get_object (node), &error);
+    g_assert_no_error (error);
+    g_assert_true (g_strv_equal (relay_account_get_pins (reloaded), pins));
+  }
+
   relay_account_set_host (account, "lan-relay.example.org");
   relay_account_set_port (account, 465);
   relay_account_set_pins (account, pins);
@@ -729,6 +744,262 @@ test_members_named (void)
   assert_moved_aside_because ("{ \"version\": 1, \"accounts\": \"none\" }", -1, "“accounts” is not a list");
 }
 
+static RelayAccountStore *
+store_from_text (const char *text)
+{
+  g_autoptr(RelayAccountStore) store = relay_account_store_new (NULL);
+  g_autofree char *path = accounts_path ();
+  g_autofree char *dir = g_path_get_dirname (path);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+  g_assert_true (g_file_set_contents (path, text, -1, &error));
+  g_assert_true (relay_account_store_load (store, &error));
+  g_assert_no_error (error);
+  g_assert_null (relay_account_store_get_corrupt_path (store));
+
+  return g_steal_pointer (&store);
+}
+
+static RelayAccount *
+nth_account (RelayAccountStore *store,
+             guint              n)
+{
+  g_autoptr(RelayAccount) account = g_list_model_get_item (relay_account_store_get_accounts (store), n);
+
+  g_assert_nonnull (account);
+  return account;
+}
+
+/* Today's file: no names, no "default", no "senders". Each account gets
+ * a name of its own, the first is the default, and saving keeps every
+ * field and writes which one is the default. */
+static void
+test_older_file (void)
+{
+  g_autoptr(RelayAccountStore) store = store_from_text (
+    "{ \"version\": 1, \"accounts\": ["
+    "  { \"id\": \"11111111-2a9e-4d55-9d5c-3c1f0a9e4b11\", \"provider\": \"office365\", "
+    "    \"host\": \"smtp.office365.com\", \"port\": 587, \"security\": \"starttls\", "
+    "    \"username\": \"ann@example.org\", \"from\": \"ann@example.org\", "
+    "    \"limits\": { \"max_messages\": 30, \"message_window\": 60 } },"
+    "  { \"id\": \"22222222-2a9e-4d55-9d5c-3c1f0a9e4b11\", \"provider\": \"sparkpost\", "
+    "    \"host\": \"smtp.sparkpostmail.com\", \"from\": \"ann@example.org\" },"
+    "  { \"id\": \"33333333-2a9e-4d55-9d5c-3c1f0a9e4b11\", \"provider\": \"gmail\", "
+    "    \"host\": \"smtp.gmail.com\" } ] }");
+  g_autoptr(RelayAccountStore) reloaded = relay_account_store_new (NULL);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = accounts_path ();
+  g_autofree char *saved = NULL;
+
+  g_assert_cmpuint (g_list_model_get_n_items (relay_account_store_get_accounts (store)), ==, 3);
+  g_assert_cmpstr (relay_account_get_id (relay_account_store_get_default (store)), ==,
+                   "11111111-2a9e-4d55-9d5c-3c1f0a9e4b11");
+  /* named after the sender address, made unique, or the provider */
+  g_assert_cmpstr (relay_account_get_name (nth_account (store, 0)), ==, "ann@example.org");
+  g_assert_cmpstr (relay_account_get_name (nth_account (store, 1)), ==, "ann@example.org 2");
+  g_assert_cmpstr (relay_account_get_name (nth_account (store, 2)), ==, "Gmail");
+  g_assert_cmpuint (g_strv_length ((char **)relay_account_get_senders (nth_account (store, 0))), ==, 0);
+  g_assert_cmpuint (relay_account_get_max_messages (nth_account (store, 0)), ==, 30);
+
+  g_assert_true (relay_account_store_save (store, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_file_get_contents (path, &saved, NULL, NULL));
+  g_assert_nonnull (strstr (saved, "\"default\" : \"11111111-2a9e-4d55-9d5c-3c1f0a9e4b11\""));
+
+  g_assert_true (relay_account_store_load (reloaded, &error));
+  g_assert_no_error (error);
+  for (guint i = 0; i < 3; i++)
+    {
+      assert_same_account (nth_account (store, i), nth_account (reloaded, i));
+      g_assert_cmpstr (relay_account_get_name (nth_account (store, i)), ==,
+                       relay_account_get_name (nth_account (reloaded, i)));
+    }
+  g_assert_true (relay_account_store_get_default (reloaded) == nth_account (reloaded, 0));
+}
+
+/* Names, senders and the default survive a round trip; the default is
+ * the one the file names, wherever it stands */
+static void
+test_several_round_trip (void)
+{
+  g_autoptr(RelayAccountStore) store = relay_account_store_new (NULL);
+  g_autoptr(RelayAccountStore) reloaded = relay_account_store_new (NULL);
+  g_autoptr(RelayAccount) first = make_account ();
+  g_autoptr(RelayAccount) second = make_account ();
+  const char *senders[] = { "sales@example.org", "*@example.net", NULL };
+  g_autoptr(GError) error = NULL;
+
+  relay_account_set_name (first, "Newsletters");
+  relay_account_set_name (second, "Sales desk");
+  relay_account_set_senders (second, senders);
+  relay_account_store_put (store, first);
+  relay_account_store_put (store, second);
+  g_assert_true (relay_account_store_get_default (store) == first);
+  g_assert_true (relay_account_store_set_default (store, relay_account_get_id (second)));
+  g_assert_false (relay_account_store_set_default (store, "9b2f6f8e-2a9e-4d55-9d5c-3c1f0a9e4b11"));
+  g_assert_true (relay_account_store_get_default (store) == second);
+  g_assert_true (relay_account_store_save (store, &error));
+  g_assert_no_error (error);
+
+  g_assert_true (relay_account_store_load (reloaded, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (relay_account_get_id (relay_account_store_get_default (reloaded)), ==,
+                   relay_account_get_id (second));
+  g_assert_cmpstr (relay_account_get_name (nth_account (reloaded, 0)), ==, "Newsletters");
+  g_assert_cmpstr (relay_account_get_name (nth_account (reloaded, 1)), ==, "Sales desk");
+  g_assert_true (g_strv_equal (relay_account_get_senders (nth_account (reloaded, 1)), senders));
+  assert_same_account (second, nth_account (reloaded, 1));
+
+  /* found by id or by name, whatever the case */
+  g_assert_true (relay_account_store_find (reloaded, "sales DESK") == nth_account (reloaded, 1));
+  g_assert_true (relay_account_store_find (reloaded, relay_account_get_id (first)) == nth_account (reloaded, 0));
+  g_assert_null (relay_account_store_find (reloaded, "Sales"));
+
+  /* deleting the default makes the first one left the default */
+  g_assert_true (relay_account_store_remove (reloaded, relay_account_get_id (second)));
+  g_assert_cmpstr (relay_account_get_id (relay_account_store_get_default (reloaded)), ==,
+                   relay_account_get_id (first));
+  g_assert_true (relay_account_store_remove (reloaded, relay_account_get_id (first)));
+  g_assert_null (relay_account_store_get_default (reloaded));
+}
+
+/* A name another account has is refused when typed, and made unique when
+ * an account is put without a check (a file edited by hand, a form) */
+static void
+test_names_unique (void)
+{
+  g_autoptr(RelayAccountStore) store = relay_account_store_new (NULL);
+  g_autoptr(RelayAccount) first = make_account ();
+  g_autoptr(RelayAccount) second = make_account ();
+  g_autoptr(RelayAccount) unnamed = relay_account_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *checked = NULL;
+  g_autofree char *long_name = g_strnfill (70, 'x');
+
+  relay_account_set_name (first, "Team");
+  relay_account_store_put (store, first);
+
+  g_assert_null (relay_account_store_check_name (store, " team ", NULL, &error));
+  g_assert_error (error, RELAY_ACCOUNT_ERROR, RELAY_ACCOUNT_ERROR_NAME);
+  g_assert_nonnull (strstr (error->message, "“team”"));
+  g_clear_error (&error);
+  /* its own name is no clash */
+  checked = relay_account_store_check_name (store, " Team ", first, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (checked, ==, "Team");
+
+  g_assert_null (relay_account_store_check_name (store, "  ", NULL, &error));
+  g_assert_error (error, RELAY_ACCOUNT_ERROR, RELAY_ACCOUNT_ERROR_NAME);
+  g_clear_error (&error);
+  g_assert_null (relay_account_store_check_name (store, "a\nb", NULL, &error));
+  g_assert_error (error, RELAY_ACCOUNT_ERROR, RELAY_ACCOUNT_ERROR_NAME);
+  g_clear_error (&error);
+  g_assert_null (relay_account_store_check_name (store, "a\u200Eb", NULL, &error));
+  g_assert_error (error, RELAY_ACCOUNT_ERROR, RELAY_ACCOUNT_ERROR_NAME);
+  g_clear_error (&error);
+  g_assert_null (relay_account_store_check_name (store, long_name, NULL, &error));
+  g_assert_error (error, RELAY_ACCOUNT_ERROR, RELAY_ACCOUNT_ERROR_NAME);
+  g_clear_error (&error);
+
+  relay_account_set_name (second, "TEAM");
+  relay_account_store_put (store, second);
+  g_assert_cmpstr (relay_account_get_name (second), ==, "TEAM 2");
+  relay_account_store_put (store, unnamed);
+  g_assert_cmpstr (relay_account_get_name (unnamed), ==, "Custom");
+
+  /* what the file names twice is made unique when read, nothing lost */
+  {
+    g_autoptr(RelayAccountStore) twice = store_from_text (
+      "{ \"version\": 1, \"accounts\": ["
+      "  { \"id\": \"11111111-2a9e-4d55-9d5c-3c1f0a9e4b11\", \"name\": \"Team\", \"host\": \"a.example.org\" },"
+      "  { \"id\": \"22222222-2a9e-4d55-9d5c-3c1f0a9e4b11\", \"name\": \"team\", \"host\": \"b.example.org\" } ] }");
+
+    g_autoptr(RelayAccountStore) made = store_from_text (
+      "{ \"version\": 1, \"accounts\": ["
+      "  { \"id\": \"11111111-2a9e-4d55-9d5c-3c1f0a9e4b11\", \"from\": \" ann@example.org\" },"
+      "  { \"id\": \"22222222-2a9e-4d55-9d5c-3c1f0a9e4b11\", "
+      "    \"from\": \"a-very-long-local-part-of-an-address-indeed@a-long-domain.example.org\" } ] }");
+
+    /* a name made from a sender is one that reads back the same */
+    g_assert_cmpstr (relay_account_get_name (nth_account (made, 0)), ==, "ann@example.org");
+    g_assert_cmpstr (relay_account_get_name (nth_account (made, 1)), ==,
+                     "a-very-long-local-part-of-an-address-indeed@a-long-domai");
+
+    g_autoptr(RelayAccountStore) same_id = store_from_text (
+      "{ \"version\": 1, \"accounts\": ["
+      "  { \"id\": \"11111111-2a9e-4d55-9d5c-3c1f0a9e4b11\", \"name\": \"Team\" },"
+      "  { \"id\": \"11111111-2a9e-4d55-9d5c-3c1f0a9e4b11\", \"name\": \"Team\" } ] }");
+
+    /* even two entries with one id (a hand-edited file) get two names */
+    g_assert_cmpstr (relay_account_get_name (nth_account (same_id, 1)), ==, "Team 2");
+
+    g_assert_cmpstr (relay_account_get_name (nth_account (twice, 0)), ==, "Team");
+    g_assert_cmpstr (relay_account_get_name (nth_account (twice, 1)), ==, "team 2");
+    g_assert_cmpstr (relay_account_get_host (nth_account (twice, 1)), ==, "b.example.org");
+  }
+}
+
+/* Senders are held to what a typed sender address is held to */
+static void
+test_senders_checked (void)
+{
+  const struct {
+    const char *text;
+    const char *kept;
+  } good[] = {
+    { "Sales@Example.ORG", "Sales@example.org" },
+    { " *@Example.NET ", "*@example.net" },
+    { "*@bücher.example", "*@xn--bcher-kva.example" },
+  };
+  const char *bad[] = {
+    "", "*@", "*@localhost", "*@127.0.0.1", "*@exa mple.org", "a@b@", "sales",
+    "*@*.example.org", "a\r\n@example.org", "a\u202E@example.org", "@example.org",
+  };
+  g_autoptr(RelayAccount) account = make_account ();
+  g_autoptr(GError) error = NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (good); i++)
+    {
+      g_autofree char *kept = relay_validate_sender (good[i].text, &error);
+
+      g_assert_no_error (error);
+      g_assert_cmpstr (kept, ==, good[i].kept);
+    }
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autofree char *kept = relay_validate_sender (bad[i], &error);
+      const char *senders[] = { bad[i], NULL };
+      g_autofree char *json = NULL;
+      g_autoptr(RelayAccountStore) store = NULL;
+
+      g_assert_null (kept);
+      g_assert_error (error, RELAY_ACCOUNT_ERROR, RELAY_ACCOUNT_ERROR_SENDERS);
+      g_assert_true (g_str_has_prefix (error->message, "Sender: "));
+      g_clear_error (&error);
+
+      relay_account_set_senders (account, senders);
+      g_assert_false (relay_account_validate (account, &error));
+      g_assert_error (error, RELAY_ACCOUNT_ERROR, RELAY_ACCOUNT_ERROR_SENDERS);
+      g_clear_error (&error);
+    }
+
+  assert_moved_aside_because ("{ \"version\": 1, \"accounts\": [ { \"id\": \"11111111-2a9e-4d55-9d5c-3c1f0a9e4b11\", "
+                              "\"senders\": [ \"*@localhost\" ] } ] }", -1,
+                              "“senders” is not valid (Sender: “*@localhost” is not an address or a pattern *@DOMAIN with a valid mail domain)");
+  assert_moved_aside_because ("{ \"version\": 1, \"accounts\": [ { \"id\": \"11111111-2a9e-4d55-9d5c-3c1f0a9e4b11\", "
+                              "\"senders\": [ 5 ] } ] }", -1, "“senders” holds something that is not a string");
+  assert_moved_aside_because ("{ \"version\": 1, \"accounts\": [ { \"id\": \"11111111-2a9e-4d55-9d5c-3c1f0a9e4b11\", "
+                              "\"senders\": \"a@example.org\" } ] }", -1, "“senders” is not a list");
+  assert_moved_aside_because ("{ \"version\": 1, \"accounts\": [ { \"id\": \"11111111-2a9e-4d55-9d5c-3c1f0a9e4b11\", "
+                              "\"name\": \"a\\u0007b\" } ] }", -1, "“name” is not a name of an account");
+  assert_moved_aside_because ("{ \"version\": 1, \"accounts\": [ { \"id\": \"11111111-2a9e-4d55-9d5c-3c1f0a9e4b11\", "
+                              "\"name\": 3 } ] }", -1, "“name” is not a string");
+  assert_moved_aside_because ("{ \"version\": 1, \"default\": \"first\", \"accounts\": [] }", -1,
+                              "“default” is not an account id");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -745,6 +1016,10 @@ main (int   argc,
   g_test_add_func ("/account-store/newer-version", test_newer_version);
   g_test_add_func ("/account-store/planted-link", test_planted_link);
   g_test_add_func ("/account-store/modes-and-owner", test_modes_and_owner);
+  g_test_add_func ("/account-store/older-file", test_older_file);
+  g_test_add_func ("/account-store/several-round-trip", test_several_round_trip);
+  g_test_add_func ("/account-store/names-unique", test_names_unique);
+  g_test_add_func ("/account-store/senders-checked", test_senders_checked);
   g_test_add_func ("/account/forget-old-trust", test_forget_old_trust);
   g_test_add_func ("/account/pins-tied-to-server", test_pins_tied_to_server);
   g_test_add_func ("/account/members-named", test_members_named);

@@ -430,8 +430,8 @@ test_enum_types (void)
     const char *name;
     guint       n_values;
   } types[] = {
-    { RELAY_TYPE_ACCOUNT_ERROR, "RelayAccountError", RELAY_ACCOUNT_ERROR_OAUTH_CLIENT_SECRET + 1 },
-    { RELAY_TYPE_ACCOUNT_STORE_ERROR, "RelayAccountStoreError", RELAY_ACCOUNT_STORE_ERROR_NEWER + 1 },
+    { RELAY_TYPE_ACCOUNT_ERROR, "RelayAccountError", RELAY_ACCOUNT_ERROR_SENDERS + 1 },
+    { RELAY_TYPE_ACCOUNT_STORE_ERROR, "RelayAccountStoreError", RELAY_ACCOUNT_STORE_ERROR_SENDER_REFUSED + 1 },
     { RELAY_TYPE_ERROR_KIND, "RelayErrorKind", RELAY_ERROR_KIND_KEYRING + 1 },
     { RELAY_TYPE_DISPOSITION, "RelayDisposition", RELAY_DISPOSITION_PERMANENT + 1 },
     { RELAY_TYPE_SECURITY, "RelaySecurity", RELAY_SECURITY_NONE + 1 },

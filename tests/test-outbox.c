@@ -13,6 +13,8 @@
 #include "config.h"
 
 #include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "relay-outbox.h"
@@ -215,6 +217,261 @@ test_damaged_beside (void)
   g_assert_cmpuint (count_status (log, RELAY_SEND_STATUS_FAILED), ==, 1);
 }
 
+/* The envelope's "account" member, rewritten (NULL: removed, as an
+ * older version wrote it) */
+static void
+set_item_account (const char *dir,
+                  const char *account_id)
+{
+  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
+  const char *name;
+  gboolean done = FALSE;
+
+  while (!done && (name = g_dir_read_name (d)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+      g_autofree char *contents = NULL;
+      g_autoptr(JsonParser) parser = json_parser_new ();
+      g_autoptr(JsonGenerator) generator = json_generator_new ();
+      JsonObject *object;
+
+      if (!g_str_has_suffix (name, ".json"))
+        continue;
+      g_assert_true (g_file_get_contents (path, &contents, NULL, NULL));
+      if (strstr (contents, "\"subject\":\"Orphan\"") == NULL && strstr (contents, "\"subject\":\"Older\"") == NULL)
+        continue;
+      if (strstr (contents, account_id ? "\"subject\":\"Orphan\"" : "\"subject\":\"Older\"") == NULL)
+        continue;
+      g_assert_true (json_parser_load_from_data (parser, contents, -1, NULL));
+      object = json_node_get_object (json_parser_get_root (parser));
+      if (account_id != NULL)
+        json_object_set_string_member (object, "account", account_id);
+      else
+        json_object_remove_member (object, "account");
+      json_generator_set_root (generator, json_parser_get_root (parser));
+      g_assert_true (json_generator_to_file (generator, path, NULL));
+      done = TRUE;
+    }
+  g_assert_true (done);
+}
+
+static RelayOutboxReport *
+drain_now (RelayOutbox  *outbox,
+           RelayAccount *account,
+           RelaySendLog *log)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  RelayOutboxReport *report;
+
+  relay_outbox_drain_async (outbox, account, log, RELAY_OUTBOX_WAIT_NONE, NULL, NULL, NULL,
+                            sent_cb, &result);
+  while (result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  report = relay_outbox_drain_finish (outbox, result, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (report);
+
+  return report;
+}
+
+static gboolean
+collect_accounts_cb (const char *line,
+                     gsize       length,
+                     gpointer    user_data)
+{
+  g_autoptr(RelaySendLogEntry) entry = relay_send_log_entry_new_from_line (line, length, NULL);
+
+  g_ptr_array_add (user_data, g_strdup_printf ("%s %s", relay_send_log_entry_get_subject (entry),
+                                               relay_send_log_entry_get_account (entry)));
+  return TRUE;
+}
+
+/* Each queued message keeps the account it goes through; an account's
+ * outbox holds its own, and the default's also those of an older version
+ * and of an account that is gone. A drain of one sends those alone and
+ * logs them as that account's. */
+static void
+test_per_account (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *base = g_dir_make_tmp ("outbox-XXXXXX", &error);
+  g_autofree char *dir = g_build_filename (base, "outbox", NULL);
+  g_autofree char *log_path = g_build_filename (base, "send-log.jsonl", NULL);
+  g_autoptr(RelayOutbox) outbox = relay_outbox_new (dir);
+  g_autoptr(RelaySendLog) log = relay_send_log_new (log_path);
+  g_autoptr(RelayAccount) ann = make_account ();
+  g_autoptr(RelayAccount) team = make_account ();
+  g_autoptr(GListStore) accounts = g_list_store_new (RELAY_TYPE_ACCOUNT);
+  g_autoptr(RelayOutbox) ann_outbox = NULL;
+  g_autoptr(RelayOutbox) team_outbox = NULL;
+  g_autoptr(RelayOutboxReport) report = NULL;
+  g_autoptr(GPtrArray) events = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GBytes) body = g_bytes_new_static ("Hi\n", 3);
+  g_autofree char *from_id = NULL;
+  g_autofree char *eml = NULL;
+  g_autofree char *expected = NULL;
+  const char *to[] = { "rcpt@example.org", NULL };
+  g_autofree char *gone = g_uuid_string_random ();
+
+  g_assert_no_error (error);
+  g_list_store_append (accounts, ann);
+  g_list_store_append (accounts, team);
+  g_free (add (outbox, ann, log, "Ann's"));
+  g_free (add (outbox, ann, log, "Older"));
+  g_free (add (outbox, team, log, "Orphan"));
+  from_id = relay_outbox_add_from (outbox, team, "desk@Example.NET", to, "Team's", body, log, &error);
+  g_assert_no_error (error);
+  set_item_account (dir, NULL);
+  set_item_account (dir, gone);
+
+  /* from the given sender, not the account's own */
+  {
+    g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
+    const char *name;
+
+    while ((name = g_dir_read_name (d)) != NULL)
+      {
+        g_autofree char *path = g_build_filename (dir, name, NULL);
+        g_autofree char *contents = NULL;
+
+        g_assert_true (g_file_get_contents (path, &contents, NULL, NULL));
+        if (g_str_has_suffix (name, ".eml") && strstr (contents, "Subject: Team's") != NULL)
+          eml = g_steal_pointer (&contents);
+        else if (g_str_has_suffix (name, ".json") && strstr (contents, "Team's") != NULL)
+          {
+            g_assert_nonnull (strstr (contents, "\"from\":\"desk@example.net\""));
+            g_assert_nonnull (strstr (contents, relay_account_get_id (team)));
+          }
+      }
+  }
+  g_assert_nonnull (eml);
+  g_assert_nonnull (strstr (eml, "From: <desk@example.net>\r\n"));
+
+  ann_outbox = relay_outbox_new_for_account (outbox, ann, ann, G_LIST_MODEL (accounts));
+  team_outbox = relay_outbox_new_for_account (outbox, team, ann, G_LIST_MODEL (accounts));
+  g_assert_cmpstr (relay_outbox_get_path (team_outbox), ==, dir);
+  g_assert_cmpuint (relay_outbox_get_n_items (outbox), ==, 4);
+  g_assert_cmpuint (relay_outbox_get_n_items (ann_outbox), ==, 3);
+  g_assert_cmpuint (relay_outbox_get_n_items (team_outbox), ==, 1);
+
+  /* nothing listens on port 9: the team's message is deferred, as the
+   * team's; Ann's three are not touched */
+  report = drain_now (team_outbox, team, log);
+  g_assert_cmpuint (report->deferred, ==, 1);
+  g_assert_cmpuint (report->waiting->len, ==, 1);
+  g_assert_cmpstr (((RelayOutboxWaiting *)g_ptr_array_index (report->waiting, 0))->subject, ==, "Team's");
+  relay_send_log_scan (log_path, RELAY_SEND_STATUS_DEFERRED, collect_accounts_cb, events, NULL);
+  g_assert_cmpuint (events->len, ==, 1);
+  expected = g_strdup_printf ("Team's %s", relay_account_get_id (team));
+  g_assert_cmpstr (g_ptr_array_index (events, 0), ==, expected);
+  g_assert_cmpuint (relay_outbox_get_n_due (ann_outbox, g_get_real_time (), NULL), ==, 3);
+
+  g_clear_pointer (&report, relay_outbox_report_free);
+  report = drain_now (ann_outbox, ann, log);
+  g_assert_cmpuint (report->deferred, ==, 3);
+  g_ptr_array_set_size (events, 0);
+  relay_send_log_scan (log_path, RELAY_SEND_STATUS_DEFERRED, collect_accounts_cb, events, NULL);
+  g_assert_cmpuint (events->len, ==, 4);
+  for (guint i = 1; i < events->len; i++)
+    g_assert_true (g_str_has_suffix (g_ptr_array_index (events, i), relay_account_get_id (ann)));
+}
+
+/* After a crash, a message of another account caught mid-send is left
+ * to its own account's drain, which logs it unknown as that account's */
+static void
+test_recover_per_account (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *base = g_dir_make_tmp ("outbox-XXXXXX", &error);
+  g_autofree char *dir = g_build_filename (base, "outbox", NULL);
+  g_autofree char *log_path = g_build_filename (base, "send-log.jsonl", NULL);
+  g_autoptr(RelayOutbox) outbox = relay_outbox_new (dir);
+  g_autoptr(RelaySendLog) log = relay_send_log_new (log_path);
+  g_autoptr(RelayAccount) ann = make_account ();
+  g_autoptr(RelayAccount) team = make_account ();
+  g_autoptr(GListStore) accounts = g_list_store_new (RELAY_TYPE_ACCOUNT);
+  g_autoptr(RelayOutbox) ann_outbox = NULL;
+  g_autoptr(RelayOutbox) team_outbox = NULL;
+  g_autoptr(RelayOutboxReport) report = NULL;
+  g_autoptr(GPtrArray) events = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GDir) d = NULL;
+  g_autofree char *expected = NULL;
+  const char *name;
+
+  g_assert_no_error (error);
+  g_list_store_append (accounts, ann);
+  g_list_store_append (accounts, team);
+  g_free (add (outbox, team, log, "Caught"));
+
+  /* as an earlier version left a message it was sending */
+  d = g_dir_open (dir, 0, NULL);
+  while ((name = g_dir_read_name (d)) != NULL)
+    if (g_str_has_suffix (name, ".json"))
+      {
+        g_autofree char *path = g_build_filename (dir, name, NULL);
+        g_autofree char *contents = NULL;
+        g_autoptr(GString) changed = NULL;
+
+        g_assert_true (g_file_get_contents (path, &contents, NULL, NULL));
+        changed = g_string_new (contents);
+        g_assert_cmpuint (g_string_replace (changed, "\"state\":\"queued\"", "\"state\":\"sending\"", 1), ==, 1);
+        g_assert_true (g_file_set_contents (path, changed->str, -1, NULL));
+      }
+
+  ann_outbox = relay_outbox_new_for_account (outbox, ann, ann, G_LIST_MODEL (accounts));
+  team_outbox = relay_outbox_new_for_account (outbox, team, ann, G_LIST_MODEL (accounts));
+  report = drain_now (ann_outbox, ann, log);
+  g_assert_cmpuint (report->unknown, ==, 0);
+  g_assert_cmpuint (relay_outbox_get_n_items (outbox), ==, 1);
+  g_clear_pointer (&report, relay_outbox_report_free);
+
+  report = drain_now (team_outbox, team, log);
+  g_assert_cmpuint (report->unknown, ==, 1);
+  g_assert_cmpuint (relay_outbox_get_n_items (outbox), ==, 0);
+  relay_send_log_scan (log_path, RELAY_SEND_STATUS_UNKNOWN, collect_accounts_cb, events, NULL);
+  g_assert_cmpuint (events->len, ==, 1);
+  expected = g_strdup_printf ("Caught %s", relay_account_get_id (team));
+  g_assert_cmpstr (g_ptr_array_index (events, 0), ==, expected);
+}
+
+/* A drain of the whole outbox (as the app's Send Now makes it) sends
+ * its account's messages and an older version's, never another
+ * account's through it */
+static void
+test_whole_outbox_drain (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *base = g_dir_make_tmp ("outbox-XXXXXX", &error);
+  g_autofree char *dir = g_build_filename (base, "outbox", NULL);
+  g_autofree char *log_path = g_build_filename (base, "send-log.jsonl", NULL);
+  g_autoptr(RelayOutbox) outbox = relay_outbox_new (dir);
+  g_autoptr(RelaySendLog) log = relay_send_log_new (log_path);
+  g_autoptr(RelayAccount) ann = make_account ();
+  g_autoptr(RelayAccount) team = make_account ();
+  g_autoptr(RelayOutboxReport) report = NULL;
+  g_autoptr(GPtrArray) events = g_ptr_array_new_with_free_func (g_free);
+
+  g_assert_no_error (error);
+  g_free (add (outbox, ann, log, "Ann's"));
+  g_free (add (outbox, team, log, "Older"));
+  g_free (add (outbox, team, log, "Team's"));
+  set_item_account (dir, NULL);
+
+  /* nothing listens on port 9: what it takes is deferred */
+  report = drain_now (outbox, ann, log);
+  g_assert_cmpuint (report->deferred, ==, 2);
+  relay_send_log_scan (log_path, RELAY_SEND_STATUS_DEFERRED, collect_accounts_cb, events, NULL);
+  g_assert_cmpuint (events->len, ==, 2);
+  for (guint i = 0; i < events->len; i++)
+    {
+      g_assert_false (g_str_has_prefix (g_ptr_array_index (events, i), "Team's"));
+      g_assert_true (g_str_has_suffix (g_ptr_array_index (events, i), relay_account_get_id (ann)));
+    }
+  /* the team's is still queued, untouched */
+  g_assert_cmpuint (relay_outbox_get_n_items (outbox), ==, 3);
+}
+
 static void
 notify_cb (GObject    *object,
            GParamSpec *pspec,
@@ -321,6 +578,9 @@ main (int   argc,
   g_test_add_func ("/outbox/damaged-beside", test_damaged_beside);
   g_test_add_func ("/outbox/settings-read-once", test_settings_read_once);
   g_test_add_func ("/outbox/unreadable-journal", test_unreadable_journal);
+  g_test_add_func ("/outbox/per-account", test_per_account);
+  g_test_add_func ("/outbox/recover-per-account", test_recover_per_account);
+  g_test_add_func ("/outbox/whole-outbox-drain", test_whole_outbox_drain);
 
   return g_test_run ();
 }

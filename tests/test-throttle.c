@@ -224,6 +224,54 @@ test_from_log (void)
   g_rmdir (dir);
 }
 
+/* An account's throttle counts its own attempts alone (and those a line
+ * names no account for): each account's windows are its own */
+static void
+test_from_log_per_account (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("test-throttle-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "send-log.jsonl", NULL);
+  g_autoptr(RelaySendLog) log = relay_send_log_new (path);
+  g_autoptr(GPtrArray) entries = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(RelayAccount) ann = relay_account_new ();
+  g_autoptr(RelayAccount) team = relay_account_new ();
+  g_autoptr(RelayThrottle) ann_throttle = NULL;
+  g_autoptr(RelayThrottle) team_throttle = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 now;
+
+  relay_account_set_max_messages (ann, 3);
+  relay_account_set_message_window (ann, 60);
+  relay_account_set_max_messages (team, 3);
+  relay_account_set_message_window (team, 60);
+
+  for (guint i = 0; i < 3; i++)
+    {
+      log_event (entries, RELAY_SEND_STATUS_SENT, (10 + i) * S, 1);
+      relay_send_log_entry_set_account (g_ptr_array_index (entries, entries->len - 1), relay_account_get_id (ann));
+    }
+  log_event (entries, RELAY_SEND_STATUS_SENT, 5 * S, 1);
+  relay_send_log_entry_set_account (g_ptr_array_index (entries, entries->len - 1), relay_account_get_id (team));
+  /* another tool's line: whose it is cannot be told */
+  log_event (entries, RELAY_SEND_STATUS_SENT, 4 * S, 1);
+  g_assert_true (relay_send_log_append (log, (RelaySendLogEntry **)entries->pdata, entries->len, &error));
+  g_assert_no_error (error);
+
+  ann_throttle = relay_throttle_new_for_account (ann);
+  team_throttle = relay_throttle_new_for_account (team);
+  relay_throttle_record_log (ann_throttle, path);
+  relay_throttle_record_log (team_throttle, path);
+  now = g_get_real_time ();
+  g_assert_cmpuint (relay_throttle_count_messages (ann_throttle, now), ==, 4);
+  g_assert_cmpuint (relay_throttle_count_messages (team_throttle, now), ==, 2);
+  /* Ann waits for her window; the team's account sends now */
+  g_assert_cmpint (relay_throttle_next_allowed (ann_throttle, now, 1), >, now);
+  g_assert_cmpint (relay_throttle_next_allowed (team_throttle, now, 1), ==, now);
+
+  g_remove (path);
+  g_rmdir (dir);
+}
+
 /* A line another tool wrote (json.dumps spacing, its own member order)
  * is an attempt like any other */
 static void
@@ -266,6 +314,7 @@ main (int   argc,
   g_test_add_func ("/throttle/office365", test_office365);
   g_test_add_func ("/throttle/recorded-out-of-order", test_recorded_out_of_order);
   g_test_add_func ("/throttle/no-limits", test_no_limits);
+  g_test_add_func ("/throttle/from-log-per-account", test_from_log_per_account);
   g_test_add_func ("/throttle/from-log", test_from_log);
   g_test_add_func ("/throttle/from-log/other-forms", test_from_log_other_forms);
 

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "relay-cli.h"
+#include "relay-cli-options.h"
 #include "relay-format.h"
 #include "relay-send-log.h"
 
@@ -134,10 +135,48 @@ print_table_line (const char *line,
   return !ferror (stdout);
 }
 
+/* --account: only the events of one account, the newest @limit of them
+ * when a limit is given; a line that names no account (an older
+ * version's) is the default account's */
+typedef struct
+{
+  RelaySendLogLineFunc  print;
+  gpointer              print_data;
+  const char           *account_id;
+  gboolean              takes_unattributed;
+  guint64               limit;      /* 0: all, printed as they come */
+  GQueue               *newest;     /* of lines, with a limit */
+} AccountFilter;
+
+static gboolean
+filter_line (const char *line,
+             gsize       length,
+             gpointer    user_data)
+{
+  AccountFilter *filter = user_data;
+  g_autoptr(RelaySendLogEntry) entry = relay_send_log_entry_new_from_line (line, length, NULL);
+  const char *account;
+
+  if (entry == NULL)
+    return TRUE;
+
+  account = relay_send_log_entry_get_account (entry);
+  if (account == NULL ? !filter->takes_unattributed : g_ascii_strcasecmp (account, filter->account_id) != 0)
+    return TRUE;
+
+  if (filter->limit == 0)
+    return filter->print (line, length, filter->print_data);
+
+  g_queue_push_tail (filter->newest, g_strndup (line, length));
+  if (g_queue_get_length (filter->newest) > filter->limit)
+    g_free (g_queue_pop_head (filter->newest));
+  return TRUE;
+}
+
 /**
  * relay_cli_log:
  *
- * `mail-relay-cli log [--json] [--status STATUS] [--limit N]`: the send
+ * `mail-relay-cli log [--json] [--status STATUS] [--limit N] [--account A]`: the send
  * log, oldest first; with --limit only the newest N, read from the end of
  * the file. --json prints the stored lines themselves (JSON Lines). Lines
  * that are not events are counted and reported on stderr
@@ -149,14 +188,18 @@ relay_cli_log (int    argc,
 {
   g_autofree char *status_text = NULL;
   g_autofree char *limit_text = NULL;
+  g_autofree char *chosen = NULL;
   gboolean json = FALSE;
   const GOptionEntry entries[] = {
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("Print JSON Lines, one stored event a line"), NULL },
     { "status", 0, 0, G_OPTION_ARG_STRING, &status_text,
       N_("Only events with this status: queued, sent, throttled, deferred, failed or unknown"), N_("STATUS") },
     { "limit", 0, 0, G_OPTION_ARG_STRING, &limit_text, N_("Only the newest N events"), "N" },
+    { "account", 0, 0, G_OPTION_ARG_STRING, &chosen, N_("Only the events of this account, by name or id"), "NAME|ID" },
     { NULL }
   };
+  g_autoptr(RelayAccountStore) store = NULL;
+  AccountFilter filter = { 0 };
   g_autoptr(GOptionContext) context = g_option_context_new (NULL);
   g_autoptr(GError) error = NULL;
   g_autofree char *path = NULL;
@@ -193,11 +236,39 @@ relay_cli_log (int    argc,
     }
 
   print = json ? print_json_line : print_table_line;
+
+  if (chosen != NULL)
+    {
+      RelayAccount *account;
+      int exit_status;
+
+      if (!(store = relay_cli_load_store ()))
+        return RELAY_CLI_EXIT_FAILED;
+      if (!(account = relay_cli_choose_account (store, chosen, NULL, &exit_status)))
+        return exit_status;
+      filter.print = print;
+      filter.account_id = relay_account_get_id (account);
+      filter.takes_unattributed = account == relay_account_store_get_default (store);
+      filter.limit = limit_text != NULL ? MAX (limit, 1) : 0;
+      filter.newest = g_queue_new ();
+    }
+
   table.row = g_string_new (NULL);
   setvbuf (stdout, NULL, _IOFBF, OUTPUT_BUFFER);
   path = relay_send_log_get_default_path ();
 
-  if (limit_text != NULL)
+  if (chosen != NULL)
+    {
+      filter.print_data = &table;
+      /* a limit of 0 shows nothing, as without --account */
+      ok = (limit_text != NULL && limit == 0) ||
+           relay_send_log_scan_full (path, status_filter, filter_line, &filter, &n_skipped, &error);
+      for (GList *l = filter.newest->head; ok && l != NULL; l = l->next)
+        if (!print (l->data, strlen (l->data), &table))
+          break;
+      g_queue_free_full (filter.newest, g_free);
+    }
+  else if (limit_text != NULL)
     {
       g_autoptr(GPtrArray) lines = relay_send_log_read_tail_full (path, limit, status_filter,
                                                                   &n_skipped, &error);

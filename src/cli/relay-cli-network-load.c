@@ -130,14 +130,15 @@ relay_cli_network_run (glong   command,
  * Returns: its exit status, or %RELAY_CLI_EXIT_FAILED without the module
  */
 int
-relay_cli_network_drain (RelayAccount *account,
-                         RelaySendLog *log,
-                         gboolean      wait_retries)
+relay_cli_network_drain (RelayAccountStore *store,
+                         RelayAccount      *only,
+                         RelaySendLog      *log,
+                         gboolean           wait_retries)
 {
   const RelayCliNetwork *network = relay_cli_network_load ();
 
   if (network == NULL)
     return RELAY_CLI_EXIT_FAILED;
 
-  return network->drain (account, log, wait_retries);
+  return network->drain (store, only, log, wait_retries);
 }

@@ -7,7 +7,7 @@
 
 #pragma once
 
-#include "relay-account.h"
+#include "relay-account-store.h"
 #include "relay-send-log.h"
 
 G_BEGIN_DECLS
@@ -33,16 +33,18 @@ typedef struct
   RelayCliCommand  link_gmail;
   RelayCliCommand  unlink;
   RelayCliCommand  flush;
-  int            (*drain) (RelayAccount *account,
-                           RelaySendLog *log,
-                           gboolean      wait_retries);
+  int            (*drain) (RelayAccountStore *store,
+                           RelayAccount      *only,
+                           RelaySendLog      *log,
+                           gboolean           wait_retries);
 } RelayCliNetwork;
 
 const RelayCliNetwork *relay_cli_network_load  (void);
 int                    relay_cli_network_run   (glong          command,
                                                 int            argc,
                                                 char         **argv);
-int                    relay_cli_network_drain (RelayAccount  *account,
+int                    relay_cli_network_drain (RelayAccountStore *store,
+                                                RelayAccount  *only,
                                                 RelaySendLog  *log,
                                                 gboolean       wait_retries);
 

@@ -48,7 +48,11 @@ relay_cli_link_gmail (int    argc,
 {
   gboolean no_browser = FALSE;
   g_autofree char *timeout_text = NULL;
+  g_autofree char *chosen = NULL;
+  RelayAccount *target = NULL;
+  int status;
   const GOptionEntry entries[] = {
+    { "account", 0, 0, G_OPTION_ARG_STRING, &chosen, N_("The account to link, by name or id (the default one without it)"), "NAME|ID" },
     { "no-browser", 0, 0, G_OPTION_ARG_NONE, &no_browser, N_("Only print the link to open"), NULL },
     { "timeout", 0, 0, G_OPTION_ARG_STRING, &timeout_text, N_("Give up after SECONDS (default 300)"), "SECONDS" },
     { NULL }
@@ -84,14 +88,18 @@ relay_cli_link_gmail (int    argc,
   /* Read first: a broken accounts file is reported before the browser */
   if (!(store = relay_cli_load_store ()))
     return RELAY_CLI_EXIT_FAILED;
+  if (chosen != NULL && !(target = relay_cli_choose_account (store, chosen, NULL, &status)))
+    return status;
+  if (target == NULL)
+    target = relay_account_store_get_default (store);
 
   /* the account's own client, if it has one for Google, with its secret
    * from the keyring; else the built-in one */
-  if (relay_account_store_get_default (store) != NULL)
+  if (target != NULL)
     {
       g_autoptr(GAsyncResult) got = NULL;
 
-      relay_oauth_account_get_config_async (relay_account_store_get_default (store), gmail, NULL,
+      relay_oauth_account_get_config_async (target, gmail, NULL,
                                             relay_cli_async_done, &got);
       config = relay_oauth_account_get_config_finish (relay_cli_async_wait (&got), &error);
     }
@@ -140,8 +148,8 @@ relay_cli_link_gmail (int    argc,
   g_assert (run.tokens->email != NULL);
   email = g_strdup (run.tokens->email);
   /* a reference: putting the new account into the store drops the old one */
-  if (relay_account_store_get_default (store) != NULL)
-    saved = g_object_ref (relay_account_store_get_default (store));
+  if (target != NULL)
+    saved = g_object_ref (target);
   account = saved ? relay_account_copy (saved) : relay_account_new ();
   relay_account_apply_provider (account, gmail);
   /* Google's server: a CA or pin for the old one must not come along */
@@ -185,14 +193,21 @@ relay_cli_unlink (int    argc,
   g_autoptr(GError) error = NULL;
   g_autoptr(RelayAccountStore) store = NULL;
   g_autoptr(GAsyncResult) signed_out = NULL;
+  g_autofree char *chosen = NULL;
+  const GOptionEntry entries[] = {
+    { "account", 0, 0, G_OPTION_ARG_STRING, &chosen, N_("The account to sign out of, by name or id (the default one without it)"), "NAME|ID" },
+    { NULL }
+  };
   RelayAccount *account;
+  int status;
 
   g_option_context_set_summary (context, _("Sign out: forget the account’s sign-in tokens."));
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   if (!relay_cli_parse_options (context, &argc, &argv))
     return RELAY_CLI_EXIT_USAGE;
 
-  if (!(account = relay_cli_load_account (&store, _("there is no account to sign out of"))))
-    return RELAY_CLI_EXIT_FAILED;
+  if (!(account = relay_cli_load_chosen_account (&store, chosen, _("there is no account to sign out of"), &status)))
+    return status;
 
   relay_oauth_account_sign_out_async (account, NULL, relay_cli_async_done, &signed_out);
   if (!relay_oauth_account_sign_out_finish (relay_cli_async_wait (&signed_out), &error))

@@ -81,6 +81,84 @@ relay_cli_load_account (RelayAccountStore **store,
   return relay_cli_get_account (*store, missing);
 }
 
+/* “a”, “b” and “c”: the names of the store's accounts, for a message */
+static char *
+known_names (RelayAccountStore *store)
+{
+  GListModel *accounts = relay_account_store_get_accounts (store);
+  g_autoptr(GString) names = g_string_new (NULL);
+  guint n_items = g_list_model_get_n_items (accounts);
+
+  for (guint i = 0; i < n_items; i++)
+    {
+      g_autoptr(RelayAccount) account = g_list_model_get_item (accounts, i);
+
+      if (i > 0)
+        g_string_append (names, ", ");
+      g_string_append_printf (names, "“%s”", relay_account_get_name (account));
+    }
+
+  return g_string_free (g_steal_pointer (&names), FALSE);
+}
+
+/**
+ * relay_cli_choose_account:
+ * @name: (nullable): what `--account` gave, an account's name or id; %NULL
+ *   for the default account
+ * @missing: (nullable): what to say when there is no account at all
+ * @status: (out): the exit status when %NULL is returned: 2 for a name no
+ *   account has, 1 when there is no account
+ *
+ * The account a command works on, or %NULL after saying why there is
+ * none: an unknown name lists the known ones.
+ */
+RelayAccount *
+relay_cli_choose_account (RelayAccountStore *store,
+                          const char        *name,
+                          const char        *missing,
+                          int               *status)
+{
+  RelayAccount *account;
+  g_autofree char *names = NULL;
+
+  *status = RELAY_CLI_EXIT_FAILED;
+  if (name == NULL)
+    return relay_cli_get_account (store, missing);
+
+  if ((account = relay_account_store_find (store, name)) != NULL)
+    return account;
+
+  *status = RELAY_CLI_EXIT_USAGE;
+  if (g_list_model_get_n_items (relay_account_store_get_accounts (store)) == 0)
+    {
+      relay_cli_printerr (_("--account: there is no account “%s”, nor any other; create one with “mail-relay-cli account add”"),
+                          name);
+      return NULL;
+    }
+
+  names = known_names (store);
+  /* Translators: the second %s lists the accounts' names, each in quotes */
+  relay_cli_printerr (_("--account: there is no account “%s”; the accounts are %s"), name, names);
+  return NULL;
+}
+
+/* The store, into @store, and the account @name names (the default one
+ * when %NULL), as relay_cli_choose_account() */
+RelayAccount *
+relay_cli_load_chosen_account (RelayAccountStore **store,
+                               const char         *name,
+                               const char         *missing,
+                               int                *status)
+{
+  g_assert (store != NULL && *store == NULL);
+
+  *status = RELAY_CLI_EXIT_FAILED;
+  if (!(*store = relay_cli_load_store ()))
+    return NULL;
+
+  return relay_cli_choose_account (*store, name, missing, status);
+}
+
 int
 relay_cli_usage_error (const GError *error)
 {
@@ -249,6 +327,7 @@ relay_cli_account_options_clear (RelayCliAccountOptions *options)
   g_free (options->max_messages);
   g_free (options->max_recipients);
   g_free (options->per);
+  g_strfreev (options->senders);
 }
 
 
@@ -407,6 +486,29 @@ relay_cli_account_options_apply (RelayCliAccountOptions  *options,
         relay_account_set_recipient_window (account, value);
     }
 
+  /* the whole list; one empty --sender empties it */
+  if (options->senders != NULL)
+    {
+      g_autoptr(GPtrArray) senders = g_ptr_array_new_with_free_func (g_free);
+
+      for (guint i = 0; options->senders[i]; i++)
+        {
+          char *sender;
+
+          if (options->senders[i][0] == '\0' && options->senders[1] == NULL)
+            break;
+          if (!(sender = relay_validate_sender (options->senders[i], error)))
+            return FALSE;
+          if (g_ptr_array_find_with_equal_func (senders, sender, g_str_equal, NULL))
+            g_free (sender);
+          else
+            g_ptr_array_add (senders, sender);
+        }
+
+      g_ptr_array_add (senders, NULL);
+      relay_account_set_senders (account, (const char * const *)senders->pdata);
+    }
+
   if (options->allow_insecure)
     relay_account_set_allow_insecure (account, TRUE);
 
@@ -468,6 +570,7 @@ relay_cli_account_options_add (GOptionContext         *context,
     { "max-recipients", 0, 0, G_OPTION_ARG_STRING, &options->max_recipients, N_("Send to at most N recipients per window"), "N" },
     { "per", 0, 0, G_OPTION_ARG_STRING, &options->per, N_("Length of the limits’ window"), "SECONDS" },
     { "allow-insecure", 0, 0, G_OPTION_ARG_NONE, &options->allow_insecure, N_("Allow a password over an unencrypted connection"), NULL },
+    { "sender", 0, 0, G_OPTION_ARG_STRING_ARRAY, &options->senders, N_("Another address, or every address of a domain (*@DOMAIN), that the account sends as (repeat for more; \"\" for none)"), "ADDR" },
     { NULL }
   };
 
@@ -485,5 +588,5 @@ relay_cli_account_options_given (RelayCliAccountOptions *options)
   return options->provider || options->host || options->port || options->security ||
          options->username || options->password_stdin || options->from || options->auth ||
          options->ca_file || options->pins || options->max_messages || options->max_recipients ||
-         options->per || options->allow_insecure;
+         options->per || options->allow_insecure || options->senders;
 }

@@ -26,6 +26,7 @@ typedef struct
   char     *max_messages;
   char     *max_recipients;
   char     *per;
+  char    **senders;
   gboolean  password_stdin;
   gboolean  allow_insecure;
 } RelayCliAccountOptions;
@@ -45,6 +46,14 @@ RelayAccount      *relay_cli_get_account           (RelayAccountStore       *sto
                                                     const char              *missing);
 RelayAccount      *relay_cli_load_account          (RelayAccountStore      **store,
                                                     const char              *missing);
+RelayAccount      *relay_cli_choose_account        (RelayAccountStore       *store,
+                                                    const char              *name,
+                                                    const char              *missing,
+                                                    int                     *status);
+RelayAccount      *relay_cli_load_chosen_account   (RelayAccountStore      **store,
+                                                    const char              *name,
+                                                    const char              *missing,
+                                                    int                     *status);
 char              *relay_cli_read_password         (GError                 **error);
 char              *relay_cli_read_secret           (RelayAccountError        field,
                                                     GError                 **error);

@@ -21,6 +21,7 @@
 #include "relay-cli-network.h"
 #include "relay-cli-options.h"
 #include "relay-outbox.h"
+#include "relay-validate.h"
 
 #define MAX_BODY (10 * 1024 * 1024)
 
@@ -68,7 +69,9 @@ read_body (const char  *file,
  * relay_cli_send:
  *
  * `mail-relay-cli send --to ADDR … --subject TEXT [--body-file FILE|-]
- * [--no-wait]`: queues the message, then drains the outbox like `flush`.
+ * [--from ADDR] [--account A] [--no-wait]`: queues the message, through
+ * the account routing by sender picks (or the one named), then drains
+ * the outbox like `flush`.
  */
 int
 relay_cli_send (int    argc,
@@ -77,9 +80,13 @@ relay_cli_send (int    argc,
   g_auto(GStrv) to = NULL;
   g_autofree char *subject = NULL;
   g_autofree char *body_file = NULL;
+  g_autofree char *from = NULL;
+  g_autofree char *chosen = NULL;
   gboolean no_wait = FALSE;
   gboolean wait = FALSE;
   const GOptionEntry entries[] = {
+    { "from", 0, 0, G_OPTION_ARG_STRING, &from, N_("The sender; it chooses the account the message goes through"), "ADDR" },
+    { "account", 0, 0, G_OPTION_ARG_STRING, &chosen, N_("Send through this account, by name or id, rather than the one the sender chooses"), "NAME|ID" },
     { "to", 0, 0, G_OPTION_ARG_STRING_ARRAY, &to, N_("A recipient (repeat for more)"), "ADDR" },
     { "subject", 0, 0, G_OPTION_ARG_STRING, &subject, N_("The subject"), "TEXT" },
     { "body-file", 0, 0, G_OPTION_ARG_FILENAME, &body_file, N_("The text of the message, or - for standard input"), "FILE" },
@@ -93,7 +100,10 @@ relay_cli_send (int    argc,
   g_autoptr(RelaySendLog) log = relay_send_log_new (NULL);
   g_autoptr(GBytes) body = NULL;
   g_autofree char *message_id = NULL;
+  g_autofree char *sender = NULL;
+  g_autoptr(RelayOutbox) outbox = NULL;
   RelayAccount *account;
+  int status;
 
   g_option_context_set_summary (context, _("Queue a message, then send everything queued as the provider’s limits allow."));
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
@@ -123,10 +133,42 @@ relay_cli_send (int    argc,
       return RELAY_CLI_EXIT_USAGE;
     }
 
-  if (!(account = relay_cli_load_account (&store, NULL)))
+  if (from != NULL && !(sender = relay_validate_address (from, &error)))
+    return relay_cli_usage_error (error);
+
+  if (!(store = relay_cli_load_store ()))
     return RELAY_CLI_EXIT_FAILED;
 
-  message_id = relay_outbox_enqueue (account, (const char * const *)to, subject, body, log, &error);
+  /* the account: the one named, or the one routing picks for the sender;
+   * a sender its provider will not send as is refused before queueing */
+  if (chosen != NULL)
+    {
+      if (!(account = relay_cli_choose_account (store, chosen, NULL, &status)))
+        return status;
+      if (sender != NULL && !relay_account_accepts_sender (account, sender))
+        {
+          RelayProvider *provider = relay_provider_lookup (relay_account_get_provider (account));
+
+          /* Translators: an account's name, an address, a provider (“Office 365”) */
+          relay_cli_printerr (_("--from: account “%s” cannot send as %s: %s sends only as the signed-in mailbox; "
+                                "add the address to the account with --sender if it is an alias of that mailbox"),
+                              relay_account_get_name (account), sender, relay_provider_get_name (provider));
+          return RELAY_CLI_EXIT_USAGE;
+        }
+    }
+  else if (!(account = relay_account_store_route (store, sender, &error)))
+    {
+      if (g_error_matches (error, RELAY_ACCOUNT_STORE_ERROR, RELAY_ACCOUNT_STORE_ERROR_SENDER_REFUSED))
+        {
+          relay_cli_printerr ("--from: %s", error->message);
+          return RELAY_CLI_EXIT_USAGE;
+        }
+      relay_cli_printerr ("%s", _("no account is set up yet; create one with “mail-relay-cli account set”"));
+      return RELAY_CLI_EXIT_FAILED;
+    }
+
+  outbox = relay_outbox_new (NULL);
+  message_id = relay_outbox_add_from (outbox, account, sender, (const char * const *)to, subject, body, log, &error);
   if (message_id == NULL)
     {
       if (g_error_matches (error, RELAY_OUTBOX_ERROR, RELAY_OUTBOX_ERROR_BAD_MESSAGE))
@@ -143,5 +185,5 @@ relay_cli_send (int    argc,
   if (no_wait)
     return RELAY_CLI_EXIT_OK;
 
-  return relay_cli_network_drain (account, log, wait);
+  return relay_cli_network_drain (store, NULL, log, wait);
 }

@@ -189,8 +189,11 @@ relay_cli_test (int    argc,
   g_auto(RelayCliAccountOptions) options = { 0 };
   g_autofree char *send_to = NULL;
   g_autofree char *timeout = NULL;
+  g_autofree char *chosen = NULL;
   gboolean json = FALSE;
+  int status;
   const GOptionEntry entries[] = {
+    { "account", 0, 0, G_OPTION_ARG_STRING, &chosen, N_("The account to test, by name or id (the default one without it)"), "NAME|ID" },
     { "send-to", 0, 0, G_OPTION_ARG_STRING, &send_to, N_("Also send a test message to ADDR"), "ADDR" },
     { "timeout", 0, 0, G_OPTION_ARG_STRING, &timeout, N_("Give up on a step after SECONDS (default 20)"), "SECONDS" },
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("Print the result as a JSON object"), NULL },
@@ -225,6 +228,12 @@ relay_cli_test (int    argc,
   if (send_to != NULL && !(send_to_ascii = relay_validate_address (send_to, &error)))
     {
       relay_cli_printerr ("--send-to: %s", error->message);
+      return RELAY_CLI_EXIT_USAGE;
+    }
+
+  if (chosen != NULL && relay_cli_account_options_given (&options))
+    {
+      relay_cli_printerr (_("--account: tests a saved account as it is; give either --account or ACCOUNT OPTIONS"));
       return RELAY_CLI_EXIT_USAGE;
     }
 
@@ -266,10 +275,11 @@ relay_cli_test (int    argc,
       if (!(store = relay_cli_load_store ()))
         return RELAY_CLI_EXIT_FAILED;
 
-      if (!(saved = relay_cli_get_account (store, _("no account is set up yet; create one with "
-                                                    "“mail-relay-cli account set”, or give the server "
-                                                    "with --host"))))
-        return RELAY_CLI_EXIT_FAILED;
+      if (!(saved = relay_cli_choose_account (store, chosen,
+                                              _("no account is set up yet; create one with "
+                                                "“mail-relay-cli account set”, or give the server "
+                                                "with --host"), &status)))
+        return status;
 
       account = relay_account_copy (saved);
 

@@ -9,7 +9,7 @@
 
 #include <gio/gio.h>
 
-#include "relay-account.h"
+#include "relay-account-store.h"
 #include "relay-send-log.h"
 
 G_BEGIN_DECLS
@@ -41,7 +41,8 @@ int      relay_cli_unlink        (int              argc,
                                   char           **argv);
 int      relay_cli_flush         (int              argc,
                                   char           **argv);
-int      relay_cli_drain         (RelayAccount    *account,
+int      relay_cli_drain         (RelayAccountStore *store,
+                                  RelayAccount    *only,
                                   RelaySendLog    *log,
                                   gboolean         wait_retries);
 

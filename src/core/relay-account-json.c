@@ -45,6 +45,8 @@ relay_account_to_json (RelayAccount *self)
 
   json_builder_begin_object (builder);
   relay_json_add_string_member (builder, "id", self->id);
+  relay_json_add_string_member (builder, "name", self->name);
+  relay_json_add_strv_member (builder, "senders", (const char * const *)self->senders);
   relay_json_add_string_member (builder, "provider", self->provider);
   relay_json_add_string_member (builder, "host", self->host);
   relay_json_add_int_member (builder, "port", self->port);
@@ -56,7 +58,8 @@ relay_account_to_json (RelayAccount *self)
   /* only the pins made for this server; older versions read "pins" alone */
   pins = relay_account_get_pins (self);
   relay_json_add_strv_member (builder, "pins", pins);
-  if (pins[0] != NULL)
+  /* without a server the pins are for the one read back with them */
+  if (pins[0] != NULL && self->host[0] != '\0')
     {
       json_builder_set_member_name (builder, "pins_for");
       json_builder_begin_object (builder);
@@ -273,6 +276,54 @@ check_oauth_client_id (const char  *provider_id,
   return TRUE;
 }
 
+/* "name" (absent in older versions' files: the store gives one) and
+ * "senders", held to what is typed */
+static gboolean
+read_name_and_senders (JsonObject  *object,
+                       char       **name,
+                       GStrv       *senders,
+                       GError     **error)
+{
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  const char *text = NULL;
+  JsonArray *list;
+
+  if (!read_string (object, "name", &text, error))
+    return FALSE;
+  if (text != NULL && text[0] != '\0' && !(*name = relay_validate_account_name (text, NULL)))
+    {
+      g_set_error_literal (error, JSON_PARSER_ERROR, JSON_PARSER_ERROR_INVALID_DATA,
+                           "“name” is not a name of an account");
+      return FALSE;
+    }
+
+  if (!relay_json_read_list (object, "senders", FALSE, &list, error))
+    return FALSE;
+  for (guint i = 0; list != NULL && i < json_array_get_length (list); i++)
+    {
+      JsonNode *element = json_array_get_element (list, i);
+      g_autoptr(GError) field_error = NULL;
+      g_autofree char *sender = NULL;
+
+      if (!JSON_NODE_HOLDS_VALUE (element) || json_node_get_value_type (element) != G_TYPE_STRING)
+        {
+          g_set_error_literal (error, JSON_PARSER_ERROR, JSON_PARSER_ERROR_INVALID_DATA,
+                               "“senders” holds something that is not a string");
+          return FALSE;
+        }
+      if (!(sender = relay_validate_sender (json_node_get_string (element), &field_error)))
+        {
+          g_set_error (error, JSON_PARSER_ERROR, JSON_PARSER_ERROR_INVALID_DATA,
+                       "“senders” is not valid (%s)", field_error->message);
+          return FALSE;
+        }
+      g_strv_builder_add (builder, sender);
+    }
+
+  *senders = g_strv_builder_end (builder);
+  return TRUE;
+}
+
 /* "pins_for": {"host": NAME, "port": N}, the server the pins were made for */
 static gboolean
 read_pins_for (JsonNode  *node,
@@ -323,6 +374,8 @@ relay_account_new_from_json (JsonObject  *object,
   const char *id = NULL, *provider = NULL, *host = NULL, *username = NULL;
   const char *from = NULL, *ca_file = NULL, *oauth_client_id = NULL;
   g_autofree char *pins_host = NULL;
+  g_autofree char *name = NULL;
+  g_auto(GStrv) senders = NULL;
   guint pins_port;
   JsonObject *limits = NULL;
   JsonArray *pin_list;
@@ -353,7 +406,8 @@ relay_account_new_from_json (JsonObject  *object,
     }
 
   if (!check_fields (provider, host, username, from, ca_file, error) ||
-      !check_oauth_client_id (provider, oauth_client_id, error))
+      !check_oauth_client_id (provider, oauth_client_id, error) ||
+      !read_name_and_senders (object, &name, &senders, error))
     return NULL;
 
   if ((node = json_object_get_member (object, "limits")) != NULL)
@@ -411,6 +465,8 @@ relay_account_new_from_json (JsonObject  *object,
     return NULL;
 
   self = g_object_new (RELAY_TYPE_ACCOUNT, "id", id, NULL);
+  self->name = (g_free (self->name), name ? g_steal_pointer (&name) : g_strdup (""));
+  self->senders = (g_strfreev (self->senders), g_steal_pointer (&senders));
   self->provider = (g_free (self->provider), g_strdup (provider ? provider : "custom"));
   /* in the form a typed host takes, which the pins' server is compared
    * with: a hand-edited “SMTP.Example.ORG” must not lose its pins */

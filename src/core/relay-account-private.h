@@ -19,6 +19,10 @@ struct _RelayAccount
   GObject          parent_instance;
 
   char            *id;
+  /* the user's own, unique in the store; "" until the store gives one */
+  char            *name;
+  /* addresses and “*@domain” patterns it sends as (relay_validate_sender ()) */
+  GStrv            senders;
   char            *provider;
   char            *host;
   char            *username;

@@ -21,6 +21,7 @@
 #include "relay-account-store-private.h"
 #include "relay-file-private.h"
 #include "relay-json-private.h"
+#include "relay-provider.h"
 #include "relay-validate.h"
 
 #define STORE_VERSION 1
@@ -36,6 +37,8 @@ struct _RelayAccountStore
 
   char       *path;
   GListStore *accounts;
+  /* the default account's; NULL or an id no account has: the first one */
+  char       *default_id;
   char       *corrupt_path;
   char       *corrupt_reason;
   GStrv       corrupt_ids;
@@ -66,6 +69,7 @@ relay_account_store_finalize (GObject *object)
   RelayAccountStore *self = (RelayAccountStore *)object;
 
   g_clear_pointer (&self->path, g_free);
+  g_clear_pointer (&self->default_id, g_free);
   g_clear_pointer (&self->corrupt_path, g_free);
   g_clear_pointer (&self->corrupt_reason, g_free);
   g_clear_pointer (&self->corrupt_ids, g_strfreev);
@@ -160,19 +164,92 @@ relay_account_store_get_path (RelayAccountStore *self)
   return self->path;
 }
 
+/* The account of @accounts (but @except) called @name, whatever the case */
+static RelayAccount *
+find_name (GPtrArray    *accounts,
+           const char   *name,
+           RelayAccount *except)
+{
+  g_autofree char *folded = g_utf8_casefold (name, -1);
+
+  for (guint i = 0; i < accounts->len; i++)
+    {
+      RelayAccount *account = g_ptr_array_index (accounts, i);
+      g_autofree char *other = NULL;
+
+      if (except != NULL &&
+          (account == except || g_str_equal (relay_account_get_id (account), relay_account_get_id (except))))
+        continue;
+      other = g_utf8_casefold (relay_account_get_name (account), -1);
+      if (g_str_equal (folded, other))
+        return account;
+    }
+
+  return NULL;
+}
+
+/* @account's own name, or what it is known by (its sender address, its
+ * provider), made unique among @accounts (but @except, the account it
+ * replaces) with “ 2”, “ 3”… */
+static char *
+unique_name (GPtrArray    *accounts,
+             RelayAccount *account,
+             RelayAccount *except)
+{
+  RelayProvider *provider = relay_provider_lookup (relay_account_get_provider (account));
+  const char *candidates[] = {
+    relay_account_get_name (account),
+    relay_account_get_from (account),
+    provider != NULL ? relay_provider_get_name (provider) : "",
+    _("Account"),
+  };
+  g_autofree char *base = NULL;
+  char *name;
+
+  /* the first that makes a valid name, as it reads back */
+  for (guint i = 0; base == NULL && i < G_N_ELEMENTS (candidates); i++)
+    {
+      g_autofree char *cut = NULL;
+
+      if (!g_utf8_validate (candidates[i], -1, NULL))
+        continue;
+      /* room for the number */
+      cut = g_utf8_strlen (candidates[i], -1) > RELAY_ACCOUNT_STORE_NAME_BASE
+            ? g_utf8_substring (candidates[i], 0, RELAY_ACCOUNT_STORE_NAME_BASE)
+            : g_strdup (candidates[i]);
+      base = relay_validate_account_name (cut, NULL);
+    }
+  g_assert (base != NULL);
+
+  name = g_strdup (base);
+  for (guint n = 2; find_name (accounts, name, except) != NULL; n++)
+    {
+      g_free (name);
+      name = g_strdup_printf ("%s %u", base, n);
+    }
+
+  return name;
+}
+
 /**
  * relay_account_store_parse:
  * @accounts: (element-type RelayAccount): where the accounts are added
+ * @default_id: (out) (optional) (nullable): the default account's id, or
+ *   %NULL when the file names none (an older version's: the first one)
  *
  * What relay_account_store_load() makes of the file's contents, without
- * the file: the loader's whole reading of accounts.json.
+ * the file: the loader's whole reading of accounts.json. An account
+ * without a name (an older version's), or with the name of one before
+ * it, is given one of its own (see relay_account_store_put()).
  */
 gboolean
 relay_account_store_parse (const char  *contents,
                            gsize        length,
                            GPtrArray   *accounts,
+                           char       **default_id,
                            GError     **error)
 {
+  const char *chosen = NULL;
   g_autoptr(JsonParser) parser = json_parser_new ();
   JsonObject *root;
   JsonArray *array;
@@ -212,6 +289,17 @@ relay_account_store_parse (const char  *contents,
       return FALSE;
     }
 
+  node = json_object_get_member (root, "default");
+  if (node != NULL && (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING ||
+                       !g_uuid_string_is_valid (json_node_get_string (node))))
+    {
+      g_set_error_literal (error, JSON_PARSER_ERROR, JSON_PARSER_ERROR_INVALID_DATA,
+                           "“default” is not an account id");
+      return FALSE;
+    }
+  if (node != NULL)
+    chosen = json_node_get_string (node);
+
   if (!relay_json_read_list (root, "accounts", TRUE, &array, error))
     return FALSE;
   for (guint i = 0; i < json_array_get_length (array); i++)
@@ -230,9 +318,19 @@ relay_account_store_parse (const char  *contents,
       if (account == NULL)
         return FALSE;
 
+      if (relay_account_get_name (account)[0] == '\0' ||
+          find_name (accounts, relay_account_get_name (account), NULL) != NULL)
+        {
+          /* (a hand-edited file may give one id twice: each is an account) */
+          g_autofree char *name = unique_name (accounts, account, NULL);
+
+          relay_account_set_name (account, name);
+        }
       g_ptr_array_add (accounts, account);
     }
 
+  if (default_id != NULL)
+    *default_id = g_strdup (chosen);
   return TRUE;
 }
 
@@ -382,6 +480,7 @@ relay_account_store_load (RelayAccountStore  *self,
   g_autoptr(GPtrArray) accounts = g_ptr_array_new_with_free_func (g_object_unref);
   g_autoptr(GError) local_error = NULL;
   g_autofree char *contents = NULL;
+  g_autofree char *default_id = NULL;
   g_autofree char *dir = NULL;
   gsize length = 0;
   int fd;
@@ -400,6 +499,7 @@ relay_account_store_load (RelayAccountStore  *self,
           /* a newer version's file the user moved away no longer holds saving */
           g_clear_error (&self->newer);
           g_list_store_remove_all (self->accounts);
+          g_clear_pointer (&self->default_id, g_free);
           return TRUE;
         }
 
@@ -418,7 +518,7 @@ relay_account_store_load (RelayAccountStore  *self,
     g_set_error (&local_error, G_FILE_ERROR, G_FILE_ERROR_FAILED,
                  "the file is larger than %d bytes", MAX_FILE_SIZE);
   else
-    relay_account_store_parse (contents, length, accounts, &local_error);
+    relay_account_store_parse (contents, length, accounts, &default_id, &local_error);
 
   /* what a newer version wrote is its, not damaged: left as it is */
   if (g_error_matches (local_error, RELAY_ACCOUNT_STORE_ERROR, RELAY_ACCOUNT_STORE_ERROR_NEWER))
@@ -447,7 +547,11 @@ relay_account_store_load (RelayAccountStore  *self,
       self->corrupt_path = g_steal_pointer (&moved);
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CORRUPT_PATH]);
       g_ptr_array_set_size (accounts, 0);
+      g_clear_pointer (&default_id, g_free);
     }
+
+  g_free (self->default_id);
+  self->default_id = g_steal_pointer (&default_id);
 
   g_list_store_splice (self->accounts, 0,
                        g_list_model_get_n_items (G_LIST_MODEL (self->accounts)),
@@ -489,6 +593,10 @@ relay_account_store_save (RelayAccountStore  *self,
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "version");
   json_builder_add_int_value (builder, STORE_VERSION);
+  /* older versions read no “default”: theirs is the first account */
+  if (relay_account_store_get_default (self) != NULL)
+    relay_json_add_string_member (builder, "default",
+                                  relay_account_get_id (relay_account_store_get_default (self)));
   json_builder_set_member_name (builder, "accounts");
   json_builder_begin_array (builder);
 
@@ -534,18 +642,130 @@ relay_account_store_get_accounts (RelayAccountStore *self)
 /**
  * relay_account_store_get_default:
  *
- * Returns: (transfer none) (nullable): the account that mail goes
- *   through: the first one
+ * Returns: (transfer none) (nullable): the default account: the one
+ *   mail goes through when nothing chooses another, and the one the
+ *   commands without `--account` work on. It is the first account when
+ *   the file names none (an older version's). %NULL only when there is
+ *   no account.
  */
 RelayAccount *
 relay_account_store_get_default (RelayAccountStore *self)
 {
-  g_autoptr(RelayAccount) account = NULL;
+  g_autoptr(RelayAccount) first = NULL;
+  RelayAccount *chosen;
 
   g_return_val_if_fail (RELAY_IS_ACCOUNT_STORE (self), NULL);
 
-  account = g_list_model_get_item (G_LIST_MODEL (self->accounts), 0);
+  if (self->default_id != NULL && (chosen = relay_account_store_lookup (self, self->default_id)) != NULL)
+    return chosen;
+
+  /* the store keeps its own reference */
+  first = g_list_model_get_item (G_LIST_MODEL (self->accounts), 0);
+  return first;
+}
+
+/**
+ * relay_account_store_set_default:
+ * @id: the id of an account of the store
+ *
+ * Makes the account with @id the default one (saved with the store).
+ *
+ * Returns: %FALSE when no account has @id
+ */
+gboolean
+relay_account_store_set_default (RelayAccountStore *self,
+                                 const char        *id)
+{
+  g_return_val_if_fail (RELAY_IS_ACCOUNT_STORE (self), FALSE);
+  g_return_val_if_fail (id != NULL, FALSE);
+
+  if (relay_account_store_lookup (self, id) == NULL)
+    return FALSE;
+
+  g_free (self->default_id);
+  self->default_id = g_strdup (id);
+  return TRUE;
+}
+
+/* The store's accounts, in an array of their own (references) */
+static GPtrArray *
+list_accounts (RelayAccountStore *self)
+{
+  GPtrArray *accounts = g_ptr_array_new_with_free_func (g_object_unref);
+  guint n_items = g_list_model_get_n_items (G_LIST_MODEL (self->accounts));
+
+  for (guint i = 0; i < n_items; i++)
+    g_ptr_array_add (accounts, g_list_model_get_item (G_LIST_MODEL (self->accounts), i));
+
+  return accounts;
+}
+
+/**
+ * relay_account_store_find:
+ * @name_or_id: an account's id, or its name (whatever the case)
+ *
+ * How a person names an account: `--account NAME|ID`.
+ *
+ * Returns: (transfer none) (nullable): the account, or %NULL
+ */
+RelayAccount *
+relay_account_store_find (RelayAccountStore *self,
+                          const char        *name_or_id)
+{
+  g_autoptr(GPtrArray) accounts = NULL;
+  RelayAccount *account;
+
+  g_return_val_if_fail (RELAY_IS_ACCOUNT_STORE (self), NULL);
+  g_return_val_if_fail (name_or_id != NULL, NULL);
+
+  if (g_uuid_string_is_valid (name_or_id))
+    {
+      g_autofree char *id = g_ascii_strdown (name_or_id, -1);
+
+      if ((account = relay_account_store_lookup (self, id)) != NULL)
+        return account;
+    }
+
+  accounts = list_accounts (self);
+  account = find_name (accounts, name_or_id, NULL);
+  /* the store keeps its own reference */
   return account;
+}
+
+/**
+ * relay_account_store_check_name:
+ * @name: a name typed for an account
+ * @account: (nullable): the account being named, if it is in the store
+ *
+ * Returns: (transfer full) (nullable): the name as it is kept, or %NULL
+ *   when it is not valid or another account has it
+ *
+ * Used error codes: %RELAY_ACCOUNT_ERROR_NAME (the message names the field).
+ */
+char *
+relay_account_store_check_name (RelayAccountStore  *self,
+                                const char         *name,
+                                RelayAccount       *account,
+                                GError            **error)
+{
+  g_autoptr(GPtrArray) accounts = NULL;
+  g_autofree char *checked = NULL;
+
+  g_return_val_if_fail (RELAY_IS_ACCOUNT_STORE (self), NULL);
+  g_return_val_if_fail (name != NULL, NULL);
+
+  if (!(checked = relay_validate_account_name (name, error)))
+    return NULL;
+
+  accounts = list_accounts (self);
+  if (find_name (accounts, checked, account) != NULL)
+    {
+      g_set_error (error, RELAY_ACCOUNT_ERROR, RELAY_ACCOUNT_ERROR_NAME,
+                   _("Name: another account is already called “%s”"), checked);
+      return NULL;
+    }
+
+  return g_steal_pointer (&checked);
 }
 
 static gboolean
@@ -595,16 +815,29 @@ relay_account_store_lookup (RelayAccountStore *self,
 /**
  * relay_account_store_put:
  *
- * Adds @account, or replaces the account with the same id in place.
+ * Adds @account, or replaces the account with the same id in place. An
+ * account without a name, or with the name of another, is given one of
+ * its own (its sender address or its provider's name, with a number
+ * when taken): check a typed name first (relay_account_store_check_name()).
  */
 void
 relay_account_store_put (RelayAccountStore *self,
                          RelayAccount      *account)
 {
+  g_autoptr(GPtrArray) accounts = NULL;
   guint position;
 
   g_return_if_fail (RELAY_IS_ACCOUNT_STORE (self));
   g_return_if_fail (RELAY_IS_ACCOUNT (account));
+
+  accounts = list_accounts (self);
+  if (relay_account_get_name (account)[0] == '\0' ||
+      find_name (accounts, relay_account_get_name (account), account) != NULL)
+    {
+      g_autofree char *name = unique_name (accounts, account, account);
+
+      relay_account_set_name (account, name);
+    }
 
   if (find_account (self, relay_account_get_id (account), &position))
     g_list_store_splice (self->accounts, position, 1, (gpointer *)&account, 1);
@@ -612,10 +845,20 @@ relay_account_store_put (RelayAccountStore *self,
     g_list_store_append (self->accounts, account);
 }
 
+/**
+ * relay_account_store_remove:
+ *
+ * Removes the account with @id. When it was the default, the first
+ * account left becomes the default (relay_account_store_get_default()
+ * says which), or none when none is left.
+ *
+ * Returns: %FALSE when no account has @id
+ */
 gboolean
 relay_account_store_remove (RelayAccountStore *self,
                             const char        *id)
 {
+  RelayAccount *before;
   guint position;
 
   g_return_val_if_fail (RELAY_IS_ACCOUNT_STORE (self), FALSE);
@@ -623,6 +866,13 @@ relay_account_store_remove (RelayAccountStore *self,
 
   if (!find_account (self, id, &position))
     return FALSE;
+
+  before = relay_account_store_get_default (self);
+  if (before != NULL && g_str_equal (relay_account_get_id (before), id))
+    g_clear_pointer (&self->default_id, g_free);
+  else if (before != NULL && self->default_id == NULL)
+    /* the first one stays the default when it is not the one removed */
+    self->default_id = g_strdup (relay_account_get_id (before));
 
   g_list_store_remove (self->accounts, position);
   return TRUE;

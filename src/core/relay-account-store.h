@@ -20,10 +20,15 @@ G_BEGIN_DECLS
  * RelayAccountStoreError:
  * @RELAY_ACCOUNT_STORE_ERROR_NEWER: the file is from a newer Mail Relay
  *   and was left as it is
+ * @RELAY_ACCOUNT_STORE_ERROR_NO_ACCOUNT: there is no account to send through
+ * @RELAY_ACCOUNT_STORE_ERROR_SENDER_REFUSED: the account chosen for a
+ *   sender would send as an address its provider does not accept
  */
 typedef enum
 {
   RELAY_ACCOUNT_STORE_ERROR_NEWER,
+  RELAY_ACCOUNT_STORE_ERROR_NO_ACCOUNT,
+  RELAY_ACCOUNT_STORE_ERROR_SENDER_REFUSED,
 } RelayAccountStoreError;
 
 GQuark relay_account_store_error_quark (void);
@@ -38,8 +43,21 @@ gboolean           relay_account_store_save              (RelayAccountStore  *se
                                                           GError            **error);
 GListModel        *relay_account_store_get_accounts      (RelayAccountStore  *self);
 RelayAccount      *relay_account_store_get_default       (RelayAccountStore  *self);
+gboolean           relay_account_store_set_default       (RelayAccountStore  *self,
+                                                          const char         *id);
 RelayAccount      *relay_account_store_lookup            (RelayAccountStore  *self,
                                                           const char         *id);
+RelayAccount      *relay_account_store_find              (RelayAccountStore  *self,
+                                                          const char         *name_or_id);
+char              *relay_account_store_check_name        (RelayAccountStore  *self,
+                                                          const char         *name,
+                                                          RelayAccount       *account,
+                                                          GError            **error);
+RelayAccount      *relay_account_store_route             (RelayAccountStore  *self,
+                                                          const char         *sender,
+                                                          GError            **error);
+gboolean           relay_account_accepts_sender          (RelayAccount       *account,
+                                                          const char         *sender);
 void               relay_account_store_put               (RelayAccountStore  *self,
                                                           RelayAccount       *account);
 gboolean           relay_account_store_remove            (RelayAccountStore  *self,

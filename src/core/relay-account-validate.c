@@ -45,6 +45,8 @@ relay_account_error_get_option (RelayAccountError code)
     case RELAY_ACCOUNT_ERROR_INSECURE: return "--allow-insecure";
     case RELAY_ACCOUNT_ERROR_OAUTH_CLIENT_ID: return "--oauth-client-id";
     case RELAY_ACCOUNT_ERROR_OAUTH_CLIENT_SECRET: return "--oauth-client-secret-stdin";
+    case RELAY_ACCOUNT_ERROR_NAME:     return "--name";
+    case RELAY_ACCOUNT_ERROR_SENDERS:  return "--sender";
     default:
       g_return_val_if_reached ("");
     }
@@ -56,9 +58,10 @@ relay_account_error_get_option (RelayAccountError code)
  * Checks every field; the error names the first bad one with a
  * #RelayAccountError code.
  *
- * Used error codes: %RELAY_ACCOUNT_ERROR_PROVIDER, %RELAY_ACCOUNT_ERROR_HOST,
+ * Used error codes: %RELAY_ACCOUNT_ERROR_PROVIDER, %RELAY_ACCOUNT_ERROR_NAME (only when one is
+ *   set: the store names an account that has none), %RELAY_ACCOUNT_ERROR_HOST,
  *   %RELAY_ACCOUNT_ERROR_PORT, %RELAY_ACCOUNT_ERROR_USERNAME, %RELAY_ACCOUNT_ERROR_FROM,
- *   %RELAY_ACCOUNT_ERROR_CA_FILE, %RELAY_ACCOUNT_ERROR_LIMITS,
+ *   %RELAY_ACCOUNT_ERROR_SENDERS, %RELAY_ACCOUNT_ERROR_CA_FILE, %RELAY_ACCOUNT_ERROR_LIMITS,
  *   %RELAY_ACCOUNT_ERROR_OAUTH_CLIENT_ID (not a client id of the provider's sign-in).
  */
 gboolean
@@ -69,6 +72,7 @@ relay_account_validate (RelayAccount  *self,
   g_autofree char *host = NULL;
   g_autofree char *from = NULL;
   g_autofree char *client_id = NULL;
+  g_autofree char *name = NULL;
   RelayProvider *provider;
 
   g_return_val_if_fail (RELAY_IS_ACCOUNT (self), FALSE);
@@ -80,12 +84,23 @@ relay_account_validate (RelayAccount  *self,
       return FALSE;
     }
 
+  if (self->name[0] != '\0' && !(name = relay_validate_account_name (self->name, error)))
+    return FALSE;
+
   port = g_strdup_printf ("%u", self->port);
   if (!(host = relay_validate_host (self->host, error)) ||
       !relay_validate_port (port, NULL, error) ||
       !relay_validate_username (self->username, error) ||
       !(from = relay_validate_address (self->from, error)))
     return FALSE;
+
+  for (guint i = 0; self->senders[i] != NULL; i++)
+    {
+      g_autofree char *sender = relay_validate_sender (self->senders[i], error);
+
+      if (sender == NULL)
+        return FALSE;
+    }
 
   if (self->ca_file[0] != '\0' && !g_file_test (self->ca_file, G_FILE_TEST_IS_REGULAR))
     {

@@ -23,6 +23,8 @@ G_DEFINE_FINAL_TYPE (RelayAccount, relay_account, G_TYPE_OBJECT)
 enum {
   PROP_0,
   PROP_ID,
+  PROP_NAME,
+  PROP_SENDERS,
   PROP_PROVIDER,
   PROP_HOST,
   PROP_PORT,
@@ -80,6 +82,8 @@ relay_account_finalize (GObject *object)
   RelayAccount *self = (RelayAccount *)object;
 
   g_clear_pointer (&self->id, g_free);
+  g_clear_pointer (&self->name, g_free);
+  g_clear_pointer (&self->senders, g_strfreev);
   g_clear_pointer (&self->provider, g_free);
   g_clear_pointer (&self->host, g_free);
   g_clear_pointer (&self->username, g_free);
@@ -103,6 +107,8 @@ relay_account_get_property (GObject    *object,
   switch (prop_id)
     {
     case PROP_ID: g_value_set_string (value, self->id); break;
+    case PROP_NAME: g_value_set_string (value, self->name); break;
+    case PROP_SENDERS: g_value_set_boxed (value, self->senders); break;
     case PROP_PROVIDER: g_value_set_string (value, self->provider); break;
     case PROP_HOST: g_value_set_string (value, self->host); break;
     case PROP_PORT: g_value_set_uint (value, self->port); break;
@@ -138,6 +144,8 @@ relay_account_set_property (GObject      *object,
       g_assert (self->id == NULL);
       self->id = g_value_dup_string (value);
       break;
+    case PROP_NAME: relay_account_set_name (self, g_value_get_string (value)); break;
+    case PROP_SENDERS: relay_account_set_senders (self, g_value_get_boxed (value)); break;
     case PROP_PROVIDER: relay_account_set_provider (self, g_value_get_string (value)); break;
     case PROP_HOST: relay_account_set_host (self, g_value_get_string (value)); break;
     case PROP_PORT: relay_account_set_port (self, g_value_get_uint (value)); break;
@@ -187,6 +195,8 @@ relay_account_class_init (RelayAccountClass *klass)
   properties[PROP_ID] =
     g_param_spec_string ("id", NULL, NULL, NULL,
                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_NAME] = g_param_spec_string ("name", NULL, NULL, "", flags);
+  properties[PROP_SENDERS] = g_param_spec_boxed ("senders", NULL, NULL, G_TYPE_STRV, flags);
   properties[PROP_PROVIDER] = g_param_spec_string ("provider", NULL, NULL, "custom", flags);
   properties[PROP_HOST] = g_param_spec_string ("host", NULL, NULL, "", flags);
   properties[PROP_PORT] = g_param_spec_uint ("port", NULL, NULL, 1, 65535, 587, flags);
@@ -216,6 +226,8 @@ relay_account_class_init (RelayAccountClass *klass)
 static void
 relay_account_init (RelayAccount *self)
 {
+  self->name = g_strdup ("");
+  self->senders = g_new0 (char *, 1);
   self->provider = g_strdup ("custom");
   self->host = g_strdup ("");
   self->username = g_strdup ("");
@@ -260,6 +272,9 @@ relay_account_copy (RelayAccount *self)
 
   copy = relay_account_new ();
   copy_str (&copy->id, self->id);
+  copy_str (&copy->name, self->name);
+  g_strfreev (copy->senders);
+  copy->senders = g_strdupv (self->senders);
   copy_str (&copy->provider, self->provider);
   copy_str (&copy->host, self->host);
   copy_str (&copy->username, self->username);
@@ -384,6 +399,88 @@ relay_account_uses_token (RelayAccount *self)
   g_return_val_if_fail (RELAY_IS_ACCOUNT (self), FALSE);
 
   return self->auth == RELAY_AUTH_METHOD_XOAUTH2 || self->auth == RELAY_AUTH_METHOD_OAUTHBEARER;
+}
+
+/**
+ * relay_account_get_name: (attributes org.gtk.Method.get_property=name)
+ * @self: an account
+ *
+ * Gets the name the user gave @self, unique among the accounts of a
+ * store (relay_account_store_put() gives one to an account without).
+ *
+ * Returns: the name, "" when not set yet
+ */
+const char *
+relay_account_get_name (RelayAccount *self)
+{
+  g_return_val_if_fail (RELAY_IS_ACCOUNT (self), NULL);
+
+  return self->name;
+}
+
+/**
+ * relay_account_set_name: (attributes org.gtk.Method.set_property=name)
+ * @self: an account
+ * @name: (nullable): the name (see relay_validate_account_name()); %NULL is ""
+ *
+ * Sets the name of @self.
+ *
+ * Notifies #RelayAccount:name only when the value changes.
+ */
+void
+relay_account_set_name (RelayAccount *self,
+                        const char   *name)
+{
+  g_return_if_fail (RELAY_IS_ACCOUNT (self));
+
+  set_string (self, &self->name, name, PROP_NAME);
+}
+
+/**
+ * relay_account_get_senders: (attributes org.gtk.Method.get_property=senders)
+ * @self: an account
+ *
+ * Gets the addresses, and the patterns `*@DOMAIN`, that @self sends as
+ * besides its sender address: mail from them goes through @self (see
+ * relay_account_store_route()), and a provider that sends only as the
+ * signed-in mailbox is taken to accept them (an alias the user set up).
+ *
+ * Returns: (transfer none): the addresses and patterns, as
+ *   relay_validate_sender() gives them; empty when there is none
+ */
+const char * const *
+relay_account_get_senders (RelayAccount *self)
+{
+  g_return_val_if_fail (RELAY_IS_ACCOUNT (self), NULL);
+
+  return (const char * const *)self->senders;
+}
+
+/**
+ * relay_account_set_senders: (attributes org.gtk.Method.set_property=senders)
+ * @self: an account
+ * @senders: (nullable): addresses and `*@DOMAIN` patterns, as
+ *   relay_validate_sender() gives them; %NULL for none
+ *
+ * Sets the addresses @self sends as besides its sender address.
+ *
+ * Notifies #RelayAccount:senders only when the value changes.
+ */
+void
+relay_account_set_senders (RelayAccount       *self,
+                           const char * const *senders)
+{
+  g_return_if_fail (RELAY_IS_ACCOUNT (self));
+
+  if (senders == NULL)
+    senders = (const char * const[]) { NULL };
+
+  if (g_strv_equal ((const char * const *)self->senders, senders))
+    return;
+
+  g_strfreev (self->senders);
+  self->senders = g_strdupv ((char **)senders);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SENDERS]);
 }
 
 /**

@@ -35,6 +35,8 @@ typedef enum
   RELAY_ACCOUNT_ERROR_INSECURE,
   RELAY_ACCOUNT_ERROR_OAUTH_CLIENT_ID,
   RELAY_ACCOUNT_ERROR_OAUTH_CLIENT_SECRET,
+  RELAY_ACCOUNT_ERROR_NAME,
+  RELAY_ACCOUNT_ERROR_SENDERS,
 } RelayAccountError;
 
 #define RELAY_TYPE_ACCOUNT (relay_account_get_type ())
@@ -59,6 +61,12 @@ RelayAccountTrust    relay_account_forget_old_trust     (RelayAccount    *self,
                                                          RelayAccountTrust keep);
 
 const char          *relay_account_get_id               (RelayAccount    *self);
+const char          *relay_account_get_name             (RelayAccount    *self);
+void                 relay_account_set_name             (RelayAccount    *self,
+                                                         const char      *name);
+const char * const  *relay_account_get_senders          (RelayAccount    *self);
+void                 relay_account_set_senders          (RelayAccount    *self,
+                                                         const char * const *senders);
 const char          *relay_account_get_provider         (RelayAccount    *self);
 void                 relay_account_set_provider         (RelayAccount    *self,
                                                          const char      *provider);

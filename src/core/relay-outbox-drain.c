@@ -117,6 +117,13 @@ relay_outbox_queue (Drain *drain)
           relay_outbox_journal_apply (&drain->journal, item);
         }
 
+      /* another account's */
+      if (!relay_outbox_drain_takes (drain, item))
+        {
+          relay_outbox_item_free (item);
+          continue;
+        }
+
       g_hash_table_insert (cache, item->id, item);
       g_ptr_array_add (items, item);
     }

@@ -40,6 +40,9 @@ typedef struct
   /* SHA-256 of ID.json as it is on disk, in hex, which names the item in
    * a journal's mark; NULL when that is not known (a write failed) */
   char   *digest;
+  /* the id of the account it goes through; NULL in an older version's
+   * envelope: the default account's */
+  char   *account;
 } Item;
 
 /* The server may have it, or has it: never sent again */
@@ -50,6 +53,9 @@ item_handed_over (const Item *item)
 }
 
 void        relay_outbox_item_free      (Item                *item);
+gboolean    relay_outbox_owns_item      (RelayOutbox         *self,
+                                         const Item          *item);
+gboolean    relay_outbox_is_account_outbox (RelayOutbox      *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (Item, relay_outbox_item_free)
 
@@ -205,5 +211,7 @@ gboolean    relay_outbox_record_event   (Drain               *drain,
                                          const char          *reply,
                                          const char          *detail);
 void        relay_outbox_recover        (Drain               *drain);
+gboolean    relay_outbox_drain_takes    (Drain               *drain,
+                                         const Item          *item);
 
 G_END_DECLS

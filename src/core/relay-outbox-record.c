@@ -241,6 +241,25 @@ quarantine (Drain        *drain,
   drain->report->failed++;
 }
 
+/**
+ * relay_outbox_drain_takes:
+ *
+ * Whether this drain sends @item: on an account's outbox
+ * (relay_outbox_new_for_account()), the items that outbox holds; on the
+ * whole outbox, those queued for the drain's account and those that name
+ * none (an older version's), never another account's.
+ */
+gboolean
+relay_outbox_drain_takes (Drain      *drain,
+                          const Item *item)
+{
+  if (!relay_outbox_owns_item (drain->outbox, item))
+    return FALSE;
+
+  return relay_outbox_is_account_outbox (drain->outbox) || item->account == NULL ||
+         g_ascii_strcasecmp (item->account, relay_account_get_id (drain->account)) == 0;
+}
+
 /* After a crash: a message caught at its end of data (marked “sending”
  * in the journal, or in its envelope by an earlier version) may have
  * arrived; and what is damaged leaves the outbox. This is where a drain
@@ -257,7 +276,10 @@ relay_outbox_recover (Drain *drain)
       g_autoptr(GError) damage = NULL;
       Item *item = relay_outbox_read_item (drain->outbox, g_ptr_array_index (ids, i), &damage);
 
-      if (item != NULL)
+      /* another account's is recovered by its own drain, logged as its */
+      if (item != NULL && !relay_outbox_drain_takes (drain, item))
+        g_clear_pointer (&item, relay_outbox_item_free);
+      else if (item != NULL)
         {
           relay_outbox_journal_apply (&drain->journal, item);
           g_hash_table_replace (drain->cache, item->id, item);

@@ -45,6 +45,7 @@ relay_outbox_item_free (Item *item)
   g_strfreev (item->later);
   g_free (item->reply);
   g_free (item->digest);
+  g_free (item->account);
   g_free (item);
 }
 
@@ -108,6 +109,8 @@ item_to_json (Item  *item,
     relay_json_add_string_member (builder, "reply", item->reply);
   if (item->later != NULL)
     relay_json_add_strv_member (builder, "later", (const char * const *)item->later);
+  if (item->account != NULL)
+    relay_json_add_string_member (builder, "account", item->account);
   json_builder_end_object (builder);
 
   root = json_builder_get_root (builder);
@@ -310,6 +313,7 @@ parse_item (const char  *id,
   later = json_object_get_member (object, "later");
   item->later = relay_json_node_get_strv (later);
   item->reply = g_strdup (relay_json_get_string (object, "reply", NULL));
+  item->account = g_strdup (relay_json_get_string (object, "account", NULL));
 
   if (item->message_id == NULL || item->message_id[0] == '\0' ||
       strpbrk (item->message_id, "<> \t\r\n") != NULL || !g_utf8_validate (item->message_id, -1, NULL))
@@ -333,6 +337,12 @@ parse_item (const char  *id,
     }
   if (item->later != NULL && item->later[0] == NULL)
     g_clear_pointer (&item->later, g_strfreev);
+
+  if (item->account != NULL && !g_uuid_string_is_valid (item->account))
+    {
+      g_set_error_literal (error, G_FILE_ERROR, G_FILE_ERROR_FAILED, _("account: not an account id"));
+      return NULL;
+    }
 
   if (item->state == NULL || !g_strv_contains (item_states, item->state) ||
       item->attempt > 1000 || item->next_attempt < 0)
@@ -477,8 +487,9 @@ relay_outbox_list_ids (RelayOutbox *self)
   return ids;
 }
 
-/* Every item, each as its envelope and the journal's marks say (a
- * message marked “sending” there is “sending”) */
+/* Every item (of the account, on an account's outbox), each as its
+ * envelope and the journal's marks say (a message marked “sending”
+ * there is “sending”) */
 GPtrArray *
 relay_outbox_list_items (RelayOutbox *self)
 {
@@ -494,6 +505,11 @@ relay_outbox_list_items (RelayOutbox *self)
 
       if (item == NULL)
         continue;
+      if (!relay_outbox_owns_item (self, item))
+        {
+          relay_outbox_item_free (item);
+          continue;
+        }
       relay_outbox_journal_apply (&journal, item);
       g_ptr_array_add (items, item);
     }
@@ -621,7 +637,7 @@ log_event (RelaySendLog     *log,
 }
 
 static GBytes *
-build_message (RelayAccount       *account,
+build_message (const char         *from,
                const char * const *recipients,
                const char         *subject,
                const char         *message_id,
@@ -629,8 +645,7 @@ build_message (RelayAccount       *account,
 {
   g_autoptr(GDateTime) now = g_date_time_new_now_local ();
 
-  return relay_message_compose (relay_account_get_from (account), recipients, subject, now,
-                                message_id, body);
+  return relay_message_compose (from, recipients, subject, now, message_id, body);
 }
 
 /**
@@ -638,7 +653,8 @@ build_message (RelayAccount       *account,
  * @self: the outbox
  * @body: the text of the message (UTF-8)
  *
- * Writes the message to the outbox durably and logs it as queued.
+ * Writes the message to the outbox durably and logs it as queued: from
+ * the account's sender address, through @account.
  *
  * Returns: (transfer full) (nullable): its message id
  */
@@ -651,17 +667,58 @@ relay_outbox_add (RelayOutbox         *self,
                   RelaySendLog        *log,
                   GError             **error)
 {
+  return relay_outbox_add_from (self, account, NULL, recipients, subject, body, log, error);
+}
+
+/**
+ * relay_outbox_add_from:
+ * @self: the outbox
+ * @account: the account it goes through (relay_account_store_route()
+ *   chooses it for @sender), whose id the envelope keeps
+ * @sender: (nullable): the sender (From and envelope sender), as
+ *   relay_validate_address() gives it; %NULL for the account's own
+ * @body: the text of the message (UTF-8)
+ *
+ * Writes the message to the outbox durably and logs it as queued.
+ *
+ * Returns: (transfer full) (nullable): its message id
+ */
+char *
+relay_outbox_add_from (RelayOutbox         *self,
+                       RelayAccount        *account,
+                       const char          *sender,
+                       const char * const  *recipients,
+                       const char          *subject,
+                       GBytes              *body,
+                       RelaySendLog        *log,
+                       GError             **error)
+{
   g_autoptr(GStrvBuilder) checked = g_strv_builder_new ();
   g_autofree char *uuid = g_uuid_string_random ();
   g_autofree char *eml = NULL;
   g_autoptr(GBytes) message = NULL;
   g_autoptr(Item) item = g_new0 (Item, 1);
-  const char *from = relay_account_get_from (account);
-  const char *at = strrchr (from, '@');
+  g_autofree char *checked_sender = NULL;
+  const char *from;
+  const char *at;
 
   g_return_val_if_fail (RELAY_IS_OUTBOX (self), NULL);
   g_return_val_if_fail (RELAY_IS_ACCOUNT (account), NULL);
   g_return_val_if_fail (recipients != NULL && recipients[0] != NULL, NULL);
+
+  if (sender != NULL && sender[0] != '\0')
+    {
+      g_autoptr(GError) local_error = NULL;
+
+      if (!(checked_sender = relay_validate_address (sender, &local_error)))
+        {
+          g_set_error_literal (error, RELAY_OUTBOX_ERROR, RELAY_OUTBOX_ERROR_BAD_MESSAGE, local_error->message);
+          return NULL;
+        }
+    }
+
+  from = checked_sender ? checked_sender : relay_account_get_from (account);
+  at = strrchr (from, '@');
 
   for (guint i = 0; recipients[i]; i++)
     {
@@ -699,8 +756,9 @@ relay_outbox_add (RelayOutbox         *self,
   item->recipients = g_strv_builder_end (checked);
   item->subject = g_strdup (subject);
   item->state = g_strdup ("queued");
+  item->account = g_strdup (relay_account_get_id (account));
 
-  message = build_message (account, (const char * const *)item->recipients, subject, item->message_id, body);
+  message = build_message (from, (const char * const *)item->recipients, subject, item->message_id, body);
   eml = relay_outbox_item_path (self, item->id, ".eml");
   /* ID.eml synced, then ID.json synced, renamed into place and the folder
    * synced once for both: nothing lists ID.eml before ID.json names it */

@@ -30,6 +30,13 @@ struct _RelayOutbox
   char    *path;
   double   retry_base;     /* s */
   double   send_deadline;  /* s */
+
+  /* an account's outbox (relay_outbox_new_for_account ()): the items of
+   * account_id, and with takes_orphans those of no account in known_ids;
+   * NULL: every item */
+  char    *account_id;
+  GStrv    known_ids;
+  gboolean takes_orphans;
 };
 
 G_DEFINE_FINAL_TYPE (RelayOutbox, relay_outbox, G_TYPE_OBJECT)
@@ -52,6 +59,8 @@ relay_outbox_finalize (GObject *object)
   RelayOutbox *self = RELAY_OUTBOX (object);
 
   g_free (self->path);
+  g_free (self->account_id);
+  g_strfreev (self->known_ids);
 
   G_OBJECT_CLASS (relay_outbox_parent_class)->finalize (object);
 }
@@ -189,6 +198,80 @@ relay_outbox_new (const char *path)
                        "retry-base", seconds_from_env ("MAIL_RELAY_RETRY_BASE_SECONDS", RETRY_BASE),
                        "send-deadline", seconds_from_env ("MAIL_RELAY_SEND_DEADLINE_SECONDS", EXCHANGE_DEADLINE),
                        NULL);
+}
+
+/**
+ * relay_outbox_new_for_account:
+ * @self: the outbox
+ * @account: an account of @accounts
+ * @default_account: (nullable): the default account of @accounts
+ * @accounts: (element-type RelayAccount): every account there is
+ *
+ * The part of @self that goes through @account: the messages queued for
+ * it; for the default account also those queued by an older version
+ * (which name no account) and those whose account is gone. A drain of it
+ * sends those alone, with @account's session, secret and limits; what
+ * it lists, counts, retries and cancels is those alone too.
+ *
+ * Returns: (transfer full): a new #RelayOutbox on the same folder, with
+ *   the same settings
+ */
+RelayOutbox *
+relay_outbox_new_for_account (RelayOutbox  *self,
+                              RelayAccount *account,
+                              RelayAccount *default_account,
+                              GListModel   *accounts)
+{
+  g_autoptr(GStrvBuilder) ids = g_strv_builder_new ();
+  RelayOutbox *view;
+  guint n_items;
+
+  g_return_val_if_fail (RELAY_IS_OUTBOX (self), NULL);
+  g_return_val_if_fail (RELAY_IS_ACCOUNT (account), NULL);
+  g_return_val_if_fail (default_account == NULL || RELAY_IS_ACCOUNT (default_account), NULL);
+  g_return_val_if_fail (G_IS_LIST_MODEL (accounts), NULL);
+
+  n_items = g_list_model_get_n_items (accounts);
+  for (guint i = 0; i < n_items; i++)
+    {
+      g_autoptr(RelayAccount) each = g_list_model_get_item (accounts, i);
+
+      g_strv_builder_add (ids, relay_account_get_id (each));
+    }
+
+  view = g_object_new (RELAY_TYPE_OUTBOX,
+                       "path", self->path,
+                       "retry-base", self->retry_base,
+                       "send-deadline", self->send_deadline,
+                       NULL);
+  view->account_id = g_strdup (relay_account_get_id (account));
+  view->known_ids = g_strv_builder_end (ids);
+  view->takes_orphans = default_account != NULL &&
+                        g_str_equal (relay_account_get_id (default_account), view->account_id);
+
+  return view;
+}
+
+/* Whether this is an account's part of the outbox */
+gboolean
+relay_outbox_is_account_outbox (RelayOutbox *self)
+{
+  return self->account_id != NULL;
+}
+
+/* Whether @item is one of this outbox's (all are, but on an account's) */
+gboolean
+relay_outbox_owns_item (RelayOutbox *self,
+                        const Item  *item)
+{
+  if (self->account_id == NULL)
+    return TRUE;
+
+  if (item->account != NULL && g_str_equal (item->account, self->account_id))
+    return TRUE;
+
+  return self->takes_orphans &&
+         (item->account == NULL || !g_strv_contains ((const char * const *)self->known_ids, item->account));
 }
 
 /**

@@ -90,6 +90,18 @@ char       *relay_outbox_add           (RelayOutbox         *self,
                                         GBytes              *body,
                                         RelaySendLog        *log,
                                         GError             **error);
+char       *relay_outbox_add_from      (RelayOutbox         *self,
+                                        RelayAccount        *account,
+                                        const char          *sender,
+                                        const char * const  *recipients,
+                                        const char          *subject,
+                                        GBytes              *body,
+                                        RelaySendLog        *log,
+                                        GError             **error);
+RelayOutbox *relay_outbox_new_for_account (RelayOutbox      *self,
+                                        RelayAccount        *account,
+                                        RelayAccount        *default_account,
+                                        GListModel          *accounts);
 guint       relay_outbox_get_n_items   (RelayOutbox         *self);
 guint       relay_outbox_get_n_due     (RelayOutbox         *self,
                                         gint64               now,

@@ -28,6 +28,8 @@ struct _RelayThrottle
   gint64   recipient_window;  /* µs, 0: no limit */
 
   GArray  *attempts;          /* of Attempt, oldest first */
+  /* the account whose attempts the log gives (relay_throttle_new_for_account ()), or NULL: all */
+  char    *account_id;
 };
 
 G_DEFINE_FINAL_TYPE (RelayThrottle, relay_throttle, G_TYPE_OBJECT)
@@ -38,6 +40,7 @@ relay_throttle_finalize (GObject *object)
   RelayThrottle *self = (RelayThrottle *)object;
 
   g_clear_pointer (&self->attempts, g_array_unref);
+  g_clear_pointer (&self->account_id, g_free);
 
   G_OBJECT_CLASS (relay_throttle_parent_class)->finalize (object);
 }
@@ -82,15 +85,29 @@ relay_throttle_new (guint max_messages,
   return self;
 }
 
+/**
+ * relay_throttle_new_for_account:
+ *
+ * The account's limits; relay_throttle_record_log() then counts the
+ * attempts that went through it alone: each account's windows are its
+ * own (Office 365's 30 a minute belong to one mailbox). A line that names
+ * no account (another tool's) counts for every account, so that no
+ * account's limit is passed.
+ */
 RelayThrottle *
 relay_throttle_new_for_account (RelayAccount *account)
 {
+  RelayThrottle *self;
+
   g_return_val_if_fail (RELAY_IS_ACCOUNT (account), NULL);
 
-  return relay_throttle_new (relay_account_get_max_messages (account),
+  self = relay_throttle_new (relay_account_get_max_messages (account),
                              relay_account_get_message_window (account),
                              relay_account_get_max_recipients (account),
                              relay_account_get_recipient_window (account));
+  self->account_id = g_strdup (relay_account_get_id (account));
+
+  return self;
 }
 
 static gint64
@@ -189,13 +206,21 @@ earliest (RelayThrottle *self,
 #define LOG_SLACK (G_GINT64_CONSTANT (3600) * G_USEC_PER_SEC)
 
 /* Newest first: collected, then recorded oldest first */
+typedef struct
+{
+  GArray     *attempts;
+  const char *account_id;
+} Collect;
+
 static gboolean
 collect_line_cb (const char *line,
                  gsize       length,
                  gpointer    user_data)
 {
-  GArray *attempts = user_data;
+  Collect *collect = user_data;
+  GArray *attempts = collect->attempts;
   g_autoptr(RelaySendLogEntry) entry = NULL;
+  const char *account;
   RelaySendStatus status;
   GDateTime *time;
   Attempt attempt;
@@ -207,6 +232,11 @@ collect_line_cb (const char *line,
 
   entry = relay_send_log_entry_new_from_line (line, length, NULL);
   if (entry == NULL)
+    return TRUE;
+
+  /* another account's attempt */
+  account = relay_send_log_entry_get_account (entry);
+  if (collect->account_id != NULL && account != NULL && g_ascii_strcasecmp (account, collect->account_id) != 0)
     return TRUE;
 
   time = relay_send_log_entry_get_time (entry);
@@ -221,7 +251,8 @@ collect_line_cb (const char *line,
  * relay_throttle_record_log:
  *
  * Counts the attempts of a send log: messages sent, and those whose
- * result is unknown. Reads the file from its end back to the start of
+ * result is unknown; only the account's own on an account's throttle
+ * (relay_throttle_new_for_account()). Reads the file from its end back to the start of
  * the longest window (and an hour more), so a long log costs nothing.
  * Blocks on the file: call it in a worker thread.
  */
@@ -240,7 +271,8 @@ relay_throttle_record_log (RelayThrottle *self,
 
   attempts = g_array_new (FALSE, FALSE, sizeof (Attempt));
   since = g_get_real_time () - longest_window (self) - LOG_SLACK;
-  relay_send_log_scan_since (log_path, since, collect_line_cb, attempts, NULL);
+  relay_send_log_scan_since (log_path, since, collect_line_cb,
+                             &(Collect) { attempts, self->account_id }, NULL);
 
   for (guint i = attempts->len; i > 0; i--)
     {

@@ -21,6 +21,8 @@
 #define MAX_LOCAL_PART_LENGTH 64
 #define MAX_ADDRESS_LENGTH 254
 #define MAX_FIELD_LENGTH 1024
+/* an account's name: a label in a list, not a description */
+#define MAX_NAME_LENGTH 64
 /* Google's ids are about 72 characters, Microsoft's 36; secrets about 35 and 40 */
 #define MAX_OAUTH_CLIENT_ID_LENGTH 256
 #define MAX_OAUTH_CLIENT_SECRET_LENGTH 256
@@ -387,6 +389,103 @@ relay_validate_address (const char  *text,
                         GError     **error)
 {
   return relay_validate_address_field (text, _("Sender address"), error);
+}
+
+/**
+ * relay_validate_sender:
+ * @text: an address such as “a@example.com”, or a pattern “*@example.com”
+ *   for every address of a domain
+ *
+ * An address an account may send as (its `senders`), held to what a
+ * typed sender address is held to; a pattern's domain as an address's.
+ *
+ * Returns: (transfer full) (nullable): the address or the pattern with
+ *   its domain in lower-case ASCII form, or %NULL
+ *
+ * Used error codes: %RELAY_ACCOUNT_ERROR_SENDERS (the message names the field).
+ */
+char *
+relay_validate_sender (const char  *text,
+                       GError     **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  g_autofree char *trimmed = NULL;
+  g_autofree char *address = NULL;
+  gboolean pattern;
+  char *at;
+
+  g_return_val_if_fail (text != NULL, NULL);
+
+  trimmed = g_strstrip (g_strdup (text));
+  pattern = g_str_has_prefix (trimmed, "*@");
+  if (pattern)
+    {
+      /* the domain checked as the domain of an address */
+      g_autofree char *probe = g_strconcat ("postmaster", trimmed + 1, NULL);
+
+      address = relay_validate_address_field (probe, _("Sender"), &local_error);
+      if (address == NULL)
+        {
+          g_set_error (error, RELAY_ACCOUNT_ERROR, RELAY_ACCOUNT_ERROR_SENDERS,
+                       /* Translators: “*@DOMAIN” stands for every address of the domain; keep it as it is */
+                       _("Sender: “%s” is not an address or a pattern *@DOMAIN with a valid mail domain"),
+                       trimmed);
+          return NULL;
+        }
+    }
+  else if (!(address = relay_validate_address_field (trimmed, _("Sender"), &local_error)))
+    {
+      g_set_error_literal (error, RELAY_ACCOUNT_ERROR, RELAY_ACCOUNT_ERROR_SENDERS, local_error->message);
+      return NULL;
+    }
+
+  at = strrchr (address, '@');
+  for (char *p = at + 1; *p; p++)
+    *p = g_ascii_tolower (*p);
+
+  return pattern ? g_strconcat ("*", at, NULL) : g_steal_pointer (&address);
+}
+
+/**
+ * relay_validate_account_name:
+ * @text: the name a person gives an account, such as “Sales (Office 365)”
+ *
+ * Returns: (transfer full) (nullable): the name without the spaces
+ *   around it, or %NULL
+ *
+ * Used error codes: %RELAY_ACCOUNT_ERROR_NAME (the message names the field).
+ */
+char *
+relay_validate_account_name (const char  *text,
+                             GError     **error)
+{
+  g_autofree char *trimmed = NULL;
+
+  g_return_val_if_fail (text != NULL, NULL);
+
+  if (!g_utf8_validate (text, -1, NULL) || has_control_characters (text) || has_format_characters (text))
+    {
+      g_set_error_literal (error, RELAY_ACCOUNT_ERROR, RELAY_ACCOUNT_ERROR_NAME,
+                           _("Name: it contains control or invisible formatting characters"));
+      return NULL;
+    }
+
+  trimmed = g_strstrip (g_strdup (text));
+  if (trimmed[0] == '\0')
+    {
+      g_set_error_literal (error, RELAY_ACCOUNT_ERROR, RELAY_ACCOUNT_ERROR_NAME,
+                           _("Name: give the account a name"));
+      return NULL;
+    }
+
+  if (g_utf8_strlen (trimmed, -1) > MAX_NAME_LENGTH)
+    {
+      g_set_error (error, RELAY_ACCOUNT_ERROR, RELAY_ACCOUNT_ERROR_NAME,
+                   _("Name: it is longer than %d characters"), MAX_NAME_LENGTH);
+      return NULL;
+    }
+
+  return g_steal_pointer (&trimmed);
 }
 
 /**

@@ -23,6 +23,10 @@ char        *relay_validate_address           (const char        *text,
 char        *relay_validate_address_field     (const char        *text,
                                                const char        *field,
                                                GError           **error);
+char        *relay_validate_sender            (const char        *text,
+                                               GError           **error);
+char        *relay_validate_account_name      (const char        *text,
+                                               GError           **error);
 gboolean     relay_address_needs_smtputf8     (const char        *address);
 gboolean     relay_validate_username          (const char        *text,
                                                GError           **error);
