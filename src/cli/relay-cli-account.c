@@ -457,6 +457,8 @@ relay_cli_account (int    argc,
     { "set", "mail-relay-cli account set", account_set },
     { "show", "mail-relay-cli account show", account_show },
     { "delete", "mail-relay-cli account delete", account_delete },
+    { "export", "mail-relay-cli account export", relay_cli_account_export },
+    { "import", "mail-relay-cli account import", relay_cli_account_import },
   };
 
   for (guint i = 0; argc >= 2 && i < G_N_ELEMENTS (commands); i++)
@@ -467,6 +469,6 @@ relay_cli_account (int    argc,
         return commands[i].run (argc - 1, argv + 1);
       }
 
-  relay_cli_printerr (_("usage: mail-relay-cli account set|show|delete [OPTIONS]"));
+  relay_cli_printerr (_("usage: mail-relay-cli account set|show|delete|export|import [OPTIONS]"));
   return RELAY_CLI_EXIT_USAGE;
 }
