@@ -507,6 +507,9 @@ relay_cli_account_import (int    argc,
       relay_cli_printerr (_("warning: the profile’s sender addresses (%s) were not kept: accounts of this "
                             "version of Mail Relay have none"), senders);
     }
+  if (relay_account_get_allow_insecure (account) && !relay_host_is_loopback (relay_account_get_host (account)))
+    relay_cli_printerr (_("warning: the profile allows sending the password unencrypted to %s (allow_insecure)"),
+                        relay_account_get_host (account));
   if (ca_file != NULL)
     g_print (_("Its CA certificate is kept in %s\n"), ca_file);
   if (relay_account_get_pins (account)[0] != NULL)

@@ -721,10 +721,12 @@ read_version (JsonObject  *root,
     }
   if (version > RELAY_CHANNEL_PROFILE_VERSION)
     {
+      g_autofree char *number = g_strdup_printf ("%" G_GINT64_FORMAT, version);
+
       g_set_error (error, RELAY_CHANNEL_PROFILE_ERROR, RELAY_CHANNEL_PROFILE_ERROR_NEWER,
-                   _("“version”: %" G_GINT64_FORMAT " is a newer channel profile than this Mail Relay "
-                     "reads (%d): update Mail Relay to import it"),
-                   version, RELAY_CHANNEL_PROFILE_VERSION);
+                   _("“version”: %s is a newer channel profile than this Mail Relay reads (%d): "
+                     "update Mail Relay to import it"),
+                   number, RELAY_CHANNEL_PROFILE_VERSION);
       return FALSE;
     }
 
