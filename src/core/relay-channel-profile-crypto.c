@@ -421,24 +421,14 @@ read_base64 (JsonObject  *object,
              gsize        max_size,
              GError     **error)
 {
-  JsonNode *node = json_object_get_member (object, member);
   g_autofree guchar *decoded = NULL;
   g_autofree char *encoded = NULL;
-  const char *text;
+  const char *text = NULL;
   gsize length, size = 0;
 
-  if (node == NULL)
-    {
-      relay_channel_profile_set_field_error (error, name, _("missing"));
-      return NULL;
-    }
-  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
-    {
-      relay_channel_profile_set_field_error (error, name, _("not a string"));
-      return NULL;
-    }
+  if (!relay_channel_profile_read_string (object, member, name, TRUE, &text, error))
+    return NULL;
 
-  text = json_node_get_string (node);
   length = strlen (text);
   if (length == 0 || length % 4 != 0 || length > (max_size + 2) / 3 * 4 ||
       strspn (text, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=") != length)
@@ -476,13 +466,11 @@ relay_channel_profile_read_secret (RelayChannelProfile  *self,
                                    GError              **error)
 {
   static const char * const members[] = { "kdf", "iterations", "salt", "cipher", "nonce", "ciphertext", NULL };
-  g_autoptr(GList) names = NULL;
   g_autoptr(GBytes) salt = NULL;
   g_autoptr(GBytes) nonce = NULL;
   g_autoptr(GBytes) ciphertext = NULL;
   JsonObject *object;
-  JsonNode *member;
-  gint64 iterations;
+  guint iterations = 0;
 
   if (!JSON_NODE_HOLDS_OBJECT (node))
     {
@@ -490,42 +478,29 @@ relay_channel_profile_read_secret (RelayChannelProfile  *self,
       return FALSE;
     }
   object = json_node_get_object (node);
-
-  names = json_object_get_members (object);
-  for (GList *l = names; l != NULL; l = l->next)
-    if (!g_strv_contains (members, l->data))
-      {
-        g_autofree char *name = g_strconcat ("secret.", l->data, NULL);
-
-        relay_channel_profile_set_field_error (error, name, _("not a member of a channel profile"));
-        return FALSE;
-      }
+  if (!relay_channel_profile_check_members (object, "secret.", members, error))
+    return FALSE;
 
   for (guint i = 0; i < 2; i++)
     {
       const char *field = i == 0 ? "kdf" : "cipher";
       const char *expected = i == 0 ? KDF_NAME : CIPHER_NAME;
       g_autofree char *name = g_strconcat ("secret.", field, NULL);
+      const char *value = NULL;
 
-      member = json_object_get_member (object, field);
-      if (member == NULL || !JSON_NODE_HOLDS_VALUE (member) || json_node_get_value_type (member) != G_TYPE_STRING ||
-          !g_str_equal (json_node_get_string (member), expected))
+      if (!relay_channel_profile_read_string (object, field, name, TRUE, &value, error))
+        return FALSE;
+      if (!g_str_equal (value, expected))
         {
           relay_channel_profile_set_field_error (error, name, _("not “%s”, the one this version reads"), expected);
           return FALSE;
         }
     }
 
-  member = json_object_get_member (object, "iterations");
-  if (member == NULL || !JSON_NODE_HOLDS_VALUE (member) || json_node_get_value_type (member) != G_TYPE_INT64 ||
-      (iterations = json_node_get_int (member)) < RELAY_CHANNEL_PROFILE_MIN_ITERATIONS ||
-      iterations > RELAY_CHANNEL_PROFILE_MAX_ITERATIONS)
-    {
-      relay_channel_profile_set_field_error (error, "secret.iterations", _("not a whole number from %u to %u"),
-                                             RELAY_CHANNEL_PROFILE_MIN_ITERATIONS,
-                                             RELAY_CHANNEL_PROFILE_MAX_ITERATIONS);
-      return FALSE;
-    }
+  if (!relay_channel_profile_read_uint (object, "iterations", "secret.iterations", TRUE,
+                                        RELAY_CHANNEL_PROFILE_MIN_ITERATIONS, RELAY_CHANNEL_PROFILE_MAX_ITERATIONS,
+                                        &iterations, error))
+    return FALSE;
 
   if (!(salt = read_base64 (object, "salt", "secret.salt", RELAY_CHANNEL_PROFILE_SALT_SIZE, MAX_SALT_SIZE,
                             error)) ||

@@ -75,6 +75,24 @@ gboolean  relay_channel_profile_read_secret     (RelayChannelProfile  *self,
 void      relay_channel_profile_write_secret    (RelayChannelProfile  *self,
                                                  JsonBuilder          *builder);
 GBytes   *relay_channel_profile_get_bound_data  (RelayChannelProfile  *self);
+gboolean  relay_channel_profile_check_members   (JsonObject           *object,
+                                                 const char           *prefix,
+                                                 const char * const   *known,
+                                                 GError              **error);
+gboolean  relay_channel_profile_read_string     (JsonObject           *object,
+                                                 const char           *member,
+                                                 const char           *name,
+                                                 gboolean              required,
+                                                 const char          **value,
+                                                 GError              **error);
+gboolean  relay_channel_profile_read_uint       (JsonObject           *object,
+                                                 const char           *member,
+                                                 const char           *name,
+                                                 gboolean              required,
+                                                 guint                 min,
+                                                 guint                 max,
+                                                 guint                *value,
+                                                 GError              **error);
 void      relay_channel_profile_set_field_error (GError              **error,
                                                  const char           *member,
                                                  const char           *format,

@@ -200,16 +200,6 @@ relay_channel_profile_new_from_account (RelayAccount  *account,
   return g_steal_pointer (&self);
 }
 
-static const char *
-enum_nick (GType type,
-           int   value)
-{
-  g_autoptr(GEnumClass) klass = g_type_class_ref (type);
-  GEnumValue *enum_value = g_enum_get_value (klass, value);
-
-  return enum_value ? enum_value->value_nick : "";
-}
-
 /**
  * relay_channel_profile_to_data:
  *
@@ -234,8 +224,8 @@ relay_channel_profile_to_data (RelayChannelProfile *self)
   relay_json_add_string_member (builder, "provider", self->provider);
   relay_json_add_string_member (builder, "host", self->host);
   relay_json_add_int_member (builder, "port", self->port);
-  relay_json_add_string_member (builder, "security", enum_nick (RELAY_TYPE_SECURITY, self->security));
-  relay_json_add_string_member (builder, "auth", enum_nick (RELAY_TYPE_AUTH_METHOD, self->auth));
+  relay_json_add_enum_member (builder, "security", RELAY_TYPE_SECURITY, self->security);
+  relay_json_add_enum_member (builder, "auth", RELAY_TYPE_AUTH_METHOD, self->auth);
   relay_json_add_string_member (builder, "username", self->username);
   relay_json_add_string_member (builder, "from", self->from);
   relay_json_add_strv_member (builder, "senders", (const char * const *)self->senders);
@@ -281,11 +271,17 @@ static const char * const known_members[] = {
   "senders", "limits", "allow_insecure", "pins", "ca_certificate", "secret", NULL
 };
 
-static gboolean
-check_members (JsonObject          *object,
-               const char          *prefix,
-               const char * const  *known,
-               GError             **error)
+/**
+ * relay_channel_profile_check_members:
+ * @prefix: what names a member of @object in errors ("limits.")
+ *
+ * Refuses a member that @known does not have, naming it.
+ */
+gboolean
+relay_channel_profile_check_members (JsonObject          *object,
+                                     const char          *prefix,
+                                     const char * const  *known,
+                                     GError             **error)
 {
   g_autoptr(GList) members = json_object_get_members (object);
 
@@ -301,22 +297,45 @@ check_members (JsonObject          *object,
   return TRUE;
 }
 
+/* @member's node in *@node, %NULL when it is absent: an error then when
+ * it is @required */
 static gboolean
-read_string (JsonObject   *object,
-             const char   *member,
-             const char   *name,
-             gboolean      required,
-             const char  **value,
-             GError      **error)
+get_member (JsonObject  *object,
+            const char  *member,
+            const char  *name,
+            gboolean     required,
+            JsonNode   **node,
+            GError     **error)
 {
-  JsonNode *node = json_object_get_member (object, member);
-
-  if (node == NULL)
+  *node = json_object_get_member (object, member);
+  if (*node == NULL && required)
     {
-      if (required)
-        relay_channel_profile_set_field_error (error, name, _("missing"));
-      return !required;
+      relay_channel_profile_set_field_error (error, name, _("missing"));
+      return FALSE;
     }
+
+  return TRUE;
+}
+
+/**
+ * relay_channel_profile_read_string:
+ * @name: the member as errors name it ("secret.salt")
+ *
+ * Reads a string member into *@value, left as it is when the member is
+ * absent and not @required.
+ */
+gboolean
+relay_channel_profile_read_string (JsonObject   *object,
+                                   const char   *member,
+                                   const char   *name,
+                                   gboolean      required,
+                                   const char  **value,
+                                   GError      **error)
+{
+  JsonNode *node;
+
+  if (!get_member (object, member, name, required, &node, error) || node == NULL)
+    return node == NULL && !required;
 
   if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
     {
@@ -328,25 +347,27 @@ read_string (JsonObject   *object,
   return TRUE;
 }
 
-static gboolean
-read_uint (JsonObject  *object,
-           const char  *member,
-           const char  *name,
-           gboolean     required,
-           guint        min,
-           guint        max,
-           guint       *value,
-           GError     **error)
+/**
+ * relay_channel_profile_read_uint:
+ *
+ * Reads a whole number from @min to @max into *@value, left as it is
+ * when the member is absent and not @required.
+ */
+gboolean
+relay_channel_profile_read_uint (JsonObject  *object,
+                                 const char  *member,
+                                 const char  *name,
+                                 gboolean     required,
+                                 guint        min,
+                                 guint        max,
+                                 guint       *value,
+                                 GError     **error)
 {
-  JsonNode *node = json_object_get_member (object, member);
+  JsonNode *node;
   gint64 number;
 
-  if (node == NULL)
-    {
-      if (required)
-        relay_channel_profile_set_field_error (error, name, _("missing"));
-      return !required;
-    }
+  if (!get_member (object, member, name, required, &node, error) || node == NULL)
+    return node == NULL && !required;
 
   if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_INT64 ||
       (number = json_node_get_int (node)) < min || number > max)
@@ -370,7 +391,7 @@ read_enum (JsonObject  *object,
   const char *nick = NULL;
   GEnumValue *enum_value;
 
-  if (!read_string (object, member, member, TRUE, &nick, error))
+  if (!relay_channel_profile_read_string (object, member, member, TRUE, &nick, error))
     return FALSE;
 
   if (!(enum_value = g_enum_get_value_by_nick (klass, nick)))
@@ -518,6 +539,9 @@ read_limits (RelayChannelProfile  *self,
   static const char * const members[] = {
     "max_messages", "message_window", "max_recipients", "recipient_window", NULL
   };
+  guint *values[] = {
+    &self->max_messages, &self->message_window, &self->max_recipients, &self->recipient_window
+  };
   JsonObject *limits;
 
   if (!read_object (root, "limits", &limits, error))
@@ -525,15 +549,16 @@ read_limits (RelayChannelProfile  *self,
   if (limits == NULL)
     return TRUE;
 
-  if (!check_members (limits, "limits.", members, error) ||
-      !read_uint (limits, "max_messages", "limits.max_messages", FALSE, 0, G_MAXINT32, &self->max_messages, error) ||
-      !read_uint (limits, "message_window", "limits.message_window", FALSE, 0, G_MAXINT32,
-                  &self->message_window, error) ||
-      !read_uint (limits, "max_recipients", "limits.max_recipients", FALSE, 0, G_MAXINT32,
-                  &self->max_recipients, error) ||
-      !read_uint (limits, "recipient_window", "limits.recipient_window", FALSE, 0, G_MAXINT32,
-                  &self->recipient_window, error))
+  if (!relay_channel_profile_check_members (limits, "limits.", members, error))
     return FALSE;
+
+  for (guint i = 0; members[i] != NULL; i++)
+    {
+      g_autofree char *name = g_strconcat ("limits.", members[i], NULL);
+
+      if (!relay_channel_profile_read_uint (limits, members[i], name, FALSE, 0, G_MAXINT32, values[i], error))
+        return FALSE;
+    }
 
   if ((self->max_messages > 0) != (self->message_window > 0) ||
       (self->max_recipients > 0) != (self->recipient_window > 0))
@@ -565,9 +590,9 @@ read_pins (RelayChannelProfile  *self,
   if (pins == NULL)
     return TRUE;
 
-  if (!check_members (pins, "pins.", members, error) ||
-      !read_string (pins, "host", "pins.host", TRUE, &text, error) ||
-      !read_uint (pins, "port", "pins.port", TRUE, 1, 65535, &port, error))
+  if (!relay_channel_profile_check_members (pins, "pins.", members, error) ||
+      !relay_channel_profile_read_string (pins, "host", "pins.host", TRUE, &text, error) ||
+      !relay_channel_profile_read_uint (pins, "port", "pins.port", TRUE, 1, 65535, &port, error))
     return FALSE;
 
   if (!(host = relay_validate_host (text, &host_error)))
@@ -601,7 +626,7 @@ read_server (RelayChannelProfile  *self,
   const char *provider = NULL, *host = NULL, *username = "", *from = "", *name = NULL;
   char *checked;
 
-  if (!read_string (root, "provider", "provider", TRUE, &provider, error))
+  if (!relay_channel_profile_read_string (root, "provider", "provider", TRUE, &provider, error))
     return FALSE;
   if (relay_provider_lookup (provider) == NULL)
     {
@@ -611,7 +636,7 @@ read_server (RelayChannelProfile  *self,
     }
   set_str (&self->provider, provider);
 
-  if (!read_string (root, "host", "host", TRUE, &host, error))
+  if (!relay_channel_profile_read_string (root, "host", "host", TRUE, &host, error))
     return FALSE;
   if (!(checked = relay_validate_host (host, &check_error)))
     {
@@ -621,12 +646,12 @@ read_server (RelayChannelProfile  *self,
   g_free (self->host);
   self->host = checked;
 
-  if (!read_uint (root, "port", "port", TRUE, 1, 65535, &self->port, error) ||
+  if (!relay_channel_profile_read_uint (root, "port", "port", TRUE, 1, 65535, &self->port, error) ||
       !read_enum (root, "security", RELAY_TYPE_SECURITY, &self->security, error) ||
       !read_enum (root, "auth", RELAY_TYPE_AUTH_METHOD, &self->auth, error))
     return FALSE;
 
-  if (!read_string (root, "username", "username", FALSE, &username, error))
+  if (!relay_channel_profile_read_string (root, "username", "username", FALSE, &username, error))
     return FALSE;
   if (!relay_validate_username (username, &check_error))
     {
@@ -642,7 +667,7 @@ read_server (RelayChannelProfile  *self,
     }
   set_str (&self->username, username);
 
-  if (!read_string (root, "from", "from", FALSE, &from, error))
+  if (!relay_channel_profile_read_string (root, "from", "from", FALSE, &from, error))
     return FALSE;
   if (from[0] != '\0')
     {
@@ -655,7 +680,7 @@ read_server (RelayChannelProfile  *self,
       self->from = checked;
     }
 
-  if (!read_string (root, "name", "name", FALSE, &name, error) ||
+  if (!relay_channel_profile_read_string (root, "name", "name", FALSE, &name, error) ||
       (name != NULL && !check_name (name, error)))
     return FALSE;
   if (name != NULL)
@@ -673,7 +698,7 @@ read_ca_certificate (RelayChannelProfile  *self,
   const char *text = NULL;
   char *pem;
 
-  if (!read_string (root, "ca_certificate", "ca_certificate", FALSE, &text, error))
+  if (!relay_channel_profile_read_string (root, "ca_certificate", "ca_certificate", FALSE, &text, error))
     return FALSE;
   if (text == NULL)
     return TRUE;
@@ -699,7 +724,7 @@ read_version (JsonObject  *root,
   const char *format = NULL;
   gint64 version;
 
-  if (!read_string (root, "format", "format", TRUE, &format, error))
+  if (!relay_channel_profile_read_string (root, "format", "format", TRUE, &format, error))
     return FALSE;
   if (!g_str_equal (format, RELAY_CHANNEL_PROFILE_FORMAT))
     {
@@ -806,7 +831,7 @@ relay_channel_profile_new_from_data (const char  *data,
 
   self = g_object_new (RELAY_TYPE_CHANNEL_PROFILE, NULL);
   if (!read_version (root, error) ||
-      !check_members (root, "", known_members, error) ||
+      !relay_channel_profile_check_members (root, "", known_members, error) ||
       !read_server (self, root, error) ||
       !read_list (root, "senders", "senders", RELAY_CHANNEL_PROFILE_MAX_SENDERS, check_sender,
                   &self->senders, error) ||
