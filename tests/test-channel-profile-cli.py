@@ -255,6 +255,30 @@ def test_office365():
         b.cli("account", "delete")
 
 
+def test_gmail():
+    """Gmail: nothing to share (--include-secret refused with Google's
+    reason), and the import says to sign in"""
+    a, b = Home("gmail-a"), Home("gmail-b")
+    profile = os.path.join(WORK, "gmail.json")
+    try:
+        r = a.cli("account", "set", "--provider", "gmail", "--username", "alice@gmail.com",
+                  "--from", "alice@gmail.com")
+        if not check(r.returncode == 0, "a Gmail account (%s)" % r.stderr):
+            return
+        r = a.cli("account", "export", "--include-secret", "--passphrase-stdin", stdin=PASSPHRASE + "\n")
+        check(r.returncode == 2 and "links their own Google account" in r.stderr and r.stdout == "",
+              "Gmail refuses --include-secret with the provider's reason (%s)" % r.stderr.strip())
+        r = a.cli("account", "export", "--output", profile)
+        check(r.returncode == 0 and "alice@" not in json.loads(open(profile).read()).get("username", "?"),
+              "Gmail exports without the person's address as user name")
+        r = b.cli("account", "import", profile)
+        check(r.returncode == 0 and "link-gmail" in r.stdout,
+              "its import says to sign in with Google (%s %s)" % (r.stdout, r.stderr))
+    finally:
+        a.cli("account", "delete")
+        b.cli("account", "delete")
+
+
 def test_sparkpost_secret():
     """SparkPost with --include-secret: encrypted in the file; import
     refuses to guess, refuses a wrong passphrase (nothing saved), and with
@@ -425,7 +449,7 @@ def test_damaged():
 
 def main():
     try:
-        for test in (test_round_trip_and_pins, test_office365, test_sparkpost_secret, test_damaged):
+        for test in (test_round_trip_and_pins, test_office365, test_gmail, test_sparkpost_secret, test_damaged):
             try:
                 test()
             except Exception as e:  # a crash in one part is a failure, not a hang

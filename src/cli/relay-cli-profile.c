@@ -430,10 +430,14 @@ relay_cli_account_import (int    argc,
   if (!relay_cli_parse_options (context, &argc, &argv))
     return RELAY_CLI_EXIT_USAGE;
 
-  if (argc != 2)
+  if (argc < 2)
     {
-      relay_cli_printerr (argc < 2 ? _("give the channel profile’s file") : _("unexpected argument “%s”"),
-                          argc < 2 ? "" : argv[2]);
+      relay_cli_printerr (_("give the channel profile’s file"));
+      return RELAY_CLI_EXIT_USAGE;
+    }
+  if (argc > 2)
+    {
+      relay_cli_printerr (_("unexpected argument “%s”"), argv[2]);
       return RELAY_CLI_EXIT_USAGE;
     }
   if (password_stdin && passphrase_stdin)
