@@ -117,7 +117,7 @@ def check_cli():
     text = read("docs/cli.md")
     commands = []
     for line in help_text().splitlines():
-        match = re.match(r"  ([a-z][a-z-]*(?: (?:set|show|delete))?)\b", line)
+        match = re.match(r"  ([a-z][a-z-]*(?: (?:set|show|delete|export|import))?)\b", line)
         if match:
             commands.append(match.group(1))
     check(len(commands) >= 10, "mail-relay-cli --help lists the commands (%s)" % ", ".join(commands))

@@ -707,6 +707,8 @@ relay_cli_account (int    argc,
     { "list", "mail-relay-cli account list", account_list },
     { "default", "mail-relay-cli account default", account_default },
     { "delete", "mail-relay-cli account delete", account_delete },
+    { "export", "mail-relay-cli account export", relay_cli_account_export },
+    { "import", "mail-relay-cli account import", relay_cli_account_import },
   };
 
   for (guint i = 0; argc >= 2 && i < G_N_ELEMENTS (commands); i++)
@@ -717,6 +719,6 @@ relay_cli_account (int    argc,
         return commands[i].run (argc - 1, argv + 1);
       }
 
-  relay_cli_printerr (_("usage: mail-relay-cli account set|add|show|list|default|delete [OPTIONS]"));
+  relay_cli_printerr (_("usage: mail-relay-cli account set|add|show|list|default|delete|export|import [OPTIONS]"));
   return RELAY_CLI_EXIT_USAGE;
 }

@@ -177,22 +177,16 @@ relay_cli_read_password (GError **error)
   return relay_cli_read_secret (RELAY_ACCOUNT_ERROR_PASSWORD, error);
 }
 
-/**
- * relay_cli_read_secret:
- * @field: %RELAY_ACCOUNT_ERROR_PASSWORD or
- *   %RELAY_ACCOUNT_ERROR_OAUTH_CLIENT_SECRET: what is read, for the prompt
- *   and the errors
- *
- * Reads one line from standard input, without echo on a terminal. A
- * password is checked here; a client secret by the caller, who knows
- * the sign-in it is for.
- */
-char *
-relay_cli_read_secret (RelayAccountError   field,
-                       GError            **error)
+/* One line from standard input, without echo on a terminal, where
+ * @prompt is shown; @nul and @empty are the errors (code @field) for a
+ * line with a NUL byte and for nothing read */
+static char *
+read_secret_line (const char         *prompt,
+                  RelayAccountError   field,
+                  const char         *nul,
+                  const char         *empty,
+                  GError            **error)
 {
-  gboolean client_secret = field == RELAY_ACCOUNT_ERROR_OAUTH_CLIENT_SECRET;
-
   g_autoptr(GInputStream) input = g_unix_input_stream_new (STDIN_FILENO, FALSE);
   char buffer[MAX_PASSWORD_INPUT + 1];
   gboolean tty = isatty (STDIN_FILENO);
@@ -204,7 +198,7 @@ relay_cli_read_secret (RelayAccountError   field,
   /* on a terminal: prompt, and do not echo */
   if (tty)
     {
-      g_printerr ("%s", client_secret ? _("Client secret: ") : _("Password: "));
+      g_printerr ("%s", prompt);
       if (tcgetattr (STDIN_FILENO, &saved) == 0)
         {
           quiet = saved;
@@ -243,24 +237,46 @@ relay_cli_read_secret (RelayAccountError   field,
   if (memchr (buffer, '\0', length) != NULL)
     {
       memset (buffer, 0, sizeof buffer);
-      g_set_error_literal (error, RELAY_ACCOUNT_ERROR, field,
-                           client_secret ? _("Client secret: it contains a NUL byte")
-                                         : _("Password: it contains a NUL byte"));
+      g_set_error_literal (error, RELAY_ACCOUNT_ERROR, field, nul);
       return NULL;
     }
 
   if (length == 0)
     {
-      g_set_error_literal (error, RELAY_ACCOUNT_ERROR, field,
-                           client_secret ? _("Client secret: nothing was read from standard input")
-                                         : _("Password: nothing was read from standard input"));
+      g_set_error_literal (error, RELAY_ACCOUNT_ERROR, field, empty);
       return NULL;
     }
 
   password = g_strndup (buffer, length);
   memset (buffer, 0, sizeof buffer);
 
-  if (!client_secret && !relay_validate_password (password, error))
+  return password;
+}
+
+/**
+ * relay_cli_read_secret:
+ * @field: %RELAY_ACCOUNT_ERROR_PASSWORD or
+ *   %RELAY_ACCOUNT_ERROR_OAUTH_CLIENT_SECRET: what is read, for the prompt
+ *   and the errors
+ *
+ * Reads one line from standard input, without echo on a terminal. A
+ * password is checked here; a client secret by the caller, who knows
+ * the sign-in it is for.
+ */
+char *
+relay_cli_read_secret (RelayAccountError   field,
+                       GError            **error)
+{
+  gboolean client_secret = field == RELAY_ACCOUNT_ERROR_OAUTH_CLIENT_SECRET;
+  char *password;
+
+  if (client_secret)
+    return read_secret_line (_("Client secret: "), field, _("Client secret: it contains a NUL byte"),
+                             _("Client secret: nothing was read from standard input"), error);
+
+  password = read_secret_line (_("Password: "), field, _("Password: it contains a NUL byte"),
+                               _("Password: nothing was read from standard input"), error);
+  if (password != NULL && !relay_validate_password (password, error))
     {
       memset (password, 0, strlen (password));
       g_free (password);
@@ -268,6 +284,21 @@ relay_cli_read_secret (RelayAccountError   field,
     }
 
   return password;
+}
+
+/**
+ * relay_cli_read_passphrase:
+ *
+ * Reads a channel profile's passphrase as relay_cli_read_secret() reads
+ * a password (the errors have the code %RELAY_ACCOUNT_ERROR_PASSWORD);
+ * the profile checks it.
+ */
+char *
+relay_cli_read_passphrase (GError **error)
+{
+  return read_secret_line (_("Passphrase: "), RELAY_ACCOUNT_ERROR_PASSWORD,
+                           _("Passphrase: it contains a NUL byte"),
+                           _("Passphrase: nothing was read from standard input"), error);
 }
 
 static gboolean

@@ -57,6 +57,7 @@ RelayAccount      *relay_cli_load_chosen_account   (RelayAccountStore      **sto
 char              *relay_cli_read_password         (GError                 **error);
 char              *relay_cli_read_secret           (RelayAccountError        field,
                                                     GError                 **error);
+char              *relay_cli_read_passphrase       (GError                 **error);
 int                relay_cli_usage_error           (const GError            *error);
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (RelayCliAccountOptions, relay_cli_account_options_clear)

@@ -31,6 +31,10 @@ int      relay_cli_send          (int              argc,
 /* In its network module (relay-cli-network.c) */
 int      relay_cli_account       (int              argc,
                                   char           **argv);
+int      relay_cli_account_export (int             argc,
+                                   char          **argv);
+int      relay_cli_account_import (int             argc,
+                                   char          **argv);
 int      relay_cli_test          (int              argc,
                                   char           **argv);
 int      relay_cli_sandbox       (int              argc,

@@ -29,6 +29,10 @@ void        relay_json_add_string_member (JsonBuilder *builder,
 void        relay_json_add_strv_member   (JsonBuilder        *builder,
                                           const char         *member,
                                           const char * const *values);
+void        relay_json_add_enum_member   (JsonBuilder *builder,
+                                          const char  *member,
+                                          GType        type,
+                                          int          value);
 void        relay_json_add_int_member    (JsonBuilder *builder,
                                           const char  *member,
                                           gint64       value);

@@ -102,6 +102,19 @@ relay_json_add_strv_member (JsonBuilder        *builder,
   json_builder_end_array (builder);
 }
 
+/* @member, with the nick of @value of the enum @type ("" when it has none) */
+void
+relay_json_add_enum_member (JsonBuilder *builder,
+                            const char  *member,
+                            GType        type,
+                            int          value)
+{
+  g_autoptr(GEnumClass) klass = g_type_class_ref (type);
+  GEnumValue *enum_value = g_enum_get_value (klass, value);
+
+  relay_json_add_string_member (builder, member, enum_value ? enum_value->value_nick : "");
+}
+
 /* @member, with the integer @value */
 void
 relay_json_add_int_member (JsonBuilder *builder,
