@@ -287,7 +287,8 @@ def test_sparkpost_secret():
     profile = os.path.join(WORK, "sparkpost.json")
     try:
         r = a.cli("account", "set", "--provider", "sparkpost", "--password-stdin", "--from",
-                  "news@example.org", stdin=SPARK_SECRET + "\n")
+                  "news@example.org", "--name", "Team SparkPost", "--sender", "*@example.org",
+                  "--sender", "sales@example.com", stdin=SPARK_SECRET + "\n")
         if not check(r.returncode == 0, "a SparkPost account (%s)" % r.stderr):
             return
         r = a.cli("account", "export", "--include-secret", "--output", profile)
@@ -326,14 +327,27 @@ def test_sparkpost_secret():
         same_account(shown_a, shown_b, "SparkPost export → import")
         check(shown_b and holding(SPARK_SECRET) == owner + 1 and lookup(shown_b["id"]) == SPARK_SECRET,
               "the keyring holds the password for the new account too")
+        check(shown_b and shown_b.get("name") == "Team SparkPost" and
+              shown_b.get("senders") == ["*@example.org", "sales@example.com"],
+              "the name and the sender patterns came along: %r" % shown_b)
+        r = b.cli("account", "import", profile, "--passphrase-stdin", "--name", "Team SparkPost",
+                  stdin=PASSPHRASE + "\n")
+        check(r.returncode == 2 and "--name" in r.stderr, "--name of another account is refused (%s)"
+              % r.stderr.strip())
+        r = b.cli("account", "import", profile, "--passphrase-stdin", "--name", "Second copy",
+                  stdin=PASSPHRASE + "\n")
+        listed = json.loads(b.cli("account", "list", "--json").stdout or "[]")
+        check(r.returncode == 0 and sorted(x["name"] for x in listed) == ["Second copy", "Team SparkPost"] and
+              "The default account is still “Team SparkPost”" in r.stdout,
+              "--name names the new account, and the default stays (%s)" % r.stdout)
         no_secret_in(list(a.files()) + list(b.files()), SPARK_SECRET, "file under either HOME")
 
         r = b.cli("account", "export", "--account", "no-such-account")
-        check(r.returncode == 2 and shown_b and shown_b["id"] in r.stderr,
+        check(r.returncode == 2 and "Team SparkPost" in r.stderr,
               "an unknown --account exits 2 and lists the known ones (%s)" % r.stderr.strip())
-        r = b.cli("account", "export", "--account", shown_b["id"] if shown_b else "")
-        check(r.returncode == 0 and json.loads(r.stdout or "{}").get("provider") == "sparkpost",
-              "--account ID exports that account")
+        r = b.cli("account", "export", "--account", "Second copy")
+        check(r.returncode == 0 and json.loads(r.stdout or "{}").get("name") == "Second copy",
+              "--account NAME exports that account")
 
         r = a.cli("account", "export", "--format", "autoconfig")
         config = ET.fromstring(r.stdout) if r.returncode == 0 else None
@@ -350,6 +364,7 @@ def test_sparkpost_secret():
         no_secret_in([profile], SPARK_SECRET, "autoconfig file")
     finally:
         a.cli("account", "delete")
+        b.cli("account", "delete")
         b.cli("account", "delete")
 
 

@@ -69,6 +69,8 @@ make_account (const char *provider,
   else
     relay_account_set_username (account, "alice@example.org");
   relay_account_set_from (account, "news@example.org");
+  relay_account_set_name (account, "Team news");
+  relay_account_set_senders (account, (const char * const[]) { "*@example.org", "sales@example.com", NULL });
   relay_account_set_pins (account, pins);
   relay_account_set_max_messages (account, 12);
   relay_account_set_message_window (account, 90);
@@ -151,6 +153,8 @@ test_round_trip (void)
   g_assert_cmpint (relay_account_get_auth (created), ==, relay_account_get_auth (account));
   g_assert_cmpstr (relay_account_get_username (created), ==, "SMTP_Injection");
   g_assert_cmpstr (relay_account_get_from (created), ==, "news@example.org");
+  g_assert_cmpstr (relay_account_get_name (created), ==, "Team news");
+  g_assert_cmpstrv (relay_account_get_senders (created), ((const char *[]) { "*@example.org", "sales@example.com", NULL }));
   g_assert_cmpstrv (relay_account_get_pins (created), ((const char *[]) { PIN, NULL }));
   g_assert_cmpuint (relay_account_get_max_messages (created), ==, 12);
   g_assert_cmpuint (relay_account_get_message_window (created), ==, 90);

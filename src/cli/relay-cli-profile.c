@@ -27,39 +27,6 @@
 #include "relay-secure-private.h"
 #include "relay-validate.h"
 
-/* --account NAME|ID. The several channels bring the one look-up every
- * command shares (by name or id, listing the known ones when none
- * matches); until accounts have names this finds one by its id, and
- * this function is the one thing to replace with that look-up. Sets
- * *@status to the exit status when there is none. */
-static RelayAccount *
-find_account (RelayAccountStore *store,
-              const char        *wanted,
-              int               *status)
-{
-  GListModel *accounts = relay_account_store_get_accounts (store);
-  g_autoptr(GString) known = g_string_new (NULL);
-  RelayAccount *account;
-
-  *status = RELAY_CLI_EXIT_FAILED;
-  if (wanted == NULL)
-    return relay_cli_get_account (store, NULL);
-
-  if ((account = relay_account_store_lookup (store, wanted)) != NULL)
-    return account;
-
-  for (guint i = 0; i < g_list_model_get_n_items (accounts); i++)
-    {
-      g_autoptr(RelayAccount) item = g_list_model_get_item (accounts, i);
-
-      g_string_append_printf (known, "%s%s", known->len ? ", " : "", relay_account_get_id (item));
-    }
-  relay_cli_printerr (_("--account: there is no account “%s” (the accounts: %s)"), wanted,
-                      known->len ? known->str : _("none"));
-  *status = RELAY_CLI_EXIT_USAGE;
-  return NULL;
-}
-
 /* An error of the profile: a CA file that cannot be read is a failure
  * (1); anything else is bad input (2), named by @option when given */
 static int
@@ -149,7 +116,7 @@ relay_cli_account_export (int    argc,
 
   if (!(store = relay_cli_load_store ()))
     return RELAY_CLI_EXIT_FAILED;
-  if (!(account = find_account (store, wanted, &status)))
+  if (!(account = relay_cli_choose_account (store, wanted, NULL, &status)))
     return status;
 
   if (!(profile = relay_channel_profile_new_from_account (account, &error)))
@@ -257,27 +224,6 @@ read_profile (const char  *path,
   *length = data->len;
   g_byte_array_append (data, (const guint8 *)"", 1);
   return (char *)g_byte_array_free (g_steal_pointer (&data), FALSE);
-}
-
-/* Accounts gain a name and sender patterns with the several channels
- * (relay_account_set_name(), relay_account_set_senders()); until then
- * an account keeps neither, and these say so: replace their bodies with
- * those calls. */
-static gboolean
-account_set_name (RelayAccount  *account,
-                  const char    *name,
-                  GError       **error)
-{
-  g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
-                       _("--name: accounts of this version of Mail Relay have no names yet"));
-  return FALSE;
-}
-
-static gboolean
-account_set_senders (RelayAccount        *account,
-                     const char * const  *senders)
-{
-  return senders[0] == NULL;
 }
 
 /* What the person still has to do before the account can send, when the
@@ -480,11 +426,13 @@ relay_cli_account_import (int    argc,
                           relay_provider_get_name (provider));
       return RELAY_CLI_EXIT_USAGE;
     }
-  if ((name != NULL || relay_channel_profile_get_name (profile)[0] != '\0') &&
-      !account_set_name (account, name ? name : relay_channel_profile_get_name (profile), &error))
+  if (name != NULL)
     {
-      relay_cli_printerr ("%s", error->message);
-      return RELAY_CLI_EXIT_USAGE;
+      g_autofree char *checked = relay_account_store_check_name (store, name, NULL, &error);
+
+      if (checked == NULL)
+        return relay_cli_usage_error (error);
+      relay_account_set_name (account, checked);
     }
   if (!relay_account_validate (account, &error))
     return relay_cli_usage_error (error);
@@ -500,17 +448,11 @@ relay_cli_account_import (int    argc,
   if (!saved)
     return RELAY_CLI_EXIT_FAILED;
 
-  g_print (_("Created account %s (%s, port %u) from %s\n"), relay_account_get_id (account),
+  g_print (_("Created account “%s” (%s, port %u) from %s\n"), relay_account_get_name (account),
            relay_account_get_host (account), relay_account_get_port (account), argv[1]);
   if (relay_account_store_get_default (store) != account)
-    g_print (_("The default account is still %s\n"), relay_account_get_id (relay_account_store_get_default (store)));
-  if (!account_set_senders (account, relay_channel_profile_get_senders (profile)))
-    {
-      g_autofree char *senders = g_strjoinv (", ", (char **)relay_channel_profile_get_senders (profile));
-
-      relay_cli_printerr (_("warning: the profile’s sender addresses (%s) were not kept: accounts of this "
-                            "version of Mail Relay have none"), senders);
-    }
+    g_print (_("The default account is still “%s”\n"),
+             relay_account_get_name (relay_account_store_get_default (store)));
   if (relay_account_get_allow_insecure (account) && !relay_host_is_loopback (relay_account_get_host (account)))
     relay_cli_printerr (_("warning: the profile allows sending the password unencrypted to %s (allow_insecure)"),
                         relay_account_get_host (account));

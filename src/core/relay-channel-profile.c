@@ -31,24 +31,6 @@ G_DEFINE_QUARK (relay-channel-profile-error-quark, relay_channel_profile_error)
 
 G_DEFINE_FINAL_TYPE (RelayChannelProfile, relay_channel_profile, G_TYPE_OBJECT)
 
-/* Accounts gain a name and sender patterns with the several channels
- * (relay_account_get_name(), relay_account_get_senders()); until they
- * have them these two are the one place a profile reads them from and
- * gives them to: an account of today has neither. */
-static const char *
-account_get_name (RelayAccount *account)
-{
-  return "";
-}
-
-static const char * const *
-account_get_senders (RelayAccount *account)
-{
-  static const char * const none[] = { NULL };
-
-  return none;
-}
-
 static void
 set_str (char       **field,
          const char  *value)
@@ -151,7 +133,7 @@ relay_channel_profile_new_from_account (RelayAccount  *account,
   g_return_val_if_fail (RELAY_IS_ACCOUNT (account), NULL);
 
   self = g_object_new (RELAY_TYPE_CHANNEL_PROFILE, NULL);
-  set_str (&self->name, account_get_name (account));
+  set_str (&self->name, relay_account_get_name (account));
   set_str (&self->provider, relay_account_get_provider (account));
   set_str (&self->host, relay_account_get_host (account));
   self->port = relay_account_get_port (account);
@@ -161,7 +143,7 @@ relay_channel_profile_new_from_account (RelayAccount  *account,
     set_str (&self->username, relay_account_get_username (account));
   set_str (&self->from, relay_account_get_from (account));
   g_strfreev (self->senders);
-  self->senders = g_strdupv ((char **)account_get_senders (account));
+  self->senders = g_strdupv ((char **)relay_account_get_senders (account));
   self->max_messages = relay_account_get_max_messages (account);
   self->message_window = relay_account_get_message_window (account);
   self->max_recipients = relay_account_get_max_recipients (account);
@@ -483,52 +465,11 @@ read_list (JsonObject  *object,
   return TRUE;
 }
 
-/* An address, or "*@domain": the addresses a channel may send as */
-static char *
-check_sender (const char  *text,
-              GError     **error)
-{
-  g_autofree char *domain = NULL;
-
-  if (!g_str_has_prefix (text, "*@"))
-    return relay_validate_address (text, error);
-
-  if (!(domain = relay_validate_host (text + 2, error)))
-    return NULL;
-
-  return g_strconcat ("*@", domain, NULL);
-}
-
 static char *
 check_pin (const char  *text,
            GError     **error)
 {
   return relay_validate_pin (text, error);
-}
-
-/* a name a person gave the channel: one line of text, not too long */
-static gboolean
-check_name (const char  *name,
-            GError     **error)
-{
-  if (!g_utf8_validate (name, -1, NULL) || g_utf8_strlen (name, -1) > 100 || name[0] == '\0')
-    {
-      relay_channel_profile_set_field_error (error, "name", _("not a name of 1 to 100 characters"));
-      return FALSE;
-    }
-
-  for (const char *p = name; *p; p = g_utf8_next_char (p))
-    {
-      gunichar c = g_utf8_get_char (p);
-
-      if (g_unichar_iscntrl (c) || g_unichar_type (c) == G_UNICODE_FORMAT)
-        {
-          relay_channel_profile_set_field_error (error, "name", _("it contains control characters"));
-          return FALSE;
-        }
-    }
-
-  return TRUE;
 }
 
 static gboolean
@@ -680,11 +621,18 @@ read_server (RelayChannelProfile  *self,
       self->from = checked;
     }
 
-  if (!relay_channel_profile_read_string (root, "name", "name", FALSE, &name, error) ||
-      (name != NULL && !check_name (name, error)))
+  if (!relay_channel_profile_read_string (root, "name", "name", FALSE, &name, error))
     return FALSE;
   if (name != NULL)
-    set_str (&self->name, name);
+    {
+      if (!(checked = relay_validate_account_name (name, &check_error)))
+        {
+          relay_channel_profile_set_field_error (error, "name", _("not valid (%s)"), check_error->message);
+          return FALSE;
+        }
+      g_free (self->name);
+      self->name = checked;
+    }
 
   return TRUE;
 }
@@ -833,7 +781,7 @@ relay_channel_profile_new_from_data (const char  *data,
   if (!read_version (root, error) ||
       !relay_channel_profile_check_members (root, "", known_members, error) ||
       !read_server (self, root, error) ||
-      !read_list (root, "senders", "senders", RELAY_CHANNEL_PROFILE_MAX_SENDERS, check_sender,
+      !read_list (root, "senders", "senders", RELAY_CHANNEL_PROFILE_MAX_SENDERS, relay_validate_sender,
                   &self->senders, error) ||
       !read_limits (self, root, error))
     return NULL;
@@ -887,7 +835,8 @@ relay_channel_profile_is_shareable (RelayChannelProfile *self)
 /**
  * relay_channel_profile_create_account:
  *
- * A new account (a new id) with the profile's settings; no CA file
+ * A new account (a new id) with the profile's settings and name (the
+ * store gives it one of its own when another account has it); no CA file
  * (relay_channel_profile_write_ca_file() writes the profile's) and no
  * secret. Its pins are for its server, so that its first test checks
  * them.
@@ -902,6 +851,7 @@ relay_channel_profile_create_account (RelayChannelProfile *self)
   g_return_val_if_fail (RELAY_IS_CHANNEL_PROFILE (self), NULL);
 
   account = relay_account_new ();
+  relay_account_set_name (account, self->name);
   relay_account_set_provider (account, self->provider);
   relay_account_set_host (account, self->host);
   relay_account_set_port (account, self->port);
@@ -909,6 +859,7 @@ relay_channel_profile_create_account (RelayChannelProfile *self)
   relay_account_set_auth (account, self->auth);
   relay_account_set_username (account, self->username);
   relay_account_set_from (account, self->from);
+  relay_account_set_senders (account, (const char * const *)self->senders);
   relay_account_set_max_messages (account, self->max_messages);
   relay_account_set_message_window (account, self->message_window);
   relay_account_set_max_recipients (account, self->max_recipients);
