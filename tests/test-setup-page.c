@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "relay-diagnosis.h"
+#include "relay-format.h"
 #include "relay-probe-view.h"
 #include "relay-message.h"
 #include "relay-secrets.h"
@@ -72,6 +73,39 @@ row (Fixture    *fixture,
     g_error ("no row titled “%s”", title);
 
   return found;
+}
+
+static gboolean
+is_pin_remove_button (GtkWidget     *widget,
+                      gconstpointer  data)
+{
+  GtkWidget *icon = GTK_IS_BUTTON (widget) ? gtk_button_get_child (GTK_BUTTON (widget)) : NULL;
+
+  return GTK_IS_IMAGE (icon) && g_strcmp0 (gtk_image_get_icon_name (GTK_IMAGE (icon)), "user-trash-symbolic") == 0;
+}
+
+static void
+count_matches (GtkWidget     *root,
+               WidgetMatch    match,
+               gconstpointer  data,
+               guint         *n)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child; child = gtk_widget_get_next_sibling (child))
+    {
+      if (match (child, data))
+        (*n)++;
+      count_matches (child, match, data, n);
+    }
+}
+
+/* How many certificates the settings group lists as pinned */
+static guint
+pins_listed (Fixture *fixture)
+{
+  guint n = 0;
+
+  count_matches (row (fixture, "Pinned Certificates"), is_pin_remove_button, NULL, &n);
+  return n;
 }
 
 static void
@@ -1170,7 +1204,9 @@ test_trust_stays_with_server (void)
 
       save_trusting_account ();
       fixture_set_up (&fixture, "keep");
-      g_assert_true (gtk_widget_get_visible (row (&fixture, "Trusted Certificate")));
+      g_assert_cmpuint (pins_listed (&fixture), ==, 1);
+      g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row (&fixture, "CA File"))), !=,
+                       "None: the system’s certificate authorities are trusted");
 
       if (i == 0)
         type (&fixture, "Port", "465");
@@ -1182,7 +1218,9 @@ test_trust_stays_with_server (void)
           type (&fixture, "User Name", "me@example.org");
         }
       /* what the form shows applies to the new server */
-      g_assert_false (gtk_widget_get_visible (row (&fixture, "Trusted Certificate")));
+      g_assert_cmpuint (pins_listed (&fixture), ==, 0);
+      g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row (&fixture, "CA File"))), ==,
+                       "None: the system’s certificate authorities are trusted");
       save_and_wait (&fixture);
 
       saved = reload_default ();
@@ -1210,6 +1248,7 @@ test_certificate_renewed (void)
   g_autofree char *before = NULL;
   g_autofree char *after = NULL;
   g_autofree char *where = NULL;
+  g_autofree char *fingerprint = NULL;
   const char *old_pin = "abababababababababababababababababababababababababababababababab";
   const char *pins[] = { old_pin, NULL };
   gint64 deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
@@ -1241,17 +1280,18 @@ test_certificate_renewed (void)
   fixture_set_up (&fixture, "keep");
 
   /* the page says in plain words what the pin means */
-  pin_row = row (&fixture, "Trusted Certificate");
-  g_assert_true (gtk_widget_get_visible (pin_row));
-  g_assert_nonnull (strstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (pin_row)), "Only this certificate is accepted"));
-  g_assert_nonnull (strstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (pin_row)), where));
-  g_assert_nonnull (strstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (pin_row)), old_pin));
+  pin_row = row (&fixture, "Pinned Certificates");
+  g_assert_cmpuint (pins_listed (&fixture), ==, 1);
+  g_assert_nonnull (strstr (adw_expander_row_get_subtitle (ADW_EXPANDER_ROW (pin_row)), "Only this certificate is accepted"));
+  g_assert_nonnull (strstr (adw_expander_row_get_subtitle (ADW_EXPANDER_ROW (pin_row)), where));
+  fingerprint = relay_format_fingerprint (old_pin, 16);
+  g_assert_nonnull (row (&fixture, fingerprint));
 
   /* for another port it would not apply, and is not shown */
   type (&fixture, "Port", "2525");
-  g_assert_false (gtk_widget_get_visible (pin_row));
+  g_assert_cmpuint (pins_listed (&fixture), ==, 0);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture.page), "setup.revert", NULL));
-  g_assert_true (gtk_widget_get_visible (pin_row));
+  g_assert_cmpuint (pins_listed (&fixture), ==, 1);
 
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture.page), "setup.test", NULL));
   view = find_probe_view ();
@@ -1283,7 +1323,10 @@ test_certificate_renewed (void)
   g_assert_nonnull (strstr (after, sha256));
   g_assert_null (strstr (after, old_pin));
   g_assert_nonnull (strstr (after, "\"pins_for\""));
-  g_assert_nonnull (strstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (pin_row)), sha256));
+  g_clear_pointer (&fingerprint, g_free);
+  fingerprint = relay_format_fingerprint (sha256, 16);
+  g_assert_nonnull (row (&fixture, fingerprint));
+  g_assert_cmpuint (pins_listed (&fixture), ==, 1);
   g_assert_false (action_enabled (&fixture, "setup.save"));
 
   gtk_window_destroy (GTK_WINDOW (view));
