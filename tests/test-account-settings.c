@@ -534,6 +534,7 @@ remove_pin (Fixture    *fixture,
             const char *response)
 {
   GtkWidget *button = find_widget (row (fixture, "Pinned Certificates"), is_remove_button_for, pin);
+  g_autofree char *fingerprint = relay_format_fingerprint (pin, 8);
   AdwMessageDialog *dialog;
 
   g_assert_nonnull (button);
@@ -541,6 +542,7 @@ remove_pin (Fixture    *fixture,
   dialog = find_message_dialog ();
   g_assert_nonnull (dialog);
   g_assert_nonnull (strstr (adw_message_dialog_get_body (dialog), "relay.lan.example, port 587"));
+  g_assert_nonnull (strstr (adw_message_dialog_get_body (dialog), fingerprint));
   adw_message_dialog_response (dialog, response);
   while (g_main_context_iteration (NULL, FALSE))
     ;
@@ -563,6 +565,9 @@ test_pins (Fixture       *fixture,
   g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row (fixture, two))), ==, "relay.lan.example, port 587");
   g_assert_nonnull (strstr (adw_expander_row_get_subtitle (ADW_EXPANDER_ROW (pins)),
                             "Only these certificates are accepted for relay.lan.example, port 587"));
+
+  /* listed, not opened unasked */
+  g_assert_false (adw_expander_row_get_expanded (ADW_EXPANDER_ROW (pins)));
 
   /* Cancel keeps it */
   remove_pin (fixture, PIN_ONE, "cancel");

@@ -433,18 +433,18 @@ remove_pin_cb (GtkButton            *button,
                RelayAccountSettings *self)
 {
   const char *pin = g_object_get_data (G_OBJECT (button), "pin");
-  g_autofree char *fingerprint = relay_format_fingerprint (pin, 0);
+  g_autofree char *fingerprint = relay_format_fingerprint (pin, 8);
   g_autofree char *body = NULL;
   GtkWidget *dialog;
 
   if (self->base == NULL)
     return;
 
-  /* Translators: %s is a SHA-256 fingerprint, then a server name and its port */
-  body = g_strdup_printf (_("The certificate with the SHA-256 fingerprint %s will no longer be accepted "
-                            "for %s, port %u, once you save. With no pinned certificate left, the "
-                            "server’s certificate has to be vouched for by a certificate authority again."),
-                          fingerprint, relay_account_get_host (self->base), relay_account_get_port (self->base));
+  /* Translators: %s is a server name, %u its port, the last %s a SHA-256 fingerprint on lines of its own */
+  body = g_strdup_printf (_("Once you save, %s, port %u, no longer accepts the certificate with this SHA-256 "
+                            "fingerprint:\n\n%s\n\nWith no pinned certificate left, the server’s certificate "
+                            "has to be vouched for by a certificate authority again."),
+                          relay_account_get_host (self->base), relay_account_get_port (self->base), fingerprint);
   dialog = relay_message_dialog_new (GTK_WIDGET (self), _("Remove the Pinned Certificate?"), body,
                                      "cancel",
                                      "cancel", _("_Cancel"), ADW_RESPONSE_DEFAULT,
@@ -543,7 +543,12 @@ update_trust_rows (RelayAccountSettings *self)
                                       n),
                             relay_account_get_host (self->base), relay_account_get_port (self->base));
   adw_expander_row_set_subtitle (self->pins_row, text);
-  adw_expander_row_set_enable_expansion (self->pins_row, n > 0);
+  /* enabling it would also open it */
+  if (adw_expander_row_get_enable_expansion (self->pins_row) != (n > 0))
+    {
+      adw_expander_row_set_enable_expansion (self->pins_row, n > 0);
+      adw_expander_row_set_expanded (self->pins_row, FALSE);
+    }
 }
 
 static void
