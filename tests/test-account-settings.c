@@ -16,22 +16,16 @@
 #include <glib/gstdio.h>
 #include <string.h>
 
-#include "relay-account-store.h"
 #include "relay-format.h"
 #include "relay-sandbox-cert.h"
-#include "relay-setup-page.h"
+#include "page-helpers.h"
 #include "test-helpers.h"
 #include "widget-helpers.h"
 
 #define PIN_ONE "4fa10b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8"
 #define PIN_TWO "abababababababababababababababababababababababababababababababab"
 
-typedef struct
-{
-  RelayAccountStore *store;
-  GtkWindow         *window;
-  RelaySetupPage    *page;
-} Fixture;
+typedef PageFixture Fixture;
 
 static char *
 accounts_path (void)
@@ -70,17 +64,6 @@ save_account (RelayAccount *account)
   g_assert_no_error (error);
 }
 
-static RelayAccount *
-reload_default (void)
-{
-  g_autoptr(RelayAccountStore) store = relay_account_store_new (NULL);
-
-  g_assert_true (relay_account_store_load (store, NULL));
-  g_assert_nonnull (relay_account_store_get_default (store));
-
-  return relay_account_copy (relay_account_store_get_default (store));
-}
-
 /* @data: the account saved before the page opens, or NULL for none */
 static void
 fixture_set_up (Fixture       *fixture,
@@ -101,36 +84,14 @@ fixture_set_up (Fixture       *fixture,
       save_account (account);
     }
 
-  fixture->store = relay_account_store_new (NULL);
-  g_assert_true (relay_account_store_load (fixture->store, NULL));
-
-  fixture->page = g_object_new (RELAY_TYPE_SETUP_PAGE, "store", fixture->store, NULL);
-  fixture->window = GTK_WINDOW (gtk_window_new ());
-  gtk_window_set_default_size (fixture->window, 600, 900);
-  gtk_window_set_child (fixture->window, GTK_WIDGET (fixture->page));
-  gtk_window_present (fixture->window);
+  page_fixture_open (fixture);
 }
 
 static void
 fixture_tear_down (Fixture       *fixture,
                    gconstpointer  data)
 {
-  g_object_ref (fixture->page);
-  gtk_window_destroy (fixture->window);
-  g_assert_true (await_finalize (g_steal_pointer (&fixture->page)) == g_thread_self ());
-  g_assert_finalize_object (fixture->store);
-}
-
-static GtkWidget *
-row (Fixture    *fixture,
-     const char *title)
-{
-  GtkWidget *found = find_row (GTK_WIDGET (fixture->page), title);
-
-  if (found == NULL)
-    g_error ("no row titled “%s”", title);
-
-  return found;
+  page_fixture_close (fixture);
 }
 
 static const char *
@@ -138,14 +99,6 @@ text (Fixture    *fixture,
       const char *title)
 {
   return gtk_editable_get_text (GTK_EDITABLE (row (fixture, title)));
-}
-
-static void
-type (Fixture    *fixture,
-      const char *title,
-      const char *value)
-{
-  gtk_editable_set_text (GTK_EDITABLE (row (fixture, title)), value);
 }
 
 /* The drop-down of a window's unit, inside its row */
@@ -167,54 +120,6 @@ unit_name (Fixture    *fixture,
   GtkStringObject *item = gtk_drop_down_get_selected_item (drop_down);
 
   return gtk_string_object_get_string (item);
-}
-
-static gboolean
-action_enabled (Fixture    *fixture,
-                const char *name)
-{
-  GtkWidget *button = find_actionable (GTK_WIDGET (fixture->page), name);
-
-  g_assert_nonnull (button);
-  return gtk_widget_get_sensitive (button);
-}
-
-static gboolean
-is_error_label_with (GtkWidget     *widget,
-                     gconstpointer  needle)
-{
-  return GTK_IS_LABEL (widget) && gtk_widget_has_css_class (widget, "error") &&
-         gtk_widget_get_visible (widget) &&
-         strstr (gtk_label_get_text (GTK_LABEL (widget)), needle) != NULL;
-}
-
-static gboolean
-error_shows (Fixture    *fixture,
-             const char *needle)
-{
-  return find_widget (GTK_WIDGET (fixture->page), is_error_label_with, needle) != NULL;
-}
-
-static void
-saved_cb (RelaySetupPage *page,
-          gboolean       *saved)
-{
-  *saved = TRUE;
-}
-
-static void
-save_and_wait (Fixture *fixture)
-{
-  gboolean saved = FALSE;
-  gulong id = g_signal_connect (fixture->page, "saved", G_CALLBACK (saved_cb), &saved);
-  gint64 deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
-
-  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->page), "setup.save", NULL));
-  while (!saved && g_get_monotonic_time () < deadline)
-    g_main_context_iteration (NULL, TRUE);
-
-  g_signal_handler_disconnect (fixture->page, id);
-  g_assert_true (saved);
 }
 
 static char *
@@ -305,7 +210,7 @@ test_limits_bad (Fixture       *fixture,
 
       /* checked as it is typed */
       g_assert_true (gtk_widget_has_css_class (row (fixture, cases[i].title), "error"));
-      g_assert_true (error_shows (fixture, cases[i].message));
+      g_assert_true (error_label_shows (GTK_WIDGET (fixture->page), cases[i].message));
 
       /* Save opens the group, goes to the field, and writes nothing */
       adw_expander_row_set_expanded (ADW_EXPANDER_ROW (row (fixture, "Throttling")), FALSE);
@@ -317,7 +222,7 @@ test_limits_bad (Fixture       *fixture,
 
       g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->page), "setup.revert", NULL));
       g_assert_false (gtk_widget_has_css_class (row (fixture, cases[i].title), "error"));
-      g_assert_false (error_shows (fixture, ":"));
+      g_assert_false (error_label_shows (GTK_WIDGET (fixture->page), ":"));
     }
 
   /* a window does not matter without a maximum */
@@ -483,8 +388,8 @@ test_ca_file (Fixture       *fixture,
    * chosen before stays */
   before = read_accounts ();
   choose_ca_file (fixture, junk);
-  g_assert_true (error_shows (fixture, "CA file: “"));
-  g_assert_true (error_shows (fixture, "junk.pem"));
+  g_assert_true (error_label_shows (GTK_WIDGET (fixture->page), "CA file: “"));
+  g_assert_true (error_label_shows (GTK_WIDGET (fixture->page), "junk.pem"));
   g_assert_cmpstr (adw_action_row_get_subtitle (ca_row), ==, good);
   g_assert_false (action_enabled (fixture, "setup.save"));
 

@@ -20,15 +20,11 @@
 #include "relay-secrets.h"
 #include "relay-send-log.h"
 #include "relay-setup-page.h"
+#include "page-helpers.h"
 #include "test-helpers.h"
 #include "widget-helpers.h"
 
-typedef struct
-{
-  RelayAccountStore *store;
-  GtkWindow         *window;
-  RelaySetupPage    *page;
-} Fixture;
+typedef PageFixture Fixture;
 
 static void
 fixture_set_up (Fixture       *fixture,
@@ -39,40 +35,14 @@ fixture_set_up (Fixture       *fixture,
   if (data == NULL)
     remove_tree (dir);
 
-  fixture->store = relay_account_store_new (NULL);
-  g_assert_true (relay_account_store_load (fixture->store, NULL));
-
-  fixture->page = g_object_new (RELAY_TYPE_SETUP_PAGE, "store", fixture->store, NULL);
-  fixture->window = GTK_WINDOW (gtk_window_new ());
-  gtk_window_set_default_size (fixture->window, 600, 900);
-  gtk_window_set_child (fixture->window, GTK_WIDGET (fixture->page));
-  gtk_window_present (fixture->window);
+  page_fixture_open (fixture);
 }
 
 static void
 fixture_tear_down (Fixture       *fixture,
                    gconstpointer  data)
 {
-  /* a keyring look-up still on its way holds the page until it returns;
-   * the page goes on this thread, never in a worker that ran a task of it
-   * (GLib drops a threaded task's last reference in its worker, possibly
-   * after the callback has run) */
-  g_object_ref (fixture->page);
-  gtk_window_destroy (fixture->window);
-  g_assert_true (await_finalize (g_steal_pointer (&fixture->page)) == g_thread_self ());
-  g_assert_finalize_object (fixture->store);
-}
-
-static GtkWidget *
-row (Fixture    *fixture,
-     const char *title)
-{
-  GtkWidget *found = find_row (GTK_WIDGET (fixture->page), title);
-
-  if (found == NULL)
-    g_error ("no row titled “%s”", title);
-
-  return found;
+  page_fixture_close (fixture);
 }
 
 static gboolean
@@ -106,63 +76,6 @@ pins_listed (Fixture *fixture)
 
   count_matches (row (fixture, "Pinned Certificates"), is_pin_remove_button, NULL, &n);
   return n;
-}
-
-static void
-type (Fixture    *fixture,
-      const char *title,
-      const char *text)
-{
-  gtk_editable_set_text (GTK_EDITABLE (row (fixture, title)), text);
-}
-
-static gboolean
-is_error_label_with (GtkWidget     *widget,
-                     gconstpointer  needle)
-{
-  return GTK_IS_LABEL (widget) && gtk_widget_has_css_class (widget, "error") &&
-         gtk_widget_get_visible (widget) &&
-         strstr (gtk_label_get_text (GTK_LABEL (widget)), needle) != NULL;
-}
-
-static gboolean
-error_label_shows (GtkWidget  *root,
-                   const char *needle)
-{
-  return find_widget (root, is_error_label_with, needle) != NULL;
-}
-
-static gboolean
-action_enabled (Fixture    *fixture,
-                const char *name)
-{
-  /* the buttons bound to the action follow its state */
-  GtkWidget *button = find_actionable (GTK_WIDGET (fixture->page), name);
-
-  g_assert_nonnull (button);
-  return gtk_widget_get_sensitive (button);
-}
-
-static void
-saved_cb (RelaySetupPage *page,
-          gboolean       *saved)
-{
-  *saved = TRUE;
-}
-
-static void
-save_and_wait (Fixture *fixture)
-{
-  gboolean saved = FALSE;
-  gulong id = g_signal_connect (fixture->page, "saved", G_CALLBACK (saved_cb), &saved);
-  gint64 deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
-
-  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->page), "setup.save", NULL));
-  while (!saved && g_get_monotonic_time () < deadline)
-    g_main_context_iteration (NULL, TRUE);
-
-  g_signal_handler_disconnect (fixture->page, id);
-  g_assert_true (saved);
 }
 
 static void
@@ -966,17 +879,6 @@ respond (AdwMessageDialog *dialog,
   g_signal_emit_by_name (button, "clicked");
   while (g_main_context_iteration (NULL, FALSE))
     ;
-}
-
-static RelayAccount *
-reload_default (void)
-{
-  g_autoptr(RelayAccountStore) store = relay_account_store_new (NULL);
-
-  g_assert_true (relay_account_store_load (store, NULL));
-  g_assert_nonnull (relay_account_store_get_default (store));
-
-  return relay_account_copy (relay_account_store_get_default (store));
 }
 
 /* Item 10: another provider's credentials are not kept unasked, and a
