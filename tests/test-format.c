@@ -40,6 +40,20 @@ test_count (void)
     }
 }
 
+/* The probe view's and the settings group's form of a pin */
+static void
+test_fingerprint (void)
+{
+  const char *pin = "4fa10b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8";
+  g_autofree char *one_line = relay_format_fingerprint (pin, 0);
+  g_autofree char *two_lines = relay_format_fingerprint (pin, 16);
+
+  g_assert_cmpstr (one_line, ==,
+                   "4F:A1:0B:2C:3D:4E:5F:60:71:82:93:A4:B5:C6:D7:E8:F9:0A:1B:2C:3D:4E:5F:60:71:82:93:A4:B5:C6:D7:E8");
+  g_assert_cmpstr (two_lines, ==,
+                   "4F:A1:0B:2C:3D:4E:5F:60:71:82:93:A4:B5:C6:D7:E8\nF9:0A:1B:2C:3D:4E:5F:60:71:82:93:A4:B5:C6:D7:E8");
+}
+
 static void
 test_time (void)
 {
@@ -65,6 +79,7 @@ main (int   argc,
 
   g_test_add_func ("/format/count", test_count);
   g_test_add_func ("/format/time", test_time);
+  g_test_add_func ("/format/fingerprint", test_fingerprint);
 
   return g_test_run ();
 }

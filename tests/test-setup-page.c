@@ -14,20 +14,17 @@
 #include <string.h>
 
 #include "relay-diagnosis.h"
+#include "relay-format.h"
 #include "relay-probe-view.h"
 #include "relay-message.h"
 #include "relay-secrets.h"
 #include "relay-send-log.h"
 #include "relay-setup-page.h"
+#include "page-helpers.h"
 #include "test-helpers.h"
 #include "widget-helpers.h"
 
-typedef struct
-{
-  RelayAccountStore *store;
-  GtkWindow         *window;
-  RelaySetupPage    *page;
-} Fixture;
+typedef PageFixture Fixture;
 
 static void
 fixture_set_up (Fixture       *fixture,
@@ -38,97 +35,47 @@ fixture_set_up (Fixture       *fixture,
   if (data == NULL)
     remove_tree (dir);
 
-  fixture->store = relay_account_store_new (NULL);
-  g_assert_true (relay_account_store_load (fixture->store, NULL));
-
-  fixture->page = g_object_new (RELAY_TYPE_SETUP_PAGE, "store", fixture->store, NULL);
-  fixture->window = GTK_WINDOW (gtk_window_new ());
-  gtk_window_set_default_size (fixture->window, 600, 900);
-  gtk_window_set_child (fixture->window, GTK_WIDGET (fixture->page));
-  gtk_window_present (fixture->window);
+  page_fixture_open (fixture);
 }
 
 static void
 fixture_tear_down (Fixture       *fixture,
                    gconstpointer  data)
 {
-  /* a keyring look-up still on its way holds the page until it returns;
-   * the page goes on this thread, never in a worker that ran a task of it
-   * (GLib drops a threaded task's last reference in its worker, possibly
-   * after the callback has run) */
-  g_object_ref (fixture->page);
-  gtk_window_destroy (fixture->window);
-  g_assert_true (await_finalize (g_steal_pointer (&fixture->page)) == g_thread_self ());
-  g_assert_finalize_object (fixture->store);
-}
-
-static GtkWidget *
-row (Fixture    *fixture,
-     const char *title)
-{
-  GtkWidget *found = find_row (GTK_WIDGET (fixture->page), title);
-
-  if (found == NULL)
-    g_error ("no row titled “%s”", title);
-
-  return found;
-}
-
-static void
-type (Fixture    *fixture,
-      const char *title,
-      const char *text)
-{
-  gtk_editable_set_text (GTK_EDITABLE (row (fixture, title)), text);
+  page_fixture_close (fixture);
 }
 
 static gboolean
-is_error_label_with (GtkWidget     *widget,
-                     gconstpointer  needle)
+is_pin_remove_button (GtkWidget     *widget,
+                      gconstpointer  data)
 {
-  return GTK_IS_LABEL (widget) && gtk_widget_has_css_class (widget, "error") &&
-         gtk_widget_get_visible (widget) &&
-         strstr (gtk_label_get_text (GTK_LABEL (widget)), needle) != NULL;
-}
+  GtkWidget *icon = GTK_IS_BUTTON (widget) ? gtk_button_get_child (GTK_BUTTON (widget)) : NULL;
 
-static gboolean
-error_label_shows (GtkWidget  *root,
-                   const char *needle)
-{
-  return find_widget (root, is_error_label_with, needle) != NULL;
-}
-
-static gboolean
-action_enabled (Fixture    *fixture,
-                const char *name)
-{
-  /* the buttons bound to the action follow its state */
-  GtkWidget *button = find_actionable (GTK_WIDGET (fixture->page), name);
-
-  g_assert_nonnull (button);
-  return gtk_widget_get_sensitive (button);
+  return GTK_IS_IMAGE (icon) && g_strcmp0 (gtk_image_get_icon_name (GTK_IMAGE (icon)), "user-trash-symbolic") == 0;
 }
 
 static void
-saved_cb (RelaySetupPage *page,
-          gboolean       *saved)
+count_matches (GtkWidget     *root,
+               WidgetMatch    match,
+               gconstpointer  data,
+               guint         *n)
 {
-  *saved = TRUE;
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child; child = gtk_widget_get_next_sibling (child))
+    {
+      if (match (child, data))
+        (*n)++;
+      count_matches (child, match, data, n);
+    }
 }
 
-static void
-save_and_wait (Fixture *fixture)
+/* How many certificates the settings group lists as pinned */
+static guint
+pins_listed (Fixture *fixture)
 {
-  gboolean saved = FALSE;
-  gulong id = g_signal_connect (fixture->page, "saved", G_CALLBACK (saved_cb), &saved);
-  gint64 deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
+  guint n = 0;
 
-  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->page), "setup.save", NULL));
-  while (!saved && g_get_monotonic_time () < deadline)
-    g_main_context_iteration (NULL, TRUE);
-
-  g_signal_handler_disconnect (fixture->page, id);
-  g_assert_true (saved);
+  count_matches (row (fixture, "Pinned Certificates"), is_pin_remove_button, NULL, &n);
+  return n;
 }
 
 static void
@@ -934,17 +881,6 @@ respond (AdwMessageDialog *dialog,
     ;
 }
 
-static RelayAccount *
-reload_default (void)
-{
-  g_autoptr(RelayAccountStore) store = relay_account_store_new (NULL);
-
-  g_assert_true (relay_account_store_load (store, NULL));
-  g_assert_nonnull (relay_account_store_get_default (store));
-
-  return relay_account_copy (relay_account_store_get_default (store));
-}
-
 /* Item 10: another provider's credentials are not kept unasked, and a
  * saved password never goes to a server it was not saved for unasked */
 static void
@@ -1170,7 +1106,9 @@ test_trust_stays_with_server (void)
 
       save_trusting_account ();
       fixture_set_up (&fixture, "keep");
-      g_assert_true (gtk_widget_get_visible (row (&fixture, "Trusted Certificate")));
+      g_assert_cmpuint (pins_listed (&fixture), ==, 1);
+      g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row (&fixture, "CA File"))), !=,
+                       "None: the system’s certificate authorities are trusted");
 
       if (i == 0)
         type (&fixture, "Port", "465");
@@ -1182,7 +1120,9 @@ test_trust_stays_with_server (void)
           type (&fixture, "User Name", "me@example.org");
         }
       /* what the form shows applies to the new server */
-      g_assert_false (gtk_widget_get_visible (row (&fixture, "Trusted Certificate")));
+      g_assert_cmpuint (pins_listed (&fixture), ==, 0);
+      g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row (&fixture, "CA File"))), ==,
+                       "None: the system’s certificate authorities are trusted");
       save_and_wait (&fixture);
 
       saved = reload_default ();
@@ -1210,6 +1150,7 @@ test_certificate_renewed (void)
   g_autofree char *before = NULL;
   g_autofree char *after = NULL;
   g_autofree char *where = NULL;
+  g_autofree char *fingerprint = NULL;
   const char *old_pin = "abababababababababababababababababababababababababababababababab";
   const char *pins[] = { old_pin, NULL };
   gint64 deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
@@ -1241,17 +1182,18 @@ test_certificate_renewed (void)
   fixture_set_up (&fixture, "keep");
 
   /* the page says in plain words what the pin means */
-  pin_row = row (&fixture, "Trusted Certificate");
-  g_assert_true (gtk_widget_get_visible (pin_row));
-  g_assert_nonnull (strstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (pin_row)), "Only this certificate is accepted"));
-  g_assert_nonnull (strstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (pin_row)), where));
-  g_assert_nonnull (strstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (pin_row)), old_pin));
+  pin_row = row (&fixture, "Pinned Certificates");
+  g_assert_cmpuint (pins_listed (&fixture), ==, 1);
+  g_assert_nonnull (strstr (adw_expander_row_get_subtitle (ADW_EXPANDER_ROW (pin_row)), "Only this certificate is accepted"));
+  g_assert_nonnull (strstr (adw_expander_row_get_subtitle (ADW_EXPANDER_ROW (pin_row)), where));
+  fingerprint = relay_format_fingerprint (old_pin, 16);
+  g_assert_nonnull (row (&fixture, fingerprint));
 
   /* for another port it would not apply, and is not shown */
   type (&fixture, "Port", "2525");
-  g_assert_false (gtk_widget_get_visible (pin_row));
+  g_assert_cmpuint (pins_listed (&fixture), ==, 0);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture.page), "setup.revert", NULL));
-  g_assert_true (gtk_widget_get_visible (pin_row));
+  g_assert_cmpuint (pins_listed (&fixture), ==, 1);
 
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture.page), "setup.test", NULL));
   view = find_probe_view ();
@@ -1283,7 +1225,10 @@ test_certificate_renewed (void)
   g_assert_nonnull (strstr (after, sha256));
   g_assert_null (strstr (after, old_pin));
   g_assert_nonnull (strstr (after, "\"pins_for\""));
-  g_assert_nonnull (strstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (pin_row)), sha256));
+  g_clear_pointer (&fingerprint, g_free);
+  fingerprint = relay_format_fingerprint (sha256, 16);
+  g_assert_nonnull (row (&fixture, fingerprint));
+  g_assert_cmpuint (pins_listed (&fixture), ==, 1);
   g_assert_false (action_enabled (&fixture, "setup.save"));
 
   gtk_window_destroy (GTK_WINDOW (view));

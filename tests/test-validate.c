@@ -7,9 +7,11 @@
 
 #include "config.h"
 
+#include <glib/gstdio.h>
 #include <string.h>
 
 #include "relay-account.h"
+#include "relay-sandbox-cert.h"
 #include "relay-validate.h"
 
 typedef struct
@@ -228,6 +230,55 @@ test_pin (void)
   g_assert_null (relay_validate_pin ("zza10b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8", NULL));
 }
 
+/* What `--ca-file` and the setup page's chooser accept: a readable file
+ * of certificates, named in full */
+static void
+test_ca_file (void)
+{
+  const guint8 serial[RELAY_SANDBOX_CERT_SERIAL_BYTES] = { 1 };
+  g_autoptr(GTlsCertificate) certificate = relay_sandbox_cert_generate (serial, NULL);
+  g_autofree char *dir = g_dir_make_tmp ("ca-file-XXXXXX", NULL);
+  g_autofree char *good = g_build_filename (dir, "ca.pem", NULL);
+  g_autofree char *junk = g_build_filename (dir, "junk.pem", NULL);
+  g_autofree char *pem = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *cwd = g_get_current_dir ();
+  g_autoptr(GError) error = NULL;
+
+  g_assert_nonnull (certificate);
+  g_object_get (certificate, "certificate-pem", &pem, NULL);
+  g_assert_true (g_file_set_contents (good, pem, -1, NULL));
+  g_assert_true (g_file_set_contents (junk, "no certificate here\n", -1, NULL));
+
+  path = relay_validate_ca_file (good, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (path, ==, good);
+  g_clear_pointer (&path, g_free);
+
+  /* relative to the current folder, given back in full */
+  g_assert_cmpint (g_chdir (dir), ==, 0);
+  path = relay_validate_ca_file ("ca.pem", &error);
+  g_assert_cmpint (g_chdir (cwd), ==, 0);
+  g_assert_no_error (error);
+  g_assert_cmpstr (path, ==, good);
+
+  g_assert_null (relay_validate_ca_file (junk, &error));
+  g_assert_error (error, RELAY_ACCOUNT_ERROR, RELAY_ACCOUNT_ERROR_CA_FILE);
+  g_assert_true (g_str_has_prefix (error->message, "CA file:"));
+  g_assert_nonnull (strstr (error->message, "junk.pem"));
+  g_clear_error (&error);
+
+  g_assert_null (relay_validate_ca_file (dir, &error));
+  g_assert_error (error, RELAY_ACCOUNT_ERROR, RELAY_ACCOUNT_ERROR_CA_FILE);
+  g_clear_error (&error);
+  g_assert_null (relay_validate_ca_file ("", &error));
+  g_assert_error (error, RELAY_ACCOUNT_ERROR, RELAY_ACCOUNT_ERROR_CA_FILE);
+
+  g_remove (good);
+  g_remove (junk);
+  g_rmdir (dir);
+}
+
 static void
 test_account (void)
 {
@@ -433,6 +484,7 @@ main (int   argc,
   g_test_add_func ("/validate/address", test_address);
   g_test_add_func ("/validate/username-password", test_username_password);
   g_test_add_func ("/validate/pin", test_pin);
+  g_test_add_func ("/validate/ca-file", test_ca_file);
   g_test_add_func ("/validate/account", test_account);
   g_test_add_func ("/validate/presets", test_presets);
   g_test_add_func ("/validate/loopback", test_loopback);

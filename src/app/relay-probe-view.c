@@ -275,24 +275,6 @@ drop_probe (RelayProbeView *self)
   g_clear_object (&self->cancellable);
 }
 
-/* Pairs of hex digits joined by ':', eight pairs a line */
-static char *
-format_fingerprint (const char *sha256)
-{
-  g_autoptr(GString) text = g_string_new (NULL);
-  gsize length = strlen (sha256);
-
-  for (gsize i = 0; i + 1 < length; i += 2)
-    {
-      if (i > 0)
-        g_string_append_c (text, (i / 2) % 8 == 0 ? '\n' : ':');
-      g_string_append_c (text, g_ascii_toupper (sha256[i]));
-      g_string_append_c (text, g_ascii_toupper (sha256[i + 1]));
-    }
-
-  return g_string_free (g_steal_pointer (&text), FALSE);
-}
-
 static char *
 format_date (GDateTime *time)
 {
@@ -374,7 +356,7 @@ show_certificate (RelayProbeView *self)
   if (certificate == NULL)
     return;
 
-  fingerprint = format_fingerprint (sha256 ? sha256 : "");
+  fingerprint = relay_format_fingerprint (sha256 ? sha256 : "", 8);
   problems = describe_certificate_errors (errors);
   pinned = relay_probe_get_certificate_pinned (self->probe);
   changed = relay_probe_get_certificate_changed (self->probe);

@@ -10,6 +10,7 @@
 
 #pragma once
 
+#include "relay-account-settings.h"
 #include "relay-provider-group.h"
 #include "relay-setup-page.h"
 #include "relay-sign-in-row.h"
@@ -55,7 +56,6 @@ struct _RelaySetupPage
   AdwEntryRow        *port_row;
   AdwComboRow        *security_row;
   AdwComboRow        *auth_row;
-  AdwActionRow       *pin_row;
   GtkLabel           *server_error_label;
   AdwPreferencesGroup *account_group;
   AdwEntryRow        *username_row;
@@ -64,6 +64,7 @@ struct _RelaySetupPage
   AdwEntryRow        *from_row;
   GtkLabel           *account_error_label;
   AdwEntryRow        *send_to_row;
+  RelayAccountSettings *account_settings;
 
   /* fingerprints trusted before the account was saved, and the server
    * (host and port) they were trusted for */

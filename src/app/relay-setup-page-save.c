@@ -274,15 +274,21 @@ _relay_setup_page_save_action (GtkWidget  *widget,
 {
   RelaySetupPage *self = RELAY_SETUP_PAGE (widget);
   g_autoptr(RelayAccount) account = NULL;
+  g_autoptr(GError) error = NULL;
   g_autofree char *host = NULL;
   gboolean typed;
   GtkWidget *first_bad;
+  GtkWidget *settings_bad;
 
   if (self->busy || self->store == NULL)
     return;
 
   self->show_all_errors = TRUE;
-  if ((first_bad = _relay_setup_page_validate_form (self)) != NULL)
+  first_bad = _relay_setup_page_validate_form (self);
+  settings_bad = relay_account_settings_check (self->account_settings, TRUE);
+  if (first_bad == NULL)
+    first_bad = settings_bad;
+  if (first_bad != NULL)
     {
       gtk_widget_grab_focus (first_bad);
       return;
@@ -316,6 +322,14 @@ _relay_setup_page_save_action (GtkWidget  *widget,
     }
 
   account = _relay_setup_page_build_account (self);
+
+  /* the check `mail-relay-cli account set` makes too, such as a CA file
+   * that is gone since it was chosen */
+  if (!relay_account_validate (account, &error))
+    {
+      relay_setup_page_show_problem (self, error->message);
+      return;
+    }
 
   self->busy = TRUE;
   _relay_setup_page_update_actions (self);

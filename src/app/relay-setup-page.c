@@ -187,7 +187,8 @@ _relay_setup_page_is_dirty (RelaySetupPage *self)
          selected_auth (self) != relay_account_get_auth (self->saved) ||
          g_strcmp0 (_relay_setup_page_field_text (self, FIELD_USERNAME),
                     relay_account_get_username (self->saved)) != 0 ||
-         g_strcmp0 (_relay_setup_page_field_text (self, FIELD_FROM), relay_account_get_from (self->saved)) != 0;
+         g_strcmp0 (_relay_setup_page_field_text (self, FIELD_FROM), relay_account_get_from (self->saved)) != 0 ||
+         relay_account_settings_is_changed (self->account_settings, self->saved);
 }
 
 /* The form's server, when its fields are valid */
@@ -214,65 +215,31 @@ pending_pins_fit (RelaySetupPage *self,
          g_ascii_strcasecmp (host, self->pending_pins_host) == 0;
 }
 
-/* The pins that a Save would keep for the form's server: trusted in the
- * test window, or saved for this provider, host and port */
-static const char * const *
-form_pins (RelaySetupPage *self)
-{
-  static const char * const none[] = { NULL };
-  RelayProvider *provider = _relay_setup_page_selected_provider (self);
-  g_autofree char *host = NULL;
-  guint port = 0;
+static RelayAccount *build_account_base (RelaySetupPage *self);
 
-  if (uses_sandbox (self, provider) || !_relay_setup_page_form_server (self, &host, &port))
-    return none;
-
-  if (pending_pins_fit (self, host, port))
-    return (const char * const *)self->pending_pins;
-
-  if (self->saved != NULL &&
-      g_strcmp0 (relay_account_get_provider (self->saved), relay_provider_get_id (provider)) == 0 &&
-      g_ascii_strcasecmp (relay_account_get_host (self->saved), host) == 0 &&
-      relay_account_get_port (self->saved) == port)
-    return relay_account_get_pins (self->saved);
-
-  return none;
-}
-
-/* Says what a pin means where it applies */
+/* What the settings group shows as trusted: what a Save would keep for
+ * the form's server. The test server's own pin is not the user's. */
 static void
-update_pin_row (RelaySetupPage *self)
+update_trust (RelaySetupPage *self)
 {
-  const char * const *pins = form_pins (self);
+  g_autoptr(RelayAccount) base = NULL;
   g_autofree char *host = NULL;
-  g_autofree char *fingerprints = NULL;
-  g_autofree char *text = NULL;
   guint port = 0;
 
-  gtk_widget_set_visible (GTK_WIDGET (self->pin_row), pins[0] != NULL);
-  if (pins[0] == NULL || !_relay_setup_page_form_server (self, &host, &port))
-    return;
+  if (!uses_sandbox (self, _relay_setup_page_selected_provider (self)) &&
+      _relay_setup_page_form_server (self, &host, &port))
+    base = build_account_base (self);
 
-  fingerprints = g_strjoinv (", ", (char **)pins);
-  if (pins[1] == NULL)
-    /* Translators: %s is a server name, %u its port, the last %s a SHA-256 fingerprint */
-    text = g_strdup_printf (_("Only this certificate is accepted for %s, port %u; any other is refused, "
-                              "even one that a certificate authority vouches for. SHA-256: %s"),
-                            host, port, fingerprints);
-  else
-    /* Translators: %s is a server name, %u its port, the last %s a list of SHA-256 fingerprints */
-    text = g_strdup_printf (_("Only these certificates are accepted for %s, port %u; any other is refused, "
-                              "even one that a certificate authority vouches for. SHA-256: %s"),
-                            host, port, fingerprints);
-  adw_action_row_set_subtitle (self->pin_row, text);
+  relay_account_settings_set_trust (self->account_settings, base);
 }
 
 void
 _relay_setup_page_update_actions (RelaySetupPage *self)
 {
-  gboolean dirty = _relay_setup_page_is_dirty (self);
+  gboolean dirty;
 
-  update_pin_row (self);
+  update_trust (self);
+  dirty = _relay_setup_page_is_dirty (self);
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "setup.save", dirty && !self->busy);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "setup.revert",
@@ -455,6 +422,7 @@ _relay_setup_page_load_form (RelaySetupPage *self)
       _relay_setup_page_set_editable_text (self->from_row, "");
       apply_provider_to_form (self, first);
       update_guidance (self, first);
+      relay_account_settings_load (self->account_settings, NULL, first);
     }
   else
     {
@@ -471,6 +439,7 @@ _relay_setup_page_load_form (RelaySetupPage *self)
       _relay_setup_page_set_editable_text (self->username_row, relay_account_get_username (account));
       _relay_setup_page_set_editable_text (self->from_row, relay_account_get_from (account));
       update_guidance (self, _relay_setup_page_selected_provider (self));
+      relay_account_settings_load (self->account_settings, account, _relay_setup_page_selected_provider (self));
       if (uses_sandbox (self, _relay_setup_page_selected_provider (self)))
         apply_sandbox_to_form (self);
 
@@ -537,6 +506,9 @@ provider_changed_cb (RelaySetupPage *self)
   self->show_all_errors = FALSE;
 
   update_guidance (self, provider);
+  /* the new provider's limits, as a Save of its preset would bring them */
+  relay_account_settings_set_provider (self->account_settings, provider);
+  relay_account_settings_reset_limits (self->account_settings);
   _relay_setup_page_update_password_description (self);
   _relay_setup_page_refresh_sign_in (self);
   _relay_setup_page_validate_form (self);
@@ -583,11 +555,12 @@ retry_cb (RelaySetupPage *self)
   gtk_widget_activate_action (GTK_WIDGET (self), self->retry_action, NULL);
 }
 
-/* The account as the form describes it: the saved one (same id) with
- * the form's values, or a new one. A changed provider brings its
- * authentication method and limits. */
-RelayAccount *
-_relay_setup_page_build_account (RelaySetupPage *self)
+/* The account as the form's server rows describe it: the saved one
+ * (same id) with the form's values, or a new one. A changed provider
+ * brings its authentication method and limits; the trust given for
+ * another server goes. */
+static RelayAccount *
+build_account_base (RelaySetupPage *self)
 {
   RelayProvider *provider = _relay_setup_page_selected_provider (self);
   g_autoptr(RelayAccount) account = NULL;
@@ -634,6 +607,18 @@ _relay_setup_page_build_account (RelaySetupPage *self)
     relay_account_set_pins (account, (const char * const *)self->pending_pins);
 
   return g_steal_pointer (&account);
+}
+
+/* The account as the whole form describes it, the settings group's
+ * limits, CA file and pins included */
+RelayAccount *
+_relay_setup_page_build_account (RelaySetupPage *self)
+{
+  RelayAccount *account = build_account_base (self);
+
+  relay_account_settings_apply (self->account_settings, account);
+
+  return account;
 }
 
 /* A toast's title is markup: @title is plain text */
@@ -757,6 +742,7 @@ relay_setup_page_class_init (RelaySetupPageClass *klass)
   signals[SAVED] = g_signal_new ("saved", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);
 
+  g_type_ensure (RELAY_TYPE_ACCOUNT_SETTINGS);
   g_type_ensure (RELAY_TYPE_PROVIDER_GROUP);
   g_type_ensure (RELAY_TYPE_SIGN_IN_ROW);
 
@@ -770,7 +756,6 @@ relay_setup_page_class_init (RelaySetupPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, RelaySetupPage, port_row);
   gtk_widget_class_bind_template_child (widget_class, RelaySetupPage, security_row);
   gtk_widget_class_bind_template_child (widget_class, RelaySetupPage, auth_row);
-  gtk_widget_class_bind_template_child (widget_class, RelaySetupPage, pin_row);
   gtk_widget_class_bind_template_child (widget_class, RelaySetupPage, server_error_label);
   gtk_widget_class_bind_template_child (widget_class, RelaySetupPage, account_group);
   gtk_widget_class_bind_template_child (widget_class, RelaySetupPage, username_row);
@@ -779,6 +764,7 @@ relay_setup_page_class_init (RelaySetupPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, RelaySetupPage, from_row);
   gtk_widget_class_bind_template_child (widget_class, RelaySetupPage, account_error_label);
   gtk_widget_class_bind_template_child (widget_class, RelaySetupPage, send_to_row);
+  gtk_widget_class_bind_template_child (widget_class, RelaySetupPage, account_settings);
   gtk_widget_class_bind_template_callback (widget_class, provider_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, field_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, dismiss_problem_cb);

@@ -437,29 +437,11 @@ relay_cli_account_options_apply (RelayCliAccountOptions  *options,
 
   if (options->ca_file != NULL)
     {
-      g_autofree char *path = g_canonicalize_filename (options->ca_file, NULL);
+      g_autofree char *path = NULL;
 
-      if (options->ca_file[0] != '\0' && !g_file_test (path, G_FILE_TEST_IS_REGULAR))
-        {
-          g_set_error (error, RELAY_ACCOUNT_ERROR, RELAY_ACCOUNT_ERROR_CA_FILE,
-                       _("CA file: “%s” is not a readable file"), options->ca_file);
-          return FALSE;
-        }
-
-      if (options->ca_file[0] != '\0')
-        {
-          g_autoptr(GError) ca_error = NULL;
-          g_autoptr(GTlsDatabase) database = g_tls_file_database_new (path, &ca_error);
-
-          if (database == NULL)
-            {
-              g_set_error (error, RELAY_ACCOUNT_ERROR, RELAY_ACCOUNT_ERROR_CA_FILE,
-                           _("CA file: “%s” holds no certificates that can be read (%s)"),
-                           options->ca_file, ca_error->message);
-              return FALSE;
-            }
-        }
-      relay_account_set_ca_file (account, options->ca_file[0] ? path : "");
+      if (options->ca_file[0] != '\0' && !(path = relay_validate_ca_file (options->ca_file, error)))
+        return FALSE;
+      relay_account_set_ca_file (account, path);
     }
 
   if (options->pins != NULL)

@@ -6,7 +6,8 @@
  *
  * How times and counts read everywhere, in the app and in the CLI: one
  * date form with the year first, the same in every language, so that
- * 03/12 and 12/03 are never confused; counts grouped by thousands.
+ * 03/12 and 12/03 are never confused; counts grouped by thousands;
+ * certificate fingerprints in pairs of hex digits.
  */
 
 #define G_LOG_DOMAIN "relay-format"
@@ -86,4 +87,33 @@ relay_format_count (guint64 count)
     }
 
   return g_string_free (text, FALSE);
+}
+
+/**
+ * relay_format_fingerprint:
+ * @sha256: a fingerprint in hex digits, such as relay_validate_pin() gives
+ * @pairs_per_line: how many pairs go on one line; 0 for one line
+ *
+ * Returns: (transfer full): @sha256 as upper-case pairs joined by ':',
+ *   `4F:A1:0B:…`, the form certificate viewers show
+ */
+char *
+relay_format_fingerprint (const char *sha256,
+                          guint       pairs_per_line)
+{
+  g_autoptr(GString) text = g_string_new (NULL);
+  gsize length;
+
+  g_return_val_if_fail (sha256 != NULL, NULL);
+
+  length = strlen (sha256);
+  for (gsize i = 0; i + 1 < length; i += 2)
+    {
+      if (i > 0)
+        g_string_append_c (text, pairs_per_line > 0 && (i / 2) % pairs_per_line == 0 ? '\n' : ':');
+      g_string_append_c (text, g_ascii_toupper (sha256[i]));
+      g_string_append_c (text, g_ascii_toupper (sha256[i + 1]));
+    }
+
+  return g_string_free (g_steal_pointer (&text), FALSE);
 }

@@ -705,6 +705,50 @@ relay_validate_pin (const char  *text,
 }
 
 /**
+ * relay_validate_ca_file:
+ * @text: the path of a file of PEM certificates, absolute or relative to
+ *   the current folder
+ *
+ * Checks a CA file as the CLI's `--ca-file` and the setup page take it:
+ * a regular file that holds at least one certificate that can be read.
+ *
+ * Returns: (transfer full) (nullable): the canonical absolute path, or
+ *   %NULL
+ *
+ * Used error codes: %RELAY_ACCOUNT_ERROR_CA_FILE (the message names the field).
+ */
+char *
+relay_validate_ca_file (const char  *text,
+                        GError     **error)
+{
+  g_autofree char *path = NULL;
+  g_autoptr(GTlsDatabase) database = NULL;
+  g_autoptr(GError) ca_error = NULL;
+  g_autofree char *shown = NULL;
+
+  g_return_val_if_fail (text != NULL, NULL);
+
+  shown = g_filename_display_name (text);
+  path = g_canonicalize_filename (text, NULL);
+  if (text[0] == '\0' || !g_file_test (path, G_FILE_TEST_IS_REGULAR))
+    {
+      g_set_error (error, RELAY_ACCOUNT_ERROR, RELAY_ACCOUNT_ERROR_CA_FILE,
+                   _("CA file: “%s” is not a readable file"), shown);
+      return NULL;
+    }
+
+  if ((database = g_tls_file_database_new (path, &ca_error)) == NULL)
+    {
+      g_set_error (error, RELAY_ACCOUNT_ERROR, RELAY_ACCOUNT_ERROR_CA_FILE,
+                   _("CA file: “%s” holds no certificates that can be read (%s)"),
+                   shown, ca_error->message);
+      return NULL;
+    }
+
+  return g_steal_pointer (&path);
+}
+
+/**
  * relay_validate_count:
  * @label: the field's translated name, used in the message
  *

@@ -34,6 +34,8 @@ gboolean     relay_validate_password          (const char        *text,
                                                GError           **error);
 char        *relay_validate_pin               (const char        *text,
                                                GError           **error);
+char        *relay_validate_ca_file           (const char        *text,
+                                               GError           **error);
 gboolean     relay_validate_count             (const char        *text,
                                                RelayAccountError  code,
                                                const char        *label,
