@@ -197,8 +197,10 @@ relay_cli_drain (RelayAccountStore *store,
       if (only != NULL && account != only)
         continue;
       own = relay_outbox_new_for_account (outbox, account, relay_account_store_get_default (store), accounts);
-      /* an account with nothing to send is not signed in to */
-      if (relay_outbox_get_n_items (own) == 0)
+      /* Among several, an account with nothing to send is left out of
+       * the report. (A drain of an empty outbox signs in to nothing;
+       * one account's alone reads the outbox once, in its drain.) */
+      if (only == NULL && n_items > 1 && relay_outbox_get_n_items (own) == 0)
         continue;
 
       channel = g_new0 (Channel, 1);
