@@ -42,7 +42,7 @@ SCENARIOS = [
     "ses-throttle", "size-small", "reset-in-data", "unsolicited", "451-once",
     "rcpt-mixed", "mail-451-once", "greeting-421", "auth-421", "drip",
     "escape-text", "rcpt-550-data-554", "rcpt-550-data-354", "bdat-refused",
-    "chunk-then-silence", "quota-once",
+    "chunk-then-silence", "quota-once", "quota-close-once", "close-at-data",
 ]
 
 
@@ -486,6 +486,9 @@ class Session:
         if s == "data-554":
             await self.reply(554, "5.5.1 Error: no valid recipients")
             return
+        if s == "close-at-data" and not getattr(self.server, "closed_once", False):
+            self.server.closed_once = True
+            raise Closed()
         await self.reply_ml(354, "End data with <CR><LF>.<CR><LF>")
         if s in ("drop-in-data", "reset-in-data"):
             await self.reader.read(10)
@@ -594,6 +597,12 @@ class Session:
             self.server.quota_once = True
             await self.reply(550, "5.4.5 Daily user sending quota exceeded")
             return
+        if s == "quota-close-once" and not getattr(self.server, "quota_once", False):
+            # a quota reply, then the connection closed (after what came next arrived)
+            self.server.quota_once = True
+            await self.reply(550, "5.4.5 Daily user sending quota exceeded")
+            await asyncio.sleep(0.3)
+            raise Closed()
         n = self.store(rcpts, body)
         if self.server.args.fill_disk and os.path.exists(self.server.args.fill_disk + ".on"):
             fill_disk(self.server.args.fill_disk)

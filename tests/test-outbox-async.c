@@ -17,7 +17,10 @@
 #include "test-helpers.h"
 
 /* A plain SMTP server of the test's own, on 127.0.0.1: every message is
- * accepted, and counted */
+ * accepted, and counted; with chunking it offers PIPELINING and CHUNKING
+ * (BDAT) */
+static gboolean chunking;
+
 static gboolean
 smtp_run_cb (GThreadedSocketService *service,
              GSocketConnection      *connection,
@@ -49,7 +52,17 @@ smtp_run_cb (GThreadedSocketService *service,
             }
         }
       else if (g_ascii_strncasecmp (line, "EHLO", 4) == 0)
-        reply = "250-test\r\n250 8BITMIME\r\n";
+        reply = chunking ? "250-test\r\n250-PIPELINING\r\n250-CHUNKING\r\n250 8BITMIME\r\n" : "250-test\r\n250 8BITMIME\r\n";
+      else if (g_ascii_strncasecmp (line, "BDAT ", 5) == 0)
+        {
+          gsize size = g_ascii_strtoull (line + 5, NULL, 10);
+          g_autofree char *chunk = g_malloc (size + 1);
+
+          if (!g_input_stream_read_all (G_INPUT_STREAM (in), chunk, size, NULL, NULL, NULL))
+            break;
+          g_atomic_int_inc ((int *)n_accepted);
+          reply = "250 2.0.0 Ok: queued\r\n";
+        }
       else if (g_ascii_strncasecmp (line, "DATA", 4) == 0)
         {
           in_data = TRUE;
@@ -368,6 +381,40 @@ test_drain_cancelled_in_flight (Fixture       *fixture,
   g_assert_nonnull (strstr (contents, "\"sent\""));
 }
 
+/* The same with PIPELINING and CHUNKING: "two" is cancelled before its
+ * BDAT write, so not one byte of it went: it stays queued, never unknown
+ * (the code before recorded it unknown: lost) */
+static void
+test_drain_cancelled_bdat (Fixture       *fixture,
+                           gconstpointer  data)
+{
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autofree char *contents = NULL;
+  Run run = { fixture, cancellable, NULL, NULL, FALSE };
+  GThread *thread;
+
+  chunking = TRUE;
+  enqueue (fixture->account, fixture->log, "one");
+  enqueue (fixture->account, fixture->log, "two");
+
+  thread = g_thread_new ("drain", drain_thread, &run);
+  while (!g_atomic_int_get (&run.done))
+    g_main_context_iteration (NULL, TRUE);
+  g_thread_join (thread);
+  chunking = FALSE;
+
+  g_assert_no_error (run.error);
+  g_assert_nonnull (run.report);
+  g_assert_cmpuint (run.report->sent, ==, 1);
+  g_assert_cmpuint (run.report->unknown, ==, 0);
+  g_assert_cmpuint (g_atomic_int_get ((int *)&fixture->n_accepted), ==, 1);
+  g_assert_cmpuint (relay_outbox_count (), ==, 1);
+  relay_outbox_report_free (run.report);
+
+  g_assert_true (g_file_get_contents (relay_send_log_get_path (fixture->log), &contents, NULL, NULL));
+  g_assert_null (strstr (contents, "\"unknown\""));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -378,6 +425,8 @@ main (int   argc,
   g_test_add ("/outbox-async/drain-cancelled", Fixture, NULL, fixture_set_up, test_drain_cancelled,
               fixture_tear_down);
   g_test_add ("/outbox-async/cancelled-in-flight", Fixture, NULL, fixture_set_up, test_drain_cancelled_in_flight,
+              fixture_tear_down);
+  g_test_add ("/outbox-async/cancelled-bdat", Fixture, NULL, fixture_set_up, test_drain_cancelled_bdat,
               fixture_tear_down);
   g_test_add_func ("/outbox-async/counts", test_counts);
 

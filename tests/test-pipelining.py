@@ -343,6 +343,39 @@ def test_quota_in_flight(work):
             home.cleanup()
 
 
+def test_closed_before_data(work):
+    """A quota verdict and then the connection closed under the next
+    message (with BDAT) stops the drain: nothing goes after the hold. A
+    server that closes at DATA (without PIPELINING, before its 354) leaves
+    the message deferred, not unknown: its data never went. (The code
+    before sent a third message over a new connection during the hold,
+    and recorded the second one unknown, never to be sent.)"""
+    srv = Fake(work, "quota-close-once", "--chunking")
+    home = Home(srv.port)
+    try:
+        home.queue(3, subject="closed")
+        home.cli(["flush"], timeout=25)
+        events = [(e["subject"], e["status"]) for e in home.log() if e["status"] != "queued"]
+        stored = [n for n in range(3) for m in srv.stored() if b"Subject: closed %d\r\n" % n in m]
+        check(("closed 0", "throttled") in events and 2 not in stored and ("closed 2", "sent") not in events,
+              "quota then closed, BDAT: the drain stops at the hold (%r, stored %r)" % (events, stored))
+    finally:
+        srv.stop()
+        home.cleanup()
+
+    srv = Fake(work, "close-at-data", "--no-pipelining")
+    home = Home(srv.port)
+    try:
+        home.queue(1, subject="at-data")
+        home.cli(["flush"], timeout=25)
+        events = [(e["subject"], e["status"]) for e in home.log() if e["status"] != "queued"]
+        check(events == [("at-data 0", "deferred")],
+              "closed at DATA, no PIPELINING: deferred, not unknown (%r)" % events)
+    finally:
+        srv.stop()
+        home.cleanup()
+
+
 def test_aiosmtpd(certs, work):
     """A real server, no CHUNKING, PIPELINING offered: DATA closes the
     group, over STARTTLS with AUTH"""
@@ -472,7 +505,7 @@ def main():
     try:
         for test in (test_round_trips, test_recipients_own_replies, test_nobody_takes_it,
                      test_refusals_classified, test_closed_during_chunk, test_verdict_never_came,
-                     test_quota_in_flight, test_postfix):
+                     test_quota_in_flight, test_closed_before_data, test_postfix):
             try:
                 test(work)
             except Exception as e:  # a crash in one part is a failure, not a hang

@@ -669,6 +669,7 @@ send_item (Drain *drain,
   gboolean begun;
   gboolean before;
   gboolean held;
+  gboolean unsent = FALSE;
 
   /* a message that may have reached the server is never sent again */
   if (drain->halted)
@@ -750,9 +751,13 @@ send_item (Drain *drain,
     begun = relay_smtp_session_begin_message_read (drain->session, &replies, drain->cancellable, &error);
 
   /* what went wrong, from the reply to MAIL (not what the RCPTs got
-   * after it), before the verdict on the message in flight is taken */
+   * after it), before the verdict on the message in flight is taken; and
+   * whether not one byte of this message went (with BDAT, the message) */
   if (!begun)
-    disposition = classify (drain, "mail", error, &reply, &detail);
+    {
+      disposition = classify (drain, "mail", error, &reply, &detail);
+      unsent = relay_smtp_session_has_unsent_data (drain->session);
+    }
 
   /* The message before: its verdict came with these replies. One that
    * stops the drain (a quota, a log that cannot be written) stops it
@@ -784,10 +789,10 @@ send_item (Drain *drain,
       gboolean closed = !g_error_matches (error, RELAY_SMTP_ERROR, RELAY_SMTP_ERROR_REPLY);
 
       /* with BDAT the message may have gone, unless refused before anything was sent */
-      if (with_envelope && closed &&
+      if (with_envelope && closed && !unsent &&
           !g_error_matches (error, RELAY_SMTP_ERROR, RELAY_SMTP_ERROR_BAD_INPUT) &&
           !g_error_matches (error, RELAY_SMTP_ERROR, RELAY_SMTP_ERROR_TOO_BIG))
-        return unknown (drain, item, error);
+        return unknown (drain, item, error) && before;
 
       unmark (drain, item, state);
       if (closed || (reply != NULL && g_str_has_prefix (reply, "421")))
@@ -845,7 +850,17 @@ send_item (Drain *drain,
   relay_throttle_record (drain->throttle, g_get_real_time (), g_strv_length (item->recipients));
 
   if (!relay_smtp_session_send_data (drain->session, message, drain->cancellable, &error))
-    return data_failed (drain, item, error) && go_on;
+    {
+      /* DATA, sent only now (without PIPELINING), got no 354: the data
+       * never went */
+      unmark (drain, item, state);
+      if (g_error_matches (error, RELAY_SMTP_ERROR, RELAY_SMTP_ERROR_REPLY))
+        return data_failed (drain, item, error) && go_on;
+
+      close_session (drain, FALSE);
+      rejoin_later (item);
+      return settle (drain, item, RELAY_DISPOSITION_TEMPORARY, NULL, error->message) && go_on;
+    }
 
   drain->in_flight = item;
   drain->in_flight_size = length;

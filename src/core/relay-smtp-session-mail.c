@@ -187,19 +187,25 @@ write_after_pending (RelaySmtpSession  *self,
   g_autoptr(GError) local_error = NULL;
 
   /* Nothing goes to a conversation out of step (a reply nobody asked
-   * for), cancelled, or past its deadline: the data kept stays unsent,
-   * and relay_smtp_session_has_unsent_data () says so */
-  if (self->pending != NULL &&
-      (!_relay_smtp_session_check_unsolicited (self, error) ||
-       g_cancellable_set_error_if_cancelled (cancellable, error) ||
-       !_relay_smtp_session_arm (self, error)))
+   * for, unless it may be the verdict on a BDAT chunk that went), once
+   * cancelled, or past its deadline: then not one byte of this write went
+   * (nor of the data kept), and relay_smtp_session_has_unsent_data ()
+   * says so */
+  self->unsent = TRUE;
+  if ((!(self->verdict_due && self->pending == NULL) && !_relay_smtp_session_check_unsolicited (self, error)) ||
+      g_cancellable_set_error_if_cancelled (cancellable, error) ||
+      !_relay_smtp_session_arm (self, error))
     return FALSE;
+  self->unsent = FALSE;
 
   pending = g_steal_pointer (&self->pending);
   if (pending != NULL)
     g_string_prepend_len (batch, g_bytes_get_data (pending, NULL), g_bytes_get_size (pending));
 
-  if (_relay_smtp_session_write_all (self, batch->str, batch->len, cancellable, &local_error))
+  /* once the kept data starts to go, it goes whole (within the
+   * deadline): a cancellation then ends what follows, not it */
+  if (_relay_smtp_session_write_all (self, batch->str, batch->len, pending != NULL ? NULL : cancellable,
+                                     &local_error))
     return TRUE;
 
   /* the end of the earlier message's data may or may not have gone */
@@ -215,17 +221,18 @@ write_after_pending (RelaySmtpSession  *self,
 /**
  * relay_smtp_session_has_unsent_data:
  *
- * Returns: whether the data of the message sent with
- *   relay_smtp_session_send_data () has not gone yet, not one byte of
- *   it: after relay_smtp_session_finish_data () failed, the server cannot
- *   have taken the message
+ * Returns: whether the last write failed before one byte of it went
+ *   (cancelled, past the deadline, a reply nobody asked for waiting): what
+ *   it carried — a message begun (with BDAT, the message itself) or the
+ *   data of one sent with relay_smtp_session_send_data () — never reached
+ *   the server, which cannot have taken it
  */
 gboolean
 relay_smtp_session_has_unsent_data (RelaySmtpSession *self)
 {
   g_return_val_if_fail (RELAY_IS_SMTP_SESSION (self), FALSE);
 
-  return self->pending != NULL;
+  return self->unsent;
 }
 
 /* MAIL and every RCPT in one write (RFC 2920), and with @message DATA,
@@ -286,19 +293,13 @@ pipelined_write (RelaySmtpSession    *self,
       g_string_append_len (batch, g_bytes_get_data (chunk, NULL), g_bytes_get_size (chunk));
     }
 
-  /* Nothing can be waiting that was asked for (an earlier message's end
-   * of data still to go has no verdict yet: write_after_pending () checks
-   * that), unless an earlier BDAT chunk went already: its verdict may be */
-  if (!self->verdict_due && !_relay_smtp_session_check_unsolicited (self, error))
-    return FALSE;
-
   if (!write_after_pending (self, batch, cancellable, error))
     {
       g_autoptr(RelaySmtpReply) early = NULL;
 
       /* a server that refused MAIL (421) may close while a long chunk is
        * still on its way: then its reply, not the broken write, decides */
-      if (chunked && !earlier_due &&
+      if (chunked && !earlier_due && !self->unsent &&
           (early = _relay_smtp_session_read_reply (self, cancellable, NULL)) != NULL &&
           early->code != 250)
         {
@@ -711,10 +712,12 @@ _relay_smtp_session_collect_verdict (RelaySmtpSession  *self,
         return FALSE;
     }
 
+  /* not cancelled: the data went, and its verdict is what it became (the
+   * deadline bounds the wait) */
   if (self->verdict_due)
     {
       self->verdict_due = FALSE;
-      self->verdict = _relay_smtp_session_read_reply (self, cancellable, &self->verdict_error);
+      self->verdict = _relay_smtp_session_read_reply (self, NULL, &self->verdict_error);
       if (self->verdict == NULL)
         {
           g_propagate_error (error, g_error_copy (self->verdict_error));
@@ -755,6 +758,7 @@ _relay_smtp_session_clear_message (RelaySmtpSession *self)
   self->begun = FALSE;
   self->verdict_due = FALSE;
   self->chunk_verdict_due = FALSE;
+  self->unsent = FALSE;
   g_clear_pointer (&self->data_reply, relay_smtp_reply_free);
   g_clear_pointer (&self->begun_answers, g_ptr_array_unref);
   g_clear_pointer (&self->pending, g_bytes_unref);

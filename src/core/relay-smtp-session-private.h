@@ -64,6 +64,7 @@ struct _RelaySmtpSession
   gboolean               verdict_accepts;  /* FALSE: DATA's own refusal */
   RelaySmtpReply        *verdict;
   GError                *verdict_error;
+  gboolean               unsent;  /* the last write failed before a byte went */
 
   GTlsCertificate       *peer_certificate;
   GTlsCertificateFlags   peer_errors;
