@@ -11,6 +11,7 @@
 #pragma once
 
 #include "relay-provider-group.h"
+#include "relay-senders-group.h"
 #include "relay-setup-page.h"
 #include "relay-sign-in-row.h"
 
@@ -64,6 +65,9 @@ struct _RelaySetupPage
   AdwEntryRow        *from_row;
   GtkLabel           *account_error_label;
   AdwEntryRow        *send_to_row;
+  RelaySendersGroup  *senders_group;
+  /* the name of the channel the form creates, when no account is saved */
+  char               *new_name;
 
   /* fingerprints trusted before the account was saved, and the server
    * (host and port) they were trusted for */

@@ -476,6 +476,8 @@ _relay_setup_page_load_form (RelaySetupPage *self)
 
       _relay_setup_page_lookup_password (self, FALSE);
     }
+  relay_senders_group_set_account (self->senders_group, self->store,
+                                   account ? relay_account_get_id (account) : NULL);
 
   self->loading = FALSE;
   self->shown_provider = adw_combo_row_get_selected (self->provider_row);
@@ -596,6 +598,8 @@ _relay_setup_page_build_account (RelaySetupPage *self)
   guint port = 0;
 
   account = self->saved ? relay_account_copy (self->saved) : relay_account_new ();
+  if (self->saved == NULL && self->new_name != NULL)
+    relay_account_set_name (account, self->new_name);
 
   if (self->saved == NULL ||
       g_strcmp0 (relay_account_get_provider (self->saved), relay_provider_get_id (provider)) != 0)
@@ -692,6 +696,7 @@ relay_setup_page_dispose (GObject *object)
   g_clear_pointer (&self->insecure_warned_host, g_free);
   g_clear_pointer (&self->insecure_save_warned_host, g_free);
   g_clear_pointer (&self->secret_consent_host, g_free);
+  g_clear_pointer (&self->new_name, g_free);
   g_clear_object (&self->sandbox);
 
   G_OBJECT_CLASS (relay_setup_page_parent_class)->dispose (object);
@@ -759,6 +764,7 @@ relay_setup_page_class_init (RelaySetupPageClass *klass)
 
   g_type_ensure (RELAY_TYPE_PROVIDER_GROUP);
   g_type_ensure (RELAY_TYPE_SIGN_IN_ROW);
+  g_type_ensure (RELAY_TYPE_SENDERS_GROUP);
 
   gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_PREFIX "/relay-setup-page.ui");
   gtk_widget_class_bind_template_child (widget_class, RelaySetupPage, problem_revealer);
@@ -779,6 +785,7 @@ relay_setup_page_class_init (RelaySetupPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, RelaySetupPage, from_row);
   gtk_widget_class_bind_template_child (widget_class, RelaySetupPage, account_error_label);
   gtk_widget_class_bind_template_child (widget_class, RelaySetupPage, send_to_row);
+  gtk_widget_class_bind_template_child (widget_class, RelaySetupPage, senders_group);
   gtk_widget_class_bind_template_callback (widget_class, provider_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, field_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, dismiss_problem_cb);
@@ -791,6 +798,17 @@ relay_setup_page_class_init (RelaySetupPageClass *klass)
   _relay_setup_page_class_sign_in_init (widget_class);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_s, GDK_CONTROL_MASK, "setup.save", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_t, GDK_CONTROL_MASK, "setup.test", NULL);
+}
+
+/* The senders were saved: a later Save keeps them */
+static void
+senders_changed_cb (RelaySetupPage *self)
+{
+  RelayAccount *account = self->saved ? relay_account_store_lookup (self->store, relay_account_get_id (self->saved))
+                                      : NULL;
+
+  if (account != NULL)
+    relay_account_set_senders (self->saved, relay_account_get_senders (account));
 }
 
 /* The password row's button that shows the password: a flat button with
@@ -857,6 +875,7 @@ relay_setup_page_init (RelaySetupPage *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "setup.save", FALSE);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "setup.revert", FALSE);
   _relay_setup_page_sign_in_init (self);
+  g_signal_connect_object (self->senders_group, "changed", G_CALLBACK (senders_changed_cb), self, G_CONNECT_SWAPPED);
   relay_accessible_name_buttons_by_label (GTK_WIDGET (self));
   name_reveal_button (self);
   g_signal_connect_object (gtk_editable_get_delegate (GTK_EDITABLE (self->password_row)), "notify::visibility",
@@ -916,6 +935,45 @@ relay_setup_page_set_store (RelaySetupPage    *self,
   _relay_setup_page_load_form (self);
   _relay_setup_page_watch_accounts (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STORE]);
+}
+
+/**
+ * relay_setup_page_set_account:
+ * @id: (nullable): the id of an account of the page's store
+ * @new_name: (nullable): without @id, the name of the new account the
+ *   form creates when saved
+ *
+ * Shows the account with @id in the form, or an empty form for a new
+ * account. When the form shows that account already, its edits are kept:
+ * only the name and senders (changed beside the form) are taken anew.
+ */
+void
+relay_setup_page_set_account (RelaySetupPage *self,
+                              const char     *id,
+                              const char     *new_name)
+{
+  RelayAccount *account;
+
+  g_return_if_fail (RELAY_IS_SETUP_PAGE (self));
+  g_return_if_fail (self->store != NULL);
+
+  account = id ? relay_account_store_lookup (self->store, id) : NULL;
+  if (account != NULL && self->saved != NULL && g_str_equal (id, relay_account_get_id (self->saved)))
+    {
+      relay_account_set_name (self->saved, relay_account_get_name (account));
+      relay_account_set_senders (self->saved, relay_account_get_senders (account));
+      relay_senders_group_set_account (self->senders_group, self->store, id);
+      return;
+    }
+
+  g_clear_object (&self->saved);
+  if (account != NULL)
+    self->saved = relay_account_copy (account);
+  g_free (self->new_name);
+  self->new_name = account == NULL ? g_strdup (new_name) : NULL;
+  g_clear_pointer (&self->pending_pins, g_strfreev);
+  g_clear_pointer (&self->pending_pins_host, g_free);
+  _relay_setup_page_load_form (self);
 }
 
 /**

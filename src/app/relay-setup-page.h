@@ -25,5 +25,8 @@ void               relay_setup_page_show_problem (RelaySetupPage    *self,
                                                   const char        *message);
 void               relay_setup_page_set_sandbox  (RelaySetupPage    *self,
                                                   RelaySandboxServer *sandbox);
+void               relay_setup_page_set_account  (RelaySetupPage    *self,
+                                                  const char        *id,
+                                                  const char        *new_name);
 
 G_END_DECLS
