@@ -6,8 +6,8 @@
  */
 
 /* The window's list of delivery channels (accounts): each with its
- * name, provider and server, whether it is the default, and how its last
- * message went; and adding, renaming, removing and choosing the default
+ * name, provider and server, whether it is the default, and what is known
+ * of how it works (the keyring, the send log); and adding, renaming, removing and choosing the default
  * one, saved through the account store. */
 
 #define G_LOG_DOMAIN "relay-channel-list"
@@ -31,6 +31,8 @@ struct _RelayChannelList
   GCancellable      *cancellable;
   /* the send log's last outcome of each account (id → RelaySendStatus) */
   GHashTable        *outcomes;
+  /* the accounts whose password or sign-in the keyring said it lacks */
+  GHashTable        *missing;
   RelaySendLog      *log;
   gboolean           reading;
   gboolean           read_again;
@@ -69,7 +71,8 @@ add_toast (RelayChannelList *self,
 }
 
 /* What is known of how the channel works, and the style it is shown in:
- * a sign-in the provider refused, else the last message's outcome */
+ * a sign-in the provider refused or none kept, no password kept, else the
+ * last message's outcome */
 static const char *
 account_status (RelayChannelList  *self,
                 RelayAccount      *account,
@@ -77,10 +80,17 @@ account_status (RelayChannelList  *self,
 {
   gpointer outcome;
 
-  if (relay_account_get_sign_in_again (account))
+  gboolean missing = g_hash_table_contains (self->missing, relay_account_get_id (account));
+
+  if (relay_account_get_sign_in_again (account) || (missing && relay_account_uses_token (account)))
     {
       *style = "warning";
       return _("Sign in again");
+    }
+  if (missing)
+    {
+      *style = "warning";
+      return _("No password saved");
     }
 
   if (self->outcomes != NULL &&
@@ -184,7 +194,9 @@ make_row (RelayChannelList *self,
       gtk_box_append (GTK_BOX (title_box), marker);
     }
   gtk_box_append (GTK_BOX (texts), title_box);
-  gtk_box_append (GTK_BOX (texts), make_label (server, "dim-label"));
+  label = make_label (server, "dim-label");
+  gtk_widget_set_tooltip_text (label, server);
+  gtk_box_append (GTK_BOX (texts), label);
   label = make_label (status, "caption");
   gtk_widget_add_css_class (label, style);
   gtk_box_append (GTK_BOX (texts), label);
@@ -252,7 +264,7 @@ rebuild_rows (RelayChannelList *self)
   self->rebuilding = FALSE;
 }
 
-static void read_outcomes (RelayChannelList *self);
+static void read_status (RelayChannelList *self);
 
 static void
 outcomes_cb (GObject      *object,
@@ -275,7 +287,7 @@ outcomes_cb (GObject      *object,
       rebuild_rows (self);
     }
   if (self->read_again)
-    read_outcomes (self);
+    read_status (self);
 }
 
 static void
@@ -299,8 +311,73 @@ log_loaded_cb (GObject      *object,
   relay_send_log_last_outcomes_async (self->log, self->cancellable, outcomes_cb, g_object_ref (self));
 }
 
+typedef struct
+{
+  RelayChannelList *self;
+  char             *id;
+} SecretData;
+
 static void
-read_outcomes (RelayChannelList *self)
+secret_data_free (SecretData *data)
+{
+  g_clear_object (&data->self);
+  g_free (data->id);
+  g_free (data);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SecretData, secret_data_free)
+
+static void
+secret_looked_up_cb (GObject      *object,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  g_autoptr(SecretData) data = user_data;
+  g_autoptr(GError) error = NULL;
+  char *secret = relay_secrets_lookup_finish (result, &error);
+  gboolean missing = secret == NULL && error == NULL;
+
+  secret_password_free (secret);
+  /* a keyring that did not answer says nothing about the channel */
+  if (error != NULL || missing == g_hash_table_contains (data->self->missing, data->id))
+    return;
+
+  if (missing)
+    g_hash_table_add (data->self->missing, g_steal_pointer (&data->id));
+  else
+    g_hash_table_remove (data->self->missing, data->id);
+  rebuild_rows (data->self);
+}
+
+/* Whether the keyring keeps what each account signs in with: a password,
+ * or a sign-in's refresh token; the local test server's and an account
+ * without a user name need none */
+static void
+look_up_secrets (RelayChannelList *self)
+{
+  GListModel *accounts = relay_account_store_get_accounts (self->store);
+
+  for (guint i = 0; i < g_list_model_get_n_items (accounts); i++)
+    {
+      g_autoptr(RelayAccount) account = g_list_model_get_item (accounts, i);
+      SecretData *data;
+
+      if (g_str_equal (relay_account_get_provider (account), "local") ||
+          relay_account_get_username (account)[0] == '\0')
+        continue;
+
+      data = g_new0 (SecretData, 1);
+      data->self = g_object_ref (self);
+      data->id = g_strdup (relay_account_get_id (account));
+      relay_secrets_lookup_async (data->id,
+                                  relay_account_uses_token (account) ? RELAY_SECRET_OAUTH_REFRESH_TOKEN
+                                                                     : RELAY_SECRET_PASSWORD,
+                                  self->cancellable, secret_looked_up_cb, data);
+    }
+}
+
+static void
+read_status (RelayChannelList *self)
 {
   if (self->reading)
     {
@@ -310,6 +387,7 @@ read_outcomes (RelayChannelList *self)
 
   self->reading = TRUE;
   self->read_again = FALSE;
+  look_up_secrets (self);
   relay_send_log_load_async (self->log, self->cancellable, log_loaded_cb, g_object_ref (self));
 }
 
@@ -704,6 +782,7 @@ relay_channel_list_dispose (GObject *object)
   g_clear_object (&self->log);
   g_clear_object (&self->cancellable);
   g_clear_pointer (&self->outcomes, g_hash_table_unref);
+  g_clear_pointer (&self->missing, g_hash_table_unref);
   g_clear_pointer (&self->selected_id, g_free);
   g_clear_pointer (&self->new_name, g_free);
 
@@ -760,6 +839,7 @@ relay_channel_list_init (RelayChannelList *self)
   gtk_widget_init_template (GTK_WIDGET (self));
 
   self->cancellable = g_cancellable_new ();
+  self->missing = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->log = relay_send_log_new (NULL);
 }
 
@@ -783,7 +863,7 @@ relay_channel_list_set_store (RelayChannelList  *self,
   self->selected_id = account ? g_strdup (relay_account_get_id (account)) : NULL;
   g_clear_pointer (&self->new_name, g_free);
   rebuild_rows (self);
-  read_outcomes (self);
+  read_status (self);
 }
 
 /**
@@ -820,13 +900,13 @@ relay_channel_list_refresh (RelayChannelList *self)
       if (account != NULL || self->selected_id != NULL)
         {
           show (self, account ? relay_account_get_id (account) : NULL, NULL);
-          read_outcomes (self);
+          read_status (self);
           return;
         }
     }
 
   rebuild_rows (self);
-  read_outcomes (self);
+  read_status (self);
 }
 
 /**
