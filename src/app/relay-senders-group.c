@@ -254,7 +254,6 @@ relay_senders_group_init (RelaySendersGroup *self)
   adw_entry_row_set_show_apply_button (self->entry_row, TRUE);
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->entry_row), _("An address, or *@domain for every address of a domain"));
   g_signal_connect_object (self->entry_row, "apply", G_CALLBACK (add_sender), self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (self->entry_row, "entry-activated", G_CALLBACK (add_sender), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->entry_row, "changed", G_CALLBACK (entry_changed_cb), self, G_CONNECT_SWAPPED);
   adw_preferences_group_add (ADW_PREFERENCES_GROUP (self), GTK_WIDGET (self->entry_row));
 
