@@ -168,18 +168,10 @@ rows (Fixture *fixture)
 }
 
 static gboolean
-is_label_with (GtkWidget     *widget,
-               gconstpointer  text)
-{
-  return GTK_IS_LABEL (widget) && gtk_widget_get_visible (widget) &&
-         g_str_equal (gtk_label_get_text (GTK_LABEL (widget)), text);
-}
-
-static gboolean
 row_has_label (GtkWidget  *row,
                const char *text)
 {
-  return find_widget (row, is_label_with, text) != NULL;
+  return find_visible_label (row, text) != NULL;
 }
 
 static GtkWidget *

@@ -22,6 +22,7 @@
 #include "relay-secrets.h"
 #include "relay-send-log.h"
 #include "relay-text.h"
+#include "relay-toast.h"
 
 struct _RelayChannelList
 {
@@ -55,20 +56,6 @@ enum {
 };
 
 static guint signals[N_SIGNALS];
-
-static void
-add_toast (RelayChannelList *self,
-           const char       *title)
-{
-  GtkWidget *overlay = gtk_widget_get_ancestor (GTK_WIDGET (self), ADW_TYPE_TOAST_OVERLAY);
-  g_autofree char *markup = NULL;
-
-  if (overlay == NULL)
-    return;
-
-  markup = g_markup_escape_text (title, -1);
-  adw_toast_overlay_add_toast (ADW_TOAST_OVERLAY (overlay), adw_toast_new (markup));
-}
 
 /* What is known of how the channel works, and the style it is shown in:
  * a sign-in the provider refused or none kept, no password kept, else the
@@ -402,7 +389,7 @@ save_store (RelayChannelList *self)
     return TRUE;
 
   message = g_strdup_printf (_("The channels could not be saved: %s"), error->message);
-  add_toast (self, message);
+  relay_toast_show (GTK_WIDGET (self), message);
   return FALSE;
 }
 
@@ -611,7 +598,7 @@ make_default_action (GtkWidget  *widget,
   /* Translators: a channel's name */
   message = g_strdup_printf (_("“%s” is now the default channel"),
                              relay_account_get_name (relay_account_store_lookup (self->store, id)));
-  add_toast (self, message);
+  relay_toast_show (GTK_WIDGET (self), message);
   changed (self);
 }
 
@@ -651,7 +638,7 @@ secrets_cleared_cb (GObject      *object,
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         return;
       message = g_strdup_printf (_("The channel was not removed: %s"), error->message);
-      add_toast (self, message);
+      relay_toast_show (GTK_WIDGET (self), message);
       return;
     }
 
@@ -681,7 +668,7 @@ secrets_cleared_cb (GObject      *object,
                                relay_account_get_name (account));
   else
     message = g_strdup_printf (_("“%s” was removed"), relay_account_get_name (account));
-  add_toast (self, message);
+  relay_toast_show (GTK_WIDGET (self), message);
 
   g_signal_emit (self, signals[CHANGED], 0);
   if (g_strcmp0 (self->selected_id, data->id) == 0 || self->selected_id == NULL)

@@ -22,6 +22,7 @@
 #include "relay-secrets.h"
 #include "relay-setup-page-private.h"
 #include "relay-text.h"
+#include "relay-toast.h"
 #include "relay-validate.h"
 
 G_DEFINE_FINAL_TYPE (RelaySetupPage, relay_setup_page, ADW_TYPE_BIN)
@@ -645,14 +646,7 @@ void
 _relay_setup_page_add_toast (RelaySetupPage *self,
                              const char     *title)
 {
-  GtkWidget *overlay = gtk_widget_get_ancestor (GTK_WIDGET (self), ADW_TYPE_TOAST_OVERLAY);
-  g_autofree char *markup = NULL;
-
-  if (overlay == NULL)
-    return;
-
-  markup = g_markup_escape_text (title, -1);
-  adw_toast_overlay_add_toast (ADW_TOAST_OVERLAY (overlay), adw_toast_new (markup));
+  relay_toast_show (GTK_WIDGET (self), title);
 }
 
 void
