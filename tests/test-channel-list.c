@@ -574,6 +574,34 @@ test_log_filter (Fixture       *fixture,
 }
 
 static gboolean
+row_listed (gpointer data)
+{
+  return row_named (data, "Outside") != NULL;
+}
+
+/* mail-relay-cli adds a channel while the window is open */
+static void
+test_outside_change (Fixture       *fixture,
+                     gconstpointer  data)
+{
+  g_autoptr(RelayAccountStore) store = read_back ();
+  g_autoptr(RelayAccount) account = make_account ("Outside", "smtp.outside.example", "me@outside.example");
+  g_autoptr(GError) error = NULL;
+
+  relay_account_store_put (store, account);
+  relay_account_store_set_default (store, relay_account_get_id (account));
+  g_assert_true (relay_account_store_save (store, &error));
+  g_assert_no_error (error);
+
+  wait_for (row_listed, fixture);
+  g_assert_true (row_has_label (row_named (fixture, "Outside"), "Default"));
+  g_assert_false (row_has_label (row_named (fixture, "Home"), "Default"));
+  /* the form still shows the channel chosen */
+  g_assert_cmpstr (relay_channel_list_get_selected_id (fixture->list), ==, fixture->ids[1]);
+  g_assert_cmpstr (form_text (fixture, "Server"), ==, "smtp.home.example");
+}
+
+static gboolean
 folded_is (gpointer data)
 {
   AdwLeaflet *leaflet = ADW_LEAFLET (find_type (GTK_WIDGET (data), ADW_TYPE_LEAFLET));
@@ -660,6 +688,7 @@ main (int   argc,
   g_test_add ("/channel-list/add", Fixture, NULL, fixture_set_up, test_add, fixture_tear_down);
   g_test_add ("/channel-list/senders", Fixture, NULL, fixture_set_up, test_senders, fixture_tear_down);
   g_test_add ("/channel-list/log-filter", Fixture, NULL, fixture_set_up, test_log_filter, fixture_tear_down);
+  g_test_add ("/channel-list/outside-change", Fixture, NULL, fixture_set_up, test_outside_change, fixture_tear_down);
   g_test_add ("/channel-list/narrow", Fixture, NULL, fixture_set_up, test_narrow, fixture_tear_down);
 
   status = g_test_run ();

@@ -31,6 +31,8 @@ struct _RelayWindow
   GtkLabel             *channel_title;
   RelaySetupPage       *setup_page;
   RelayLogPage         *log_page;
+
+  guint                 channels_source;
 };
 
 G_DEFINE_FINAL_TYPE (RelayWindow, relay_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -40,6 +42,7 @@ relay_window_dispose (GObject *object)
 {
   RelayWindow *self = (RelayWindow *)object;
 
+  g_clear_handle_id (&self->channels_source, g_source_remove);
   gtk_widget_dispose_template (GTK_WIDGET (self), RELAY_TYPE_WINDOW);
   g_clear_object (&self->settings);
 
@@ -207,6 +210,29 @@ channels_changed_cb (RelayWindow *self)
   relay_log_page_set_store (self->log_page, store);
 }
 
+static gboolean
+refresh_channels_cb (gpointer user_data)
+{
+  RelayWindow *self = user_data;
+  RelayAccountStore *store = relay_setup_page_get_store (self->setup_page);
+
+  self->channels_source = 0;
+  relay_channel_list_refresh (self->channel_list);
+  relay_log_page_set_store (self->log_page, store);
+  update_channel_title (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* The store's accounts changed, by a save here or a change another
+ * program made (read again by the setup page): shown once the change is
+ * whole, a reload being a removal and an addition */
+static void
+accounts_changed_cb (RelayWindow *self)
+{
+  if (self->channels_source == 0)
+    self->channels_source = g_idle_add (refresh_channels_cb, self);
+}
+
 RelayWindow *
 relay_window_new (RelayApplication *application)
 {
@@ -230,6 +256,8 @@ relay_window_new (RelayApplication *application)
   g_signal_connect_object (self->channel_list, "selected", G_CALLBACK (channel_selected_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->channel_list, "activated", G_CALLBACK (channel_activated_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->channel_list, "changed", G_CALLBACK (channels_changed_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (relay_account_store_get_accounts (relay_application_get_account_store (application)),
+                           "items-changed", G_CALLBACK (accounts_changed_cb), self, G_CONNECT_SWAPPED);
 
   return self;
 }
