@@ -470,7 +470,11 @@ test_add (Fixture       *fixture,
   /* the list chose the saved one */
   g_assert_cmpstr (relay_channel_list_get_selected_id (fixture->list), ==, relay_account_get_id (added));
   g_assert_null (relay_channel_list_get_new_name (fixture->list));
-  g_assert_cmpuint (rows (fixture)->len, ==, 4);
+  {
+    g_autoptr(GPtrArray) all = rows (fixture);
+
+    g_assert_cmpuint (all->len, ==, 4);
+  }
   relay_secrets_clear_sync (relay_account_get_id (added), NULL, NULL);
 }
 
