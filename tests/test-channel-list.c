@@ -577,6 +577,37 @@ test_log_filter (Fixture       *fixture,
   wait_for (log_shows, fixture);
 }
 
+/* Another channel chosen with changes in the form: asked first */
+static void
+test_discard (Fixture       *fixture,
+              gconstpointer  data)
+{
+  GtkWidget *server = find_row (GTK_WIDGET (fixture->page), "Server");
+  AdwMessageDialog *dialog;
+
+  gtk_editable_set_text (GTK_EDITABLE (server), "smtp.typed.example");
+  gtk_widget_activate (row_named (fixture, "Work"));
+  dialog = find_message_dialog ();
+  g_assert_nonnull (dialog);
+  g_assert_nonnull (strstr (adw_message_dialog_get_body (dialog), "Home"));
+
+  /* kept: Home stays chosen, with what was typed */
+  adw_message_dialog_response (dialog, "keep");
+  g_assert_cmpstr (relay_channel_list_get_selected_id (fixture->list), ==, fixture->ids[1]);
+  g_assert_true (gtk_list_box_row_is_selected (GTK_LIST_BOX_ROW (row_named (fixture, "Home"))));
+  g_assert_cmpstr (form_text (fixture, "Server"), ==, "smtp.typed.example");
+
+  /* discarded: Work is shown */
+  gtk_widget_activate (row_named (fixture, "Work"));
+  adw_message_dialog_response (find_message_dialog (), "discard");
+  g_assert_cmpstr (relay_channel_list_get_selected_id (fixture->list), ==, fixture->ids[0]);
+  g_assert_cmpstr (form_text (fixture, "Server"), ==, "smtp.work.example");
+
+  /* without changes, nothing is asked */
+  gtk_widget_activate (row_named (fixture, "Newsletters"));
+  g_assert_cmpstr (form_text (fixture, "Server"), ==, "smtp.news.example");
+}
+
 static gboolean
 row_listed (gpointer data)
 {
@@ -693,6 +724,7 @@ main (int   argc,
   g_test_add ("/channel-list/senders", Fixture, NULL, fixture_set_up, test_senders, fixture_tear_down);
   g_test_add ("/channel-list/log-filter", Fixture, NULL, fixture_set_up, test_log_filter, fixture_tear_down);
   g_test_add ("/channel-list/outside-change", Fixture, NULL, fixture_set_up, test_outside_change, fixture_tear_down);
+  g_test_add ("/channel-list/discard", Fixture, NULL, fixture_set_up, test_discard, fixture_tear_down);
   g_test_add ("/channel-list/narrow", Fixture, NULL, fixture_set_up, test_narrow, fixture_tear_down);
 
   status = g_test_run ();

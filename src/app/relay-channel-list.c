@@ -899,16 +899,20 @@ relay_channel_list_refresh (RelayChannelList *self)
 /**
  * relay_channel_list_select:
  * @id: (nullable): an account's id
+ * @new_name: (nullable): without @id, the name of a channel added and
+ *   not saved yet
  *
- * Chooses the account with @id, as a click on its row does.
+ * Chooses the account with @id (or the new channel), as a click on its
+ * row does.
  */
 void
 relay_channel_list_select (RelayChannelList *self,
-                           const char       *id)
+                           const char       *id,
+                           const char       *new_name)
 {
   g_return_if_fail (RELAY_IS_CHANNEL_LIST (self));
 
-  show (self, id, NULL);
+  show (self, id, id == NULL ? new_name : NULL);
 }
 
 /**

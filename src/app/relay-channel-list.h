@@ -21,7 +21,8 @@ void        relay_channel_list_set_store       (RelayChannelList  *self,
                                                 RelayAccountStore *store);
 void        relay_channel_list_refresh         (RelayChannelList  *self);
 void        relay_channel_list_select          (RelayChannelList  *self,
-                                                const char        *id);
+                                                const char        *id,
+                                                const char        *new_name);
 const char *relay_channel_list_get_selected_id (RelayChannelList  *self);
 const char *relay_channel_list_get_new_name    (RelayChannelList  *self);
 

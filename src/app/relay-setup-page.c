@@ -951,6 +951,10 @@ relay_setup_page_set_account (RelaySetupPage *self,
   g_return_if_fail (RELAY_IS_SETUP_PAGE (self));
   g_return_if_fail (self->store != NULL);
 
+  /* the new account shown already: what was typed stays */
+  if (id == NULL && new_name != NULL && self->saved == NULL && g_strcmp0 (new_name, self->new_name) == 0)
+    return;
+
   account = id ? relay_account_store_lookup (self->store, id) : NULL;
   if (account != NULL && self->saved != NULL && g_str_equal (id, relay_account_get_id (self->saved)))
     {
@@ -968,6 +972,22 @@ relay_setup_page_set_account (RelaySetupPage *self,
   g_clear_pointer (&self->pending_pins, g_strfreev);
   g_clear_pointer (&self->pending_pins_host, g_free);
   _relay_setup_page_load_form (self);
+}
+
+/**
+ * relay_setup_page_has_changes:
+ *
+ * Returns: whether the form holds what Save would keep and another
+ *   account shown instead would lose: a change, or a new account
+ */
+gboolean
+relay_setup_page_has_changes (RelaySetupPage *self)
+{
+  g_return_val_if_fail (RELAY_IS_SETUP_PAGE (self), FALSE);
+
+  /* the first run's form, with no account yet, is no one's change */
+  return self->store != NULL && (self->saved != NULL || self->new_name != NULL) &&
+         _relay_setup_page_is_dirty (self);
 }
 
 /**

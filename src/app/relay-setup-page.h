@@ -28,5 +28,6 @@ void               relay_setup_page_set_sandbox  (RelaySetupPage    *self,
 void               relay_setup_page_set_account  (RelaySetupPage    *self,
                                                   const char        *id,
                                                   const char        *new_name);
+gboolean           relay_setup_page_has_changes  (RelaySetupPage    *self);
 
 G_END_DECLS

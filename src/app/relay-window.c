@@ -13,6 +13,7 @@
 
 #include "relay-channel-list.h"
 #include "relay-log-page.h"
+#include "relay-message-dialog.h"
 #include "relay-setup-page.h"
 #include "relay-window.h"
 
@@ -33,6 +34,9 @@ struct _RelayWindow
   RelayLogPage         *log_page;
 
   guint                 channels_source;
+  /* the channel the form shows: its id, or a new channel's name */
+  char                 *shown_id;
+  char                 *shown_new_name;
 };
 
 G_DEFINE_FINAL_TYPE (RelayWindow, relay_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -45,6 +49,8 @@ relay_window_dispose (GObject *object)
   g_clear_handle_id (&self->channels_source, g_source_remove);
   gtk_widget_dispose_template (GTK_WIDGET (self), RELAY_TYPE_WINDOW);
   g_clear_object (&self->settings);
+  g_clear_pointer (&self->shown_id, g_free);
+  g_clear_pointer (&self->shown_new_name, g_free);
 
   G_OBJECT_CLASS (relay_window_parent_class)->dispose (object);
 }
@@ -173,6 +179,16 @@ update_channel_title (RelayWindow *self)
   gtk_label_set_text (self->channel_title, name ? name : "");
 }
 
+/* The form shows the channel the list has chosen */
+static void
+sync_shown (RelayWindow *self)
+{
+  g_free (self->shown_id);
+  self->shown_id = g_strdup (relay_channel_list_get_selected_id (self->channel_list));
+  g_free (self->shown_new_name);
+  self->shown_new_name = g_strdup (relay_channel_list_get_new_name (self->channel_list));
+}
+
 static void
 setup_saved_cb (RelayWindow *self)
 {
@@ -181,16 +197,60 @@ setup_saved_cb (RelayWindow *self)
   relay_log_page_set_account (self->log_page, relay_account_store_get_default (store));
   relay_log_page_set_store (self->log_page, store);
   relay_channel_list_refresh (self->channel_list);
+  /* a new channel, saved, is chosen by its id */
+  sync_shown (self);
   update_channel_title (self);
 }
 
 static void
+show_channel (RelayWindow *self)
+{
+  sync_shown (self);
+  relay_setup_page_set_account (self->setup_page, self->shown_id, self->shown_new_name);
+  update_channel_title (self);
+}
+
+static void
+discard_response_cb (AdwMessageDialog *dialog,
+                     const char       *response,
+                     RelayWindow      *self)
+{
+  if (g_strcmp0 (response, "discard") == 0)
+    show_channel (self);
+  else
+    relay_channel_list_select (self->channel_list, self->shown_id, self->shown_new_name);
+}
+
+/* Another channel chosen: the form's unsaved changes are not lost unasked */
+static void
 channel_selected_cb (RelayWindow *self)
 {
-  relay_setup_page_set_account (self->setup_page,
-                                relay_channel_list_get_selected_id (self->channel_list),
-                                relay_channel_list_get_new_name (self->channel_list));
-  update_channel_title (self);
+  RelayAccountStore *store = relay_setup_page_get_store (self->setup_page);
+  const char *id = relay_channel_list_get_selected_id (self->channel_list);
+  const char *new_name = relay_channel_list_get_new_name (self->channel_list);
+  g_autofree char *body = NULL;
+  GtkWidget *dialog;
+  gboolean same = self->shown_new_name != NULL ? id == NULL && g_strcmp0 (new_name, self->shown_new_name) == 0
+                                               : g_strcmp0 (id, self->shown_id) == 0;
+
+  /* the same one (renamed, say), or one removed: nothing to keep */
+  if (same || !relay_setup_page_has_changes (self->setup_page) ||
+      (self->shown_id != NULL && relay_account_store_lookup (store, self->shown_id) == NULL))
+    {
+      show_channel (self);
+      return;
+    }
+
+  /* Translators: a channel's name */
+  body = g_strdup_printf (_("The changes to “%s” are not saved. Showing another channel discards them."),
+                          gtk_label_get_text (self->channel_title));
+  dialog = relay_message_dialog_new (GTK_WIDGET (self), _("Discard the Changes?"), body,
+                                     "keep",
+                                     "keep", _("_Keep Editing"), ADW_RESPONSE_DEFAULT,
+                                     "discard", _("_Discard"), ADW_RESPONSE_DESTRUCTIVE,
+                                     NULL);
+  g_signal_connect_object (dialog, "response", G_CALLBACK (discard_response_cb), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
 }
 
 static void
@@ -218,6 +278,7 @@ refresh_channels_cb (gpointer user_data)
 
   self->channels_source = 0;
   relay_channel_list_refresh (self->channel_list);
+  sync_shown (self);
   relay_log_page_set_store (self->log_page, store);
   update_channel_title (self);
   return G_SOURCE_REMOVE;
@@ -250,6 +311,7 @@ relay_window_new (RelayApplication *application)
                               relay_account_store_get_default (relay_application_get_account_store (application)));
   relay_log_page_set_store (self->log_page, relay_application_get_account_store (application));
   relay_channel_list_set_store (self->channel_list, relay_application_get_account_store (application));
+  sync_shown (self);
   update_channel_title (self);
   /* saved limits show in the meters at once */
   g_signal_connect_object (self->setup_page, "saved", G_CALLBACK (setup_saved_cb), self, G_CONNECT_SWAPPED);
