@@ -83,13 +83,14 @@ static GArray *
 filter (RelaySendLog *log,
         guint            first,
         RelaySendStatus  status,
-        const char   *search)
+        const char   *search,
+        const char   *account)
 {
   Wait wait = { 0 };
   g_autoptr(GError) error = NULL;
   GArray *positions;
 
-  relay_send_log_filter_async (log, first, status, search, NULL, done_cb, &wait);
+  relay_send_log_filter_async (log, first, status, search, account, NULL, done_cb, &wait);
   positions = relay_send_log_filter_finish (log, wait_for_result (&wait), &error);
   g_assert_no_error (error);
   g_assert_nonnull (positions);
@@ -121,20 +122,20 @@ test_filter (void)
     const guint invoice[] = { 7 };
     const guint all[] = { 0, 1, 2, 3, 4, 5, 6, 7, 8, 9 };
 
-    assert_positions (filter (log, 0, RELAY_SEND_STATUS_FAILED, NULL), failed, G_N_ELEMENTS (failed));
-    assert_positions (filter (log, 4, RELAY_SEND_STATUS_FAILED, NULL), failed_from_4, G_N_ELEMENTS (failed_from_4));
+    assert_positions (filter (log, 0, RELAY_SEND_STATUS_FAILED, NULL, NULL), failed, G_N_ELEMENTS (failed));
+    assert_positions (filter (log, 4, RELAY_SEND_STATUS_FAILED, NULL, NULL), failed_from_4, G_N_ELEMENTS (failed_from_4));
     /* any case, anywhere in the line */
-    assert_positions (filter (log, 0, RELAY_SEND_STATUS_ANY, "invoice"), invoice, G_N_ELEMENTS (invoice));
-    assert_positions (filter (log, 0, RELAY_SEND_STATUS_FAILED, "Invoice"), invoice, G_N_ELEMENTS (invoice));
-    assert_positions (filter (log, 0, RELAY_SEND_STATUS_SENT, "invoice"), NULL, 0);
-    assert_positions (filter (log, 0, RELAY_SEND_STATUS_ANY, "no such user"), failed, G_N_ELEMENTS (failed));
-    assert_positions (filter (log, 0, RELAY_SEND_STATUS_ANY, ""), all, G_N_ELEMENTS (all));
-    assert_positions (filter (log, 10, RELAY_SEND_STATUS_ANY, NULL), NULL, 0);
+    assert_positions (filter (log, 0, RELAY_SEND_STATUS_ANY, "invoice", NULL), invoice, G_N_ELEMENTS (invoice));
+    assert_positions (filter (log, 0, RELAY_SEND_STATUS_FAILED, "Invoice", NULL), invoice, G_N_ELEMENTS (invoice));
+    assert_positions (filter (log, 0, RELAY_SEND_STATUS_SENT, "invoice", NULL), NULL, 0);
+    assert_positions (filter (log, 0, RELAY_SEND_STATUS_ANY, "no such user", NULL), failed, G_N_ELEMENTS (failed));
+    assert_positions (filter (log, 0, RELAY_SEND_STATUS_ANY, "", NULL), all, G_N_ELEMENTS (all));
+    assert_positions (filter (log, 10, RELAY_SEND_STATUS_ANY, NULL, NULL), NULL, 0);
   }
 
   /* cancelled: no positions, the caller's error */
   g_cancellable_cancel (cancellable);
-  relay_send_log_filter_async (log, 0, RELAY_SEND_STATUS_ANY, NULL, cancellable, done_cb, &wait);
+  relay_send_log_filter_async (log, 0, RELAY_SEND_STATUS_ANY, NULL, NULL, cancellable, done_cb, &wait);
   g_assert_null (relay_send_log_filter_finish (log, wait_for_result (&wait), &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   g_clear_object (&wait.result);
@@ -223,6 +224,77 @@ test_export_csv (void)
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
 }
 
+#define ACCOUNT_A "0a1b2c3d-0000-4000-8000-00000000000a"
+#define ACCOUNT_B "0a1b2c3d-0000-4000-8000-00000000000b"
+
+/* Events 0…5 through A, B, none, A, B, A: sent, failed, sent, deferred,
+ * sent, queued; event 2's subject names A without going through it */
+static RelaySendLog *
+make_accounts_log (void)
+{
+  const char *accounts[] = { ACCOUNT_A, ACCOUNT_B, NULL, ACCOUNT_A, ACCOUNT_B, ACCOUNT_A };
+  const RelaySendStatus statuses[] = {
+    RELAY_SEND_STATUS_SENT, RELAY_SEND_STATUS_FAILED, RELAY_SEND_STATUS_SENT,
+    RELAY_SEND_STATUS_DEFERRED, RELAY_SEND_STATUS_SENT, RELAY_SEND_STATUS_QUEUED,
+  };
+  g_autofree char *path = g_build_filename (g_get_user_cache_dir (), "accounts-log.jsonl", NULL);
+  RelaySendLog *log = relay_send_log_new (path);
+  g_autoptr(GPtrArray) entries = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GError) error = NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (accounts); i++)
+    {
+      RelaySendLogEntry *entry = make_entry (statuses[i], 100 + i, i == 2 ? "About " ACCOUNT_A : "Hello",
+                                             "250 2.0.0 Ok");
+
+      relay_send_log_entry_set_account (entry, accounts[i]);
+      g_ptr_array_add (entries, entry);
+    }
+  g_assert_true (relay_send_log_append (log, (RelaySendLogEntry **)entries->pdata, entries->len, &error));
+  g_assert_no_error (error);
+  g_assert_true (relay_send_log_load (log, NULL, &error));
+  g_assert_no_error (error);
+
+  return log;
+}
+
+static void
+test_filter_account (void)
+{
+  g_autoptr(RelaySendLog) log = make_accounts_log ();
+  const guint a[] = { 0, 3, 5 };
+  const guint b[] = { 1, 4 };
+  const guint a_deferred[] = { 3 };
+  const guint b_from_2[] = { 4 };
+
+  /* the account member, not a subject that names it */
+  assert_positions (filter (log, 0, RELAY_SEND_STATUS_ANY, NULL, ACCOUNT_A), a, G_N_ELEMENTS (a));
+  assert_positions (filter (log, 0, RELAY_SEND_STATUS_ANY, NULL, ACCOUNT_B), b, G_N_ELEMENTS (b));
+  assert_positions (filter (log, 0, RELAY_SEND_STATUS_DEFERRED, NULL, ACCOUNT_A), a_deferred, 1);
+  assert_positions (filter (log, 2, RELAY_SEND_STATUS_ANY, NULL, ACCOUNT_B), b_from_2, 1);
+  assert_positions (filter (log, 0, RELAY_SEND_STATUS_ANY, "hello", ACCOUNT_B), b, G_N_ELEMENTS (b));
+  assert_positions (filter (log, 0, RELAY_SEND_STATUS_ANY, NULL, "0a1b2c3d-0000-4000-8000-00000000000c"), NULL, 0);
+}
+
+static void
+test_last_outcomes (void)
+{
+  g_autoptr(RelaySendLog) log = make_accounts_log ();
+  g_autoptr(GHashTable) outcomes = NULL;
+  g_autoptr(GError) error = NULL;
+  Wait wait = { 0 };
+
+  relay_send_log_last_outcomes_async (log, NULL, done_cb, &wait);
+  outcomes = relay_send_log_last_outcomes_finish (log, wait_for_result (&wait), &error);
+  g_clear_object (&wait.result);
+  g_assert_no_error (error);
+
+  /* A's last event is only queued: its last outcome is the deferral */
+  g_assert_cmpuint (g_hash_table_size (outcomes), ==, 2);
+  g_assert_cmpint (GPOINTER_TO_INT (g_hash_table_lookup (outcomes, ACCOUNT_A)), ==, RELAY_SEND_STATUS_DEFERRED);
+  g_assert_cmpint (GPOINTER_TO_INT (g_hash_table_lookup (outcomes, ACCOUNT_B)), ==, RELAY_SEND_STATUS_SENT);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -231,6 +303,8 @@ main (int   argc,
 
   g_test_add_func ("/send-log-tasks/filter", test_filter);
   g_test_add_func ("/send-log-tasks/export-csv", test_export_csv);
+  g_test_add_func ("/send-log-tasks/filter-account", test_filter_account);
+  g_test_add_func ("/send-log-tasks/last-outcomes", test_last_outcomes);
 
   return g_test_run ();
 }

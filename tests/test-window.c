@@ -29,6 +29,12 @@ typedef struct
  * finalized, its actions stay exported on the bus */
 static RelayApplication *application;
 
+static gboolean
+laid_out (gpointer data)
+{
+  return gtk_widget_get_width (GTK_WIDGET (data)) > 0;
+}
+
 static void
 fixture_set_up (Fixture       *fixture,
                 gconstpointer  data)
@@ -36,6 +42,9 @@ fixture_set_up (Fixture       *fixture,
   fixture->app = application;
   fixture->window = relay_window_new (fixture->app);
   gtk_window_present (GTK_WINDOW (fixture->window));
+  /* the channel list and the form are laid out side by side, or one in
+   * place of the other, once the window has its size: as a person sees it */
+  wait_for (laid_out, fixture->window);
 }
 
 static void
@@ -183,6 +192,12 @@ test_show_log (Fixture       *fixture,
   g_assert_cmpstr (adw_view_stack_get_visible_child_name (stack), ==, "log");
 }
 
+static gboolean
+focus_in_setup_page (gpointer data)
+{
+  return focus_is_in (data);
+}
+
 /* Back to Server Setup from the keyboard, as to the Send Log */
 static void
 test_show_setup (Fixture       *fixture,
@@ -194,7 +209,7 @@ test_show_setup (Fixture       *fixture,
   adw_view_stack_set_visible_child_name (stack, "log");
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.show-setup", NULL));
   g_assert_cmpstr (adw_view_stack_get_visible_child_name (stack), ==, "setup");
-  g_assert_true (focus_is_in (setup_page));
+  wait_for (focus_in_setup_page, setup_page);
 }
 
 int

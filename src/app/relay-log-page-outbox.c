@@ -46,7 +46,8 @@ meters_cb (GObject      *object,
   g_autoptr(RelayLogPage) self = user_data;
   g_autoptr(RelayOutboxCounts) meters = relay_outbox_get_counts_finish (RELAY_OUTBOX (object), result, NULL);
   RelayThrottle *throttle;
-  RelayAccount *account = self->account;
+  /* the account chosen in the filter, else the default one */
+  RelayAccount *account = self->filter_account ? self->filter_account : self->account;
   g_autoptr(GString) text = g_string_new (NULL);
   gint64 now = g_get_real_time ();
 
@@ -126,7 +127,8 @@ meters_cb (GObject      *object,
 
     /* while the app runs, what is due goes out as the limits allow: when a
      * window opens, when a retry's time comes */
-    if (meters->due > 0 && allowed <= now && !self->draining && self->auto_error == NULL)
+    if (account == self->account && meters->due > 0 && allowed <= now && !self->draining &&
+        self->auto_error == NULL)
       start_drain (self, FALSE);
   }
 }
@@ -147,7 +149,8 @@ _relay_log_page_update_meters (RelayLogPage *self)
    * the page could be disposed there, off the main thread. The core's
    * calls get only what they read, and the callback's data holds the page. */
   outbox = relay_outbox_new (NULL);
-  relay_outbox_get_counts_async (outbox, self->account, self->log, self->cancellable, meters_cb,
+  relay_outbox_get_counts_async (outbox, self->filter_account ? self->filter_account : self->account,
+                                 self->log, self->cancellable, meters_cb,
                                  g_object_ref (self));
 }
 

@@ -13,6 +13,7 @@
 
 #pragma once
 
+#include "relay-account-store.h"
 #include "relay-log-page.h"
 #include "relay-log-subset.h"
 
@@ -64,6 +65,13 @@ struct _RelayLogPage
   GtkRevealer        *skipped_revealer;
   GtkLabel           *skipped_label;
   RelayAccount       *account;
+  /* the accounts the log may be filtered by, and the one chosen: its
+   * rows and its meters are shown */
+  RelayAccountStore  *store;
+  GtkDropDown        *account_dropdown;
+  GStrv               account_ids;
+  RelayAccount       *filter_account;
+  gboolean            listing_accounts;
   GtkScrolledWindow  *scroller;
   GtkColumnView      *column_view;
 };

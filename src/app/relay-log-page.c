@@ -200,7 +200,8 @@ filter_active (RelayLogPage *self)
   guint selected = gtk_drop_down_get_selected (self->status_dropdown);
   const char *search = gtk_editable_get_text (GTK_EDITABLE (self->search_entry));
 
-  return (selected > 0 && selected <= G_N_ELEMENTS (dropdown_statuses)) || search[0] != '\0';
+  return (selected > 0 && selected <= G_N_ELEMENTS (dropdown_statuses)) || search[0] != '\0' ||
+         self->filter_account != NULL;
 }
 
 /* Filters the rows from @first on, off the main thread */
@@ -245,7 +246,9 @@ refilter_from (RelayLogPage *self,
   self->readers++;
   call = _relay_log_page_call_new (self);
   call->first = first;
-  relay_send_log_filter_async (self->log, first, status, search, self->filtering, filtered_cb, call);
+  relay_send_log_filter_async (self->log, first, status, search,
+                               self->filter_account ? relay_account_get_id (self->filter_account) : NULL,
+                               self->filtering, filtered_cb, call);
 }
 
 /* GTK 4.8 names the drop-down's button “GtkToggleButton”; the focus is
@@ -270,6 +273,89 @@ filter_changed_cb (RelayLogPage *self)
 {
   name_status_button (self);
   refilter_from (self, 0);
+}
+
+static void
+name_account_button (RelayLogPage *self)
+{
+  GtkWidget *button = gtk_widget_get_first_child (GTK_WIDGET (self->account_dropdown));
+  GtkStringObject *item = gtk_drop_down_get_selected_item (self->account_dropdown);
+  g_autofree char *name = NULL;
+
+  if (!GTK_IS_TOGGLE_BUTTON (button))
+    return;
+
+  /* Translators: the channel filter as a screen reader says it, e.g. “Channel: Work” */
+  name = g_strdup_printf (_("Channel: %s"), item ? gtk_string_object_get_string (item) : "");
+  gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL, name, -1);
+}
+
+/* The rows and the meters of one account, or of all */
+static void
+account_changed_cb (RelayLogPage *self)
+{
+  guint selected = gtk_drop_down_get_selected (self->account_dropdown);
+  RelayAccount *account = NULL;
+
+  if (self->listing_accounts)
+    return;
+
+  if (self->store != NULL && self->account_ids != NULL && selected > 0 &&
+      selected <= g_strv_length (self->account_ids))
+    account = relay_account_store_lookup (self->store, self->account_ids[selected - 1]);
+
+  name_account_button (self);
+  g_set_object (&self->filter_account, account);
+  refilter_from (self, 0);
+  _relay_log_page_update_meters (self);
+}
+
+/**
+ * relay_log_page_set_store:
+ * @store: the accounts the log may be filtered by
+ *
+ * Lists @store's accounts in the page's channel filter, as they are now,
+ * keeping the one chosen when it is still there. The filter shows when
+ * there is more than one.
+ */
+void
+relay_log_page_set_store (RelayLogPage      *self,
+                          RelayAccountStore *store)
+{
+  g_autoptr(GtkStringList) names = gtk_string_list_new (NULL);
+  g_autofree char *chosen = NULL;
+  GListModel *accounts;
+  guint n_items;
+  guint selected = 0;
+
+  g_return_if_fail (RELAY_IS_LOG_PAGE (self));
+  g_return_if_fail (RELAY_IS_ACCOUNT_STORE (store));
+
+  chosen = self->filter_account ? g_strdup (relay_account_get_id (self->filter_account)) : NULL;
+  g_set_object (&self->store, store);
+  g_clear_pointer (&self->account_ids, g_strfreev);
+
+  accounts = relay_account_store_get_accounts (store);
+  n_items = g_list_model_get_n_items (accounts);
+  self->account_ids = g_new0 (char *, n_items + 1);
+  gtk_string_list_append (names, _("All channels"));
+  for (guint i = 0; i < n_items; i++)
+    {
+      g_autoptr(RelayAccount) account = g_list_model_get_item (accounts, i);
+      g_autofree char *name = relay_text_for_display (relay_account_get_name (account), -1);
+
+      self->account_ids[i] = g_strdup (relay_account_get_id (account));
+      gtk_string_list_append (names, name);
+      if (g_strcmp0 (chosen, self->account_ids[i]) == 0)
+        selected = i + 1;
+    }
+
+  self->listing_accounts = TRUE;
+  gtk_drop_down_set_model (self->account_dropdown, G_LIST_MODEL (names));
+  gtk_drop_down_set_selected (self->account_dropdown, selected);
+  self->listing_accounts = FALSE;
+  gtk_widget_set_visible (GTK_WIDGET (self->account_dropdown), n_items > 1);
+  account_changed_cb (self);
 }
 
 static void
@@ -703,6 +789,9 @@ relay_log_page_dispose (GObject *object)
   g_clear_object (&self->filtered);
   g_clear_object (&self->log);
   g_clear_object (&self->account);
+  g_clear_object (&self->filter_account);
+  g_clear_object (&self->store);
+  g_clear_pointer (&self->account_ids, g_strfreev);
   g_clear_object (&self->cancellable);
   g_clear_pointer (&self->status_needle, g_free);
   g_clear_pointer (&self->search_needle, g_free);
@@ -751,6 +840,7 @@ relay_log_page_class_init (RelayLogPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, RelayLogPage, spinner);
   gtk_widget_class_bind_template_child (widget_class, RelayLogPage, search_entry);
   gtk_widget_class_bind_template_child (widget_class, RelayLogPage, status_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, RelayLogPage, account_dropdown);
   gtk_widget_class_bind_template_child (widget_class, RelayLogPage, count_label);
   gtk_widget_class_bind_template_child (widget_class, RelayLogPage, meters_label);
   gtk_widget_class_bind_template_child (widget_class, RelayLogPage, throttled_revealer);
@@ -763,6 +853,7 @@ relay_log_page_class_init (RelayLogPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, RelayLogPage, scroller);
   gtk_widget_class_bind_template_child (widget_class, RelayLogPage, column_view);
   gtk_widget_class_bind_template_callback (widget_class, filter_changed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, account_changed_cb);
 
   gtk_widget_class_install_action (widget_class, "log.export", NULL, _relay_log_page_export_action);
 }

@@ -9,7 +9,7 @@
 
 #include <adwaita.h>
 
-#include "relay-account.h"
+#include "relay-account-store.h"
 #include "relay-send-log.h"
 
 G_BEGIN_DECLS
@@ -22,6 +22,8 @@ void        relay_log_page_reload    (RelayLogPage *self);
 GListModel *relay_log_page_get_model (RelayLogPage *self);
 void        relay_log_page_set_account (RelayLogPage *self,
                                         RelayAccount *account);
+void        relay_log_page_set_store   (RelayLogPage      *self,
+                                        RelayAccountStore *store);
 void        relay_log_page_export_async  (RelayLogPage        *self,
                                           GFile               *file,
                                           GCancellable        *cancellable,

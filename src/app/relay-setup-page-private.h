@@ -12,6 +12,7 @@
 
 #include "relay-account-settings.h"
 #include "relay-provider-group.h"
+#include "relay-senders-group.h"
 #include "relay-setup-page.h"
 #include "relay-sign-in-row.h"
 
@@ -65,6 +66,9 @@ struct _RelaySetupPage
   GtkLabel           *account_error_label;
   AdwEntryRow        *send_to_row;
   RelayAccountSettings *account_settings;
+  RelaySendersGroup  *senders_group;
+  /* the name of the channel the form creates, when no account is saved */
+  char               *new_name;
 
   /* fingerprints trusted before the account was saved, and the server
    * (host and port) they were trusted for */

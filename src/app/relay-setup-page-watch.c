@@ -51,7 +51,11 @@ reload_accounts (RelaySetupPage *self)
       return;
     }
 
-  account = relay_account_store_get_default (self->store);
+  /* the account the form shows; a new one's form stays as it is */
+  if (self->saved != NULL)
+    account = relay_account_store_lookup (self->store, relay_account_get_id (self->saved));
+  else
+    account = self->new_name == NULL ? relay_account_store_get_default (self->store) : NULL;
   /* our own save, seen coming back */
   if (same_account (account, self->saved))
     return;

@@ -22,6 +22,7 @@
 #include "relay-secrets.h"
 #include "relay-setup-page-private.h"
 #include "relay-text.h"
+#include "relay-toast.h"
 #include "relay-validate.h"
 
 G_DEFINE_FINAL_TYPE (RelaySetupPage, relay_setup_page, ADW_TYPE_BIN)
@@ -445,6 +446,8 @@ _relay_setup_page_load_form (RelaySetupPage *self)
 
       _relay_setup_page_lookup_password (self, FALSE);
     }
+  relay_senders_group_set_account (self->senders_group, self->store,
+                                   account ? relay_account_get_id (account) : NULL);
 
   self->loading = FALSE;
   self->shown_provider = adw_combo_row_get_selected (self->provider_row);
@@ -569,6 +572,8 @@ build_account_base (RelaySetupPage *self)
   guint port = 0;
 
   account = self->saved ? relay_account_copy (self->saved) : relay_account_new ();
+  if (self->saved == NULL && self->new_name != NULL)
+    relay_account_set_name (account, self->new_name);
 
   if (self->saved == NULL ||
       g_strcmp0 (relay_account_get_provider (self->saved), relay_provider_get_id (provider)) != 0)
@@ -626,14 +631,7 @@ void
 _relay_setup_page_add_toast (RelaySetupPage *self,
                              const char     *title)
 {
-  GtkWidget *overlay = gtk_widget_get_ancestor (GTK_WIDGET (self), ADW_TYPE_TOAST_OVERLAY);
-  g_autofree char *markup = NULL;
-
-  if (overlay == NULL)
-    return;
-
-  markup = g_markup_escape_text (title, -1);
-  adw_toast_overlay_add_toast (ADW_TOAST_OVERLAY (overlay), adw_toast_new (markup));
+  relay_toast_show (GTK_WIDGET (self), title);
 }
 
 void
@@ -677,6 +675,7 @@ relay_setup_page_dispose (GObject *object)
   g_clear_pointer (&self->insecure_warned_host, g_free);
   g_clear_pointer (&self->insecure_save_warned_host, g_free);
   g_clear_pointer (&self->secret_consent_host, g_free);
+  g_clear_pointer (&self->new_name, g_free);
   g_clear_object (&self->sandbox);
 
   G_OBJECT_CLASS (relay_setup_page_parent_class)->dispose (object);
@@ -745,6 +744,7 @@ relay_setup_page_class_init (RelaySetupPageClass *klass)
   g_type_ensure (RELAY_TYPE_ACCOUNT_SETTINGS);
   g_type_ensure (RELAY_TYPE_PROVIDER_GROUP);
   g_type_ensure (RELAY_TYPE_SIGN_IN_ROW);
+  g_type_ensure (RELAY_TYPE_SENDERS_GROUP);
 
   gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_PREFIX "/relay-setup-page.ui");
   gtk_widget_class_bind_template_child (widget_class, RelaySetupPage, problem_revealer);
@@ -765,6 +765,7 @@ relay_setup_page_class_init (RelaySetupPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, RelaySetupPage, account_error_label);
   gtk_widget_class_bind_template_child (widget_class, RelaySetupPage, send_to_row);
   gtk_widget_class_bind_template_child (widget_class, RelaySetupPage, account_settings);
+  gtk_widget_class_bind_template_child (widget_class, RelaySetupPage, senders_group);
   gtk_widget_class_bind_template_callback (widget_class, provider_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, field_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, dismiss_problem_cb);
@@ -777,6 +778,17 @@ relay_setup_page_class_init (RelaySetupPageClass *klass)
   _relay_setup_page_class_sign_in_init (widget_class);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_s, GDK_CONTROL_MASK, "setup.save", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_t, GDK_CONTROL_MASK, "setup.test", NULL);
+}
+
+/* The senders were saved: a later Save keeps them */
+static void
+senders_changed_cb (RelaySetupPage *self)
+{
+  RelayAccount *account = self->saved ? relay_account_store_lookup (self->store, relay_account_get_id (self->saved))
+                                      : NULL;
+
+  if (account != NULL)
+    relay_account_set_senders (self->saved, relay_account_get_senders (account));
 }
 
 /* The password row's button that shows the password: a flat button with
@@ -843,6 +855,7 @@ relay_setup_page_init (RelaySetupPage *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "setup.save", FALSE);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "setup.revert", FALSE);
   _relay_setup_page_sign_in_init (self);
+  g_signal_connect_object (self->senders_group, "changed", G_CALLBACK (senders_changed_cb), self, G_CONNECT_SWAPPED);
   relay_accessible_name_buttons_by_label (GTK_WIDGET (self));
   name_reveal_button (self);
   g_signal_connect_object (gtk_editable_get_delegate (GTK_EDITABLE (self->password_row)), "notify::visibility",
@@ -902,6 +915,65 @@ relay_setup_page_set_store (RelaySetupPage    *self,
   _relay_setup_page_load_form (self);
   _relay_setup_page_watch_accounts (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STORE]);
+}
+
+/**
+ * relay_setup_page_set_account:
+ * @id: (nullable): the id of an account of the page's store
+ * @new_name: (nullable): without @id, the name of the new account the
+ *   form creates when saved
+ *
+ * Shows the account with @id in the form, or an empty form for a new
+ * account. When the form shows that account already, its edits are kept:
+ * only the name and senders (changed beside the form) are taken anew.
+ */
+void
+relay_setup_page_set_account (RelaySetupPage *self,
+                              const char     *id,
+                              const char     *new_name)
+{
+  RelayAccount *account;
+
+  g_return_if_fail (RELAY_IS_SETUP_PAGE (self));
+  g_return_if_fail (self->store != NULL);
+
+  /* the new account shown already: what was typed stays */
+  if (id == NULL && new_name != NULL && self->saved == NULL && g_strcmp0 (new_name, self->new_name) == 0)
+    return;
+
+  account = id ? relay_account_store_lookup (self->store, id) : NULL;
+  if (account != NULL && self->saved != NULL && g_str_equal (id, relay_account_get_id (self->saved)))
+    {
+      relay_account_set_name (self->saved, relay_account_get_name (account));
+      relay_account_set_senders (self->saved, relay_account_get_senders (account));
+      relay_senders_group_set_account (self->senders_group, self->store, id);
+      return;
+    }
+
+  g_clear_object (&self->saved);
+  if (account != NULL)
+    self->saved = relay_account_copy (account);
+  g_free (self->new_name);
+  self->new_name = account == NULL ? g_strdup (new_name) : NULL;
+  g_clear_pointer (&self->pending_pins, g_strfreev);
+  g_clear_pointer (&self->pending_pins_host, g_free);
+  _relay_setup_page_load_form (self);
+}
+
+/**
+ * relay_setup_page_has_changes:
+ *
+ * Returns: whether the form holds what Save would keep and another
+ *   account shown instead would lose: a change, or a new account
+ */
+gboolean
+relay_setup_page_has_changes (RelaySetupPage *self)
+{
+  g_return_val_if_fail (RELAY_IS_SETUP_PAGE (self), FALSE);
+
+  /* the first run's form, with no account yet, is no one's change */
+  return self->store != NULL && (self->saved != NULL || self->new_name != NULL) &&
+         _relay_setup_page_is_dirty (self);
 }
 
 /**

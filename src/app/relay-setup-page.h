@@ -25,5 +25,9 @@ void               relay_setup_page_show_problem (RelaySetupPage    *self,
                                                   const char        *message);
 void               relay_setup_page_set_sandbox  (RelaySetupPage    *self,
                                                   RelaySandboxServer *sandbox);
+void               relay_setup_page_set_account  (RelaySetupPage    *self,
+                                                  const char        *id,
+                                                  const char        *new_name);
+gboolean           relay_setup_page_has_changes  (RelaySetupPage    *self);
 
 G_END_DECLS

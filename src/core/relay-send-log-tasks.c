@@ -5,12 +5,15 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * The work a reader of a loaded send log does off its main thread:
- * finding the rows that match a status or a search over the stored lines,
- * and writing rows out as CSV. Each call copies what it reads and runs in
+ * finding the rows that match a status, a search or an account over the
+ * stored lines, each account's last outcome, and writing rows out as CSV. Each call copies what it reads and runs in
  * a worker thread; the result comes back in the caller's main context.
  */
 
 #define G_LOG_DOMAIN "relay-send-log"
+
+/* memmem */
+#define _GNU_SOURCE
 
 #include "config.h"
 
@@ -26,6 +29,7 @@ typedef struct
 {
   RelaySendStatus status;  /* or RELAY_SEND_STATUS_ANY */
   char  *search_needle;  /* case-folded, or NULL */
+  char  *account;        /* an account's id, or NULL */
   guint  first;
 } Filter;
 
@@ -33,7 +37,24 @@ static void
 filter_free (Filter *filter)
 {
   g_free (filter->search_needle);
+  g_free (filter->account);
   g_free (filter);
+}
+
+/* The line's entry was sent through @account: its id, which only a few
+ * lines hold anywhere, is looked for before the line is parsed */
+static gboolean
+line_has_account (const char *line,
+                  gsize       length,
+                  const char *account)
+{
+  g_autoptr(RelaySendLogEntry) entry = NULL;
+
+  if (memmem (line, length, account, strlen (account)) == NULL)
+    return FALSE;
+
+  entry = relay_send_log_entry_new_from_line (line, length, NULL);
+  return entry != NULL && g_strcmp0 (relay_send_log_entry_get_account (entry), account) == 0;
 }
 
 /* On the stored lines, in whatever form they were written: the status as
@@ -72,6 +93,8 @@ filter_thread (GTask        *task,
           if (strstr (folded, filter->search_needle) == NULL)
             continue;
         }
+      if (filter->account != NULL && !line_has_account (line, length, filter->account))
+        continue;
       g_array_append_val (positions, i);
     }
 
@@ -85,6 +108,8 @@ filter_thread (GTask        *task,
  * @status: the status the rows must have, or %RELAY_SEND_STATUS_ANY
  * @search: (nullable): text the rows' lines must hold, in any case, or
  *   %NULL (or "") for any
+ * @account: (nullable): the id of the account the rows' events went
+ *   through (their `account` member), or %NULL for any
  * @cancellable: (nullable): a #GCancellable
  * @callback: called in the caller's main context when done
  * @user_data: for @callback
@@ -98,6 +123,7 @@ relay_send_log_filter_async (RelaySendLog        *self,
                              guint                first,
                              RelaySendStatus      status,
                              const char          *search,
+                             const char          *account,
                              GCancellable        *cancellable,
                              GAsyncReadyCallback  callback,
                              gpointer             user_data)
@@ -113,6 +139,7 @@ relay_send_log_filter_async (RelaySendLog        *self,
   filter->status = status;
   if (search != NULL && search[0] != '\0')
     filter->search_needle = g_utf8_casefold (search, -1);
+  filter->account = g_strdup (account);
 
   relay_task_run_in_worker (self, relay_send_log_filter_async, filter, (GDestroyNotify)filter_free,
                             filter_thread, cancellable, callback, user_data);
@@ -293,4 +320,87 @@ relay_send_log_export_csv_finish (RelaySendLog  *self,
   g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == relay_send_log_export_csv_async, FALSE);
 
   return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* Walks back from the newest line: the first outcome met of each account
+ * is its last */
+static void
+outcomes_thread (GTask        *task,
+                 gpointer      source_object,
+                 gpointer      task_data,
+                 GCancellable *cancellable)
+{
+  RelaySendLog *log = source_object;
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (log));
+  g_autoptr(GHashTable) outcomes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+
+  for (guint i = n; i > 0; i--)
+    {
+      g_autoptr(RelaySendLogEntry) entry = NULL;
+      RelaySendStatus status;
+      const char *account;
+      gsize length = 0;
+      const char *line = relay_send_log_get_line (log, i - 1, &length);
+
+      if ((i & (CANCEL_STRIDE - 1)) == 0 && g_task_return_error_if_cancelled (task))
+        return;
+      /* the status is read without parsing: most lines are not outcomes */
+      if (line == NULL || !relay_send_log_line_get_status (line, length, &status) ||
+          (status != RELAY_SEND_STATUS_SENT && status != RELAY_SEND_STATUS_FAILED &&
+           status != RELAY_SEND_STATUS_DEFERRED))
+        continue;
+
+      entry = relay_send_log_entry_new_from_line (line, length, NULL);
+      account = entry != NULL ? relay_send_log_entry_get_account (entry) : NULL;
+      if (account != NULL && !g_hash_table_contains (outcomes, account))
+        g_hash_table_insert (outcomes, g_strdup (account), GINT_TO_POINTER (status));
+    }
+
+  g_task_return_pointer (task, g_steal_pointer (&outcomes), (GDestroyNotify)g_hash_table_unref);
+}
+
+/**
+ * relay_send_log_last_outcomes_async:
+ * @self: a loaded log
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: called in the caller's main context when done
+ * @user_data: for @callback
+ *
+ * Finds, in a worker thread, how the last attempt through each account
+ * ended: the status (%RELAY_SEND_STATUS_SENT, %RELAY_SEND_STATUS_FAILED
+ * or %RELAY_SEND_STATUS_DEFERRED) of the newest such event that names
+ * it. The log must not be loaded again until @callback has run.
+ */
+void
+relay_send_log_last_outcomes_async (RelaySendLog        *self,
+                                    GCancellable        *cancellable,
+                                    GAsyncReadyCallback  callback,
+                                    gpointer             user_data)
+{
+  g_return_if_fail (RELAY_IS_SEND_LOG (self));
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  relay_task_run_in_worker (self, relay_send_log_last_outcomes_async, NULL, NULL,
+                            outcomes_thread, cancellable, callback, user_data);
+}
+
+/**
+ * relay_send_log_last_outcomes_finish:
+ *
+ * Used error codes: %G_IO_ERROR_CANCELLED.
+ *
+ * Returns: (transfer full) (element-type utf8 RelaySendStatus): each
+ *   account id the log names with the status of its last outcome
+ *   (GINT_TO_POINTER()), or %NULL with @error set
+ */
+GHashTable *
+relay_send_log_last_outcomes_finish (RelaySendLog  *self,
+                                     GAsyncResult  *result,
+                                     GError       **error)
+{
+  g_return_val_if_fail (RELAY_IS_SEND_LOG (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == relay_send_log_last_outcomes_async, NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
 }

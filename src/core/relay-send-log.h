@@ -139,10 +139,18 @@ void                relay_send_log_filter_async           (RelaySendLog       *s
                                                            guint               first,
                                                            RelaySendStatus     status,
                                                            const char         *search,
+                                                           const char         *account,
                                                            GCancellable       *cancellable,
                                                            GAsyncReadyCallback callback,
                                                            gpointer            user_data);
 GArray             *relay_send_log_filter_finish          (RelaySendLog       *self,
+                                                           GAsyncResult       *result,
+                                                           GError            **error);
+void                relay_send_log_last_outcomes_async    (RelaySendLog       *self,
+                                                           GCancellable       *cancellable,
+                                                           GAsyncReadyCallback callback,
+                                                           gpointer            user_data);
+GHashTable         *relay_send_log_last_outcomes_finish   (RelaySendLog       *self,
                                                            GAsyncResult       *result,
                                                            GError            **error);
 void                relay_send_log_export_csv_async       (RelaySendLog       *self,
