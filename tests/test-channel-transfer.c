@@ -13,6 +13,8 @@
 #include "config.h"
 
 #include <adwaita.h>
+#include <glib/gstdio.h>
+#include <libsecret/secret.h>
 #include <string.h>
 
 #include "relay-channel-export-dialog.h"
@@ -370,6 +372,63 @@ test_passphrase (Fixture       *fixture,
   g_free (imported.todo);
 }
 
+/* How many items of Mail Relay's in the keyring hold @secret */
+static guint
+keyring_holding (const char *secret)
+{
+  g_autoptr(GError) error = NULL;
+  GList *items;
+  guint found = 0;
+
+  items = secret_password_search_sync (relay_secrets_get_schema (), SECRET_SEARCH_ALL | SECRET_SEARCH_UNLOCK |
+                                       SECRET_SEARCH_LOAD_SECRETS, NULL, &error, "kind", "password", NULL);
+  g_assert_no_error (error);
+  for (GList *l = items; l != NULL; l = l->next)
+    {
+      g_autoptr(SecretValue) value = secret_item_get_secret (l->data);
+
+      if (value != NULL && g_strcmp0 (secret_value_get_text (value), secret) == 0)
+        found++;
+    }
+  g_list_free_full (items, g_object_unref);
+
+  return found;
+}
+
+/* accounts.json cannot be written: the keyring item stored first is
+ * taken back, and the dialog stays with the error */
+static void
+test_taken_back (Fixture       *fixture,
+                 gconstpointer  data)
+{
+  g_autoptr(GFile) file = write_profile (fixture, PASSPHRASE);
+  RelayChannelImportDialog *dialog;
+  Imported imported = { NULL };
+  gboolean failed = FALSE;
+
+  g_assert_cmpint (g_mkdir_with_parents (fixture->accounts_path, 0700), ==, 0);
+  g_assert_cmpuint (keyring_holding (PASSWORD), ==, 0);
+
+  dialog = load (fixture, file);
+  g_signal_connect (dialog, "imported", G_CALLBACK (imported_cb), &imported);
+  gtk_editable_set_text (GTK_EDITABLE (row (dialog, "Passphrase")), PASSPHRASE);
+  press (dialog, "Import");
+  while (!failed)
+    {
+      g_main_context_iteration (NULL, TRUE);
+      failed = find_widget (GTK_WIDGET (dialog), is_shown_error_with, "could not save the account") != NULL;
+    }
+
+  g_assert_null (imported.account);
+  g_assert_true (gtk_widget_get_sensitive (find_button (GTK_WIDGET (dialog), "Import")));
+  g_assert_cmpuint (keyring_holding (PASSWORD), ==, 0);
+  g_assert_cmpuint (g_list_model_get_n_items (relay_account_store_get_accounts (fixture->store)), ==, 0);
+
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  g_assert_finalize_object (dialog);
+  g_assert_cmpint (g_rmdir (fixture->accounts_path), ==, 0);
+}
+
 static void
 exported_cb (RelayChannelExportDialog *dialog,
              GFile                    *file,
@@ -520,6 +579,7 @@ main (int   argc,
   g_test_add ("/channel-transfer/preview", Fixture, NULL, fixture_set_up, test_preview, fixture_tear_down);
   g_test_add ("/channel-transfer/damaged", Fixture, NULL, fixture_set_up, test_damaged, fixture_tear_down);
   g_test_add ("/channel-transfer/passphrase", Fixture, NULL, fixture_set_up, test_passphrase, fixture_tear_down);
+  g_test_add ("/channel-transfer/taken-back", Fixture, NULL, fixture_set_up, test_taken_back, fixture_tear_down);
   g_test_add ("/channel-transfer/export-one-person", Fixture, NULL, fixture_set_up, test_export_one_person,
               fixture_tear_down);
   g_test_add ("/channel-transfer/export-secret", Fixture, NULL, fixture_set_up, test_export_secret,
