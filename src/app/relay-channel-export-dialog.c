@@ -75,6 +75,8 @@ relay_channel_export_dialog_class_init (RelayChannelExportDialogClass *klass)
 
   object_class->dispose = relay_channel_export_dialog_dispose;
 
+  gtk_widget_class_add_binding_action (GTK_WIDGET_CLASS (klass), GDK_KEY_Escape, 0, "window.close", NULL);
+
   /**
    * RelayChannelExportDialog::exported:
    * @file: where the channel was written
@@ -484,6 +486,10 @@ relay_channel_export_dialog_new (GtkWindow    *parent,
     }
 
   adw_window_set_content (ADW_WINDOW (self), build_content (self));
+  /* Enter in a field presses the dialog's button */
+  gtk_window_set_default_widget (GTK_WINDOW (self), self->export_button);
+  adw_entry_row_set_activates_default (ADW_ENTRY_ROW (self->passphrase_row), TRUE);
+  adw_entry_row_set_activates_default (ADW_ENTRY_ROW (self->confirm_row), TRUE);
   relay_accessible_name_buttons_by_label (GTK_WIDGET (self));
   update_rows (self);
   if (error != NULL)

@@ -77,6 +77,8 @@ relay_channel_import_dialog_class_init (RelayChannelImportDialogClass *klass)
 
   object_class->dispose = relay_channel_import_dialog_dispose;
 
+  gtk_widget_class_add_binding_action (GTK_WIDGET_CLASS (klass), GDK_KEY_Escape, 0, "window.close", NULL);
+
   /**
    * RelayChannelImportDialog::loaded:
    *
@@ -652,11 +654,17 @@ relay_channel_import_dialog_new (GtkWindow         *parent,
                        "modal", parent != NULL,
                        "transient-for", parent,
                        "default-width", 520,
-                       "default-height", 720,
+                       "default-height", 900,
                        "destroy-with-parent", TRUE,
                        NULL);
   self->store = g_object_ref (store);
   adw_window_set_content (ADW_WINDOW (self), build_content (self));
+  /* Enter in a field presses the dialog's button */
+  gtk_window_set_default_widget (GTK_WINDOW (self), self->import_button);
+  adw_entry_row_set_activates_default (ADW_ENTRY_ROW (self->name_row), TRUE);
+  adw_entry_row_set_activates_default (ADW_ENTRY_ROW (self->passphrase_row), TRUE);
+  adw_entry_row_set_activates_default (ADW_ENTRY_ROW (self->username_row), TRUE);
+  adw_entry_row_set_activates_default (ADW_ENTRY_ROW (self->password_row), TRUE);
   relay_accessible_name_buttons_by_label (GTK_WIDGET (self));
 
   return self;
