@@ -18,7 +18,7 @@
 #include <glib/gi18n.h>
 #include <string.h>
 
-#include "relay-accessible.h"
+#include "relay-channel-dialog-private.h"
 #include "relay-channel-export-dialog.h"
 #include "relay-channel-profile.h"
 #include "relay-provider.h"
@@ -111,10 +111,7 @@ show_error (RelayChannelExportDialog *self,
             const char               *message,
             GtkWidget                *field)
 {
-  gtk_label_set_text (self->error_label, message ? message : "");
-  gtk_widget_set_visible (GTK_WIDGET (self->error_label), message != NULL);
-  if (field != NULL)
-    gtk_widget_grab_focus (field);
+  _relay_channel_dialog_show_error (self->error_label, message, field);
 }
 
 static void
@@ -369,13 +366,10 @@ static GtkWidget *
 build_content (RelayChannelExportDialog *self)
 {
   GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
-  GtkWidget *header = adw_header_bar_new ();
-  GtkWidget *cancel = gtk_button_new_with_mnemonic (_("_Cancel"));
   GtkWidget *page = adw_preferences_page_new ();
   GtkWidget *guidance = adw_preferences_group_new ();
   GtkWidget *format_group = adw_preferences_group_new ();
   GtkWidget *switch_row = adw_action_row_new ();
-  GtkWidget *error_group = adw_preferences_group_new ();
   g_autoptr(GtkStringList) formats = NULL;
   g_autofree char *title = NULL;
   g_autofree char *guidance_text = sharing_text (self);
@@ -385,15 +379,8 @@ build_content (RelayChannelExportDialog *self)
     NULL
   };
 
-  adw_header_bar_set_show_end_title_buttons (ADW_HEADER_BAR (header), FALSE);
-  adw_header_bar_set_show_start_title_buttons (ADW_HEADER_BAR (header), FALSE);
-  g_signal_connect_swapped (cancel, "clicked", G_CALLBACK (gtk_window_destroy), self);
-  adw_header_bar_pack_start (ADW_HEADER_BAR (header), cancel);
-  self->export_button = gtk_button_new_with_mnemonic (_("_Export…"));
-  gtk_widget_add_css_class (self->export_button, "suggested-action");
-  g_signal_connect_swapped (self->export_button, "clicked", G_CALLBACK (export_clicked_cb), self);
-  adw_header_bar_pack_end (ADW_HEADER_BAR (header), self->export_button);
-  gtk_box_append (GTK_BOX (box), header);
+  self->export_button = _relay_channel_dialog_add_header (GTK_WINDOW (self), GTK_BOX (box), _("_Export…"),
+                                                          G_CALLBACK (export_clicked_cb));
 
   title = g_strdup_printf (_("Export “%s”"), relay_account_get_name (self->account));
   gtk_window_set_title (GTK_WINDOW (self), title);
@@ -434,13 +421,7 @@ build_content (RelayChannelExportDialog *self)
   adw_preferences_group_add (self->secret_group, self->confirm_row);
   adw_preferences_page_add (ADW_PREFERENCES_PAGE (page), self->secret_group);
 
-  self->error_label = GTK_LABEL (gtk_label_new (NULL));
-  gtk_label_set_wrap (self->error_label, TRUE);
-  gtk_label_set_xalign (self->error_label, 0);
-  gtk_widget_add_css_class (GTK_WIDGET (self->error_label), "error");
-  gtk_widget_set_visible (GTK_WIDGET (self->error_label), FALSE);
-  adw_preferences_group_add (ADW_PREFERENCES_GROUP (error_group), GTK_WIDGET (self->error_label));
-  adw_preferences_page_add (ADW_PREFERENCES_PAGE (page), ADW_PREFERENCES_GROUP (error_group));
+  self->error_label = _relay_channel_dialog_add_error_label (ADW_PREFERENCES_PAGE (page));
 
   gtk_widget_set_vexpand (page, TRUE);
   gtk_box_append (GTK_BOX (box), page);
@@ -486,11 +467,8 @@ relay_channel_export_dialog_new (GtkWindow    *parent,
     }
 
   adw_window_set_content (ADW_WINDOW (self), build_content (self));
-  /* Enter in a field presses the dialog's button */
-  gtk_window_set_default_widget (GTK_WINDOW (self), self->export_button);
-  adw_entry_row_set_activates_default (ADW_ENTRY_ROW (self->passphrase_row), TRUE);
-  adw_entry_row_set_activates_default (ADW_ENTRY_ROW (self->confirm_row), TRUE);
-  relay_accessible_name_buttons_by_label (GTK_WIDGET (self));
+  _relay_channel_dialog_set_up_keys (GTK_WINDOW (self), self->export_button,
+                                     (GtkWidget *[]) { self->passphrase_row, self->confirm_row, NULL });
   update_rows (self);
   if (error != NULL)
     show_error (self, error->message, NULL);

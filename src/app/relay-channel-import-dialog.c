@@ -17,7 +17,7 @@
 
 #include <glib/gi18n.h>
 
-#include "relay-accessible.h"
+#include "relay-channel-dialog-private.h"
 #include "relay-channel-import-dialog.h"
 #include "relay-channel-profile.h"
 #include "relay-provider.h"
@@ -111,10 +111,7 @@ show_error (RelayChannelImportDialog *self,
             const char               *message,
             GtkWidget                *field)
 {
-  gtk_label_set_text (self->error_label, message ? message : "");
-  gtk_widget_set_visible (GTK_WIDGET (self->error_label), message != NULL);
-  if (field != NULL)
-    gtk_widget_grab_focus (field);
+  _relay_channel_dialog_show_error (self->error_label, message, field);
 }
 
 static const char *
@@ -566,22 +563,12 @@ static GtkWidget *
 build_content (RelayChannelImportDialog *self)
 {
   GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
-  GtkWidget *header = adw_header_bar_new ();
-  GtkWidget *cancel = gtk_button_new_with_mnemonic (_("_Cancel"));
   GtkWidget *name_group = adw_preferences_group_new ();
-  GtkWidget *error_group = adw_preferences_group_new ();
   GtkWidget *spinner = gtk_spinner_new ();
 
-  adw_header_bar_set_show_end_title_buttons (ADW_HEADER_BAR (header), FALSE);
-  adw_header_bar_set_show_start_title_buttons (ADW_HEADER_BAR (header), FALSE);
-  g_signal_connect_swapped (cancel, "clicked", G_CALLBACK (gtk_window_destroy), self);
-  adw_header_bar_pack_start (ADW_HEADER_BAR (header), cancel);
-  self->import_button = gtk_button_new_with_mnemonic (_("_Import"));
-  gtk_widget_add_css_class (self->import_button, "suggested-action");
+  self->import_button = _relay_channel_dialog_add_header (GTK_WINDOW (self), GTK_BOX (box), _("_Import"),
+                                                          G_CALLBACK (import_clicked_cb));
   gtk_widget_set_sensitive (self->import_button, FALSE);
-  g_signal_connect_swapped (self->import_button, "clicked", G_CALLBACK (import_clicked_cb), self);
-  adw_header_bar_pack_end (ADW_HEADER_BAR (header), self->import_button);
-  gtk_box_append (GTK_BOX (box), header);
   gtk_window_set_title (GTK_WINDOW (self), _("Import Channel"));
 
   self->stack = GTK_STACK (gtk_stack_new ());
@@ -619,13 +606,7 @@ build_content (RelayChannelImportDialog *self)
   adw_preferences_group_add (self->credentials_group, self->password_row);
   adw_preferences_page_add (self->preview, self->credentials_group);
 
-  self->error_label = GTK_LABEL (gtk_label_new (NULL));
-  gtk_label_set_wrap (self->error_label, TRUE);
-  gtk_label_set_xalign (self->error_label, 0);
-  gtk_widget_add_css_class (GTK_WIDGET (self->error_label), "error");
-  gtk_widget_set_visible (GTK_WIDGET (self->error_label), FALSE);
-  adw_preferences_group_add (ADW_PREFERENCES_GROUP (error_group), GTK_WIDGET (self->error_label));
-  adw_preferences_page_add (self->preview, ADW_PREFERENCES_GROUP (error_group));
+  self->error_label = _relay_channel_dialog_add_error_label (self->preview);
   gtk_stack_add_child (self->stack, GTK_WIDGET (self->preview));
 
   gtk_box_append (GTK_BOX (box), GTK_WIDGET (self->stack));
@@ -659,13 +640,9 @@ relay_channel_import_dialog_new (GtkWindow         *parent,
                        NULL);
   self->store = g_object_ref (store);
   adw_window_set_content (ADW_WINDOW (self), build_content (self));
-  /* Enter in a field presses the dialog's button */
-  gtk_window_set_default_widget (GTK_WINDOW (self), self->import_button);
-  adw_entry_row_set_activates_default (ADW_ENTRY_ROW (self->name_row), TRUE);
-  adw_entry_row_set_activates_default (ADW_ENTRY_ROW (self->passphrase_row), TRUE);
-  adw_entry_row_set_activates_default (ADW_ENTRY_ROW (self->username_row), TRUE);
-  adw_entry_row_set_activates_default (ADW_ENTRY_ROW (self->password_row), TRUE);
-  relay_accessible_name_buttons_by_label (GTK_WIDGET (self));
+  _relay_channel_dialog_set_up_keys (GTK_WINDOW (self), self->import_button,
+                                     (GtkWidget *[]) { self->name_row, self->passphrase_row, self->username_row,
+                                                       self->password_row, NULL });
 
   return self;
 }
