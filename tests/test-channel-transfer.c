@@ -133,12 +133,15 @@ load (Fixture *fixture,
 {
   RelayChannelImportDialog *dialog = relay_channel_import_dialog_new (NULL, fixture->store);
   gboolean loaded = FALSE;
+  gulong id;
 
   g_object_ref_sink (dialog);
-  g_signal_connect (dialog, "loaded", G_CALLBACK (loaded_cb), &loaded);
+  id = g_signal_connect (dialog, "loaded", G_CALLBACK (loaded_cb), &loaded);
   relay_channel_import_dialog_load_file (dialog, file);
   gtk_window_present (GTK_WINDOW (dialog));
   wait_for (is_true, &loaded);
+  /* @loaded goes with this frame */
+  g_signal_handler_disconnect (dialog, id);
 
   return dialog;
 }
