@@ -125,9 +125,33 @@ relay_application_quit_action (GSimpleAction *action,
   g_application_quit (G_APPLICATION (user_data));
 }
 
+/* app.import-channel('/path/to/profile.json'): the import preview of a
+ * file, for scripts (through org.gtk.Actions on D-Bus) and screenshots;
+ * nothing is saved until Import is pressed, as through the menu */
+static void
+relay_application_import_channel_action (GSimpleAction *action,
+                                         GVariant      *parameter,
+                                         gpointer       user_data)
+{
+  RelayApplication *self = user_data;
+  g_autoptr(GFile) file = g_file_new_for_commandline_arg (g_variant_get_string (parameter, NULL));
+
+  g_application_activate (G_APPLICATION (self));
+  /* the main window, not a dialog that may have the focus */
+  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (self)); l != NULL; l = l->next)
+    {
+      if (RELAY_IS_WINDOW (l->data))
+        {
+          relay_window_import_channel (RELAY_WINDOW (l->data), file);
+          return;
+        }
+    }
+}
+
 static const GActionEntry app_actions[] = {
   { "quit", relay_application_quit_action },
   { "about", relay_application_about_action },
+  { "import-channel", relay_application_import_channel_action, "s" },
 };
 
 static void

@@ -12,6 +12,8 @@
 #include <glib/gi18n.h>
 
 #include "relay-channel-list.h"
+#include "relay-channel-export-dialog.h"
+#include "relay-channel-import-dialog.h"
 #include "relay-log-page.h"
 #include "relay-message-dialog.h"
 #include "relay-setup-page.h"
@@ -113,6 +115,37 @@ show_channels_action (GtkWidget  *widget,
   gtk_widget_child_focus (GTK_WIDGET (self->channel_list), GTK_DIR_TAB_FORWARD);
 }
 
+static void channel_exported_cb (RelayWindow *self,
+                                 GFile       *file);
+
+static void
+export_channel_action (GtkWidget  *widget,
+                       const char *action_name,
+                       GVariant   *parameter)
+{
+  RelayWindow *self = RELAY_WINDOW (widget);
+  RelayAccount *account = relay_window_get_current_account (self);
+  RelayChannelExportDialog *dialog;
+
+  if (account == NULL)
+    {
+      relay_window_show_error (self, _("There is no saved channel to export: save the setup first."));
+      return;
+    }
+
+  dialog = relay_channel_export_dialog_new (GTK_WINDOW (self), account);
+  g_signal_connect_object (dialog, "exported", G_CALLBACK (channel_exported_cb), self, G_CONNECT_SWAPPED);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+import_channel_action (GtkWidget  *widget,
+                       const char *action_name,
+                       GVariant   *parameter)
+{
+  relay_window_import_channel (RELAY_WINDOW (widget), NULL);
+}
+
 static void
 relay_window_class_init (RelayWindowClass *klass)
 {
@@ -139,6 +172,8 @@ relay_window_class_init (RelayWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.show-setup", NULL, show_setup_action);
   gtk_widget_class_install_action (widget_class, "win.show-log", NULL, show_log_action);
   gtk_widget_class_install_action (widget_class, "win.show-channels", NULL, show_channels_action);
+  gtk_widget_class_install_action (widget_class, "win.export-channel", NULL, export_channel_action);
+  gtk_widget_class_install_action (widget_class, "win.import-channel", NULL, import_channel_action);
 }
 
 /* libadwaita 1.2 names its page switchers after their class */
@@ -336,4 +371,85 @@ relay_window_show_error (RelayWindow *self,
   g_return_if_fail (RELAY_IS_WINDOW (self));
 
   relay_setup_page_show_problem (self->setup_page, message);
+}
+
+/**
+ * relay_window_get_current_account:
+ *
+ * The channel the window works on (the one chosen in the channel list,
+ * whose form the setup page shows), for the actions that act on one
+ * channel such as win.export-channel.
+ *
+ * Returns: (transfer none) (nullable): the account, %NULL when none is
+ *   saved (a new channel not saved yet, or none at all)
+ */
+RelayAccount *
+relay_window_get_current_account (RelayWindow *self)
+{
+  RelayAccountStore *store;
+  const char *id;
+
+  g_return_val_if_fail (RELAY_IS_WINDOW (self), NULL);
+
+  store = relay_setup_page_get_store (self->setup_page);
+  id = relay_channel_list_get_selected_id (self->channel_list);
+  return store != NULL && id != NULL ? relay_account_store_lookup (store, id) : NULL;
+}
+
+static void
+channel_exported_cb (RelayWindow *self,
+                     GFile       *file)
+{
+  g_autofree char *name = g_file_get_basename (file);
+  g_autofree char *title = g_strdup_printf (_("Channel exported to %s"), name);
+
+  adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (title));
+}
+
+static void
+channel_imported_cb (RelayWindow  *self,
+                     RelayAccount *account,
+                     const char   *todo)
+{
+  g_autofree char *title = NULL;
+  AdwToast *toast;
+
+  /* the new channel, shown in the list and its form */
+  relay_channel_list_refresh (self->channel_list);
+  relay_channel_list_select (self->channel_list, relay_account_get_id (account), NULL);
+
+  title = g_strdup_printf (_("Channel “%s” created. %s"), relay_account_get_name (account), todo);
+  toast = adw_toast_new (title);
+  /* it says what is left to do: it stays until dismissed */
+  adw_toast_set_timeout (toast, 0);
+  adw_toast_overlay_add_toast (self->toast_overlay, toast);
+}
+
+/**
+ * relay_window_import_channel:
+ * @file: (nullable): the channel profile, or %NULL to ask for it through
+ *   the file chooser
+ *
+ * Shows the preview of the channel @file makes; nothing is saved until
+ * the person presses Import, and the window then says what is left to do.
+ */
+void
+relay_window_import_channel (RelayWindow *self,
+                             GFile       *file)
+{
+  RelayChannelImportDialog *dialog;
+
+  g_return_if_fail (RELAY_IS_WINDOW (self));
+  g_return_if_fail (!file || G_IS_FILE (file));
+
+  dialog = relay_channel_import_dialog_new (GTK_WINDOW (self), relay_setup_page_get_store (self->setup_page));
+  g_signal_connect_object (dialog, "imported", G_CALLBACK (channel_imported_cb), self, G_CONNECT_SWAPPED);
+  if (file == NULL)
+    {
+      relay_channel_import_dialog_choose_file (dialog);
+      return;
+    }
+
+  relay_channel_import_dialog_load_file (dialog, file);
+  gtk_window_present (GTK_WINDOW (dialog));
 }

@@ -17,8 +17,11 @@ G_BEGIN_DECLS
 
 G_DECLARE_FINAL_TYPE (RelayWindow, relay_window, RELAY, WINDOW, AdwApplicationWindow)
 
-RelayWindow *relay_window_new        (RelayApplication *application);
-void         relay_window_show_error (RelayWindow      *self,
-                                      const char       *message);
+RelayWindow  *relay_window_new                 (RelayApplication *application);
+void          relay_window_show_error          (RelayWindow      *self,
+                                                const char       *message);
+RelayAccount *relay_window_get_current_account (RelayWindow      *self);
+void          relay_window_import_channel      (RelayWindow      *self,
+                                                GFile            *file);
 
 G_END_DECLS

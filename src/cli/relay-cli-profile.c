@@ -291,54 +291,6 @@ read_import_secret (RelayChannelProfile  *profile,
   return -1;
 }
 
-/* Everything saved, the keyring first, and taken back when a later step
- * fails: an account is made whole or not at all */
-static gboolean
-save_account (RelayAccountStore    *store,
-              RelayChannelProfile  *profile,
-              RelayAccount         *account,
-              const char           *secret,
-              char                **ca_file)
-{
-  const char *id = relay_account_get_id (account);
-  g_autoptr(GError) error = NULL;
-
-  if (secret != NULL)
-    {
-      const char *description = relay_account_get_username (account)[0] ? relay_account_get_username (account)
-                                                                          : relay_account_get_host (account);
-
-      if (!relay_secrets_store_sync (id, RELAY_SECRET_PASSWORD, description, secret, NULL, &error))
-        {
-          relay_cli_printerr ("%s", error->message);
-          return FALSE;
-        }
-    }
-
-  *ca_file = relay_channel_profile_write_ca_file (profile, id, &error);
-  if (error == NULL && *ca_file != NULL)
-    relay_account_set_ca_file (account, *ca_file);
-
-  if (error == NULL)
-    {
-      relay_account_store_put (store, account);
-      if (!relay_account_store_save (store, &error))
-        relay_account_store_remove (store, id);
-    }
-
-  if (error != NULL)
-    {
-      relay_cli_printerr (_("could not save the account: %s"), error->message);
-      if (*ca_file != NULL)
-        g_unlink (*ca_file);
-      if (secret != NULL)
-        relay_secrets_clear_sync (id, NULL, NULL);
-      return FALSE;
-    }
-
-  return TRUE;
-}
-
 int
 relay_cli_account_import (int    argc,
                           char **argv)
@@ -443,10 +395,13 @@ relay_cli_account_import (int    argc,
   /* the profile's own, or the person's */
   opened = secret != NULL && relay_channel_profile_has_secret (profile) && !password_stdin;
   own = secret != NULL && !opened;
-  saved = save_account (store, profile, account, secret, &ca_file);
+  saved = relay_channel_profile_save_account (profile, store, account, secret, &ca_file, &error);
   relay_secure_wipe_string (g_steal_pointer (&secret));
   if (!saved)
-    return RELAY_CLI_EXIT_FAILED;
+    {
+      relay_cli_printerr ("%s", error->message);
+      return RELAY_CLI_EXIT_FAILED;
+    }
 
   g_print (_("Created account “%s” (%s, port %u) from %s\n"), relay_account_get_name (account),
            relay_account_get_host (account), relay_account_get_port (account), argv[1]);

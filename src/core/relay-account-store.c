@@ -813,6 +813,33 @@ relay_account_store_lookup (RelayAccountStore *self,
 }
 
 /**
+ * relay_account_store_suggest_name:
+ * @account: an account not yet in the store, or one in it
+ *
+ * The name relay_account_store_put() would give @account: its own when
+ * no other account has it, else its own (or its sender address, or its
+ * provider's name) with “ 2”, “ 3”…; for a form to show before saving.
+ *
+ * Returns: (transfer full): a valid name no other account has
+ */
+char *
+relay_account_store_suggest_name (RelayAccountStore *self,
+                                  RelayAccount      *account)
+{
+  g_autoptr(GPtrArray) accounts = NULL;
+
+  g_return_val_if_fail (RELAY_IS_ACCOUNT_STORE (self), NULL);
+  g_return_val_if_fail (RELAY_IS_ACCOUNT (account), NULL);
+
+  accounts = list_accounts (self);
+  if (relay_account_get_name (account)[0] != '\0' &&
+      find_name (accounts, relay_account_get_name (account), account) == NULL)
+    return g_strdup (relay_account_get_name (account));
+
+  return unique_name (accounts, account, account);
+}
+
+/**
  * relay_account_store_put:
  *
  * Adds @account, or replaces the account with the same id in place. An
@@ -824,20 +851,15 @@ void
 relay_account_store_put (RelayAccountStore *self,
                          RelayAccount      *account)
 {
-  g_autoptr(GPtrArray) accounts = NULL;
+  g_autofree char *name = NULL;
   guint position;
 
   g_return_if_fail (RELAY_IS_ACCOUNT_STORE (self));
   g_return_if_fail (RELAY_IS_ACCOUNT (account));
 
-  accounts = list_accounts (self);
-  if (relay_account_get_name (account)[0] == '\0' ||
-      find_name (accounts, relay_account_get_name (account), account) != NULL)
-    {
-      g_autofree char *name = unique_name (accounts, account, account);
-
-      relay_account_set_name (account, name);
-    }
+  name = relay_account_store_suggest_name (self, account);
+  if (!g_str_equal (name, relay_account_get_name (account)))
+    relay_account_set_name (account, name);
 
   if (find_account (self, relay_account_get_id (account), &position))
     g_list_store_splice (self->accounts, position, 1, (gpointer *)&account, 1);

@@ -58,6 +58,8 @@ RelayAccount      *relay_account_store_route             (RelayAccountStore  *se
                                                           GError            **error);
 gboolean           relay_account_accepts_sender          (RelayAccount       *account,
                                                           const char         *sender);
+char              *relay_account_store_suggest_name      (RelayAccountStore  *self,
+                                                          RelayAccount       *account);
 void               relay_account_store_put               (RelayAccountStore  *self,
                                                           RelayAccount       *account);
 gboolean           relay_account_store_remove            (RelayAccountStore  *self,

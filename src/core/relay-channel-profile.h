@@ -10,6 +10,7 @@
 #include <gio/gio.h>
 
 #include "relay-account.h"
+#include "relay-account-store.h"
 
 G_BEGIN_DECLS
 
@@ -78,6 +79,23 @@ char                *relay_channel_profile_open_secret      (RelayChannelProfile
 RelayAccount        *relay_channel_profile_create_account   (RelayChannelProfile  *self);
 char                *relay_channel_profile_write_ca_file    (RelayChannelProfile  *self,
                                                              const char           *account_id,
+                                                             GError              **error);
+gboolean             relay_channel_profile_save_account     (RelayChannelProfile  *self,
+                                                             RelayAccountStore    *store,
+                                                             RelayAccount         *account,
+                                                             const char           *secret,
+                                                             char                **ca_file,
+                                                             GError              **error);
+void                 relay_channel_profile_save_account_async (RelayChannelProfile *self,
+                                                             RelayAccountStore    *store,
+                                                             RelayAccount         *account,
+                                                             const char           *secret,
+                                                             GCancellable         *cancellable,
+                                                             GAsyncReadyCallback   callback,
+                                                             gpointer              user_data);
+gboolean             relay_channel_profile_save_account_finish (RelayChannelProfile *self,
+                                                             GAsyncResult         *result,
+                                                             char                **ca_file,
                                                              GError              **error);
 
 const char          *relay_channel_profile_get_name         (RelayChannelProfile  *self);
