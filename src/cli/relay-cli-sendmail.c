@@ -252,6 +252,7 @@ relay_cli_sendmail (int    argc,
   g_autofree char *message_id = NULL;
   g_autofree char *queued = NULL;
   const char *from_field = NULL;
+  gboolean sender_given;
   RelayAccount *account;
   int status;
 
@@ -264,12 +265,20 @@ relay_cli_sendmail (int    argc,
       return RELAY_CLI_EX_USAGE;
     }
 
-  if (options.sender != NULL && options.sender[0] != '\0' &&
-      !(sender = relay_validate_address_field (options.sender, _("Sender address"), &error)))
+  /* -f ADDR, or -f <ADDR> as some callers write it */
+  if (options.sender != NULL && options.sender[0] != '\0')
     {
-      relay_cli_printerr ("-f: %s", error->message);
-      return RELAY_CLI_EX_USAGE;
+      g_autofree char *bare = g_str_has_prefix (options.sender, "<") && g_str_has_suffix (options.sender, ">")
+                              ? g_strndup (options.sender + 1, strlen (options.sender) - 2)
+                              : g_strdup (options.sender);
+
+      if (!(sender = relay_validate_address_field (bare, _("Sender address"), &error)))
+        {
+          relay_cli_printerr ("-f: %s", error->message);
+          return RELAY_CLI_EX_USAGE;
+        }
     }
+  sender_given = sender != NULL;
 
   if (!(input = read_message (options.dot_ends)))
     return RELAY_CLI_EX_DATAERR;
@@ -324,8 +333,8 @@ relay_cli_sendmail (int    argc,
     {
       if (g_error_matches (error, RELAY_ACCOUNT_STORE_ERROR, RELAY_ACCOUNT_STORE_ERROR_SENDER_REFUSED))
         {
-          relay_cli_printerr ("%s: %s", options.sender != NULL ? "-f" : "From", error->message);
-          return options.sender != NULL ? RELAY_CLI_EX_USAGE : RELAY_CLI_EX_DATAERR;
+          relay_cli_printerr ("%s: %s", sender_given ? "-f" : "From", error->message);
+          return sender_given ? RELAY_CLI_EX_USAGE : RELAY_CLI_EX_DATAERR;
         }
       relay_cli_printerr ("%s", _("no account is set up yet; create one with “mail-relay-cli account set”"));
       return RELAY_CLI_EX_TEMPFAIL;

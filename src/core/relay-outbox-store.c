@@ -658,6 +658,43 @@ build_message (const char         *from,
   return relay_message_compose (from, recipients, subject, now, message_id, body);
 }
 
+/* Each recipient held to what a typed one is, or @error naming it */
+static GStrv
+check_recipients (const char * const  *recipients,
+                  GError             **error)
+{
+  g_autoptr(GStrvBuilder) checked = g_strv_builder_new ();
+
+  for (guint i = 0; recipients[i]; i++)
+    {
+      g_autoptr(GError) local_error = NULL;
+      g_autofree char *address = relay_validate_address_field (recipients[i], _("Recipient"), &local_error);
+
+      if (address == NULL)
+        {
+          g_set_error_literal (error, RELAY_OUTBOX_ERROR, RELAY_OUTBOX_ERROR_BAD_MESSAGE, local_error->message);
+          return NULL;
+        }
+      g_strv_builder_add (checked, address);
+    }
+
+  return g_strv_builder_end (checked);
+}
+
+static gboolean
+check_subject (const char  *subject,
+               GError     **error)
+{
+  if (strpbrk (subject, "\r\n") != NULL || !g_utf8_validate (subject, -1, NULL))
+    {
+      g_set_error_literal (error, RELAY_OUTBOX_ERROR, RELAY_OUTBOX_ERROR_BAD_MESSAGE,
+                           _("Subject: it must be one line of text"));
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
 /* Writes @item and its @message durably, then logs it queued; what is
  * reported is what was done: when any of it fails, nothing stays queued */
 static char *
@@ -735,7 +772,7 @@ relay_outbox_add_from (RelayOutbox         *self,
                        RelaySendLog        *log,
                        GError             **error)
 {
-  g_autoptr(GStrvBuilder) checked = g_strv_builder_new ();
+  g_auto(GStrv) checked = NULL;
   g_autofree char *uuid = g_uuid_string_random ();
   g_autoptr(GBytes) message = NULL;
   g_autoptr(Item) item = g_new0 (Item, 1);
@@ -761,25 +798,8 @@ relay_outbox_add_from (RelayOutbox         *self,
   from = checked_sender ? checked_sender : relay_account_get_from (account);
   at = strrchr (from, '@');
 
-  for (guint i = 0; recipients[i]; i++)
-    {
-      g_autoptr(GError) local_error = NULL;
-      g_autofree char *address = relay_validate_address_field (recipients[i], _("Recipient"), &local_error);
-
-      if (address == NULL)
-        {
-          g_set_error_literal (error, RELAY_OUTBOX_ERROR, RELAY_OUTBOX_ERROR_BAD_MESSAGE, local_error->message);
-          return NULL;
-        }
-      g_strv_builder_add (checked, address);
-    }
-
-  if (strpbrk (subject, "\r\n") != NULL || !g_utf8_validate (subject, -1, NULL))
-    {
-      g_set_error_literal (error, RELAY_OUTBOX_ERROR, RELAY_OUTBOX_ERROR_BAD_MESSAGE,
-                           _("Subject: it must be one line of text"));
-      return NULL;
-    }
+  if (!(checked = check_recipients (recipients, error)) || !check_subject (subject, error))
+    return NULL;
 
   if (!g_utf8_validate (g_bytes_get_data (body, NULL), g_bytes_get_size (body), NULL))
     {
@@ -794,7 +814,7 @@ relay_outbox_add_from (RelayOutbox         *self,
   item->id = new_item_id (uuid);
   item->message_id = g_strdup_printf ("%s@%s", uuid, at ? at + 1 : "localhost");
   item->from = g_strdup (from);
-  item->recipients = g_strv_builder_end (checked);
+  item->recipients = g_steal_pointer (&checked);
   item->subject = g_strdup (subject);
   item->state = g_strdup ("queued");
   item->account = g_strdup (relay_account_get_id (account));
@@ -833,7 +853,7 @@ relay_outbox_add_message (RelayOutbox         *self,
                           RelaySendLog        *log,
                           GError             **error)
 {
-  g_autoptr(GStrvBuilder) checked = g_strv_builder_new ();
+  g_auto(GStrv) checked = NULL;
   g_autofree char *uuid = g_uuid_string_random ();
   g_autoptr(Item) item = g_new0 (Item, 1);
   g_autofree char *checked_sender = NULL;
@@ -853,30 +873,16 @@ relay_outbox_add_message (RelayOutbox         *self,
         return NULL;
       }
   }
-  for (guint i = 0; recipients[i]; i++)
-    {
-      g_autoptr(GError) local_error = NULL;
-      g_autofree char *address = relay_validate_address_field (recipients[i], _("Recipient"), &local_error);
-
-      if (address == NULL)
-        {
-          g_set_error_literal (error, RELAY_OUTBOX_ERROR, RELAY_OUTBOX_ERROR_BAD_MESSAGE, local_error->message);
-          return NULL;
-        }
-      g_strv_builder_add (checked, address);
-    }
+  if (!(checked = check_recipients (recipients, error)))
+    return NULL;
   if (message_id[0] == '\0' || strpbrk (message_id, "<> \t\r\n") != NULL || !g_utf8_validate (message_id, -1, NULL))
     {
       g_set_error_literal (error, RELAY_OUTBOX_ERROR, RELAY_OUTBOX_ERROR_BAD_MESSAGE,
                            _("Message-ID: not a message id"));
       return NULL;
     }
-  if (strpbrk (subject, "\r\n") != NULL || !g_utf8_validate (subject, -1, NULL))
-    {
-      g_set_error_literal (error, RELAY_OUTBOX_ERROR, RELAY_OUTBOX_ERROR_BAD_MESSAGE,
-                           _("Subject: it must be one line of text"));
-      return NULL;
-    }
+  if (!check_subject (subject, error))
+    return NULL;
   if (g_bytes_get_size (message) > RELAY_OUTBOX_MAX_MESSAGE_SIZE)
     {
       g_set_error_literal (error, RELAY_OUTBOX_ERROR, RELAY_OUTBOX_ERROR_BAD_MESSAGE,
@@ -890,7 +896,7 @@ relay_outbox_add_message (RelayOutbox         *self,
   item->id = new_item_id (uuid);
   item->message_id = g_strdup (message_id);
   item->from = g_steal_pointer (&checked_sender);
-  item->recipients = g_strv_builder_end (checked);
+  item->recipients = g_steal_pointer (&checked);
   item->subject = g_strdup (subject);
   item->state = g_strdup ("queued");
   item->account = g_strdup (relay_account_get_id (account));
