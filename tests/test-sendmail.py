@@ -197,7 +197,18 @@ def test_dot_ends(home, server):
     body = "Subject: dot %s\nMessage-ID: <dot-%s@example.org>\n\nbefore\n.\nafter\n"
     r = home.sendmail([USER], body % ("ends", "ends"))
     r2 = home.sendmail(["-oi", USER], body % ("kept", "kept"))
+    # CRLF line ends, and a "." with nothing after it at the end of input
+    r3 = home.sendmail([USER], (body % ("crlf", "crlf")).replace("\n", "\r\n"))
+    r4 = home.sendmail([USER], "Subject: dot eof\nMessage-ID: <dot-eof@example.org>\n\nlast line\n.")
     got = server.new()
+    crlf = [raw for _, _, raw in got if b"dot-crlf@" in raw]
+    eof = [raw for _, _, raw in got if b"dot-eof@" in raw]
+    got = [g for g in got if g[2] not in crlf + eof]
+    check(r3.returncode == 0 and len(crlf) == 1 and b"before" in crlf[0] and b"after" not in crlf[0],
+          "a lone dot ends a message with CRLF line ends (%d, %d received)" % (r3.returncode, len(crlf)))
+    check(r4.returncode == 0 and len(eof) == 1 and re.search(rb"last line\r?\n$", eof[0]) is not None,
+          "a lone dot at the end of input ends it, and is not part of it (%d, %d received)"
+          % (r4.returncode, len(eof)))
     check(r.returncode == 0 and r2.returncode == 0 and len(got) == 2, "both are sent (%d, %d, %d received)"
           % (r.returncode, r2.returncode, len(got)))
     if len(got) == 2:
@@ -259,6 +270,9 @@ def test_exit_statuses(home, work):
         r = home.sendmail(args, message)
         check(r.returncode == status and "mail-relay-cli: " in r.stderr,
               "%s: exit %d (%d: %s)" % (what, status, r.returncode, r.stderr.strip()[:160]))
+    r = home.sendmail(["a@example.org"], good + "x" * (64 * 1024 * 1024))
+    check(r.returncode == 65 and "64 MiB" in r.stderr, "a message over 64 MiB: exit 65 (%d: %s)"
+          % (r.returncode, r.stderr.strip()[:160]))
     r = home.sendmail(["-oem", "-odi", "-oQ/var/spool/x", "-bm", "-B8BITMIME", "-v", "a@example.org"], good,
                       env={"MAIL_RELAY_TEST_UNUSED": "1"})
     check(r.returncode == 0, "-oem -odi -oQ… -bm -B8BITMIME -v are accepted (%d: %s)"

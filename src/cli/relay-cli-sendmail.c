@@ -178,34 +178,73 @@ parse_options (Options  *options,
   return -1;
 }
 
+/* Where a line holding a single "." starts in @data, from @from on (a
+ * line start); G_MAXSIZE when there is none, or *@from is where the
+ * search goes on once more has been read */
+static gsize
+find_dot_line (GByteArray *data,
+               gsize      *from,
+               gboolean    at_end)
+{
+  const guint8 *d = data->data;
+  gsize n = data->len;
+
+  for (gsize p = *from; p < n; p++)
+    {
+      if (d[p] != '.' || (p > 0 && d[p - 1] != '\n'))
+        continue;
+      if (p + 1 == n || (d[p + 1] == '\r' && p + 2 == n))
+        {
+          /* the rest of the line is not read yet; at the end of input a
+           * "." (and a CR) ends it too */
+          if (at_end)
+            return p;
+          *from = p;
+          return G_MAXSIZE;
+        }
+      if (d[p + 1] == '\n' || (d[p + 1] == '\r' && d[p + 2] == '\n'))
+        return p;
+    }
+
+  *from = n;
+  return G_MAXSIZE;
+}
+
 /* The message on standard input, at most as large as the outbox keeps;
  * with @dot_ends a line holding a single "." ends it (and is not part of
- * it). NULL after saying why. */
+ * it), and nothing after it is read. NULL after saying why. */
 static GBytes *
 read_message (gboolean dot_ends)
 {
   g_autoptr(GByteArray) data = g_byte_array_new ();
-  g_autofree char *line = NULL;
-  gsize capacity = 0;
-  gssize n;
+  guint8 buffer[65536];
+  gsize from = 0;
+  gsize dot = G_MAXSIZE;
 
-  while ((n = getline (&line, &capacity, stdin)) > 0)
+  for (;;)
     {
-      if (dot_ends && (g_str_equal (line, ".\n") || g_str_equal (line, ".\r\n") ||
-                       (g_str_equal (line, ".") && feof (stdin))))
-        break;
-      if (data->len + (gsize)n > RELAY_OUTBOX_MAX_MESSAGE_SIZE)
+      gssize n = read (STDIN_FILENO, buffer, sizeof buffer);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        {
+          relay_cli_printerr (_("could not read the message: %s"), g_strerror (errno));
+          return NULL;
+        }
+      if (n > 0)
+        g_byte_array_append (data, buffer, n);
+      if (dot_ends && (dot = find_dot_line (data, &from, n == 0)) != G_MAXSIZE)
+        g_byte_array_set_size (data, dot);
+      /* the terminating line is not counted; what is kept never exceeds
+       * the limit by more than one read */
+      if (data->len > RELAY_OUTBOX_MAX_MESSAGE_SIZE)
         {
           relay_cli_printerr (_("the message is larger than 64 MiB"));
           return NULL;
         }
-      g_byte_array_append (data, (const guint8 *)line, n);
-    }
-
-  if (ferror (stdin))
-    {
-      relay_cli_printerr (_("could not read the message: %s"), g_strerror (errno));
-      return NULL;
+      if (n == 0 || dot != G_MAXSIZE)
+        break;
     }
 
   return g_byte_array_free_to_bytes (g_steal_pointer (&data));
