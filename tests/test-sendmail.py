@@ -168,7 +168,7 @@ def test_take_recipients(home, server):
                "\n"
                "Hello with bare LF line ends.\n"
                "..a line that starts with a dot\n")
-    r = home.sendmail(["-t", "-i", "-f", "<%s>" % USER, "-F", "Zoë Sender"], message)
+    r = home.sendmail(["-ti", "-f", "<%s>" % USER, "-F", "Zoë Sender"], message)
     check(r.returncode == 0 and r.stdout == "" and r.stderr == "",
           "sendmail -t exits 0 and says nothing (%d: %s)" % (r.returncode, r.stderr.strip()[-300:]))
     got = server.new()

@@ -108,9 +108,13 @@ parse_options (Options  *options,
           print_usage (stdout);
           return RELAY_CLI_EXIT_OK;
         }
-      else if (g_str_equal (arg, "-t"))
-        options->take_recipients = TRUE;
-      else if (g_str_equal (arg, "-i") || g_str_equal (arg, "-oi"))
+      else if (strspn (arg + 1, "ti") == strlen (arg + 1))
+        {
+          /* -t, -i, and together as getopt takes them (-ti, -it) */
+          options->take_recipients |= strchr (arg, 't') != NULL;
+          options->dot_ends &= strchr (arg, 'i') == NULL;
+        }
+      else if (g_str_equal (arg, "-oi"))
         options->dot_ends = FALSE;
       else if (arg[1] == 'f' || arg[1] == 'r')
         {
