@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "relay-outbox.h"
+#include "relay-outbox-private.h"
 
 static RelayAccount *
 make_account (void)
@@ -567,6 +568,41 @@ test_unreadable_journal (void)
   g_assert_false (relay_outbox_has (outbox, id));
 }
 
+/* An envelope's "source": one of the four, or none (an older version's);
+ * anything else is a damaged envelope */
+static void
+test_envelope_source (void)
+{
+  const char *start = "{\"message_id\":\"a@example.org\",\"from\":\"me@example.org\","
+                       "\"recipients\":[\"you@example.org\"],\"subject\":\"s\",\"attempt\":0,"
+                       "\"state\":\"queued\",\"next_attempt\":0";
+  struct { const char *member; gboolean ok; } cases[] = {
+    { "", TRUE },
+    { ",\"source\":\"cli\"", TRUE },
+    { ",\"source\":\"sendmail\"", TRUE },
+    { ",\"source\":\"relay\"", TRUE },
+    { ",\"source\":\"app\"", TRUE },
+    { ",\"source\":\"bogus\"", FALSE },
+    { ",\"source\":\"\"", FALSE },
+    { ",\"source\":3", FALSE },
+    { ",\"source\":null", FALSE },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *envelope = g_strconcat (start, cases[i].member, "}", NULL);
+      g_autofree char *normalized = NULL;
+      g_autoptr(GError) error = NULL;
+      gboolean ok = relay_outbox_item_check (envelope, strlen (envelope), &normalized, &error);
+
+      if (ok != cases[i].ok)
+        g_error ("%s: %s", envelope, ok ? "taken" : error->message);
+      /* what is written back keeps it */
+      if (ok)
+        g_assert_true ((strstr (normalized, "\"source\"") != NULL) == (cases[i].member[0] != '\0'));
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -581,6 +617,7 @@ main (int   argc,
   g_test_add_func ("/outbox/per-account", test_per_account);
   g_test_add_func ("/outbox/recover-per-account", test_recover_per_account);
   g_test_add_func ("/outbox/whole-outbox-drain", test_whole_outbox_drain);
+  g_test_add_func ("/outbox/envelope-source", test_envelope_source);
 
   return g_test_run ();
 }

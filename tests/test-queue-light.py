@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Queueing without the network stack: `mail-relay-cli send --no-wait`
-and `log` run with LD_DEBUG=files, and no library of the network stack
+"""Queueing without the network stack: `mail-relay-cli send --no-wait`,
+`sendmail -odq` (queue only) and `log` run with LD_DEBUG=files, and no library of the network stack
 (libsoup, GnuTLS and what it needs, libsecret, libgcrypt…) may be among
 the objects the dynamic loader opened, nor the CLI's network module. Then
 its syncs are traced (strace -y): the message, the envelope and the
@@ -83,6 +83,22 @@ def test_queue_loads_no_network(home):
     check(not bad, "log loads nothing of the network stack: %s" % (", ".join(bad) or "none"))
 
 
+def test_sendmail_loads_no_network(home):
+    """sendmail up to the queueing (-odq: queue only) runs in
+    mail-relay-cli itself too"""
+    message = "From: %s\nTo: %s\nSubject: light sendmail\n\nQueued by the sendmail entry.\n" % (USER, RCPT)
+    r = home.cli(["sendmail", "-odq", "-t", "-i"], stdin=message, env={"LD_DEBUG": "files"})
+    check(r.returncode == 0, "sendmail -odq queues (exit %d)" % r.returncode)
+    objects = loaded(r.stderr)
+    check(any(o.startswith("libglib-2.0") for o in objects),
+          "LD_DEBUG=files lists what sendmail -odq loads (%d objects)" % len(objects))
+    bad = [o for o in objects if o.startswith(NETWORK)]
+    check(not bad, "sendmail -odq loads nothing of the network stack: %s" % (", ".join(bad) or "none"))
+    r = home.cli(["log", "--json", "--status", "queued", "--limit", "1"])
+    check('"source":"sendmail"' in r.stdout.replace(" ", "") and "light sendmail" in r.stdout,
+          "log --json shows it queued, from sendmail")
+
+
 def test_queue_syncs(home):
     """What send --no-wait syncs, in order (strace -y names each file): the
     message (ID.eml), the envelope (ID.json, synced, then renamed into
@@ -135,11 +151,11 @@ def test_flush_loads_module_and_sends(home, maildir):
     check(MODULE in objects and any(o.startswith("libsoup") for o in objects),
           "flush opens the network module (and libsoup with it)")
     stdout = r.stdout
-    # the first send, and the two of test_queue_syncs
-    check(r.returncode == 0 and "Sent 3," in stdout, "flush sends the queued messages (exit %d: %s)"
+    # the first send, sendmail's, and the two of test_queue_syncs
+    check(r.returncode == 0 and "Sent 4," in stdout, "flush sends the queued messages (exit %d: %s)"
           % (r.returncode, (stdout + r.stderr[-300:]).strip()[-300:] if r.returncode else stdout.strip()))
     received = [n for n in os.listdir(maildir) if n.endswith(".eml")]
-    check(len(received) == 3, "the server received them (%d messages)" % len(received))
+    check(len(received) == 4, "the server received them (%d messages)" % len(received))
 
 
 def test_module_missing(home):
@@ -155,6 +171,10 @@ def test_module_missing(home):
         r = home.cli(["send", "--to", RCPT, "--subject", "no module, then send"], env=env)
         check(r.returncode == 1 and "Queued <" in r.stdout and "network module" in r.stderr,
               "without the module, send queues, then says it cannot send (exit %d)" % r.returncode)
+        r = home.cli(["sendmail", RCPT], stdin="Subject: no module, sendmail\n\nStill queued.\n", env=env)
+        check(r.returncode == 0 and "network module" in r.stderr and "is queued" in r.stderr,
+              "without the module, sendmail queues (exit 0), then says it could not send it now (%d: %s)"
+              % (r.returncode, " ".join(r.stderr.split())[-200:]))
     finally:
         shutil.rmtree(empty, ignore_errors=True)
 
@@ -177,6 +197,7 @@ def main():
         port = int(proc.stdout.readline().split()[1])
         home = Home(port, certs)
         for test in (lambda: test_queue_loads_no_network(home),
+                     lambda: test_sendmail_loads_no_network(home),
                      lambda: skip_if(test_queue_syncs(home), "send --no-wait syncs what it must, once each"),
                      lambda: test_flush_loads_module_and_sends(home, maildir),
                      lambda: test_module_missing(home)):

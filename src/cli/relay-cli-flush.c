@@ -164,6 +164,8 @@ channel_drain (Channel         *channel,
  * @only: (nullable): the one account whose messages are sent; %NULL for
  *   every account's
  * @wait_retries: wait for deferred messages' retries too (--wait)
+ * @quiet: print nothing on stdout, and the counts (on stderr) only when
+ *   not everything was sent (`sendmail`)
  *
  * Sends what is queued, each account's messages through that account
  * with its own limits, and says what happened and what still waits:
@@ -177,7 +179,8 @@ int
 relay_cli_drain (RelayAccountStore *store,
                  RelayAccount      *only,
                  RelaySendLog      *log,
-                 gboolean           wait_retries)
+                 gboolean           wait_retries,
+                 gboolean           quiet)
 {
   g_autoptr(RelayOutbox) outbox = relay_outbox_new (NULL);
   g_autoptr(GPtrArray) channels = g_ptr_array_new_with_free_func ((GDestroyNotify)channel_free);
@@ -233,14 +236,17 @@ relay_cli_drain (RelayAccountStore *store,
       unknown += channel->unknown;
       deferred += left;
       broken |= channel->broken;
-      if (channels->len > 1)
+      if (channels->len > 1 && !quiet)
         /* Translators: an account's name, then counts of messages */
         g_print (_("“%s”: sent %u, failed %u, unknown %u, still queued %u\n"),
                  relay_account_get_name (channel->account), channel->sent, channel->failed, channel->unknown, left);
     }
 
-  /* Translators: counts of messages */
-  g_print (_("Sent %u, failed %u, unknown %u, still queued %u\n"), sent, failed, unknown, deferred);
+  if (!quiet)
+    /* Translators: counts of messages */
+    g_print (_("Sent %u, failed %u, unknown %u, still queued %u\n"), sent, failed, unknown, deferred);
+  else if (failed > 0 || unknown > 0 || deferred > 0 || broken)
+    relay_cli_printerr (_("Sent %u, failed %u, unknown %u, still queued %u"), sent, failed, unknown, deferred);
 
   for (guint i = 0; i < channels->len; i++)
     {
@@ -298,5 +304,5 @@ relay_cli_flush (int    argc,
   if (!(account = relay_cli_load_chosen_account (&store, chosen, NULL, &status)))
     return status;
 
-  return relay_cli_drain (store, chosen ? account : NULL, log, wait);
+  return relay_cli_drain (store, chosen ? account : NULL, log, wait, FALSE);
 }

@@ -133,12 +133,13 @@ int
 relay_cli_network_drain (RelayAccountStore *store,
                          RelayAccount      *only,
                          RelaySendLog      *log,
-                         gboolean           wait_retries)
+                         gboolean           wait_retries,
+                         gboolean           quiet)
 {
   const RelayCliNetwork *network = relay_cli_network_load ();
 
   if (network == NULL)
     return RELAY_CLI_EXIT_FAILED;
 
-  return network->drain (store, only, log, wait_retries);
+  return network->drain (store, only, log, wait_retries, quiet);
 }

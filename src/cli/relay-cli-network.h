@@ -36,7 +36,8 @@ typedef struct
   int            (*drain) (RelayAccountStore *store,
                            RelayAccount      *only,
                            RelaySendLog      *log,
-                           gboolean           wait_retries);
+                           gboolean           wait_retries,
+                           gboolean           quiet);
 } RelayCliNetwork;
 
 const RelayCliNetwork *relay_cli_network_load  (void);
@@ -46,6 +47,7 @@ int                    relay_cli_network_run   (glong          command,
 int                    relay_cli_network_drain (RelayAccountStore *store,
                                                 RelayAccount  *only,
                                                 RelaySendLog  *log,
-                                                gboolean       wait_retries);
+                                                gboolean       wait_retries,
+                                                gboolean       quiet);
 
 G_END_DECLS

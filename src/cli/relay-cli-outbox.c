@@ -168,6 +168,7 @@ relay_cli_send (int    argc,
     }
 
   outbox = relay_outbox_new (NULL);
+  relay_outbox_set_source (outbox, "cli");
   message_id = relay_outbox_add_from (outbox, account, sender, (const char * const *)to, subject, body, log, &error);
   if (message_id == NULL)
     {
@@ -185,5 +186,5 @@ relay_cli_send (int    argc,
   if (no_wait)
     return RELAY_CLI_EXIT_OK;
 
-  return relay_cli_network_drain (store, NULL, log, wait);
+  return relay_cli_network_drain (store, NULL, log, wait, FALSE);
 }

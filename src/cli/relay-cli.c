@@ -138,6 +138,8 @@ print_usage (FILE *stream)
              "  unlink                          sign out: forget the sign-in tokens\n"
              "  send --to ADDR --subject TEXT [--body-file FILE|-] [--no-wait|--wait]\n"
              "                                  queue a message and send the outbox\n"
+             "  sendmail [-t] [-i|-oi] [-f ADDR] [-F NAME] [--] [ADDR...]\n"
+             "                                  queue the message on standard input, then send it\n"
              "  flush [--wait]                  send everything queued\n"
              "  log [--json] [--status STATUS] [--limit N]\n"
              "                                  show the send log, oldest first\n"
@@ -151,6 +153,7 @@ main (int   argc,
       char *argv[])
 {
   const char *localedir = g_getenv ("MAIL_RELAY_LOCALEDIR");
+  g_autofree char *called = NULL;
 
   /* standard output is for results (link-gmail's URL alone on its line,
    * --json): GLib's own messages, G_MESSAGES_DEBUG's too, go to stderr */
@@ -160,6 +163,12 @@ main (int   argc,
   bindtextdomain (GETTEXT_PACKAGE, localedir ? localedir : LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
+
+  /* called as sendmail (a link /usr/sbin/sendmail → mail-relay-cli):
+   * the sendmail entry, with sendmail's arguments */
+  called = g_path_get_basename (argv[0]);
+  if (g_str_equal (called, "sendmail"))
+    return relay_cli_sendmail (argc, argv);
 
   if (argc < 2)
     {
@@ -202,6 +211,9 @@ main (int   argc,
       argv[1] = (char *)"mail-relay-cli send";
       return relay_cli_send (argc - 1, argv + 1);
     }
+
+  if (g_str_equal (argv[1], "sendmail"))
+    return relay_cli_sendmail (argc - 1, argv + 1);
 
   if (g_str_equal (argv[1], "flush"))
     {

@@ -22,10 +22,20 @@ enum
   RELAY_CLI_EXIT_USAGE = 2,
 };
 
+/* `sendmail`'s, those of sysexits.h that sendmail callers expect */
+enum
+{
+  RELAY_CLI_EX_USAGE = 64,     /* bad usage */
+  RELAY_CLI_EX_DATAERR = 65,   /* a message that cannot be parsed */
+  RELAY_CLI_EX_TEMPFAIL = 75,  /* could not queue */
+};
+
 /* In mail-relay-cli itself */
 int      relay_cli_log           (int              argc,
                                   char           **argv);
 int      relay_cli_send          (int              argc,
+                                  char           **argv);
+int      relay_cli_sendmail      (int              argc,
                                   char           **argv);
 
 /* In its network module (relay-cli-network.c) */
@@ -48,7 +58,8 @@ int      relay_cli_flush         (int              argc,
 int      relay_cli_drain         (RelayAccountStore *store,
                                   RelayAccount    *only,
                                   RelaySendLog    *log,
-                                  gboolean         wait_retries);
+                                  gboolean         wait_retries,
+                                  gboolean         quiet);
 
 /* Shared, in mail-relay-cli */
 void     relay_cli_printerr      (const char      *format,

@@ -30,4 +30,24 @@ GBytes   *relay_message_encode_data        (GBytes              *message);
 GBytes   *relay_message_encode_chunk       (GBytes              *message);
 char     *relay_message_format_date        (GDateTime           *time);
 
+/* A message composed elsewhere (relay-message-submit.c) */
+typedef struct _RelaySubmission RelaySubmission;
+
+GStrv     relay_message_parse_address_list (const char          *field,
+                                            const char          *value,
+                                            GError             **error);
+RelaySubmission *relay_submission_parse    (GBytes              *message,
+                                            GError             **error);
+const char *relay_submission_get_from      (RelaySubmission     *self);
+const char * const *relay_submission_get_recipients (RelaySubmission *self);
+const char *relay_submission_get_subject   (RelaySubmission     *self);
+GBytes   *relay_submission_finish          (RelaySubmission     *self,
+                                            const char          *sender,
+                                            const char          *full_name,
+                                            GDateTime           *now,
+                                            char               **message_id);
+void      relay_submission_free            (RelaySubmission     *self);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (RelaySubmission, relay_submission_free)
+
 G_END_DECLS

@@ -43,6 +43,9 @@ typedef struct
   /* the id of the account it goes through; NULL in an older version's
    * envelope: the default account's */
   char   *account;
+  /* what it came from: `cli`, `relay`, `sendmail`, `app`; NULL in an
+   * older version's envelope */
+  char   *source;
 } Item;
 
 /* The server may have it, or has it: never sent again */

@@ -46,6 +46,7 @@ relay_outbox_item_free (Item *item)
   g_free (item->reply);
   g_free (item->digest);
   g_free (item->account);
+  g_free (item->source);
   g_free (item);
 }
 
@@ -111,6 +112,8 @@ item_to_json (Item  *item,
     relay_json_add_strv_member (builder, "later", (const char * const *)item->later);
   if (item->account != NULL)
     relay_json_add_string_member (builder, "account", item->account);
+  if (item->source != NULL)
+    relay_json_add_string_member (builder, "source", item->source);
   json_builder_end_object (builder);
 
   root = json_builder_get_root (builder);
@@ -254,7 +257,6 @@ check_line (const char  *text,
 }
 
 #define MAX_ITEM_DEPTH 4                 /* an object holding lists of strings */
-#define MAX_MESSAGE_SIZE (64 * 1024 * 1024)
 
 static const char * const item_states[] = { "queued", "deferred", "throttled", "sending", "sent", NULL };
 
@@ -314,6 +316,7 @@ parse_item (const char  *id,
   item->later = relay_json_node_get_strv (later);
   item->reply = g_strdup (relay_json_get_string (object, "reply", NULL));
   item->account = g_strdup (relay_json_get_string (object, "account", NULL));
+  item->source = g_strdup (relay_json_get_string (object, "source", NULL));
 
   if (item->message_id == NULL || item->message_id[0] == '\0' ||
       strpbrk (item->message_id, "<> \t\r\n") != NULL || !g_utf8_validate (item->message_id, -1, NULL))
@@ -341,6 +344,12 @@ parse_item (const char  *id,
   if (item->account != NULL && !g_uuid_string_is_valid (item->account))
     {
       g_set_error_literal (error, G_FILE_ERROR, G_FILE_ERROR_FAILED, _("account: not an account id"));
+      return NULL;
+    }
+
+  if (json_object_has_member (object, "source") && !relay_outbox_is_source (item->source))
+    {
+      g_set_error_literal (error, G_FILE_ERROR, G_FILE_ERROR_FAILED, _("source: not where a message comes from"));
       return NULL;
     }
 
@@ -459,7 +468,7 @@ relay_outbox_read_message (RelayOutbox  *self,
 {
   g_autofree char *eml = relay_outbox_item_path (self, item->id, ".eml");
 
-  return read_own_file (eml, MAX_MESSAGE_SIZE, contents, length, error);
+  return read_own_file (eml, RELAY_OUTBOX_MAX_MESSAGE_SIZE, contents, length, error);
 }
 
 static int
@@ -600,6 +609,7 @@ relay_outbox_make_entry_for (RelayAccount       *account,
   entry = relay_send_log_entry_new (status, item->message_id, recipients,
                                     item->subject, item->attempt, reply ? reply : "");
   relay_send_log_entry_set_account (entry, relay_account_get_id (account));
+  relay_send_log_entry_set_source (entry, item->source);
   if (detail != NULL)
     relay_send_log_entry_set_detail (entry, detail);
   if (item->next_attempt > 0 && (status == RELAY_SEND_STATUS_DEFERRED || status == RELAY_SEND_STATUS_THROTTLED))
@@ -648,6 +658,75 @@ build_message (const char         *from,
   return relay_message_compose (from, recipients, subject, now, message_id, body);
 }
 
+/* Each recipient held to what a typed one is, or @error naming it */
+static GStrv
+check_recipients (const char * const  *recipients,
+                  GError             **error)
+{
+  g_autoptr(GStrvBuilder) checked = g_strv_builder_new ();
+
+  for (guint i = 0; recipients[i]; i++)
+    {
+      g_autoptr(GError) local_error = NULL;
+      g_autofree char *address = relay_validate_address_field (recipients[i], _("Recipient"), &local_error);
+
+      if (address == NULL)
+        {
+          g_set_error_literal (error, RELAY_OUTBOX_ERROR, RELAY_OUTBOX_ERROR_BAD_MESSAGE, local_error->message);
+          return NULL;
+        }
+      g_strv_builder_add (checked, address);
+    }
+
+  return g_strv_builder_end (checked);
+}
+
+static gboolean
+check_subject (const char  *subject,
+               GError     **error)
+{
+  if (strpbrk (subject, "\r\n") != NULL || !g_utf8_validate (subject, -1, NULL))
+    {
+      g_set_error_literal (error, RELAY_OUTBOX_ERROR, RELAY_OUTBOX_ERROR_BAD_MESSAGE,
+                           _("Subject: it must be one line of text"));
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+/* Writes @item and its @message durably, then logs it queued; what is
+ * reported is what was done: when any of it fails, nothing stays queued */
+static char *
+store_new_item (RelayOutbox   *self,
+                RelayAccount  *account,
+                Item          *item,
+                GBytes        *message,
+                RelaySendLog  *log,
+                GError       **error)
+{
+  g_autofree char *eml = relay_outbox_item_path (self, item->id, ".eml");
+
+  /* ID.eml synced, then ID.json synced, renamed into place and the folder
+   * synced once for both: nothing lists ID.eml before ID.json names it */
+  if (!relay_file_write_new (eml, g_bytes_get_data (message, NULL), g_bytes_get_size (message), error) ||
+      !relay_outbox_write_item (self, item, error) ||
+      !log_event (log, account, item, RELAY_SEND_STATUS_QUEUED, NULL, NULL, error))
+    {
+      relay_outbox_remove_item (self, item);
+      return NULL;
+    }
+
+  return g_strdup (item->message_id);
+}
+
+/* The item's file name: when it was queued, then a random part */
+static char *
+new_item_id (const char *uuid)
+{
+  return g_strdup_printf ("%016" G_GINT64_MODIFIER "x-%.8s", g_get_real_time (), uuid);
+}
+
 /**
  * relay_outbox_add:
  * @self: the outbox
@@ -693,9 +772,8 @@ relay_outbox_add_from (RelayOutbox         *self,
                        RelaySendLog        *log,
                        GError             **error)
 {
-  g_autoptr(GStrvBuilder) checked = g_strv_builder_new ();
+  g_auto(GStrv) checked = NULL;
   g_autofree char *uuid = g_uuid_string_random ();
-  g_autofree char *eml = NULL;
   g_autoptr(GBytes) message = NULL;
   g_autoptr(Item) item = g_new0 (Item, 1);
   g_autofree char *checked_sender = NULL;
@@ -720,25 +798,8 @@ relay_outbox_add_from (RelayOutbox         *self,
   from = checked_sender ? checked_sender : relay_account_get_from (account);
   at = strrchr (from, '@');
 
-  for (guint i = 0; recipients[i]; i++)
-    {
-      g_autoptr(GError) local_error = NULL;
-      g_autofree char *address = relay_validate_address_field (recipients[i], _("Recipient"), &local_error);
-
-      if (address == NULL)
-        {
-          g_set_error_literal (error, RELAY_OUTBOX_ERROR, RELAY_OUTBOX_ERROR_BAD_MESSAGE, local_error->message);
-          return NULL;
-        }
-      g_strv_builder_add (checked, address);
-    }
-
-  if (strpbrk (subject, "\r\n") != NULL || !g_utf8_validate (subject, -1, NULL))
-    {
-      g_set_error_literal (error, RELAY_OUTBOX_ERROR, RELAY_OUTBOX_ERROR_BAD_MESSAGE,
-                           _("Subject: it must be one line of text"));
-      return NULL;
-    }
+  if (!(checked = check_recipients (recipients, error)) || !check_subject (subject, error))
+    return NULL;
 
   if (!g_utf8_validate (g_bytes_get_data (body, NULL), g_bytes_get_size (body), NULL))
     {
@@ -750,28 +811,98 @@ relay_outbox_add_from (RelayOutbox         *self,
   if (!relay_outbox_ensure_dir (self, error))
     return NULL;
 
-  item->id = g_strdup_printf ("%016" G_GINT64_MODIFIER "x-%.8s", g_get_real_time (), uuid);
+  item->id = new_item_id (uuid);
   item->message_id = g_strdup_printf ("%s@%s", uuid, at ? at + 1 : "localhost");
   item->from = g_strdup (from);
-  item->recipients = g_strv_builder_end (checked);
+  item->recipients = g_steal_pointer (&checked);
   item->subject = g_strdup (subject);
   item->state = g_strdup ("queued");
   item->account = g_strdup (relay_account_get_id (account));
+  item->source = g_strdup (relay_outbox_get_source (self));
 
   message = build_message (from, (const char * const *)item->recipients, subject, item->message_id, body);
-  eml = relay_outbox_item_path (self, item->id, ".eml");
-  /* ID.eml synced, then ID.json synced, renamed into place and the folder
-   * synced once for both: nothing lists ID.eml before ID.json names it */
-  if (!relay_file_write_new (eml, g_bytes_get_data (message, NULL), g_bytes_get_size (message), error) ||
-      !relay_outbox_write_item (self, item, error) ||
-      !log_event (log, account, item, RELAY_SEND_STATUS_QUEUED, NULL, NULL, error))
+
+  return store_new_item (self, account, item, message, log, error);
+}
+
+/**
+ * relay_outbox_add_message:
+ * @self: the outbox
+ * @account: the account it goes through, whose id the envelope keeps
+ * @sender: the envelope sender, as relay_validate_address() gives it
+ * @recipients: the envelope's recipients
+ * @message_id: the message's `Message-ID`, without its brackets
+ * @subject: one line of text, for the send log
+ * @message: the message as it is sent, header and body (a message
+ *   composed elsewhere: the sendmail entry's), at most
+ *   %RELAY_OUTBOX_MAX_MESSAGE_SIZE bytes
+ *
+ * Writes a message composed elsewhere to the outbox durably and logs it
+ * as queued, as relay_outbox_add_from() does a message it composes.
+ *
+ * Returns: (transfer full) (nullable): @message_id
+ */
+char *
+relay_outbox_add_message (RelayOutbox         *self,
+                          RelayAccount        *account,
+                          const char          *sender,
+                          const char * const  *recipients,
+                          const char          *message_id,
+                          const char          *subject,
+                          GBytes              *message,
+                          RelaySendLog        *log,
+                          GError             **error)
+{
+  g_auto(GStrv) checked = NULL;
+  g_autofree char *uuid = g_uuid_string_random ();
+  g_autoptr(Item) item = g_new0 (Item, 1);
+  g_autofree char *checked_sender = NULL;
+
+  g_return_val_if_fail (RELAY_IS_OUTBOX (self), NULL);
+  g_return_val_if_fail (RELAY_IS_ACCOUNT (account), NULL);
+  g_return_val_if_fail (sender != NULL && message_id != NULL && subject != NULL && message != NULL, NULL);
+  g_return_val_if_fail (recipients != NULL && recipients[0] != NULL, NULL);
+
+  /* held to what the outbox reads back from ID.json */
+  {
+    g_autoptr(GError) local_error = NULL;
+
+    if (!(checked_sender = relay_validate_address_field (sender, _("Sender address"), &local_error)))
+      {
+        g_set_error_literal (error, RELAY_OUTBOX_ERROR, RELAY_OUTBOX_ERROR_BAD_MESSAGE, local_error->message);
+        return NULL;
+      }
+  }
+  if (!(checked = check_recipients (recipients, error)))
+    return NULL;
+  if (message_id[0] == '\0' || strpbrk (message_id, "<> \t\r\n") != NULL || !g_utf8_validate (message_id, -1, NULL))
     {
-      /* what is reported is what was done: not queued, so not in the outbox */
-      relay_outbox_remove_item (self, item);
+      g_set_error_literal (error, RELAY_OUTBOX_ERROR, RELAY_OUTBOX_ERROR_BAD_MESSAGE,
+                           _("Message-ID: not a message id"));
+      return NULL;
+    }
+  if (!check_subject (subject, error))
+    return NULL;
+  if (g_bytes_get_size (message) > RELAY_OUTBOX_MAX_MESSAGE_SIZE)
+    {
+      g_set_error_literal (error, RELAY_OUTBOX_ERROR, RELAY_OUTBOX_ERROR_BAD_MESSAGE,
+                           _("the message is larger than 64 MiB"));
       return NULL;
     }
 
-  return g_strdup (item->message_id);
+  if (!relay_outbox_ensure_dir (self, error))
+    return NULL;
+
+  item->id = new_item_id (uuid);
+  item->message_id = g_strdup (message_id);
+  item->from = g_steal_pointer (&checked_sender);
+  item->recipients = g_steal_pointer (&checked);
+  item->subject = g_strdup (subject);
+  item->state = g_strdup ("queued");
+  item->account = g_strdup (relay_account_get_id (account));
+  item->source = g_strdup (relay_outbox_get_source (self));
+
+  return store_new_item (self, account, item, message, log, error);
 }
 
 /* Retry and cancel only while nobody drains: returns the held lock, or -1 */

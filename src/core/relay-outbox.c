@@ -37,6 +37,9 @@ struct _RelayOutbox
   char    *account_id;
   GStrv    known_ids;
   gboolean takes_orphans;
+
+  /* what the messages added through it came from (their `source`), or NULL */
+  char    *source;
 };
 
 G_DEFINE_FINAL_TYPE (RelayOutbox, relay_outbox, G_TYPE_OBJECT)
@@ -61,6 +64,7 @@ relay_outbox_finalize (GObject *object)
   g_free (self->path);
   g_free (self->account_id);
   g_strfreev (self->known_ids);
+  g_free (self->source);
 
   G_OBJECT_CLASS (relay_outbox_parent_class)->finalize (object);
 }
@@ -331,6 +335,52 @@ relay_outbox_set_retry_base (RelayOutbox *self,
   g_return_if_fail (RELAY_IS_OUTBOX (self));
 
   set_seconds (self, &self->retry_base, seconds, RETRY_BASE, properties[PROP_RETRY_BASE]);
+}
+
+/**
+ * relay_outbox_set_source:
+ * @source: (nullable): what the messages added through @self come from:
+ *   `cli`, `relay`, `sendmail` or `app`
+ *
+ * The `source` that the messages added through @self keep in their
+ * envelope and give every send log event of theirs.
+ */
+void
+relay_outbox_set_source (RelayOutbox *self,
+                         const char  *source)
+{
+  g_return_if_fail (RELAY_IS_OUTBOX (self));
+  g_return_if_fail (source == NULL || relay_outbox_is_source (source));
+
+  g_free (self->source);
+  self->source = g_strdup (source);
+}
+
+/**
+ * relay_outbox_get_source:
+ *
+ * Returns: (nullable): what relay_outbox_set_source() set
+ */
+const char *
+relay_outbox_get_source (RelayOutbox *self)
+{
+  g_return_val_if_fail (RELAY_IS_OUTBOX (self), NULL);
+
+  return self->source;
+}
+
+/**
+ * relay_outbox_is_source:
+ *
+ * Returns: whether @source is one of the sources a message may come
+ *   from: `cli`, `relay`, `sendmail` or `app`
+ */
+gboolean
+relay_outbox_is_source (const char *source)
+{
+  static const char * const sources[] = { "cli", "relay", "sendmail", "app", NULL };
+
+  return source != NULL && g_strv_contains (sources, source);
 }
 
 /**

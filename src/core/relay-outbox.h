@@ -21,6 +21,9 @@ G_DECLARE_FINAL_TYPE (RelayOutbox, relay_outbox, RELAY, OUTBOX, GObject)
 
 #define RELAY_OUTBOX_ERROR (relay_outbox_error_quark ())
 
+/* The largest message the outbox keeps (ID.eml), in bytes */
+#define RELAY_OUTBOX_MAX_MESSAGE_SIZE (64 * 1024 * 1024)
+
 typedef enum
 {
   RELAY_OUTBOX_ERROR_BAD_MESSAGE,  /* a recipient, subject or body that cannot be sent */
@@ -83,6 +86,10 @@ void        relay_outbox_set_retry_base (RelayOutbox        *self,
 double      relay_outbox_get_send_deadline (RelayOutbox     *self);
 void        relay_outbox_set_send_deadline (RelayOutbox     *self,
                                         double               seconds);
+void        relay_outbox_set_source    (RelayOutbox         *self,
+                                        const char          *source);
+const char *relay_outbox_get_source    (RelayOutbox         *self);
+gboolean    relay_outbox_is_source     (const char          *source);
 char       *relay_outbox_add           (RelayOutbox         *self,
                                         RelayAccount        *account,
                                         const char * const  *recipients,
@@ -96,6 +103,15 @@ char       *relay_outbox_add_from      (RelayOutbox         *self,
                                         const char * const  *recipients,
                                         const char          *subject,
                                         GBytes              *body,
+                                        RelaySendLog        *log,
+                                        GError             **error);
+char       *relay_outbox_add_message   (RelayOutbox         *self,
+                                        RelayAccount        *account,
+                                        const char          *sender,
+                                        const char * const  *recipients,
+                                        const char          *message_id,
+                                        const char          *subject,
+                                        GBytes              *message,
                                         RelaySendLog        *log,
                                         GError             **error);
 RelayOutbox *relay_outbox_new_for_account (RelayOutbox      *self,
