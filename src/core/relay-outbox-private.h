@@ -197,6 +197,17 @@ typedef struct
 
 GPtrArray  *relay_outbox_queue          (Drain               *drain);
 
+/* One message's exchange with the server (relay-outbox-send.c) */
+gboolean    relay_outbox_close_session  (Drain               *drain,
+                                         gboolean             polite);
+void        relay_outbox_fail           (Drain               *drain,
+                                         Item                *item,
+                                         const char          *reply,
+                                         const char          *detail);
+gboolean    relay_outbox_finish_in_flight (Drain             *drain);
+gboolean    relay_outbox_send_item      (Drain               *drain,
+                                         Item                *item);
+
 /* What a drain writes down (relay-outbox-record.c) */
 #define MAX_PENDING 32
 
