@@ -20,6 +20,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import time
 import xml.etree.ElementTree as ET
 
 CLI = os.environ["MAIL_RELAY_CLI"]
@@ -70,9 +71,17 @@ class Home:
 
 
 def keyring_items():
-    """{account id: secret} of every password item of Mail Relay's schema"""
-    r = subprocess.run(["secret-tool", "search", "--all", "xdg:schema", SCHEMA],
-                       capture_output=True, text=True)
+    """{account id: secret} of every password item of Mail Relay's schema.
+    Other tests share the keyring and delete their items while this one
+    lists: an item gone between the search and the reading of its secret
+    ends secret-tool's listing with an error, so the listing is read again
+    until it is whole."""
+    for _ in range(10):
+        r = subprocess.run(["secret-tool", "search", "--all", "xdg:schema", SCHEMA],
+                           capture_output=True, text=True)
+        if r.returncode == 0 and "secret-tool:" not in r.stderr:
+            break
+        time.sleep(0.2)
     items, current = [], {}
     for line in (r.stdout + r.stderr).splitlines():
         if line.startswith("["):
