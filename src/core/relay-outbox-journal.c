@@ -576,23 +576,6 @@ relay_outbox_journal_release (RelayOutboxJournal *journal,
   g_hash_table_remove (journal->marks, item->id);
 }
 
-/**
- * relay_outbox_journal_mark:
- *
- * relay_outbox_journal_append() then relay_outbox_journal_sync().
- *
- * Returns: whether the mark is on disk; the message must not be sent
- *   when it is not
- */
-gboolean
-relay_outbox_journal_mark (RelayOutboxJournal  *journal,
-                           Item                *item,
-                           GError             **error)
-{
-  return relay_outbox_journal_append (journal, item, error) &&
-         relay_outbox_journal_sync (journal, error);
-}
-
 /* Whether @id's mark still holds: its envelope is there and unchanged */
 static gboolean
 mark_holds (RelayOutbox *self,

@@ -143,9 +143,6 @@ gboolean    relay_outbox_journal_sync   (RelayOutboxJournal  *journal,
                                          GError             **error);
 void        relay_outbox_journal_release (RelayOutboxJournal *journal,
                                           Item               *item);
-gboolean    relay_outbox_journal_mark   (RelayOutboxJournal  *journal,
-                                         Item                *item,
-                                         GError             **error);
 void        relay_outbox_journal_finish (RelayOutboxJournal  *journal);
 
 /* One drain (relay-outbox-drain.c) */
